@@ -1,0 +1,68 @@
+//! The build feature list, in the order and spelling of HAProxy's `-vv` "Feature list"
+//! line. A feature is claimed (`+NAME`) only when Rampart really provides it; later
+//! issues flip entries as subsystems land. `.if feature(NAME)` and `-cc` read this table.
+
+/// `(name, present)` for every feature token HAProxy 2.6 prints, alphabetical as HAProxy does.
+pub static FEATURES: &[(&str, bool)] = &[
+    ("51DEGREES", false),
+    ("ACCEPT4", false),
+    ("BACKTRACE", false),
+    ("CLOSEFROM", false),
+    ("CPU_AFFINITY", false),
+    ("CRYPT_H", false),
+    ("DEVICEATLAS", false),
+    ("DL", false),
+    ("ENGINE", false),
+    ("EPOLL", false),
+    ("EVPORTS", false),
+    ("GETADDRINFO", false),
+    ("KQUEUE", false),
+    ("LIBCRYPT", false),
+    ("LINUX_SPLICE", false),
+    ("LINUX_TPROXY", false),
+    ("LUA", false),
+    ("MEMORY_PROFILING", false),
+    ("NETFILTER", false),
+    ("NS", false),
+    ("OBSOLETE_LINKER", false),
+    ("OPENSSL", false),
+    ("OT", false),
+    ("PCRE", false),
+    ("PCRE2", false),
+    ("PCRE2_JIT", false),
+    ("PCRE_JIT", false),
+    ("POLL", false),
+    ("PRCTL", false),
+    ("PROCCTL", false),
+    ("PROMEX", false),
+    ("QUIC", false),
+    ("RT", false),
+    ("SLZ", false),
+    ("STATIC_PCRE", false),
+    ("STATIC_PCRE2", false),
+    ("SYSTEMD", false),
+    ("TFO", false),
+    ("THREAD", false),
+    ("THREAD_DUMP", false),
+    ("TPROXY", false),
+    ("WURFL", false),
+    ("ZLIB", false),
+];
+
+/// True when `name` is a feature Rampart has (exact, case-sensitive, as HAProxy matches).
+pub fn has_feature(name: &str) -> bool {
+    FEATURES.iter().any(|&(n, on)| on && n == name)
+}
+
+/// The value of HAProxy's "Feature list :" line: ` +A -B ...` tokens separated by spaces.
+pub fn feature_line() -> String {
+    let mut out = String::new();
+    for (i, &(name, on)) in FEATURES.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push(if on { '+' } else { '-' });
+        out.push_str(name);
+    }
+    out
+}

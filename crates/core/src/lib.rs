@@ -1,0 +1,8 @@
+//! Layer 0 of Rampart: the vocabulary every other crate shares and that does no I/O.
+//!
+//! For now this is the version identity (which HAProxy release Rampart is compatible
+//! with) and the feature list that `-vv`, `.if feature(...)` and `-cc` all read, so the
+//! three can never disagree. Later: ids, samples, HTTP heads, counters, termination states.
+
+pub mod features;
+pub mod version;

@@ -1,0 +1,84 @@
+//! Layer 3: lowering. The AST from `rampart-config` becomes an immutable, id-indexed
+//! [`Snapshot`] through one keyword table per section ([`kw`]); `rampart -c` stops here.
+//!
+//! Sections are lowered in file order, as HAProxy parses them: `global` sections merge
+//! into one [`global::Global`], each proxy starts from the `defaults` section in force
+//! (or the one named by `from`), and the other sections fill [`sections::Others`]. Then
+//! [`check`] runs the cross-reference checks HAProxy runs after parsing.
+
+pub mod catalog;
+pub mod check;
+pub mod global;
+pub mod kw;
+pub mod proxy;
+pub mod sections;
+
+use rampart_config::{Config, Diagnostics, SectionKind, SourceMap, Span};
+use std::path::{Path, PathBuf};
+
+/// The validated configuration the runtime consumes. Never refers back to text.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub global: global::Global,
+    pub proxies: Vec<proxy::Proxy>,
+    pub others: sections::Others,
+}
+
+/// Inputs to lowering that come from the command line rather than the files.
+#[derive(Clone, Debug, Default)]
+pub struct LowerOptions {
+    /// `-L name`: the local peer name (defaults to the host name).
+    pub localpeer: Option<String>,
+    /// The working directory `-f` paths were given relative to.
+    pub cwd: PathBuf,
+}
+
+/// State shared by every section's lowering while the files are walked in order.
+pub struct LowerCx<'a> {
+    pub sources: &'a SourceMap,
+    pub diags: &'a mut Diagnostics,
+    pub opts: &'a LowerOptions,
+    /// `default-path` in force: how relative paths in the configuration are resolved.
+    pub default_path: global::DefaultPath,
+}
+
+impl LowerCx<'_> {
+    /// The directory a relative path written on the line at `span` is resolved against.
+    pub fn base_dir(&self, span: Span) -> PathBuf {
+        let file = Path::new(self.sources.name(span.file));
+        self.default_path.base_dir(file, &self.opts.cwd)
+    }
+}
+
+/// Lowers a whole configuration. Returns the Snapshot only when no alert was raised;
+/// the diagnostics hold every problem found, not only the first.
+pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut cx = LowerCx {
+        sources: &config.sources,
+        diags: &mut diags,
+        opts,
+        default_path: global::DefaultPath::default(),
+    };
+    let mut global = global::GlobalBuilder::default();
+    let mut proxies = proxy::ProxiesBuilder::default();
+    let mut others = sections::OthersBuilder::default();
+    for section in &config.sections {
+        match section.kind {
+            SectionKind::Global => global::lower_section(&mut global, section, &mut cx),
+            k if k.is_proxy() => proxy::lower_section(&mut proxies, section, &mut cx),
+            _ => sections::lower_section(&mut others, section, &mut cx),
+        }
+    }
+    let snapshot = Snapshot {
+        global: global.finish(&mut cx),
+        proxies: proxies.finish(&mut cx),
+        others: others.finish(&mut cx),
+    };
+    check::cross_check(&snapshot, &mut cx);
+    if diags.has_alerts() {
+        (None, diags)
+    } else {
+        (Some(snapshot), diags)
+    }
+}
