@@ -209,3 +209,19 @@ mod tests {
         assert_eq!(suggest(&"x".repeat(1000), names), None);
     }
 }
+
+/// A table as the compatibility matrix sees it: a title (`global`, `bind options`...) and
+/// every keyword with its support status. Each section module exposes `pub fn tables()`.
+pub struct TableInfo {
+    /// Title shown in docs/compat.md, e.g. "global", "proxy: option", "server options".
+    pub title: &'static str,
+    /// Manual section the keywords come from, e.g. "3", "4.2", "5.1".
+    pub manual: &'static str,
+    pub keywords: Vec<(&'static str, Support)>,
+}
+
+impl TableInfo {
+    pub fn of<C>(title: &'static str, manual: &'static str, table: &[Keyword<C>]) -> Self {
+        Self { title, manual, keywords: table.iter().map(|k| (k.name, k.status.support())).collect() }
+    }
+}

@@ -42,3 +42,8 @@ impl GlobalBuilder {
         Global {}
     }
 }
+
+/// Every keyword table of this module, for docs/compat.md.
+pub fn tables() -> Vec<crate::kw::TableInfo> {
+    Vec::new()
+}

@@ -18,3 +18,8 @@ impl ProxiesBuilder {
         Vec::new()
     }
 }
+
+/// Every keyword table of this module, for docs/compat.md.
+pub fn tables() -> Vec<crate::kw::TableInfo> {
+    Vec::new()
+}

@@ -17,3 +17,8 @@ impl OthersBuilder {
         Others {}
     }
 }
+
+/// Every keyword table of this module, for docs/compat.md.
+pub fn tables() -> Vec<crate::kw::TableInfo> {
+    Vec::new()
+}
