@@ -9,6 +9,7 @@
 //! - [`cond`]: `.if` expressions, shared with the `-cc` command-line flag.
 //! - [`env`]: the environment the lexer expands from (`setenv` and friends change it mid-file).
 //! - [`reader`]: files and directories → sections of lines, `.if`/`.diag` directives applied.
+//! - [`predefined`]: the `HAPROXY_*` variables HAProxy defines, and when.
 //! - [`units`]: time and size values with HAProxy's units and range checks.
 
 pub mod ast;
@@ -16,6 +17,7 @@ pub mod cond;
 pub mod diag;
 pub mod env;
 pub mod lexer;
+pub mod predefined;
 pub mod reader;
 pub mod source;
 pub mod units;

@@ -38,7 +38,8 @@ pub enum TimeError {
     Missing,
     /// Larger than 2147483647 in the result unit.
     Overflow,
-    /// Non-zero input that rounds down to zero in the result unit.
+    /// Non-zero input that becomes zero in the result unit (kept for HAProxy's message;
+    /// unreachable with its round-up rule except through arithmetic wrap-around).
     Underflow,
 }
 
@@ -80,8 +81,9 @@ pub fn parse_time(text: &str, unit: TimeUnit) -> Result<Time, TimeError> {
     } else {
         return Err(TimeError::UnexpectedChar(char_at(text, digits)));
     };
+    // HAProxy rounds up: 100us is 1ms, never 0.
     let micros = value.saturating_mul(in_unit.micros());
-    let result = micros / unit.micros();
+    let result = micros.div_ceil(unit.micros());
     if result > i32::MAX as u128 {
         return Err(TimeError::Overflow);
     }
@@ -133,6 +135,7 @@ mod tests {
         assert_eq!(ms("1h"), Ok(3_600_000));
         assert_eq!(ms("1d"), Ok(86_400_000));
         assert_eq!(ms("5000us"), Ok(5));
+        assert_eq!(parse_time("1ms", TimeUnit::S).map(|t| t.value), Ok(1));
         assert_eq!(ms("7ms"), Ok(7));
         assert_eq!(ms("0"), Ok(0));
         assert_eq!(parse_time("3", TimeUnit::S).map(|t| t.value), Ok(3));
@@ -147,7 +150,9 @@ mod tests {
         assert_eq!(ms("2147483647"), Ok(2_147_483_647));
         assert_eq!(ms("2147483648"), Err(TimeError::Overflow));
         assert_eq!(ms("999999999999999999999999999999999999999"), Err(TimeError::Overflow));
-        assert_eq!(ms("500us"), Err(TimeError::Underflow));
+        assert_eq!(ms("500us"), Ok(1));
+        assert_eq!(ms("1us"), Ok(1));
+        assert_eq!(ms("1500us"), Ok(2));
         assert_eq!(parse_time("10sx", TimeUnit::Ms), Ok(Time { value: 10_000, trailing: Some('x') }));
     }
 

@@ -196,20 +196,6 @@ pub fn not_supported_yet(name: &str) -> String {
     format!("'{name}' is not supported yet")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn suggests_close_names_only() {
-        let names = ["maxconn", "nbthread", "pidfile", "daemon"];
-        assert_eq!(suggest("maxcon", names), Some("maxconn"));
-        assert_eq!(suggest("nbthreads", names), Some("nbthread"));
-        assert_eq!(suggest("zzzzzzzz", names), None);
-        assert_eq!(suggest(&"x".repeat(1000), names), None);
-    }
-}
-
 /// A table as the compatibility matrix sees it: a title (`global`, `bind options`...) and
 /// every keyword with its support status. Each section module exposes `pub fn tables()`.
 pub struct TableInfo {
@@ -223,5 +209,19 @@ pub struct TableInfo {
 impl TableInfo {
     pub fn of<C>(title: &'static str, manual: &'static str, table: &[Keyword<C>]) -> Self {
         Self { title, manual, keywords: table.iter().map(|k| (k.name, k.status.support())).collect() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        let names = ["maxconn", "nbthread", "pidfile", "daemon"];
+        assert_eq!(suggest("maxcon", names), Some("maxconn"));
+        assert_eq!(suggest("nbthreads", names), Some("nbthread"));
+        assert_eq!(suggest("zzzzzzzz", names), None);
+        assert_eq!(suggest(&"x".repeat(1000), names), None);
     }
 }

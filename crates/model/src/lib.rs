@@ -31,6 +31,9 @@ pub struct LowerOptions {
     pub localpeer: Option<String>,
     /// The working directory `-f` paths were given relative to.
     pub cwd: PathBuf,
+    /// Resolves host names (`bind` addresses, servers' `init-addr libc`). The binary may
+    /// supply its own; the default asks the system resolver.
+    pub resolver: proxy::HostResolver,
 }
 
 /// State shared by every section's lowering while the files are walked in order.

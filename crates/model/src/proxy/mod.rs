@@ -1,25 +1,738 @@
-//! Proxy sections: `defaults`, `frontend`, `backend`, `listen` (STUB; manual section 4).
+//! Proxy sections: `defaults`, `frontend`, `backend`, `listen` (configuration manual
+//! section 4; HAProxy's `cfg_parse_listen`).
+//!
+//! This module owns the section headers (names, `defaults NAME`, `from NAME`, duplicate
+//! names, the defaults in force), defaults inheritance, the [`Proxy`] type of the
+//! Snapshot, and the dispatch of each line to the keyword tables of its sub-modules:
+//!
+//! - [`keywords`]: the proxy keyword table (manual 4.1 / 4.2);
+//! - [`options`]: `option ...` (4.2, every `option` name);
+//! - [`timeout`]: `timeout ...`;
+//! - [`bind`]: `bind` lines and bind options (5.1);
+//! - [`server`]: `server`, `default-server`, `server-template` and server options (5.2, 5.3);
+//! - [`balance`]: `balance` algorithms, `hash-type`, `hash-balance-factor`;
+//! - [`log`]: `log` / `no log` / `log global`;
+//! - [`addr`]: address formats (section 11), shared with other sections;
+//! - [`net`]: small value parsers (networks, process/thread sets, user and group names).
 
+pub mod addr;
+pub mod balance;
+pub mod bind;
+pub mod cond;
+pub mod keywords;
+pub mod log;
+pub mod net;
+pub mod options;
+pub mod server;
+pub mod timeout;
+
+use crate::kw::{self, Cx, Status};
 use crate::LowerCx;
-use rampart_config::Section;
+use rampart_config::{Diagnostic, Modifier, Section, SectionKind, SourceMap, Span};
+use std::collections::HashMap;
+use std::path::PathBuf;
 
-/// One frontend, backend or listen section, with its defaults applied.
+pub use addr::HostResolver;
+
+/// What a proxy section is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProxyKind {
+    Defaults,
+    Frontend,
+    Backend,
+    Listen,
+}
+
+impl ProxyKind {
+    /// Frontend capability: accepts connections (`bind`).
+    pub fn is_fe(self) -> bool {
+        matches!(
+            self,
+            ProxyKind::Frontend | ProxyKind::Listen | ProxyKind::Defaults
+        )
+    }
+    /// Backend capability: has servers.
+    pub fn is_be(self) -> bool {
+        matches!(
+            self,
+            ProxyKind::Backend | ProxyKind::Listen | ProxyKind::Defaults
+        )
+    }
+    /// HAProxy's `proxy_type_str`: the word used in messages.
+    pub fn type_str(self) -> &'static str {
+        match self {
+            ProxyKind::Defaults => "defaults",
+            ProxyKind::Frontend => "frontend",
+            ProxyKind::Backend => "backend",
+            ProxyKind::Listen => "proxy",
+        }
+    }
+    /// The section keyword, as HAProxy's `cursection`.
+    pub fn section_str(self) -> &'static str {
+        match self {
+            ProxyKind::Defaults => "defaults",
+            ProxyKind::Frontend => "frontend",
+            ProxyKind::Backend => "backend",
+            ProxyKind::Listen => "listen",
+        }
+    }
+}
+
+/// A capability a keyword needs (HAProxy's `PR_CAP_FE` / `PR_CAP_BE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cap {
+    Fe,
+    Be,
+    /// Either one is enough.
+    Any,
+}
+
+/// `mode`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    #[default]
+    Tcp,
+    Http,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Tcp => "tcp",
+            Mode::Http => "http",
+        }
+    }
+}
+
+/// A value with the line it was written on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// `use_backend <name> [if|unless <cond>]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UseBackend {
+    pub target: BackendRef,
+    /// The condition as raw words (`if` / `unless` first), compiled by the rules issue.
+    pub cond: Option<Vec<String>>,
+    pub span: Span,
+}
+
+/// The backend a switching rule names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BackendRef {
+    /// A literal name (or `#id`), checked after parsing.
+    Name(String),
+    /// A log-format expression (`%[...]`), evaluated per stream.
+    Dynamic(String),
+}
+
+/// One frontend, backend, listen or defaults section, with its defaults applied.
+#[derive(Clone, Debug)]
+pub struct Proxy {
+    pub name: String,
+    pub kind: ProxyKind,
+    /// The section header line.
+    pub span: Span,
+    /// The defaults section this proxy started from (`None`: HAProxy's built-in defaults).
+    pub defaults: Option<String>,
+    pub mode: Mode,
+    /// `id`: a forced numeric identifier.
+    pub id: Option<u32>,
+    pub description: Option<String>,
+    /// `disabled` / `enabled`.
+    pub disabled: bool,
+    /// `maxconn` (frontend), `backlog`, `fullconn` (backend); 0 = unset.
+    pub maxconn: u32,
+    pub backlog: u32,
+    pub fullconn: u32,
+    /// `retries` (default 3).
+    pub retries: u32,
+    pub binds: Vec<bind::Bind>,
+    pub servers: Vec<server::Server>,
+    /// `server-template` lines, expanded into `servers` with their numbered names.
+    pub default_server: server::ServerSettings,
+    pub timeouts: timeout::Timeouts,
+    pub balance: balance::Balance,
+    pub default_backend: Option<Spanned<String>>,
+    pub use_backends: Vec<UseBackend>,
+    pub options: options::Options,
+    pub logs: log::ProxyLogs,
+    pub log_tag: Option<String>,
+    pub monitor_uri: Option<String>,
+    pub http_reuse: keywords::HttpReuse,
+    pub http_send_name_header: Option<String>,
+    pub unique_id_header: Option<String>,
+    pub retry_on: keywords::RetryOn,
+    /// `rate-limit sessions`.
+    pub rate_limit_sessions: Option<u32>,
+    /// `max-keep-alive-queue` (`-1` = disabled).
+    pub max_keep_alive_queue: Option<i64>,
+    /// `max-session-srv-conns`.
+    pub max_session_srv_conns: Option<u32>,
+    pub tcpka: keywords::TcpKeepalive,
+    /// `source` (backend connection source).
+    pub source: Option<server::Source>,
+    /// `dispatch <addr>:<port>`.
+    pub dispatch: Option<addr::SockAddr>,
+    /// `transparent` / `option transparent`.
+    pub transparent: bool,
+}
+
+impl Proxy {
+    /// HAProxy's built-in defaults (`proxy_preset_defaults`).
+    fn builtin(span: Span) -> Self {
+        Proxy {
+            name: String::new(),
+            kind: ProxyKind::Defaults,
+            span,
+            defaults: None,
+            mode: Mode::Tcp,
+            id: None,
+            description: None,
+            disabled: false,
+            maxconn: 0,
+            backlog: 0,
+            fullconn: 0,
+            retries: 3,
+            binds: Vec::new(),
+            servers: Vec::new(),
+            default_server: server::ServerSettings::default(),
+            timeouts: timeout::Timeouts::default(),
+            balance: balance::Balance::default(),
+            default_backend: None,
+            use_backends: Vec::new(),
+            options: options::Options::default(),
+            logs: log::ProxyLogs::default(),
+            log_tag: None,
+            monitor_uri: None,
+            http_reuse: keywords::HttpReuse::default(),
+            http_send_name_header: None,
+            unique_id_header: None,
+            retry_on: keywords::RetryOn::default(),
+            rate_limit_sessions: None,
+            max_keep_alive_queue: None,
+            max_session_srv_conns: None,
+            tcpka: keywords::TcpKeepalive::default(),
+            source: None,
+            dispatch: None,
+            transparent: false,
+        }
+    }
+
+    /// A new proxy started from `def`, as HAProxy's `proxy_defproxy_cpy`.
+    fn from_defaults(def: &Proxy, name: &str, kind: ProxyKind, span: Span) -> Self {
+        let mut p = def.clone();
+        p.name = name.to_string();
+        p.kind = kind;
+        p.span = span;
+        p.defaults =
+            (def.kind == ProxyKind::Defaults && def.span.line != 0).then(|| def.name.clone());
+        p.id = None;
+        p.description = None;
+        p.binds.clear();
+        p.servers.clear();
+        p.use_backends.clear();
+        if !kind.is_fe() {
+            p.default_backend = None;
+            p.monitor_uri = None;
+            p.maxconn = 0;
+            p.backlog = 0;
+            p.rate_limit_sessions = None;
+            p.options.log_format = None;
+        }
+        p
+    }
+
+    pub fn is_fe(&self) -> bool {
+        self.kind.is_fe()
+    }
+    pub fn is_be(&self) -> bool {
+        self.kind.is_be()
+    }
+    /// `frontend 'name'`-style designation used in messages.
+    pub fn designation(&self) -> String {
+        format!("{} '{}'", self.kind.type_str(), self.name)
+    }
+}
+
+/// One defaults section as kept while parsing.
 #[derive(Debug)]
-pub struct Proxy {}
+struct DefaultsEntry {
+    proxy: Proxy,
+    explicit_ref: bool,
+    implicit_ref: bool,
+}
+
+/// Which section lines currently go to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Current {
+    None,
+    Defaults(usize),
+    Proxy(usize),
+    /// The header was refused in a way that makes HAProxy skip every line.
+    Skip,
+}
 
 /// Walks proxy sections in order, tracking the `defaults` in force.
-#[derive(Debug, Default)]
-pub struct ProxiesBuilder {}
+#[derive(Debug)]
+pub struct ProxiesBuilder {
+    defaults: Vec<DefaultsEntry>,
+    /// Index of the defaults section in force for the next proxy (`None`: built-in).
+    last_defaults: Option<usize>,
+    /// The defaults the current proxy started from (for "overwriting" warnings).
+    cur_defaults: Option<usize>,
+    proxies: Vec<Proxy>,
+    /// First proxy of each name with frontend / backend capability: duplicate-name checks
+    /// stay O(1) per section with tens of thousands of proxies.
+    fe_names: HashMap<String, usize>,
+    be_names: HashMap<String, usize>,
+    current: Current,
+    builtin: Proxy,
+    /// File names, to write `file:line` in messages naming another line.
+    sources: SourceMap,
+    resolver: HostResolver,
+    /// The directory relative paths of the current line resolve against.
+    base_dir: PathBuf,
+}
 
-pub fn lower_section(_b: &mut ProxiesBuilder, _s: &Section, _cx: &mut LowerCx<'_>) {}
+impl Default for ProxiesBuilder {
+    fn default() -> Self {
+        Self {
+            defaults: Vec::new(),
+            last_defaults: None,
+            cur_defaults: None,
+            proxies: Vec::new(),
+            fe_names: HashMap::new(),
+            be_names: HashMap::new(),
+            current: Current::None,
+            builtin: Proxy::builtin(Span {
+                file: rampart_config::FileId(0),
+                line: 0,
+            }),
+            sources: SourceMap::default(),
+            resolver: HostResolver::default(),
+            base_dir: PathBuf::new(),
+        }
+    }
+}
 
 impl ProxiesBuilder {
+    /// The proxy (or defaults section) being parsed. Only called while one is current.
+    pub(crate) fn px(&mut self) -> &mut Proxy {
+        match self.current {
+            Current::Defaults(i) if i < self.defaults.len() => &mut self.defaults[i].proxy,
+            Current::Proxy(i) if i < self.proxies.len() => &mut self.proxies[i],
+            _ => &mut self.builtin,
+        }
+    }
+    /// Read-only view of the current proxy.
+    pub(crate) fn cur(&self) -> &Proxy {
+        match self.current {
+            Current::Defaults(i) if i < self.defaults.len() => &self.defaults[i].proxy,
+            Current::Proxy(i) if i < self.proxies.len() => &self.proxies[i],
+            _ => &self.builtin,
+        }
+    }
+    /// The defaults the current proxy inherited from; a defaults section is its own.
+    pub(crate) fn defpx(&self) -> &Proxy {
+        match self.current {
+            Current::Defaults(_) => self.cur(),
+            _ => match self.cur_defaults {
+                Some(i) if i < self.defaults.len() => &self.defaults[i].proxy,
+                _ => &self.builtin,
+            },
+        }
+    }
+    /// True when the current section is a `defaults` one.
+    pub(crate) fn in_defaults(&self) -> bool {
+        matches!(self.current, Current::Defaults(_))
+    }
+    /// Every regular proxy parsed so far.
+    pub(crate) fn proxies(&self) -> &[Proxy] {
+        &self.proxies
+    }
+    pub(crate) fn resolver(&self) -> &HostResolver {
+        &self.resolver
+    }
+    /// `file:line` of a span, as HAProxy prints it.
+    pub(crate) fn loc(&self, span: Span) -> String {
+        self.sources.display(span).to_string()
+    }
+
+    /// HAProxy's `warnifnotcap`: warns and returns true when the current proxy lacks `cap`.
+    pub(crate) fn warn_not_cap(&self, cx: &mut Cx<'_>, cap: Cap, what: &str, hint: &str) -> bool {
+        if self.has_cap(cap) {
+            return false;
+        }
+        let p = self.cur();
+        cx.warn(format!(
+            "'{what}' ignored because {} '{}' has {} capability.{hint}",
+            p.kind.type_str(),
+            p.name,
+            cap_missing(cap)
+        ));
+        true
+    }
+    /// True when the current proxy has `cap`.
+    pub(crate) fn has_cap(&self, cap: Cap) -> bool {
+        let p = self.cur();
+        match cap {
+            Cap::Fe => p.is_fe(),
+            Cap::Be => p.is_be(),
+            Cap::Any => p.is_fe() || p.is_be(),
+        }
+    }
+    /// The alert for keywords refused in `defaults` sections.
+    pub(crate) fn not_in_defaults(&self, kw: &str) -> Result<(), String> {
+        if self.in_defaults() {
+            Err(format!("'{kw}' not allowed in 'defaults' section."))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// HAProxy's wording of a missing capability.
+pub(crate) fn cap_missing(cap: Cap) -> &'static str {
+    match cap {
+        Cap::Be => "no backend",
+        Cap::Fe => "no frontend",
+        Cap::Any => "neither frontend nor backend",
+    }
+}
+
+/// HAProxy's suggestion for a mistyped word (`cfg_find_best_match`, `srv_find_best_kw`...):
+/// the candidate whose character-transition fingerprint is closest, if close enough.
+pub fn best_match<'a>(word: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    if word.len() > 4096 {
+        return None;
+    }
+    let fp = fingerprint(word);
+    let mut best: Option<(u32, &str)> = None;
+    for name in names {
+        let other = fingerprint(name);
+        let d: u32 = fp
+            .iter()
+            .zip(other.iter())
+            .map(|(a, b)| u32::from(a.abs_diff(*b)))
+            .sum();
+        if best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, name));
+        }
+    }
+    let (d, name) = best?;
+    let limit = |s: &str| u32::try_from(2 * s.len()).unwrap_or(u32::MAX);
+    (d <= limit(word) && d <= limit(name)).then_some(name)
+}
+
+/// Counts of transitions between character classes (letters, digit, other, begin/end).
+fn fingerprint(word: &str) -> [u8; 1024] {
+    let mut fp = [0u8; 1024];
+    let mut from = 28usize;
+    for c in word.bytes() {
+        let to = match c.to_ascii_lowercase() {
+            c @ b'a'..=b'z' => usize::from(c - b'a') + 1,
+            b'0'..=b'9' => 27,
+            _ => 28,
+        };
+        fp[to] = 1;
+        fp[32 * from + to] = fp[32 * from + to].wrapping_add(1);
+        from = to;
+    }
+    fp[32 * from + 28] = fp[32 * from + 28].wrapping_add(1);
+    fp
+}
+
+/// HAProxy's `invalid_char`: proxy, server and ACL names use letters, digits, `.`, `:`,
+/// `_` and `-`. Returns the first offending character.
+pub fn invalid_char(name: &str) -> Option<char> {
+    name.chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '_' | '-')))
+}
+
+/// Lowers one proxy section: its header, then every line through the keyword tables.
+pub fn lower_section(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
+    b.sources = cx.sources.clone();
+    b.resolver = cx.opts.resolver.clone();
+    header(b, s, cx);
+    for line in &s.lines {
+        b.base_dir = cx.base_dir(line.span);
+        let base = b.base_dir.clone();
+        // HAProxy shifts the words left over a `default` prefix without clearing the last
+        // slot, so the last word appears twice (`default option x` reads `option x x`).
+        let shifted;
+        let line = if line.modifier == Modifier::Default && line.words.len() > 1 {
+            let mut l = line.clone();
+            if let Some(last) = l.words.last().cloned() {
+                l.words.push(last);
+            }
+            shifted = l;
+            &shifted
+        } else {
+            line
+        };
+        let mut kcx = Cx {
+            line,
+            diags: cx.diags,
+            base_dir: &base,
+        };
+        match b.current {
+            Current::Skip => continue,
+            Current::None => {
+                kcx.alert("'listen' or 'defaults' expected.");
+                continue;
+            }
+            _ => {}
+        }
+        dispatch(b, &mut kcx);
+    }
+}
+
+/// Looks a line's keyword up in the proxy table and runs it.
+fn dispatch(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) {
+    let word = cx.keyword();
+    match kw::lookup(keywords::TABLE, word) {
+        Some(k) => apply(b, cx, &k.status, k.name),
+        None => {
+            let section = b.cur().kind.section_str();
+            let names = keywords::TABLE.iter().map(|k| k.name);
+            let msg = match best_match(word, names) {
+                Some(best) => format!(
+                    "unknown keyword '{word}' in '{section}' section; did you mean '{best}' maybe ?"
+                ),
+                None => format!("unknown keyword '{word}' in '{section}' section"),
+            };
+            cx.alert(msg);
+        }
+    }
+}
+
+/// Applies a keyword status. `Rejected` reasons in proxy tables are HAProxy's own full
+/// messages for keywords it removed, printed verbatim.
+pub(crate) fn apply<C>(b: &mut C, cx: &mut Cx<'_>, status: &Status<C>, name: &str) {
+    match status {
+        Status::Parse(f) => {
+            if let Err(msg) = f(b, cx) {
+                cx.alert(msg);
+            }
+        }
+        Status::NotYet => cx.alert(kw::not_supported_yet(name)),
+        Status::Tuning => cx.warn(format!(
+            "'{name}' is a tuning keyword with no effect in Rampart; ignored."
+        )),
+        Status::Rejected(why) => {
+            let msg = why.replace("%s", cx.arg(0).unwrap_or_default());
+            if name == "grace" || cx.keyword() == "option" {
+                tight_alert(cx, msg);
+            } else {
+                cx.alert(msg)
+            }
+        }
+    }
+}
+
+/// An alert in HAProxy's `parsing [file:line]: msg` form (no space before the colon), which
+/// some of its messages use.
+pub(crate) fn tight_alert(cx: &mut Cx<'_>, msg: impl Into<String>) {
+    cx.diags
+        .push(Diagnostic::alert(Some(cx.span()), msg).tight());
+}
+
+/// The same for a warning.
+pub(crate) fn tight_warn(cx: &mut Cx<'_>, msg: impl Into<String>) {
+    cx.diags
+        .push(Diagnostic::warning(Some(cx.span()), msg).tight());
+}
+
+/// The section header: name rules, `from`, duplicate names, the defaults in force.
+fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
+    let words: Vec<&str> = s.header.words.iter().map(String::as_str).collect();
+    let arg = |i: usize| words.get(i).copied().unwrap_or("");
+    let span = s.header.span;
+    let kind = match s.kind {
+        SectionKind::Defaults => ProxyKind::Defaults,
+        SectionKind::Frontend => ProxyKind::Frontend,
+        SectionKind::Backend => ProxyKind::Backend,
+        _ => ProxyKind::Listen,
+    };
+    let kw = arg(0);
+    let is_def = kind == ProxyKind::Defaults;
+
+    if is_def {
+        // A new defaults section ends the one in force for implicit use.
+    } else {
+        if arg(1).is_empty() {
+            cx.diags
+                .alert(Some(span), format!("'{kw}' expects an <id> argument"));
+            b.current = Current::Skip;
+            return;
+        }
+        if let Some(c) = invalid_char(arg(1)) {
+            cx.diags.alert(
+                Some(span),
+                format!(
+                    "character '{c}' is not permitted in '{kw}' name '{}'.",
+                    arg(1)
+                ),
+            );
+        }
+        let names = if kind.is_fe() { &b.fe_names } else { &b.be_names };
+        let clash = names.get(arg(1)).and_then(|&i| b.proxies.get(i));
+        if let Some(other) = clash {
+            cx.diags.alert(
+                None,
+                format!(
+                    "Parsing [{}]: {} '{}' has the same name as {} '{}' declared at {}.",
+                    b.loc(span),
+                    kind.type_str(),
+                    arg(1),
+                    other.kind.type_str(),
+                    other.name,
+                    b.loc(other.span)
+                ),
+            );
+        }
+        let bad_from = !arg(2).is_empty() && (arg(3).is_empty() || arg(2) != "from");
+        if words.len() > 4 {
+            cx.diags.alert(
+                Some(span),
+                format!("'{kw}' cannot handle unexpected argument '{}'.", arg(4)),
+            );
+        }
+        if bad_from || words.len() > 4 {
+            if kind.is_fe() {
+                // HAProxy prints this as an alert but does not fail the configuration.
+                cx.diags.push(Diagnostic::warning(
+                    Some(span),
+                    "please use the 'bind' keyword for listening addresses.",
+                ));
+            }
+            // HAProxy does not create the proxy and has no current one any more: each
+            // following line is refused.
+            b.current = Current::None;
+            return;
+        }
+    }
+
+    let (name, from_idx) = if is_def && arg(1) == "from" && !arg(2).is_empty() && arg(3).is_empty()
+    {
+        ("", 1)
+    } else {
+        (arg(1), 2)
+    };
+    let mut parent = if is_def { None } else { b.last_defaults };
+    if arg(from_idx) == "from" {
+        let target = arg(from_idx + 1);
+        let found: Vec<usize> = b
+            .defaults
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.proxy.name == target)
+            .map(|(i, _)| i)
+            .collect();
+        let Some(&first) = found.first() else {
+            cx.diags.alert(
+                Some(span),
+                format!(
+                    "defaults section '{target}' not found for {} '{name}'.",
+                    kind.type_str()
+                ),
+            );
+            b.current = Current::Skip;
+            return;
+        };
+        if let Some(&second) = found.get(1) {
+            cx.diags.alert(
+                Some(span),
+                format!(
+                    "ambiguous defaults section name '{target}' referenced by {} '{name}' exists at least at {} and {}.",
+                    kind.type_str(),
+                    b.loc(b.defaults[first].proxy.span),
+                    b.loc(b.defaults[second].proxy.span)
+                ),
+            );
+        }
+        if let Some(c) = invalid_char(target) {
+            cx.diags.alert(
+                Some(span),
+                format!(
+                    "character '{c}' is not permitted in defaults section name '{target}' when designated by its name (section found at {}).",
+                    b.loc(b.defaults[first].proxy.span)
+                ),
+            );
+        }
+        b.defaults[first].explicit_ref = true;
+        parent = Some(first);
+    } else if let Some(i) = parent {
+        b.defaults[i].implicit_ref = true;
+    }
+    if let Some(i) = parent {
+        let d = &b.defaults[i];
+        if d.explicit_ref && d.implicit_ref {
+            // An alert in HAProxy's output, but only a warning for the verdict.
+            cx.diags.push(Diagnostic::warning(
+                Some(span),
+                format!(
+                    "defaults section '{}' (declared at {}) is explicitly referenced by another proxy and implicitly used here. To avoid any ambiguity don't mix both usage. Add a last defaults section not explicitly used or always use explicit references.",
+                    d.proxy.name,
+                    b.loc(d.proxy.span)
+                ),
+            ));
+        }
+    }
+
+    let def = match parent {
+        Some(i) => &b.defaults[i].proxy,
+        None => &b.builtin,
+    };
+    let p = Proxy::from_defaults(def, name, kind, span);
+    if is_def {
+        b.defaults.push(DefaultsEntry {
+            proxy: p,
+            explicit_ref: false,
+            implicit_ref: false,
+        });
+        let idx = b.defaults.len() - 1;
+        b.last_defaults = Some(idx);
+        b.cur_defaults = parent;
+        b.current = Current::Defaults(idx);
+    } else {
+        let idx = b.proxies.len();
+        if p.is_fe() {
+            b.fe_names.entry(p.name.clone()).or_insert(idx);
+        }
+        if p.is_be() {
+            b.be_names.entry(p.name.clone()).or_insert(idx);
+        }
+        b.proxies.push(p);
+        b.cur_defaults = parent;
+        b.current = Current::Proxy(b.proxies.len() - 1);
+    }
+}
+
+impl ProxiesBuilder {
+    /// Ends parsing: server templates expanded, per-proxy checks that HAProxy runs after
+    /// parsing and that only need the proxy itself.
     pub fn finish(self, _cx: &mut LowerCx<'_>) -> Vec<Proxy> {
-        Vec::new()
+        self.proxies
     }
 }
 
 /// Every keyword table of this module, for docs/compat.md.
 pub fn tables() -> Vec<crate::kw::TableInfo> {
-    Vec::new()
+    use crate::kw::TableInfo;
+    vec![
+        TableInfo::of("proxy", "4.2", keywords::TABLE),
+        TableInfo::of("proxy: option", "4.2", options::TABLE),
+        TableInfo::of("proxy: timeout", "4.2", timeout::TABLE),
+        TableInfo::of("bind options", "5.1", bind::TABLE),
+        TableInfo::of("server options", "5.2", server::TABLE),
+        TableInfo::of("proxy: balance", "4.2", balance::TABLE),
+    ]
 }
+
+#[cfg(test)]
+pub(crate) mod testutil;

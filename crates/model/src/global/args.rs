@@ -1,0 +1,242 @@
+//! Reading keyword arguments the way HAProxy's C parsers read them, so that Rampart accepts
+//! and refuses exactly the same lines.
+//!
+//! HAProxy hands every keyword parser a fixed array of words where a missing word and an
+//! empty quoted word (`""`) both read as the empty string, argument lists end at the first
+//! empty word, and numbers go through `atol`/`atoi` (leading digits, garbage ignored).
+//! [`Args`] gives that view of a [`Line`]; [`atol`], [`atoi`] and [`strtol_full`] are the
+//! number readers; [`time_ms`] wraps `parse_time_err` with its "trailing character" warning.
+
+use rampart_config::units::{parse_time, TimeError, TimeUnit};
+use rampart_config::{Diagnostic, Line};
+
+use crate::kw::Cx;
+
+/// The words of one line seen as HAProxy's `args[]`: index 0 is the keyword.
+#[derive(Clone, Copy)]
+pub struct Args<'a> {
+    words: &'a [String],
+}
+
+impl<'a> Args<'a> {
+    pub fn new(line: &'a Line) -> Self {
+        Self { words: &line.words }
+    }
+
+    /// Word `i` (0 = keyword), or `""` past the end, like `args[i]` in C.
+    pub fn get(&self, i: usize) -> &'a str {
+        self.words.get(i).map_or("", String::as_str)
+    }
+
+    /// The keyword itself.
+    pub fn kw(&self) -> &'a str {
+        self.get(0)
+    }
+
+    /// True when word `i` is missing or empty (`!*args[i]`).
+    pub fn empty(&self, i: usize) -> bool {
+        self.get(i).is_empty()
+    }
+
+    /// Words from `from` up to (not including) the first empty one: how the C loops
+    /// `while (*args[cur_arg])` see an argument list.
+    pub fn list_from(&self, from: usize) -> &'a [String] {
+        let rest = self.words.get(from..).unwrap_or(&[]);
+        let n = rest.iter().position(String::is_empty).unwrap_or(rest.len());
+        &rest[..n]
+    }
+
+    /// HAProxy's `too_many_args(max, args)`: an error when word `max + 1` is non-empty.
+    pub fn too_many(&self, max: usize) -> Result<(), String> {
+        self.too_many_idx(max, 0)
+    }
+
+    /// `too_many_args_idx(max, idx, args)`: the keyword is made of words `0..=idx`.
+    pub fn too_many_idx(&self, max: usize, idx: usize) -> Result<(), String> {
+        let extra = self.get(idx + max + 1);
+        if extra.is_empty() {
+            return Ok(());
+        }
+        let kw = (0..=idx).map(|i| self.get(i)).collect::<Vec<_>>().join(" ");
+        Err(format!(
+            "'{kw}' cannot handle unexpected argument '{extra}'."
+        ))
+    }
+}
+
+/// C `strtol(s, NULL, 10)` / `atol`: optional leading blanks and sign, then digits; stops at
+/// the first other character; saturates like glibc on overflow; 0 when nothing parses.
+pub fn atol(s: &str) -> i64 {
+    let (value, _) = strtol_prefix(s);
+    value
+}
+
+/// C `atoi`: `atol` truncated to an `int` (glibc converts the saturated `long`).
+pub fn atoi(s: &str) -> i32 {
+    atol(s) as i32
+}
+
+/// C `strtol(s, &end, 10)` requiring the whole (non-empty) string to be consumed, as the
+/// `!*arg || *end` checks do. `None` when something is left or nothing was read.
+pub fn strtol_full(s: &str) -> Option<i64> {
+    if s.is_empty() {
+        return None;
+    }
+    let (value, used) = strtol_prefix(s);
+    (used == s.len() && used > 0).then_some(value)
+}
+
+/// Parses the longest `strtol`-style prefix; returns the value and the bytes consumed
+/// (0 when no digit was found, as `strtol` then leaves `end` at the start).
+pub fn strtol_prefix(s: &str) -> (i64, usize) {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        i += 1;
+    }
+    let mut neg = false;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        neg = b[i] == b'-';
+        i += 1;
+    }
+    let start = i;
+    let mut value: i64 = 0;
+    let mut overflow = false;
+    while i < b.len() && b[i].is_ascii_digit() {
+        let d = i64::from(b[i] - b'0');
+        match value.checked_mul(10).and_then(|v| v.checked_add(d)) {
+            Some(v) => value = v,
+            None => overflow = true,
+        }
+        i += 1;
+    }
+    if i == start {
+        return (0, 0);
+    }
+    let value = match (overflow, neg) {
+        (true, false) => i64::MAX,
+        (true, true) => i64::MIN,
+        (false, true) => -value,
+        (false, false) => value,
+    };
+    (value, i)
+}
+
+/// HAProxy's `str2uic`/`read_uint`: the leading decimal digits as an unsigned value
+/// (saturating), 0 when the string does not start with a digit.
+pub fn leading_uint(s: &str) -> (u64, usize) {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    let value = s[..digits].bytes().fold(0u64, |acc, d| {
+        acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    });
+    (value, digits)
+}
+
+/// Parses a time in milliseconds like HAProxy's `parse_time_err(.., TIME_UNIT_MS)`,
+/// including its warning (printed without a file position) for a character left after a
+/// valid unit, e.g. `10sx`.
+pub fn time_ms(cx: &mut Cx<'_>, text: &str) -> Result<u32, TimeError> {
+    let t = parse_time(text, TimeUnit::Ms)?;
+    if let Some(c) = t.trailing {
+        cx.diags.push(Diagnostic::warning(
+            None,
+            format!(
+                "unexpected character '{c}' after the timer value '{text}', only \
+                 (us=microseconds,ms=milliseconds,s=seconds,m=minutes,h=hours,d=days) are \
+                 supported. This will be reported as an error in next versions."
+            ),
+        ));
+    }
+    Ok(t.value)
+}
+
+/// The character `parse_time_err` points at for an invalid value: the offending
+/// character, or an empty string for a missing value (C prints `'%c'` with a NUL, which
+/// ends the message there).
+pub fn bad_time_char(e: &TimeError) -> Option<char> {
+    match e {
+        TimeError::UnexpectedChar(c) => Some(*c),
+        _ => None,
+    }
+}
+
+/// Pushes an alert in the `parsing [file:line]: msg` form (no space before the colon),
+/// which many of HAProxy's section parsers use.
+pub fn alert_tight(cx: &mut Cx<'_>, msg: impl Into<String>) {
+    cx.diags
+        .push(Diagnostic::alert(Some(cx.span()), msg).tight());
+}
+
+/// Pushes a warning in the `parsing [file:line]: msg` form.
+pub fn warn_tight(cx: &mut Cx<'_>, msg: impl Into<String>) {
+    cx.diags
+        .push(Diagnostic::warning(Some(cx.span()), msg).tight());
+}
+
+/// HAProxy reports some conflicts as `[ALERT]` without making the configuration invalid
+/// (`ERR_ALERT` without `ERR_FATAL`: "'maxconn' already specified. Continuing."). Rampart's
+/// diagnostics have no non-fatal alert yet, so these are warnings with HAProxy's text.
+pub fn nonfatal_alert(cx: &mut Cx<'_>, msg: impl Into<String>) {
+    cx.warn(msg);
+}
+
+/// Same as [`nonfatal_alert`] in the tight `parsing [file:line]:` form.
+pub fn nonfatal_alert_tight(cx: &mut Cx<'_>, msg: impl Into<String>) {
+    warn_tight(cx, msg);
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_number_readers() {
+        assert_eq!(atol("42"), 42);
+        assert_eq!(atol("  -7x"), -7);
+        assert_eq!(atol("abc"), 0);
+        assert_eq!(atol(""), 0);
+        assert_eq!(atol("99999999999999999999999"), i64::MAX);
+        assert_eq!(atoi("4294967297"), 1);
+        assert_eq!(strtol_full("12"), Some(12));
+        assert_eq!(strtol_full("12x"), None);
+        assert_eq!(strtol_full(""), None);
+        assert_eq!(strtol_full("-"), None);
+        assert_eq!(leading_uint("12-3"), (12, 2));
+        assert_eq!(leading_uint("x"), (0, 0));
+    }
+
+    fn line(words: &[&str]) -> Line {
+        Line {
+            span: rampart_config::Span {
+                file: rampart_config::FileId(0),
+                line: 1,
+            },
+            modifier: rampart_config::Modifier::None,
+            words: words.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn args_view() {
+        let l = line(&["kw", "a", "", "b"]);
+        let a = Args::new(&l);
+        assert_eq!(a.get(1), "a");
+        assert_eq!(a.get(9), "");
+        assert!(a.empty(2));
+        assert_eq!(a.list_from(1).len(), 1);
+        assert!(a.too_many(0).is_err());
+        // An empty word hides what follows, as in C.
+        assert!(a.too_many(1).is_ok());
+        assert_eq!(
+            a.too_many(2).unwrap_err(),
+            "'kw' cannot handle unexpected argument 'b'."
+        );
+        assert_eq!(
+            Args::new(&line(&["stats", "x", "y"]))
+                .too_many_idx(0, 1)
+                .unwrap_err(),
+            "'stats x' cannot handle unexpected argument 'y'."
+        );
+    }
+}

@@ -1,0 +1,497 @@
+//! `server`, `default-server` and `server-template` lines and server options
+//! (configuration manual 4.2, 5.2 "Server and default-server options", 5.3 "Server IP
+//! address resolution using DNS"; HAProxy's `parse_server`, `_srv_parse_init`,
+//! `_srv_parse_kw`, every `srv_kws` registration: server.c, check.c, cfgparse-ssl.c,
+//! cfgparse-tcp.c).
+//!
+//! Each server starts from its proxy's `default-server` settings (themselves inherited from
+//! the defaults section); `no-*` options undo them. Health-check settings are parsed and
+//! stored (`check`, `inter`, `rise`...), not run. TLS, cookies, agent checks, tracking and
+//! SOCKS are not supported yet.
+
+use super::addr::{self, AddrOpts, Host, HostResolver, IpFamily, Port, SockAddr};
+use super::net::{atol, parse_net, Net};
+use super::{Cap, ProxiesBuilder};
+use crate::kw::{Cx, Status};
+use rampart_config::units::TimeError;
+use rampart_config::{Diagnostic, Line, Modifier, Span};
+use std::net::IpAddr;
+
+/// Where a server is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerAddr {
+    Ip(IpAddr),
+    /// A host name resolved at start-up (`init-addr`) or by `resolvers`.
+    Name {
+        name: String,
+        family: Option<IpFamily>,
+    },
+    Unix(String),
+    Abns(String),
+    SockPair(u32),
+}
+
+/// The server's port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerPort {
+    /// The port the client connected to, plus this offset (no port, `+N`, `-N`).
+    Mapped(i32),
+    Fixed(u16),
+}
+
+/// One `init-addr` method.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InitAddr {
+    Last,
+    Libc,
+    None,
+    Ip(IpAddr),
+}
+
+/// `usesrc` of a `source` statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UseSrc {
+    Client,
+    ClientIp,
+    HdrIp { name: String, occ: i64 },
+    Addr(SockAddr),
+}
+
+/// `source <addr>[:<port>[-<port>]] [usesrc ...] [interface <name>]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    pub addr: SockAddr,
+    pub usesrc: Option<UseSrc>,
+    pub interface: Option<String>,
+}
+
+/// Health-check settings of a server (parsed, not run yet).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckSettings {
+    pub enabled: bool,
+    /// Intervals in milliseconds.
+    pub inter: u32,
+    pub fastinter: Option<u32>,
+    pub downinter: Option<u32>,
+    pub rise: u32,
+    pub fall: u32,
+    pub port: Option<u32>,
+    pub addr: Option<SockAddr>,
+}
+
+impl Default for CheckSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            inter: 2000,
+            fastinter: None,
+            downinter: None,
+            rise: 2,
+            fall: 3,
+            port: None,
+            addr: None,
+        }
+    }
+}
+
+/// `send-proxy-v2` TLVs (`proxy-v2-options`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProxyV2Options {
+    pub ssl: bool,
+    pub cert_cn: bool,
+    pub cert_key: bool,
+    pub cert_sig: bool,
+    pub ssl_cipher: bool,
+    pub authority: bool,
+    pub crc32c: bool,
+    pub unique_id: bool,
+}
+
+/// Settings shared by `default-server` and `server` lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// 0..=256, default 1.
+    pub weight: u32,
+    pub backup: bool,
+    /// Starts in maintenance (`disabled`).
+    pub disabled: bool,
+    pub maxconn: u32,
+    pub maxqueue: u32,
+    pub minconn: u32,
+    /// `init-addr` methods (`None`: HAProxy's default `last,libc`, plus `none` with resolvers).
+    pub init_addr: Option<Vec<InitAddr>>,
+    pub resolvers: Option<String>,
+    pub resolve_prefer: Option<IpFamily>,
+    pub resolve_net: Vec<Net>,
+    pub resolve_allow_dup_ip: bool,
+    pub resolve_ignore_weight: bool,
+    pub check: CheckSettings,
+    pub send_proxy: bool,
+    pub send_proxy_v2: bool,
+    pub proxy_v2_options: ProxyV2Options,
+    pub tfo: bool,
+    pub namespace: Option<String>,
+    pub source: Option<Source>,
+    pub non_stick: bool,
+    pub observe: Option<String>,
+    pub on_error: Option<String>,
+    pub on_marked_down: Option<String>,
+    pub on_marked_up: Option<String>,
+    pub error_limit: Option<u32>,
+    /// Seconds.
+    pub slowstart: u32,
+    pub max_reuse: Option<i64>,
+    pub pool_low_conn: Option<i64>,
+    pub pool_max_conn: Option<i64>,
+    /// Milliseconds.
+    pub pool_purge_delay: Option<u32>,
+    pub ws: Option<String>,
+    pub log_proto: Option<String>,
+    /// Milliseconds.
+    pub tcp_ut: Option<u32>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            weight: 1,
+            backup: false,
+            disabled: false,
+            maxconn: 0,
+            maxqueue: 0,
+            minconn: 0,
+            init_addr: None,
+            resolvers: None,
+            resolve_prefer: None,
+            resolve_net: Vec::new(),
+            resolve_allow_dup_ip: false,
+            resolve_ignore_weight: false,
+            check: CheckSettings::default(),
+            send_proxy: false,
+            send_proxy_v2: false,
+            proxy_v2_options: ProxyV2Options::default(),
+            tfo: false,
+            namespace: None,
+            source: None,
+            non_stick: false,
+            observe: None,
+            on_error: None,
+            on_marked_down: None,
+            on_marked_up: None,
+            error_limit: None,
+            slowstart: 0,
+            max_reuse: None,
+            pool_low_conn: None,
+            pool_max_conn: None,
+            pool_purge_delay: None,
+            ws: None,
+            log_proto: None,
+            tcp_ut: None,
+        }
+    }
+}
+
+/// One server (a `server` line, or one instance of a `server-template`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Server {
+    pub name: String,
+    pub span: Span,
+    pub addr: ServerAddr,
+    pub port: ServerPort,
+    /// `id`: forced numeric identifier.
+    pub id: Option<u32>,
+    pub settings: ServerSettings,
+    /// Set for servers created by `server-template`: the prefix.
+    pub template: Option<String>,
+}
+
+/// What server option parsers work on.
+pub struct ServerBuilder {
+    pub settings: ServerSettings,
+    pub id: Option<u32>,
+    /// Server name for messages (`None` for `default-server`).
+    pub name: Option<String>,
+    pub is_default: bool,
+    pub mode_http: bool,
+    pub has_be: bool,
+    pub proxy_type: &'static str,
+    pub proxy_name: String,
+    /// Ids already used by the proxy's servers: id, `file:line`, name.
+    pub used_ids: Vec<(u32, String, String)>,
+    /// `'server <proxy>/<name>' : `, the prefix of this line's messages.
+    pub ctx: String,
+    /// Extra arguments consumed by the option just parsed (`source` takes a variable count).
+    pub extra: usize,
+    /// The rest of the line, for variable-length options.
+    pub rest: Vec<String>,
+    pub resolver: HostResolver,
+}
+
+mod options;
+#[cfg(test)]
+mod tests;
+
+use options::default_ok;
+pub(crate) use options::parse_source;
+pub use options::{arity, TABLE};
+
+/// HAProxy's `invalid_prefix_char`: letters, digits, `.`, `_`, `-`.
+fn invalid_prefix_char(name: &str) -> Option<char> {
+    name.chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Server,
+    Default,
+    Template,
+}
+
+/// `server <name> <addr>[:port] [options]`.
+pub(crate) fn server(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    parse_line(b, cx, Kind::Server)
+}
+
+/// `default-server [options]`.
+pub(crate) fn default_server(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    parse_line(b, cx, Kind::Default)
+}
+
+/// `server-template <prefix> <num|range> <fqdn>[:port] [options]`.
+pub(crate) fn server_template(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    parse_line(b, cx, Kind::Template)
+}
+
+fn parse_line(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, kind: Kind) -> Result<(), String> {
+    let kw = cx.keyword();
+    if kind != Kind::Default {
+        b.not_in_defaults(kw)?;
+    }
+    if !b.has_cap(Cap::Be) {
+        let p = b.cur();
+        return Err(format!(
+            "'{kw}' not allowed because {} '{}' has no backend capability.",
+            p.kind.type_str(),
+            p.name
+        ));
+    }
+    let args = cx.args();
+    let mut first = 0;
+    let mut range = (0u32, 0u32);
+    let mut parsed_addr = None;
+    match kind {
+        Kind::Default => {}
+        Kind::Server | Kind::Template => {
+            let need = if kind == Kind::Template { 3 } else { 2 };
+            if args.len() < need {
+                return Err(if kind == Kind::Template {
+                    format!("'{kw}' expects <prefix> <nb | range> <addr>[:<port>] as arguments.")
+                } else {
+                    format!("'{kw}' expects <name> and <addr>[:<port>] as arguments.")
+                });
+            }
+            let name = &args[0];
+            let bad = if kind == Kind::Template {
+                invalid_prefix_char(name)
+            } else {
+                crate::proxy::invalid_char(name)
+            };
+            if let Some(c) = bad {
+                return Err(format!(
+                    "character '{c}' is not permitted in {kw} {} '{name}'.",
+                    if kind == Kind::Template {
+                        "prefix"
+                    } else {
+                        "name"
+                    }
+                ));
+            }
+            first = 1;
+            if kind == Kind::Template {
+                range = template_range(&args[1])
+                    .ok_or_else(|| format!("Wrong {kw} number or range arg '{}'.", args[1]))?;
+                first = 2;
+            }
+            let a = addr::parse(&args[first], &AddrOpts::SERVER, b.resolver())
+                .map_err(|e| format!("'server {}/{name}' : {e}", b.cur().name))?;
+            parsed_addr = Some(a);
+            first += 1;
+        }
+    }
+
+    let p = b.cur();
+    let name = (kind != Kind::Default).then(|| args[0].clone());
+    let mut sb = ServerBuilder {
+        settings: p.default_server.clone(),
+        id: None,
+        name: name.clone(),
+        is_default: kind == Kind::Default,
+        mode_http: p.mode == super::Mode::Http,
+        has_be: p.is_be(),
+        proxy_type: p.kind.type_str(),
+        proxy_name: p.name.clone(),
+        used_ids: if args.iter().any(|a| a == "id") {
+            p.servers
+                .iter()
+                .filter_map(|s| s.id.map(|i| (i, b.loc(s.span), s.name.clone())))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        ctx: name
+            .as_ref()
+            .map(|n| format!("'server {}/{n}' : ", p.name))
+            .unwrap_or_default(),
+        extra: 0,
+        rest: Vec::new(),
+        resolver: b.resolver().clone(),
+    };
+    let ctx = sb.ctx.clone();
+    if !parse_options(&mut sb, cx, first, &ctx) {
+        return Ok(());
+    }
+
+    if kind == Kind::Default {
+        b.px().default_server = sb.settings;
+        return Ok(());
+    }
+    let Some(a) = parsed_addr else { return Ok(()) };
+    let (addr, port) = server_addr(a);
+    let span = cx.span();
+    let n = name.unwrap_or_default();
+    if kind == Kind::Template {
+        for i in range.0..=range.1 {
+            b.px().servers.push(Server {
+                name: format!("{n}{i}"),
+                span,
+                addr: addr.clone(),
+                port,
+                id: None,
+                settings: sb.settings.clone(),
+                template: Some(n.clone()),
+            });
+        }
+    } else {
+        if sb.settings.weight == 0 {
+            cx.diags.push(Diagnostic::diag(
+                Some(span),
+                format!("{ctx}configured with weight of 0 will never be selected by load balancing algorithms"),
+            ));
+        }
+        b.px().servers.push(Server {
+            name: n,
+            span,
+            addr,
+            port,
+            id: sb.id,
+            settings: sb.settings,
+            template: None,
+        });
+    }
+    Ok(())
+}
+
+/// `N` (1..N) or `L-H`. Bounded so that a huge count cannot exhaust memory.
+fn template_range(s: &str) -> Option<(u32, u32)> {
+    let (lo, hi) = match s.split_once('-') {
+        Some((l, h)) => (atol(l), atol(h)),
+        None => (1, atol(s)),
+    };
+    if lo < 0 || hi < lo || hi - lo >= 100_000 {
+        return None;
+    }
+    Some((lo as u32, hi as u32))
+}
+
+fn server_addr(a: SockAddr) -> (ServerAddr, ServerPort) {
+    let port = match a.port {
+        Port::Range(p, _) if p != 0 => ServerPort::Fixed(p),
+        Port::Offset(o) => ServerPort::Mapped(o),
+        _ => ServerPort::Mapped(0),
+    };
+    let addr = match a.host {
+        Host::Ip(ip) => ServerAddr::Ip(ip),
+        Host::Name { name, family } => ServerAddr::Name { name, family },
+        Host::Unix(p) => ServerAddr::Unix(p),
+        Host::Abns(p) => ServerAddr::Abns(p),
+        Host::SockPair(n) | Host::Fd(n) => ServerAddr::SockPair(n),
+    };
+    (addr, port)
+}
+
+/// Runs the server options from argument `first`. Returns false after a fatal error.
+fn parse_options(sb: &mut ServerBuilder, cx: &mut Cx<'_>, first: usize, ctx: &str) -> bool {
+    let args = cx.args();
+    let mut i = first;
+    while let Some(word) = args.get(i) {
+        let Some(k) = crate::kw::lookup(TABLE, word) else {
+            let hint = if sb.is_default {
+                " Hint: no address was expected for this server."
+            } else {
+                ""
+            };
+            let msg = match crate::proxy::best_match(word, TABLE.iter().map(|k| k.name)) {
+                Some(best) => {
+                    format!("{ctx}unknown keyword '{word}'; did you mean '{best}' maybe ?{hint}")
+                }
+                None => format!("{ctx}unknown keyword '{word}'.{hint}"),
+            };
+            cx.alert(msg);
+            return false;
+        };
+        let n = arity(k.name);
+        if sb.is_default && !default_ok(k.name) {
+            // An alert in HAProxy's output that does not fail the configuration.
+            cx.warn(format!(
+                "'{}' option is not accepted in default-server sections",
+                k.name
+            ));
+            i += 1 + n;
+            continue;
+        }
+        let end = (i + 1 + n).min(args.len());
+        let mut words = vec![word.clone()];
+        words.extend(args[i + 1..end].iter().cloned());
+        // `source` takes a variable number of words; a few dozen is plenty.
+        sb.rest = if k.name == "source" {
+            args[end..].iter().take(64).cloned().collect()
+        } else {
+            Vec::new()
+        };
+        sb.extra = 0;
+        let sub = Line {
+            span: cx.line.span,
+            modifier: Modifier::None,
+            words,
+        };
+        let mut scx = Cx {
+            line: &sub,
+            diags: cx.diags,
+            base_dir: cx.base_dir,
+        };
+        match &k.status {
+            Status::Parse(f) => {
+                if let Err(msg) = f(sb, &mut scx) {
+                    let msg = msg.trim_end_matches('\n');
+                    scx.alert(format!("{ctx}{msg}."));
+                    return false;
+                }
+            }
+            Status::NotYet => {
+                scx.alert(format!("{ctx}{}", crate::kw::not_supported_yet(k.name)));
+                return false;
+            }
+            Status::Tuning => scx.warn(format!(
+                "{ctx}'{}' is a tuning keyword with no effect in Rampart; ignored.",
+                k.name
+            )),
+            Status::Rejected(why) => {
+                scx.alert(format!("{ctx}{why}"));
+                return false;
+            }
+        }
+        i = end + sb.extra;
+    }
+    true
+}
