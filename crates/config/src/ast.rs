@@ -78,7 +78,10 @@ impl SectionKind {
     pub fn is_proxy(self) -> bool {
         matches!(
             self,
-            SectionKind::Defaults | SectionKind::Frontend | SectionKind::Backend | SectionKind::Listen
+            SectionKind::Defaults
+                | SectionKind::Frontend
+                | SectionKind::Backend
+                | SectionKind::Listen
         )
     }
 }

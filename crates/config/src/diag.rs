@@ -31,35 +31,84 @@ impl Level {
     }
 }
 
+/// How the location of a message is written: HAProxy uses four spellings, and scripts
+/// grepping its output see the difference.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Form {
+    /// `parsing [file:line] : msg`, keyword parsers.
+    #[default]
+    Parsing,
+    /// `parsing [file:line]: msg`, the reader's directives and some keywords.
+    ParsingTight,
+    /// `Parsing [file:line]: msg`, duplicate section names.
+    CapitalParsing,
+    /// `[file:line] : msg`, server keywords and initialisation (`'server b/s' : ...`).
+    Bracket,
+    /// `msg` alone: HAProxy printed no location, but the span still orders the message
+    /// among those of its file.
+    Bare,
+}
+
+/// When HAProxy prints a message, which decides the closing lines around it: while
+/// parsing its file ("Error(s) found in configuration file"), in the checks over the
+/// whole configuration ("Fatal errors found in configuration."), or when servers are
+/// initialised after a valid check ("Failed to initialize server(s) addr.").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Phase {
+    #[default]
+    Parse,
+    Check,
+    Init,
+}
+
 /// One message. `span` is `None` for messages not tied to a line (cross-reference checks
 /// that HAProxy reports per proxy, file-open failures...).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub level: Level,
     pub span: Option<Span>,
-    /// The message text without trailing period handling: rendered verbatim.
+    /// The message text, rendered verbatim after the location.
     pub message: String,
-    /// HAProxy's `parsing [f:l]: msg` (no space before the colon) is used by the reader for
-    /// directives; keyword parsers use `parsing [f:l] : msg`. True selects the former.
-    pub tight: bool,
+    /// How the location is spelled.
+    pub form: Form,
+    pub phase: Phase,
 }
 
 impl Diagnostic {
+    pub fn new(level: Level, span: Option<Span>, message: impl Into<String>) -> Self {
+        Self {
+            level,
+            span,
+            message: message.into(),
+            form: Form::Parsing,
+            phase: Phase::Parse,
+        }
+    }
     pub fn alert(span: Option<Span>, message: impl Into<String>) -> Self {
-        Self { level: Level::Alert, span, message: message.into(), tight: false }
+        Self::new(Level::Alert, span, message)
     }
     pub fn warning(span: Option<Span>, message: impl Into<String>) -> Self {
-        Self { level: Level::Warning, span, message: message.into(), tight: false }
+        Self::new(Level::Warning, span, message)
     }
     pub fn notice(span: Option<Span>, message: impl Into<String>) -> Self {
-        Self { level: Level::Notice, span, message: message.into(), tight: false }
+        Self::new(Level::Notice, span, message)
     }
     pub fn diag(span: Option<Span>, message: impl Into<String>) -> Self {
-        Self { level: Level::Diag, span, message: message.into(), tight: false }
+        Self::new(Level::Diag, span, message)
     }
-    /// Switches to the reader's `parsing [f:l]: msg` form.
-    pub fn tight(mut self) -> Self {
-        self.tight = true;
+    /// Switches to the `parsing [f:l]: msg` form.
+    pub fn tight(self) -> Self {
+        self.form(Form::ParsingTight)
+    }
+    /// Switches to another location form.
+    pub fn form(mut self, form: Form) -> Self {
+        self.form = form;
+        self
+    }
+
+    /// Moves the message to another phase.
+    pub fn phase(mut self, phase: Phase) -> Self {
+        self.phase = phase;
         self
     }
 
@@ -67,10 +116,17 @@ impl Diagnostic {
     /// `[ALERT]    (PID) : config : parsing [file:line] : message`.
     pub fn render(&self, pid: u32, sources: &SourceMap) -> String {
         let mut out = format!("{}({}) : config : ", self.level.tag(), pid);
-        if let Some(span) = self.span {
-            out.push_str("parsing [");
+        let delimiters = match self.form {
+            Form::Parsing => Some(("parsing [", "] : ")),
+            Form::ParsingTight => Some(("parsing [", "]: ")),
+            Form::CapitalParsing => Some(("Parsing [", "]: ")),
+            Form::Bracket => Some(("[", "] : ")),
+            Form::Bare => None,
+        };
+        if let (Some(span), Some((open, close))) = (self.span, delimiters) {
+            out.push_str(open);
             out.push_str(&sources.display(span).to_string());
-            out.push_str(if self.tight { "]: " } else { "] : " });
+            out.push_str(close);
         }
         out.push_str(&self.message);
         out
@@ -81,14 +137,40 @@ impl Diagnostic {
 #[derive(Clone, Debug, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    /// Fatal messages per file (indexed by `FileId`), for HAProxy's per-file limit.
+    fatal_by_file: Vec<u32>,
 }
+
+/// HAProxy stops parsing a file after this many fatal errors in it.
+pub const MAX_FATAL_PER_FILE: u32 = 50;
 
 impl Diagnostics {
     pub fn new() -> Self {
         Self::default()
     }
     pub fn push(&mut self, d: Diagnostic) {
+        if let (Level::Alert, Some(span)) = (d.level, d.span) {
+            let i = span.file.0 as usize;
+            if self.fatal_by_file.len() <= i {
+                self.fatal_by_file.resize(i + 1, 0);
+            }
+            self.fatal_by_file[i] = self.fatal_by_file[i].saturating_add(1);
+        }
         self.items.push(d);
+    }
+    /// Changes every message pushed since `start` (a former [`Diagnostics::len`]): lets a
+    /// stage label what it reported (its phase, its location form) in one place.
+    pub fn relabel_from(&mut self, start: usize, mut f: impl FnMut(&mut Diagnostic)) {
+        for d in self.items.iter_mut().skip(start) {
+            f(d);
+        }
+    }
+    /// Fatal messages attached to lines of `file` so far.
+    pub fn fatal_in(&self, file: crate::source::FileId) -> u32 {
+        self.fatal_by_file
+            .get(file.0 as usize)
+            .copied()
+            .unwrap_or(0)
     }
     pub fn alert(&mut self, span: Option<Span>, message: impl Into<String>) {
         self.push(Diagnostic::alert(span, message));
@@ -100,7 +182,9 @@ impl Diagnostics {
         self.push(Diagnostic::notice(span, message));
     }
     pub fn extend(&mut self, other: Diagnostics) {
-        self.items.extend(other.items);
+        for d in other.items {
+            self.push(d);
+        }
     }
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()

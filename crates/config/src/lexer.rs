@@ -113,6 +113,9 @@ pub struct SplitLine {
     /// The line ended with an empty word, which HAProxy drops from the words but keeps in
     /// its output buffer.
     trailing_empty: bool,
+    /// The first word that was not UTF-8 and was decoded as Latin-1 instead (HAProxy takes
+    /// any byte; Rampart keeps such configurations valid and warns with this position).
+    pub latin1: Option<LexError>,
 }
 
 impl SplitLine {
@@ -145,19 +148,22 @@ pub fn split_line_full(
     lexer.run_inner()?;
     let raw = std::mem::take(&mut lexer.words);
     let mut words = Vec::with_capacity(raw.len());
+    let mut latin1 = None;
     for (index, bytes) in raw.iter().enumerate() {
         // Words are C strings in HAProxy: an embedded NUL (`\x00`) ends the word.
         let visible = c_string(bytes);
         match std::str::from_utf8(visible) {
             Ok(w) => words.push(w.to_owned()),
             Err(e) => {
-                let pos = locate(input, ctx, opts, index, e.valid_up_to());
-                return Err(LexError {
-                    kind: LexErrorKind::InvalidUtf8,
-                    pos,
-                    detail: String::new(),
-                    word: index,
-                });
+                if latin1.is_none() {
+                    latin1 = Some(LexError {
+                        kind: LexErrorKind::InvalidUtf8,
+                        pos: locate(input, ctx, opts, index, e.valid_up_to()),
+                        detail: String::new(),
+                        word: index,
+                    });
+                }
+                words.push(visible.iter().map(|&b| char::from(b)).collect());
             }
         }
     }
@@ -165,6 +171,7 @@ pub fn split_line_full(
         words,
         raw,
         trailing_empty: lexer.trailing_empty,
+        latin1,
     })
 }
 
@@ -207,8 +214,8 @@ impl LexError {
                 self.detail
             ),
             LexErrorKind::InvalidUtf8 => format!(
-                "invalid UTF-8 sequence in word {} at position {p} (Rampart requires UTF-8 \
-                 words):",
+                "invalid UTF-8 sequence in word {} at position {p}; the word is read as \
+                 Latin-1 (ISO-8859-1):",
                 self.word + 1
             ),
             LexErrorKind::TooLong => "line too long, cannot allocate memory.".to_owned(),

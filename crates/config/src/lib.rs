@@ -23,5 +23,5 @@ pub mod source;
 pub mod units;
 
 pub use ast::{Config, Line, Modifier, Section, SectionKind};
-pub use diag::{Diagnostic, Diagnostics, Level};
+pub use diag::{Diagnostic, Diagnostics, Form, Level, Phase};
 pub use source::{FileId, SourceMap, Span};

@@ -307,6 +307,10 @@ impl FileState {
                 return Flow::Next;
             }
         };
+        if let Some(e) = &split.latin1 {
+            r.diags
+                .push(Diagnostic::warning(Some(span), e.render(raw)).tight());
+        }
         let Some(keyword) = split.words.first().filter(|w| !w.is_empty()) else {
             return Flow::Next;
         };
@@ -463,12 +467,8 @@ impl FileState {
             return Flow::Next;
         }
         let text = words.get(1).map_or("", String::as_str);
-        r.diags.push(Diagnostic {
-            level,
-            span: Some(span),
-            message: format!("'{text}'."),
-            tight: true,
-        });
+        r.diags
+            .push(Diagnostic::new(level, Some(span), format!("'{text}'.")).tight());
         if directive == ".alert" {
             Flow::Abort
         } else {

@@ -62,7 +62,9 @@ pub fn parse_time(text: &str, unit: TimeUnit) -> Result<Time, TimeError> {
     }
     let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
     // Saturate: anything this long overflows every unit anyway.
-    let value: u128 = text[..digits].parse().unwrap_or(u128::MAX / 1_000_000_000_000);
+    let value: u128 = text[..digits]
+        .parse()
+        .unwrap_or(u128::MAX / 1_000_000_000_000);
     let rest = &text[digits..];
     let (in_unit, after) = if rest.is_empty() {
         (unit, "")
@@ -90,7 +92,10 @@ pub fn parse_time(text: &str, unit: TimeUnit) -> Result<Time, TimeError> {
     if result == 0 && value != 0 {
         return Err(TimeError::Underflow);
     }
-    Ok(Time { value: result as u32, trailing: after.chars().next() })
+    Ok(Time {
+        value: result as u32,
+        trailing: after.chars().next(),
+    })
 }
 
 /// Parses a size: digits then an optional `k`, `m` or `g` (powers of 1024, either case).
@@ -149,11 +154,20 @@ mod tests {
         assert_eq!(ms("25d"), Err(TimeError::Overflow));
         assert_eq!(ms("2147483647"), Ok(2_147_483_647));
         assert_eq!(ms("2147483648"), Err(TimeError::Overflow));
-        assert_eq!(ms("999999999999999999999999999999999999999"), Err(TimeError::Overflow));
+        assert_eq!(
+            ms("999999999999999999999999999999999999999"),
+            Err(TimeError::Overflow)
+        );
         assert_eq!(ms("500us"), Ok(1));
         assert_eq!(ms("1us"), Ok(1));
         assert_eq!(ms("1500us"), Ok(2));
-        assert_eq!(parse_time("10sx", TimeUnit::Ms), Ok(Time { value: 10_000, trailing: Some('x') }));
+        assert_eq!(
+            parse_time("10sx", TimeUnit::Ms),
+            Ok(Time {
+                value: 10_000,
+                trailing: Some('x')
+            })
+        );
     }
 
     #[test]

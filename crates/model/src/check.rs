@@ -22,7 +22,7 @@ use crate::proxy::options::{LogFormat, SIMPLE};
 use crate::proxy::server::{InitAddr, ServerAddr, UseSrc};
 use crate::proxy::{BackendRef, Mode, Proxy};
 use crate::{LowerCx, Snapshot};
-use rampart_config::{Diagnostic, Span};
+use rampart_config::{Diagnostic, Form, Phase, Span};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -30,13 +30,23 @@ pub fn cross_check(s: &Snapshot, cx: &mut LowerCx<'_>) {
     if cx.diags.has_alerts() {
         return;
     }
+    let start = cx.diags.len();
     let backends = Backends::new(&s.proxies);
     for p in s.proxies.iter().filter(|p| !p.disabled) {
         check_proxy(p, &backends, cx);
     }
     duplicate_binds(&s.proxies, cx);
+    server_resolvers(s, cx);
+    cx.diags.relabel_from(start, |d| d.phase = Phase::Check);
     if !cx.diags.has_alerts() {
+        // HAProxy initialises server addresses after the checks, with its own location
+        // form (`[file:line] : 'server b/s' : ...`) and closing line.
+        let start = cx.diags.len();
         resolve_servers(&s.proxies, cx);
+        cx.diags.relabel_from(start, |d| {
+            d.phase = Phase::Init;
+            d.form = Form::Bracket;
+        });
     }
 }
 
@@ -352,6 +362,35 @@ fn duplicate_binds(all: &[Proxy], cx: &mut LowerCx<'_>) {
 
 /// `init-addr` at start-up: `last` (no state file: skipped), `libc` (the resolver hook),
 /// `none` (start in maintenance), or a fixed address.
+/// `server ... resolvers <name>` must name a `resolvers` section, as HAProxy's
+/// `resolvers_finalize_config` requires.
+fn server_resolvers(s: &Snapshot, cx: &mut LowerCx<'_>) {
+    let known: std::collections::HashSet<&str> = s
+        .others
+        .declared
+        .iter()
+        .filter(|d| d.kind == rampart_config::SectionKind::Resolvers)
+        .map(|d| d.name.as_str())
+        .collect();
+    for p in s.proxies.iter().filter(|p| p.is_be() && !p.disabled) {
+        for srv in &p.servers {
+            if let Some(r) = &srv.settings.resolvers {
+                if !known.contains(r.as_str()) {
+                    alert(
+                        cx,
+                        format!(
+                            "{} '{}', server '{}': unable to find required resolvers '{r}'",
+                            p.kind.type_str(),
+                            p.name,
+                            srv.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
 fn resolve_servers(all: &[Proxy], cx: &mut LowerCx<'_>) {
     let mut failed = false;
     for p in all.iter().filter(|p| p.is_be() && !p.disabled) {
@@ -514,7 +553,7 @@ mod tests {
         let r = run_t("backend b\n server s1 nonexistent.invalid:80\n");
         assert!(r.has_alert("'server b/s1' : could not resolve address 'nonexistent.invalid'."));
         assert!(r.has_alert("Failed to initialize server(s) addr."));
-        let r = run_t("backend b\n server s2 nonexistent.invalid:80 init-addr libc,none\n server s4 nonexistent.invalid:80 init-addr libc,1.2.3.4\n server s3 nonexistent.invalid:80 init-addr none\n server s5 app.test:80\n server s6 x.invalid:80 resolvers dns\n");
+        let r = run_t("backend b\n server s2 nonexistent.invalid:80 init-addr libc,none\n server s4 nonexistent.invalid:80 init-addr libc,1.2.3.4\n server s3 nonexistent.invalid:80 init-addr none\n server s5 app.test:80\n server s6 x.invalid:80 resolvers dns\nresolvers dns\n");
         assert!(r.valid());
         assert!(r.has_warning(
             "'server b/s2' : could not resolve address 'nonexistent.invalid', disabling server."

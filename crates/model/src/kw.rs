@@ -5,6 +5,7 @@
 //! rejected with a reason and what to do instead. Lowering looks words up here; the
 //! compatibility matrix `docs/compat.md` is generated from the same tables.
 
+use rampart_config::diag::MAX_FATAL_PER_FILE;
 use rampart_config::{Diagnostic, Diagnostics, Line, Span};
 use std::path::Path;
 
@@ -31,16 +32,28 @@ pub struct Keyword<C> {
 
 impl<C> Keyword<C> {
     pub const fn parse(name: &'static str, f: ParseFn<C>) -> Self {
-        Self { name, status: Status::Parse(f) }
+        Self {
+            name,
+            status: Status::Parse(f),
+        }
     }
     pub const fn not_yet(name: &'static str) -> Self {
-        Self { name, status: Status::NotYet }
+        Self {
+            name,
+            status: Status::NotYet,
+        }
     }
     pub const fn tuning(name: &'static str) -> Self {
-        Self { name, status: Status::Tuning }
+        Self {
+            name,
+            status: Status::Tuning,
+        }
     }
     pub const fn rejected(name: &'static str, why: &'static str) -> Self {
-        Self { name, status: Status::Rejected(why) }
+        Self {
+            name,
+            status: Status::Rejected(why),
+        }
     }
 }
 
@@ -128,18 +141,25 @@ impl<'a> Cx<'a> {
         self.line.args().get(i).map(String::as_str)
     }
     pub fn warn(&mut self, msg: impl Into<String>) {
-        self.diags.push(Diagnostic::warning(Some(self.line.span), msg));
+        self.diags
+            .push(Diagnostic::warning(Some(self.line.span), msg));
     }
     pub fn alert(&mut self, msg: impl Into<String>) {
-        self.diags.push(Diagnostic::alert(Some(self.line.span), msg));
+        self.diags
+            .push(Diagnostic::alert(Some(self.line.span), msg));
     }
     pub fn notice(&mut self, msg: impl Into<String>) {
-        self.diags.push(Diagnostic::notice(Some(self.line.span), msg));
+        self.diags
+            .push(Diagnostic::notice(Some(self.line.span), msg));
     }
     /// HAProxy's `alertif_too_many_args(n)`: at most `n` arguments after the keyword.
     pub fn max_args(&self, n: usize) -> Result<(), String> {
         if self.args().len() > n {
-            Err(format!("'{}' cannot handle unexpected argument '{}'.", self.keyword(), self.args()[n]))
+            Err(format!(
+                "'{}' cannot handle unexpected argument '{}'.",
+                self.keyword(),
+                self.args()[n]
+            ))
         } else {
             Ok(())
         }
@@ -158,6 +178,9 @@ impl<'a> Cx<'a> {
 /// Runs the table entry for one line; reports unknown words with a suggestion.
 /// `what` names the section for messages (`'global'`), as HAProxy's `cursection`.
 pub fn dispatch<C>(table: &[Keyword<C>], builder: &mut C, cx: &mut Cx<'_>, what: &str) {
+    if file_stopped(cx) {
+        return;
+    }
     let word = cx.keyword();
     match lookup(table, word) {
         Some(kw) => apply(kw, builder, cx),
@@ -173,6 +196,24 @@ pub fn dispatch<C>(table: &[Keyword<C>], builder: &mut C, cx: &mut Cx<'_>, what:
     }
 }
 
+/// HAProxy gives up on a file after 50 fatal errors in it ("too many fatal errors (50),
+/// stopping now."): true when the line's file reached that limit, reporting it once. This
+/// also bounds the work a hostile file can cause (suggestions are not free).
+pub fn file_stopped(cx: &mut Cx<'_>) -> bool {
+    let span = cx.span();
+    let n = cx.diags.fatal_in(span.file);
+    if n == MAX_FATAL_PER_FILE {
+        cx.diags.push(
+            Diagnostic::alert(
+                Some(span),
+                format!("too many fatal errors ({n}), stopping now."),
+            )
+            .tight(),
+        );
+    }
+    n >= MAX_FATAL_PER_FILE
+}
+
 /// Applies a known keyword's status to a line.
 pub fn apply<C>(kw: &Keyword<C>, builder: &mut C, cx: &mut Cx<'_>) {
     match &kw.status {
@@ -186,7 +227,9 @@ pub fn apply<C>(kw: &Keyword<C>, builder: &mut C, cx: &mut Cx<'_>) {
             "'{}' is a tuning keyword with no effect in Rampart; ignored.",
             kw.name
         )),
-        Status::Rejected(why) => cx.alert(format!("'{}' is not supported by Rampart: {why}", kw.name)),
+        Status::Rejected(why) => {
+            cx.alert(format!("'{}' is not supported by Rampart: {why}", kw.name))
+        }
     }
 }
 
@@ -208,7 +251,11 @@ pub struct TableInfo {
 
 impl TableInfo {
     pub fn of<C>(title: &'static str, manual: &'static str, table: &[Keyword<C>]) -> Self {
-        Self { title, manual, keywords: table.iter().map(|k| (k.name, k.status.support())).collect() }
+        Self {
+            title,
+            manual,
+            keywords: table.iter().map(|k| (k.name, k.status.support())).collect(),
+        }
     }
 }
 

@@ -8,9 +8,8 @@
 //! messages in line order, then "Error(s) found in configuration file : F" when the file had
 //! an alert. Only when every file parsed cleanly does it run the checks that span the whole
 //! configuration. Rampart reads first and lowers afterwards, so [`arrange`] restores that
-//! order: messages tied to a line belong to the reading of their file (so do messages that
-//! name their place in their text, HAProxy's `Parsing [file:line]: ...` form), the others
-//! come from the whole-configuration checks. A reader abort (`.alert`, a file that cannot be
+//! order: messages tied to a line (whatever the `Form` of their location) belong to the
+//! reading of their file, the others come from the whole-configuration checks. A reader abort (`.alert`, a file that cannot be
 //! opened...) ends the load after the file's messages, without "Fatal errors found", as
 //! HAProxy's `ERR_ABORT` does.
 
@@ -21,7 +20,7 @@ use crate::report::{write_out, Reporter};
 use rampart_config::env::Env;
 use rampart_config::predefined;
 use rampart_config::reader::Reader;
-use rampart_config::{Config, Diagnostic, Diagnostics, FileId, Level, SectionKind, SourceMap};
+use rampart_config::{Config, Diagnostic, Diagnostics, FileId, Level, Phase, SectionKind};
 use rampart_model::proxy::HostResolver;
 use rampart_model::{LowerOptions, Snapshot};
 use std::path::PathBuf;
@@ -85,7 +84,7 @@ pub fn load(cmd: &CommandLine, env: Env, report: &mut Reporter) -> Result<Loaded
     };
     let (snapshot, lower_diags) = rampart_model::lower(&config, &opts);
 
-    let phases = arrange(&read_diags, &lower_diags, &config.sources);
+    let phases = arrange(&read_diags, &lower_diags);
     let quiet_from = quiet_line(&config);
     let mut fatal = false;
     for (file, diags) in &phases.files {
@@ -127,12 +126,16 @@ pub fn load(cmd: &CommandLine, env: Env, report: &mut Reporter) -> Result<Loaded
     for d in &phases.post {
         report.diagnostic(d, &config.sources);
     }
+    if phases.post.iter().any(|d| d.level == Level::Alert) {
+        report.alert("Fatal errors found in configuration.");
+        return Err(Stop::Exit(1));
+    }
+    for d in &phases.init {
+        report.diagnostic(d, &config.sources);
+    }
     let snapshot = match snapshot {
-        Some(s) if !phases.post.iter().any(|d| d.level == Level::Alert) => s,
-        _ => {
-            report.alert("Fatal errors found in configuration.");
-            return Err(Stop::Exit(1));
-        }
+        Some(s) => s,
+        None => return Err(Stop::Exit(1)),
     };
 
     if (cmd.zero_warning || snapshot.global.zero_warning) && report.warned() {
@@ -172,15 +175,18 @@ pub fn conclude(loaded: &Loaded, report: &Reporter) -> u8 {
 struct Phases<'a> {
     /// One group per file; `None` for reader messages not tied to a line.
     files: Vec<(Option<FileId>, Vec<&'a Diagnostic>)>,
-    /// Lowering messages not tied to a line, in the order they were found.
+    /// Whole-configuration checks (and lowering messages not tied to a line), in order.
     post: Vec<&'a Diagnostic>,
+    /// Server initialisation after a valid check; the model ends a failure with HAProxy's
+    /// "Failed to initialize server(s) addr.", so no "Fatal errors found" follows it.
+    init: Vec<&'a Diagnostic>,
 }
 
 /// Merges the reader's and the lowering's messages (see the module documentation). Among
 /// messages on the same line, the reader's come first. A reader message without a line
 /// (a file that cannot be listed or opened) comes after every message of the file before
 /// it, in a group of its own: HAProxy names no file as erroneous for it.
-fn arrange<'a>(read: &'a Diagnostics, lowered: &'a Diagnostics, sources: &SourceMap) -> Phases<'a> {
+fn arrange<'a>(read: &'a Diagnostics, lowered: &'a Diagnostics) -> Phases<'a> {
     // Sort key (file, line, source: 0 reader / 1 lowering, index), a total order, and the
     // group the message is reported under.
     type Key = (Option<u32>, u32, u8, usize);
@@ -198,13 +204,12 @@ fn arrange<'a>(read: &'a Diagnostics, lowered: &'a Diagnostics, sources: &Source
     }
     let mut phases = Phases::default();
     for (i, d) in lowered.iter().enumerate() {
-        let place = d
-            .span
-            .map(|s| (s.file, s.line))
-            .or_else(|| embedded_place(&d.message, sources));
-        match place {
-            Some((file, line)) => keyed.push(((Some(file.0), line, 1, i), Some(file), d)),
-            None => phases.post.push(d),
+        match (d.phase, d.span) {
+            (Phase::Init, _) => phases.init.push(d),
+            (Phase::Check, _) | (Phase::Parse, None) => phases.post.push(d),
+            (Phase::Parse, Some(s)) => {
+                keyed.push(((Some(s.file.0), s.line, 1, i), Some(s.file), d))
+            }
         }
     }
     keyed.sort_by_key(|&(key, ..)| key);
@@ -227,24 +232,6 @@ fn quiet_line(config: &Config) -> Option<(FileId, u32)> {
         .flat_map(|s| s.lines.iter())
         .find(|l| l.keyword() == "quiet" && l.args().is_empty())
         .map(|l| (l.span.file, l.span.line))
-}
-
-/// The place a message names at its start (`Parsing [ok.cfg:6]: ...`), when the file is
-/// one of the loaded ones (the last loaded file of that name: the one being parsed when a
-/// file is given twice).
-fn embedded_place(message: &str, sources: &SourceMap) -> Option<(FileId, u32)> {
-    let rest = message
-        .strip_prefix("Parsing [")
-        .or_else(|| message.strip_prefix("parsing ["))?;
-    let (name, line) = rest.get(..rest.find(']')?)?.rsplit_once(':')?;
-    let line = line.parse().ok()?;
-    let index = sources
-        .names()
-        .enumerate()
-        .filter(|&(_, n)| n == name)
-        .last()?
-        .0;
-    Some((FileId(u32::try_from(index).ok()?), line))
 }
 
 #[cfg(test)]
@@ -274,12 +261,9 @@ mod tests {
         lowered.push(at(1, 2, "l1:2"));
         lowered.push(at(0, 9, "l0:9"));
         lowered.push(Diagnostic::alert(None, "post2"));
-        lowered.push(Diagnostic::alert(None, "Parsing [b.cfg:1]: dup"));
-        lowered.push(Diagnostic::alert(None, "Parsing [nowhere.cfg:1]: post3"));
-        let mut sources = SourceMap::new();
-        sources.add("a.cfg");
-        sources.add("b.cfg");
-        let p = arrange(&read, &lowered, &sources);
+        lowered.push(at(1, 1, "dup").form(rampart_config::Form::CapitalParsing));
+        lowered.push(Diagnostic::alert(None, "post3"));
+        let p = arrange(&read, &lowered);
         let files: Vec<(Option<FileId>, Vec<&str>)> = p
             .files
             .iter()
@@ -290,14 +274,11 @@ mod tests {
             [
                 (Some(FileId(0)), vec!["l0:3", "r0:5", "l0:9"]),
                 (None, vec!["r-nospan"]),
-                (
-                    Some(FileId(1)),
-                    vec!["Parsing [b.cfg:1]: dup", "r1:2", "l1:2"]
-                ),
+                (Some(FileId(1)), vec!["dup", "r1:2", "l1:2"]),
             ]
         );
         let post: Vec<&str> = p.post.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(post, ["post1", "post2", "Parsing [nowhere.cfg:1]: post3"]);
+        assert_eq!(post, ["post1", "post2", "post3"]);
     }
 
     #[test]
@@ -305,7 +286,7 @@ mod tests {
         let mut read = Diagnostics::new();
         read.push(Diagnostic::alert(None, "cannot open"));
         let none = Diagnostics::new();
-        let p = arrange(&read, &none, &SourceMap::new());
+        let p = arrange(&read, &none);
         assert_eq!(p.files.len(), 1);
         assert_eq!(p.files[0].0, None);
     }

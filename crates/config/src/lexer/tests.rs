@@ -403,23 +403,31 @@ fn embedded_nul_ends_a_word() {
 }
 
 #[test]
-fn invalid_utf8_is_reported_with_its_position() {
-    let e = err(b"a b\xffc");
+fn non_utf8_words_are_read_as_latin1_with_their_position() {
+    let full = |line: &[u8]| {
+        let env = env();
+        let ctx = LineCtx {
+            env: &env,
+            file: "t.cfg",
+            line: 1,
+            section: "",
+        };
+        split_line_full(line, &ctx, LexOptions::CONFIG).expect("HAProxy accepts any byte")
+    };
+    let s = full(b"a b\xffc");
+    assert_eq!(s.words, ["a", "b\u{ff}c"]);
+    let e = s.latin1.expect("reported");
     assert_eq!((e.kind, e.pos, e.word), (LexErrorKind::InvalidUtf8, 3, 1));
-    let e = err(br#"ok "x\xc3""#);
+    let s = full(br#"ok "x\xc3""#);
+    assert_eq!(s.words, ["ok", "x\u{c3}"]);
+    let e = s.latin1.expect("reported");
     assert_eq!((e.kind, e.pos, e.word), (LexErrorKind::InvalidUtf8, 5, 1));
     assert_eq!(
         e.render(br#"ok "x\xc3""#),
-        "invalid UTF-8 sequence in word 2 at position 6 (Rampart requires UTF-8 words):\n  \
-         ok \"x\\xc3\"\n       ^"
+        "invalid UTF-8 sequence in word 2 at position 6; the word is read as Latin-1 \
+         (ISO-8859-1):\n  ok \"x\\xc3\"\n       ^"
     );
-    // Valid sequences, escaped or not, are fine; bytes in comments are never looked at.
-    assert_eq!(one(r"\xc3\xa9"), "é");
-    assert_eq!(one("é # \u{ff}"), "é");
-    assert_eq!(
-        split_in(&env(), b"a # \xff\xfe").ok(),
-        Some(vec!["a".into()])
-    );
+    assert!(full(b"plain words").latin1.is_none());
 }
 
 #[test]

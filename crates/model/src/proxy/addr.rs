@@ -23,22 +23,44 @@ use std::sync::Arc;
 type ResolveFn = dyn Fn(&str) -> Result<Vec<IpAddr>, String> + Send + Sync;
 /// Tells whether an inherited file descriptor is a usable socket (`Err`: strerror text).
 type FdProbeFn = dyn Fn(u32) -> Result<(), String> + Send + Sync;
+/// Tells whether a named network namespace can be opened.
+type NetnsProbeFn = dyn Fn(&str) -> bool + Send + Sync;
 
 /// The system hooks lowering uses: host-name resolution (`bind` host names, `init-addr
-/// libc`) and the check HAProxy makes on inherited sockets (`fd@N`, `sockpair@N`).
+/// libc`), the check HAProxy makes on inherited sockets (`fd@N`, `sockpair@N`) and the
+/// opening of named network namespaces (`namespace`).
 #[derive(Clone)]
 pub struct HostResolver {
     resolve: Arc<ResolveFn>,
     fd_probe: Arc<FdProbeFn>,
+    netns_probe: Arc<NetnsProbeFn>,
 }
 
 impl HostResolver {
-    /// Wraps any resolution function (tests use fixed tables); fds are always accepted.
+    /// Wraps any resolution function (tests use fixed tables); fds and namespaces are
+    /// always accepted.
     pub fn new(f: impl Fn(&str) -> Result<Vec<IpAddr>, String> + Send + Sync + 'static) -> Self {
         Self {
             resolve: Arc::new(f),
             fd_probe: Arc::new(|_| Ok(())),
+            netns_probe: Arc::new(|_| true),
         }
+    }
+
+    /// Replaces the network-namespace check.
+    pub fn with_netns_probe(mut self, f: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+        self.netns_probe = Arc::new(f);
+        self
+    }
+
+    /// HAProxy opens `/var/run/netns/<name>` (what `ip netns add` creates) while parsing.
+    pub fn system_netns_probe(name: &str) -> bool {
+        std::fs::File::open(std::path::Path::new("/var/run/netns").join(name)).is_ok()
+    }
+
+    /// True when network namespace `name` can be opened.
+    pub fn namespace_exists(&self, name: &str) -> bool {
+        (self.netns_probe)(name)
     }
 
     /// Replaces the inherited-fd check.
@@ -74,6 +96,7 @@ impl HostResolver {
                 .map_err(|e| e.to_string())
         })
         .with_fd_probe(Self::proc_fd_probe)
+        .with_netns_probe(Self::system_netns_probe)
     }
 
     /// A resolver that never resolves anything (fully offline checks).

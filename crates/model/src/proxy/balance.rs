@@ -290,10 +290,11 @@ pub(crate) fn hash_type(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), S
         }
         _ => return Err("'hash-type' only supports 'consistent' and 'map-based'.".into()),
     };
-    let (f, aval) = match cx.arg(1) {
-        None => (HashFn::Sdbm, t == HashType::Consistent),
-        Some(name) => {
-            let f = match name {
+    let (f, aval) =
+        match cx.arg(1) {
+            None => (HashFn::Sdbm, t == HashType::Consistent),
+            Some(name) => {
+                let f = match name {
                 "sdbm" => HashFn::Sdbm,
                 "djb2" => HashFn::Djb2,
                 "wt6" => HashFn::Wt6,
@@ -303,18 +304,16 @@ pub(crate) fn hash_type(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), S
                         .into(),
                 ),
             };
-            match cx.arg(2) {
-                None => (f, false),
-                Some("avalanche") => (f, true),
-                Some(_) => {
-                    return Err(
+                match cx.arg(2) {
+                    None => (f, false),
+                    Some("avalanche") => (f, true),
+                    Some(_) => return Err(
                         "'hash-type' only supports 'avalanche' as a modifier for hash functions."
                             .into(),
-                    )
+                    ),
                 }
             }
-        }
-    };
+        };
     let bal = &mut b.px().balance;
     bal.hash_type = t;
     bal.hash_fn = f;

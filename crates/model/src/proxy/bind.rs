@@ -7,7 +7,7 @@
 //! ones are not supported yet. The option table is public so that other sections binding
 //! sockets (`stats socket`, `peers`) can reuse it.
 
-use super::addr::{self, AddrOpts, Host, Port};
+use super::addr::{self, AddrOpts, Host, HostResolver, Port};
 use super::net::{atol, lookup_group, lookup_user, parse_process_number};
 use super::{Cap, ProxiesBuilder};
 use crate::kw::{Cx, Keyword};
@@ -110,6 +110,8 @@ pub struct BindBuilder {
     pub used_ids: Vec<(u32, String, String)>,
     /// `'bind <addr>' in section '<section>'`, the prefix of this line's messages.
     pub ctx: String,
+    /// System hooks (namespaces are opened while parsing).
+    pub resolver: HostResolver,
 }
 
 /// Every bind option HAProxy 2.6 registers.
@@ -243,6 +245,7 @@ pub(crate) fn bind(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String
         },
         used_ids,
         ctx: String::new(),
+        resolver: b.resolver().clone(),
     };
     parse_options(&mut bb, cx, 1, section);
     b.px().binds.push(bb.bind);
@@ -501,7 +504,20 @@ fn interface(bb: &mut BindBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
 }
 
 fn namespace(bb: &mut BindBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
-    bb.bind.opts.namespace = Some(value(cx, "namespace id")?.to_string());
+    let name = value(cx, "namespace id")?;
+    if !bb.resolver.namespace_exists(name) {
+        // HAProxy reports the failure without a location, then its generic error.
+        let span = cx.span();
+        cx.diags.push(
+            rampart_config::Diagnostic::alert(
+                Some(span),
+                format!("Cannot open namespace '{name}'."),
+            )
+            .form(rampart_config::Form::Bare),
+        );
+        return Err("error encountered while processing 'namespace'.".into());
+    }
+    bb.bind.opts.namespace = Some(name.to_string());
     Ok(())
 }
 

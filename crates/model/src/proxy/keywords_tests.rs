@@ -81,7 +81,9 @@ fn switching_rules() {
     );
     assert!(r.valid());
     let r = run("frontend f\n bind :80\n use_backend b if { path_beg /x }\nbackend b\n");
-    assert!(r.has_alert("'use_backend' condition using anonymous ACL '{ path_beg /x }' is not supported yet"));
+    assert!(r.has_alert(
+        "'use_backend' condition using anonymous ACL '{ path_beg /x }' is not supported yet"
+    ));
     let r = run("frontend f\n bind :80\n use_backend b when x\n");
     assert!(r.has_alert(
         "unexpected keyword 'when' after switching rule, only 'if' and 'unless' are allowed."

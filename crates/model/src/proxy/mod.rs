@@ -579,20 +579,23 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
                 ),
             );
         }
-        let names = if kind.is_fe() { &b.fe_names } else { &b.be_names };
+        let names = if kind.is_fe() {
+            &b.fe_names
+        } else {
+            &b.be_names
+        };
         let clash = names.get(arg(1)).and_then(|&i| b.proxies.get(i));
         if let Some(other) = clash {
-            cx.diags.alert(
-                None,
-                format!(
-                    "Parsing [{}]: {} '{}' has the same name as {} '{}' declared at {}.",
-                    b.loc(span),
-                    kind.type_str(),
-                    arg(1),
-                    other.kind.type_str(),
-                    other.name,
-                    b.loc(other.span)
-                ),
+            let msg = format!(
+                "{} '{}' has the same name as {} '{}' declared at {}.",
+                kind.type_str(),
+                arg(1),
+                other.kind.type_str(),
+                other.name,
+                b.loc(other.span)
+            );
+            cx.diags.push(
+                Diagnostic::alert(Some(span), msg).form(rampart_config::Form::CapitalParsing),
             );
         }
         let bad_from = !arg(2).is_empty() && (arg(3).is_empty() || arg(2) != "from");

@@ -154,14 +154,18 @@ pub fn run_with(text: &str, resolver: HostResolver) -> Run {
         default_path: crate::global::DefaultPath::default(),
     };
     let mut b = ProxiesBuilder::default();
+    let mut others = crate::sections::OthersBuilder::default();
     for s in &secs {
         if s.kind.is_proxy() {
             super::lower_section(&mut b, s, &mut cx);
+        } else if s.kind != SectionKind::Global {
+            crate::sections::lower_section(&mut others, s, &mut cx);
         }
     }
     let proxies = b.finish(&mut cx);
     let snap = crate::Snapshot {
         proxies,
+        others: others.finish(&mut cx),
         ..Default::default()
     };
     crate::check::cross_check(&snap, &mut cx);
@@ -170,32 +174,6 @@ pub fn run_with(text: &str, resolver: HostResolver) -> Run {
         diags,
         sources,
     }
-}
-
-/// Manual comparison helper: `RAMPART_CFG=x.cfg cargo test -p rampart-model -- --ignored
-/// compare_file --nocapture` prints the verdict and messages for a real file.
-#[test]
-#[ignore]
-fn compare_file() {
-    let Ok(path) = std::env::var("RAMPART_CFG") else {
-        return;
-    };
-    let mut env = rampart_config::env::Env::from_process();
-    let mut reader = rampart_config::reader::Reader::new(&mut env);
-    reader.read_paths(&[path.as_str()]);
-    let (config, rd) = reader.finish();
-    let (snap, diags) = crate::lower(&config, &LowerOptions::default());
-    for d in rd.iter().chain(diags.iter()) {
-        println!("{}", d.render(0, &config.sources));
-    }
-    println!(
-        "VERDICT {}",
-        if snap.is_some() && !rd.has_alerts() {
-            "valid"
-        } else {
-            "invalid"
-        }
-    );
 }
 
 /// Every keyword of every table with hostile arguments: no panic, whatever the input.

@@ -232,9 +232,8 @@ pub(crate) fn lower_line<C>(
 /// `Parsing [file:line]: msg` (capital P, no position column): HAProxy's wording for
 /// duplicate section names, printed as a message without position.
 pub(crate) fn parsing_cap(cx: &mut LowerCx<'_>, span: Span, msg: String) {
-    let loc = cx.sources.display(span).to_string();
     cx.diags
-        .push(Diagnostic::alert(None, format!("Parsing [{loc}]: {msg}")));
+        .push(Diagnostic::alert(Some(span), msg).form(rampart_config::Form::CapitalParsing));
 }
 
 /// `file:line` of a span.

@@ -421,7 +421,25 @@ fn server_addr(a: SockAddr) -> (ServerAddr, ServerPort) {
 }
 
 /// Runs the server options from argument `first`. Returns false after a fatal error.
+/// HAProxy reports what a server keyword says as `[file:line] : 'server b/s' : ...`.
 fn parse_options(sb: &mut ServerBuilder, cx: &mut Cx<'_>, first: usize, ctx: &str) -> bool {
+    let start = cx.diags.len();
+    let span = cx.span();
+    let ok = parse_options_inner(sb, cx, first, ctx);
+    cx.diags.relabel_from(start, |d| {
+        if d.span.is_none() {
+            // Messages of shared helpers (timer warnings) get the server's context.
+            d.span = Some(span);
+            d.message.insert_str(0, ctx);
+        }
+        if d.message.starts_with(ctx) {
+            d.form = rampart_config::Form::Bracket;
+        }
+    });
+    ok
+}
+
+fn parse_options_inner(sb: &mut ServerBuilder, cx: &mut Cx<'_>, first: usize, ctx: &str) -> bool {
     let args = cx.args();
     let mut i = first;
     while let Some(word) = args.get(i) {

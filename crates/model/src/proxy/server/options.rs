@@ -300,6 +300,9 @@ fn namespace(sb: &mut ServerBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     let Some(v) = cx.arg(0).filter(|v| !v.is_empty()) else {
         return Err("'namespace' : expects <name> as argument".into());
     };
+    if !sb.resolver.namespace_exists(v) {
+        return Err(format!("Cannot open namespace '{v}'"));
+    }
     sb.settings.namespace = Some(v.to_string());
     Ok(())
 }

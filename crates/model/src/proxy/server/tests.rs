@@ -102,7 +102,7 @@ fn templates() {
 
 #[test]
 fn option_values() {
-    let r = run("backend b\n server s 1.2.3.4:80 init-addr last,libc,none resolvers dns resolve-prefer ipv4 resolve-net 10.0.0.0/8 resolve-opts allow-dup-ip send-proxy-v2 proxy-v2-options unique-id,authority tfo namespace ns observe layer4 on-error mark-down on-marked-down shutdown-sessions slowstart 1500 error-limit 3 pool-max-conn -1 pool-purge-delay 5s ws h2 source 10.0.0.2 usesrc clientip interface eth0 tcp-ut 2s non-stick\n");
+    let r = run("backend b\n server s 1.2.3.4:80 init-addr last,libc,none resolvers dns resolve-prefer ipv4 resolve-net 10.0.0.0/8 resolve-opts allow-dup-ip send-proxy-v2 proxy-v2-options unique-id,authority tfo namespace ns observe layer4 on-error mark-down on-marked-down shutdown-sessions slowstart 1500 error-limit 3 pool-max-conn -1 pool-purge-delay 5s ws h2 source 10.0.0.2 usesrc clientip interface eth0 tcp-ut 2s non-stick\nresolvers dns\n");
     assert!(r.clean());
     let s = &r.proxy("b").servers[0].settings;
     assert_eq!(
@@ -135,4 +135,19 @@ fn option_values() {
     assert!(r.has_alert("'server b/s' : 'usesrc' only allowed after a 'source' statement.."));
     let r = run("backend b\n server s 1.2.3.4:80 observe layer7\n");
     assert!(r.has_warning("'server b/s' : 'layer7' can only be used in http proxies.."));
+}
+
+#[test]
+fn namespaces_are_opened_while_parsing() {
+    let resolver = crate::proxy::testutil::test_resolver().with_netns_probe(|n| n == "ok");
+    let r = crate::proxy::testutil::run_with(
+        "backend b\n server s 1.2.3.4:80 namespace nope\n server t 1.2.3.4:80 namespace ok\nfrontend f\n bind :80 namespace nope2\n",
+        resolver,
+    );
+    assert!(r.has_alert("'server b/s' : Cannot open namespace 'nope'."));
+    assert!(!r.has_alert("'server b/t' : Cannot open namespace 'ok'."));
+    assert!(r.has_alert("Cannot open namespace 'nope2'."));
+    assert!(r.has_alert(
+        "'bind :80' in section 'frontend' : error encountered while processing 'namespace'."
+    ));
 }
