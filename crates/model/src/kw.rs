@@ -19,6 +19,24 @@ pub enum Status<C> {
     Tuning,
     /// Refused for good, with the reason and what to do instead (fatal).
     Rejected(&'static str),
+    /// Not implemented yet, but its arguments are validated first as HAProxy does (a
+    /// missing certificate file is reported as such): the function's error, else "not
+    /// supported yet".
+    NotYetChecked(ParseFn<C>),
+}
+
+/// What a line comes to under its keyword's status; callers add their context (`'server
+/// b/s' : `, `'bind :80' in section ...`) and report it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Accepted,
+    /// Rampart's own warning (a tuning keyword without effect), shown as is.
+    Warning(String),
+    /// The keyword's parser refused the line: HAProxy's wording, which some callers
+    /// punctuate as HAProxy does.
+    Fatal(String),
+    /// Rampart's own refusal ("not supported yet", rejected with a reason), shown as is.
+    Unsupported(String),
 }
 
 /// Parses one line into the builder. `Err(msg)` becomes an alert at the line.
@@ -55,6 +73,12 @@ impl<C> Keyword<C> {
             status: Status::Rejected(why),
         }
     }
+    pub const fn not_yet_checked(name: &'static str, check: ParseFn<C>) -> Self {
+        Self {
+            name,
+            status: Status::NotYetChecked(check),
+        }
+    }
 }
 
 /// The status of a keyword without its parser: what `docs/compat.md` shows.
@@ -70,9 +94,30 @@ impl<C> Status<C> {
     pub fn support(&self) -> Support {
         match self {
             Status::Parse(_) => Support::Supported,
-            Status::NotYet => Support::NotYet,
+            Status::NotYet | Status::NotYetChecked(_) => Support::NotYet,
             Status::Tuning => Support::Tuning,
             Status::Rejected(_) => Support::Rejected,
+        }
+    }
+
+    /// Runs the line through this status (the parse or check function when there is one).
+    pub fn evaluate(&self, name: &str, builder: &mut C, cx: &mut Cx<'_>) -> Verdict {
+        match self {
+            Status::Parse(f) => match f(builder, cx) {
+                Ok(()) => Verdict::Accepted,
+                Err(msg) => Verdict::Fatal(msg),
+            },
+            Status::NotYet => Verdict::Unsupported(not_supported_yet(name)),
+            Status::NotYetChecked(check) => match check(builder, cx) {
+                Ok(()) => Verdict::Unsupported(not_supported_yet(name)),
+                Err(msg) => Verdict::Fatal(msg),
+            },
+            Status::Tuning => Verdict::Warning(format!(
+                "'{name}' is a tuning keyword with no effect in Rampart; ignored."
+            )),
+            Status::Rejected(why) => {
+                Verdict::Unsupported(format!("'{name}' is not supported by Rampart: {why}"))
+            }
         }
     }
 }
@@ -216,20 +261,10 @@ pub fn file_stopped(cx: &mut Cx<'_>) -> bool {
 
 /// Applies a known keyword's status to a line.
 pub fn apply<C>(kw: &Keyword<C>, builder: &mut C, cx: &mut Cx<'_>) {
-    match &kw.status {
-        Status::Parse(f) => {
-            if let Err(msg) = f(builder, cx) {
-                cx.alert(msg);
-            }
-        }
-        Status::NotYet => cx.alert(not_supported_yet(kw.name)),
-        Status::Tuning => cx.warn(format!(
-            "'{}' is a tuning keyword with no effect in Rampart; ignored.",
-            kw.name
-        )),
-        Status::Rejected(why) => {
-            cx.alert(format!("'{}' is not supported by Rampart: {why}", kw.name))
-        }
+    match kw.status.evaluate(kw.name, builder, cx) {
+        Verdict::Accepted => {}
+        Verdict::Warning(msg) => cx.warn(msg),
+        Verdict::Fatal(msg) | Verdict::Unsupported(msg) => cx.alert(msg),
     }
 }
 

@@ -22,6 +22,11 @@ mod run;
 mod usage;
 
 use cli::Exit;
+
+/// mimalloc instead of glibc's allocator: loading a large configuration is dominated by
+/// small allocations (measured with bench/parse.sh), and the runtime's buffers will be too.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use report::{write_out, Reporter};
 use std::process::ExitCode;
 

@@ -10,7 +10,7 @@
 use super::addr::{self, AddrOpts, Host, HostResolver, Port};
 use super::net::{atol, lookup_group, lookup_user, parse_process_number};
 use super::{Cap, ProxiesBuilder};
-use crate::kw::{Cx, Keyword};
+use crate::kw::{Cx, Keyword, Verdict};
 use rampart_config::{Line, Span};
 use std::net::IpAddr;
 
@@ -129,7 +129,7 @@ pub static TABLE: &[Keyword<BindBuilder>] = &[
     Keyword::not_yet("ciphers"),
     Keyword::not_yet("ciphersuites"),
     Keyword::not_yet("crl-file"),
-    Keyword::not_yet("crt"),
+    Keyword::not_yet_checked("crt", crt),
     Keyword::not_yet("crt-ignore-err"),
     Keyword::not_yet("crt-list"),
     Keyword::not_yet("curves"),
@@ -308,27 +308,21 @@ pub fn parse_options(bb: &mut BindBuilder, cx: &mut Cx<'_>, first: usize, sectio
             diags: cx.diags,
             base_dir: cx.base_dir,
         };
-        let fatal = match &k.status {
-            crate::kw::Status::Parse(f) => match f(bb, &mut scx) {
-                Ok(()) => false,
-                Err(msg) => {
-                    scx.alert(format!("{ctx} in section '{section}' : {msg}"));
-                    true
-                }
-            },
-            crate::kw::Status::NotYet => {
-                scx.alert(format!(
-                    "{ctx} in section '{section}' : {}",
-                    crate::kw::not_supported_yet(k.name)
-                ));
-                true
-            }
-            crate::kw::Status::Tuning => {
-                scx.warn(format!("{ctx} in section '{section}' : '{}' is a tuning keyword with no effect in Rampart; ignored.", k.name));
+        // A parser error ends the line as in HAProxy; a keyword Rampart does not support
+        // yet is reported and the rest of the line is still checked (a missing `crt` file
+        // after an unsupported `ssl` is worth knowing).
+        let fatal = match k.status.evaluate(k.name, bb, &mut scx) {
+            Verdict::Accepted => false,
+            Verdict::Warning(msg) => {
+                scx.warn(format!("{ctx} in section '{section}' : {msg}"));
                 false
             }
-            crate::kw::Status::Rejected(why) => {
-                scx.alert(format!("{ctx} in section '{section}' : {why}"));
+            Verdict::Unsupported(msg) => {
+                scx.alert(format!("{ctx} in section '{section}' : {msg}"));
+                false
+            }
+            Verdict::Fatal(msg) => {
+                scx.alert(format!("{ctx} in section '{section}' : {msg}"));
                 true
             }
         };
@@ -519,6 +513,20 @@ fn namespace(bb: &mut BindBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     }
     bb.bind.opts.namespace = Some(name.to_string());
     Ok(())
+}
+
+/// `crt <file|dir>`: TLS is not supported yet, but HAProxy loads the certificate while
+/// parsing, so a missing one is reported as HAProxy reports it.
+fn crt(_bb: &mut BindBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    let Some(file) = cx.arg(0).filter(|f| !f.is_empty()) else {
+        return Err("'crt' : missing certificate location".into());
+    };
+    std::fs::metadata(cx.path(file)).map(|_| ()).map_err(|e| {
+        format!(
+            "unable to stat SSL certificate from file '{file}' : {}.",
+            rampart_config::reader::io_reason(&e)
+        )
+    })
 }
 
 fn mss(bb: &mut BindBuilder, cx: &mut Cx<'_>) -> Result<(), String> {

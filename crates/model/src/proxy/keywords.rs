@@ -55,7 +55,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::not_yet("email-alert"),
     Keyword::parse("enabled", enabled),
     Keyword::not_yet("error-log-format"),
-    Keyword::not_yet("errorfile"),
+    Keyword::parse("errorfile", errorfile),
     Keyword::not_yet("errorfiles"),
     Keyword::not_yet("errorloc"),
     Keyword::not_yet("errorloc302"),
@@ -460,6 +460,25 @@ fn use_backend(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     };
     let span = cx.span();
     b.px().use_backends.push(UseBackend { target, cond, span });
+    Ok(())
+}
+
+/// `errorfile <code> <file>` (manual 4.2): the file is read and validated while parsing,
+/// as HAProxy does; a later line for the same code replaces the earlier one.
+fn errorfile(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    if b.warn_not_cap(cx, Cap::Any, "errorfile", "") {
+        return Ok(());
+    }
+    let (Some(code), Some(file)) = (cx.arg(0), cx.arg(1)) else {
+        return Err("errorfile : expects <status_code> and <file> as arguments.".into());
+    };
+    if code.is_empty() || file.is_empty() {
+        return Err("errorfile : expects <status_code> and <file> as arguments.".into());
+    }
+    let path = cx.path(file);
+    let loaded = crate::sections::errorfile::load_errorfile(atol(code), file, &path)
+        .map_err(|e| format!("errorfile : {e}"))?;
+    b.px().errorfiles.insert(loaded.status, loaded);
     Ok(())
 }
 

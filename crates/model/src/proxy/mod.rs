@@ -26,7 +26,7 @@ pub mod options;
 pub mod server;
 pub mod timeout;
 
-use crate::kw::{self, Cx, Status};
+use crate::kw::{self, Cx, Status, Verdict};
 use crate::LowerCx;
 use rampart_config::{Diagnostic, Modifier, Section, SectionKind, SourceMap, Span};
 use std::collections::HashMap;
@@ -158,6 +158,8 @@ pub struct Proxy {
     pub balance: balance::Balance,
     pub default_backend: Option<Spanned<String>>,
     pub use_backends: Vec<UseBackend>,
+    /// `errorfile <code> <file>`: custom responses by status (inherited from defaults).
+    pub errorfiles: std::collections::BTreeMap<u16, crate::sections::errorfile::ErrorFile>,
     pub options: options::Options,
     pub logs: log::ProxyLogs,
     pub log_tag: Option<String>,
@@ -204,6 +206,7 @@ impl Proxy {
             balance: balance::Balance::default(),
             default_backend: None,
             use_backends: Vec::new(),
+            errorfiles: std::collections::BTreeMap::new(),
             options: options::Options::default(),
             logs: log::ProxyLogs::default(),
             log_tag: None,
@@ -513,24 +516,19 @@ fn dispatch(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) {
 /// Applies a keyword status. `Rejected` reasons in proxy tables are HAProxy's own full
 /// messages for keywords it removed, printed verbatim.
 pub(crate) fn apply<C>(b: &mut C, cx: &mut Cx<'_>, status: &Status<C>, name: &str) {
-    match status {
-        Status::Parse(f) => {
-            if let Err(msg) = f(b, cx) {
-                cx.alert(msg);
-            }
+    if let Status::Rejected(why) = status {
+        let msg = why.replace("%s", cx.arg(0).unwrap_or_default());
+        if name == "grace" || cx.keyword() == "option" {
+            tight_alert(cx, msg);
+        } else {
+            cx.alert(msg);
         }
-        Status::NotYet => cx.alert(kw::not_supported_yet(name)),
-        Status::Tuning => cx.warn(format!(
-            "'{name}' is a tuning keyword with no effect in Rampart; ignored."
-        )),
-        Status::Rejected(why) => {
-            let msg = why.replace("%s", cx.arg(0).unwrap_or_default());
-            if name == "grace" || cx.keyword() == "option" {
-                tight_alert(cx, msg);
-            } else {
-                cx.alert(msg)
-            }
-        }
+        return;
+    }
+    match status.evaluate(name, b, cx) {
+        Verdict::Accepted => {}
+        Verdict::Warning(msg) => cx.warn(msg),
+        Verdict::Fatal(msg) | Verdict::Unsupported(msg) => cx.alert(msg),
     }
 }
 

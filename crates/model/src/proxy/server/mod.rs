@@ -12,7 +12,7 @@
 use super::addr::{self, AddrOpts, Host, HostResolver, IpFamily, Port, SockAddr};
 use super::net::{atol, parse_net, Net};
 use super::{Cap, ProxiesBuilder};
-use crate::kw::{Cx, Status};
+use crate::kw::{Cx, Verdict};
 use rampart_config::units::TimeError;
 use rampart_config::{Diagnostic, Line, Modifier, Span};
 use std::net::IpAddr;
@@ -488,24 +488,17 @@ fn parse_options_inner(sb: &mut ServerBuilder, cx: &mut Cx<'_>, first: usize, ct
             diags: cx.diags,
             base_dir: cx.base_dir,
         };
-        match &k.status {
-            Status::Parse(f) => {
-                if let Err(msg) = f(sb, &mut scx) {
-                    let msg = msg.trim_end_matches('\n');
-                    scx.alert(format!("{ctx}{msg}."));
-                    return false;
-                }
-            }
-            Status::NotYet => {
-                scx.alert(format!("{ctx}{}", crate::kw::not_supported_yet(k.name)));
+        match k.status.evaluate(k.name, sb, &mut scx) {
+            Verdict::Accepted => {}
+            Verdict::Warning(msg) => scx.warn(format!("{ctx}{msg}")),
+            Verdict::Fatal(msg) => {
+                // HAProxy ends a server keyword's message with a period of its own.
+                let msg = msg.trim_end_matches('\n');
+                scx.alert(format!("{ctx}{msg}."));
                 return false;
             }
-            Status::Tuning => scx.warn(format!(
-                "{ctx}'{}' is a tuning keyword with no effect in Rampart; ignored.",
-                k.name
-            )),
-            Status::Rejected(why) => {
-                scx.alert(format!("{ctx}{why}"));
+            Verdict::Unsupported(msg) => {
+                scx.alert(format!("{ctx}{msg}"));
                 return false;
             }
         }
