@@ -15,6 +15,10 @@ pub enum Level {
     Diag,
     Notice,
     Warning,
+    /// Printed as `[ALERT]` but not fatal: HAProxy's `ERR_ALERT` without `ERR_FATAL`
+    /// ("'pidfile' already specified. Continuing."). Neither fails the configuration nor
+    /// counts as a warning.
+    NonFatalAlert,
     /// Fatal: the configuration is invalid.
     Alert,
 }
@@ -26,7 +30,7 @@ impl Level {
             Level::Diag => "[DIAG]     ",
             Level::Notice => "[NOTICE]   ",
             Level::Warning => "[WARNING]  ",
-            Level::Alert => "[ALERT]    ",
+            Level::Alert | Level::NonFatalAlert => "[ALERT]    ",
         }
     }
 }

@@ -95,7 +95,7 @@ impl Reporter {
     /// Prints a configuration diagnostic by its level (rendered by [`Diagnostic::render`]).
     pub fn diagnostic(&mut self, d: &Diagnostic, sources: &SourceMap) {
         match d.level {
-            Level::Alert | Level::Warning => {
+            Level::Alert | Level::NonFatalAlert | Level::Warning => {
                 if d.level == Level::Warning {
                     self.warned = true;
                 }

@@ -174,15 +174,19 @@ pub fn warn_tight(cx: &mut Cx<'_>, msg: impl Into<String>) {
 }
 
 /// HAProxy reports some conflicts as `[ALERT]` without making the configuration invalid
-/// (`ERR_ALERT` without `ERR_FATAL`: "'maxconn' already specified. Continuing."). Rampart's
-/// diagnostics have no non-fatal alert yet, so these are warnings with HAProxy's text.
+/// (`ERR_ALERT` without `ERR_FATAL`: "'maxconn' already specified. Continuing.").
 pub fn nonfatal_alert(cx: &mut Cx<'_>, msg: impl Into<String>) {
-    cx.warn(msg);
+    cx.diags.push(Diagnostic::new(
+        rampart_config::Level::NonFatalAlert,
+        Some(cx.span()),
+        msg,
+    ));
 }
 
 /// Same as [`nonfatal_alert`] in the tight `parsing [file:line]:` form.
 pub fn nonfatal_alert_tight(cx: &mut Cx<'_>, msg: impl Into<String>) {
-    warn_tight(cx, msg);
+    cx.diags
+        .push(Diagnostic::new(rampart_config::Level::NonFatalAlert, Some(cx.span()), msg).tight());
 }
 
 #[cfg(test)]

@@ -61,6 +61,7 @@ pub(crate) fn rendered(diags: &Diagnostics, c: &Config) -> Vec<String> {
                 .to_string();
             let lvl = match d.level {
                 Level::Alert => "ALERT",
+                Level::NonFatalAlert => "NONFATAL-ALERT",
                 Level::Warning => "WARNING",
                 Level::Notice => "NOTICE",
                 Level::Diag => "DIAG",
@@ -144,7 +145,7 @@ fn maxconn_once() {
     assert_eq!(g.maxconn, Some(10));
     assert_eq!(
         m,
-        ["WARNING parsing [t.cfg:3] : 'maxconn' already specified. Continuing."]
+        ["NONFATAL-ALERT parsing [t.cfg:3] : 'maxconn' already specified. Continuing."]
     );
     // atol() semantics: garbage reads as 0, which leaves the value unset.
     assert_eq!(ok("maxconn abc\nmaxconn 7").maxconn, Some(7));
@@ -189,12 +190,12 @@ fn files_and_limits() {
         msgs("pidfile\npidfile a\npidfile b\nchroot\nchroot /x\nchroot /y\nulimit-n\nulimit-n 5 6\nulimit-n 100\nulimit-n 200"),
         [
             "ALERT parsing [t.cfg:2] : 'pidfile' expects a file name as an argument.",
-            "WARNING parsing [t.cfg:4] : 'pidfile' already specified. Continuing.",
+            "NONFATAL-ALERT parsing [t.cfg:4] : 'pidfile' already specified. Continuing.",
             "ALERT parsing [t.cfg:5] : 'chroot' expects a directory as an argument.",
-            "WARNING parsing [t.cfg:7] : 'chroot' already specified. Continuing.",
+            "NONFATAL-ALERT parsing [t.cfg:7] : 'chroot' already specified. Continuing.",
             "ALERT parsing [t.cfg:8] : 'ulimit-n' expects an integer argument.",
             "ALERT parsing [t.cfg:9] : 'ulimit-n' cannot handle unexpected argument '6'.",
-            "WARNING parsing [t.cfg:11] : 'ulimit-n' already specified. Continuing.",
+            "NONFATAL-ALERT parsing [t.cfg:11] : 'ulimit-n' already specified. Continuing.",
         ]
     );
 }
@@ -209,11 +210,11 @@ fn identities() {
         [
             "WARNING parsing [t.cfg:2] :  uid: string 'abc' is not a number.\n   | You might want to use \
              the 'user' parameter to use a system user name.",
-            "WARNING parsing [t.cfg:4] : user/uid already specified. Continuing.",
-            "WARNING parsing [t.cfg:5] : user/uid already specified. Continuing.",
-            "WARNING parsing [t.cfg:7] : gid/group was already specified. Continuing.",
-            "WARNING parsing [t.cfg:8] : gid/group was already specified. Continuing.",
-            "WARNING parsing [t.cfg:9] : user/uid already specified. Continuing.",
+            "NONFATAL-ALERT parsing [t.cfg:4] : user/uid already specified. Continuing.",
+            "NONFATAL-ALERT parsing [t.cfg:5] : user/uid already specified. Continuing.",
+            "NONFATAL-ALERT parsing [t.cfg:7] : gid/group was already specified. Continuing.",
+            "NONFATAL-ALERT parsing [t.cfg:8] : gid/group was already specified. Continuing.",
+            "NONFATAL-ALERT parsing [t.cfg:9] : user/uid already specified. Continuing.",
         ]
     );
     assert_eq!(
@@ -376,7 +377,7 @@ fn log_lines() {
         msgs("log-tag\nlog-send-hostname a\nlog-send-hostname b"),
         [
             "ALERT parsing [t.cfg:2] : 'log-tag' expects a tag for use in syslog.",
-            "WARNING parsing [t.cfg:4] : 'log-send-hostname' already specified. Continuing.",
+            "NONFATAL-ALERT parsing [t.cfg:4] : 'log-send-hostname' already specified. Continuing.",
         ]
     );
 }
@@ -574,7 +575,7 @@ fn tuning_knobs_are_checked_then_warned() {
     let m = msgs("tune.runqueue-depth 10\ntune.runqueue-depth 20");
     assert_eq!(
         m[1],
-        "WARNING parsing [t.cfg:3] : 'tune.runqueue-depth' already specified. Continuing."
+        "NONFATAL-ALERT parsing [t.cfg:3] : 'tune.runqueue-depth' already specified. Continuing."
     );
     assert_eq!(
         msgs("tune.fd.edge-triggered on"),
@@ -639,7 +640,7 @@ fn global_sections_merge() {
     assert_eq!((g.nbthread, g.daemon, g.log.len()), (Some(2), true, 2));
     assert_eq!(
         m,
-        ["WARNING parsing [t.cfg:5] : 'maxconn' already specified. Continuing."]
+        ["NONFATAL-ALERT parsing [t.cfg:5] : 'maxconn' already specified. Continuing."]
     );
 }
 

@@ -606,7 +606,8 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
         if bad_from || words.len() > 4 {
             if kind.is_fe() {
                 // HAProxy prints this as an alert but does not fail the configuration.
-                cx.diags.push(Diagnostic::warning(
+                cx.diags.push(Diagnostic::new(
+                    rampart_config::Level::NonFatalAlert,
                     Some(span),
                     "please use the 'bind' keyword for listening addresses.",
                 ));
@@ -673,8 +674,9 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
     if let Some(i) = parent {
         let d = &b.defaults[i];
         if d.explicit_ref && d.implicit_ref {
-            // An alert in HAProxy's output, but only a warning for the verdict.
-            cx.diags.push(Diagnostic::warning(
+            // An alert in HAProxy's output, but not fatal.
+            cx.diags.push(Diagnostic::new(
+                rampart_config::Level::NonFatalAlert,
                 Some(span),
                 format!(
                     "defaults section '{}' (declared at {}) is explicitly referenced by another proxy and implicitly used here. To avoid any ambiguity don't mix both usage. Add a last defaults section not explicitly used or always use explicit references.",

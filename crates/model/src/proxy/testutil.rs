@@ -43,6 +43,10 @@ impl Run {
     pub fn has_warning(&self, msg: &str) -> bool {
         self.has(Level::Warning, msg)
     }
+    /// An `[ALERT]` that does not make the configuration invalid.
+    pub fn has_nonfatal_alert(&self, msg: &str) -> bool {
+        self.has(Level::NonFatalAlert, msg)
+    }
     /// No alert and no warning.
     pub fn clean(&self) -> bool {
         let ok = !self

@@ -461,9 +461,14 @@ fn parse_options_inner(sb: &mut ServerBuilder, cx: &mut Cx<'_>, first: usize, ct
         let n = arity(k.name);
         if sb.is_default && !default_ok(k.name) {
             // An alert in HAProxy's output that does not fail the configuration.
-            cx.warn(format!(
+            let msg = format!(
                 "'{}' option is not accepted in default-server sections",
                 k.name
+            );
+            cx.diags.push(rampart_config::Diagnostic::new(
+                rampart_config::Level::NonFatalAlert,
+                Some(cx.span()),
+                msg,
             ));
             i += 1 + n;
             continue;

@@ -66,7 +66,7 @@ fn default_server_inheritance_and_negation() {
     let t = &b.servers[1].settings;
     assert!(t.backup && t.send_proxy && !t.check.enabled);
     let r = run("backend b\n default-server id 3\n");
-    assert!(r.has_warning("'id' option is not accepted in default-server sections"));
+    assert!(r.has_nonfatal_alert("'id' option is not accepted in default-server sections"));
     assert!(r.valid());
     let r = run("backend b\n default-server 1.2.3.4\n");
     assert!(
