@@ -13,63 +13,101 @@ pub const HAPROXY_VERSION: &str = "2.6.12";
 /// Release date shown in the version banner.
 pub const RELEASE_DATE: &str = "2026/11/21";
 
-/// Compares two HAProxy-style version strings ("2.4-dev19", "2.6.12", "2.5.0-rc1") the way
-/// HAProxy's `compare_current_version()` does: numeric components first, then the
-/// development stage (dev < pre < rc < release), then the stage number. Returns `None`
-/// when either string is not a version.
+/// Compares two HAProxy-style version strings ("2.4-dev19", "2.6.12", "1.5-dev18-43") the
+/// way HAProxy's `compare_current_version()` does: up to four numbers, then the stage
+/// (dev < pre = rc < release) and its number, then a commit count. Returns `None` when
+/// either string is not a version.
 pub fn compare_versions(a: &str, b: &str) -> Option<Ordering> {
-    let a = parse(a)?;
-    let b = parse(b)?;
-    Some(a.cmp(&b))
+    Some(split(a.as_bytes())?.cmp(&split(b.as_bytes())?))
 }
 
-/// Parsed version: up to four numeric fields, then (stage rank, stage number).
-type Parsed = ([u32; 4], u32, u32);
+/// A version as seven comparable fields: `a.b.c.d`, stage rank (1 dev, 2 pre/rc, 3
+/// release), stage number, commit count.
+type Fields = [u32; 7];
 
-fn parse(v: &str) -> Option<Parsed> {
-    let mut nums = [0u32; 4];
-    let bytes = v.as_bytes();
-    let mut i = 0;
-    let mut field = 0;
-    loop {
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-        }
-        if start == i {
-            return None;
-        }
-        if field < 4 {
-            nums[field] = v[start..i].parse().ok()?;
-        }
-        field += 1;
-        if i < bytes.len() && bytes[i] == b'.' {
-            i += 1;
-            continue;
-        }
-        break;
+/// HAProxy's `split_version` rules: fields are read with `strtol` (leading blanks and a
+/// sign allowed, no digits reading as 0), separated by `.` up to four numbers, then an
+/// optional `-` tag (`dev`, `rc`, `pre` with a number), then the number after the last `-`.
+fn split(v: &[u8]) -> Option<Fields> {
+    let mut f: Fields = [0, 0, 0, 0, 3, 0, 0];
+    if v.is_empty() {
+        return None;
     }
-    // Release versions rank above any development stage of the same numbers.
-    let rest = &v[i..];
-    let rest = rest.strip_prefix('-').unwrap_or(rest);
-    let (rank, num) = if rest.is_empty() {
-        (3, 0)
-    } else if let Some(n) = rest.strip_prefix("dev") {
-        (0, leading_number(n))
-    } else if let Some(n) = rest.strip_prefix("pre") {
-        (1, leading_number(n))
-    } else if let Some(n) = rest.strip_prefix("rc") {
-        (2, leading_number(n))
+    let mut p = 0;
+    let mut tagged = false;
+    for (i, field) in f.iter_mut().take(4).enumerate() {
+        let (value, end) = strtol(v, p);
+        *field = value;
+        match v.get(end) {
+            None => return Some(f),
+            Some(b'-') => {
+                p = end + 1;
+                tagged = true;
+                break;
+            }
+            Some(b'.') if i < 3 => p = end + 1,
+            Some(_) => return None,
+        }
+    }
+    if !tagged {
+        return None;
+    }
+    let rest = &v[p..];
+    let stage = if rest.first().is_some_and(u8::is_ascii_digit) {
+        None
+    } else if rest.starts_with(b"dev") {
+        Some((1, 3))
+    } else if rest.starts_with(b"rc") {
+        Some((2, 2))
+    } else if rest.starts_with(b"pre") {
+        Some((2, 3))
     } else {
-        // Distribution suffixes such as "-1+deb12u4" or "-rampart" count as a release.
-        (3, 0)
+        None
     };
-    Some((nums, rank, num))
+    if let Some((rank, len)) = stage {
+        f[4] = rank;
+        let (value, end) = strtol(v, p + len);
+        f[5] = value;
+        match v.get(end) {
+            None => return Some(f),
+            Some(b'-') => p = end + 1,
+            Some(_) => return None,
+        }
+    }
+    // The commit count: the number after the last '-', or the whole rest; garbage is 0.
+    let tail = &v[p..];
+    let start = match tail.iter().rposition(|&c| c == b'-') {
+        Some(dash) if dash + 1 == tail.len() => return None,
+        Some(dash) => p + dash + 1,
+        None => p,
+    };
+    let (value, end) = strtol(v, start);
+    f[6] = if end == v.len() { value } else { 0 };
+    Some(f)
 }
 
-fn leading_number(s: &str) -> u32 {
-    let end = s.bytes().take_while(u8::is_ascii_digit).count();
-    s[..end].parse().unwrap_or(0)
+/// C's `strtol(.., 10)` from `start`: returns the value (wrapped to 32 bits as HAProxy
+/// stores it) and the index where parsing stopped (`start` when there were no digits).
+fn strtol(v: &[u8], start: usize) -> (u32, usize) {
+    let mut i = start;
+    while v.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
+        i += 1;
+    }
+    let negative = v.get(i) == Some(&b'-');
+    if matches!(v.get(i), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let digits_start = i;
+    let mut value: i64 = 0;
+    while let Some(d) = v.get(i).filter(|c| c.is_ascii_digit()) {
+        value = value.saturating_mul(10).saturating_add(i64::from(d - b'0'));
+        i += 1;
+    }
+    if i == digits_start {
+        return (0, start);
+    }
+    let value = if negative { -value } else { value };
+    (value as u32, i)
 }
 
 #[cfg(test)]
@@ -87,5 +125,19 @@ mod tests {
         assert_eq!(compare_versions("2.6.12", "2.7"), Some(Less));
         assert_eq!(compare_versions("x", "2.7"), None);
         assert_eq!(compare_versions("", "2.7"), None);
+        // The inputs where a simpler parser disagrees with HAProxy's split_version.
+        assert_eq!(compare_versions("2.6.12-5", "2.6.12"), Some(Greater));
+        assert_eq!(compare_versions("3.", "3.0"), Some(Equal));
+        assert_eq!(compare_versions(" 2.7", "2.7"), Some(Equal));
+        assert_eq!(compare_versions("1.5-dev18-43", "1.5-dev18"), Some(Greater));
+        assert_eq!(
+            compare_versions("2.4-dev18-f6818d-20", "2.4-dev18-19"),
+            Some(Greater)
+        );
+        assert_eq!(compare_versions("2.6.12-1+deb12u4", "2.6.12"), Some(Equal));
+        assert_eq!(compare_versions("1.3.16-rc1", "1.3.16-pre1"), Some(Equal));
+        assert_eq!(compare_versions("2.6x", "2.6"), None);
+        assert_eq!(compare_versions("2.6-", "2.6"), Some(Equal));
+        assert_eq!(compare_versions("2.6-dev-", "2.6"), Some(Less));
     }
 }
