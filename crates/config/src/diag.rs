@@ -143,6 +143,9 @@ pub struct Diagnostics {
     items: Vec<Diagnostic>,
     /// Fatal messages per file (indexed by `FileId`), for HAProxy's per-file limit.
     fatal_by_file: Vec<u32>,
+    /// An error that stops the whole load (HAProxy's `ERR_ABORT`): nothing after it is
+    /// parsed and no "Fatal errors found" line closes the output.
+    aborted: bool,
 }
 
 /// HAProxy stops parsing a file after this many fatal errors in it.
@@ -169,6 +172,15 @@ impl Diagnostics {
             f(d);
         }
     }
+    /// Reports `d` and stops the load, as HAProxy's `ERR_ALERT | ERR_ABORT`.
+    pub fn abort_with(&mut self, d: Diagnostic) {
+        self.push(d);
+        self.aborted = true;
+    }
+    /// True once an error stopped the load.
+    pub fn aborted(&self) -> bool {
+        self.aborted
+    }
     /// Fatal messages attached to lines of `file` so far.
     pub fn fatal_in(&self, file: crate::source::FileId) -> u32 {
         self.fatal_by_file
@@ -186,6 +198,7 @@ impl Diagnostics {
         self.push(Diagnostic::notice(span, message));
     }
     pub fn extend(&mut self, other: Diagnostics) {
+        self.aborted |= other.aborted;
         for d in other.items {
             self.push(d);
         }

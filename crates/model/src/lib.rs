@@ -6,10 +6,13 @@
 //! (or the one named by `from`), and the other sections fill [`sections::Others`]. Then
 //! [`check`] runs the cross-reference checks HAProxy runs after parsing.
 
+pub mod addr;
 pub mod catalog;
 pub mod check;
 pub mod global;
 pub mod kw;
+pub mod log;
+pub mod procset;
 pub mod proxy;
 pub mod sections;
 
@@ -67,6 +70,10 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
     let mut proxies = proxy::ProxiesBuilder::default();
     let mut others = sections::OthersBuilder::default();
     for section in &config.sections {
+        if cx.diags.aborted() {
+            // HAProxy's ERR_ABORT: nothing after the error is parsed.
+            break;
+        }
         match section.kind {
             SectionKind::Global => global::lower_section(&mut global, section, &mut cx),
             k if k.is_proxy() => proxy::lower_section(&mut proxies, section, &mut cx),

@@ -108,7 +108,7 @@ pub fn load(cmd: &CommandLine, env: Env, report: &mut Reporter) -> Result<Loaded
     if quiet_from.is_some() {
         report.quiet_from_config();
     }
-    if aborted {
+    if aborted || lower_diags.aborted() {
         // HAProxy exits at once on ERR_ABORT, without the closing alert.
         return Err(Stop::Exit(1));
     }

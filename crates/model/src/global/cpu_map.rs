@@ -1,6 +1,6 @@
 //! `cpu-map [auto:]<process-set>[/<thread-set>] <cpu-set>...` (manual 3.1): pinning the
-//! process or individual threads to CPUs, plus the process/thread set syntax shared with
-//! `stats socket ... process|thread` and `stats bind-process`.
+//! process or individual threads to CPUs. Process/thread sets are read by
+//! [`crate::procset`], as for `stats socket ... process|thread` and `bind`.
 //!
 //! Sets are `all`, `odd`, `even`, a number, or a range `N-M` (`N-` runs to the maximum).
 //! Since HAProxy 2.5 there is one process, so `1/1-4 0-3` maps threads 1..4 and `1 0-3` maps
@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::args::leading_uint;
+use crate::procset::parse_process_number;
 
 /// Number of process/thread slots a set can name (`LONGBITS`, also HAProxy's `MAX_THREADS`).
 pub const LONGBITS: u32 = 64;
@@ -166,50 +167,6 @@ pub fn apply_cpu_map(map: &mut CpuMap, words: &[String]) -> Result<CpuMapOutcome
     Ok(outcome)
 }
 
-/// HAProxy's `parse_process_number`: `all`, `odd`, `even`, `N`, `N-M` or `N-` within
-/// `1..=max`, optionally prefixed by `auto:` when `allow_auto`. Returns the bit mask (bit 0 =
-/// number 1) and whether `auto:` was given.
-pub fn parse_process_number(arg: &str, max: u32, allow_auto: bool) -> Result<(u64, bool), String> {
-    let (arg, autoinc) = match arg.strip_prefix("auto:") {
-        Some(rest) if allow_auto => (rest, true),
-        _ => (arg, false),
-    };
-    let mask = if max >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << max) - 1
-    };
-    let set = match arg {
-        "all" => u64::MAX,
-        "odd" => u64::MAX / 3,
-        "even" => (u64::MAX / 3) << 1,
-        _ => {
-            let mut dash = None;
-            for (i, c) in arg.bytes().enumerate() {
-                if c == b'-' && dash.is_none() {
-                    dash = Some(i);
-                } else if !c.is_ascii_digit() {
-                    return Err(format!("'{arg}' is not a valid number/range."));
-                }
-            }
-            let (low, _) = leading_uint(arg);
-            let high = match dash {
-                Some(i) if i + 1 == arg.len() => u64::from(max),
-                Some(i) => leading_uint(&arg[i + 1..]).0,
-                None => low,
-            };
-            let (low, high) = if high < low { (high, low) } else { (low, high) };
-            if low < 1 || low > u64::from(max) || high > u64::from(max) {
-                return Err(format!(
-                    "'{arg}' is not a valid number/range. It supports numbers from 1 to {max}.\n"
-                ));
-            }
-            (low..=high).fold(0u64, |acc, n| acc | (1u64 << (n - 1)))
-        }
-    };
-    Ok((set & mask, autoinc))
-}
-
 /// HAProxy's `parse_cpu_set` without commas: each word is `N` or `N-M` (`N-` runs to the
 /// last CPU); leading digits are read, anything after them ignored.
 pub fn parse_cpu_set(words: &[&str]) -> Result<CpuSet, String> {
@@ -322,18 +279,5 @@ mod tests {
             run("cpu-map 1/odd a").unwrap_err(),
             "cpu-map : 'a' is not a CPU range."
         );
-    }
-
-    #[test]
-    fn process_numbers() {
-        assert_eq!(parse_process_number("1", 1, false), Ok((1, false)));
-        assert_eq!(parse_process_number("all", 1, false), Ok((1, false)));
-        assert_eq!(
-            parse_process_number("2", 1, false).unwrap_err(),
-            "'2' is not a valid number/range. It supports numbers from 1 to 1.\n"
-        );
-        assert_eq!(parse_process_number("1-", 64, false), Ok((u64::MAX, false)));
-        assert_eq!(parse_process_number("3-2", 64, false), Ok((0b110, false)));
-        assert!(parse_process_number("1-2-3", 64, false).is_err());
     }
 }

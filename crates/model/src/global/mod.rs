@@ -10,19 +10,20 @@
 //!   the argument checks run before "tuning"/"not supported yet" keywords are reported;
 //! - [`process`]: daemon, limits, identity, chroot, pidfile, node, timers, `default-path`;
 //! - [`env`]: `setenv`, `presetenv`, `unsetenv`, `resetenv`;
-//! - [`cpu_map`]: `cpu-map` and the process/thread set syntax;
-//! - [`log`]: `log` lines (shared with proxies), `log-tag`, `log-send-hostname`;
+//! - [`cpu_map`]: `cpu-map` (process/thread sets: [`crate::procset`]);
+//! - [`process`] also has `log` / `no log` (targets: [`crate::log`]), `log-tag`,
+//!   `log-send-hostname`;
 //! - [`stats`]: `stats socket|timeout|maxconn|bind-process`;
 //! - [`tune`]: the implemented `tune.*` values;
-//! - [`addr`]: the address syntax of log targets and stats sockets;
 //! - [`args`]: HAProxy's C-style argument reading; [`accounts`]: user and group names.
+//!
+//! Addresses (log targets, stats sockets) are parsed by [`crate::addr`].
 
 pub mod accounts;
-pub mod addr;
+
 pub mod args;
 pub mod cpu_map;
 pub mod env;
-pub mod log;
 pub mod process;
 pub mod stats;
 pub mod table;
@@ -35,9 +36,9 @@ use rampart_config::{Diagnostic, Section};
 use crate::kw;
 use crate::LowerCx;
 
+pub use crate::log::{LogDest, LogTarget};
 pub use cpu_map::CpuMap;
 pub use env::EnvOp;
-pub use log::{LogDest, LogTarget};
 pub use process::SendHostname;
 pub use stats::{Stats, StatsSocket};
 pub use tune::Tune;

@@ -13,10 +13,8 @@ use std::path::PathBuf;
 use rampart_config::units::TimeError;
 use rampart_config::{Diagnostic, Modifier};
 
-use super::addr::resolve;
 use super::args::{alert_tight, atol, nonfatal_alert, strtol_full, time_ms, Args};
 use super::cpu_map::apply_cpu_map;
-use super::log::{parse_log_line, LogDest, LogLine};
 use super::{DefaultPath, GlobalBuilder};
 use crate::kw::Cx;
 
@@ -357,22 +355,25 @@ pub fn parse_description(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), S
 }
 
 /// `log ...` / `no log` in the global section.
+/// The target part is parsed by [`crate::log::parse_target`], as in proxies.
 pub fn parse_log(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
-    let no = cx.line.modifier == Modifier::No;
-    match parse_log_line(&cx.line.words, no, true, cx.span()) {
-        Ok(LogLine::Clear) => b.g.log.clear(),
-        Ok(LogLine::Target(mut t)) => {
-            if let LogDest::Dgram(a) | LogDest::Stream(a) = &mut t.dest {
-                let text = cx.line.words.get(1).map_or("", String::as_str);
-                resolve(a, text, &b.resolver).map_err(|e| format!("{} : {e}", cx.keyword()))?;
-            }
-            b.g.log.push(t)
+    let words = &cx.line.words;
+    let arg = |i: usize| words.get(i).map_or("", String::as_str);
+    let r = if cx.line.modifier == Modifier::No {
+        if arg(1).is_empty() {
+            b.g.log.clear();
+            Ok(())
+        } else {
+            Err("'no log' does not expect arguments".to_string())
         }
-        // Refused by the parser in the global section.
-        Ok(LogLine::Global) => {}
-        Err(e) => return Err(format!("{} : {e}", cx.keyword())),
-    }
-    Ok(())
+    } else if !arg(1).is_empty() && arg(2).is_empty() && arg(1) == "global" {
+        Err("'global' is not supported for a global syslog server".to_string())
+    } else if arg(1).is_empty() || arg(2).is_empty() {
+        Err("expects <address> and <facility>  as arguments".to_string())
+    } else {
+        crate::log::parse_target(&words[1..], cx.span(), &b.resolver).map(|t| b.g.log.push(t))
+    };
+    r.map_err(|e| format!("{} : {e}", cx.keyword()))
 }
 
 /// `log-tag <tag>`.

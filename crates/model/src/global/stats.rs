@@ -9,11 +9,12 @@
 
 use rampart_config::Span;
 
-use super::addr::{self, AddrOpts, Address};
 use super::args::{atol, strtol_prefix, time_ms, Args};
-use super::cpu_map::{parse_process_number, LONGBITS};
+use super::cpu_map::LONGBITS;
 use super::GlobalBuilder;
+use crate::addr::{self, AddrOpts, SockAddr};
 use crate::kw::{self, Cx};
+use crate::procset::parse_process_number;
 use rampart_config::units::TimeError;
 
 /// Settings of the runtime API.
@@ -51,7 +52,7 @@ pub enum SeverityOutput {
 pub struct StatsSocket {
     pub span: Span,
     /// The listening addresses (a comma-separated list is allowed).
-    pub addresses: Vec<Address>,
+    pub addresses: Vec<SockAddr>,
     pub level: AccessLevel,
     /// `expose-fd listeners`: the socket may hand listening fds to a new process.
     pub expose_fd_listeners: bool,
@@ -220,17 +221,9 @@ fn parse_socket(b: &mut GlobalBuilder, cx: &mut Cx<'_>, a: Args<'_>) -> Result<(
         );
     }
     let list = a.get(2);
-    let mut items: Vec<&str> = list.split(',').collect();
-    if items.len() > 1 && items.last() == Some(&"") {
-        items.pop();
-    }
     let mut addresses = Vec::new();
-    for item in items {
-        let parsed = addr::parse(item, &AddrOpts::LISTENER).and_then(|mut ad| {
-            addr::resolve(&mut ad, item, &b.resolver)?;
-            Ok(ad)
-        });
-        match parsed {
+    for item in addr::split_list(list) {
+        match addr::parse(item, &AddrOpts::BIND, &b.resolver) {
             Ok(ad) => addresses.push(ad),
             Err(e) => return Err(format!("parsing [{}] : 'stats socket' : {e}\n", b.loc)),
         }

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use rampart_config::{Config, Diagnostics, Level, Line, Modifier, Section, SectionKind, Span};
 
-use super::log::LogDest;
 use super::stats::AccessLevel;
 use super::*;
+use crate::log::LogDest;
 use crate::{LowerCx, LowerOptions};
 
 /// Builds an AST the simple way (whitespace words, `no` prefix) so these tests do not
@@ -348,18 +348,19 @@ fn log_lines() {
         1
     );
     assert_eq!(
-        msgs("log global\nlog\nlog 1.2.3.4:x local0\nno log x"),
+        msgs("log global\nlog\nlog 1.2.3.4:x local0\nno log x\nlog 1.2.3.4"),
         [
             "ALERT parsing [t.cfg:2] : log : 'global' is not supported for a global syslog server",
             "ALERT parsing [t.cfg:3] : log : expects <address> and <facility>  as arguments",
             "ALERT parsing [t.cfg:4] : log : invalid character 'x' in port number 'x' in '1.2.3.4:x'\n",
             "ALERT parsing [t.cfg:5] : log : 'no log' does not expect arguments",
+            "ALERT parsing [t.cfg:6] : log : expects <address> and <facility>  as arguments",
         ]
     );
     // Host names are resolved now, through the binary's resolver, as HAProxy does.
     let g = ok("log syslog.example.com:1514 local0");
     match &g.log[0].dest {
-        LogDest::Dgram(a) => assert_eq!(a.target, super::addr::Target::Ip([192, 0, 2, 25].into())),
+        LogDest::Dgram(a) => assert_eq!(a.host, crate::addr::Host::Ip([192, 0, 2, 25].into())),
         other => panic!("{other:?}"),
     }
     assert_eq!(

@@ -7,9 +7,9 @@
 //! ones are not supported yet. The option table is public so that other sections binding
 //! sockets (`stats socket`, `peers`) can reuse it.
 
-use super::addr::{self, AddrOpts, Host, HostResolver, Port};
-use super::net::{atol, lookup_group, lookup_user, parse_process_number};
+use super::net::{atol, lookup_group, lookup_user};
 use super::{Cap, ProxiesBuilder};
+use crate::addr::{self, AddrOpts, Host, HostResolver, Port};
 use crate::kw::{Cx, Keyword, Verdict};
 use rampart_config::{Line, Span};
 use std::net::IpAddr;
@@ -256,7 +256,9 @@ pub(crate) fn bind(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String
 pub fn parse_addrs(arg: &str, resolver: &addr::HostResolver) -> Result<Vec<BindAddr>, String> {
     let mut out = Vec::new();
     for one in addr::split_list(arg) {
-        let a = addr::parse(one, &AddrOpts::BIND, resolver)?;
+        // HAProxy prints `bind` address errors without str2sa_range's trailing line feed.
+        let a = addr::parse(one, &AddrOpts::BIND, resolver)
+            .map_err(|e| e.trim_end_matches('\n').to_string())?;
         out.push(match (a.host, a.port) {
             (Host::Ip(ip), Port::Range(lo, hi)) => BindAddr::Inet {
                 ip,
@@ -429,15 +431,23 @@ fn nice(bb: &mut BindBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     Ok(())
 }
 
+/// A process or thread set; HAProxy prints these bind option errors without
+/// `parse_process_number`'s trailing line feed.
+fn process_set(text: &str, max: u32) -> Result<u64, String> {
+    crate::procset::parse_process_number(text, max, false)
+        .map(|(mask, _)| mask)
+        .map_err(|e| e.trim_end_matches('\n').to_string())
+}
+
 fn process(bb: &mut BindBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     let v = cx.arg(0).unwrap_or_default();
     let (proc, thread) = match v.split_once('/') {
         Some((p, t)) => (p, Some(t)),
         None => (v, None),
     };
-    parse_process_number(proc, 1).map_err(|e| format!("'process' : {e}"))?;
+    process_set(proc, 1).map_err(|e| format!("'process' : {e}"))?;
     if let Some(t) = thread {
-        let mask = parse_process_number(t, 64).map_err(|e| format!("'process' : {e}"))?;
+        let mask = process_set(t, 64).map_err(|e| format!("'process' : {e}"))?;
         let (g, m) = bb.bind.opts.thread.unwrap_or((0, 0));
         bb.bind.opts.thread = Some((g, m | mask));
     }
@@ -469,7 +479,7 @@ fn thread(bb: &mut BindBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
             return Err(format!("'{v}' multiple thread-groups are not supported"));
         }
     }
-    let mask = parse_process_number(set, 64).map_err(|e| format!("'{set}' : {e}"))?;
+    let mask = process_set(set, 64).map_err(|e| format!("'{set}' : {e}"))?;
     let m = bb.bind.opts.thread.map_or(0, |t| t.1);
     bb.bind.opts.thread = Some((group, m | mask));
     Ok(())

@@ -8,10 +8,12 @@
 //! `max-session-srv-conns`, `retry-on`, `bind-process`, `{cli,srv}tcpka-{cnt,idle,intvl}`,
 //! and HAProxy's own messages for keywords removed before 2.6.
 
-use super::net::{atol, parse_process_number, strtol_full};
-use super::{addr, balance, bind, log, options, server, timeout};
+use super::net::{atol, strtol_full};
+use super::{balance, bind, log, options, server, timeout};
 use super::{tight_alert, tight_warn, BackendRef, Cap, ProxiesBuilder, Spanned, UseBackend};
+use crate::addr;
 use crate::kw::{Cx, Keyword};
+use crate::procset::parse_process_number;
 use rampart_config::units::TimeError;
 use rampart_config::Diagnostic;
 
@@ -355,7 +357,7 @@ fn bind_process(_b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> 
         if a == "all" {
             break;
         }
-        parse_process_number(a, 1).map_err(|e| format!("bind-process : {e}"))?;
+        parse_process_number(a, 1, false).map_err(|e| format!("bind-process : {e}"))?;
     }
     tight_warn(
         cx,

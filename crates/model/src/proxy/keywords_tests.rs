@@ -151,8 +151,9 @@ fn misc_data_keywords() {
         "srvtcpka-intvl will be ignored because frontend 'f' has no backend capability"
     ));
     let r = run("backend b\n bind-process 2\n");
+    // HAProxy keeps parse_process_number's trailing line feed here (a blank line follows).
     assert!(r.has_alert(
-        "bind-process : '2' is not a valid number/range. It supports numbers from 1 to 1."
+        "bind-process : '2' is not a valid number/range. It supports numbers from 1 to 1.\n"
     ));
     let r = run("backend b\n bind-process all\n");
     assert!(r.has_warning(

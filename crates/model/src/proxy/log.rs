@@ -1,59 +1,19 @@
 //! `log` in proxy sections (configuration manual 4.2 `log`; HAProxy's `parse_logsrv`):
-//! `log global`, `no log`, and `log <target> [len <n>] [format <fmt>] [sample <ranges>:<size>]
-//! <facility> [<level> [<minlevel>]]` with targets as in section 11 (`ring@name`, `stdout`,
-//! `stderr`, `fd@N`, UDP/TCP/Unix addresses).
+//! `log global`, `no log`, and `log <target> ...`, whose target part is parsed by
+//! [`crate::log::parse_target`] exactly as in the global section.
 
-use super::addr::{self, AddrOpts, SockAddr};
 use super::ProxiesBuilder;
 use crate::kw::Cx;
+use crate::log::parse_target;
 use rampart_config::{Modifier, Span};
-
-/// The syslog facilities, in code order.
-pub const FACILITIES: [&str; 24] = [
-    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "auth2",
-    "ftp", "ntp", "audit", "alert", "cron2", "local0", "local1", "local2", "local3", "local4",
-    "local5", "local6", "local7",
-];
-
-/// The syslog levels, in code order.
-pub const LEVELS: [&str; 8] = [
-    "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
-];
-
-/// The header formats of `log ... format`.
-pub const FORMATS: [&str; 8] = [
-    "local", "rfc3164", "rfc5424", "priority", "short", "timed", "iso", "raw",
-];
-
-/// Where log lines go.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LogAddr {
-    /// A socket address (UDP by default, `tcp@` makes it a stream through an implicit ring).
-    Addr(SockAddr),
-    /// `ring@<name>`.
-    Ring(String),
-}
-
-/// One `log <target> ...` line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogServer {
-    pub addr: LogAddr,
-    pub maxlen: u32,
-    pub format: Option<&'static str>,
-    /// `sample <ranges>:<size>`: sorted inclusive ranges and the sample size.
-    pub sample: Option<(Vec<(u32, u32)>, u32)>,
-    pub facility: u8,
-    pub level: u8,
-    pub minlevel: u8,
-    pub span: Span,
-}
 
 /// One entry of a proxy's log list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LogTarget {
     /// `log global`: the global section's targets.
     Global(Span),
-    Server(LogServer),
+    /// `log <target> ...`.
+    Server(crate::log::LogTarget),
 }
 
 /// The `log` lines of a proxy, after `no log` cleared the inherited ones.
@@ -89,7 +49,7 @@ pub(crate) fn log(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String>
 pub fn parse(
     args: &[String],
     span: Span,
-    resolver: &addr::HostResolver,
+    resolver: &crate::addr::HostResolver,
 ) -> Result<LogTarget, String> {
     let a = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
     if a(0) == "global" && a(1).is_empty() {
@@ -98,136 +58,13 @@ pub fn parse(
     if a(0).is_empty() || a(1).is_empty() {
         return Err("expects <address> and <facility> or global as arguments".into());
     }
-    let mut i = 1;
-    let mut maxlen = 1024;
-    if a(i) == "len" {
-        let n = addr::atoi(a(i + 1));
-        if !(80..=65535).contains(&n) {
-            return Err(format!(
-                "invalid log length '{}', must be between 80 and 65535",
-                a(i + 1)
-            ));
-        }
-        maxlen = n as u32;
-        i += 2;
-    }
-    let mut format = None;
-    if a(i) == "format" {
-        let f = a(i + 1);
-        format = Some(
-            FORMATS
-                .iter()
-                .copied()
-                .find(|x| *x == f)
-                .ok_or_else(|| format!("unknown log format '{f}'"))?,
-        );
-        i += 2;
-    }
-    let mut sample = None;
-    if a(i) == "sample" {
-        sample = Some(parse_sample(a(i + 1))?);
-        i += 2;
-    }
-    let fac = a(i);
-    let facility = FACILITIES
-        .iter()
-        .position(|f| *f == fac)
-        .ok_or_else(|| format!("unknown log facility '{fac}'"))? as u8;
-    i += 1;
-    let mut level = 7;
-    if !a(i).is_empty() {
-        level = LEVELS
-            .iter()
-            .position(|l| *l == a(i))
-            .ok_or_else(|| format!("unknown optional log level '{}'", a(i)))? as u8;
-        i += 1;
-    }
-    let mut minlevel = 0;
-    if !a(i).is_empty() {
-        minlevel = LEVELS
-            .iter()
-            .position(|l| *l == a(i))
-            .ok_or_else(|| format!("unknown optional minimum log level '{}'", a(i)))?
-            as u8;
-        i += 1;
-    }
-    if !a(i).is_empty() {
-        return Err(format!("cannot handle unexpected argument '{}'", a(i)));
-    }
-    let target = match a(0) {
-        "stdout" => "fd@1",
-        "stderr" => "fd@2",
-        t => t,
-    };
-    let addr = match target.strip_prefix("ring@") {
-        Some(ring) => LogAddr::Ring(ring.to_string()),
-        None => LogAddr::Addr(addr::parse(target, &AddrOpts::LOG, resolver)?),
-    };
-    Ok(LogTarget::Server(LogServer {
-        addr,
-        maxlen,
-        format,
-        sample,
-        facility,
-        level,
-        minlevel,
-        span,
-    }))
-}
-
-/// `<low>[-<high>][,...]:<size>`.
-fn parse_sample(s: &str) -> Result<(Vec<(u32, u32)>, u32), String> {
-    let Some((ranges, size)) = s.split_once(':') else {
-        return Err("Missing sample size".into());
-    };
-    let mut out: Vec<(u32, u32)> = Vec::new();
-    let mut max_high = 0;
-    for r in ranges.split(',').filter(|r| !r.is_empty()) {
-        let bad = || format!("wrong sample range '{r}'");
-        let (lo, hi) = match r.split_once('-') {
-            Some((l, h)) => (read_uint(l).ok_or_else(bad)?, read_uint(h).ok_or_else(bad)?),
-            None => {
-                let v = read_uint(r).ok_or_else(bad)?;
-                (v, v)
-            }
-        };
-        if lo == 0 || hi < lo || (hi == lo && r.contains('-')) {
-            return Err(bad());
-        }
-        if out
-            .iter()
-            .any(|&(l, h)| (lo >= l && lo <= h) || (hi >= l && hi <= h))
-        {
-            return Err("ranges are overlapping".into());
-        }
-        max_high = max_high.max(hi);
-        out.push((lo, hi));
-    }
-    if out.is_empty() {
-        return Err("no sampling ranges given".into());
-    }
-    let n = read_uint(size)
-        .filter(|&n| n > 0)
-        .ok_or_else(|| format!("wrong sample size '{size}' for sample range '{s}'"))?;
-    if n < max_high {
-        return Err(format!(
-            "sample size {n} should be greater or equal to {max_high} the maximum of the high ranges limits"
-        ));
-    }
-    out.sort_unstable();
-    Ok((out, n))
-}
-
-fn read_uint(s: &str) -> Option<u32> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
+    parse_target(args, span, resolver).map(LogTarget::Server)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::log::{Facility, Level, LogDest, LogFormat, LogSample};
     use crate::proxy::testutil::*;
 
     #[test]
@@ -239,16 +76,26 @@ mod tests {
         match &t[1] {
             LogTarget::Server(s) => {
                 assert_eq!(
-                    (s.maxlen, s.format, s.facility, s.level, s.minlevel),
-                    (4096, Some("rfc5424"), 16, 6, 5)
+                    (s.max_len, s.format, s.facility, s.max_level, s.min_level),
+                    (
+                        4096,
+                        Some(LogFormat::Rfc5424),
+                        Facility(16),
+                        Level(6),
+                        Level(5)
+                    )
                 );
-                assert_eq!(s.sample, Some((vec![(1, 2), (4, 4)], 5)));
+                assert_eq!(
+                    s.sample,
+                    Some(LogSample {
+                        ranges: vec![(1, 2), (4, 4)],
+                        size: 5
+                    })
+                );
             }
             LogTarget::Global(_) => panic!("expected a server"),
         }
-        assert!(
-            matches!(&t[3], LogTarget::Server(LogServer { addr: LogAddr::Ring(n), .. }) if n == "buf")
-        );
+        assert!(matches!(&t[3], LogTarget::Server(s) if s.dest == LogDest::Ring("buf".into())));
         let r = run("defaults\n log global\nbackend b\n no log\n");
         assert!(r.proxy("b").logs.targets.is_empty());
     }

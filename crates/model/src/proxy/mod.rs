@@ -11,11 +11,12 @@
 //! - [`bind`]: `bind` lines and bind options (5.1);
 //! - [`server`]: `server`, `default-server`, `server-template` and server options (5.2, 5.3);
 //! - [`balance`]: `balance` algorithms, `hash-type`, `hash-balance-factor`;
-//! - [`log`]: `log` / `no log` / `log global`;
-//! - [`addr`]: address formats (section 11), shared with other sections;
-//! - [`net`]: small value parsers (networks, process/thread sets, user and group names).
+//! - [`log`]: `log` / `no log` / `log global` (targets parsed by [`crate::log`]);
+//! - [`net`]: small value parsers (networks, C integers, user and group names).
+//!
+//! Addresses (section 11) are parsed by [`crate::addr`], process/thread sets by
+//! [`crate::procset`], for every section.
 
-pub mod addr;
 pub mod balance;
 pub mod bind;
 pub mod cond;
@@ -32,7 +33,8 @@ use rampart_config::{Diagnostic, Modifier, Section, SectionKind, SourceMap, Span
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-pub use addr::HostResolver;
+use crate::addr;
+pub use crate::addr::HostResolver;
 
 /// What a proxy section is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -563,19 +565,21 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
         // A new defaults section ends the one in force for implicit use.
     } else {
         if arg(1).is_empty() {
-            cx.diags
-                .alert(Some(span), format!("'{kw}' expects an <id> argument"));
+            cx.diags.abort_with(Diagnostic::alert(
+                Some(span),
+                format!("'{kw}' expects an <id> argument"),
+            ));
             b.current = Current::Skip;
             return;
         }
         if let Some(c) = invalid_char(arg(1)) {
-            cx.diags.alert(
+            cx.diags.abort_with(Diagnostic::alert(
                 Some(span),
                 format!(
                     "character '{c}' is not permitted in '{kw}' name '{}'.",
                     arg(1)
                 ),
-            );
+            ));
         }
         let names = if kind.is_fe() {
             &b.fe_names
@@ -636,13 +640,13 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
             .map(|(i, _)| i)
             .collect();
         let Some(&first) = found.first() else {
-            cx.diags.alert(
+            cx.diags.abort_with(Diagnostic::alert(
                 Some(span),
                 format!(
                     "defaults section '{target}' not found for {} '{name}'.",
                     kind.type_str()
                 ),
-            );
+            ));
             b.current = Current::Skip;
             return;
         };

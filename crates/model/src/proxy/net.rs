@@ -1,9 +1,8 @@
 //! Small value parsers shared by proxy keywords: networks (`option forwardfor except`,
-//! `resolve-net`; HAProxy's `str2net`/`str62net`), process and thread sets (`bind-process`,
-//! `bind ... process|thread`; `parse_process_number`), C-style integers (`atol`), and
+//! `resolve-net`; HAProxy's `str2net`/`str62net`), C-style integers (`atol`), and
 //! user/group names (`bind ... user|group`) looked up in `/etc/passwd` and `/etc/group`.
 
-use super::addr::HostResolver;
+use crate::addr::HostResolver;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// An address with a prefix length.
@@ -47,7 +46,7 @@ fn parse_net4(s: &str, resolver: &HostResolver) -> Option<Net> {
     };
     let ip = match addr.parse::<Ipv4Addr>() {
         Ok(ip) => ip,
-        Err(_) => match resolver.resolve(addr, Some(super::addr::IpFamily::V4))? {
+        Err(_) => match resolver.resolve(addr, Some(crate::addr::IpFamily::V4))? {
             IpAddr::V4(ip) => ip,
             IpAddr::V6(_) => return None,
         },
@@ -90,49 +89,6 @@ fn parse_net6(s: &str) -> Option<Net> {
         addr: IpAddr::V6(Ipv6Addr::from(u128::from(ip) & mask)),
         prefix,
     })
-}
-
-/// HAProxy's `parse_process_number`: `all`, `odd`, `even`, `N`, `N-M`, `N-`, `-M`, each
-/// between 1 and `max` (at most 64). Returns the set as a bit mask.
-pub fn parse_process_number(arg: &str, max: u32) -> Result<u64, String> {
-    let max = max.clamp(1, 64);
-    let limit = if max == 64 {
-        u64::MAX
-    } else {
-        (1u64 << max) - 1
-    };
-    let set = match arg {
-        "all" => u64::MAX,
-        "odd" => u64::MAX / 3,
-        "even" => (u64::MAX / 3) << 1,
-        _ => {
-            let mut dash = None;
-            for (i, c) in arg.char_indices() {
-                if c == '-' && dash.is_none() {
-                    dash = Some(i);
-                } else if !c.is_ascii_digit() {
-                    return Err(format!("'{arg}' is not a valid number/range."));
-                }
-            }
-            let num = |s: &str| -> u64 { super::addr::atoi(s) };
-            let mut low = num(arg);
-            let mut high = match dash {
-                Some(d) if arg[d + 1..].is_empty() => u64::from(max),
-                Some(d) => num(&arg[d + 1..]),
-                None => low,
-            };
-            if high < low {
-                std::mem::swap(&mut low, &mut high);
-            }
-            if low < 1 || low > u64::from(max) || high > u64::from(max) {
-                return Err(format!(
-                    "'{arg}' is not a valid number/range. It supports numbers from 1 to {max}."
-                ));
-            }
-            (low..=high).fold(0u64, |acc, n| acc | (1u64 << (n - 1)))
-        }
-    };
-    Ok(set & limit)
 }
 
 /// C's `atol`: optional blanks and sign, then digits; anything else stops the number.
@@ -277,19 +233,6 @@ mod tests {
                 .parse()
                 .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
         )));
-    }
-
-    #[test]
-    fn process_numbers() {
-        assert_eq!(parse_process_number("1", 64), Ok(1));
-        assert_eq!(parse_process_number("2-3", 64), Ok(0b110));
-        assert_eq!(parse_process_number("3-2", 64), Ok(0b110));
-        assert_eq!(parse_process_number("63-", 64), Ok(0b11 << 62));
-        assert_eq!(parse_process_number("all", 1), Ok(1));
-        assert!(parse_process_number("0", 64).is_err());
-        assert!(parse_process_number("65", 64).is_err());
-        assert!(parse_process_number("x", 64).is_err());
-        assert!(parse_process_number("99999999999999999999999", 64).is_err());
     }
 
     #[test]

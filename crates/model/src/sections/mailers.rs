@@ -13,7 +13,7 @@ use rampart_config::{Section, SectionKind, Span};
 use super::{
     check_header, declare, invalid_char, lower_lines, HeaderRules, OthersBuilder, Unknown,
 };
-use crate::global::addr::{self, AddrOpts, Address, Target};
+use crate::addr::{self, AddrOpts, Host, SockAddr};
 use crate::global::args::{alert_tight, bad_time_char, time_ms, Args};
 use crate::kw::{Cx, Keyword};
 use crate::LowerCx;
@@ -37,7 +37,7 @@ pub struct Mailer {
     pub name: String,
     pub span: Span,
     /// A TCP address (IP or host name to resolve) with its port.
-    pub addr: Address,
+    pub addr: SockAddr,
 }
 
 /// A `mailers` section being lowered, with the resolver for host names.
@@ -104,16 +104,14 @@ fn parse_mailer(m: &mut MailersBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
             "character '{c}' is not permitted in server name '{name}'."
         ));
     }
-    let mut addr = addr::parse(a.get(2), &AddrOpts::CONNECT_STREAM)
+    let addr = addr::parse(a.get(2), &AddrOpts::CONNECT_PORT, &m.resolver)
         .map_err(|e| format!("'{} {name}' : {e}", a.kw()))?;
-    if !matches!(addr.target, Target::Ip(_) | Target::Name { .. }) {
+    if !matches!(addr.host, Host::Ip(_) | Host::Name { .. }) {
         return Err(format!(
             "'{} {name}' : TCP not supported for this address family.",
             a.kw()
         ));
     }
-    addr::resolve(&mut addr, a.get(2), &m.resolver)
-        .map_err(|e| format!("'{} {name}' : {e}", a.kw()))?;
     m.mailers.mailers.push(Mailer {
         name: name.to_string(),
         span: cx.span(),

@@ -10,7 +10,7 @@ use rampart_config::{Diagnostics, SectionKind};
 use super::mailers::DEFAULT_TIMEOUT_MAIL_MS;
 use super::userlist::Password;
 use super::*;
-use crate::global::addr::{Port, Target};
+use crate::addr::{Host, Port};
 use crate::global::tests::{config, rendered};
 use crate::global::DefaultPath;
 use crate::{LowerCx, LowerOptions};
@@ -141,10 +141,7 @@ fn mailers_sections() {
     assert_eq!(ms.timeout_mail_ms, 20_000);
     assert_eq!(ms.mailers.len(), 2);
     assert_eq!(ms.mailers[0].addr.port, Port::Range(587, 587));
-    assert_eq!(
-        ms.mailers[1].addr.target,
-        Target::Ip([192, 0, 2, 25].into())
-    );
+    assert_eq!(ms.mailers[1].addr.host, Host::Ip([192, 0, 2, 25].into()));
     assert_eq!(
         run("mailers m\n").0.mailers("m").unwrap().timeout_mail_ms,
         DEFAULT_TIMEOUT_MAIL_MS

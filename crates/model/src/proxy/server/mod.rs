@@ -9,9 +9,9 @@
 //! stored (`check`, `inter`, `rise`...), not run. TLS, cookies, agent checks, tracking and
 //! SOCKS are not supported yet.
 
-use super::addr::{self, AddrOpts, Host, HostResolver, IpFamily, Port, SockAddr};
 use super::net::{atol, parse_net, Net};
 use super::{Cap, ProxiesBuilder};
+use crate::addr::{self, AddrOpts, Host, HostResolver, IpFamily, Port, SockAddr};
 use crate::kw::{Cx, Verdict};
 use rampart_config::units::TimeError;
 use rampart_config::{Diagnostic, Line, Modifier, Span};
@@ -263,15 +263,29 @@ pub(crate) fn server_template(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result
     parse_line(b, cx, Kind::Template)
 }
 
+/// HAProxy prints every error of its server-line parser as `[file:line] : ...` (the
+/// `'server b/s' : ...` keyword and address errors as well as the argument checks).
 fn parse_line(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, kind: Kind) -> Result<(), String> {
+    if let Err(msg) = parse_line_inner(b, cx, kind) {
+        let d = rampart_config::Diagnostic::alert(Some(cx.span()), msg)
+            .form(rampart_config::Form::Bracket);
+        cx.diags.push(d);
+    }
+    Ok(())
+}
+
+fn parse_line_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, kind: Kind) -> Result<(), String> {
     let kw = cx.keyword();
     if kind != Kind::Default {
         b.not_in_defaults(kw)?;
     }
     if !b.has_cap(Cap::Be) {
         let p = b.cur();
+        // HAProxy builds this one with its own location, then prints it with the server
+        // parser's: the place appears twice.
         return Err(format!(
-            "'{kw}' not allowed because {} '{}' has no backend capability.",
+            "parsing [{}] : '{kw}' not allowed because {} '{}' has no backend capability.",
+            b.loc(cx.span()),
             p.kind.type_str(),
             p.name
         ));

@@ -43,7 +43,9 @@ fn server_errors() {
     let r = run("backend b\n server s4\n");
     assert!(r.has_alert("'server' expects <name> and <addr>[:<port>] as arguments."));
     let r = run("frontend f\n server x 1.2.3.4:80\n");
-    assert!(r.has_alert("'server' not allowed because frontend 'f' has no backend capability."));
+    assert!(r.has_alert(
+        "parsing [t.cfg:2] : 'server' not allowed because frontend 'f' has no backend capability."
+    ));
     let r = run("defaults\n server x 1.2.3.4:80\n");
     assert!(r.has_alert("'server' not allowed in 'defaults' section."));
     let r = run("backend b\n server a/b 1.2.3.4:80\n");

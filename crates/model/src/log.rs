@@ -1,5 +1,7 @@
-//! `log` lines (manual 3.1 "log" for the global section, 4.2 "log" for proxies): where
-//! traffic and process logs go, in which syslog format, with which facility and levels.
+//! `log` targets (manual 3.1 "log" for the global section, 4.2 "log" for proxies; HAProxy's
+//! `parse_logsrv`): where traffic and process logs go, in which syslog format, with which
+//! facility and levels. One parser for every section; `no log` and `log global` are the
+//! sections' own (`global::process::parse_log`, `proxy::log`).
 //!
 //! ```text
 //! log <target> [len <n>] [format <fmt>] [sample <ranges>:<size>] <facility> [<max> [<min>]]
@@ -10,24 +12,12 @@
 //! Targets: an IPv4/IPv6 address (UDP, port 514 by default), `udp@`/`tcp@`/`unix@`...
 //! addresses, a Unix path such as `/dev/log`, `stdout`/`stderr` (aliases of `fd@1`/`fd@2`),
 //! `fd@N`, and `ring@<name>` (a `ring` section, or the built-in `buf0`). A stream target
-//! (`tcp@`) gets an implicit ring buffer, as in HAProxy. The parser is shared with proxy
-//! sections, which is why [`parse_log_line`] takes the context as an argument.
+//! (`tcp@`) gets an implicit ring buffer, as in HAProxy.
 
 use rampart_config::Span;
 
-use super::addr::{self, AddrOpts, Address, Port, SockType, Target};
-use super::args::leading_uint;
-
-/// One `log` line's effect.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LogLine {
-    /// `no log`: forget every target declared so far in this context.
-    Clear,
-    /// `log global` (proxies only): use the global section's targets.
-    Global,
-    /// A new target.
-    Target(LogTarget),
-}
+use crate::addr::{self, AddrOpts, Host, HostResolver, Port, SockAddr, SockType};
+use crate::global::args::{atoi, leading_uint};
 
 /// One log destination with its encoding and filters.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,12 +43,12 @@ pub struct LogTarget {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LogDest {
     /// Datagram socket (UDP or Unix datagram). IP addresses default to port 514.
-    Dgram(Address),
+    Dgram(SockAddr),
     /// A stream address (`tcp@...`): HAProxy creates an implicit ring named `ring#N` and
     /// forwards it over TCP.
-    Stream(Address),
+    Stream(SockAddr),
     /// An inherited descriptor, `stdout` (1) and `stderr` (2) included.
-    Fd(i32),
+    Fd(u32),
     /// A ring buffer declared with `ring <name>` (or the built-in `buf0`).
     Ring(String),
 }
@@ -152,39 +142,21 @@ pub const DEFAULT_MAX_LEN: u32 = 1024;
 /// Default syslog port for IP targets without one.
 pub const SYSLOG_PORT: u16 = 514;
 
-/// Parses a `log` line. `words[0]` is `log`; `no` is true for `no log`; `in_global` selects
-/// the global section's rules (no `log global`, and the expected-arguments wording).
-/// Errors are HAProxy's texts; callers print them as `log : <message>`.
-pub fn parse_log_line(
-    words: &[String],
-    no: bool,
-    in_global: bool,
+/// Parses the target part of a `log` line, the same in every section (HAProxy's
+/// `parse_logsrv` past its `no log` / `log global` cases, which the sections handle):
+/// `args` are the words after `log`, at least two of them non-empty (callers check first,
+/// as their "expects" message differs). Errors are HAProxy's texts; callers print them as
+/// `log : <message>`.
+pub fn parse_target(
+    args: &[String],
     span: Span,
-) -> Result<LogLine, String> {
-    let arg = |i: usize| words.get(i).map_or("", String::as_str);
-    if no {
-        if !arg(1).is_empty() {
-            return Err("'no log' does not expect arguments".into());
-        }
-        return Ok(LogLine::Clear);
-    }
-    if !arg(1).is_empty() && arg(2).is_empty() && arg(1) == "global" {
-        if in_global {
-            return Err("'global' is not supported for a global syslog server".into());
-        }
-        return Ok(LogLine::Global);
-    }
-    if arg(1).is_empty() || arg(2).is_empty() {
-        return Err(format!(
-            "expects <address> and <facility> {} as arguments",
-            if in_global { "" } else { "or global" }
-        ));
-    }
-
-    let mut cur = 2;
+    resolver: &HostResolver,
+) -> Result<LogTarget, String> {
+    let arg = |i: usize| args.get(i).map_or("", String::as_str);
+    let mut cur = 1;
     let mut max_len = DEFAULT_MAX_LEN;
     if arg(cur) == "len" {
-        let len = super::args::atoi(arg(cur + 1));
+        let len = atoi(arg(cur + 1));
         if !(80..=65535).contains(&len) {
             return Err(format!(
                 "invalid log length '{}', must be between 80 and 65535",
@@ -226,8 +198,8 @@ pub fn parse_log_line(
         return Err(format!("cannot handle unexpected argument '{}'", arg(cur)));
     }
 
-    let dest = parse_dest(arg(1))?;
-    Ok(LogLine::Target(LogTarget {
+    let dest = parse_dest(arg(0), resolver)?;
+    Ok(LogTarget {
         span,
         dest,
         max_len,
@@ -236,11 +208,11 @@ pub fn parse_log_line(
         facility,
         max_level,
         min_level,
-    }))
+    })
 }
 
 /// The target word: `ring@name`, `stdout`/`stderr`, or an address.
-fn parse_dest(text: &str) -> Result<LogDest, String> {
+fn parse_dest(text: &str, resolver: &HostResolver) -> Result<LogDest, String> {
     if let Some(name) = text.strip_prefix("ring@") {
         return Ok(LogDest::Ring(name.to_string()));
     }
@@ -249,14 +221,14 @@ fn parse_dest(text: &str) -> Result<LogDest, String> {
         "stderr" => "fd@2",
         t => t,
     };
-    let mut a = addr::parse(text, &AddrOpts::LOG)?;
-    if let Target::Fd(fd) = a.target {
+    let mut a = addr::parse(text, &AddrOpts::LOG, resolver)?;
+    if let Host::Fd(fd) = a.host {
         return Ok(LogDest::Fd(fd));
     }
-    if matches!(a.target, Target::Ip(_) | Target::Name { .. }) && a.port == Port::None {
+    if matches!(a.host, Host::Ip(_) | Host::Name { .. }) && a.port == Port::None {
         a.port = Port::Range(SYSLOG_PORT, SYSLOG_PORT);
     }
-    Ok(if a.proto == SockType::Stream {
+    Ok(if a.sock == SockType::Stream {
         LogDest::Stream(a)
     } else {
         LogDest::Dgram(a)
@@ -338,15 +310,17 @@ mod tests {
         line: 1,
     };
 
-    fn g(line: &str) -> Result<LogLine, String> {
+    /// Parses `log <args>` as both sections do once `no log` / `log global` are ruled out.
+    fn g(line: &str) -> Result<LogTarget, String> {
         let words: Vec<String> = line.split_whitespace().map(String::from).collect();
-        parse_log_line(&words, false, true, SPAN)
+        let resolver = HostResolver::new(|h| match h {
+            "localhost" => Ok(vec![std::net::IpAddr::from([127, 0, 0, 1])]),
+            _ => Err("unknown host".into()),
+        });
+        parse_target(&words[1..], SPAN, &resolver)
     }
     fn target(line: &str) -> LogTarget {
-        match g(line).unwrap() {
-            LogLine::Target(t) => t,
-            other => panic!("not a target: {other:?}"),
-        }
+        g(line).unwrap()
     }
 
     #[test]
@@ -392,36 +366,13 @@ mod tests {
             target("log localhost local0").dest,
             LogDest::Dgram(_)
         ));
-        assert_eq!(
-            parse_log_line(&["log".into()], true, true, SPAN),
-            Ok(LogLine::Clear)
-        );
-        assert_eq!(
-            parse_log_line(&["log".into(), "global".into()], false, false, SPAN),
-            Ok(LogLine::Global)
-        );
+        // Numbers are read as C's atoi reads them.
+        assert_eq!(target("log stdout len +100 local0").max_len, 100);
     }
 
     #[test]
     fn errors_match_haproxy() {
         let e = |l: &str| g(l).unwrap_err();
-        assert_eq!(
-            e("log global"),
-            "'global' is not supported for a global syslog server"
-        );
-        assert_eq!(e("log"), "expects <address> and <facility>  as arguments");
-        assert_eq!(
-            e("log 1.2.3.4"),
-            "expects <address> and <facility>  as arguments"
-        );
-        assert_eq!(
-            parse_log_line(&["log".into()], false, false, SPAN).unwrap_err(),
-            "expects <address> and <facility> or global as arguments"
-        );
-        assert_eq!(
-            parse_log_line(&["log".into(), "x".into()], true, true, SPAN).unwrap_err(),
-            "'no log' does not expect arguments"
-        );
         assert_eq!(
             e("log stdout local0 info notice x"),
             "cannot handle unexpected argument 'x'"
@@ -454,6 +405,15 @@ mod tests {
         assert_eq!(
             e("log stdout sample 2-1:5 daemon"),
             "wrong sample range '2-1'"
+        );
+        // HAProxy names the rest of the list from the faulty range on.
+        assert_eq!(
+            e("log stdout sample 2-1,5:6 daemon"),
+            "wrong sample range '2-1,5'"
+        );
+        assert_eq!(
+            e("log stdout sample 1,,2:5 daemon"),
+            "wrong sample range ',2'"
         );
         assert_eq!(e("log stdout sample 1-3 daemon"), "Missing sample size");
         assert_eq!(e("log stdout sample :3 daemon"), "no sampling ranges given");
