@@ -573,13 +573,13 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
             return;
         }
         if let Some(c) = invalid_char(arg(1)) {
-            cx.diags.abort_with(Diagnostic::alert(
+            cx.diags.alert(
                 Some(span),
                 format!(
                     "character '{c}' is not permitted in '{kw}' name '{}'.",
                     arg(1)
                 ),
-            ));
+            );
         }
         let names = if kind.is_fe() {
             &b.fe_names
