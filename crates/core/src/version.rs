@@ -86,28 +86,12 @@ fn split(v: &[u8]) -> Option<Fields> {
     Some(f)
 }
 
-/// C's `strtol(.., 10)` from `start`: returns the value (wrapped to 32 bits as HAProxy
-/// stores it) and the index where parsing stopped (`start` when there were no digits).
+/// C's `strtol(.., 10)` from `start`: the value wrapped to 32 bits as HAProxy stores it,
+/// and the index where parsing stopped (`start` when there were no digits).
 fn strtol(v: &[u8], start: usize) -> (u32, usize) {
-    let mut i = start;
-    while v.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
-        i += 1;
-    }
-    let negative = v.get(i) == Some(&b'-');
-    if matches!(v.get(i), Some(b'-' | b'+')) {
-        i += 1;
-    }
-    let digits_start = i;
-    let mut value: i64 = 0;
-    while let Some(d) = v.get(i).filter(|c| c.is_ascii_digit()) {
-        value = value.saturating_mul(10).saturating_add(i64::from(d - b'0'));
-        i += 1;
-    }
-    if i == digits_start {
-        return (0, start);
-    }
-    let value = if negative { -value } else { value };
-    (value as u32, i)
+    let text = std::str::from_utf8(v.get(start..).unwrap_or_default()).unwrap_or_default();
+    let (value, used) = crate::cnum::strtol(text, crate::cnum::Base::Ten);
+    (value as u32, start + used)
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ mod tests;
 
 pub use resolver::{valid_hostname, HostResolver};
 
-use crate::global::args::{atoi, strtol_full};
+use crate::cnum::{atoi, strtol10_full};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -432,7 +432,7 @@ fn protocol_exists(family: Family, ctrl: SockType, proto: SockType) -> bool {
 
 /// `fd@N` / `sockpair@N`: `strtol` over the whole text, a non-negative `int`.
 fn parse_fd(s: &str, whole: &str) -> Result<u32, String> {
-    match strtol_full(s) {
+    match strtol10_full(s) {
         Some(v) if (0..=i64::from(i32::MAX)).contains(&v) => Ok(v as u32),
         _ => Err(format!(
             "file descriptor '{s}' is not a valid integer in '{whole}'\n"

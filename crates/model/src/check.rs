@@ -85,7 +85,7 @@ impl<'a> Backends<'a> {
     /// HAProxy's `proxy_be_by_name`: a backend-capable proxy by name or `#id`.
     fn find(&self, name: &str) -> Option<&'a Proxy> {
         match name.strip_prefix('#') {
-            Some(id) => self.by_id.get(&crate::proxy::net::atol(id)).copied(),
+            Some(id) => self.by_id.get(&crate::cnum::atol(id)).copied(),
             None => self.by_name.get(name).copied(),
         }
     }

@@ -17,6 +17,7 @@ pub mod proxy;
 pub mod sections;
 
 use rampart_config::{Config, Diagnostics, SectionKind, SourceMap, Span};
+pub use rampart_core::cnum;
 use std::path::{Path, PathBuf};
 
 /// The validated configuration the runtime consumes. Never refers back to text.

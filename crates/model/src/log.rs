@@ -17,7 +17,7 @@
 use rampart_config::Span;
 
 use crate::addr::{self, AddrOpts, Host, HostResolver, Port, SockAddr, SockType};
-use crate::global::args::{atoi, leading_uint};
+use crate::cnum::{atoi, leading_uint};
 
 /// One log destination with its encoding and filters.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! `cpu-map`, `stats socket ... process|thread`, `stats bind-process`, `bind ... process|
 //! thread` and `bind-process`.
 
-use crate::global::args::leading_uint;
+use crate::cnum::leading_uint;
 
 /// HAProxy's `parse_process_number`: `all`, `odd`, `even`, `N`, `N-M` or `N-` within
 /// `1..=max`, optionally prefixed by `auto:` when `allow_auto`. Returns the bit mask (bit 0 =

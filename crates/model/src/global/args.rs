@@ -3,9 +3,9 @@
 //!
 //! HAProxy hands every keyword parser a fixed array of words where a missing word and an
 //! empty quoted word (`""`) both read as the empty string, argument lists end at the first
-//! empty word, and numbers go through `atol`/`atoi` (leading digits, garbage ignored).
-//! [`Args`] gives that view of a [`Line`]; [`atol`], [`atoi`] and [`strtol_full`] are the
-//! number readers; [`time_ms`] wraps `parse_time_err` with its "trailing character" warning.
+//! empty word, and numbers go through `atol`/`atoi` (leading digits, garbage ignored; see
+//! `crate::cnum`). [`Args`] gives that view of a [`Line`]; [`time_ms`] wraps
+//! `parse_time_err` with its "trailing character" warning.
 
 use rampart_config::units::{parse_time, TimeError, TimeUnit};
 use rampart_config::{Diagnostic, Line};
@@ -62,74 +62,6 @@ impl<'a> Args<'a> {
             "'{kw}' cannot handle unexpected argument '{extra}'."
         ))
     }
-}
-
-/// C `strtol(s, NULL, 10)` / `atol`: optional leading blanks and sign, then digits; stops at
-/// the first other character; saturates like glibc on overflow; 0 when nothing parses.
-pub fn atol(s: &str) -> i64 {
-    let (value, _) = strtol_prefix(s);
-    value
-}
-
-/// C `atoi`: `atol` truncated to an `int` (glibc converts the saturated `long`).
-pub fn atoi(s: &str) -> i32 {
-    atol(s) as i32
-}
-
-/// C `strtol(s, &end, 10)` requiring the whole (non-empty) string to be consumed, as the
-/// `!*arg || *end` checks do. `None` when something is left or nothing was read.
-pub fn strtol_full(s: &str) -> Option<i64> {
-    if s.is_empty() {
-        return None;
-    }
-    let (value, used) = strtol_prefix(s);
-    (used == s.len() && used > 0).then_some(value)
-}
-
-/// Parses the longest `strtol`-style prefix; returns the value and the bytes consumed
-/// (0 when no digit was found, as `strtol` then leaves `end` at the start).
-pub fn strtol_prefix(s: &str) -> (i64, usize) {
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        neg = b[i] == b'-';
-        i += 1;
-    }
-    let start = i;
-    let mut value: i64 = 0;
-    let mut overflow = false;
-    while i < b.len() && b[i].is_ascii_digit() {
-        let d = i64::from(b[i] - b'0');
-        match value.checked_mul(10).and_then(|v| v.checked_add(d)) {
-            Some(v) => value = v,
-            None => overflow = true,
-        }
-        i += 1;
-    }
-    if i == start {
-        return (0, 0);
-    }
-    let value = match (overflow, neg) {
-        (true, false) => i64::MAX,
-        (true, true) => i64::MIN,
-        (false, true) => -value,
-        (false, false) => value,
-    };
-    (value, i)
-}
-
-/// HAProxy's `str2uic`/`read_uint`: the leading decimal digits as an unsigned value
-/// (saturating), 0 when the string does not start with a digit.
-pub fn leading_uint(s: &str) -> (u64, usize) {
-    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
-    let value = s[..digits].bytes().fold(0u64, |acc, d| {
-        acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-    });
-    (value, digits)
 }
 
 /// Parses a time in milliseconds like HAProxy's `parse_time_err(.., TIME_UNIT_MS)`,
@@ -193,22 +125,6 @@ pub fn nonfatal_alert_tight(cx: &mut Cx<'_>, msg: impl Into<String>) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn c_number_readers() {
-        assert_eq!(atol("42"), 42);
-        assert_eq!(atol("  -7x"), -7);
-        assert_eq!(atol("abc"), 0);
-        assert_eq!(atol(""), 0);
-        assert_eq!(atol("99999999999999999999999"), i64::MAX);
-        assert_eq!(atoi("4294967297"), 1);
-        assert_eq!(strtol_full("12"), Some(12));
-        assert_eq!(strtol_full("12x"), None);
-        assert_eq!(strtol_full(""), None);
-        assert_eq!(strtol_full("-"), None);
-        assert_eq!(leading_uint("12-3"), (12, 2));
-        assert_eq!(leading_uint("x"), (0, 0));
-    }
 
     fn line(words: &[&str]) -> Line {
         Line {

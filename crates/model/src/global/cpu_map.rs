@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::args::leading_uint;
+use crate::cnum::leading_uint;
 use crate::procset::parse_process_number;
 
 /// Number of process/thread slots a set can name (`LONGBITS`, also HAProxy's `MAX_THREADS`).

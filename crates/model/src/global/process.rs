@@ -13,9 +13,10 @@ use std::path::PathBuf;
 use rampart_config::units::TimeError;
 use rampart_config::{Diagnostic, Modifier};
 
-use super::args::{alert_tight, atol, nonfatal_alert, strtol_full, time_ms, Args};
+use super::args::{alert_tight, nonfatal_alert, time_ms, Args};
 use super::cpu_map::apply_cpu_map;
 use super::{DefaultPath, GlobalBuilder};
+use crate::cnum::{atol, strtol10_full};
 use crate::kw::Cx;
 
 /// `log-send-hostname [<name>]`.
@@ -84,7 +85,7 @@ pub fn parse_maxconn(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), Strin
 pub fn parse_nbthread(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     let a = Args::new(cx.line);
     a.too_many(1)?;
-    let Some(n) = strtol_full(a.get(1)) else {
+    let Some(n) = strtol10_full(a.get(1)) else {
         return Err(format!(
             "'{}' passed a missing or unparsable integer value in '{}'",
             a.kw(),

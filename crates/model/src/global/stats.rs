@@ -9,10 +9,11 @@
 
 use rampart_config::Span;
 
-use super::args::{atol, strtol_prefix, time_ms, Args};
+use super::args::{time_ms, Args};
 use super::cpu_map::LONGBITS;
 use super::GlobalBuilder;
 use crate::addr::{self, AddrOpts, SockAddr};
+use crate::cnum::{atol, strtol, Base};
 use crate::kw::{self, Cx};
 use crate::procset::parse_process_number;
 use rampart_config::units::TimeError;
@@ -375,7 +376,7 @@ fn socket_option(
             return Ok(Some(w));
         }
         "thread" => {
-            let (group, used) = strtol_prefix(value);
+            let (group, used) = strtol(value, Base::Ten);
             let (group, set) = match value.get(used..) {
                 Some(rest) if rest.starts_with('/') => {
                     if group != 1 {

@@ -289,9 +289,7 @@ fn check_dh_param_size(_b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), Re
     let kw = cx.keyword();
     let res = cx.max_args(1).and_then(|()| match cx.arg(0) {
         None | Some("") => Err(format!("'{kw}' expects an integer argument.")),
-        Some(v) if crate::proxy::net::atol(v) < 1024 => {
-            Err(format!("'{kw}' expects a value >= 1024."))
-        }
+        Some(v) if crate::cnum::atol(v) < 1024 => Err(format!("'{kw}' expects a value >= 1024.")),
         Some(_) => Ok(()),
     });
     res.map_err(|msg| {

@@ -5,9 +5,10 @@
 
 use rampart_config::units::TimeError;
 
-use super::args::{alert_tight, atoi, atol, nonfatal_alert, strtol_full, time_ms, Args};
+use super::args::{alert_tight, nonfatal_alert, time_ms, Args};
 use super::table::Reported;
 use super::GlobalBuilder;
+use crate::cnum::{atoi, atol, strtol10_full};
 use crate::kw::Cx;
 
 /// Buffer sizing and HTTP limits.
@@ -276,7 +277,7 @@ pub fn check_pattern_cache(_b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<()
 pub fn check_thread_groups(_b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), Reported> {
     count(cx, 1)?;
     let a = Args::new(cx.line);
-    match strtol_full(a.get(1)) {
+    match strtol10_full(a.get(1)) {
         None => fail(
             cx,
             format!(
@@ -296,7 +297,7 @@ pub fn check_thread_groups(_b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<()
 /// `thread-group <group> <threads>...`: group 1 only, thread numbers or ranges in 1..64.
 pub fn check_thread_group(_b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), Reported> {
     let a = Args::new(cx.line);
-    let group = match strtol_full(a.get(1)) {
+    let group = match strtol10_full(a.get(1)) {
         None => {
             return fail(
                 cx,
@@ -322,8 +323,8 @@ pub fn check_thread_group(_b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(),
         let ok = match w.split_once('-') {
             Some((lo, hi)) => [lo, hi]
                 .iter()
-                .all(|p| strtol_full(p).is_some_and(|v| (1..=64).contains(&v))),
-            None => strtol_full(w).is_some_and(|v| (1..=64).contains(&v)),
+                .all(|p| strtol10_full(p).is_some_and(|v| (1..=64).contains(&v))),
+            None => strtol10_full(w).is_some_and(|v| (1..=64).contains(&v)),
         };
         if !ok {
             return fail(

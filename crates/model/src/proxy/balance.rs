@@ -2,8 +2,8 @@
 //! `hash-balance-factor`; HAProxy's `backend_parse_balance` and the `hash-type` branch of
 //! `cfg_parse_listen`): every algorithm with its argument validation.
 
-use super::net::atol;
 use super::{Cap, ProxiesBuilder};
+use crate::cnum::atol;
 use crate::kw::{Cx, Keyword};
 
 /// A load-balancing algorithm.
@@ -150,7 +150,7 @@ fn random(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     let mut draws = 2;
     if let Some(inner) = rest.strip_prefix('(') {
         if !inner.starts_with(')') {
-            let (n, digits) = super::net::strtol_prefix(inner);
+            let (n, digits) = crate::cnum::strtol(inner, crate::cnum::Base::Auto);
             match inner[digits..].chars().next() {
                 Some(')') => {}
                 None => return Err("balance random : missing closing parenthesis.".into()),

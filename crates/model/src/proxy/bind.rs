@@ -7,9 +7,10 @@
 //! ones are not supported yet. The option table is public so that other sections binding
 //! sockets (`stats socket`, `peers`) can reuse it.
 
-use super::net::{atol, lookup_group, lookup_user};
+use super::net::{lookup_group, lookup_user};
 use super::{Cap, ProxiesBuilder};
 use crate::addr::{self, AddrOpts, Host, HostResolver, Port};
+use crate::cnum::atol;
 use crate::kw::{Cx, Keyword, Verdict};
 use rampart_config::{Line, Span};
 use std::net::IpAddr;
@@ -398,7 +399,7 @@ fn id(bb: &mut BindBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     let Some(v) = cx.arg(0).filter(|v| !v.is_empty()) else {
         return Err("'id' : expects an integer argument".into());
     };
-    if !super::net::is_int(v) {
+    if !crate::cnum::is_int(v) {
         return Err(format!("'id' : expects an integer argument, found '{v}'"));
     }
     let n = atol(v) as i32;
@@ -463,7 +464,7 @@ fn process(bb: &mut BindBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
 fn thread(bb: &mut BindBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     let v = cx.arg(0).unwrap_or_default();
     let (group, set) = match v.split_once('/') {
-        Some((g, s)) if super::net::is_int(g) || g.is_empty() => {
+        Some((g, s)) if crate::cnum::is_int(g) || g.is_empty() => {
             let g = atol(g);
             if !(1..=1).contains(&g) {
                 return Err(format!(

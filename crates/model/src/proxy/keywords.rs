@@ -8,10 +8,10 @@
 //! `max-session-srv-conns`, `retry-on`, `bind-process`, `{cli,srv}tcpka-{cnt,idle,intvl}`,
 //! and HAProxy's own messages for keywords removed before 2.6.
 
-use super::net::{atol, strtol_full};
 use super::{balance, bind, log, options, server, timeout};
 use super::{tight_alert, tight_warn, BackendRef, Cap, ProxiesBuilder, Spanned, UseBackend};
 use crate::addr;
+use crate::cnum::{atol, strtol0_full};
 use crate::kw::{Cx, Keyword};
 use crate::procset::parse_process_number;
 use rampart_config::units::TimeError;
@@ -264,7 +264,7 @@ pub struct TcpKeepalive {
 /// Stores a C `atol` value into an unsigned field, warning when HAProxy would have read
 /// garbage as a number.
 fn lax_u32(cx: &mut Cx<'_>, kw: &str, v: &str) -> u32 {
-    if !super::net::is_int(v) {
+    if !crate::cnum::is_int(v) {
         cx.warn(format!(
             "'{kw}' expects an integer; '{v}' is read as {}.",
             atol(v)
@@ -592,7 +592,7 @@ fn rate_limit(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
             "'rate-limit sessions' expects expects an integer value (in sessions/second)".into(),
         );
     };
-    let n = strtol_full(v).map_err(|c| {
+    let n = strtol0_full(v).map_err(|c| {
         format!("'rate-limit sessions' : unexpected character '{c}' in integer value '{v}'")
     })?;
     let n = n.clamp(0, i64::from(u32::MAX)) as u32;
@@ -616,7 +616,7 @@ fn max_ka_queue(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
             "'max-keep-alive-queue' expects expects an integer value (or -1 to disable)".into(),
         );
     };
-    let n = strtol_full(v).map_err(|c| {
+    let n = strtol0_full(v).map_err(|c| {
         format!("'max-keep-alive-queue' : unexpected character '{c}' in integer value '{v}'")
     })?;
     if !b.has_cap(Cap::Be) {
@@ -701,7 +701,7 @@ fn tcpka_cnt(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     let Some(v) = cx.arg(0) else {
         return Err(format!("'{kw}' expects an integer value"));
     };
-    let n = strtol_full(v)
+    let n = strtol0_full(v)
         .map_err(|c| format!("'{kw}' : unexpected character '{c}' in integer value '{v}'"))?;
     let n = Some(n.clamp(0, i64::from(u32::MAX)) as u32);
     tcpka_store(b, cx, kw, n)

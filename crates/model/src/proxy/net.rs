@@ -1,6 +1,5 @@
 //! Small value parsers shared by proxy keywords: networks (`option forwardfor except`,
-//! `resolve-net`; HAProxy's `str2net`/`str62net`), C-style integers (`atol`), and
-//! user/group names (`bind ... user|group`) looked up in `/etc/passwd` and `/etc/group`.
+//! `resolve-net`; HAProxy's `str2net`/`str62net`) and user/group names (`bind ... user|group`) looked up in `/etc/passwd` and `/etc/group`.
 
 use crate::addr::HostResolver;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -91,98 +90,6 @@ fn parse_net6(s: &str) -> Option<Net> {
     })
 }
 
-/// C's `atol`: optional blanks and sign, then digits; anything else stops the number.
-/// Saturates instead of overflowing.
-pub fn atol(s: &str) -> i64 {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let v = digits
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .fold(0i64, |acc, d| {
-            acc.saturating_mul(10).saturating_add(i64::from(d - b'0'))
-        });
-    if neg {
-        -v
-    } else {
-        v
-    }
-}
-
-/// True when the whole string is an optionally signed decimal integer.
-pub fn is_int(s: &str) -> bool {
-    let d = s.strip_prefix(['-', '+']).unwrap_or(s);
-    !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// `strtol(s, &end, 0)` with the requirement that nothing follows: decimal, `0x` hex or
-/// leading-`0` octal. Returns the first unexpected character on failure.
-pub fn strtol_full(s: &str) -> Result<i64, char> {
-    let (neg, t) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let (radix, digits) = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        (16, h)
-    } else if t.len() > 1 && t.starts_with('0') {
-        (8, &t[1..])
-    } else {
-        (10, t)
-    };
-    let mut v: i64 = 0;
-    for c in digits.chars() {
-        let d = c.to_digit(radix).ok_or(c)?;
-        v = v
-            .saturating_mul(i64::from(radix))
-            .saturating_add(i64::from(d));
-    }
-    if t.is_empty() {
-        return Err('\0');
-    }
-    Ok(if neg { -v } else { v })
-}
-
-/// `strtol(s, &end, 0)`: the value of the longest numeric prefix (decimal, `0x` hex or
-/// leading-`0` octal) and the number of bytes it used.
-pub fn strtol_prefix(s: &str) -> (i64, usize) {
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() && b[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    let neg = b.get(i) == Some(&b'-');
-    if matches!(b.get(i), Some(b'-' | b'+')) {
-        i += 1;
-    }
-    let (radix, mut j) = if b.get(i) == Some(&b'0')
-        && matches!(b.get(i + 1), Some(b'x' | b'X'))
-        && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
-    {
-        (16, i + 2)
-    } else if b.get(i) == Some(&b'0') {
-        (8, i)
-    } else {
-        (10, i)
-    };
-    let start = j;
-    let mut v: i64 = 0;
-    while let Some(d) = b.get(j).and_then(|c| char::from(*c).to_digit(radix)) {
-        v = v
-            .saturating_mul(i64::from(radix))
-            .saturating_add(i64::from(d));
-        j += 1;
-    }
-    if j == start {
-        return (0, 0);
-    }
-    (if neg { -v } else { v }, j)
-}
-
 /// Looks a user name up in `/etc/passwd` (`getpwnam`).
 pub fn lookup_user(name: &str) -> Option<u32> {
     lookup_db("/etc/passwd", name)
@@ -233,18 +140,6 @@ mod tests {
                 .parse()
                 .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
         )));
-    }
-
-    #[test]
-    fn c_integers() {
-        assert_eq!(atol("12abc"), 12);
-        assert_eq!(atol("-5"), -5);
-        assert_eq!(atol("abc"), 0);
-        assert_eq!(atol("99999999999999999999999999"), i64::MAX);
-        assert_eq!(strtol_full("0x10"), Ok(16));
-        assert_eq!(strtol_full("010"), Ok(8));
-        assert_eq!(strtol_full("12x"), Err('x'));
-        assert!(is_int("-3") && !is_int("3a") && !is_int(""));
     }
 
     #[test]

@@ -328,7 +328,7 @@ fn redispatch(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
         return Ok(());
     }
     let value = match cx.line.modifier {
-        Modifier::None => Some(cx.arg(1).map_or(-1, super::net::atol)),
+        Modifier::None => Some(cx.arg(1).map_or(-1, crate::cnum::atol)),
         Modifier::No | Modifier::Default => None,
     };
     b.px().options.redispatch = value;

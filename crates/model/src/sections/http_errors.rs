@@ -16,7 +16,8 @@ use rampart_config::{Diagnostic, Section, SectionKind, Span};
 
 use super::errorfile::{load_errorfile, ErrorFile};
 use super::{check_header, loc, lower_lines, HeaderRules, OthersBuilder, Unknown};
-use crate::global::args::{atol, Args};
+use crate::cnum::atol;
+use crate::global::args::Args;
 use crate::kw::{Cx, Keyword};
 use crate::LowerCx;
 

@@ -9,9 +9,10 @@
 //! stored (`check`, `inter`, `rise`...), not run. TLS, cookies, agent checks, tracking and
 //! SOCKS are not supported yet.
 
-use super::net::{atol, parse_net, Net};
+use super::net::{parse_net, Net};
 use super::{Cap, ProxiesBuilder};
 use crate::addr::{self, AddrOpts, Host, HostResolver, IpFamily, Port, SockAddr};
+use crate::cnum::atol;
 use crate::kw::{Cx, Verdict};
 use rampart_config::units::TimeError;
 use rampart_config::{Diagnostic, Line, Modifier, Span};
