@@ -133,37 +133,8 @@ pub struct AddrOpts {
 }
 
 impl AddrOpts {
-    /// Listeners (`bind`, `stats socket`; HAProxy's `str2listener`).
-    pub const BIND: AddrOpts = AddrOpts {
-        port_ok: true,
-        port_mand: true,
-        port_range: true,
-        port_offset: false,
-        resolve: true,
-        keep_name: false,
-        stream: true,
-        dgram: false,
-        default_dgram: false,
-        raw_fd: false,
-        socket_fd: true,
-        connect: false,
-    };
-    /// `server` addresses: optional port or offset, names kept for `init-addr`.
-    pub const SERVER: AddrOpts = AddrOpts {
-        port_ok: true,
-        port_mand: false,
-        port_range: false,
-        port_offset: true,
-        resolve: false,
-        keep_name: true,
-        stream: true,
-        dgram: false,
-        default_dgram: false,
-        raw_fd: false,
-        socket_fd: false,
-        connect: true,
-    };
-    /// `source` and `usesrc` addresses (a port range is allowed on servers' `source`).
+    /// `source` and `usesrc` addresses: the plain case the others differ from (an
+    /// outgoing stream socket, optional port, host names resolved now).
     pub const SOURCE: AddrOpts = AddrOpts {
         port_ok: true,
         port_mand: false,
@@ -178,35 +149,34 @@ impl AddrOpts {
         socket_fd: false,
         connect: true,
     };
+    /// Listeners (`bind`, `stats socket`; HAProxy's `str2listener`): mandatory port or
+    /// range, inherited sockets allowed.
+    pub const BIND: AddrOpts = AddrOpts {
+        port_mand: true,
+        port_range: true,
+        socket_fd: true,
+        connect: false,
+        ..Self::SOURCE
+    };
+    /// `server` addresses: optional port or offset, names kept for `init-addr`.
+    pub const SERVER: AddrOpts = AddrOpts {
+        port_offset: true,
+        resolve: false,
+        keep_name: true,
+        ..Self::SOURCE
+    };
     /// Outgoing stream connections with a mandatory port: `dispatch`, `socks4`, `mailer`.
     pub const CONNECT_PORT: AddrOpts = AddrOpts {
-        port_ok: true,
         port_mand: true,
-        port_range: false,
-        port_offset: false,
-        resolve: true,
-        keep_name: false,
-        stream: true,
-        dgram: false,
-        default_dgram: false,
-        raw_fd: false,
-        socket_fd: false,
-        connect: true,
+        ..Self::SOURCE
     };
     /// `log` targets: datagram by default, stream allowed, raw fds allowed.
     pub const LOG: AddrOpts = AddrOpts {
-        port_ok: true,
-        port_mand: false,
-        port_range: false,
-        port_offset: false,
-        resolve: true,
-        keep_name: false,
-        stream: true,
         dgram: true,
         default_dgram: true,
         raw_fd: true,
-        socket_fd: false,
         connect: false,
+        ..Self::SOURCE
     };
 }
 

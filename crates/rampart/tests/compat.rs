@@ -109,18 +109,7 @@ fn corpus_verdicts_agree_with_haproxy() {
         );
     }
 
-    assert!(
-        report.failures.is_empty(),
-        "{} of {} configurations fail the compatibility check (details above):\n{}",
-        report.failures.len(),
-        cases.len(),
-        report
-            .failures
-            .iter()
-            .map(|f| format!("  {f}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    common::assert_no_failures(&report.failures, cases.len(), "the compatibility check");
 }
 
 #[test]

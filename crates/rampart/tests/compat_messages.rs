@@ -154,18 +154,7 @@ fn corpus_messages_match_haproxy() {
         );
     }
 
-    assert!(
-        report.failures.is_empty(),
-        "{} of {} configurations fail the message comparison (diffs above):\n{}",
-        report.failures.len(),
-        cases.len(),
-        report
-            .failures
-            .iter()
-            .map(|f| format!("  {f}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    common::assert_no_failures(&report.failures, cases.len(), "the message comparison");
 }
 
 #[derive(Default)]

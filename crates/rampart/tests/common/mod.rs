@@ -386,3 +386,19 @@ pub fn run_all(env: &Env, cases: &[Case]) -> Vec<(Run, Run)> {
     let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
     results.into_values().collect()
 }
+
+/// Fails the test when `failures` is not empty: `what` says which check failed, every
+/// failure is listed on its own line after the details printed above.
+pub fn assert_no_failures(failures: &[String], total: usize, what: &str) {
+    assert!(
+        failures.is_empty(),
+        "{} of {} configurations fail {what} (details above):\n{}",
+        failures.len(),
+        total,
+        failures
+            .iter()
+            .map(|f| format!("  {f}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
