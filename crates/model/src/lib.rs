@@ -77,7 +77,10 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
         }
         match section.kind {
             SectionKind::Global => global::lower_section(&mut global, section, &mut cx),
-            k if k.is_proxy() => proxy::lower_section(&mut proxies, section, &mut cx),
+            k if k.is_proxy() => {
+                proxies.bufsize = global.g.tune.bufsize as usize;
+                proxy::lower_section(&mut proxies, section, &mut cx)
+            }
             _ => sections::lower_section(&mut others, section, &mut cx),
         }
     }

@@ -15,6 +15,7 @@ mod banner;
 mod check;
 mod cli;
 mod condition;
+mod daemon;
 mod dumps;
 mod listeners;
 mod report;

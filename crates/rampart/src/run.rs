@@ -1,21 +1,99 @@
-//! Run mode: what follows a successful load without `-c`. This is the seam where the proxy
-//! runtime (issue 3: listeners, streams, servers) takes the `Snapshot` and the command line
-//! (daemon, master-worker, pid file, `-sf`/`-st`). Until then, Rampart says plainly that it
-//! cannot run a proxy and exits 1, so no init script mistakes it for a running service.
+//! Run mode: what follows a successful load without `-c`. The Snapshot becomes a running
+//! proxy (`rampart_proxy`): limits are computed, every listener is bound, the process
+//! detaches if asked (`-D`), writes its pid file, drops privileges, tells old processes
+//! to finish (`-sf`) or terminate (`-st`), and serves until it is stopped.
 
 use crate::check::Loaded;
-use crate::cli::CommandLine;
+use crate::cli::{CommandLine, OldPidSignal};
+use crate::daemon;
 use crate::report::Reporter;
-use rampart_core::version::RAMPART_VERSION;
+use rampart_model::proxy::bind::BindAddr;
+use std::path::PathBuf;
 
 /// Starts the proxy and returns the process exit status when it stops.
 pub fn run(cmd: &CommandLine, loaded: Loaded, report: &mut Reporter) -> u8 {
-    let _ = (cmd, loaded);
     // HAProxy drops the `config` context once the configuration is processed.
     report.set_context(None);
-    report.alert(&format!(
-        "Rampart {RAMPART_VERSION}: the proxy runtime is not implemented in this build; \
-         only configuration checks (-c) are available."
-    ));
-    1
+    let snap = &loaded.snapshot;
+    let g = &snap.global;
+    let listeners: usize = snap
+        .proxies
+        .iter()
+        .filter(|p| p.is_fe() && !p.disabled)
+        .flat_map(|p| p.binds.iter())
+        .flat_map(|b| b.addrs.iter())
+        .map(|a: &BindAddr| a.listeners() as usize)
+        .sum();
+    let splice = snap.proxies.iter().any(|p| {
+        let f = &p.options.flags;
+        f.splice_auto || f.splice_request || f.splice_response
+    }) && !cmd.disabled.splice;
+    let maxconn = cmd
+        .maxconn
+        .and_then(|m| u32::try_from(m).ok())
+        .or(g.maxconn);
+    let mut limits =
+        rampart_proxy::limits::compute(maxconn, g.nbthread, g.ulimit_n, listeners, splice);
+    limits.reuseport = !cmd.disabled.reuseport;
+    if maxconn.is_none() && (cmd.debug || cmd.verbose) {
+        eprintln!("Note: setting global.maxconn to {}.", limits.maxconn);
+    }
+    for w in &limits.warnings {
+        report.alert(w);
+    }
+    let sources = &loaded.config.sources;
+    let loc = |span: rampart_config::Span| format!("{}:{}", sources.name(span.file), span.line);
+    let built = match rampart_proxy::build(snap, &limits, &loc) {
+        Ok(b) => b,
+        Err(e) => {
+            for m in &e.messages {
+                report.alert(m);
+            }
+            report.alert(&format!(
+                "[{}.main()] Some protocols failed to start their listeners! Exiting.",
+                progname()
+            ));
+            return 1;
+        }
+    };
+    let pidfile: Option<PathBuf> = cmd
+        .pidfile
+        .as_ref()
+        .map(PathBuf::from)
+        .or_else(|| g.pidfile.clone());
+    let daemon = (cmd.daemon || g.daemon) && !cmd.debug && !cmd.foreground;
+    if daemon {
+        if let Err(e) = daemon::daemonize(pidfile.as_deref()) {
+            report.alert(&e);
+            return 1;
+        }
+    } else if let Some(p) = &pidfile {
+        if let Err(e) = daemon::write_pidfile(p) {
+            report.alert(&e);
+            return 1;
+        }
+    }
+    if let Err(e) = daemon::drop_privileges(g.chroot.as_deref(), g.uid, g.gid) {
+        report.alert(&e);
+        return 1;
+    }
+    let mut opts = rampart_proxy::RunOptions::default();
+    match cmd.old_pids.signal {
+        Some(OldPidSignal::Finish) => opts.soft_stop_pids = cmd.old_pids.pids.clone(),
+        Some(OldPidSignal::Terminate) => opts.hard_stop_pids = cmd.old_pids.pids.clone(),
+        None => {}
+    }
+    drop(loaded);
+    rampart_proxy::run(built.runtime, built.listeners, built.fe_maxconn, opts)
+}
+
+fn progname() -> String {
+    std::env::args()
+        .next()
+        .and_then(|a| {
+            std::path::Path::new(&a)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "rampart".into())
 }

@@ -373,21 +373,28 @@ fn check_mode_without_any_listener_exits_2() {
 }
 
 #[test]
-fn run_mode_says_the_runtime_is_missing() {
+fn run_mode_reports_a_port_in_use_like_haproxy() {
     let dir = TempDir::new();
-    dir.write("ok.cfg", VALID);
-    let r = dir.run(&["-f", "ok.cfg"]);
-    assert_eq!(r.code, Some(1));
-    assert_eq!(r.stdout, "");
-    let lines = r.stderr_lines();
-    assert_eq!(lines.len(), 3, "{lines:#?}");
-    assert_eq!(lines[..2], notices());
-    assert!(
-        lines[2].starts_with("[ALERT]    (PID) : Rampart "),
-        "{}",
-        lines[2]
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    dir.write(
+        "busy.cfg",
+        &format!("defaults\n    mode tcp\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\nfrontend f\n    bind 127.0.0.1:{port}\n    default_backend b\nbackend b\n    server s 127.0.0.1:9\n"),
     );
-    assert!(lines[2].contains("not implemented"));
+    let r = dir.run(&["-f", "busy.cfg"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let lines = r.stderr_lines();
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    assert_eq!(lines[..2], notices());
+    assert_eq!(
+        lines[2],
+        format!("[ALERT]    (PID) : Binding [busy.cfg:7] for frontend f: cannot bind socket (Address already in use) for [127.0.0.1:{port}]")
+    );
+    assert!(
+        lines[3].ends_with(".main()] Some protocols failed to start their listeners! Exiting."),
+        "{}",
+        lines[3]
+    );
 }
 
 #[test]

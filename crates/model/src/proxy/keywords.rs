@@ -72,7 +72,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::not_yet("http-after-response"),
     Keyword::not_yet("http-check"),
     Keyword::not_yet("http-error"),
-    Keyword::not_yet("http-request"),
+    Keyword::parse("http-request", super::http_rules::http_request),
     Keyword::not_yet("http-response"),
     Keyword::parse("http-reuse", http_reuse),
     Keyword::parse("http-send-name-header", http_send_name_header),

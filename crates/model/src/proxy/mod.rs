@@ -20,6 +20,7 @@
 pub mod balance;
 pub mod bind;
 pub mod cond;
+pub mod http_rules;
 pub mod keywords;
 pub mod log;
 pub mod net;
@@ -160,6 +161,8 @@ pub struct Proxy {
     pub balance: balance::Balance,
     pub default_backend: Option<Spanned<String>>,
     pub use_backends: Vec<UseBackend>,
+    /// `http-request` rules, in order (only `return` until the rules issue).
+    pub http_request: Vec<http_rules::HttpRequestRule>,
     /// `errorfile <code> <file>`: custom responses by status (inherited from defaults).
     pub errorfiles: std::collections::BTreeMap<u16, crate::sections::errorfile::ErrorFile>,
     pub options: options::Options,
@@ -208,6 +211,7 @@ impl Proxy {
             balance: balance::Balance::default(),
             default_backend: None,
             use_backends: Vec::new(),
+            http_request: Vec::new(),
             errorfiles: std::collections::BTreeMap::new(),
             options: options::Options::default(),
             logs: log::ProxyLogs::default(),
@@ -240,6 +244,7 @@ impl Proxy {
         p.binds.clear();
         p.servers.clear();
         p.use_backends.clear();
+        p.http_request.clear();
         if !kind.is_fe() {
             p.default_backend = None;
             p.monitor_uri = None;
@@ -301,6 +306,8 @@ pub struct ProxiesBuilder {
     resolver: HostResolver,
     /// The directory relative paths of the current line resolve against.
     base_dir: PathBuf,
+    /// `tune.bufsize` in force (payload files of `http-request return` must fit).
+    pub(crate) bufsize: usize,
 }
 
 impl Default for ProxiesBuilder {
@@ -320,6 +327,7 @@ impl Default for ProxiesBuilder {
             sources: SourceMap::default(),
             resolver: HostResolver::default(),
             base_dir: PathBuf::new(),
+            bufsize: 16384,
         }
     }
 }
@@ -391,6 +399,10 @@ impl ProxiesBuilder {
         }
     }
     /// The alert for keywords refused in `defaults` sections.
+    pub(crate) fn bufsize(&self) -> usize {
+        self.bufsize
+    }
+
     pub(crate) fn not_in_defaults(&self, kw: &str) -> Result<(), String> {
         if self.in_defaults() {
             Err(format!("'{kw}' not allowed in 'defaults' section."))

@@ -1,0 +1,241 @@
+//! `http-request` rules (configuration manual 4.2 `http-request`; HAProxy's
+//! `parse_http_req_cond`, `http_parse_http_reply`). Until the rules issue lands, only the
+//! `return` action is implemented (so a frontend can answer by itself), with conditions
+//! limited to HAProxy's predefined ACLs ([`super::cond`]); every other action is "not
+//! supported yet", never accepted unchecked.
+
+use super::ProxiesBuilder;
+use crate::cnum::atol;
+use crate::kw::Cx;
+use crate::sections::errorfile::{load_errorfile, HTTP_ERR_CODES};
+use rampart_config::Span;
+
+/// One `http-request` rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequestRule {
+    pub action: HttpRequestAction,
+    /// `if|unless` and the condition's words (predefined ACLs only for now).
+    pub cond: Option<Vec<String>>,
+    pub span: Span,
+}
+
+/// The actions implemented so far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HttpRequestAction {
+    /// `return [status <code>] [content-type <type>] [payload] [hdr <name> <value>]*`.
+    Return(Reply),
+}
+
+/// An HTTP reply built by the proxy itself (HAProxy's `struct http_reply`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: ReplyBody,
+    /// Extra headers (`hdr`), in order.
+    pub headers: Vec<(String, String)>,
+}
+
+/// The payload of a reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplyBody {
+    /// No payload.
+    Empty,
+    /// `string` or `file`: the body bytes.
+    Raw(Vec<u8>),
+    /// `errorfile <file>`: a whole raw response.
+    ErrorFile(Vec<u8>),
+    /// `default-errorfiles`: the proxy's error response for the status.
+    DefaultErrorFiles,
+}
+
+/// `http-request <action> ...`.
+pub(crate) fn http_request(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    if b.in_defaults() && b.px().name.is_empty() {
+        return Err("'http-request' not allowed in anonymous 'defaults' section.".into());
+    }
+    let action = cx.arg(0).unwrap_or("");
+    if action != "return" {
+        return Err(format!("'http-request {action}' is not supported yet"));
+    }
+    let args = cx.args();
+    let mut i = 1;
+    let reply = parse_reply(args, &mut i, cx, b).map_err(|e| {
+        format!(
+            "error detected in {} '{}' while parsing 'http-request {action}' rule : {e}.",
+            b.px().kind.type_str(),
+            b.px().name
+        )
+    })?;
+    let cond = match args.get(i).map(String::as_str) {
+        None => None,
+        Some("if" | "unless") => {
+            let tokens = args[i + 1..].to_vec();
+            super::cond::check_raw_condition(&format!("http-request {action}"), &tokens)?;
+            Some(args[i..].to_vec())
+        }
+        Some(other) => {
+            return Err(format!(
+                "'http-request {action}' expects either 'if' or 'unless' followed by a condition but found '{other}'."
+            ))
+        }
+    };
+    let span = cx.span();
+    let px = b.px();
+    if let Some(last) = px.http_request.last() {
+        if last.cond.is_none() {
+            cx.warn("previous 'http-request' action is final and has no condition attached, further entries are NOOP.");
+        }
+    }
+    b.px().http_request.push(HttpRequestRule {
+        action: HttpRequestAction::Return(reply),
+        cond,
+        span,
+    });
+    Ok(())
+}
+
+/// HAProxy's `http_parse_http_reply` (default status 200).
+fn parse_reply(
+    args: &[String],
+    i: &mut usize,
+    cx: &mut Cx<'_>,
+    b: &mut ProxiesBuilder,
+) -> Result<Reply, String> {
+    let mut status: u16 = 200;
+    let mut ctype: Option<String> = None;
+    let mut body = ReplyBody::Empty;
+    let mut payload_arg: Option<&str> = None;
+    let mut errorfile_path: Option<(String, std::path::PathBuf)> = None;
+    let mut headers = Vec::new();
+    let get = |k: usize| args.get(k).map(String::as_str).filter(|s| !s.is_empty());
+    while let Some(word) = args.get(*i).map(String::as_str) {
+        let payload = |body: &ReplyBody, prev: Option<&str>| -> Result<(), String> {
+            if *body != ReplyBody::Empty || prev.is_some() {
+                return Err(format!(
+                    "unexpected '{word}' argument, '{}' already defined",
+                    prev.unwrap_or("")
+                ));
+            }
+            Ok(())
+        };
+        match word {
+            "status" => {
+                let v = get(*i + 1).ok_or("'status' expects <status_code> as argument")?;
+                let s = atol(v);
+                if !(200..=599).contains(&s) {
+                    return Err(format!("Unexpected status code '{}'", s as i32));
+                }
+                status = s as u16;
+                *i += 2;
+            }
+            "content-type" => {
+                let v = get(*i + 1).ok_or("'content-type' expects <ctype> as argument")?;
+                ctype = Some(v.to_string());
+                *i += 2;
+            }
+            "default-errorfiles" => {
+                payload(&body, payload_arg)?;
+                body = ReplyBody::DefaultErrorFiles;
+                payload_arg = Some(word);
+                *i += 1;
+            }
+            "errorfile" => {
+                payload(&body, payload_arg)?;
+                let v = get(*i + 1).ok_or("'errorfile' expects <fmt> as argument")?;
+                errorfile_path = Some((v.to_string(), cx.path(v)));
+                body = ReplyBody::ErrorFile(Vec::new());
+                payload_arg = Some(word);
+                *i += 2;
+            }
+            "file" => {
+                payload(&body, payload_arg)?;
+                let v = get(*i + 1).ok_or("'file' expects <file> as argument")?;
+                let data =
+                    std::fs::read(cx.path(v)).map_err(|_| format!("error opening file '{v}'"))?;
+                let max = b.bufsize();
+                if data.len() > max {
+                    return Err(format!(
+                        "file '{v}' exceeds the buffer size ({} > {max})",
+                        data.len()
+                    ));
+                }
+                body = ReplyBody::Raw(data);
+                payload_arg = Some(word);
+                *i += 2;
+            }
+            "string" => {
+                payload(&body, payload_arg)?;
+                let v = args
+                    .get(*i + 1)
+                    .ok_or("'string' expects <str> as argument")?;
+                body = ReplyBody::Raw(v.as_bytes().to_vec());
+                payload_arg = Some(word);
+                *i += 2;
+            }
+            "errorfiles" | "lf-file" | "lf-string" => {
+                return Err(format!("'{word}' argument is not supported yet"));
+            }
+            "hdr" => {
+                let (Some(n), Some(v)) = (get(*i + 1), args.get(*i + 2)) else {
+                    return Err("'hdr' expects <name> and <value> as arguments".into());
+                };
+                if v.contains('%') {
+                    return Err("'hdr' with a log-format value is not supported yet".into());
+                }
+                headers.push((n.to_string(), v.clone()));
+                *i += 3;
+            }
+            _ => break,
+        }
+    }
+    match &body {
+        ReplyBody::Empty => {
+            if let Some(ct) = ctype.take() {
+                cx.warn(format!("content-type '{ct}' ignored by the http reply because neither errorfile nor payload defined."));
+            }
+        }
+        ReplyBody::DefaultErrorFiles | ReplyBody::ErrorFile(_) => {
+            if let Some((name, path)) = &errorfile_path {
+                let ef = load_errorfile(i64::from(status), name, path)
+                    .map_err(|e| e.trim_end_matches('.').to_string())?;
+                body = ReplyBody::ErrorFile(ef.content);
+            } else if !HTTP_ERR_CODES.contains(&status) {
+                return Err(format!(
+                    "status code '{status}' not handled by default with '{}' argument.",
+                    payload_arg.unwrap_or("")
+                ));
+            }
+            if let Some(ct) = ctype.take() {
+                cx.warn(format!(
+                    "content-type '{ct}' ignored by the http reply when used with an erorrfile."
+                ));
+            }
+            if !headers.is_empty() {
+                headers.clear();
+                cx.warn("hdr parameters ignored by the http reply when used with an erorrfile.");
+            }
+        }
+        ReplyBody::Raw(data) => {
+            if (status == 204 || status == 304) && !data.is_empty() {
+                return Err(format!("No body expected for {status} responses"));
+            }
+            if ctype.is_none() && !data.is_empty() {
+                return Err(
+                    "a content type must be defined when non-empty payload is configured".into(),
+                );
+            }
+            if data.is_empty() {
+                if let Some(ct) = ctype.take() {
+                    cx.warn(format!("content-type '{ct}' ignored by the http reply when used with an empty payload."));
+                }
+            }
+        }
+    }
+    Ok(Reply {
+        status,
+        content_type: ctype,
+        body,
+        headers,
+    })
+}

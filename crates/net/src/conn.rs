@@ -1,0 +1,159 @@
+//! One connected stream socket, on the client or the server side: TCP or Unix stream
+//! (TLS will wrap it). The proxy reads with the readiness API (`readable()` then
+//! `try_read`) so an idle connection holds no buffer, as HAProxy releases its buffers
+//! between requests.
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpStream, UnixStream};
+
+/// The addresses of a connection as the proxy reports them (`src`, `dst`): the socket's
+/// own, or those a PROXY protocol header carried. Unix sockets have none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConnAddrs {
+    pub src: Option<SocketAddr>,
+    pub dst: Option<SocketAddr>,
+}
+
+/// A connected stream.
+#[derive(Debug)]
+pub enum Conn {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Conn {
+    /// The peer and local addresses of the socket itself.
+    pub fn addrs(&self) -> ConnAddrs {
+        match self {
+            Conn::Tcp(s) => ConnAddrs {
+                src: s.peer_addr().ok(),
+                dst: s.local_addr().ok(),
+            },
+            Conn::Unix(_) => ConnAddrs::default(),
+        }
+    }
+
+    /// Waits until the socket is readable (data, end of stream or error).
+    pub async fn readable(&self) -> io::Result<()> {
+        match self {
+            Conn::Tcp(s) => s.readable().await,
+            Conn::Unix(s) => s.readable().await,
+        }
+    }
+
+    /// Non-blocking read; `WouldBlock` when nothing is there.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.try_read(buf),
+            Conn::Unix(s) => s.try_read(buf),
+        }
+    }
+
+    /// Non-blocking peek, for probing whether a pooled connection was closed.
+    pub fn poll_closed(&self) -> bool {
+        let mut b = [0u8; 1];
+        match self {
+            Conn::Tcp(s) => match s.try_read(&mut b) {
+                Ok(_) => true,
+                Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+            },
+            Conn::Unix(s) => match s.try_read(&mut b) {
+                Ok(_) => true,
+                Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+            },
+        }
+    }
+
+    /// `option tcpka` / `clitcpka` / `srvtcpka`: TCP keep-alive probes.
+    pub fn set_keepalive(&self) {
+        if let Conn::Tcp(s) = self {
+            let _ = socket2::SockRef::from(s).set_keepalive(true);
+        }
+    }
+
+    /// `option nolinger`: close with a reset and no lingering data.
+    pub fn set_nolinger(&self) {
+        if let Conn::Tcp(s) = self {
+            let _ = socket2::SockRef::from(s).set_linger(Some(std::time::Duration::ZERO));
+        }
+    }
+
+    pub fn set_nodelay(&self) {
+        if let Conn::Tcp(s) = self {
+            let _ = s.set_nodelay(true);
+        }
+    }
+
+    /// Closes the write side (sends FIN) without closing the read side.
+    pub fn shutdown_write(&self) {
+        let fd = match self {
+            Conn::Tcp(s) => socket2::SockRef::from(s),
+            Conn::Unix(s) => socket2::SockRef::from(s),
+        };
+        let _ = fd.shutdown(std::net::Shutdown::Write);
+    }
+
+    /// The raw descriptor (splice works on it).
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        match self {
+            Conn::Tcp(s) => s.as_raw_fd(),
+            Conn::Unix(s) => s.as_raw_fd(),
+        }
+    }
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Conn::Unix(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Conn::Unix(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Conn::Unix(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Conn::Unix(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Conn::Unix(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+        }
+    }
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+}

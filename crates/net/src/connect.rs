@@ -1,0 +1,100 @@
+//! Outgoing connections to servers (configuration manual 5.2 `server` addresses and
+//! `source`): TCP over IPv4/IPv6, optionally bound to a source address or port range,
+//! Unix stream sockets and HAProxy-style abstract sockets.
+
+use crate::conn::Conn;
+use crate::sys;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use tokio::net::{TcpSocket, UnixStream};
+
+/// Where to connect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Inet(SocketAddr),
+    Unix(PathBuf),
+    Abns(String),
+}
+
+/// `source <addr>[:<port>[-<port>]]`: the local address of outgoing connections.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceSpec {
+    pub ip: IpAddr,
+    /// Inclusive local port range; `None` lets the system pick.
+    pub ports: Option<(u16, u16)>,
+    pub interface: Option<String>,
+}
+
+/// Options of one outgoing connection.
+#[derive(Clone, Debug, Default)]
+pub struct ConnectOpts {
+    pub source: Option<SourceSpec>,
+}
+
+/// Connects to `target`. The caller bounds the wait with `timeout connect`.
+pub async fn connect(target: &Target, opts: &ConnectOpts) -> io::Result<Conn> {
+    match target {
+        Target::Inet(sa) => connect_inet(*sa, opts).await,
+        Target::Unix(path) => Ok(Conn::Unix(UnixStream::connect(path).await?)),
+        Target::Abns(name) => {
+            let sa = sys::abstract_addr(name)
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "name too long"))?;
+            let sock = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None)?;
+            sock.set_nonblocking(true)?;
+            match sock.connect(&sa) {
+                Ok(()) => {}
+                Err(e) if e.raw_os_error() == Some(nix::libc::EINPROGRESS) => {}
+                Err(e) => return Err(e),
+            }
+            let std: std::os::unix::net::UnixStream = std::os::fd::OwnedFd::from(sock).into();
+            let s = UnixStream::from_std(std)?;
+            s.writable().await?;
+            if let Some(e) = s.take_error()? {
+                return Err(e);
+            }
+            Ok(Conn::Unix(s))
+        }
+    }
+}
+
+async fn connect_inet(sa: SocketAddr, opts: &ConnectOpts) -> io::Result<Conn> {
+    let new_socket = || {
+        if sa.is_ipv4() {
+            TcpSocket::new_v4()
+        } else {
+            TcpSocket::new_v6()
+        }
+    };
+    let sock = new_socket()?;
+    if let Some(src) = &opts.source {
+        if let Some(ifname) = &src.interface {
+            socket2::SockRef::from(&sock).bind_device(Some(ifname.as_bytes()))?;
+        }
+        match src.ports {
+            None => sock.bind(SocketAddr::new(src.ip, 0))?,
+            Some((lo, hi)) => bind_in_range(&sock, src.ip, lo, hi)?,
+        }
+    }
+    let s = sock.connect(sa).await?;
+    Ok(Conn::Tcp(s))
+}
+
+/// Binds to the first free port of `lo..=hi`, starting at a rotating offset so that
+/// successive connections spread over the range as HAProxy's port ranges do.
+fn bind_in_range(sock: &TcpSocket, ip: IpAddr, lo: u16, hi: u16) -> io::Result<()> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = u32::from(hi - lo) + 1;
+    let start = NEXT.fetch_add(1, Ordering::Relaxed) % n;
+    sock.set_reuseaddr(true)?;
+    let mut last = io::Error::new(io::ErrorKind::AddrInUse, "no free port in source range");
+    for i in 0..n {
+        let port = lo + ((start + i) % n) as u16;
+        match sock.bind(SocketAddr::new(ip, port)) {
+            Ok(()) => return Ok(()),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}

@@ -1,0 +1,85 @@
+//! The accept loop of one listener on one worker thread: take the `maxconn` slots first
+//! (so excess connections wait in the kernel backlog), accept, apply the frontend's
+//! client-side socket options, and start the session on this thread.
+
+use crate::worker::{acquire, WorkerCx};
+use rampart_model::proxy::Mode;
+use rampart_net::{Conn, Listener};
+use std::rc::Rc;
+
+/// Accepts on `listener` until the soft stop.
+pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: Listener) {
+    let mut stop = wcx.ctl.subscribe();
+    let tl = match listener {
+        Listener::Tcp(l) => tokio::net::TcpListener::from_std(l).map(Accepting::Tcp),
+        Listener::Unix(l) => tokio::net::UnixListener::from_std(l).map(Accepting::Unix),
+    };
+    let Ok(tl) = tl else { return };
+    if *stop.borrow() {
+        return;
+    }
+    loop {
+        let permit = tokio::select! {
+            p = acquire(&wcx.ctl, fe, li) => p,
+            _ = stop.changed() => return,
+        };
+        let conn = tokio::select! {
+            c = tl.accept() => c,
+            _ = stop.changed() => return,
+        };
+        let conn = match conn {
+            Ok(c) => c,
+            Err(e) => {
+                // ENFILE, EMFILE, ENOBUFS, ENOMEM: back off briefly instead of spinning.
+                drop(permit);
+                if matches!(e.raw_os_error(), Some(23 | 24 | 105 | 12)) {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                continue;
+            }
+        };
+        let f = wcx.frontend(fe);
+        if f.clitcpka {
+            conn.set_keepalive();
+        }
+        if f.nolinger {
+            conn.set_nolinger();
+        }
+        let w = wcx.clone();
+        w.sessions.set(w.sessions.get() + 1);
+        let mode = f.mode;
+        tokio::task::spawn_local(async move {
+            match mode {
+                Mode::Tcp => crate::tcp::session(&w, fe, li, conn).await,
+                Mode::Http => crate::http::session(&w, fe, li, conn).await,
+            }
+            drop(permit);
+            let n = w.sessions.get() - 1;
+            w.sessions.set(n);
+            if n == 0 {
+                w.idle.notify_waiters();
+            }
+        });
+    }
+}
+
+enum Accepting {
+    Tcp(tokio::net::TcpListener),
+    Unix(tokio::net::UnixListener),
+}
+
+impl Accepting {
+    async fn accept(&self) -> std::io::Result<Conn> {
+        match self {
+            Accepting::Tcp(l) => {
+                let (s, _) = l.accept().await?;
+                s.set_nodelay(true)?;
+                Ok(Conn::Tcp(s))
+            }
+            Accepting::Unix(l) => {
+                let (s, _) = l.accept().await?;
+                Ok(Conn::Unix(s))
+            }
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! Snapshot → [`Runtime`]: indexes backends, resolves server names (`init-addr`), computes
+//! effective timeouts, and opens every listening socket. Listeners are opened here, in the
+//! main thread and before privileges are dropped, so a port that cannot be bound stops
+//! the start-up with HAProxy's message, as `haproxy` does before forking or threading.
+
+use crate::limits::Limits;
+use crate::state::*;
+use rampart_model::proxy::bind::{Bind, BindAddr};
+use rampart_model::proxy::server::{ServerAddr, ServerPort};
+use rampart_model::proxy::{Proxy, ProxyKind};
+use rampart_model::Snapshot;
+use rampart_net::connect::{SourceSpec, Target};
+use rampart_net::{ListenAddr, Listener, ListenerSpec};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A start-up failure, worded as HAProxy's alerts (the binary adds `[ALERT]`).
+#[derive(Debug)]
+pub struct BuildError {
+    pub messages: Vec<String>,
+}
+
+fn ms(v: u32) -> Option<Duration> {
+    (v != 0).then(|| Duration::from_millis(u64::from(v)))
+}
+
+/// The runtime and its open listening sockets (`listeners[frontend][listener]`), kept
+/// apart because the sockets are handed to the workers and closed on soft stop.
+pub struct Built {
+    pub runtime: Runtime,
+    pub listeners: Vec<Vec<Listener>>,
+    /// Frontend `maxconn` values (0: none), by frontend index.
+    pub fe_maxconn: Vec<u32>,
+}
+
+/// Builds the runtime and opens the listeners.
+pub fn build(
+    snap: &Snapshot,
+    limits: &Limits,
+    loc: &dyn Fn(rampart_config::Span) -> String,
+) -> Result<Built, BuildError> {
+    let mut errors = Vec::new();
+    let live: Vec<&Proxy> = snap
+        .proxies
+        .iter()
+        .filter(|p| p.kind != ProxyKind::Defaults && !p.disabled)
+        .collect();
+    // Backends first: frontends refer to them by index.
+    let mut be_index: HashMap<&str, usize> = HashMap::new();
+    let mut backends = Vec::new();
+    for p in live.iter().filter(|p| p.is_be()) {
+        be_index.insert(p.name.as_str(), backends.len());
+        backends.push(build_backend(p, &mut errors));
+    }
+    let mut frontends = Vec::new();
+    let mut sockets = Vec::new();
+    let mut fe_maxconn = Vec::new();
+    for p in live.iter().filter(|p| p.is_fe()) {
+        let default_backend = match &p.default_backend {
+            Some(name) => be_index.get(name.value.as_str()).copied(),
+            None if p.kind == ProxyKind::Listen => be_index.get(p.name.as_str()).copied(),
+            None => None,
+        };
+        if p.binds.is_empty() {
+            continue;
+        }
+        let mut listeners = Vec::new();
+        let mut socks = Vec::new();
+        for b in &p.binds {
+            open_bind(p, b, limits, loc, &mut listeners, &mut socks, &mut errors);
+        }
+        sockets.push(socks);
+        fe_maxconn.push(p.maxconn);
+        let t = &p.timeouts;
+        frontends.push(Frontend {
+            name: p.name.clone(),
+            mode: p.mode,
+            listeners,
+            default_backend,
+            timeouts: FeTimeouts {
+                client: ms(t.client),
+                client_fin: ms(t.client_fin),
+                http_request: ms(t.http_request),
+                http_keep_alive: ms(t.http_keep_alive),
+            },
+            clitcpka: p.options.flags.clitcpka,
+            nolinger: p.options.flags.nolinger,
+            counters: ProxyCounters::default(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(BuildError { messages: errors });
+    }
+    let g = &snap.global;
+    let runtime = Runtime {
+        frontends,
+        backends,
+        maxconn: limits.maxconn,
+        nbthread: limits.nbthread,
+        bufsize: g.tune.bufsize as usize,
+        maxrewrite: g.tune.maxrewrite.min(g.tune.bufsize / 2) as usize,
+        max_http_hdr: usize::from(g.tune.max_http_hdr),
+        hard_stop_after: g
+            .hard_stop_after_ms
+            .map(|v| Duration::from_millis(u64::from(v))),
+        grace: g.grace_ms.map(|v| Duration::from_millis(u64::from(v))),
+    };
+    Ok(Built {
+        runtime,
+        listeners: sockets,
+        fe_maxconn,
+    })
+}
+
+fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
+    let t = &p.timeouts;
+    let servers = p
+        .servers
+        .iter()
+        .map(|s| build_server(p, s, errors))
+        .collect();
+    Backend {
+        name: p.name.clone(),
+        mode: p.mode,
+        servers,
+        timeouts: BeTimeouts {
+            connect: ms(t.connect),
+            server: ms(t.server),
+            server_fin: ms(t.server_fin),
+            tunnel: ms(t.tunnel),
+            queue: ms(t.queue),
+        },
+        retries: p.retries,
+        srvtcpka: p.options.flags.srvtcpka,
+        nolinger: p.options.flags.nolinger,
+        rr: Default::default(),
+        counters: ProxyCounters::default(),
+    }
+}
+
+fn build_server(
+    p: &Proxy,
+    s: &rampart_model::proxy::server::Server,
+    errors: &mut Vec<String>,
+) -> Server {
+    let port = match s.port {
+        ServerPort::Fixed(n) => PortMap::Fixed(n),
+        ServerPort::Mapped(off) => PortMap::Offset(off),
+    };
+    let mut disabled = s.settings.disabled;
+    let addr = match &s.addr {
+        ServerAddr::Ip(ip) => ServerTarget::Ip { ip: *ip, port },
+        ServerAddr::Name { name, family } => {
+            // Start-up resolution (`init-addr libc`); an unresolvable name was either
+            // refused by the checks or accepted with `init-addr none` (server disabled).
+            let want_v6 = matches!(family, Some(rampart_model::addr::IpFamily::V6));
+            let want_v4 = matches!(family, Some(rampart_model::addr::IpFamily::V4));
+            let found = (name.as_str(), 0u16)
+                .to_socket_addrs()
+                .ok()
+                .and_then(|mut it| {
+                    it.find(|a| (!want_v6 || a.is_ipv6()) && (!want_v4 || a.is_ipv4()))
+                });
+            match found {
+                Some(a) => ServerTarget::Ip { ip: a.ip(), port },
+                None => {
+                    disabled = true;
+                    ServerTarget::Ip {
+                        ip: IpAddr::from([0, 0, 0, 0]),
+                        port,
+                    }
+                }
+            }
+        }
+        ServerAddr::Unix(path) => ServerTarget::Other(Target::Unix(PathBuf::from(path))),
+        ServerAddr::Abns(name) => ServerTarget::Other(Target::Abns(name.clone())),
+        ServerAddr::SockPair(_) => {
+            errors.push(format!(
+                "Proxy '{}': server '{}' uses a socket pair address, which Rampart cannot connect to yet.",
+                p.name, s.name
+            ));
+            ServerTarget::Other(Target::Abns(String::new()))
+        }
+    };
+    let source = s
+        .settings
+        .source
+        .as_ref()
+        .or(p.source.as_ref())
+        .and_then(|src| {
+            let ip = match &src.addr.host {
+                rampart_model::addr::Host::Ip(ip) => *ip,
+                _ => return None,
+            };
+            let ports = match src.addr.port {
+                rampart_model::addr::Port::Range(a, b) if a != 0 => Some((a, b)),
+                _ => None,
+            };
+            Some(SourceSpec {
+                ip,
+                ports,
+                interface: src.interface.clone(),
+            })
+        });
+    Server {
+        name: s.name.clone(),
+        addr,
+        disabled,
+        send_proxy: s.settings.send_proxy,
+        send_proxy_v2: s.settings.send_proxy_v2,
+        proxy_v2_crc32c: s.settings.proxy_v2_options.crc32c,
+        source,
+        counters: ServerCounters::default(),
+    }
+}
+
+/// Opens the listeners of one `bind` line (one per address and port).
+fn open_bind(
+    p: &Proxy,
+    b: &Bind,
+    limits: &Limits,
+    loc: &dyn Fn(rampart_config::Span) -> String,
+    out: &mut Vec<ListenerRt>,
+    socks: &mut Vec<Listener>,
+    errors: &mut Vec<String>,
+) {
+    let o = &b.opts;
+    let maxconn = o.maxconn.unwrap_or(0);
+    // HAProxy: the bind's backlog, else the frontend's, else the listener's maxconn,
+    // else the frontend's maxconn, else the global one.
+    let backlog = o
+        .backlog
+        .filter(|&v| v > 0)
+        .or((p.backlog > 0).then_some(p.backlog))
+        .or((maxconn > 0).then_some(maxconn))
+        .or((p.maxconn > 0).then_some(p.maxconn))
+        .unwrap_or(limits.maxconn)
+        .min(i32::MAX as u32) as i32;
+    let base = ListenerSpec {
+        addr: None,
+        backlog,
+        v4v6: o.v4v6,
+        v6only: o.v6only,
+        defer_accept: o.defer_accept,
+        tfo: o.tfo,
+        mss: o.mss,
+        interface: o.interface.clone(),
+        transparent: o.transparent,
+        reuseport: limits.reuseport,
+        unix_mode: o.unix_mode,
+        uid: o.uid,
+        gid: o.gid,
+    };
+    let mut specs = Vec::new();
+    for a in &b.addrs {
+        match a {
+            BindAddr::Inet { ip, ports } => {
+                for port in ports.0..=ports.1 {
+                    specs.push(ListenAddr::Inet(SocketAddr::new(*ip, port)));
+                }
+            }
+            BindAddr::Unix(path) => specs.push(ListenAddr::Unix(PathBuf::from(path))),
+            BindAddr::Abns(name) => specs.push(ListenAddr::Abns(name.clone())),
+            BindAddr::Fd(n) => specs.push(ListenAddr::Fd(*n as i32)),
+            BindAddr::SockPair(n) => errors.push(format!(
+                "Starting {} {}: cannot receive listeners over sockpair@{n} yet.",
+                p.kind.type_str(),
+                p.name
+            )),
+        }
+    }
+    for addr in specs {
+        let spec = ListenerSpec {
+            addr: Some(addr.clone()),
+            ..base.clone()
+        };
+        match Listener::open(&spec) {
+            Ok(socket) => {
+                socks.push(socket);
+                out.push(ListenerRt {
+                    shown: addr.to_string(),
+                    accept_proxy: o.accept_proxy,
+                    maxconn,
+                });
+            }
+            Err(e) => errors.push(format!(
+                "Binding [{}] for {} {}: {e} for [{addr}]",
+                loc(b.span),
+                p.kind.type_str(),
+                p.name
+            )),
+        }
+    }
+}

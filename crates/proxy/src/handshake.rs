@@ -1,0 +1,81 @@
+//! What happens on a new connection before any forwarding: the PROXY protocol header on
+//! listeners with `accept-proxy` (configuration manual 5.1 `accept-proxy`;
+//! doc/proxy-protocol.txt). The header's addresses replace the socket's for `src`/`dst`,
+//! port offsets and logs; a LOCAL header keeps the socket's. A malformed header closes the
+//! connection and is counted, never more.
+//!
+//! Bytes read past the header (a client may send its request in the same packet) are
+//! handed to the session as already-received data.
+
+use crate::state::{inc, Frontend};
+use rampart_net::{Conn, ConnAddrs};
+use rampart_proxy_protocol::{decode, Addrs, Command, Decoded, V2_MAX_LEN};
+use std::time::Duration;
+
+/// A connection after its handshake.
+pub struct Accepted {
+    pub addrs: ConnAddrs,
+    /// Data received after the PROXY header.
+    pub pending: Vec<u8>,
+}
+
+/// Reads the PROXY header when the listener expects one. `None`: the connection must be
+/// closed (malformed header, timeout, early close).
+pub async fn accept(
+    cli: &Conn,
+    expect_proxy: bool,
+    fe: &Frontend,
+    timeout: Option<Duration>,
+) -> Option<Accepted> {
+    let mut addrs = cli.addrs();
+    if !expect_proxy {
+        return Some(Accepted {
+            addrs,
+            pending: Vec::new(),
+        });
+    }
+    let read = read_header(cli, &mut addrs);
+    let res = match timeout {
+        Some(t) => tokio::time::timeout(t, read).await.unwrap_or(None),
+        None => read.await,
+    };
+    if res.is_none() {
+        inc(&fe.counters.denied_conn);
+    }
+    res.map(|pending| Accepted { addrs, pending })
+}
+
+async fn read_header(cli: &Conn, addrs: &mut ConnAddrs) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; 256];
+    let mut len = 0;
+    loop {
+        match decode(&buf[..len]) {
+            Ok(Decoded::Complete { header, consumed }) => {
+                if header.command == Command::Proxy {
+                    if let Addrs::Inet { src, dst } = header.addrs {
+                        addrs.src = Some(src);
+                        addrs.dst = Some(dst);
+                    }
+                }
+                buf.copy_within(consumed..len, 0);
+                buf.truncate(len - consumed);
+                return Some(buf);
+            }
+            Ok(Decoded::Partial) => {}
+            Err(_) => return None,
+        }
+        if len == buf.len() {
+            if buf.len() >= V2_MAX_LEN {
+                return None;
+            }
+            buf.resize((buf.len() * 4).min(V2_MAX_LEN), 0);
+        }
+        cli.readable().await.ok()?;
+        match cli.try_read(&mut buf[len..]) {
+            Ok(0) => return None,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => return None,
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! Layer 5: the orchestrator. It turns a [`rampart_model::Snapshot`] into running
+//! listeners and sequences everything a connection goes through; the layers below it are
+//! sockets ([`rampart_net`]) and sans-IO codecs, and never call up.
+//!
+//! - [`build`]: Snapshot → [`state::Runtime`] (resolved servers, effective timeouts),
+//!   opening every listener before anything else runs (HAProxy's "Starting frontend"
+//!   errors);
+//! - [`limits`]: `maxconn` and the file-descriptor limit, computed as HAProxy does;
+//! - [`worker`]: one thread per `nbthread`, each with its own event loop, accepting on
+//!   every listener; soft and hard stop;
+//! - [`tcp`]: `mode tcp` sessions; [`tunnel`]: the two-way copy with HAProxy's
+//!   inactivity timeouts and half-close propagation;
+//! - [`upstream`]: choosing a server and connecting to it (retries, `timeout connect`).
+
+pub mod accept;
+pub mod build;
+pub mod handshake;
+pub mod http;
+pub mod limits;
+pub mod state;
+pub mod tcp;
+pub mod tunnel;
+pub mod upstream;
+pub mod worker;
+
+pub use build::{build, BuildError, Built};
+pub use worker::{run, Control, RunOptions};

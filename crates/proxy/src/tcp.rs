@@ -1,0 +1,49 @@
+//! `mode tcp` sessions: pick the backend and a server, connect, then tunnel until both
+//! sides closed or an inactivity timeout fired.
+
+use crate::state::{add, dec, inc};
+use crate::tunnel;
+use crate::upstream::connect_server;
+use crate::worker::WorkerCx;
+use rampart_net::Conn;
+
+/// Runs one TCP-mode session to its end.
+pub async fn session(w: &WorkerCx, fe: usize, li: usize, mut cli: Conn) {
+    let f = w.frontend(fe);
+    inc(&f.counters.stot);
+    inc(&f.counters.scur);
+    let expect_proxy = f.listeners.get(li).is_some_and(|l| l.accept_proxy);
+    let Some(acc) = crate::handshake::accept(&cli, expect_proxy, f, f.timeouts.client).await else {
+        dec(&f.counters.scur);
+        return;
+    };
+    let addrs = acc.addrs;
+    if let Some(bi) = f.default_backend {
+        let be = &w.rt.backends[bi];
+        inc(&be.counters.stot);
+        if let Ok((mut srv, si)) = connect_server(be, &addrs).await {
+            let s = &be.servers[si];
+            inc(&s.counters.stot);
+            inc(&s.counters.scur);
+            let t = tunnel::Timeouts {
+                client: f.timeouts.client,
+                server: be.timeouts.server,
+                client_fin: f.timeouts.client_fin,
+                server_fin: be.timeouts.server_fin,
+                tunnel: be.timeouts.tunnel,
+            };
+            let mut pre = Vec::new();
+            if s.send_proxy || s.send_proxy_v2 {
+                crate::upstream::proxy_header(s, &addrs, &mut pre);
+            }
+            pre.extend_from_slice(&acc.pending);
+            let out = tunnel::run(&mut cli, &mut srv, &pre, &[], w.rt.bufsize, t).await;
+            add(&f.counters.bytes_in, out.c2s);
+            add(&f.counters.bytes_out, out.s2c);
+            add(&be.counters.bytes_in, out.c2s);
+            add(&be.counters.bytes_out, out.s2c);
+            dec(&s.counters.scur);
+        }
+    }
+    dec(&f.counters.scur);
+}

@@ -1,0 +1,349 @@
+//! Worker threads and the process lifecycle (management guide section 4, "Stopping and
+//! restarting HAProxy"; configuration manual `nbthread`, `maxconn`, `grace`,
+//! `hard-stop-after`).
+//!
+//! Each of the `nbthread` workers runs its own single-threaded event loop and accepts on
+//! every listener (all threads poll the same listening sockets, as HAProxy's do).
+//! Connections stay on the thread that accepted them, so per-connection state needs no
+//! locks. The main thread only waits for signals:
+//!
+//! - `SIGUSR1` (also sent by a new process started with `-sf`): soft stop: after `grace`,
+//!   listeners close, in-flight work finishes, idle connections close, then the process
+//!   exits 0; `hard-stop-after` bounds the wait;
+//! - `SIGTERM` (`-st`) and `SIGINT`: hard stop, immediately.
+//!
+//! `maxconn` (global, frontend, bind) is enforced by not accepting: excess connections wait
+//! in the kernel's backlog, as with HAProxy, instead of being refused.
+
+use crate::state::{Frontend, Runtime};
+use rampart_net::Listener;
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::{watch, Notify};
+
+/// Options of the run that come from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Processes to ask to finish (`-sf`) or to terminate (`-st`) once we listen.
+    pub soft_stop_pids: Vec<i32>,
+    pub hard_stop_pids: Vec<i32>,
+}
+
+/// A counting limit (`maxconn`) whose waiters are woken when a slot frees.
+#[derive(Debug)]
+pub struct Gate {
+    cur: AtomicU32,
+    max: u32,
+    notify: Notify,
+}
+
+impl Gate {
+    pub fn new(max: u32) -> Self {
+        Gate {
+            cur: AtomicU32::new(0),
+            max: if max == 0 { u32::MAX } else { max },
+            notify: Notify::new(),
+        }
+    }
+
+    fn try_acquire(&self) -> bool {
+        self.cur
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
+                (c < self.max).then_some(c + 1)
+            })
+            .is_ok()
+    }
+
+    /// Waits for a free slot.
+    pub async fn acquire(&self) {
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.try_acquire() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    pub fn release(&self) {
+        let before = self.cur.fetch_sub(1, Ordering::AcqRel);
+        if before >= self.max {
+            self.notify.notify_waiters();
+        }
+    }
+
+    pub fn current(&self) -> u32 {
+        self.cur.load(Ordering::Relaxed)
+    }
+}
+
+/// Shared lifecycle state.
+#[derive(Debug)]
+pub struct Control {
+    pub stopping: AtomicBool,
+    stop_tx: watch::Sender<bool>,
+    pub global: Gate,
+    /// One gate per frontend, then per listener (frontend index, listener index).
+    pub frontends: Vec<Gate>,
+    pub listeners: Vec<Vec<Gate>>,
+    workers_alive: AtomicUsize,
+    workers_done: Notify,
+}
+
+impl Control {
+    pub fn new(rt: &Runtime, fe_maxconn: &[u32]) -> Arc<Control> {
+        let (stop_tx, _) = watch::channel(false);
+        Arc::new(Control {
+            stopping: AtomicBool::new(false),
+            stop_tx,
+            global: Gate::new(rt.maxconn),
+            frontends: fe_maxconn.iter().map(|&m| Gate::new(m)).collect(),
+            listeners: rt
+                .frontends
+                .iter()
+                .map(|f| f.listeners.iter().map(|l| Gate::new(l.maxconn)).collect())
+                .collect(),
+            workers_alive: AtomicUsize::new(0),
+            workers_done: Notify::new(),
+        })
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+
+    /// Starts the soft stop: listeners close, sessions finish.
+    pub fn soft_stop(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        let _ = self.stop_tx.send(true);
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<bool> {
+        self.stop_tx.subscribe()
+    }
+}
+
+/// The slots a session holds; released when it ends.
+pub struct Permit {
+    ctl: Arc<Control>,
+    fe: usize,
+    li: usize,
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        if let Some(g) = self.ctl.listeners.get(self.fe).and_then(|v| v.get(self.li)) {
+            g.release();
+        }
+        if let Some(g) = self.ctl.frontends.get(self.fe) {
+            g.release();
+        }
+        self.ctl.global.release();
+    }
+}
+
+/// What one worker thread shares with its sessions.
+pub struct WorkerCx {
+    pub rt: Arc<Runtime>,
+    pub ctl: Arc<Control>,
+    /// Sessions alive on this thread.
+    pub sessions: Cell<usize>,
+    pub idle: Notify,
+    pub thread: usize,
+}
+
+impl WorkerCx {
+    pub fn frontend(&self, i: usize) -> &Frontend {
+        &self.rt.frontends[i]
+    }
+}
+
+/// Starts the workers and blocks until the process should exit; returns the exit code.
+pub fn run(
+    rt: Runtime,
+    listeners: Vec<Vec<Listener>>,
+    fe_maxconn: Vec<u32>,
+    opts: RunOptions,
+) -> u8 {
+    let rt = Arc::new(rt);
+    let ctl = Control::new(&rt, &fe_maxconn);
+    let nb = rt.nbthread;
+    let mut handles = Vec::new();
+    for t in 0..nb {
+        // Each worker gets its own handle on every listening socket.
+        let mut mine = Vec::new();
+        for fe in &listeners {
+            let mut v = Vec::new();
+            for l in fe {
+                match l.try_clone() {
+                    Ok(c) => v.push(Some(c)),
+                    Err(_) => v.push(None),
+                }
+            }
+            mine.push(v);
+        }
+        let rt = rt.clone();
+        let ctl = ctl.clone();
+        ctl.workers_alive.fetch_add(1, Ordering::SeqCst);
+        let h = std::thread::Builder::new()
+            .name(format!("rampart-{}", t + 1))
+            .spawn(move || worker_main(t, rt, ctl, mine));
+        match h {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                eprintln!(
+                    "[ALERT]    ({}) : cannot start thread {}: {e}",
+                    std::process::id(),
+                    t + 1
+                );
+                return 1;
+            }
+        }
+    }
+    // The workers hold their own handles; the originals close now, so the sockets close
+    // as soon as every worker stops accepting.
+    drop(listeners);
+    for pid in &opts.soft_stop_pids {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(*pid),
+            nix::sys::signal::Signal::SIGUSR1,
+        );
+    }
+    for pid in &opts.hard_stop_pids {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(*pid),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+    }
+    let code = main_loop(&rt, &ctl);
+    if code == 0 {
+        for h in handles {
+            let _ = h.join();
+        }
+    }
+    code
+}
+
+/// The main thread: signals and the end of the workers.
+fn main_loop(rt: &Runtime, ctl: &Arc<Control>) -> u8 {
+    let Ok(main_rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return 1;
+    };
+    main_rt.block_on(async {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut usr1), Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::user_defined1()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return 1;
+        };
+        let done = async {
+            loop {
+                let n = ctl.workers_done.notified();
+                tokio::pin!(n);
+                n.as_mut().enable();
+                if ctl.workers_alive.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                n.await;
+            }
+        };
+        tokio::pin!(done);
+        let mut hard_deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
+        loop {
+            tokio::select! {
+                _ = usr1.recv() => {
+                    if !ctl.is_stopping() {
+                        if let Some(g) = rt.grace {
+                            tokio::time::sleep(g).await;
+                        }
+                        ctl.soft_stop();
+                        if let Some(h) = rt.hard_stop_after {
+                            hard_deadline = Some(Box::pin(tokio::time::sleep(h)));
+                        }
+                    }
+                }
+                _ = term.recv() => return 0,
+                _ = int.recv() => return 0,
+                _ = &mut done => return 0,
+                _ = async { match hard_deadline.as_mut() { Some(s) => s.await, None => std::future::pending().await } } => return 0,
+            }
+        }
+    })
+}
+
+fn worker_main(
+    t: usize,
+    rt: Arc<Runtime>,
+    ctl: Arc<Control>,
+    listeners: Vec<Vec<Option<Listener>>>,
+) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    if let Ok(runtime) = runtime {
+        let local = tokio::task::LocalSet::new();
+        local.block_on(&runtime, async {
+            let wcx = Rc::new(WorkerCx {
+                rt: rt.clone(),
+                ctl: ctl.clone(),
+                sessions: Cell::new(0),
+                idle: Notify::new(),
+                thread: t,
+            });
+            let mut accepts = Vec::new();
+            for (fe, ls) in listeners.into_iter().enumerate() {
+                for (li, l) in ls.into_iter().enumerate() {
+                    if let Some(l) = l {
+                        accepts.push(tokio::task::spawn_local(crate::accept::accept_loop(
+                            wcx.clone(),
+                            fe,
+                            li,
+                            l,
+                        )));
+                    }
+                }
+            }
+            for a in accepts {
+                let _ = a.await;
+            }
+            // Listeners are closed: wait for this thread's sessions to finish.
+            loop {
+                let n = wcx.idle.notified();
+                tokio::pin!(n);
+                n.as_mut().enable();
+                if wcx.sessions.get() == 0 {
+                    break;
+                }
+                n.await;
+            }
+        });
+    }
+    if ctl.workers_alive.fetch_sub(1, Ordering::SeqCst) == 1 {
+        ctl.workers_done.notify_waiters();
+    }
+}
+
+/// Takes the slots for a new connection on listener `li` of frontend `fe`.
+pub async fn acquire(ctl: &Arc<Control>, fe: usize, li: usize) -> Permit {
+    ctl.global.acquire().await;
+    if let Some(g) = ctl.frontends.get(fe) {
+        g.acquire().await;
+    }
+    if let Some(g) = ctl.listeners.get(fe).and_then(|v| v.get(li)) {
+        g.acquire().await;
+    }
+    Permit {
+        ctl: ctl.clone(),
+        fe,
+        li,
+    }
+}

@@ -1,0 +1,215 @@
+//! HAProxy's regression tests: rampart must pass every test named in
+//! `tests/regtests/must-pass.txt` (the ratchet; see `tests/regtests/run.sh`).
+//!
+//! The `.vtc` files are not in the repo: `tests/regtests/fetch.sh` takes them from Debian's
+//! haproxy source package for the installed haproxy version (cached under
+//! `${XDG_CACHE_HOME:-$HOME/.cache}/rampart`, or `$RAMPART_REGTESTS_CACHE`; only the first
+//! run downloads). `tests/regtests/run.sh` then runs them with Debian's `varnishtest`
+//! (package `varnish`) against the rampart binary Cargo built for this test.
+//!
+//! With an empty list the pipeline still runs end to end: the fetch, the runner with its
+//! summary, and one smoke test (`connection/dispatch.vtc`, run in report-only `--list all`
+//! mode, so its own outcome does not matter) that proves varnishtest really starts rampart
+//! through `HAPROXY_PROGRAM`. Needs haproxy (for the version), varnish and, on a machine
+//! without a deb-src entry, root or passwordless sudo (`.ci/run` provides all three). Never
+//! skipped: a missing tool fails the test with the command that installs it.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Bound of `fetch.sh` (a first run downloads ~4 MB and may run `apt-get update`).
+const FETCH_TIMEOUT: Duration = Duration::from_secs(900);
+/// Bound of one `run.sh` call; run.sh's own global bound is 1200 s, plus per-test slack.
+const RUN_TIMEOUT: Duration = Duration::from_secs(1500);
+/// The reg-test run through the whole pipeline whatever the list holds.
+const SMOKE_TEST: &str = "connection/dispatch.vtc";
+
+fn repo_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| panic!("no repo root two levels above {}", manifest.display()))
+}
+
+/// A finished script: success, stdout, stderr.
+struct Output {
+    ok: bool,
+    status: String,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `bash <script> <args>` from the repo root, at most `bound`, output captured.
+fn run_script(script: &str, args: &[&str], bound: Duration) -> Output {
+    let repo = repo_root();
+    let path_var = format!(
+        "{}:/usr/local/sbin:/usr/sbin:/sbin",
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut child = Command::new("bash")
+        .arg(repo.join(script))
+        .args(args)
+        .current_dir(&repo)
+        .env("PATH", path_var)
+        .env_remove("HAPROXY_PROGRAM")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start bash {script}: {e}"));
+    let drain = |r: Option<Box<dyn Read + Send>>| {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut bytes);
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if started.elapsed() > bound => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(20)),
+            Err(e) => panic!("waiting for {script}: {e}"),
+        }
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    Output {
+        ok: status.is_some_and(|s| s.success()),
+        status: match status {
+            Some(s) => s.to_string(),
+            None => format!("killed after {} s", bound.as_secs()),
+        },
+        stdout,
+        stderr,
+    }
+}
+
+fn describe(what: &str, out: &Output) -> String {
+    format!(
+        "{what}: {}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status, out.stdout, out.stderr
+    )
+}
+
+#[test]
+fn must_pass_regtests_pass() {
+    let rampart = env!("CARGO_BIN_EXE_rampart");
+
+    let fetch = run_script("tests/regtests/fetch.sh", &[], FETCH_TIMEOUT);
+    assert!(
+        fetch.ok,
+        "{}\nfetch.sh needs Debian's haproxy installed (apt-get install haproxy), apt-get \
+         source (a deb-src entry, which it adds itself as root or with sudo) and dpkg-dev; \
+         .ci/run sets these up.",
+        describe("tests/regtests/fetch.sh failed", &fetch)
+    );
+    let src = fetch.stdout.lines().last().unwrap_or("").trim().to_string();
+    assert!(
+        Path::new(&src).join("reg-tests").is_dir(),
+        "fetch.sh printed '{src}', which has no reg-tests/\n{}",
+        describe("fetch.sh", &fetch)
+    );
+
+    // The ratchet: every listed test must pass (run.sh fails otherwise). The results file
+    // lives outside run.sh's run directory, so that directory goes away when all passed.
+    let tmp = std::env::temp_dir();
+    let pid = std::process::id();
+    let results = tmp.join(format!("rampart-regtests-must-pass-{pid}.tsv"));
+    let results_arg = results.to_string_lossy().into_owned();
+    let run = run_script(
+        "tests/regtests/run.sh",
+        &[
+            "--program",
+            rampart,
+            "--list",
+            "must-pass",
+            "--src",
+            &src,
+            "--results",
+            &results_arg,
+        ],
+        RUN_TIMEOUT,
+    );
+    let _ = std::fs::remove_file(&results);
+    println!("{}", run.stdout);
+    assert!(
+        run.ok,
+        "{}\nA test of tests/regtests/must-pass.txt did not pass (a skip does not count as \
+         a pass); logs are named above. varnishtest comes with Debian's varnish package.",
+        describe("run.sh --list must-pass failed", &run)
+    );
+    assert!(
+        run.stdout.contains("== summary per folder")
+            && run.stdout.lines().any(|l| l.starts_with("total: ")),
+        "run.sh did not print its per-folder summary\n{}",
+        describe("run.sh --list must-pass", &run)
+    );
+
+    // The smoke run: one real reg-test through varnishtest and rampart, report only.
+    let results = tmp.join(format!("rampart-regtests-smoke-{pid}.tsv"));
+    let results_arg = results.to_string_lossy().into_owned();
+    let smoke = run_script(
+        "tests/regtests/run.sh",
+        &[
+            "--program",
+            rampart,
+            "--list",
+            "all",
+            "--retries",
+            "0",
+            "--src",
+            &src,
+            "--results",
+            &results_arg,
+            "--clean",
+            SMOKE_TEST,
+        ],
+        RUN_TIMEOUT,
+    );
+    println!("{}", smoke.stdout);
+    let tsv = std::fs::read_to_string(&results).unwrap_or_default();
+    let _ = std::fs::remove_file(&results);
+    assert!(
+        smoke.ok,
+        "{}",
+        describe("run.sh --list all (smoke run) failed", &smoke)
+    );
+    let row: Vec<&str> = tsv
+        .lines()
+        .find(|l| l.starts_with(&format!("{SMOKE_TEST}\t")))
+        .map(|l| l.split('\t').collect())
+        .unwrap_or_default();
+    let ran = matches!(row.get(1), Some(&"pass") | Some(&"fail"))
+        && !row.get(3).is_some_and(|d| d.starts_with("not run"));
+    assert!(
+        ran,
+        "the smoke run did not run {SMOKE_TEST} with varnishtest (results row: {row:?}); \
+         it must pass or fail, never be skipped or left out\n{}",
+        describe("run.sh --list all (smoke run)", &smoke)
+    );
+}
