@@ -53,6 +53,14 @@ impl Conn {
         }
     }
 
+    /// Non-blocking read into the spare capacity of `buf` (no zero-filling).
+    pub fn try_read_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.try_read_buf(buf),
+            Conn::Unix(s) => s.try_read_buf(buf),
+        }
+    }
+
     /// Non-blocking peek, for probing whether a pooled connection was closed.
     pub fn poll_closed(&self) -> bool {
         let mut b = [0u8; 1];

@@ -87,6 +87,14 @@ pub fn build(
             },
             clitcpka: p.options.flags.clitcpka,
             nolinger: p.options.flags.nolinger,
+            http: FeHttp {
+                conn_mode: p.options.http_conn_mode,
+                forwardfor: p.options.forwardfor.clone(),
+                originalto: p.options.originalto.clone(),
+                accept_invalid: p.options.flags.accept_invalid_http_request,
+                ignore_probes: p.options.flags.http_ignore_probes,
+                rules: p.http_request.clone(),
+            },
             counters: ProxyCounters::default(),
         });
     }
@@ -135,6 +143,13 @@ fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
         retries: p.retries,
         srvtcpka: p.options.flags.srvtcpka,
         nolinger: p.options.flags.nolinger,
+        http: BeHttp {
+            conn_mode: p.options.http_conn_mode,
+            forwardfor: p.options.forwardfor.clone(),
+            originalto: p.options.originalto.clone(),
+            accept_invalid: p.options.flags.accept_invalid_http_response,
+            reuse: p.http_reuse,
+        },
         rr: Default::default(),
         counters: ProxyCounters::default(),
     }

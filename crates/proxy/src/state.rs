@@ -3,6 +3,9 @@
 //! Counters live beside the objects they count (one source of truth for logs, `show stat`
 //! and Prometheus, issue 7).
 
+use rampart_model::proxy::http_rules::HttpRequestRule;
+use rampart_model::proxy::keywords::HttpReuse;
+use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use rampart_model::proxy::Mode;
 use rampart_net::connect::{SourceSpec, Target};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -35,7 +38,20 @@ pub struct Frontend {
     pub timeouts: FeTimeouts,
     pub clitcpka: bool,
     pub nolinger: bool,
+    pub http: FeHttp,
     pub counters: ProxyCounters,
+}
+
+/// HTTP settings of a frontend.
+#[derive(Debug, Default)]
+pub struct FeHttp {
+    pub conn_mode: HttpConnMode,
+    pub forwardfor: Option<HeaderOpt>,
+    pub originalto: Option<HeaderOpt>,
+    pub accept_invalid: bool,
+    pub ignore_probes: bool,
+    /// `http-request` rules (only `return` so far).
+    pub rules: Vec<HttpRequestRule>,
 }
 
 /// One listening socket of a frontend.
@@ -67,9 +83,20 @@ pub struct Backend {
     pub retries: u32,
     pub srvtcpka: bool,
     pub nolinger: bool,
+    pub http: BeHttp,
     /// Round-robin cursor (the balancing issue replaces this with HAProxy's algorithms).
     pub rr: AtomicUsize,
     pub counters: ProxyCounters,
+}
+
+/// HTTP settings of a backend.
+#[derive(Debug, Default)]
+pub struct BeHttp {
+    pub conn_mode: HttpConnMode,
+    pub forwardfor: Option<HeaderOpt>,
+    pub originalto: Option<HeaderOpt>,
+    pub accept_invalid: bool,
+    pub reuse: HttpReuse,
 }
 
 /// Server-side timeouts of a backend.

@@ -17,7 +17,7 @@
 
 use crate::state::{Frontend, Runtime};
 use rampart_net::Listener;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -154,11 +154,34 @@ pub struct WorkerCx {
     pub sessions: Cell<usize>,
     pub idle: Notify,
     pub thread: usize,
+    /// Free I/O buffers of this thread: a connection holds buffers only while it has
+    /// data in flight, as HAProxy's buffer pools do, so idle connections cost no buffer.
+    bufs: RefCell<Vec<Vec<u8>>>,
 }
+
+/// Buffers kept for reuse per thread at most.
+const POOLED_BUFS: usize = 256;
 
 impl WorkerCx {
     pub fn frontend(&self, i: usize) -> &Frontend {
         &self.rt.frontends[i]
+    }
+
+    /// An empty buffer with room for `tune.bufsize` bytes.
+    pub fn get_buf(&self) -> Vec<u8> {
+        self.bufs
+            .borrow_mut()
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(self.rt.bufsize))
+    }
+
+    /// Gives a buffer back to the thread's pool.
+    pub fn put_buf(&self, mut b: Vec<u8>) {
+        let mut pool = self.bufs.borrow_mut();
+        if pool.len() < POOLED_BUFS && b.capacity() >= self.rt.bufsize {
+            b.clear();
+            pool.push(b);
+        }
     }
 }
 
@@ -298,6 +321,7 @@ fn worker_main(
                 sessions: Cell::new(0),
                 idle: Notify::new(),
                 thread: t,
+                bufs: RefCell::new(Vec::new()),
             });
             let mut accepts = Vec::new();
             for (fe, ls) in listeners.into_iter().enumerate() {

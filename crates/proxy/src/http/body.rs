@@ -1,0 +1,157 @@
+//! Message bodies, streamed through one bounded buffer whatever their size
+//! (`tune.bufsize`): by Content-Length, chunked (validated by the codec's scanner and
+//! forwarded as received, trailers included) or until the server closes. Bytes read past
+//! the end of the body (a pipelined request) stay in the buffer for the next message.
+
+use super::io::{deadline, read_some, write_all, ReadErr};
+use rampart_h1::{BodyKind, ChunkedScanner, ParseError, ParseOpts};
+use rampart_net::Conn;
+use std::time::Duration;
+
+/// Why a body could not be forwarded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyErr {
+    /// The sending side timed out, closed early or failed.
+    Src(ReadErr),
+    /// The receiving side timed out (`true`) or failed.
+    Dst(bool),
+    /// Invalid chunked framing.
+    Invalid(ParseError),
+}
+
+/// Where the body comes from and goes to, with each side's inactivity timeout.
+pub struct Pipe<'a> {
+    pub src: &'a Conn,
+    pub dst: &'a mut Conn,
+    pub src_timeout: Option<Duration>,
+    pub dst_timeout: Option<Duration>,
+    pub bufsize: usize,
+}
+
+/// Forwards a body. On entry `buf[start..]` holds body bytes already received and `out`
+/// holds bytes to send first (the serialized head); both are sent together with the
+/// first body bytes. On return `buf` holds only what followed the body. Returns the
+/// body length.
+pub async fn forward(
+    kind: BodyKind,
+    p: &mut Pipe<'_>,
+    buf: &mut Vec<u8>,
+    start: usize,
+    out: &mut Vec<u8>,
+    opts: &ParseOpts,
+) -> Result<u64, BodyErr> {
+    match kind {
+        BodyKind::None | BodyKind::Tunnel => {
+            buf.drain(..start);
+            flush(p, out).await?;
+            Ok(0)
+        }
+        BodyKind::Length(n) => by_length(n, p, buf, start, out).await,
+        BodyKind::Chunked => chunked(p, buf, start, out, opts).await,
+        BodyKind::CloseDelimited => until_close(p, buf, start, out).await,
+    }
+}
+
+async fn flush(p: &mut Pipe<'_>, out: &mut Vec<u8>) -> Result<(), BodyErr> {
+    if !out.is_empty() {
+        write_all(p.dst, out, p.dst_timeout)
+            .await
+            .map_err(BodyErr::Dst)?;
+        out.clear();
+    }
+    Ok(())
+}
+
+/// Reads more into `buf` (keeping its content), bounded by the source's timeout.
+async fn fill(p: &Pipe<'_>, buf: &mut Vec<u8>) -> Result<usize, BodyErr> {
+    if buf.capacity() - buf.len() < 1024 {
+        buf.reserve(p.bufsize.max(4096));
+    }
+    read_some(p.src, buf, deadline(p.src_timeout))
+        .await
+        .map_err(BodyErr::Src)
+}
+
+async fn by_length(
+    n: u64,
+    p: &mut Pipe<'_>,
+    buf: &mut Vec<u8>,
+    start: usize,
+    out: &mut Vec<u8>,
+) -> Result<u64, BodyErr> {
+    let avail = (buf.len() - start) as u64;
+    let take = avail.min(n) as usize;
+    out.extend_from_slice(&buf[start..start + take]);
+    buf.drain(..start + take);
+    flush(p, out).await?;
+    let mut remaining = n - take as u64;
+    while remaining > 0 {
+        buf.clear();
+        fill(p, buf).await?;
+        let take = (buf.len() as u64).min(remaining) as usize;
+        write_all(p.dst, &buf[..take], p.dst_timeout)
+            .await
+            .map_err(BodyErr::Dst)?;
+        buf.drain(..take);
+        remaining -= take as u64;
+    }
+    Ok(n)
+}
+
+async fn chunked(
+    p: &mut Pipe<'_>,
+    buf: &mut Vec<u8>,
+    start: usize,
+    out: &mut Vec<u8>,
+    opts: &ParseOpts,
+) -> Result<u64, BodyErr> {
+    let mut sc = ChunkedScanner::new(opts);
+    let mut pos = start;
+    loop {
+        let s = sc.scan(&buf[pos..]).map_err(BodyErr::Invalid)?;
+        out.extend_from_slice(&buf[pos..pos + s.forward]);
+        pos += s.forward;
+        if s.done {
+            buf.drain(..pos);
+            flush(p, out).await?;
+            return Ok(sc.body_len());
+        }
+        flush(p, out).await?;
+        // Keep the bytes the scanner has not accepted yet (a partial size line).
+        buf.drain(..pos);
+        pos = 0;
+        if buf.len() >= p.bufsize {
+            // A size line or trailer longer than a buffer: invalid.
+            return Err(BodyErr::Invalid(ParseError {
+                kind: rampart_h1::ErrorKind::InvalidChunkSize,
+                offset: 0,
+            }));
+        }
+        fill(p, buf).await?;
+    }
+}
+
+async fn until_close(
+    p: &mut Pipe<'_>,
+    buf: &mut Vec<u8>,
+    start: usize,
+    out: &mut Vec<u8>,
+) -> Result<u64, BodyErr> {
+    let mut total = (buf.len() - start) as u64;
+    out.extend_from_slice(&buf[start..]);
+    buf.clear();
+    flush(p, out).await?;
+    loop {
+        match fill(p, buf).await {
+            Ok(n) => {
+                total += n as u64;
+                write_all(p.dst, buf, p.dst_timeout)
+                    .await
+                    .map_err(BodyErr::Dst)?;
+                buf.clear();
+            }
+            Err(BodyErr::Src(ReadErr::Closed)) => return Ok(total),
+            Err(e) => return Err(e),
+        }
+    }
+}

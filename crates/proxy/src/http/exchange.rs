@@ -1,0 +1,490 @@
+//! One stream: a request and its response, in HAProxy's order (request head, frontend
+//! rules, backend, server connection, request body, response head, response body).
+//! Every early end maps to HAProxy's status: 400 invalid request, 408 request timeout,
+//! 503 no server / connection failure, 504 server timeout, 502 invalid or missing
+//! response.
+
+use super::body::{forward, BodyErr, Pipe};
+use super::io::{deadline, read_some, wait_readable, write_all, ReadErr};
+use super::reply::{conn_word, write_error, write_reply};
+use super::{rules, Next, ServerConn, Session};
+use crate::state::{add, inc, Backend};
+use crate::tunnel;
+use crate::upstream::{connect_server, proxy_header};
+use rampart_h1::{
+    parse_request, parse_response, response_body_kind, write_request, write_response, BodyKind,
+    Method, ParseOpts, Parsed, Version,
+};
+use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
+use std::net::IpAddr;
+use tokio::time::Instant;
+
+/// Why no request head could be read.
+enum HeadErr {
+    /// Idle connection closed, timed out or stopped before any byte: close silently.
+    Quiet,
+    /// Timeout with a partial request: 408.
+    Timeout,
+    /// Invalid request: 400 (or the status of the error), counted.
+    Invalid(u16),
+    /// The client went away mid-request.
+    Aborted,
+}
+
+impl Session<'_> {
+    /// Runs one request/response exchange.
+    pub(super) async fn stream(&mut self) -> Next {
+        let head_len = match self.read_request().await {
+            Ok(n) => n,
+            Err(e) => return self.request_failed(e).await,
+        };
+        let http10 = self.req.version() == Version::Http10;
+        let head_only = self.req.method() == Method::Head;
+
+        // Frontend rules.
+        if let Some(reply) = rules::evaluate(&self.fe.http.rules, &self.req, &self.addrs) {
+            let has_body = !matches!(self.req.body_kind(), BodyKind::None | BodyKind::Length(0));
+            let keep = self.req.keep_alive()
+                && !has_body
+                && self.conn_mode(None) != HttpConnMode::Close
+                && !self.w.ctl.is_stopping();
+            let mut out = self.w.get_buf();
+            write_reply(reply, conn_word(!keep, http10), head_only, &mut out);
+            let ok = write_all(&mut self.cli, &out, self.fe.timeouts.client)
+                .await
+                .is_ok();
+            self.w.put_buf(out);
+            self.rbuf.drain(..head_len);
+            return if ok && keep {
+                Next::KeepAlive
+            } else {
+                Next::Close
+            };
+        }
+
+        let Some(bi) = self.fe.default_backend else {
+            return self.answer_error(503).await;
+        };
+        let be = &self.w.rt.backends[bi];
+        let mode = self.conn_mode(Some(bi));
+        inc(&be.counters.stot);
+
+        // A server connection: the session's own if it is still good, else a new one.
+        let mut srv = match self.srv.take() {
+            Some(s) if s.backend == bi && !s.conn.poll_closed() => s,
+            _ => match connect_server(be, &self.addrs).await {
+                Ok((conn, si)) => ServerConn {
+                    conn,
+                    backend: bi,
+                    server: si,
+                    uses: 0,
+                },
+                Err(_) => return self.answer_error(503).await,
+            },
+        };
+        let server = &be.servers[srv.server];
+        inc(&server.counters.stot);
+
+        // The request as the server receives it.
+        let keep_server = mode == HttpConnMode::KeepAlive;
+        self.prepare_request(be, keep_server);
+        let mut out = self.w.get_buf();
+        if srv.uses == 0 && (server.send_proxy || server.send_proxy_v2) {
+            proxy_header(server, &self.addrs, &mut out);
+        }
+        write_request(&self.req, &mut out, None);
+        let req_kind = self.req.body_kind();
+        let expect_continue = self.req.expect_continue();
+        let mut rbuf = std::mem::take(&mut self.rbuf);
+        let mut sbuf = self.w.get_buf();
+        let mut early_response = false;
+        if expect_continue && !matches!(req_kind, BodyKind::None | BodyKind::Length(0)) {
+            // The client waits for `100 Continue` before sending its body: send the
+            // head now and let the server's answer come first.
+            if write_all(&mut srv.conn, &out, be.timeouts.server)
+                .await
+                .is_err()
+            {
+                return self.finish_error(502, rbuf, sbuf, out).await;
+            }
+            out.clear();
+            early_response = true;
+        }
+        let mut pipe = Pipe {
+            src: &self.cli,
+            dst: &mut srv.conn,
+            src_timeout: self.fe.timeouts.client,
+            dst_timeout: be.timeouts.server,
+            bufsize: self.w.rt.bufsize,
+        };
+        if !early_response {
+            match forward(
+                req_kind,
+                &mut pipe,
+                &mut rbuf,
+                head_len,
+                &mut out,
+                &self.req_opts,
+            )
+            .await
+            {
+                Ok(n) => add(&self.fe.counters.bytes_in, n),
+                Err(BodyErr::Invalid(_)) => {
+                    inc(&self.fe.counters.ereq);
+                    return self.finish_error(400, rbuf, sbuf, out).await;
+                }
+                Err(BodyErr::Src(_)) => {
+                    self.give_back(rbuf, sbuf, out);
+                    return Next::Close;
+                }
+                Err(BodyErr::Dst(_)) => return self.finish_error(502, rbuf, sbuf, out).await,
+            }
+        }
+
+        // The response.
+        let resp_opts = ParseOpts {
+            accept_invalid: be.http.accept_invalid,
+            require_host: false,
+            ..self.req_opts
+        };
+        let method = self.req.method();
+        let mut body_pending = early_response;
+        let resp_len = loop {
+            match self
+                .read_response(&srv, &mut sbuf, &resp_opts, be, body_pending)
+                .await
+            {
+                Ok(n) => {
+                    let st = self.resp.status();
+                    if (100..200).contains(&st) && st != 101 {
+                        // Interim response: relay it, then keep waiting.
+                        out.clear();
+                        write_response(&self.resp, &mut out, None);
+                        sbuf.drain(..n);
+                        if write_all(&mut self.cli, &out, self.fe.timeouts.client)
+                            .await
+                            .is_err()
+                        {
+                            self.give_back(rbuf, sbuf, out);
+                            return Next::Close;
+                        }
+                        out.clear();
+                        if body_pending && st == 100 {
+                            body_pending = false;
+                            let mut pipe = Pipe {
+                                src: &self.cli,
+                                dst: &mut srv.conn,
+                                src_timeout: self.fe.timeouts.client,
+                                dst_timeout: be.timeouts.server,
+                                bufsize: self.w.rt.bufsize,
+                            };
+                            if forward(
+                                req_kind,
+                                &mut pipe,
+                                &mut rbuf,
+                                head_len,
+                                &mut out,
+                                &self.req_opts,
+                            )
+                            .await
+                            .is_err()
+                            {
+                                self.give_back(rbuf, sbuf, out);
+                                return Next::Close;
+                            }
+                        }
+                        continue;
+                    }
+                    break n;
+                }
+                Err(status) => {
+                    if status == 502 {
+                        inc(&be.counters.eresp);
+                    }
+                    return self.finish_error(status, rbuf, sbuf, out).await;
+                }
+            }
+        };
+        if body_pending {
+            // The server answered without waiting for the body: the client's body will
+            // never be read, so the connection cannot be reused.
+            rbuf.clear();
+        }
+        let resp_kind = response_body_kind(&self.resp, method);
+        let tunnel = matches!(resp_kind, BodyKind::Tunnel);
+        let client_keep = !tunnel
+            && !body_pending
+            && self.req.keep_alive()
+            && mode != HttpConnMode::Close
+            && !matches!(resp_kind, BodyKind::CloseDelimited)
+            && !self.w.ctl.is_stopping();
+        let server_keep = keep_server
+            && client_keep
+            && self.resp.keep_alive_for(method)
+            && !matches!(resp_kind, BodyKind::CloseDelimited);
+        self.prepare_response(client_keep, http10, tunnel);
+        out.clear();
+        write_response(&self.resp, &mut out, None);
+        if tunnel {
+            // 101 Switching Protocols or a successful CONNECT: from now on, bytes.
+            let pre_s2c: Vec<u8> = sbuf[resp_len..].to_vec();
+            if write_all(&mut self.cli, &out, self.fe.timeouts.client)
+                .await
+                .is_err()
+            {
+                self.give_back(rbuf, sbuf, out);
+                return Next::Close;
+            }
+            let pre_c2s: Vec<u8> = rbuf.get(..).unwrap_or_default().to_vec();
+            self.give_back(rbuf, sbuf, out);
+            let t = tunnel::Timeouts {
+                client: self.fe.timeouts.client,
+                server: be.timeouts.server,
+                client_fin: self.fe.timeouts.client_fin,
+                server_fin: be.timeouts.server_fin,
+                tunnel: be.timeouts.tunnel,
+            };
+            let o = tunnel::run(
+                &mut self.cli,
+                &mut srv.conn,
+                &pre_c2s,
+                &pre_s2c,
+                self.w.rt.bufsize,
+                t,
+            )
+            .await;
+            add(&self.fe.counters.bytes_in, o.c2s);
+            add(&self.fe.counters.bytes_out, o.s2c);
+            return Next::Close;
+        }
+        let mut pipe = Pipe {
+            src: &srv.conn,
+            dst: &mut self.cli,
+            src_timeout: be.timeouts.server,
+            dst_timeout: self.fe.timeouts.client,
+            bufsize: self.w.rt.bufsize,
+        };
+        let res = forward(
+            resp_kind, &mut pipe, &mut sbuf, resp_len, &mut out, &resp_opts,
+        )
+        .await;
+        let ok = match res {
+            Ok(n) => {
+                add(&self.fe.counters.bytes_out, n);
+                add(&be.counters.bytes_out, n);
+                true
+            }
+            Err(_) => false,
+        };
+        // Whatever the server sent past its response makes its connection unusable.
+        let server_clean = sbuf.is_empty();
+        self.w.put_buf(sbuf);
+        self.w.put_buf(out);
+        self.rbuf = rbuf;
+        if ok && server_keep && server_clean {
+            srv.uses += 1;
+            self.srv = Some(srv);
+        }
+        if ok && client_keep {
+            Next::KeepAlive
+        } else {
+            Next::Close
+        }
+    }
+
+    /// Reads and parses the next request head; returns its length in `rbuf`.
+    async fn read_request(&mut self) -> Result<usize, HeadErr> {
+        let t = &self.fe.timeouts;
+        let req_timeout = t.http_request.or(t.client);
+        let idle_timeout = if self.served > 0 {
+            t.http_keep_alive.or(req_timeout)
+        } else {
+            req_timeout
+        };
+        let mut stop = self.w.ctl.subscribe();
+        let mut until: Option<Instant> = None;
+        self.req.clear();
+        loop {
+            if !self.rbuf.is_empty() {
+                match parse_request(&self.rbuf, &self.req_opts, &mut self.req) {
+                    Ok(Parsed::Complete(n)) => return Ok(n),
+                    Ok(Parsed::Partial) => {}
+                    Err(e) => {
+                        inc(&self.fe.counters.ereq);
+                        return Err(HeadErr::Invalid(e.kind.status()));
+                    }
+                }
+                if self.rbuf.len() >= self.req_opts.max_head {
+                    inc(&self.fe.counters.ereq);
+                    return Err(HeadErr::Invalid(400));
+                }
+            } else if until.is_none() {
+                // Idle: no buffer held while waiting for the first byte.
+                match wait_readable(&self.cli, deadline(idle_timeout), &mut stop).await {
+                    Ok(()) => {}
+                    Err(ReadErr::Timeout) if self.served == 0 && !self.fe.http.ignore_probes => {
+                        return Err(HeadErr::Timeout)
+                    }
+                    Err(_) => return Err(HeadErr::Quiet),
+                }
+            }
+            if self.rbuf.capacity() == 0 {
+                self.rbuf = self.w.get_buf();
+            }
+            if self.rbuf.capacity() == self.rbuf.len() {
+                self.rbuf.reserve(self.w.rt.bufsize);
+            }
+            let d = *until.get_or_insert_with(|| deadline(req_timeout).unwrap_or_else(far));
+            match read_some(&self.cli, &mut self.rbuf, Some(d)).await {
+                Ok(_) => {}
+                Err(ReadErr::Timeout) => return Err(HeadErr::Timeout),
+                Err(_) if self.rbuf.is_empty() => return Err(HeadErr::Quiet),
+                Err(_) => return Err(HeadErr::Aborted),
+            }
+        }
+    }
+
+    /// Reads a response head from the server. `Err(status)`: 504 on timeout, 502 when
+    /// invalid or closed before a full head.
+    async fn read_response(
+        &mut self,
+        srv: &ServerConn,
+        sbuf: &mut Vec<u8>,
+        opts: &ParseOpts,
+        be: &Backend,
+        _body_pending: bool,
+    ) -> Result<usize, u16> {
+        self.resp.clear();
+        let until = deadline(be.timeouts.server);
+        loop {
+            if !sbuf.is_empty() {
+                match parse_response(sbuf, opts, &mut self.resp) {
+                    Ok(Parsed::Complete(n)) => return Ok(n),
+                    Ok(Parsed::Partial) => {}
+                    Err(_) => return Err(502),
+                }
+                if sbuf.len() >= opts.max_head {
+                    return Err(502);
+                }
+            }
+            if sbuf.capacity() - sbuf.len() < 1024 {
+                sbuf.reserve(self.w.rt.bufsize);
+            }
+            match read_some(&srv.conn, sbuf, until).await {
+                Ok(_) => {}
+                Err(ReadErr::Timeout) => return Err(504),
+                Err(_) => return Err(502),
+            }
+        }
+    }
+
+    /// The request head as sent to the server: `connection` as the mode requires,
+    /// `x-forwarded-for` / `x-original-to` when configured.
+    fn prepare_request(&mut self, be: &Backend, keep_server: bool) {
+        let http10 = self.req.version() == Version::Http10;
+        let upgrade = self.req.conn_upgrade();
+        let h = self.req.headers_mut();
+        if !upgrade {
+            if !keep_server && !http10 {
+                h.set(b"connection", b"close");
+            } else if keep_server && http10 {
+                h.set(b"connection", b"keep-alive");
+            }
+        }
+        let ff = be
+            .http
+            .forwardfor
+            .as_ref()
+            .or(self.fe.http.forwardfor.as_ref());
+        if let (Some(opt), Some(src)) = (ff, self.addrs.src) {
+            add_addr_header(h, opt, src.ip(), true);
+        }
+        let ot = be
+            .http
+            .originalto
+            .as_ref()
+            .or(self.fe.http.originalto.as_ref());
+        if let (Some(opt), Some(dst)) = (ot, self.addrs.dst) {
+            add_addr_header(h, opt, dst.ip(), false);
+        }
+    }
+
+    /// The response head as sent to the client: `connection: close` when this response
+    /// ends the connection, `keep-alive` for an HTTP/1.0 client that keeps it.
+    fn prepare_response(&mut self, client_keep: bool, http10: bool, tunnel: bool) {
+        if tunnel {
+            return;
+        }
+        let h = self.resp.headers_mut();
+        h.remove(b"connection");
+        if let Some(w) = conn_word(!client_keep, http10) {
+            h.append(b"connection", w);
+        }
+    }
+
+    async fn request_failed(&mut self, e: HeadErr) -> Next {
+        match e {
+            HeadErr::Quiet | HeadErr::Aborted => Next::Close,
+            HeadErr::Timeout => self.answer_error(408).await,
+            HeadErr::Invalid(status) => self.answer_error(status).await,
+        }
+    }
+
+    /// Sends HAProxy's page for `status` and closes.
+    async fn answer_error(&mut self, status: u16) -> Next {
+        let mut out = self.w.get_buf();
+        write_error(status, Some(b"close"), &mut out);
+        let _ = write_all(&mut self.cli, &out, self.fe.timeouts.client).await;
+        self.w.put_buf(out);
+        self.cli.shutdown_write();
+        Next::Close
+    }
+
+    async fn finish_error(
+        &mut self,
+        status: u16,
+        rbuf: Vec<u8>,
+        sbuf: Vec<u8>,
+        out: Vec<u8>,
+    ) -> Next {
+        self.give_back(rbuf, sbuf, out);
+        self.answer_error(status).await
+    }
+
+    fn give_back(&mut self, rbuf: Vec<u8>, sbuf: Vec<u8>, out: Vec<u8>) {
+        self.w.put_buf(rbuf);
+        self.w.put_buf(sbuf);
+        self.w.put_buf(out);
+    }
+}
+
+/// `option forwardfor` / `option originalto`: adds the address header unless the
+/// address is in the `except` network (or, with `if-none`, the header is present).
+fn add_addr_header(h: &mut rampart_h1::Headers, opt: &HeaderOpt, ip: IpAddr, forwardfor: bool) {
+    if opt.except.as_ref().is_some_and(|n| n.contains(ip)) {
+        return;
+    }
+    let name = opt.header.to_ascii_lowercase();
+    if forwardfor && opt.if_none && h.contains(name.as_bytes()) {
+        return;
+    }
+    // IPv4-mapped IPv6 clients are shown as IPv4, as HAProxy does.
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    let mut tmp = [0u8; 48];
+    let v = {
+        use std::io::Write;
+        let mut c = std::io::Cursor::new(&mut tmp[..]);
+        let _ = write!(c, "{ip}");
+        let n = c.position() as usize;
+        &tmp[..n]
+    };
+    h.append(name.as_bytes(), v);
+}
+
+/// A deadline far enough to mean "none".
+fn far() -> Instant {
+    Instant::now() + std::time::Duration::from_secs(86400 * 365)
+}

@@ -1,0 +1,97 @@
+//! Reading and writing under HAProxy's timeouts: a read fills the spare capacity of a
+//! pooled buffer (at most `tune.bufsize`), a write is bounded by the side's inactivity
+//! timeout. Deadlines are absolute so a slow trickle cannot extend them.
+
+use rampart_net::Conn;
+use std::io;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::time::Instant;
+
+/// Why a read did not deliver data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadErr {
+    Timeout,
+    /// Orderly close by the peer.
+    Closed,
+    /// Reset or other socket error.
+    Error,
+    /// The proxy is stopping and the connection was idle.
+    Stopping,
+}
+
+/// The deadline `t` from now, or none.
+pub fn deadline(t: Option<Duration>) -> Option<Instant> {
+    t.map(|d| Instant::now() + d)
+}
+
+/// Reads once into the spare capacity of `buf` (which must have some), waiting at most
+/// until `until`.
+pub async fn read_some(
+    conn: &Conn,
+    buf: &mut Vec<u8>,
+    until: Option<Instant>,
+) -> Result<usize, ReadErr> {
+    loop {
+        match conn.try_read_buf(buf) {
+            Ok(0) => return Err(ReadErr::Closed),
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(_) => return Err(ReadErr::Error),
+        }
+        let ready = conn.readable();
+        match until {
+            Some(d) => match tokio::time::timeout_at(d, ready).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err(ReadErr::Error),
+                Err(_) => return Err(ReadErr::Timeout),
+            },
+            None => {
+                if ready.await.is_err() {
+                    return Err(ReadErr::Error);
+                }
+            }
+        }
+    }
+}
+
+/// Waits until `conn` is readable, at most until `until`, giving up early when the
+/// process starts stopping (`stop` changes).
+pub async fn wait_readable(
+    conn: &Conn,
+    until: Option<Instant>,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+) -> Result<(), ReadErr> {
+    if *stop.borrow() {
+        return Err(ReadErr::Stopping);
+    }
+    let ready = async {
+        match until {
+            Some(d) => match tokio::time::timeout_at(d, conn.readable()).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(_)) => Err(ReadErr::Error),
+                Err(_) => Err(ReadErr::Timeout),
+            },
+            None => conn.readable().await.map_err(|_| ReadErr::Error),
+        }
+    };
+    tokio::select! {
+        r = ready => r,
+        _ = stop.changed() => Err(ReadErr::Stopping),
+    }
+}
+
+/// Writes all of `data`, each write bounded by `timeout`. `Err(true)` on timeout.
+pub async fn write_all(
+    conn: &mut Conn,
+    data: &[u8],
+    timeout: Option<Duration>,
+) -> Result<(), bool> {
+    match timeout {
+        None => conn.write_all(data).await.map_err(|_| false),
+        Some(t) => match tokio::time::timeout(t, conn.write_all(data)).await {
+            Ok(r) => r.map_err(|_| false),
+            Err(_) => Err(true),
+        },
+    }
+}

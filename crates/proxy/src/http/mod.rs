@@ -1,0 +1,145 @@
+//! `mode http` sessions over HTTP/1.x (configuration manual 4 "Proxies", 4.2 `option
+//! http-keep-alive|http-server-close|httpclose`, `option forwardfor|originalto`,
+//! `timeout http-request|http-keep-alive`; HAProxy's H1 mux and stream analysers).
+//!
+//! One client connection runs a loop of streams (request/response exchanges):
+//!
+//! 1. wait for a request head ([`io::read_head`]) under `timeout http-keep-alive` (idle)
+//!    then `timeout http-request`; parse and validate it with [`rampart_h1`]; an invalid
+//!    request gets HAProxy's 400 page, a timeout its 408;
+//! 2. frontend `http-request` rules ([`rules`]): a `return` answers directly;
+//! 3. pick the backend, reuse the session's server connection or open one
+//!    ([`crate::upstream`]); failures give 503;
+//! 4. send the head (lower-case names, `x-forwarded-for`...) and stream the body
+//!    ([`body`]) through the connection's bounded buffers;
+//! 5. read the response head under `timeout server` (504) and validate it (502), relay
+//!    interim responses (`100 Continue`), send it and stream its body; `101` and
+//!    successful `CONNECT` become a tunnel ([`crate::tunnel`]);
+//! 6. decide what survives: keep-alive on the client side, the server connection kept
+//!    for the next request of the session (`http-reuse safe`).
+//!
+//! Buffers are taken from the thread's pool only while data is in flight, so an idle
+//! keep-alive connection holds none.
+
+mod body;
+mod exchange;
+mod io;
+mod reply;
+mod rules;
+
+use crate::state::{dec, inc, Frontend};
+use crate::worker::WorkerCx;
+use rampart_h1::{ParseOpts, RequestHead, ResponseHead};
+use rampart_model::proxy::options::HttpConnMode;
+use rampart_net::{Conn, ConnAddrs};
+
+/// A server connection kept between the streams of one session.
+pub(crate) struct ServerConn {
+    pub conn: Conn,
+    pub backend: usize,
+    pub server: usize,
+    /// Requests sent over it so far.
+    pub uses: u32,
+}
+
+/// The state of one client connection in HTTP mode.
+pub(crate) struct Session<'a> {
+    pub w: &'a WorkerCx,
+    pub fe: &'a Frontend,
+    pub cli: Conn,
+    pub addrs: ConnAddrs,
+    /// Client input buffer (from the thread pool while in use) and its filled length.
+    pub rbuf: Vec<u8>,
+    pub req: RequestHead,
+    pub resp: ResponseHead,
+    pub srv: Option<ServerConn>,
+    /// Requests served on this connection so far.
+    pub served: u32,
+    pub req_opts: ParseOpts,
+}
+
+/// Runs one HTTP-mode session to its end.
+pub async fn session(w: &WorkerCx, fe: usize, li: usize, cli: Conn) {
+    let f = w.frontend(fe);
+    inc(&f.counters.stot);
+    inc(&f.counters.scur);
+    let expect_proxy = f.listeners.get(li).is_some_and(|l| l.accept_proxy);
+    let timeout = f.timeouts.http_request.or(f.timeouts.client);
+    if let Some(acc) = crate::handshake::accept(&cli, expect_proxy, f, timeout).await {
+        let rt = &w.rt;
+        let mut rbuf = Vec::new();
+        if !acc.pending.is_empty() {
+            rbuf = w.get_buf();
+            rbuf.extend_from_slice(&acc.pending);
+        }
+        let mut s = Session {
+            w,
+            fe: f,
+            cli,
+            addrs: acc.addrs,
+            rbuf,
+            req: RequestHead::new(),
+            resp: ResponseHead::new(),
+            srv: None,
+            served: 0,
+            req_opts: ParseOpts {
+                max_head: rt.bufsize.saturating_sub(rt.maxrewrite),
+                max_headers: rt.max_http_hdr,
+                accept_invalid: f.http.accept_invalid,
+                ..ParseOpts::default()
+            },
+        };
+        s.run().await;
+        let Session { rbuf, .. } = s;
+        if rbuf.capacity() > 0 {
+            w.put_buf(rbuf);
+        }
+    }
+    dec(&f.counters.scur);
+}
+
+/// What to do after a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// Wait for the next request on the same connection.
+    KeepAlive,
+    /// Close the client connection.
+    Close,
+}
+
+impl Session<'_> {
+    async fn run(&mut self) {
+        loop {
+            match self.stream().await {
+                Next::KeepAlive => {
+                    self.served += 1;
+                    if self.w.ctl.is_stopping() {
+                        return;
+                    }
+                    // Between requests the connection holds no buffer unless a
+                    // pipelined request is already there.
+                    if self.rbuf.is_empty() && self.rbuf.capacity() > 0 {
+                        let b = std::mem::take(&mut self.rbuf);
+                        self.w.put_buf(b);
+                    }
+                }
+                Next::Close => return,
+            }
+        }
+    }
+
+    /// The connection mode in force for a backend: the most restrictive of the
+    /// frontend's and the backend's (`httpclose` > `http-server-close` > keep-alive).
+    pub fn conn_mode(&self, be: Option<usize>) -> HttpConnMode {
+        let b = be
+            .and_then(|i| self.w.rt.backends.get(i))
+            .map_or(HttpConnMode::KeepAlive, |b| b.http.conn_mode);
+        let f = self.fe.http.conn_mode;
+        use HttpConnMode::*;
+        match (f, b) {
+            (Close, _) | (_, Close) => Close,
+            (ServerClose, _) | (_, ServerClose) => ServerClose,
+            _ => KeepAlive,
+        }
+    }
+}
