@@ -9,7 +9,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 seconds="${1:-30}"
-targets=(lexer reader proxy_protocol)
+targets=(lexer reader proxy_protocol h1)
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "smoke: installing cargo-fuzz" >&2
