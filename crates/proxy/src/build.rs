@@ -124,11 +124,31 @@ pub fn build(
 
 fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
     let t = &p.timeouts;
-    let servers = p
+    let mut servers: Vec<Server> = p
         .servers
         .iter()
         .map(|s| build_server(p, s, errors))
         .collect();
+    // `dispatch <addr>:<port>`: a backend without servers sends everything there.
+    if servers.is_empty() {
+        if let Some(d) = &p.dispatch {
+            if let (rampart_model::addr::Host::Ip(ip), Some(port)) = (&d.host, d.single_port()) {
+                servers.push(Server {
+                    name: "<dispatch>".into(),
+                    addr: ServerTarget::Ip {
+                        ip: *ip,
+                        port: PortMap::Fixed(port),
+                    },
+                    disabled: false,
+                    send_proxy: false,
+                    send_proxy_v2: false,
+                    proxy_v2_crc32c: false,
+                    source: None,
+                    counters: ServerCounters::default(),
+                });
+            }
+        }
+    }
     Backend {
         name: p.name.clone(),
         mode: p.mode,
