@@ -5,12 +5,13 @@
 //! first incomplete line, so feeding a growing buffer costs each byte once (plus a
 //! `memchr`). Rules kept from HAProxy: empty lines before the start line are
 //! skipped; a bare LF ends a line like CRLF; a CR anywhere else is an error; method
-//! and header names are tokens; the URI holds bytes 33..=126 (and non-ASCII bytes
-//! only with `accept-invalid-http-request`); several SP/HT may separate start-line
-//! parts; obs-fold continuation lines are joined with their CR/LF turned to spaces;
-//! values are trimmed. `accept_invalid` relaxes exactly what the manual documents:
-//! header-name characters, non-ASCII URI bytes, the version format and HTTP/0.9,
-//! and the authority/Host agreement checks (which HAProxy only records then).
+//! and header names are tokens (a start line is refused from its first byte, before
+//! its LF); the URI holds bytes 33..=126 but `#` (`#` and non-ASCII bytes only with
+//! `accept-invalid-http-request`); several SP/HT may separate start-line parts;
+//! obs-fold continuation lines are joined with their CR/LF turned to spaces; values
+//! are trimmed. `accept_invalid` relaxes exactly what the manual documents:
+//! header-name characters, non-ASCII URI bytes and `#`, the version format and
+//! HTTP/0.9, and the authority/Host agreement checks (which HAProxy only records then).
 
 use memchr::memchr;
 
@@ -157,6 +158,9 @@ fn drive_lines<S: Side>(
     loop {
         let pos = head.state().pos;
         let rest = input.get(pos..).unwrap_or_default();
+        if head.state().phase == Phase::Before {
+            first_byte(rest.first().copied(), pos)?;
+        }
         let Some(i) = memchr(b'\n', rest) else {
             if input.len() >= opts.max_head {
                 return Err(ParseError::at(K::HeadTooLarge, opts.max_head));
@@ -209,6 +213,18 @@ fn drive_lines<S: Side>(
         let st = head.state();
         st.pos = lf + 1;
         st.prev_eol = eol;
+    }
+}
+
+/// HAProxy's `H1_MSG_RQBEFORE`/`RPBEFORE`: a line before the start line begins with a
+/// token byte or is empty (CR/LF). Checked as soon as the byte is there, so garbage
+/// such as a TLS ClientHello is refused at once rather than after a LF or a timeout.
+fn first_byte(b: Option<u8>, off: usize) -> Result<(), ParseError> {
+    match b {
+        Some(b) if b != b'\r' && b != b'\n' && !is_token(b) => {
+            Err(ParseError::at(K::InvalidStartLine, off))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -377,7 +393,11 @@ impl Side for RequestHead {
         }
         let uri_start = i;
         while let Some(&b) = line.get(i) {
-            if is_uri_char(b) || (b >= 0x80 && opts.accept_invalid) {
+            if b == b'#' && !opts.accept_invalid {
+                // A fragment is never sent (RFC 9112 §3.2): HAProxy 2.6.15+ and
+                // Debian's 2.6.12 security updates refuse it (CVE-2023-45539).
+                return Err(ParseError::at(K::InvalidUri, off + i));
+            } else if is_uri_char(b) || (b >= 0x80 && opts.accept_invalid) {
                 i += 1;
             } else if is_spht(b) {
                 break;

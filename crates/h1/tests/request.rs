@@ -158,6 +158,41 @@ fn uri_characters() {
 }
 
 #[test]
+fn fragment_in_uri_is_refused() {
+    assert_eq!(
+        err(b"GET /a#frag HTTP/1.1\r\nhost: a\r\n\r\n"),
+        ErrorKind::InvalidUri
+    );
+    assert_eq!(
+        err(b"GET http://a/#x HTTP/1.1\r\nhost: a\r\n\r\n"),
+        ErrorKind::InvalidUri
+    );
+    assert_eq!(
+        lax(b"GET /a#frag HTTP/1.1\r\nhost: a\r\n\r\n")
+            .unwrap()
+            .0
+            .uri(),
+        b"/a#frag"
+    );
+}
+
+#[test]
+fn invalid_first_byte_refused_before_end_of_line() {
+    // A TLS ClientHello on a clear port: no LF will come, refuse at once (HAProxy
+    // does, instead of answering 408 at `timeout http-request`).
+    let mut h = RequestHead::new();
+    let e = parse_request(b"\x16\x03\x01\x00\xa5\x01", &opts(), &mut h).unwrap_err();
+    assert_eq!((e.kind, e.offset), (ErrorKind::InvalidStartLine, 0));
+    let e = parse_request(b"\r\n GE", &opts(), &mut h).unwrap_err();
+    assert_eq!((e.kind, e.offset), (ErrorKind::InvalidStartLine, 2));
+    // Empty lines and a start line in progress wait for more.
+    for partial in [&b"\r"[..], b"\r\n\r", b"\n", b"G", b"GET / HTTP/1.1\r\nX"] {
+        let mut h = RequestHead::new();
+        assert_eq!(parse_request(partial, &opts(), &mut h), Ok(Parsed::Partial));
+    }
+}
+
+#[test]
 fn several_spaces_between_parts() {
     let h = ok(b"GET  \t/x   HTTP/1.0\r\n\r\n");
     assert_eq!(h.uri(), b"/x");

@@ -48,7 +48,7 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
         let w = wcx.clone();
         w.sessions.set(w.sessions.get() + 1);
         let mode = f.mode;
-        tokio::task::spawn_local(async move {
+        let fut = async move {
             match mode {
                 Mode::Tcp => crate::tcp::session(&w, fe, li, conn).await,
                 Mode::Http => crate::http::session(&w, fe, li, conn).await,
@@ -59,7 +59,8 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
             if n == 0 {
                 w.idle.notify_waiters();
             }
-        });
+        };
+        tokio::task::spawn_local(fut);
     }
 }
 

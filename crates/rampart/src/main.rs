@@ -11,6 +11,7 @@
 //! - [`condition`]: `-cc`; [`check`]: loading and `-c` ([`listeners`]: its exit 2 test);
 //!   [`dumps`]: `-dL`/`-dK`; [`run`]: run mode.
 
+mod alloc;
 mod banner;
 mod check;
 mod cli;
@@ -32,6 +33,7 @@ use report::{write_out, Reporter};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    alloc::tune();
     let argv: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();

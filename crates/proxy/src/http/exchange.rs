@@ -422,12 +422,28 @@ impl Session<'_> {
         }
     }
 
+    /// `timeout http-request` expired before the first byte of the first request.
+    pub(super) async fn timeout_408(&mut self) {
+        self.answer_raw_error(408).await;
+    }
+
     async fn request_failed(&mut self, e: HeadErr) -> Next {
         match e {
             HeadErr::Quiet | HeadErr::Aborted => Next::Close,
-            HeadErr::Timeout => self.answer_error(408).await,
-            HeadErr::Invalid(status) => self.answer_error(status).await,
+            HeadErr::Timeout => self.answer_raw_error(408).await,
+            HeadErr::Invalid(status) => self.answer_raw_error(status).await,
         }
+    }
+
+    /// Errors found while reading a request are answered by HAProxy's H1 layer with the
+    /// built-in page exactly as stored (its header spelling and order), then a close.
+    async fn answer_raw_error(&mut self, status: u16) -> Next {
+        let page = rampart_h1::errors::default_response(status)
+            .or_else(|| rampart_h1::errors::default_response(400))
+            .unwrap_or_default();
+        let _ = write_all(&mut self.cli, page, self.fe.timeouts.client).await;
+        self.cli.shutdown_write();
+        Next::Close
     }
 
     /// Sends HAProxy's page for `status` and closes.

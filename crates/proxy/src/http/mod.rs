@@ -109,8 +109,31 @@ pub(crate) enum Next {
 
 impl Session<'_> {
     async fn run(&mut self) {
+        let mut stop = self.w.ctl.subscribe();
         loop {
-            match self.stream().await {
+            // Idle: wait for the first byte here, in this small future; the stream's
+            // much larger state machine is allocated only while a request is in flight,
+            // so an idle connection costs little more than its socket.
+            if self.rbuf.is_empty() {
+                let t = &self.fe.timeouts;
+                let req_timeout = t.http_request.or(t.client);
+                let idle = if self.served > 0 {
+                    t.http_keep_alive.or(req_timeout)
+                } else {
+                    req_timeout
+                };
+                match io::wait_readable(&self.cli, io::deadline(idle), &mut stop).await {
+                    Ok(()) => {}
+                    Err(io::ReadErr::Timeout)
+                        if self.served == 0 && !self.fe.http.ignore_probes =>
+                    {
+                        Box::pin(self.timeout_408()).await;
+                        return;
+                    }
+                    Err(_) => return,
+                }
+            }
+            match Box::pin(self.stream()).await {
                 Next::KeepAlive => {
                     self.served += 1;
                     if self.w.ctl.is_stopping() {
