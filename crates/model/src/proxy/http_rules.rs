@@ -8,7 +8,7 @@ use super::ProxiesBuilder;
 use crate::cnum::atol;
 use crate::kw::Cx;
 use crate::sections::errorfile::{load_errorfile, HTTP_ERR_CODES};
-use rampart_config::Span;
+use rampart_config::{Diagnostic, Span};
 
 /// One `http-request` rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,9 +75,11 @@ pub(crate) fn http_request(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<()
             Some(args[i..].to_vec())
         }
         Some(other) => {
-            return Err(format!(
+            let msg = format!(
                 "'http-request {action}' expects either 'if' or 'unless' followed by a condition but found '{other}'."
-            ))
+            );
+            cx.diags.abort_with(Diagnostic::alert(Some(cx.span()), msg));
+            return Ok(());
         }
     };
     let span = cx.span();
