@@ -117,7 +117,7 @@ fn unknown_and_not_yet() {
     let r = run("listen l\n zzzzzzzzzz\n");
     assert!(r.has_alert("unknown keyword 'zzzzzzzzzz' in 'listen' section"));
     let r = run("backend b\n http-request deny\n");
-    assert!(r.has_alert("'http-request' is not supported yet"));
+    assert!(r.has_alert("'http-request deny' is not supported yet"));
 }
 
 #[test]
