@@ -43,7 +43,25 @@ pub async fn session(w: &WorkerCx, fe: usize, li: usize, mut cli: Conn) {
             add(&be.counters.bytes_in, out.c2s);
             add(&be.counters.bytes_out, out.s2c);
             dec(&s.counters.scur);
+        } else {
+            drain_and_close(&cli);
         }
+    } else {
+        drain_and_close(&cli);
     }
     dec(&f.counters.scur);
+}
+
+/// Closes a client that will not be served without a reset: what it already sent is
+/// read and dropped first (closing a socket with unread data makes the kernel send RST;
+/// HAProxy has consumed it while connecting, so its clients see a clean close).
+fn drain_and_close(cli: &Conn) {
+    let mut sink = [0u8; 4096];
+    for _ in 0..64 {
+        match cli.try_read(&mut sink) {
+            Ok(n) if n > 0 => continue,
+            _ => break,
+        }
+    }
+    cli.shutdown_write();
 }

@@ -79,9 +79,10 @@ pub async fn connect_server(be: &Backend, cli: &ConnAddrs) -> Result<(Conn, usiz
                 inc(&be.counters.econ);
                 last = e;
                 if attempt + 1 < attempts && e == ConnectError::Refused {
-                    // HAProxy waits a turn-around delay (1s) before retrying the same
-                    // server after a refusal; keep it short but not a busy loop.
-                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                    // HAProxy's turn-around delay before a retry: min(timeout connect, 1s).
+                    let one = std::time::Duration::from_secs(1);
+                    let delay = be.timeouts.connect.map_or(one, |t| t.min(one));
+                    tokio::time::sleep(delay).await;
                 }
             }
         }

@@ -243,11 +243,9 @@ pub fn run(
         );
     }
     let code = main_loop(&rt, &ctl);
-    if code == 0 {
-        for h in handles {
-            let _ = h.join();
-        }
-    }
+    // Not joined: after a soft stop the workers are done, but after SIGTERM, SIGINT or
+    // `hard-stop-after` they still serve, and returning is what ends the process.
+    drop(handles);
     code
 }
 
