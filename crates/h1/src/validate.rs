@@ -258,12 +258,7 @@ pub(crate) fn finish_request(
     }
     let f = &mut head.facts;
     if f.te_present {
-        if f.content_length.is_some() {
-            head.headers.remove(b"content-length");
-            f.content_length = None;
-            f.cl_dropped = true;
-            f.force_close = true;
-        }
+        drop_length_for_te(&mut head.headers, f);
         if !f.chunked {
             return Err(ParseError::at(K::InvalidTransferEncoding, end));
         }
@@ -297,6 +292,19 @@ pub(crate) fn finish_request(
     Ok(())
 }
 
+/// Content-Length next to Transfer-Encoding (RFC 9112 §6.3): the length is dropped and
+/// the connection closes after the message. Returns whether a length was dropped.
+fn drop_length_for_te(headers: &mut Headers, f: &mut Facts) -> bool {
+    if f.content_length.is_none() {
+        return false;
+    }
+    headers.remove(b"content-length");
+    f.content_length = None;
+    f.cl_dropped = true;
+    f.force_close = true;
+    true
+}
+
 /// End-of-head checks for a response.
 pub(crate) fn finish_response(
     head: &mut ResponseHead,
@@ -305,12 +313,7 @@ pub(crate) fn finish_response(
 ) -> Result<(), ParseError> {
     let f = &mut head.facts;
     if f.te_present {
-        if f.content_length.is_some() {
-            head.headers.remove(b"content-length");
-            f.content_length = None;
-            f.cl_dropped = true;
-            f.force_close = true;
-        } else if head.version == Version::Http10 {
+        if !drop_length_for_te(&mut head.headers, f) && head.version == Version::Http10 {
             f.force_close = true;
         }
         if f.te_other {

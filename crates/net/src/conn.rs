@@ -26,11 +26,12 @@ pub enum Conn {
 }
 
 impl Conn {
-    /// The peer and local addresses of the socket itself.
-    pub fn addrs(&self) -> ConnAddrs {
+    /// The addresses of an accepted connection: `peer` as `accept(2)` returned it (no
+    /// extra syscall) and the local address the client connected to.
+    pub fn accepted_addrs(&self, peer: Option<SocketAddr>) -> ConnAddrs {
         match self {
             Conn::Tcp(s) => ConnAddrs {
-                src: s.peer_addr().ok(),
+                src: peer,
                 dst: s.local_addr().ok(),
             },
             Conn::Unix(_) => ConnAddrs::default(),
@@ -61,18 +62,13 @@ impl Conn {
         }
     }
 
-    /// Non-blocking peek, for probing whether a pooled connection was closed.
+    /// True when an idle connection can no longer carry a request: closed by the peer,
+    /// failed, or holding bytes nobody asked for (which are consumed).
     pub fn poll_closed(&self) -> bool {
         let mut b = [0u8; 1];
-        match self {
-            Conn::Tcp(s) => match s.try_read(&mut b) {
-                Ok(_) => true,
-                Err(e) => e.kind() != io::ErrorKind::WouldBlock,
-            },
-            Conn::Unix(s) => match s.try_read(&mut b) {
-                Ok(_) => true,
-                Err(e) => e.kind() != io::ErrorKind::WouldBlock,
-            },
+        match self.try_read(&mut b) {
+            Ok(_) => true,
+            Err(e) => e.kind() != io::ErrorKind::WouldBlock,
         }
     }
 
@@ -103,15 +99,6 @@ impl Conn {
             Conn::Unix(s) => socket2::SockRef::from(s),
         };
         let _ = fd.shutdown(std::net::Shutdown::Write);
-    }
-
-    /// The raw descriptor (splice works on it).
-    pub fn raw_fd(&self) -> std::os::fd::RawFd {
-        use std::os::fd::AsRawFd;
-        match self {
-            Conn::Tcp(s) => s.as_raw_fd(),
-            Conn::Unix(s) => s.as_raw_fd(),
-        }
     }
 }
 

@@ -26,16 +26,11 @@ pub struct SourceSpec {
     pub interface: Option<String>,
 }
 
-/// Options of one outgoing connection.
-#[derive(Clone, Debug, Default)]
-pub struct ConnectOpts {
-    pub source: Option<SourceSpec>,
-}
-
-/// Connects to `target`. The caller bounds the wait with `timeout connect`.
-pub async fn connect(target: &Target, opts: &ConnectOpts) -> io::Result<Conn> {
+/// Connects to `target`, from `source` when given. The caller bounds the wait with
+/// `timeout connect`.
+pub async fn connect(target: &Target, source: Option<&SourceSpec>) -> io::Result<Conn> {
     match target {
-        Target::Inet(sa) => connect_inet(*sa, opts).await,
+        Target::Inet(sa) => connect_inet(*sa, source).await,
         Target::Unix(path) => Ok(Conn::Unix(UnixStream::connect(path).await?)),
         Target::Abns(name) => {
             let sa = sys::abstract_addr(name)
@@ -58,7 +53,7 @@ pub async fn connect(target: &Target, opts: &ConnectOpts) -> io::Result<Conn> {
     }
 }
 
-async fn connect_inet(sa: SocketAddr, opts: &ConnectOpts) -> io::Result<Conn> {
+async fn connect_inet(sa: SocketAddr, source: Option<&SourceSpec>) -> io::Result<Conn> {
     let new_socket = || {
         if sa.is_ipv4() {
             TcpSocket::new_v4()
@@ -67,7 +62,7 @@ async fn connect_inet(sa: SocketAddr, opts: &ConnectOpts) -> io::Result<Conn> {
         }
     };
     let sock = new_socket()?;
-    if let Some(src) = &opts.source {
+    if let Some(src) = source {
         if let Some(ifname) = &src.interface {
             socket2::SockRef::from(&sock).bind_device(Some(ifname.as_bytes()))?;
         }

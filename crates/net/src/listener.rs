@@ -13,7 +13,7 @@ use crate::sys;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{OwnedFd, RawFd};
 use std::os::unix::net::UnixListener;
 use std::path::PathBuf;
 
@@ -40,10 +40,9 @@ impl std::fmt::Display for ListenAddr {
     }
 }
 
-/// Everything needed to open one listening socket.
+/// The options of one listening socket (one `bind` line's, shared by its addresses).
 #[derive(Clone, Debug, Default)]
 pub struct ListenerSpec {
-    pub addr: Option<ListenAddr>,
     /// `listen(2)` backlog (HAProxy: `backlog`, else the listener's `maxconn`).
     pub backlog: i32,
     /// `v4v6`: an IPv6 wildcard also accepts IPv4; `v6only`: it does not.
@@ -71,10 +70,9 @@ pub enum Listener {
 }
 
 impl Listener {
-    /// Opens (or adopts, for `fd@N`) the listening socket described by `spec`. The error
-    /// text is HAProxy's style: the caller prefixes it with the proxy and bind.
-    pub fn open(spec: &ListenerSpec) -> Result<Listener, String> {
-        let addr = spec.addr.as_ref().ok_or("no address")?;
+    /// Opens (or adopts, for `fd@N`) a listening socket on `addr` with `spec`'s options.
+    /// The error text is HAProxy's style: the caller prefixes it with the proxy and bind.
+    pub fn open(addr: &ListenAddr, spec: &ListenerSpec) -> Result<Listener, String> {
         let l = match addr {
             ListenAddr::Inet(sa) => open_inet(*sa, spec),
             ListenAddr::Unix(path) => open_unix(path, spec),
@@ -98,21 +96,6 @@ impl Listener {
         match self {
             Listener::Tcp(l) => l.set_nonblocking(true),
             Listener::Unix(l) => l.set_nonblocking(true),
-        }
-    }
-
-    pub fn raw_fd(&self) -> RawFd {
-        match self {
-            Listener::Tcp(l) => l.as_raw_fd(),
-            Listener::Unix(l) => l.as_raw_fd(),
-        }
-    }
-
-    /// The bound address of a TCP listener (the real port when 0 was asked).
-    pub fn local_addr(&self) -> Option<SocketAddr> {
-        match self {
-            Listener::Tcp(l) => l.local_addr().ok(),
-            Listener::Unix(_) => None,
         }
     }
 }

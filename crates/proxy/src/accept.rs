@@ -5,6 +5,7 @@
 use crate::worker::{acquire, WorkerCx};
 use rampart_model::proxy::Mode;
 use rampart_net::{Conn, Listener};
+use std::net::SocketAddr;
 use std::rc::Rc;
 
 /// Accepts on `listener` until the soft stop.
@@ -27,7 +28,7 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
             c = tl.accept() => c,
             _ = stop.changed() => return,
         };
-        let conn = match conn {
+        let (conn, peer) = match conn {
             Ok(c) => c,
             Err(e) => {
                 // ENFILE, EMFILE, ENOBUFS, ENOMEM: back off briefly instead of spinning.
@@ -50,8 +51,8 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
         let mode = f.mode;
         let fut = async move {
             match mode {
-                Mode::Tcp => crate::tcp::session(&w, fe, li, conn).await,
-                Mode::Http => crate::http::session(&w, fe, li, conn).await,
+                Mode::Tcp => crate::tcp::session(&w, fe, li, conn, peer).await,
+                Mode::Http => crate::http::session(&w, fe, li, conn, peer).await,
             }
             drop(permit);
             let n = w.sessions.get() - 1;
@@ -70,16 +71,17 @@ enum Accepting {
 }
 
 impl Accepting {
-    async fn accept(&self) -> std::io::Result<Conn> {
+    /// A new connection and, for TCP, the client's address as `accept(2)` gave it.
+    async fn accept(&self) -> std::io::Result<(Conn, Option<SocketAddr>)> {
         match self {
             Accepting::Tcp(l) => {
-                let (s, _) = l.accept().await?;
+                let (s, peer) = l.accept().await?;
                 s.set_nodelay(true)?;
-                Ok(Conn::Tcp(s))
+                Ok((Conn::Tcp(s), Some(peer)))
             }
             Accepting::Unix(l) => {
                 let (s, _) = l.accept().await?;
-                Ok(Conn::Unix(s))
+                Ok((Conn::Unix(s), None))
             }
         }
     }

@@ -31,8 +31,6 @@ fn ms(v: u32) -> Option<Duration> {
 pub struct Built {
     pub runtime: Runtime,
     pub listeners: Vec<Vec<Listener>>,
-    /// Frontend `maxconn` values (0: none), by frontend index.
-    pub fe_maxconn: Vec<u32>,
 }
 
 /// Builds the runtime and opens the listeners.
@@ -56,7 +54,6 @@ pub fn build(
     }
     let mut frontends = Vec::new();
     let mut sockets = Vec::new();
-    let mut fe_maxconn = Vec::new();
     for p in live.iter().filter(|p| p.is_fe()) {
         let default_backend = match &p.default_backend {
             Some(name) => be_index.get(name.value.as_str()).copied(),
@@ -72,12 +69,12 @@ pub fn build(
             open_bind(p, b, limits, loc, &mut listeners, &mut socks, &mut errors);
         }
         sockets.push(socks);
-        fe_maxconn.push(p.maxconn);
         let t = &p.timeouts;
         frontends.push(Frontend {
             name: p.name.clone(),
             mode: p.mode,
             listeners,
+            maxconn: p.maxconn,
             default_backend,
             timeouts: FeTimeouts {
                 client: ms(t.client),
@@ -118,7 +115,6 @@ pub fn build(
     Ok(Built {
         runtime,
         listeners: sockets,
-        fe_maxconn,
     })
 }
 
@@ -158,7 +154,6 @@ fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
             server: ms(t.server),
             server_fin: ms(t.server_fin),
             tunnel: ms(t.tunnel),
-            queue: ms(t.queue),
         },
         retries: p.retries,
         srvtcpka: p.options.flags.srvtcpka,
@@ -273,8 +268,7 @@ fn open_bind(
         .or((p.maxconn > 0).then_some(p.maxconn))
         .unwrap_or(limits.maxconn)
         .min(i32::MAX as u32) as i32;
-    let base = ListenerSpec {
-        addr: None,
+    let spec = ListenerSpec {
         backlog,
         v4v6: o.v4v6,
         v6only: o.v6only,
@@ -307,11 +301,7 @@ fn open_bind(
         }
     }
     for addr in specs {
-        let spec = ListenerSpec {
-            addr: Some(addr.clone()),
-            ..base.clone()
-        };
-        match Listener::open(&spec) {
+        match Listener::open(&addr, &spec) {
             Ok(socket) => {
                 socks.push(socket);
                 out.push(ListenerRt {

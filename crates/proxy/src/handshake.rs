@@ -10,6 +10,7 @@
 use crate::state::{inc, Frontend};
 use rampart_net::{Conn, ConnAddrs};
 use rampart_proxy_protocol::{decode, Addrs, Command, Decoded, V2_MAX_LEN};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// A connection after its handshake.
@@ -23,11 +24,12 @@ pub struct Accepted {
 /// closed (malformed header, timeout, early close).
 pub async fn accept(
     cli: &Conn,
+    peer: Option<SocketAddr>,
     expect_proxy: bool,
     fe: &Frontend,
     timeout: Option<Duration>,
 ) -> Option<Accepted> {
-    let mut addrs = cli.addrs();
+    let mut addrs = cli.accepted_addrs(peer);
     if !expect_proxy {
         return Some(Accepted {
             addrs,

@@ -8,6 +8,7 @@ use rampart_model::proxy::keywords::HttpReuse;
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use rampart_model::proxy::Mode;
 use rampart_net::connect::{SourceSpec, Target};
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -33,6 +34,8 @@ pub struct Frontend {
     pub name: String,
     pub mode: Mode,
     pub listeners: Vec<ListenerRt>,
+    /// `maxconn` of the frontend (0: none).
+    pub maxconn: u32,
     /// The backend used when no rule chose one (`default_backend`, or the listen itself).
     pub default_backend: Option<usize>,
     pub timeouts: FeTimeouts,
@@ -106,7 +109,6 @@ pub struct BeTimeouts {
     pub server: Option<Duration>,
     pub server_fin: Option<Duration>,
     pub tunnel: Option<Duration>,
-    pub queue: Option<Duration>,
 }
 
 /// One server.
@@ -143,8 +145,9 @@ pub enum PortMap {
 }
 
 impl ServerTarget {
-    /// The address to connect to for a client that connected to `dst_port`.
-    pub fn resolve(&self, dst_port: Option<u16>) -> Target {
+    /// The address to connect to for a client that connected to `dst_port` (borrowed
+    /// when it does not depend on it, so connecting never copies a path).
+    pub fn resolve(&self, dst_port: Option<u16>) -> Cow<'_, Target> {
         match self {
             ServerTarget::Ip { ip, port } => {
                 let p = match *port {
@@ -155,9 +158,9 @@ impl ServerTarget {
                         ((base + i64::from(off)).rem_euclid(65536)) as u16
                     }
                 };
-                Target::Inet(std::net::SocketAddr::new(*ip, p))
+                Cow::Owned(Target::Inet(std::net::SocketAddr::new(*ip, p)))
             }
-            ServerTarget::Other(t) => t.clone(),
+            ServerTarget::Other(t) => Cow::Borrowed(t),
         }
     }
 }

@@ -6,14 +6,16 @@ use crate::tunnel;
 use crate::upstream::connect_server;
 use crate::worker::WorkerCx;
 use rampart_net::Conn;
+use std::net::SocketAddr;
 
 /// Runs one TCP-mode session to its end.
-pub async fn session(w: &WorkerCx, fe: usize, li: usize, mut cli: Conn) {
+pub async fn session(w: &WorkerCx, fe: usize, li: usize, mut cli: Conn, peer: Option<SocketAddr>) {
     let f = w.frontend(fe);
     inc(&f.counters.stot);
     inc(&f.counters.scur);
     let expect_proxy = f.listeners.get(li).is_some_and(|l| l.accept_proxy);
-    let Some(acc) = crate::handshake::accept(&cli, expect_proxy, f, f.timeouts.client).await else {
+    let Some(acc) = crate::handshake::accept(&cli, peer, expect_proxy, f, f.timeouts.client).await
+    else {
         dec(&f.counters.scur);
         return;
     };
@@ -25,13 +27,7 @@ pub async fn session(w: &WorkerCx, fe: usize, li: usize, mut cli: Conn) {
             let s = &be.servers[si];
             inc(&s.counters.stot);
             inc(&s.counters.scur);
-            let t = tunnel::Timeouts {
-                client: f.timeouts.client,
-                server: be.timeouts.server,
-                client_fin: f.timeouts.client_fin,
-                server_fin: be.timeouts.server_fin,
-                tunnel: be.timeouts.tunnel,
-            };
+            let t = tunnel::Timeouts::of(f, be);
             let mut pre = Vec::new();
             if s.send_proxy || s.send_proxy_v2 {
                 crate::upstream::proxy_header(s, &addrs, &mut pre);

@@ -28,6 +28,20 @@ pub struct Timeouts {
     pub tunnel: Option<Duration>,
 }
 
+impl Timeouts {
+    /// The client side's timeouts from the frontend, the server side's and the tunnel
+    /// timeout from the backend, as HAProxy takes them.
+    pub fn of(fe: &crate::state::Frontend, be: &crate::state::Backend) -> Timeouts {
+        Timeouts {
+            client: fe.timeouts.client,
+            server: be.timeouts.server,
+            client_fin: fe.timeouts.client_fin,
+            server_fin: be.timeouts.server_fin,
+            tunnel: be.timeouts.tunnel,
+        }
+    }
+}
+
 /// How a tunnel ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum End {

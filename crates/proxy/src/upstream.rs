@@ -5,7 +5,7 @@
 //! would only on the last attempt.
 
 use crate::state::{inc, Backend, Server};
-use rampart_net::connect::{connect, ConnectOpts};
+use rampart_net::connect::connect;
 use rampart_net::{Conn, ConnAddrs};
 use std::sync::atomic::Ordering;
 
@@ -52,10 +52,7 @@ pub async fn connect_server(be: &Backend, cli: &ConnAddrs) -> Result<(Conn, usiz
         }
         let srv: &Server = &be.servers[idx];
         let target = srv.addr.resolve(cli.dst.map(|d| d.port()));
-        let opts = ConnectOpts {
-            source: srv.source.clone(),
-        };
-        let fut = connect(&target, &opts);
+        let fut = connect(&target, srv.source.as_ref());
         let res = match be.timeouts.connect {
             Some(t) => match tokio::time::timeout(t, fut).await {
                 Ok(r) => r.map_err(|_| ConnectError::Refused),

@@ -75,10 +75,6 @@ impl Gate {
             self.notify.notify_waiters();
         }
     }
-
-    pub fn current(&self) -> u32 {
-        self.cur.load(Ordering::Relaxed)
-    }
 }
 
 /// Shared lifecycle state.
@@ -95,13 +91,13 @@ pub struct Control {
 }
 
 impl Control {
-    pub fn new(rt: &Runtime, fe_maxconn: &[u32]) -> Arc<Control> {
+    pub fn new(rt: &Runtime) -> Arc<Control> {
         let (stop_tx, _) = watch::channel(false);
         Arc::new(Control {
             stopping: AtomicBool::new(false),
             stop_tx,
             global: Gate::new(rt.maxconn),
-            frontends: fe_maxconn.iter().map(|&m| Gate::new(m)).collect(),
+            frontends: rt.frontends.iter().map(|f| Gate::new(f.maxconn)).collect(),
             listeners: rt
                 .frontends
                 .iter()
@@ -153,7 +149,6 @@ pub struct WorkerCx {
     /// Sessions alive on this thread.
     pub sessions: Cell<usize>,
     pub idle: Notify,
-    pub thread: usize,
     /// Free I/O buffers of this thread: a connection holds buffers only while it has
     /// data in flight, as HAProxy's buffer pools do, so idle connections cost no buffer.
     bufs: RefCell<Vec<Vec<u8>>>,
@@ -186,14 +181,9 @@ impl WorkerCx {
 }
 
 /// Starts the workers and blocks until the process should exit; returns the exit code.
-pub fn run(
-    rt: Runtime,
-    listeners: Vec<Vec<Listener>>,
-    fe_maxconn: Vec<u32>,
-    opts: RunOptions,
-) -> u8 {
+pub fn run(rt: Runtime, listeners: Vec<Vec<Listener>>, opts: RunOptions) -> u8 {
     let rt = Arc::new(rt);
-    let ctl = Control::new(&rt, &fe_maxconn);
+    let ctl = Control::new(&rt);
     let nb = rt.nbthread;
     let mut handles = Vec::new();
     for t in 0..nb {
@@ -214,7 +204,7 @@ pub fn run(
         ctl.workers_alive.fetch_add(1, Ordering::SeqCst);
         let h = std::thread::Builder::new()
             .name(format!("rampart-{}", t + 1))
-            .spawn(move || worker_main(t, rt, ctl, mine));
+            .spawn(move || worker_main(rt, ctl, mine));
         match h {
             Ok(h) => handles.push(h),
             Err(e) => {
@@ -301,12 +291,7 @@ fn main_loop(rt: &Runtime, ctl: &Arc<Control>) -> u8 {
     })
 }
 
-fn worker_main(
-    t: usize,
-    rt: Arc<Runtime>,
-    ctl: Arc<Control>,
-    listeners: Vec<Vec<Option<Listener>>>,
-) {
+fn worker_main(rt: Arc<Runtime>, ctl: Arc<Control>, listeners: Vec<Vec<Option<Listener>>>) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
@@ -318,7 +303,6 @@ fn worker_main(
                 ctl: ctl.clone(),
                 sessions: Cell::new(0),
                 idle: Notify::new(),
-                thread: t,
                 bufs: RefCell::new(Vec::new()),
             });
             let mut accepts = Vec::new();

@@ -9,8 +9,9 @@ use nix::unistd::{self, ForkResult, Gid, Uid};
 use std::path::Path;
 
 /// Forks into the background. Returns in the child only; the parent writes the child's
-/// pid to `pidfile` and exits 0, as HAProxy's parent does.
-pub fn daemonize(pidfile: Option<&Path>) -> Result<(), String> {
+/// pid to `pidfile` and exits 0, as HAProxy's parent does. `prog` names the program in
+/// messages (HAProxy's `[prog.main()]` prefix).
+pub fn daemonize(prog: &str, pidfile: Option<&Path>) -> Result<(), String> {
     // SAFETY: called before any thread is started (the workers start afterwards), so the
     // child inherits a consistent, single-threaded process.
     match unsafe { unistd::fork() } {
@@ -25,19 +26,8 @@ pub fn daemonize(pidfile: Option<&Path>) -> Result<(), String> {
             redirect_stdio();
             Ok(())
         }
-        Err(e) => Err(format!("[{}.main()] Cannot fork.", progname(e))),
+        Err(_) => Err(format!("[{prog}.main()] Cannot fork.")),
     }
-}
-
-fn progname(_: nix::errno::Errno) -> String {
-    std::env::args().next().map_or_else(
-        || "rampart".into(),
-        |a| {
-            Path::new(&a)
-                .file_name()
-                .map_or(a.clone(), |f| f.to_string_lossy().into_owned())
-        },
-    )
 }
 
 /// Points stdin, stdout and stderr at /dev/null (a daemon has no terminal).
@@ -55,11 +45,10 @@ fn redirect_stdio() {
 }
 
 /// Writes the pid file of a foreground process.
-pub fn write_pidfile(path: &Path) -> Result<(), String> {
+pub fn write_pidfile(prog: &str, path: &Path) -> Result<(), String> {
     std::fs::write(path, format!("{}\n", std::process::id())).map_err(|e| {
         format!(
-            "[{}.main()] Cannot create pidfile {} ({e})",
-            progname(nix::errno::Errno::UnknownErrno),
+            "[{prog}.main()] Cannot create pidfile {} ({e})",
             path.display()
         )
     })
@@ -68,11 +57,11 @@ pub fn write_pidfile(path: &Path) -> Result<(), String> {
 /// `chroot`, then `gid`, then `uid`: the order HAProxy uses so the group change is still
 /// permitted.
 pub fn drop_privileges(
+    prog: &str,
     chroot: Option<&Path>,
     uid: Option<u32>,
     gid: Option<u32>,
 ) -> Result<(), String> {
-    let prog = progname(nix::errno::Errno::UnknownErrno);
     if let Some(dir) = chroot {
         unistd::chroot(dir)
             .and_then(|()| unistd::chdir("/"))

@@ -114,7 +114,7 @@ fn start(
     if cmd.check {
         return check::conclude(&loaded, report);
     }
-    run::run(cmd, loaded, report)
+    run::run(cmd, program, loaded, report)
 }
 
 /// HAProxy's `usage()`: the version on stdout, the usage text on stderr (then exit 1).

@@ -11,7 +11,8 @@ use rampart_model::proxy::bind::BindAddr;
 use std::path::PathBuf;
 
 /// Starts the proxy and returns the process exit status when it stops.
-pub fn run(cmd: &CommandLine, loaded: Loaded, report: &mut Reporter) -> u8 {
+/// `program` names the program in HAProxy's `[prog.main()]` messages.
+pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Reporter) -> u8 {
     // HAProxy drops the `config` context once the configuration is processed.
     report.set_context(None);
     let snap = &loaded.snapshot;
@@ -50,8 +51,7 @@ pub fn run(cmd: &CommandLine, loaded: Loaded, report: &mut Reporter) -> u8 {
                 report.alert(m);
             }
             report.alert(&format!(
-                "[{}.main()] Some protocols failed to start their listeners! Exiting.",
-                progname()
+                "[{program}.main()] Some protocols failed to start their listeners! Exiting."
             ));
             return 1;
         }
@@ -63,17 +63,17 @@ pub fn run(cmd: &CommandLine, loaded: Loaded, report: &mut Reporter) -> u8 {
         .or_else(|| g.pidfile.clone());
     let daemon = (cmd.daemon || g.daemon) && !cmd.debug && !cmd.foreground;
     if daemon {
-        if let Err(e) = daemon::daemonize(pidfile.as_deref()) {
+        if let Err(e) = daemon::daemonize(program, pidfile.as_deref()) {
             report.alert(&e);
             return 1;
         }
     } else if let Some(p) = &pidfile {
-        if let Err(e) = daemon::write_pidfile(p) {
+        if let Err(e) = daemon::write_pidfile(program, p) {
             report.alert(&e);
             return 1;
         }
     }
-    if let Err(e) = daemon::drop_privileges(g.chroot.as_deref(), g.uid, g.gid) {
+    if let Err(e) = daemon::drop_privileges(program, g.chroot.as_deref(), g.uid, g.gid) {
         report.alert(&e);
         return 1;
     }
@@ -84,16 +84,5 @@ pub fn run(cmd: &CommandLine, loaded: Loaded, report: &mut Reporter) -> u8 {
         None => {}
     }
     drop(loaded);
-    rampart_proxy::run(built.runtime, built.listeners, built.fe_maxconn, opts)
-}
-
-fn progname() -> String {
-    std::env::args()
-        .next()
-        .and_then(|a| {
-            std::path::Path::new(&a)
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| "rampart".into())
+    rampart_proxy::run(built.runtime, built.listeners, opts)
 }

@@ -4,6 +4,7 @@
 //! the end of the body (a pipelined request) stay in the buffer for the next message.
 
 use super::io::{deadline, read_some, write_all, ReadErr};
+use crate::state::{Backend, Frontend};
 use rampart_h1::{BodyKind, ChunkedScanner, ParseError, ParseOpts};
 use rampart_net::Conn;
 use std::time::Duration;
@@ -26,6 +27,42 @@ pub struct Pipe<'a> {
     pub src_timeout: Option<Duration>,
     pub dst_timeout: Option<Duration>,
     pub bufsize: usize,
+}
+
+impl<'a> Pipe<'a> {
+    /// Client → server, for request bodies.
+    pub fn upstream(
+        cli: &'a Conn,
+        fe: &Frontend,
+        srv: &'a mut Conn,
+        be: &Backend,
+        bufsize: usize,
+    ) -> Pipe<'a> {
+        Pipe {
+            src: cli,
+            dst: srv,
+            src_timeout: fe.timeouts.client,
+            dst_timeout: be.timeouts.server,
+            bufsize,
+        }
+    }
+
+    /// Server → client, for response bodies.
+    pub fn downstream(
+        srv: &'a Conn,
+        be: &Backend,
+        cli: &'a mut Conn,
+        fe: &Frontend,
+        bufsize: usize,
+    ) -> Pipe<'a> {
+        Pipe {
+            src: srv,
+            dst: cli,
+            src_timeout: be.timeouts.server,
+            dst_timeout: fe.timeouts.client,
+            bufsize,
+        }
+    }
 }
 
 /// Forwards a body. On entry `buf[start..]` holds body bytes already received and `out`

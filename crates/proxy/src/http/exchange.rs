@@ -5,7 +5,7 @@
 //! response.
 
 use super::body::{forward, BodyErr, Pipe};
-use super::io::{deadline, read_some, wait_readable, write_all, ReadErr};
+use super::io::{deadline, read_some, write_all, ReadErr};
 use super::reply::{conn_word, write_error, write_reply};
 use super::{rules, Next, ServerConn, Session};
 use crate::state::{add, inc, Backend};
@@ -17,7 +17,6 @@ use rampart_h1::{
 };
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use std::net::IpAddr;
-use tokio::time::Instant;
 
 /// Why no request head could be read.
 enum HeadErr {
@@ -110,13 +109,8 @@ impl Session<'_> {
             out.clear();
             early_response = true;
         }
-        let mut pipe = Pipe {
-            src: &self.cli,
-            dst: &mut srv.conn,
-            src_timeout: self.fe.timeouts.client,
-            dst_timeout: be.timeouts.server,
-            bufsize: self.w.rt.bufsize,
-        };
+        let bufsize = self.w.rt.bufsize;
+        let mut pipe = Pipe::upstream(&self.cli, self.fe, &mut srv.conn, be, bufsize);
         if !early_response {
             match forward(
                 req_kind,
@@ -150,10 +144,7 @@ impl Session<'_> {
         let method = self.req.method();
         let mut body_pending = early_response;
         let resp_len = loop {
-            match self
-                .read_response(&srv, &mut sbuf, &resp_opts, be, body_pending)
-                .await
-            {
+            match self.read_response(&srv, &mut sbuf, &resp_opts, be).await {
                 Ok(n) => {
                     let st = self.resp.status();
                     if (100..200).contains(&st) && st != 101 {
@@ -171,13 +162,8 @@ impl Session<'_> {
                         out.clear();
                         if body_pending && st == 100 {
                             body_pending = false;
-                            let mut pipe = Pipe {
-                                src: &self.cli,
-                                dst: &mut srv.conn,
-                                src_timeout: self.fe.timeouts.client,
-                                dst_timeout: be.timeouts.server,
-                                bufsize: self.w.rt.bufsize,
-                            };
+                            let mut pipe =
+                                Pipe::upstream(&self.cli, self.fe, &mut srv.conn, be, bufsize);
                             if forward(
                                 req_kind,
                                 &mut pipe,
@@ -227,43 +213,28 @@ impl Session<'_> {
         write_response(&self.resp, &mut out, None);
         if tunnel {
             // 101 Switching Protocols or a successful CONNECT: from now on, bytes.
-            let pre_s2c: Vec<u8> = sbuf[resp_len..].to_vec();
             if write_all(&mut self.cli, &out, self.fe.timeouts.client)
                 .await
-                .is_err()
+                .is_ok()
             {
-                self.give_back(rbuf, sbuf, out);
-                return Next::Close;
+                // Bytes already read past the heads go first, in each direction.
+                let t = tunnel::Timeouts::of(self.fe, be);
+                let o = tunnel::run(
+                    &mut self.cli,
+                    &mut srv.conn,
+                    &rbuf,
+                    &sbuf[resp_len..],
+                    bufsize,
+                    t,
+                )
+                .await;
+                add(&self.fe.counters.bytes_in, o.c2s);
+                add(&self.fe.counters.bytes_out, o.s2c);
             }
-            let pre_c2s: Vec<u8> = rbuf.get(..).unwrap_or_default().to_vec();
             self.give_back(rbuf, sbuf, out);
-            let t = tunnel::Timeouts {
-                client: self.fe.timeouts.client,
-                server: be.timeouts.server,
-                client_fin: self.fe.timeouts.client_fin,
-                server_fin: be.timeouts.server_fin,
-                tunnel: be.timeouts.tunnel,
-            };
-            let o = tunnel::run(
-                &mut self.cli,
-                &mut srv.conn,
-                &pre_c2s,
-                &pre_s2c,
-                self.w.rt.bufsize,
-                t,
-            )
-            .await;
-            add(&self.fe.counters.bytes_in, o.c2s);
-            add(&self.fe.counters.bytes_out, o.s2c);
             return Next::Close;
         }
-        let mut pipe = Pipe {
-            src: &srv.conn,
-            dst: &mut self.cli,
-            src_timeout: be.timeouts.server,
-            dst_timeout: self.fe.timeouts.client,
-            bufsize: self.w.rt.bufsize,
-        };
+        let mut pipe = Pipe::downstream(&srv.conn, be, &mut self.cli, self.fe, bufsize);
         let res = forward(
             resp_kind, &mut pipe, &mut sbuf, resp_len, &mut out, &resp_opts,
         )
@@ -292,17 +263,12 @@ impl Session<'_> {
         }
     }
 
-    /// Reads and parses the next request head; returns its length in `rbuf`.
+    /// Reads and parses the next request head; returns its length in `rbuf`. The idle
+    /// wait before the first byte (`timeout http-keep-alive`, soft stop) is the session
+    /// loop's; from here on `timeout http-request` bounds the whole head.
     async fn read_request(&mut self) -> Result<usize, HeadErr> {
         let t = &self.fe.timeouts;
-        let req_timeout = t.http_request.or(t.client);
-        let idle_timeout = if self.served > 0 {
-            t.http_keep_alive.or(req_timeout)
-        } else {
-            req_timeout
-        };
-        let mut stop = self.w.ctl.subscribe();
-        let mut until: Option<Instant> = None;
+        let until = deadline(t.http_request.or(t.client));
         self.req.clear();
         loop {
             if !self.rbuf.is_empty() {
@@ -318,15 +284,6 @@ impl Session<'_> {
                     inc(&self.fe.counters.ereq);
                     return Err(HeadErr::Invalid(400));
                 }
-            } else if until.is_none() {
-                // Idle: no buffer held while waiting for the first byte.
-                match wait_readable(&self.cli, deadline(idle_timeout), &mut stop).await {
-                    Ok(()) => {}
-                    Err(ReadErr::Timeout) if self.served == 0 && !self.fe.http.ignore_probes => {
-                        return Err(HeadErr::Timeout)
-                    }
-                    Err(_) => return Err(HeadErr::Quiet),
-                }
             }
             if self.rbuf.capacity() == 0 {
                 self.rbuf = self.w.get_buf();
@@ -334,8 +291,7 @@ impl Session<'_> {
             if self.rbuf.capacity() == self.rbuf.len() {
                 self.rbuf.reserve(self.w.rt.bufsize);
             }
-            let d = *until.get_or_insert_with(|| deadline(req_timeout).unwrap_or_else(far));
-            match read_some(&self.cli, &mut self.rbuf, Some(d)).await {
+            match read_some(&self.cli, &mut self.rbuf, until).await {
                 Ok(_) => {}
                 Err(ReadErr::Timeout) => return Err(HeadErr::Timeout),
                 Err(_) if self.rbuf.is_empty() => return Err(HeadErr::Quiet),
@@ -352,7 +308,6 @@ impl Session<'_> {
         sbuf: &mut Vec<u8>,
         opts: &ParseOpts,
         be: &Backend,
-        _body_pending: bool,
     ) -> Result<usize, u16> {
         self.resp.clear();
         let until = deadline(be.timeouts.server);
@@ -480,8 +435,9 @@ fn add_addr_header(h: &mut rampart_h1::Headers, opt: &HeaderOpt, ip: IpAddr, for
     if opt.except.as_ref().is_some_and(|n| n.contains(ip)) {
         return;
     }
-    let name = opt.header.to_ascii_lowercase();
-    if forwardfor && opt.if_none && h.contains(name.as_bytes()) {
+    // Names are compared case-insensitively and stored lower-case by `Headers`.
+    let name = opt.header.as_bytes();
+    if forwardfor && opt.if_none && h.contains(name) {
         return;
     }
     // IPv4-mapped IPv6 clients are shown as IPv4, as HAProxy does.
@@ -497,10 +453,5 @@ fn add_addr_header(h: &mut rampart_h1::Headers, opt: &HeaderOpt, ip: IpAddr, for
         let n = c.position() as usize;
         &tmp[..n]
     };
-    h.append(name.as_bytes(), v);
-}
-
-/// A deadline far enough to mean "none".
-fn far() -> Instant {
-    Instant::now() + std::time::Duration::from_secs(86400 * 365)
+    h.append(name, v);
 }

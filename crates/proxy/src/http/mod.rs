@@ -32,6 +32,7 @@ use crate::worker::WorkerCx;
 use rampart_h1::{ParseOpts, RequestHead, ResponseHead};
 use rampart_model::proxy::options::HttpConnMode;
 use rampart_net::{Conn, ConnAddrs};
+use std::net::SocketAddr;
 
 /// A server connection kept between the streams of one session.
 pub(crate) struct ServerConn {
@@ -59,13 +60,13 @@ pub(crate) struct Session<'a> {
 }
 
 /// Runs one HTTP-mode session to its end.
-pub async fn session(w: &WorkerCx, fe: usize, li: usize, cli: Conn) {
+pub async fn session(w: &WorkerCx, fe: usize, li: usize, cli: Conn, peer: Option<SocketAddr>) {
     let f = w.frontend(fe);
     inc(&f.counters.stot);
     inc(&f.counters.scur);
     let expect_proxy = f.listeners.get(li).is_some_and(|l| l.accept_proxy);
     let timeout = f.timeouts.http_request.or(f.timeouts.client);
-    if let Some(acc) = crate::handshake::accept(&cli, expect_proxy, f, timeout).await {
+    if let Some(acc) = crate::handshake::accept(&cli, peer, expect_proxy, f, timeout).await {
         let rt = &w.rt;
         let mut rbuf = Vec::new();
         if !acc.pending.is_empty() {
