@@ -33,7 +33,6 @@ use report::{write_out, Reporter};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    alloc::tune();
     let argv: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
