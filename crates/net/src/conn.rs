@@ -46,6 +46,18 @@ impl Conn {
         }
     }
 
+    /// Polls for read readiness without allocating a waiter: the socket's registration
+    /// keeps one waker slot, which is all an idle connection needs.
+    pub fn poll_read_ready(
+        &self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        match self {
+            Conn::Tcp(s) => s.poll_read_ready(cx),
+            Conn::Unix(s) => s.poll_read_ready(cx),
+        }
+    }
+
     /// Non-blocking read; `WouldBlock` when nothing is there.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         match self {

@@ -21,7 +21,9 @@ pub struct Accepted {
 }
 
 /// Reads the PROXY header when the listener expects one. `None`: the connection must be
-/// closed (malformed header, timeout, early close).
+/// closed (malformed header, timeout, early close). Without `accept-proxy` nothing is
+/// awaited, and the header reading is boxed when it is: its state would otherwise stay
+/// part of every session's future, idle ones included.
 pub async fn accept(
     cli: &Conn,
     peer: Option<SocketAddr>,
@@ -38,8 +40,10 @@ pub async fn accept(
     }
     let read = read_header(cli, &mut addrs);
     let res = match timeout {
-        Some(t) => tokio::time::timeout(t, read).await.unwrap_or(None),
-        None => read.await,
+        Some(t) => Box::pin(tokio::time::timeout(t, read))
+            .await
+            .unwrap_or(None),
+        None => Box::pin(read).await,
     };
     if res.is_none() {
         inc(&fe.counters.denied_conn);

@@ -16,6 +16,7 @@ pub mod accept;
 pub mod build;
 pub mod handshake;
 pub mod http;
+pub mod idle;
 pub mod limits;
 pub mod state;
 pub mod tcp;

@@ -149,6 +149,8 @@ pub struct WorkerCx {
     /// Sessions alive on this thread.
     pub sessions: Cell<usize>,
     pub idle: Notify,
+    /// Connections waiting for a request, woken at once by the soft stop.
+    pub waiting: crate::idle::IdleSet,
     /// Free I/O buffers of this thread: a connection holds buffers only while it has
     /// data in flight, as HAProxy's buffer pools do, so idle connections cost no buffer.
     bufs: RefCell<Vec<Vec<u8>>>,
@@ -303,7 +305,19 @@ fn worker_main(rt: Arc<Runtime>, ctl: Arc<Control>, listeners: Vec<Vec<Option<Li
                 ctl: ctl.clone(),
                 sessions: Cell::new(0),
                 idle: Notify::new(),
+                waiting: crate::idle::IdleSet::default(),
                 bufs: RefCell::new(Vec::new()),
+            });
+            // The soft stop reaches this thread's idle connections through one task.
+            let mut stop = ctl.subscribe();
+            let cx = wcx.clone();
+            tokio::task::spawn_local(async move {
+                while !*stop.borrow_and_update() {
+                    if stop.changed().await.is_err() {
+                        return;
+                    }
+                }
+                cx.waiting.stop_all();
             });
             let mut accepts = Vec::new();
             for (fe, ls) in listeners.into_iter().enumerate() {

@@ -16,8 +16,6 @@ pub enum ReadErr {
     Closed,
     /// Reset or other socket error.
     Error,
-    /// The proxy is stopping and the connection was idle.
-    Stopping,
 }
 
 /// The deadline `t` from now, or none.
@@ -52,32 +50,6 @@ pub async fn read_some(
                 }
             }
         }
-    }
-}
-
-/// Waits until `conn` is readable, at most until `until`, giving up early when the
-/// process starts stopping (`stop` changes).
-pub async fn wait_readable(
-    conn: &Conn,
-    until: Option<Instant>,
-    stop: &mut tokio::sync::watch::Receiver<bool>,
-) -> Result<(), ReadErr> {
-    if *stop.borrow() {
-        return Err(ReadErr::Stopping);
-    }
-    let ready = async {
-        match until {
-            Some(d) => match tokio::time::timeout_at(d, conn.readable()).await {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(_)) => Err(ReadErr::Error),
-                Err(_) => Err(ReadErr::Timeout),
-            },
-            None => conn.readable().await.map_err(|_| ReadErr::Error),
-        }
-    };
-    tokio::select! {
-        r = ready => r,
-        _ = stop.changed() => Err(ReadErr::Stopping),
     }
 }
 

@@ -27,6 +27,7 @@ mod io;
 mod reply;
 mod rules;
 
+use crate::idle;
 use crate::state::{dec, inc, Frontend};
 use crate::worker::WorkerCx;
 use rampart_h1::{ParseOpts, RequestHead, ResponseHead};
@@ -110,29 +111,12 @@ pub(crate) enum Next {
 
 impl Session<'_> {
     async fn run(&mut self) {
-        let mut stop = self.w.ctl.subscribe();
         loop {
             // Idle: wait for the first byte here, in this small future; the stream's
             // much larger state machine is allocated only while a request is in flight,
             // so an idle connection costs little more than its socket.
-            if self.rbuf.is_empty() {
-                let t = &self.fe.timeouts;
-                let req_timeout = t.http_request.or(t.client);
-                let idle = if self.served > 0 {
-                    t.http_keep_alive.or(req_timeout)
-                } else {
-                    req_timeout
-                };
-                match io::wait_readable(&self.cli, io::deadline(idle), &mut stop).await {
-                    Ok(()) => {}
-                    Err(io::ReadErr::Timeout)
-                        if self.served == 0 && !self.fe.http.ignore_probes =>
-                    {
-                        Box::pin(self.timeout_408()).await;
-                        return;
-                    }
-                    Err(_) => return,
-                }
+            if self.rbuf.is_empty() && !self.wait_request().await {
+                return;
             }
             match Box::pin(self.stream()).await {
                 Next::KeepAlive => {
@@ -148,6 +132,44 @@ impl Session<'_> {
                     }
                 }
                 Next::Close => return,
+            }
+        }
+    }
+
+    /// Waits for the next request's first bytes without holding a buffer, then reads
+    /// them into one from the thread's pool. Readiness may be assumed (a socket fresh
+    /// from `accept` is reported readable before any event) or stale, so a read that
+    /// finds nothing gives the buffer back and waits again. `false`: the session ends
+    /// (closed, timed out, stopping), after HAProxy's 408 where due.
+    async fn wait_request(&mut self) -> bool {
+        let t = &self.fe.timeouts;
+        let req_timeout = t.http_request.or(t.client);
+        let idle = if self.served > 0 {
+            t.http_keep_alive.or(req_timeout)
+        } else {
+            req_timeout
+        };
+        let until = io::deadline(idle);
+        loop {
+            match idle::wait_readable(&self.w.waiting, &self.cli, until).await {
+                Ok(()) => {}
+                Err(idle::IdleEnd::Timeout) if self.served == 0 && !self.fe.http.ignore_probes => {
+                    Box::pin(self.timeout_408()).await;
+                    return false;
+                }
+                Err(_) => return false,
+            }
+            let mut buf = self.w.get_buf();
+            match self.cli.try_read_buf(&mut buf) {
+                Ok(n) if n > 0 => {
+                    self.rbuf = buf;
+                    return true;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => self.w.put_buf(buf),
+                _ => {
+                    self.w.put_buf(buf);
+                    return false;
+                }
             }
         }
     }
