@@ -152,6 +152,8 @@ pub struct WorkerCx {
     /// Free I/O buffers of this thread: a connection holds buffers only while it has
     /// data in flight, as HAProxy's buffer pools do, so idle connections cost no buffer.
     bufs: RefCell<Vec<Vec<u8>>>,
+    /// Idle server connections of this thread (`mode http`).
+    pub pool: crate::pool::ThreadPool,
 }
 
 /// Buffers kept for reuse per thread at most.
@@ -304,7 +306,9 @@ fn worker_main(rt: Arc<Runtime>, ctl: Arc<Control>, listeners: Vec<Vec<Option<Li
                 sessions: Cell::new(0),
                 idle: Notify::new(),
                 bufs: RefCell::new(Vec::new()),
+                pool: crate::pool::ThreadPool::new(&rt),
             });
+            let purge = tokio::task::spawn_local(crate::pool::purge_task(wcx.clone()));
             let mut accepts = Vec::new();
             for (fe, ls) in listeners.into_iter().enumerate() {
                 for (li, l) in ls.into_iter().enumerate() {
@@ -331,6 +335,8 @@ fn worker_main(rt: Arc<Runtime>, ctl: Arc<Control>, listeners: Vec<Vec<Option<Li
                 }
                 n.await;
             }
+            purge.abort();
+            wcx.pool.clear();
         });
     }
     if ctl.workers_alive.fetch_sub(1, Ordering::SeqCst) == 1 {
