@@ -25,8 +25,11 @@
 //!
 //! A connection is checked with a non-blocking peek before reuse: one the server closed
 //! meanwhile (or that holds unexpected bytes) is dropped and the next is tried. If the
-//! server still closes a reused connection before any response byte, the session
-//! retries once on a new connection ([`resend`]), as HAProxy does.
+//! server still closes a reused connection before any response byte (it closed it as
+//! the request went out), a safe body-less request is sent once more on a new
+//! connection ([`replayable`], [`resend`]). HAProxy 2.6 retries only with `retry-on
+//! empty-response`, and otherwise closes the client connection so that the client
+//! retries (502 for a first request); Rampart retries what cannot do harm twice.
 //!
 //! Pools are per thread, as connections never migrate between event loops: no lock, and
 //! a connection is only ever reused on the thread that opened it (HAProxy can also take
@@ -418,6 +421,18 @@ async fn fresh(
         key: conn_key(&be.servers[si], cli),
         _lease: Lease(local),
     })
+}
+
+/// Whether a request that got nothing back on `c` may be sent again on a new
+/// connection: `c` was reused (the server may have closed it as it went out), and the
+/// request is safe (`GET`, `HEAD`, `OPTIONS`) without a body, so sending it twice cannot
+/// do harm.
+pub(crate) fn replayable(c: &ServerConn, req: &RequestHead) -> bool {
+    use rampart_h1::{BodyKind, Method};
+    c.uses > 0
+        && matches!(req.method(), Method::Get | Method::Head | Method::Options)
+        && matches!(req.body_kind(), BodyKind::None | BodyKind::Length(0))
+        && !req.expect_continue()
 }
 
 /// The request on a reused connection failed before any response byte: sends it again

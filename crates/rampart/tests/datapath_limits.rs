@@ -5,10 +5,13 @@
 //! clients and an origin written in the test, which counts the connections it accepts
 //! and the requests it has in flight at once.
 //!
-//! `RAMPART_UNDER_TEST=/usr/sbin/haproxy` runs the same tests against HAProxy 2.6. One
-//! documented difference: HAProxy 2.6's HTTP/1 layer ignores `max-reuse` (its manual says
-//! lower layers may not respect it); Rampart applies it, and
-//! [`max_reuse_bounds_the_requests_per_server_connection`] checks each one's behaviour.
+//! `RAMPART_UNDER_TEST=/usr/sbin/haproxy` runs the same tests against HAProxy 2.6. Two
+//! tests check each one's behaviour where Rampart deliberately differs: HAProxy 2.6's
+//! HTTP/1 layer ignores `max-reuse` (its manual says lower layers may not respect it),
+//! which Rampart applies ([`max_reuse_bounds_the_requests_per_server_connection`]); and
+//! a safe body-less request whose reused server connection closes before any response
+//! byte is sent again on a new connection by Rampart, where HAProxy closes the client
+//! connection ([`a_reused_connection_closed_as_the_request_goes_out_is_retried`]).
 //!
 //! Timing: the origin holds some responses for a while so that requests overlap; the
 //! only assertions on time are "not before" a configured timeout or rate, and generous
@@ -453,6 +456,43 @@ fn an_idle_connection_closed_by_the_server_is_not_reused() {
         thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(origin.accepted(), 4);
+}
+
+#[test]
+fn a_reused_connection_closed_as_the_request_goes_out_is_retried() {
+    // The origin answers the first request of each connection and closes the connection
+    // when a second one arrives, without answering: the reused connection fails before
+    // any response byte.
+    let dir = TempDir::new("resend");
+    let (p, o) = (free_port(), free_port());
+    let origin = TestServer::tcp(o, |mut s| {
+        let mut buf = Vec::new();
+        if read_head(&mut s, &mut buf).is_some() {
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+            let _ = read_head(&mut s, &mut buf);
+        }
+    });
+    let cfg = http_cfg("", "    http-reuse safe\n", p, o, "");
+    let _px = start(&dir, &cfg, p);
+    let mut s = connect(local(p));
+    let mut buf = Vec::new();
+    assert_eq!(request(&mut s, &mut buf, false).status, 200);
+    if under_haproxy() {
+        // HAProxy 2.6 (without `retry-on empty-response`) closes the client connection
+        // of a keep-alive request so that the client retries.
+        s.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            .unwrap_or_else(|e| panic!("write: {e}"));
+        assert!(read_until_closed(&mut s, 4096).is_empty());
+        return;
+    }
+    for i in 0..2 {
+        let r = request(&mut s, &mut buf, false);
+        assert_eq!(
+            r.status, 200,
+            "request {i} sent again on a new connection: {r:?}"
+        );
+    }
+    assert_eq!(origin.accepted(), 3);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -190,13 +190,7 @@ impl Session<'_> {
                     }
                     break n;
                 }
-                Err(502)
-                    if may_resend
-                        && srv.uses > 0
-                        && sbuf.is_empty()
-                        && !body_pending
-                        && matches!(req_kind, BodyKind::None | BodyKind::Length(0)) =>
-                {
+                Err(502) if may_resend && sbuf.is_empty() && pool::replayable(&srv, &self.req) => {
                     // A reused connection closed before any response byte: once more
                     // on a new connection.
                     may_resend = false;
