@@ -59,12 +59,11 @@ pub async fn take_slot(be: &Backend) -> Result<Slot<'_>, ConnectError> {
     if n == 0 {
         return Err(ConnectError::NoServer);
     }
-    let assign = if be.deterministic {
-        Assign::Server(pick(be).ok_or(ConnectError::NoServer)?)
+    let (assign, start) = if be.deterministic {
+        (Assign::Server(pick(be).ok_or(ConnectError::NoServer)?), 0)
     } else {
-        Assign::Any
+        (Assign::Any, be.rr.fetch_add(1, Ordering::Relaxed))
     };
-    let start = be.rr.fetch_add(1, Ordering::Relaxed);
     let order = (0..n).map(move |i| (start + i) % n);
     Ok(acquire(be, assign, order, be.timeouts.queue).await?)
 }

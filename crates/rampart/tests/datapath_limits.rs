@@ -213,6 +213,28 @@ fn without_maxconn_requests_overlap() {
 }
 
 #[test]
+fn minconn_limits_a_server_while_the_backend_is_below_fullconn() {
+    // fullconn 100, maxconn 10, minconn 2: with 4 streams in the backend the dynamic
+    // limit is max(2, 4 * 10 / 100) = 2.
+    let dir = TempDir::new("minconn");
+    let (p, o) = (free_port(), free_port());
+    let (_origin, seen) = origin(o, Duration::from_millis(300));
+    let cfg = http_cfg(
+        "",
+        "    fullconn 100\n    timeout queue 10s\n",
+        p,
+        o,
+        "minconn 2 maxconn 10",
+    );
+    let _px = start(&dir, &cfg, p);
+    let clients: Vec<_> = (0..4).map(|_| spawn(move || get_once(local(p)))).collect();
+    for c in clients {
+        assert_eq!(c.join().unwrap_or_else(|_| panic!("client")).status, 200);
+    }
+    assert_eq!(seen.max_inflight.load(Ordering::SeqCst), 2);
+}
+
+#[test]
 fn tcp_server_maxconn_holds_the_slot_for_the_whole_session() {
     let dir = TempDir::new("tcpmaxconn");
     let (p, o) = (free_port(), free_port());
@@ -418,6 +440,30 @@ fn pool_max_conn_0_keeps_no_idle_connection() {
 #[test]
 fn pool_purge_delay_0_keeps_no_idle_connection() {
     assert_eq!(sequential_clients("safe", "pool-purge-delay 0", 1, 3), 3);
+}
+
+#[test]
+fn pool_purge_delay_closes_idle_connections_progressively() {
+    // One idle connection, more than the recent need (none): a few purge periods later
+    // it is closed. With the default delay (5 s) it is still open after a second.
+    for (srv, closes) in [("pool-purge-delay 200ms", true), ("", false)] {
+        let dir = TempDir::new("purge");
+        let (p, o) = (free_port(), free_port());
+        let (origin, _) = origin(o, Duration::ZERO);
+        let cfg = http_cfg("", "    http-reuse safe\n", p, o, srv);
+        let _px = start(&dir, &cfg, p);
+        assert_eq!(get_keepalive(local(p), 1)[0].status, 200);
+        assert_eq!(origin.accepted(), 1);
+        let closed = wait_until(Duration::from_secs(1), || origin.active() == 0);
+        if closes {
+            assert!(
+                closed || wait_until(Duration::from_secs(5), || origin.active() == 0),
+                "the idle connection was purged"
+            );
+        } else {
+            assert!(!closed, "kept idle within the default purge delay");
+        }
+    }
 }
 
 #[test]
