@@ -54,9 +54,10 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
             }
         };
         let f = wcx.frontend(fe);
-        wcx.rt.conn_rate.update(1);
-        wcx.rt.sess_rate.update(1);
-        f.sess_rate.update(1);
+        let now = crate::rate::now_ms();
+        wcx.rt.conn_rate.update_at(now, 1);
+        wcx.rt.sess_rate.update_at(now, 1);
+        f.sess_rate.update_at(now, 1);
         if f.clitcpka {
             conn.set_keepalive();
         }

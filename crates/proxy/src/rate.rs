@@ -38,7 +38,9 @@ impl FreqCtr {
         self.update_at(now_ms(), inc)
     }
 
-    fn update_at(&self, now: u32, inc: u32) -> u32 {
+    /// [`FreqCtr::update`] at a time the caller read from [`now_ms`] (one clock read
+    /// for several counters).
+    pub fn update_at(&self, now: u32, inc: u32) -> u32 {
         let mut tick;
         loop {
             tick = self.tick.load(Ordering::Acquire);
