@@ -575,11 +575,13 @@ fn accept_burst(global: &str, fe: &str, n: usize) -> (usize, Duration) {
 }
 
 fn assert_rate_limited(global: &str, fe: &str) {
-    // 5 per second: 16 connections need about 3 s.
+    // 5 per second: 16 connections need about 3 s. Each of the two threads checks the
+    // shared rate before accepting, so together they may overshoot a little (HAProxy's
+    // threads may each take a whole batch of the remaining budget).
     let (first, all) = accept_burst(global, fe, 16);
     eprintln!("{first} accepted in the first second, all 16 in {all:?}");
     assert!(
-        (1..=9).contains(&first),
+        (1..=12).contains(&first),
         "{first} sessions in the first second at 5/s"
     );
     assert!(all >= Duration::from_millis(1800), "all served in {all:?}");
