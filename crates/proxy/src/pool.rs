@@ -103,8 +103,12 @@ impl SrvIdle {
         self.live.get().saturating_sub(self.idle_count())
     }
 
+    /// A connection went into use (HAProxy's `srv_use_conn`): the most used at once and
+    /// the estimated need follow the count of connections in use.
     fn note_use(&self) {
-        self.max_used.set(self.max_used.get().max(self.used()));
+        let used = self.used();
+        self.max_used.set(self.max_used.get().max(used));
+        self.est_need.set(self.est_need.get().max(used));
     }
 }
 

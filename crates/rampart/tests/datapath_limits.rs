@@ -417,6 +417,26 @@ fn http_reuse_always_shares_idle_connections_across_clients() {
 }
 
 #[test]
+fn concurrent_keepalive_clients_keep_one_server_connection_each() {
+    // The pool keeps as many idle connections as were in use at once: ten clients
+    // sending requests concurrently need ten server connections, never more.
+    let dir = TempDir::new("concurrent");
+    let (p, o) = (free_port(), free_port());
+    let (origin, seen) = origin(o, Duration::ZERO);
+    let _px = start(&dir, &http_cfg("", "", p, o, ""), p);
+    let clients: Vec<_> = (0..10)
+        .map(|_| spawn(move || get_keepalive(local(p), 30)))
+        .collect();
+    for c in clients {
+        for r in c.join().unwrap_or_else(|_| panic!("client")) {
+            assert_eq!(r.status, 200, "{r:?}");
+        }
+    }
+    assert_eq!(seen.requests.load(Ordering::SeqCst), 300);
+    assert_eq!(origin.accepted(), 10);
+}
+
+#[test]
 fn http_reuse_safe_gives_first_requests_a_new_connection() {
     // A first request never takes an idle connection; later ones of the session do.
     assert_eq!(sequential_clients("safe", "", 3, 1), 3);
