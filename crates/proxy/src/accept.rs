@@ -1,7 +1,9 @@
 //! The accept loop of one listener on one worker thread: take the `maxconn` slots first
-//! (so excess connections wait in the kernel backlog), accept, apply the frontend's
+//! and respect the accept rates (`rate-limit sessions`, `maxconnrate`, `maxsessrate`),
+//! so excess connections wait in the kernel backlog; accept, apply the frontend's
 //! client-side socket options, and start the session on this thread.
 
+use crate::state::{Frontend, Runtime};
 use crate::worker::{acquire, WorkerCx};
 use rampart_model::proxy::Mode;
 use rampart_net::{Conn, Listener};
@@ -24,6 +26,18 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
             p = acquire(&wcx.ctl, fe, li) => p,
             _ = stop.changed() => return,
         };
+        // Rates: wait until one more connection fits (lock-free counters shared by
+        // every thread; concurrent threads may overshoot by one connection each).
+        loop {
+            let delay = rate_delay(&wcx.rt, wcx.frontend(fe));
+            if delay == 0 {
+                break;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_millis(u64::from(delay))) => {}
+                _ = stop.changed() => return,
+            }
+        }
         let conn = tokio::select! {
             c = tl.accept() => c,
             _ = stop.changed() => return,
@@ -40,6 +54,10 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
             }
         };
         let f = wcx.frontend(fe);
+        let now = crate::rate::now_ms();
+        wcx.rt.conn_rate.update_at(now, 1);
+        wcx.rt.sess_rate.update_at(now, 1);
+        f.sess_rate.update_at(now, 1);
         if f.clitcpka {
             conn.set_keepalive();
         }
@@ -63,6 +81,23 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
         };
         tokio::task::spawn_local(fut);
     }
+}
+
+/// Milliseconds to wait before accepting one more connection under the frontend's
+/// `rate-limit sessions` and the global `maxsessrate` / `maxconnrate` (0: now), as
+/// HAProxy's `listener_accept` computes it from its frequency counters.
+fn rate_delay(rt: &Runtime, f: &Frontend) -> u32 {
+    let mut delay = 0;
+    for (ctr, lim) in [
+        (&rt.sess_rate, rt.maxsessrate),
+        (&rt.conn_rate, rt.maxconnrate),
+        (&f.sess_rate, f.rate_limit_sessions),
+    ] {
+        if lim > 0 && ctr.remain(lim, 0) == 0 {
+            delay = delay.max(ctr.next_event_delay(lim, 0));
+        }
+    }
+    delay
 }
 
 enum Accepting {

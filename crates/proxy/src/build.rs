@@ -75,6 +75,8 @@ pub fn build(
             mode: p.mode,
             listeners,
             maxconn: p.maxconn,
+            rate_limit_sessions: p.rate_limit_sessions.unwrap_or(0),
+            sess_rate: Default::default(),
             default_backend,
             timeouts: FeTimeouts {
                 client: ms(t.client),
@@ -98,6 +100,7 @@ pub fn build(
     if !errors.is_empty() {
         return Err(BuildError { messages: errors });
     }
+    set_fullconn(&live, &be_index, &mut backends, limits.maxconn);
     let g = &snap.global;
     let runtime = Runtime {
         frontends,
@@ -111,6 +114,10 @@ pub fn build(
             .hard_stop_after_ms
             .map(|v| Duration::from_millis(u64::from(v))),
         grace: g.grace_ms.map(|v| Duration::from_millis(u64::from(v))),
+        maxconnrate: g.maxconnrate.unwrap_or(0),
+        maxsessrate: g.maxsessrate.unwrap_or(0),
+        conn_rate: Default::default(),
+        sess_rate: Default::default(),
     };
     Ok(Built {
         runtime,
@@ -140,6 +147,12 @@ fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
                     send_proxy_v2: false,
                     proxy_v2_crc32c: false,
                     source: None,
+                    maxconn: 0,
+                    minconn: 0,
+                    maxqueue: 0,
+                    served: Default::default(),
+                    pool: PoolCfg::default(),
+                    idle_conns: Default::default(),
                     counters: ServerCounters::default(),
                 });
             }
@@ -154,6 +167,8 @@ fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
             server: ms(t.server),
             server_fin: ms(t.server_fin),
             tunnel: ms(t.tunnel),
+            // HAProxy: `timeout queue` defaults to `timeout connect`.
+            queue: ms(if t.queue != 0 { t.queue } else { t.connect }),
         },
         retries: p.retries,
         srvtcpka: p.options.flags.srvtcpka,
@@ -164,8 +179,20 @@ fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
             originalto: p.options.originalto.clone(),
             accept_invalid: p.options.flags.accept_invalid_http_response,
             reuse: p.http_reuse,
+            retry_safe: p.retry_on.conn_failure
+                && p.retry_on.empty_response
+                && p.retry_on.response_timeout,
         },
         rr: Default::default(),
+        deterministic: p.balance.algo.as_ref().is_some_and(|a| {
+            use rampart_model::proxy::balance::Algo;
+            // Layer-7 hashes fall back to round robin outside `mode http`.
+            matches!(a, Algo::Source | Algo::RdpCookie { .. })
+                || (a.needs_http() && p.mode == rampart_model::proxy::Mode::Http)
+        }),
+        fullconn: p.fullconn,
+        beconn: Default::default(),
+        queue: Default::default(),
         counters: ProxyCounters::default(),
     }
 }
@@ -234,15 +261,81 @@ fn build_server(
                 interface: src.interface.clone(),
             })
         });
+    let st = &s.settings;
+    // HAProxy's `srv_minmax_conn_apply`: `minconn` alone (or above `maxconn`) is the
+    // limit; `maxconn` alone is a static limit.
+    let (mut maxconn, mut minconn) = (st.maxconn, st.minconn);
+    if minconn > maxconn {
+        maxconn = minconn;
+    } else if maxconn > 0 && minconn == 0 {
+        minconn = maxconn;
+    }
     Server {
         name: s.name.clone(),
         addr,
         disabled,
-        send_proxy: s.settings.send_proxy,
-        send_proxy_v2: s.settings.send_proxy_v2,
-        proxy_v2_crc32c: s.settings.proxy_v2_options.crc32c,
+        send_proxy: st.send_proxy,
+        send_proxy_v2: st.send_proxy_v2,
+        proxy_v2_crc32c: st.proxy_v2_options.crc32c,
         source,
+        maxconn,
+        minconn,
+        maxqueue: st.maxqueue,
+        served: Default::default(),
+        pool: PoolCfg {
+            max_conn: st.pool_max_conn.unwrap_or(-1),
+            low_conn: st
+                .pool_low_conn
+                .map_or(0, |v| u32::try_from(v).unwrap_or(0)),
+            purge_delay: st.pool_purge_delay.map_or(Duration::from_secs(5), |v| {
+                Duration::from_millis(u64::from(v))
+            }),
+            max_reuse: st.max_reuse.unwrap_or(-1),
+        },
+        idle_conns: Default::default(),
         counters: ServerCounters::default(),
+    }
+}
+
+/// `fullconn` of the backends that do not set it: 10% of the sum of the `maxconn` of
+/// the frontends that may use them (`default_backend`, `use_backend`, a `listen`
+/// itself), at least 1, as HAProxy's `proxy_adjust_all_maxconn` computes it.
+fn set_fullconn(
+    live: &[&Proxy],
+    be_index: &HashMap<&str, usize>,
+    backends: &mut [Backend],
+    global_maxconn: u32,
+) {
+    let mut total = vec![0u64; backends.len()];
+    for p in live.iter().filter(|p| p.is_fe()) {
+        let maxconn = u64::from(if p.maxconn > 0 {
+            p.maxconn
+        } else {
+            global_maxconn
+        });
+        let default = match &p.default_backend {
+            Some(name) => be_index.get(name.value.as_str()).copied(),
+            None if p.kind == ProxyKind::Listen => be_index.get(p.name.as_str()).copied(),
+            None => None,
+        };
+        let mut seen: Vec<usize> = default.into_iter().collect();
+        for u in &p.use_backends {
+            if let rampart_model::proxy::BackendRef::Name(n) = &u.target {
+                if let Some(&i) = be_index.get(n.as_str()) {
+                    if !seen.contains(&i) {
+                        seen.push(i);
+                    }
+                }
+            }
+        }
+        for i in seen {
+            total[i] += maxconn;
+        }
+    }
+    for (b, t) in backends.iter_mut().zip(total) {
+        if b.fullconn == 0 {
+            b.fullconn = t.div_ceil(10).clamp(1, u64::from(u32::MAX)) as u32;
+        }
     }
 }
 

@@ -10,7 +10,11 @@
 //!   every listener; soft and hard stop;
 //! - [`tcp`]: `mode tcp` sessions; [`tunnel`]: the two-way copy with HAProxy's
 //!   inactivity timeouts and half-close propagation;
-//! - [`upstream`]: choosing a server and connecting to it (retries, `timeout connect`).
+//! - [`upstream`]: choosing a server and connecting to it (retries, `timeout connect`);
+//!   [`queue`]: server slots (`maxconn`) and the queues of streams waiting for one;
+//!   [`pool`]: server connections of `mode http` and the per-thread idle pool
+//!   (`http-reuse`);
+//! - [`rate`]: event rates (`rate-limit sessions`, `maxconnrate`, `maxsessrate`).
 
 pub mod accept;
 pub mod build;
@@ -18,6 +22,9 @@ pub mod handshake;
 pub mod http;
 pub mod idle;
 pub mod limits;
+pub mod pool;
+pub mod queue;
+pub mod rate;
 pub mod state;
 pub mod tcp;
 pub mod tunnel;

@@ -3,13 +3,15 @@
 //! Counters live beside the objects they count (one source of truth for logs, `show stat`
 //! and Prometheus, issue 7).
 
+use crate::queue::Queues;
+use crate::rate::FreqCtr;
 use rampart_model::proxy::http_rules::HttpRequestRule;
 use rampart_model::proxy::keywords::HttpReuse;
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use rampart_model::proxy::Mode;
 use rampart_net::connect::{SourceSpec, Target};
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Everything the workers share, immutable once built.
@@ -26,6 +28,11 @@ pub struct Runtime {
     /// `hard-stop-after` and `grace`.
     pub hard_stop_after: Option<Duration>,
     pub grace: Option<Duration>,
+    /// `maxconnrate` and `maxsessrate` (0: none) and the process-wide rates they limit.
+    pub maxconnrate: u32,
+    pub maxsessrate: u32,
+    pub conn_rate: FreqCtr,
+    pub sess_rate: FreqCtr,
 }
 
 /// One frontend (or the frontend side of a `listen`).
@@ -36,6 +43,9 @@ pub struct Frontend {
     pub listeners: Vec<ListenerRt>,
     /// `maxconn` of the frontend (0: none).
     pub maxconn: u32,
+    /// `rate-limit sessions` (0: none) and the frontend's session rate it limits.
+    pub rate_limit_sessions: u32,
+    pub sess_rate: FreqCtr,
     /// The backend used when no rule chose one (`default_backend`, or the listen itself).
     pub default_backend: Option<usize>,
     pub timeouts: FeTimeouts,
@@ -89,6 +99,16 @@ pub struct Backend {
     pub http: BeHttp,
     /// Round-robin cursor (the balancing issue replaces this with HAProxy's algorithms).
     pub rr: AtomicUsize,
+    /// The algorithm decides the server by itself (hashing): a stream then waits in its
+    /// server's queue when that server is full, instead of in the backend's.
+    pub deterministic: bool,
+    /// `fullconn` (explicit, or 10% of the `maxconn` of the frontends that use the
+    /// backend, as HAProxy computes it) and the streams in the backend now (`beconn`):
+    /// together they give a server with `minconn` its dynamic limit.
+    pub fullconn: u32,
+    pub beconn: AtomicU32,
+    /// The backend's queue and its servers' (touched only when servers are full).
+    pub queue: Queues,
     pub counters: ProxyCounters,
 }
 
@@ -100,6 +120,9 @@ pub struct BeHttp {
     pub originalto: Option<HeaderOpt>,
     pub accept_invalid: bool,
     pub reuse: HttpReuse,
+    /// `retry-on` covers `conn-failure`, `empty-response` and `response-timeout`: any
+    /// request may then take an idle connection, as a second request would.
+    pub retry_safe: bool,
 }
 
 /// Server-side timeouts of a backend.
@@ -109,6 +132,8 @@ pub struct BeTimeouts {
     pub server: Option<Duration>,
     pub server_fin: Option<Duration>,
     pub tunnel: Option<Duration>,
+    /// `timeout queue`, `timeout connect` when not set.
+    pub queue: Option<Duration>,
 }
 
 /// One server.
@@ -123,7 +148,41 @@ pub struct Server {
     /// `proxy-v2-options crc32c`.
     pub proxy_v2_crc32c: bool,
     pub source: Option<SourceSpec>,
+    /// `maxconn` (0: no limit), `minconn` (dynamic limit below `fullconn`), `maxqueue`
+    /// (0: no limit), normalised as HAProxy does (`minconn` alone acts as `maxconn`).
+    pub maxconn: u32,
+    pub minconn: u32,
+    pub maxqueue: u32,
+    /// Streams holding one of its connection slots now (HAProxy's `served`).
+    pub served: AtomicU32,
+    /// Idle-connection pool settings (mode http).
+    pub pool: PoolCfg,
+    /// Idle connections of this server on all threads (`pool-max-conn` bounds it).
+    pub idle_conns: AtomicU32,
     pub counters: ServerCounters,
+}
+
+/// `pool-max-conn`, `pool-low-conn`, `pool-purge-delay`, `max-reuse` of a server.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolCfg {
+    /// -1: unlimited, 0: no idle connection kept.
+    pub max_conn: i64,
+    pub low_conn: u32,
+    /// Zero keeps no idle connection.
+    pub purge_delay: Duration,
+    /// -1: unlimited; otherwise the connection carries at most `max_reuse + 1` requests.
+    pub max_reuse: i64,
+}
+
+impl Default for PoolCfg {
+    fn default() -> Self {
+        PoolCfg {
+            max_conn: -1,
+            low_conn: 0,
+            purge_delay: Duration::from_secs(5),
+            max_reuse: -1,
+        }
+    }
 }
 
 /// Where a server is; the port may depend on the client's destination port.
@@ -179,6 +238,9 @@ pub struct ProxyCounters {
     pub eresp: AtomicU64,
     /// Denied connections for protocol errors on the PROXY header.
     pub denied_conn: AtomicU64,
+    /// Streams waiting in the backend's queue now, and the most ever (`qcur`, `qmax`).
+    pub qcur: AtomicU64,
+    pub qmax: AtomicU64,
 }
 
 /// Server counters.
@@ -188,6 +250,9 @@ pub struct ServerCounters {
     pub stot: AtomicU64,
     pub econ: AtomicU64,
     pub retries: AtomicU64,
+    /// Streams waiting in the server's own queue now, and the most ever.
+    pub qcur: AtomicU64,
+    pub qmax: AtomicU64,
 }
 
 /// Increments a counter (relaxed: counters are statistics, not synchronisation).

@@ -23,7 +23,7 @@ pub async fn session(w: &WorkerCx, fe: usize, li: usize, mut cli: Conn, peer: Op
     if let Some(bi) = f.default_backend {
         let be = &w.rt.backends[bi];
         inc(&be.counters.stot);
-        if let Ok((mut srv, si)) = connect_server(be, &addrs).await {
+        if let Ok((mut srv, si, _slot)) = connect_server(be, &addrs).await {
             let s = &be.servers[si];
             inc(&s.counters.stot);
             inc(&s.counters.scur);

@@ -1,9 +1,16 @@
 //! Choosing a server and connecting to it (configuration manual 4.2 `retries`,
-//! `timeout connect`; 5.2 `send-proxy`, `source`). The choice is a plain round robin over
-//! usable servers until the balancing issue brings HAProxy's algorithms; connection
-//! failures are retried `retries` times, moving to the next server as `option redispatch`
-//! would only on the last attempt.
+//! `timeout connect`, `timeout queue`; 5.2 `maxconn`, `send-proxy`, `source`).
+//!
+//! A stream first takes a connection slot on a server ([`take_slot`], waiting in a queue
+//! when every server is full, see [`crate::queue`]), then connects to that server
+//! ([`connect_to`]). The choice is a plain round robin over usable servers with a free
+//! slot until the balancing issue brings HAProxy's algorithms; for the hash-based ones
+//! (`balance source|uri|url_param|hdr|rdp-cookie`) the server is chosen without regard
+//! to its load and the stream waits in that server's own queue, as HAProxy does.
+//! Connection failures are retried `retries` times, moving to the next server as
+//! `option redispatch` would only on the last attempt.
 
+use crate::queue::{acquire, Assign, QueueError, Slot};
 use crate::state::{inc, Backend, Server};
 use rampart_net::connect::connect;
 use rampart_net::{Conn, ConnAddrs};
@@ -18,6 +25,20 @@ pub enum ConnectError {
     Timeout,
     /// Every attempt was refused or failed (state `SC`).
     Refused,
+    /// `timeout queue` expired while every server was full (state `sQ`).
+    QueueTimeout,
+    /// The chosen server's queue is at `maxqueue` (state `SQ`).
+    QueueFull,
+}
+
+impl From<QueueError> for ConnectError {
+    fn from(e: QueueError) -> Self {
+        match e {
+            QueueError::NoServer => ConnectError::NoServer,
+            QueueError::Timeout => ConnectError::QueueTimeout,
+            QueueError::Full => ConnectError::QueueFull,
+        }
+    }
 }
 
 /// Picks the next usable server.
@@ -32,25 +53,53 @@ pub fn pick(be: &Backend) -> Option<usize> {
         .find(|&i| !be.servers[i].disabled)
 }
 
-/// Connects to a server of `be` for a client whose addresses are `cli`, retrying as
-/// configured. Returns the connection and the index of the server.
-pub async fn connect_server(be: &Backend, cli: &ConnAddrs) -> Result<(Conn, usize), ConnectError> {
-    let Some(mut idx) = pick(be) else {
+/// Takes a connection slot on a server of `be` (waiting in a queue when all are full).
+pub async fn take_slot(be: &Backend) -> Result<Slot<'_>, ConnectError> {
+    let n = be.servers.len();
+    if n == 0 {
         return Err(ConnectError::NoServer);
+    }
+    let (assign, start) = if be.deterministic {
+        (Assign::Server(pick(be).ok_or(ConnectError::NoServer)?), 0)
+    } else {
+        (Assign::Any, be.rr.fetch_add(1, Ordering::Relaxed))
     };
+    let order = (0..n).map(move |i| (start + i) % n);
+    Ok(acquire(be, assign, order, be.timeouts.queue).await?)
+}
+
+/// Takes a slot, then connects to its server for a client whose addresses are `cli`:
+/// the `mode tcp` path. Returns the connection, the server and the slot to hold for
+/// the session.
+pub async fn connect_server<'a>(
+    be: &'a Backend,
+    cli: &ConnAddrs,
+) -> Result<(Conn, usize, Slot<'a>), ConnectError> {
+    let mut slot = take_slot(be).await?;
+    let conn = connect_to(be, &mut slot, cli).await?;
+    Ok((conn, slot.server(), slot))
+}
+
+/// Connects to the server of `slot`, retrying as configured; the last attempt may move
+/// the slot to another server with room.
+pub async fn connect_to(
+    be: &Backend,
+    slot: &mut Slot<'_>,
+    cli: &ConnAddrs,
+) -> Result<Conn, ConnectError> {
     let attempts = be.retries + 1;
     let mut last = ConnectError::Refused;
     for attempt in 0..attempts {
         if attempt > 0 {
-            inc(&be.servers[idx].counters.retries);
+            inc(&be.servers[slot.server()].counters.retries);
             if attempt + 1 == attempts {
                 // Last attempt: try another server, as redispatch would.
                 if let Some(i) = pick(be) {
-                    idx = i;
+                    slot.try_move(i);
                 }
             }
         }
-        let srv: &Server = &be.servers[idx];
+        let srv: &Server = &be.servers[slot.server()];
         let target = srv.addr.resolve(cli.dst.map(|d| d.port()));
         let fut = connect(&target, srv.source.as_ref());
         let res = match be.timeouts.connect {
@@ -69,7 +118,7 @@ pub async fn connect_server(be: &Backend, cli: &ConnAddrs) -> Result<(Conn, usiz
                     c.set_nolinger();
                 }
                 c.set_nodelay();
-                return Ok((c, idx));
+                return Ok(c);
             }
             Err(e) => {
                 inc(&srv.counters.econ);

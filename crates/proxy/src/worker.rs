@@ -154,6 +154,8 @@ pub struct WorkerCx {
     /// Free I/O buffers of this thread: a connection holds buffers only while it has
     /// data in flight, as HAProxy's buffer pools do, so idle connections cost no buffer.
     bufs: RefCell<Vec<Vec<u8>>>,
+    /// Idle server connections of this thread (`mode http`).
+    pub pool: crate::pool::ThreadPool,
 }
 
 /// Buffers kept for reuse per thread at most.
@@ -307,6 +309,7 @@ fn worker_main(rt: Arc<Runtime>, ctl: Arc<Control>, listeners: Vec<Vec<Option<Li
                 idle: Notify::new(),
                 waiting: crate::idle::IdleSet::default(),
                 bufs: RefCell::new(Vec::new()),
+                pool: crate::pool::ThreadPool::new(&rt),
             });
             // The soft stop reaches this thread's idle connections through one task.
             let mut stop = ctl.subscribe();
@@ -319,6 +322,7 @@ fn worker_main(rt: Arc<Runtime>, ctl: Arc<Control>, listeners: Vec<Vec<Option<Li
                 }
                 cx.waiting.stop_all();
             });
+            let purge = tokio::task::spawn_local(crate::pool::purge_task(wcx.clone()));
             let mut accepts = Vec::new();
             for (fe, ls) in listeners.into_iter().enumerate() {
                 for (li, l) in ls.into_iter().enumerate() {
@@ -345,6 +349,8 @@ fn worker_main(rt: Arc<Runtime>, ctl: Arc<Control>, listeners: Vec<Vec<Option<Li
                 }
                 n.await;
             }
+            purge.abort();
+            wcx.pool.clear();
         });
     }
     if ctl.workers_alive.fetch_sub(1, Ordering::SeqCst) == 1 {

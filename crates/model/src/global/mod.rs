@@ -56,6 +56,10 @@ pub struct Global {
     pub expose_experimental_directives: bool,
     /// `maxconn`: per-process connection limit; `None` = computed from `ulimit-n`/memory.
     pub maxconn: Option<u32>,
+    /// `maxconnrate`: accepted connections per second for the whole process (`None`: no limit).
+    pub maxconnrate: Option<u32>,
+    /// `maxsessrate`: new sessions per second for the whole process (`None`: no limit).
+    pub maxsessrate: Option<u32>,
     /// `nbthread`: worker threads; `None` = one per available CPU.
     pub nbthread: Option<u32>,
     /// `pidfile` (relative paths are relative to the start-up directory).

@@ -81,6 +81,35 @@ pub fn parse_maxconn(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), Strin
     Ok(())
 }
 
+/// `maxconnrate <n>` / `maxsessrate <n>`: a first non-zero value sticks, later ones
+/// report "already specified"; the value goes through `atol` into an unsigned limit as
+/// in HAProxy (0 means no limit).
+pub fn parse_rate_limit(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    let a = Args::new(cx.line);
+    a.too_many(1)?;
+    let kw = a.kw();
+    let set = if kw == "maxconnrate" {
+        b.g.maxconnrate
+    } else {
+        b.g.maxsessrate
+    };
+    if set.is_some() {
+        nonfatal_alert(cx, format!("'{kw}' already specified. Continuing."));
+        return Ok(());
+    }
+    if a.empty(1) {
+        return Err(format!("'{kw}' expects an integer argument."));
+    }
+    // C's conversion of a long to an unsigned int.
+    let v = Some(atol(a.get(1)) as u32).filter(|&v| v != 0);
+    if kw == "maxconnrate" {
+        b.g.maxconnrate = v;
+    } else {
+        b.g.maxsessrate = v;
+    }
+    Ok(())
+}
+
 /// `nbthread <n>`: 1 to 64; a repeated one overrides (noted in diagnostic mode).
 pub fn parse_nbthread(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     let a = Args::new(cx.line);

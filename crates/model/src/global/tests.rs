@@ -139,6 +139,27 @@ fn process_switches() {
 }
 
 #[test]
+fn accept_rates_once() {
+    assert_eq!(ok("maxconnrate 50").maxconnrate, Some(50));
+    assert_eq!(ok("maxsessrate 20").maxsessrate, Some(20));
+    assert_eq!(ok("maxsessrate 0").maxsessrate, None);
+    let (g, m) = run("global\nmaxconnrate 10\nmaxconnrate 20\n");
+    assert_eq!(g.maxconnrate, Some(10));
+    assert_eq!(
+        m,
+        ["NONFATAL-ALERT parsing [t.cfg:3] : 'maxconnrate' already specified. Continuing."]
+    );
+    assert_eq!(
+        msgs("maxsessrate"),
+        ["ALERT parsing [t.cfg:2] : 'maxsessrate' expects an integer argument."]
+    );
+    assert_eq!(
+        msgs("maxconnrate 1 2"),
+        ["ALERT parsing [t.cfg:2] : 'maxconnrate' cannot handle unexpected argument '2'."]
+    );
+}
+
+#[test]
 fn maxconn_once() {
     assert_eq!(ok("maxconn 1000").maxconn, Some(1000));
     let (g, m) = run("global\nmaxconn 10\nmaxconn 20\n");

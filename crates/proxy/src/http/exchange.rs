@@ -8,9 +8,10 @@ use super::body::{forward, BodyErr, Pipe};
 use super::io::{deadline, read_some, write_all, ReadErr};
 use super::reply::{conn_word, write_error, write_reply};
 use super::{rules, Next, ServerConn, Session};
+use crate::pool;
 use crate::state::{add, inc, Backend};
 use crate::tunnel;
-use crate::upstream::{connect_server, proxy_header};
+use crate::upstream::{proxy_header, take_slot};
 use rampart_h1::{
     parse_request, parse_response, response_body_kind, write_request, write_response, BodyKind,
     Method, ParseOpts, Parsed, Version,
@@ -68,19 +69,25 @@ impl Session<'_> {
         let mode = self.conn_mode(Some(bi));
         inc(&be.counters.stot);
 
-        // A server connection: the session's own if it is still good, else a new one.
-        let mut srv = match self.srv.take() {
-            Some(s) if s.backend == bi && !s.conn.poll_closed() => s,
-            _ => match connect_server(be, &self.addrs).await {
-                Ok((conn, si)) => ServerConn {
-                    conn,
-                    backend: bi,
-                    server: si,
-                    uses: 0,
-                },
-                Err(_) => return self.answer_error(503).await,
-            },
+        // A slot on a server (`maxconn`, queue) for the whole exchange, then a connection
+        // to it: the session's own, an idle one (`http-reuse`) or a new one.
+        let Ok(mut slot) = take_slot(be).await else {
+            return self.answer_error(503).await;
         };
+        let not_first = self.served > 0;
+        let got = pool::obtain(
+            self.w,
+            &mut self.srv,
+            bi,
+            be,
+            &mut slot,
+            &self.addrs,
+            not_first,
+        );
+        let Ok(mut srv) = got.await else {
+            return self.answer_error(503).await;
+        };
+        let mut may_resend = true;
         let server = &be.servers[srv.server];
         inc(&server.counters.stot);
 
@@ -183,6 +190,17 @@ impl Session<'_> {
                     }
                     break n;
                 }
+                Err(502) if may_resend && sbuf.is_empty() && pool::replayable(&srv, &self.req) => {
+                    // A reused connection closed before any response byte: once more
+                    // on a new connection.
+                    may_resend = false;
+                    let sent =
+                        pool::resend(self.w, bi, be, &mut slot, &self.addrs, &self.req, &mut out);
+                    match sent.await {
+                        Ok(s) => srv = s,
+                        Err(_) => return self.finish_error(503, rbuf, sbuf, out).await,
+                    }
+                }
                 Err(status) => {
                     if status == 502 {
                         inc(&be.counters.eresp);
@@ -253,9 +271,9 @@ impl Session<'_> {
         self.w.put_buf(out);
         self.rbuf = rbuf;
         if ok && server_keep && server_clean {
-            srv.uses += 1;
-            self.srv = Some(srv);
+            pool::put_back(self.w, &mut self.srv, srv, be);
         }
+        drop(slot);
         if ok && client_keep {
             Next::KeepAlive
         } else {

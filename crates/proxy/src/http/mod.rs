@@ -35,14 +35,8 @@ use rampart_model::proxy::options::HttpConnMode;
 use rampart_net::{Conn, ConnAddrs};
 use std::net::SocketAddr;
 
-/// A server connection kept between the streams of one session.
-pub(crate) struct ServerConn {
-    pub conn: Conn,
-    pub backend: usize,
-    pub server: usize,
-    /// Requests sent over it so far.
-    pub uses: u32,
-}
+/// A server connection (kept between the streams of a session with `http-reuse never`).
+pub(crate) use crate::pool::ServerConn;
 
 /// The state of one client connection in HTTP mode.
 pub(crate) struct Session<'a> {

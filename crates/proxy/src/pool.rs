@@ -1,0 +1,496 @@
+//! Server connections in `mode http` and the per-thread pool of idle ones
+//! (configuration manual 4.2 `http-reuse`; 5.2 `pool-max-conn`, `pool-low-conn`,
+//! `pool-purge-delay`, `max-reuse`; HAProxy 2.6's `connect_server`,
+//! `srv_add_to_idle_list` and `srv_cleanup_idle_conns`).
+//!
+//! The HTTP session calls two functions around each request, once it holds a slot on a
+//! server ([`crate::queue`]):
+//!
+//! - [`obtain`]: the session's own connection to that server when it has one, else an
+//!   idle one from this thread's pool as `http-reuse` allows, else a new connection;
+//! - [`put_back`]: after a complete response on a connection that stays open, keeps it:
+//!   as the session's own with `http-reuse never` (private), otherwise in the pool,
+//!   where any later request may take it, within `pool-max-conn` and `max-reuse`.
+//!
+//! Which idle connections a request may take (HAProxy's table): a connection that
+//! carried one request is *idle*, one that carried more is *safe* (the server has shown
+//! it keeps connections open).
+//!
+//! | `http-reuse` | first request of a session | later requests |
+//! |---|---|---|
+//! | `never` | its own connection only | its own connection only |
+//! | `safe` (default) | a new connection | idle, then safe |
+//! | `aggressive` | safe | idle, then safe |
+//! | `always` | safe, then idle | idle, then safe |
+//!
+//! A connection is checked with a non-blocking peek before reuse: one the server closed
+//! meanwhile (or that holds unexpected bytes) is dropped and the next is tried. If the
+//! server still closes a reused connection before any response byte (it closed it as
+//! the request went out), a safe body-less request is sent once more on a new
+//! connection ([`replayable`], [`resend`]). HAProxy 2.6 retries only with `retry-on
+//! empty-response`, and otherwise closes the client connection so that the client
+//! retries (502 for a first request); Rampart retries what cannot do harm twice.
+//!
+//! Pools are per thread, as connections never migrate between event loops: no lock, and
+//! a connection is only ever reused on the thread that opened it (HAProxy can also take
+//! idle connections over from other threads; Rampart does not). Every `pool-purge-delay`
+//! half of the connections in excess of the recent need are closed, the need being
+//! estimated from the most connections used at once, as HAProxy does.
+
+use crate::queue::Slot;
+use crate::state::{Backend, PortMap, Runtime, Server, ServerTarget};
+use crate::upstream::{connect_to, proxy_header, ConnectError};
+use crate::worker::WorkerCx;
+use rampart_h1::RequestHead;
+use rampart_model::proxy::keywords::HttpReuse;
+use rampart_net::{Conn, ConnAddrs};
+use std::cell::{Cell, OnceCell, RefCell};
+use std::hash::{Hash, Hasher};
+use std::os::fd::AsRawFd;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// A connection to a server, owned by one stream at a time.
+pub(crate) struct ServerConn {
+    pub conn: Conn,
+    pub backend: usize,
+    pub server: usize,
+    /// Requests completed over it so far (0: new).
+    pub uses: u32,
+    /// What besides the server the connection is bound to (the PROXY header it sent,
+    /// the destination port of a port-mapped server): only a request with the same key
+    /// may reuse it. 0 when nothing.
+    pub key: u64,
+    _lease: Lease,
+}
+
+/// Counts a live connection of a server on this thread (for the purge's estimate).
+struct Lease(Rc<SrvIdle>);
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let l = &self.0;
+        l.live.set(l.live.get().saturating_sub(1));
+    }
+}
+
+/// The idle connections of one server on one thread, and what the purge needs.
+#[derive(Default)]
+struct SrvIdle {
+    backend: usize,
+    server: usize,
+    /// Connections that carried one request, and those that carried more.
+    idle: RefCell<Vec<ServerConn>>,
+    safe: RefCell<Vec<ServerConn>>,
+    /// Open connections (in use or idle), most in use at once since the last purge,
+    /// and the need estimated at the last purge.
+    live: Cell<u32>,
+    max_used: Cell<u32>,
+    est_need: Cell<u32>,
+    /// When the next purge runs; `None` while the server is not in the purge list.
+    purge_at: Cell<Option<Instant>>,
+}
+
+impl SrvIdle {
+    fn idle_count(&self) -> u32 {
+        (self.idle.borrow().len() + self.safe.borrow().len()) as u32
+    }
+
+    fn used(&self) -> u32 {
+        self.live.get().saturating_sub(self.idle_count())
+    }
+
+    /// A connection went into use (HAProxy's `srv_use_conn`): the most used at once and
+    /// the estimated need follow the count of connections in use.
+    fn note_use(&self) {
+        let used = self.used();
+        self.max_used.set(self.max_used.get().max(used));
+        self.est_need.set(self.est_need.get().max(used));
+    }
+}
+
+/// The idle connections of one worker thread.
+pub struct ThreadPool {
+    /// `[backend][server]`, created on first use.
+    servers: Vec<Box<[OnceCell<Rc<SrvIdle>>]>>,
+    /// Servers that hold idle connections, for the purge.
+    active: RefCell<Vec<Rc<SrvIdle>>>,
+    wake: Notify,
+}
+
+impl ThreadPool {
+    pub fn new(rt: &Runtime) -> ThreadPool {
+        ThreadPool {
+            servers: rt
+                .backends
+                .iter()
+                .map(|b| b.servers.iter().map(|_| OnceCell::new()).collect())
+                .collect(),
+            active: RefCell::new(Vec::new()),
+            wake: Notify::new(),
+        }
+    }
+
+    fn local(&self, bi: usize, si: usize) -> Option<&Rc<SrvIdle>> {
+        let cell = self.servers.get(bi)?.get(si)?;
+        Some(cell.get_or_init(|| {
+            Rc::new(SrvIdle {
+                backend: bi,
+                server: si,
+                ..SrvIdle::default()
+            })
+        }))
+    }
+
+    /// Closes every idle connection (the thread is ending).
+    pub fn clear(&self) {
+        self.active.borrow_mut().clear();
+        for b in &self.servers {
+            for cell in b.iter() {
+                if let Some(l) = cell.get() {
+                    l.idle.borrow_mut().clear();
+                    l.safe.borrow_mut().clear();
+                }
+            }
+        }
+    }
+
+    /// An idle connection to server `si` of `be` bound to `key`, as `http-reuse`
+    /// allows for a first (`second` false) or later request.
+    fn take(
+        &self,
+        be: &Backend,
+        bi: usize,
+        si: usize,
+        key: u64,
+        second: bool,
+    ) -> Option<ServerConn> {
+        let srv = &be.servers[si];
+        if srv.pool.max_conn == 0 || srv.idle_conns.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        let local = self.local(bi, si)?;
+        let found = if second {
+            take_from(&local.idle, srv, key).or_else(|| take_from(&local.safe, srv, key))
+        } else {
+            match be.http.reuse {
+                HttpReuse::Aggressive => take_from(&local.safe, srv, key),
+                HttpReuse::Always => {
+                    take_from(&local.safe, srv, key).or_else(|| take_from(&local.idle, srv, key))
+                }
+                _ => None,
+            }
+        };
+        if found.is_some() {
+            local.note_use();
+        }
+        found
+    }
+
+    /// Keeps `c` idle if the server's pool has room, else closes it.
+    fn put(&self, be: &Backend, c: ServerConn) {
+        let srv = &be.servers[c.server];
+        let cfg = &srv.pool;
+        if cfg.purge_delay.is_zero() || cfg.max_conn == 0 {
+            return;
+        }
+        let Some(local) = self.local(c.backend, c.server) else {
+            return;
+        };
+        let is_safe = c.uses > 1;
+        let idle_here = local.idle_count();
+        let used = local.used();
+        // HAProxy keeps it when this thread has none of its kind yet, or when the
+        // server's connections stay within the estimated need plus `pool-low-conn`.
+        let room = (local.safe.borrow().is_empty() && (is_safe || local.idle.borrow().is_empty()))
+            || used + idle_here <= used.max(local.est_need.get()) + cfg.low_conn;
+        if !room {
+            return;
+        }
+        if cfg.max_conn > 0 {
+            let max = u32::try_from(cfg.max_conn).unwrap_or(u32::MAX);
+            let admitted = srv
+                .idle_conns
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                    (n < max).then_some(n + 1)
+                })
+                .is_ok();
+            if !admitted {
+                return;
+            }
+        } else {
+            srv.idle_conns.fetch_add(1, Ordering::AcqRel);
+        }
+        if is_safe {
+            local.safe.borrow_mut().push(c);
+        } else {
+            local.idle.borrow_mut().push(c);
+        }
+        if local.purge_at.get().is_none() {
+            local.purge_at.set(Some(Instant::now() + cfg.purge_delay));
+            self.active.borrow_mut().push(local.clone());
+            self.wake.notify_one();
+        }
+    }
+
+    /// Runs the purges that are due; returns when the next one is.
+    fn purge_due(&self, rt: &Runtime, now: Instant) -> Option<Instant> {
+        let mut next: Option<Instant> = None;
+        self.active.borrow_mut().retain(|local| {
+            let Some(srv) = rt
+                .backends
+                .get(local.backend)
+                .and_then(|b| b.servers.get(local.server))
+            else {
+                return false;
+            };
+            let Some(at) = local.purge_at.get() else {
+                return false;
+            };
+            let mut keep_at = at;
+            if at <= now {
+                // Connections the server closed meanwhile go first.
+                sweep(&local.idle, srv);
+                sweep(&local.safe, srv);
+                purge_one(local, srv);
+                keep_at = now + srv.pool.purge_delay;
+            }
+            if local.idle_count() == 0 {
+                local.purge_at.set(None);
+                return false;
+            }
+            local.purge_at.set(Some(keep_at));
+            next = Some(next.map_or(keep_at, |n| n.min(keep_at)));
+            true
+        });
+        next
+    }
+}
+
+/// One purge of a server's idle connections on this thread: close half of those in
+/// excess of the need (the most used at once recently, or the running estimate).
+fn purge_one(local: &SrvIdle, srv: &Server) {
+    let idle = local.idle_count();
+    let used = local.used();
+    let need = local.max_used.get().max(local.est_need.get());
+    let exceed = (used + idle).saturating_sub(need);
+    let mut to_kill = exceed / 2 + (exceed & 1);
+    let est = (local.est_need.get() + local.max_used.get()) / 2;
+    local.est_need.set(est.max(local.max_used.get()));
+    local.max_used.set(used);
+    for list in [&local.idle, &local.safe] {
+        let mut l = list.borrow_mut();
+        let n = (to_kill as usize).min(l.len());
+        // The oldest first.
+        l.drain(..n);
+        srv.idle_conns.fetch_sub(n as u32, Ordering::AcqRel);
+        to_kill -= n as u32;
+    }
+}
+
+/// The most recent idle connection bound to `key` that is still usable.
+fn take_from(list: &RefCell<Vec<ServerConn>>, srv: &Server, key: u64) -> Option<ServerConn> {
+    let mut l = list.borrow_mut();
+    while let Some(pos) = l.iter().rposition(|c| c.key == key) {
+        let c = l.remove(pos);
+        srv.idle_conns.fetch_sub(1, Ordering::AcqRel);
+        if alive(&c.conn) {
+            return Some(c);
+        }
+    }
+    None
+}
+
+/// Drops the connections of `list` that the server closed.
+fn sweep(list: &RefCell<Vec<ServerConn>>, srv: &Server) {
+    let mut l = list.borrow_mut();
+    let before = l.len();
+    l.retain(|c| alive(&c.conn));
+    srv.idle_conns
+        .fetch_sub((before - l.len()) as u32, Ordering::AcqRel);
+}
+
+/// Whether an idle connection can carry a request: nothing to read and no end of
+/// stream or error pending (a peek that does not consume and does not wait).
+fn alive(c: &Conn) -> bool {
+    use nix::errno::Errno;
+    use nix::sys::socket::{recv, MsgFlags};
+    let fd = match c {
+        Conn::Tcp(s) => s.as_raw_fd(),
+        Conn::Unix(s) => s.as_raw_fd(),
+    };
+    let mut b = [0u8; 1];
+    matches!(
+        recv(fd, &mut b, MsgFlags::MSG_PEEK | MsgFlags::MSG_DONTWAIT),
+        Err(Errno::EAGAIN | Errno::EINTR)
+    )
+}
+
+/// The thread's purge: sleeps until a server's `pool-purge-delay` is due.
+pub async fn purge_task(w: Rc<WorkerCx>) {
+    let mut next: Option<Instant> = None;
+    loop {
+        let woken = w.pool.wake.notified();
+        match next {
+            Some(t) => {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(t) => {}
+                    _ = woken => {}
+                }
+            }
+            None => woken.await,
+        }
+        next = w.pool.purge_due(&w.rt, Instant::now());
+    }
+}
+
+/// What a connection to `srv` is bound to besides the server (see [`ServerConn::key`]).
+fn conn_key(srv: &Server, cli: &ConnAddrs) -> u64 {
+    let mapped = matches!(
+        srv.addr,
+        ServerTarget::Ip {
+            port: PortMap::Offset(_),
+            ..
+        }
+    );
+    let proxy = srv.send_proxy || srv.send_proxy_v2;
+    if !mapped && !proxy {
+        return 0;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    if mapped {
+        cli.dst.map(|d| d.port()).hash(&mut h);
+    }
+    if proxy {
+        cli.src.hash(&mut h);
+        cli.dst.hash(&mut h);
+    }
+    h.finish() | 1
+}
+
+/// A connection to the server of `slot` for the next request of a session: its own,
+/// an idle one, or a new one. `not_first`: the session already sent a request.
+pub(crate) async fn obtain(
+    w: &WorkerCx,
+    own: &mut Option<ServerConn>,
+    bi: usize,
+    be: &Backend,
+    slot: &mut Slot<'_>,
+    cli: &ConnAddrs,
+    not_first: bool,
+) -> Result<ServerConn, ConnectError> {
+    let si = slot.server();
+    let key = conn_key(&be.servers[si], cli);
+    if let Some(c) = own.take() {
+        if c.backend == bi && c.server == si && c.key == key {
+            if alive(&c.conn) {
+                return Ok(c);
+            }
+        } else {
+            *own = Some(c);
+        }
+    }
+    if be.http.reuse != HttpReuse::Never {
+        if let Some(c) = w
+            .pool
+            .take(be, bi, si, key, not_first || be.http.retry_safe)
+        {
+            return Ok(c);
+        }
+    }
+    fresh(w, bi, be, slot, cli).await
+}
+
+/// A new connection to the server of `slot` (which a retry may move).
+async fn fresh(
+    w: &WorkerCx,
+    bi: usize,
+    be: &Backend,
+    slot: &mut Slot<'_>,
+    cli: &ConnAddrs,
+) -> Result<ServerConn, ConnectError> {
+    let conn = connect_to(be, slot, cli).await?;
+    let si = slot.server();
+    let local = w.pool.local(bi, si).ok_or(ConnectError::NoServer)?.clone();
+    local.live.set(local.live.get() + 1);
+    local.note_use();
+    Ok(ServerConn {
+        conn,
+        backend: bi,
+        server: si,
+        uses: 0,
+        key: conn_key(&be.servers[si], cli),
+        _lease: Lease(local),
+    })
+}
+
+/// Whether a request that got nothing back on `c` may be sent again on a new
+/// connection: `c` was reused (the server may have closed it as it went out), and the
+/// request is safe (`GET`, `HEAD`, `OPTIONS`) without a body, so sending it twice cannot
+/// do harm.
+pub(crate) fn replayable(c: &ServerConn, req: &RequestHead) -> bool {
+    use rampart_h1::{BodyKind, Method};
+    c.uses > 0
+        && matches!(req.method(), Method::Get | Method::Head | Method::Options)
+        && matches!(req.body_kind(), BodyKind::None | BodyKind::Length(0))
+        && !req.expect_continue()
+}
+
+/// The request on a reused connection failed before any response byte: sends it again
+/// (PROXY header first when the server wants one) on a new connection, once.
+/// `out` is scratch space.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn resend(
+    w: &WorkerCx,
+    bi: usize,
+    be: &Backend,
+    slot: &mut Slot<'_>,
+    cli: &ConnAddrs,
+    req: &RequestHead,
+    out: &mut Vec<u8>,
+) -> Result<ServerConn, ConnectError> {
+    let mut c = fresh(w, bi, be, slot, cli).await?;
+    let srv = &be.servers[c.server];
+    out.clear();
+    if srv.send_proxy || srv.send_proxy_v2 {
+        proxy_header(srv, cli, out);
+    }
+    rampart_h1::write_request(req, out, None);
+    let sent = match be.timeouts.server {
+        Some(t) => matches!(
+            tokio::time::timeout(t, c.conn.write_all(out)).await,
+            Ok(Ok(()))
+        ),
+        None => c.conn.write_all(out).await.is_ok(),
+    };
+    out.clear();
+    if sent {
+        Ok(c)
+    } else {
+        Err(ConnectError::Refused)
+    }
+}
+
+/// After a complete response on a connection that may stay open: keeps it for later
+/// requests (the session's own with `http-reuse never`, else the thread's pool), or
+/// closes it (`max-reuse` reached, pool full).
+pub(crate) fn put_back(
+    w: &WorkerCx,
+    own: &mut Option<ServerConn>,
+    mut c: ServerConn,
+    be: &Backend,
+) {
+    c.uses += 1;
+    let max_reuse = be.servers[c.server].pool.max_reuse;
+    if max_reuse >= 0 && i64::from(c.uses) > max_reuse {
+        return;
+    }
+    if be.http.reuse == HttpReuse::Never {
+        *own = Some(c);
+        return;
+    }
+    w.pool.put(be, c);
+}

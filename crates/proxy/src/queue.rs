@@ -1,0 +1,572 @@
+//! Server connection slots and queues (configuration manual 5.2 `maxconn`, `maxqueue`,
+//! `minconn`; 4.2 `fullconn`, `timeout queue`; HAProxy's queue.c and
+//! `assign_server_and_queue`).
+//!
+//! A stream needs a slot on its server for as long as it uses it: the whole session in
+//! `mode tcp`, one request and its response in `mode http`. A server with `maxconn`
+//! has that many slots (fewer while the backend is below `fullconn` when `minconn` is
+//! set). When no server has a free slot the stream waits, in arrival order:
+//!
+//! - in the **backend's queue** when the balancing algorithm may pick any server
+//!   ([`Assign::Any`]: round robin, ...); whichever server frees a slot first takes it;
+//! - in the **server's own queue** when the server is decided already
+//!   ([`Assign::Server`]: hashing, persistence); `maxqueue` bounds that queue and a
+//!   stream beyond it is refused ([`QueueError::Full`]: 503, or another server when the
+//!   caller may redispatch).
+//!
+//! A slot freed on a server goes to the oldest stream waiting for it, in its own queue or
+//! the backend's. Waiting ends after `timeout queue` ([`QueueError::Timeout`]: 503).
+//!
+//! Concurrency: taking and releasing a slot are atomic operations on the server's
+//! `served` count, and nothing else while no stream waits. The queues themselves are
+//! behind one mutex per backend, taken only to enqueue, to cancel a wait, or when a slot
+//! is released while streams wait (the backend's `pending` count says so without
+//! locking). Those are the moments when every server is saturated, so the mutex is held
+//! for a few list operations on a path that waits anyway; lock-free queues would buy
+//! nothing there and make FIFO order across the backend and server queues, cancellation
+//! and `maxqueue` much harder to get right. Wake-ups cross threads through one-shot
+//! channels: the releasing thread hands the slot over and the waiting stream's thread is
+//! woken with it.
+
+use crate::state::{Backend, Server};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// How the server of a stream is decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Assign {
+    /// Any usable server with a free slot (round robin); all full: the backend's queue.
+    Any,
+    /// This server only (hash-based balancing, persistence): its own queue when full.
+    Server(usize),
+}
+
+/// Why a stream got no slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueError {
+    /// No usable server.
+    NoServer,
+    /// `timeout queue` expired.
+    Timeout,
+    /// The server's queue is at `maxqueue`.
+    Full,
+}
+
+/// The queues of one backend.
+#[derive(Debug, Default)]
+pub struct Queues {
+    lists: Mutex<Lists>,
+    /// Streams waiting in any queue of the backend (HAProxy's `totpend`).
+    pending: AtomicU32,
+}
+
+#[derive(Debug, Default)]
+struct Lists {
+    /// Arrival order across all queues of the backend.
+    seq: u64,
+    backend: VecDeque<Waiter>,
+    /// One queue per server, created on first use.
+    servers: Vec<VecDeque<Waiter>>,
+}
+
+#[derive(Debug)]
+struct Waiter {
+    seq: u64,
+    tx: oneshot::Sender<usize>,
+}
+
+impl Queues {
+    fn lock(&self) -> MutexGuard<'_, Lists> {
+        // Poisoning only follows a panic elsewhere; the lists stay consistent.
+        self.lists.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Lists {
+    fn server(&mut self, i: usize) -> &mut VecDeque<Waiter> {
+        if self.servers.len() <= i {
+            self.servers.resize_with(i + 1, VecDeque::new);
+        }
+        &mut self.servers[i]
+    }
+
+    fn queue(&mut self, on: Option<usize>) -> &mut VecDeque<Waiter> {
+        match on {
+            Some(i) => self.server(i),
+            None => &mut self.backend,
+        }
+    }
+}
+
+/// A connection slot on a server, released on drop. It also counts the stream in the
+/// backend (`beconn`), which `fullconn` compares against.
+#[derive(Debug)]
+pub struct Slot<'a> {
+    be: &'a Backend,
+    server: usize,
+    _in_backend: InBackend<'a>,
+}
+
+impl Slot<'_> {
+    /// The server the slot is on.
+    pub fn server(&self) -> usize {
+        self.server
+    }
+
+    /// Moves the slot to server `to` if it has a free slot right now (a retry that
+    /// redispatches); false leaves it where it is.
+    pub fn try_move(&mut self, to: usize) -> bool {
+        if to == self.server || !usable(self.be, to) || !try_take(self.be, to) {
+            return false;
+        }
+        release(self.be, self.server);
+        self.server = to;
+        true
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        release(self.be, self.server);
+    }
+}
+
+/// One stream counted in `beconn`.
+#[derive(Debug)]
+struct InBackend<'a>(&'a Backend);
+
+impl<'a> InBackend<'a> {
+    fn enter(be: &'a Backend) -> Self {
+        be.beconn.fetch_add(1, Ordering::Relaxed);
+        InBackend(be)
+    }
+}
+
+impl Drop for InBackend<'_> {
+    fn drop(&mut self) {
+        self.0.beconn.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Takes a slot for a stream: at once when a server has room, else after waiting in a
+/// queue at most `timeout` (`None`: no limit). `order` lists the servers in the order
+/// the balancing algorithm prefers them (for [`Assign::Any`]).
+pub async fn acquire<'a>(
+    be: &'a Backend,
+    assign: Assign,
+    order: impl Iterator<Item = usize>,
+    timeout: Option<Duration>,
+) -> Result<Slot<'a>, QueueError> {
+    let inb = InBackend::enter(be);
+    let slot = |server, inb| Slot {
+        be,
+        server,
+        _in_backend: inb,
+    };
+    let on = match assign {
+        Assign::Any => {
+            // Streams already waiting go first: a newcomer queues behind them.
+            if be.counters.qcur.load(Ordering::SeqCst) == 0 {
+                for i in order {
+                    if usable(be, i) && srv_queue_empty(&be.servers[i]) && try_take(be, i) {
+                        return Ok(slot(i, inb));
+                    }
+                }
+            }
+            if !(0..be.servers.len()).any(|i| usable(be, i)) {
+                return Err(QueueError::NoServer);
+            }
+            None
+        }
+        Assign::Server(i) => {
+            if i >= be.servers.len() || !usable(be, i) {
+                return Err(QueueError::NoServer);
+            }
+            if srv_queue_empty(&be.servers[i]) && try_take(be, i) {
+                return Ok(slot(i, inb));
+            }
+            Some(i)
+        }
+    };
+    let (tx, rx) = oneshot::channel();
+    let seq = {
+        let mut l = be.queue.lock();
+        if let Some(i) = on {
+            let s = &be.servers[i];
+            if s.maxqueue > 0 && l.server(i).len() >= s.maxqueue as usize {
+                return Err(QueueError::Full);
+            }
+        }
+        l.seq += 1;
+        let seq = l.seq;
+        l.queue(on).push_back(Waiter { seq, tx });
+        let c = counters(be, on);
+        let n = c.0.fetch_add(1, Ordering::SeqCst) + 1;
+        c.1.fetch_max(n, Ordering::Relaxed);
+        be.queue.pending.fetch_add(1, Ordering::SeqCst);
+        // A slot may have been freed between the attempt above and the enqueue: offer
+        // the free slots now (this stream is the newest, so older ones go first).
+        match on {
+            Some(i) => dispatch(be, &mut l, i),
+            None => {
+                for i in 0..be.servers.len() {
+                    dispatch(be, &mut l, i);
+                }
+            }
+        }
+        seq
+    };
+    let mut ticket = Ticket { be, seq, on, rx };
+    let got = match timeout {
+        Some(t) => tokio::time::timeout(t, &mut ticket.rx).await.ok(),
+        None => Some((&mut ticket.rx).await),
+    };
+    if let Some(Ok(server)) = got {
+        ticket.seq = 0;
+        return Ok(slot(server, inb));
+    }
+    // Timed out (or the sender vanished): leave the queue, unless a slot arrived at the
+    // last moment, which is then used.
+    match ticket.cancel() {
+        Some(server) => Ok(slot(server, inb)),
+        None => Err(QueueError::Timeout),
+    }
+}
+
+/// A stream's place in a queue; leaving it (timeout, or the stream being dropped while
+/// waiting) removes the entry, and a slot handed over meanwhile is passed on.
+struct Ticket<'a> {
+    be: &'a Backend,
+    seq: u64,
+    on: Option<usize>,
+    rx: oneshot::Receiver<usize>,
+}
+
+impl Ticket<'_> {
+    /// Leaves the queue; returns the server of a slot granted before leaving.
+    fn cancel(&mut self) -> Option<usize> {
+        let be = self.be;
+        {
+            let mut l = be.queue.lock();
+            let q = l.queue(self.on);
+            // Entries are in increasing `seq` order.
+            if let Ok(pos) = q.binary_search_by_key(&self.seq, |w| w.seq) {
+                q.remove(pos);
+                counters(be, self.on).0.fetch_sub(1, Ordering::SeqCst);
+                be.queue.pending.fetch_sub(1, Ordering::SeqCst);
+                self.seq = 0;
+                return None;
+            }
+        }
+        self.seq = 0;
+        // Already dequeued: the slot was sent, or is being sent and will bounce.
+        self.rx.close();
+        self.rx.try_recv().ok()
+    }
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        if self.seq == 0 {
+            return;
+        }
+        if let Some(server) = self.cancel() {
+            release(self.be, server);
+        }
+    }
+}
+
+/// Whether a server can be given streams (not in maintenance, resolved).
+fn usable(be: &Backend, i: usize) -> bool {
+    be.servers.get(i).is_some_and(|s| !s.disabled)
+}
+
+fn srv_queue_empty(s: &Server) -> bool {
+    s.counters.qcur.load(Ordering::SeqCst) == 0
+}
+
+/// The queue-length counter and its maximum for a queue.
+fn counters(be: &Backend, on: Option<usize>) -> (&AtomicU64, &AtomicU64) {
+    match on {
+        Some(i) => (&be.servers[i].counters.qcur, &be.servers[i].counters.qmax),
+        None => (&be.counters.qcur, &be.counters.qmax),
+    }
+}
+
+/// The server's limit now (HAProxy's `srv_dynamic_maxconn`): `maxconn`, or with
+/// `minconn`, a share of `maxconn` proportional to the backend's load relative to
+/// `fullconn`, never below `minconn`.
+pub fn dynamic_maxconn(be: &Backend, s: &Server) -> u32 {
+    if s.maxconn == 0 {
+        return u32::MAX;
+    }
+    let beconn = be.beconn.load(Ordering::Relaxed);
+    if beconn >= be.fullconn || s.minconn == s.maxconn {
+        return s.maxconn;
+    }
+    let share = u64::from(beconn) * u64::from(s.maxconn) / u64::from(be.fullconn.max(1));
+    (share as u32).max(s.minconn)
+}
+
+/// Takes a slot on server `i` if it has one free.
+fn try_take(be: &Backend, i: usize) -> bool {
+    let s = &be.servers[i];
+    if s.maxconn == 0 {
+        s.served.fetch_add(1, Ordering::SeqCst);
+        return true;
+    }
+    let max = dynamic_maxconn(be, s);
+    s.served
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |c| {
+            (c < max).then_some(c + 1)
+        })
+        .is_ok()
+}
+
+/// Gives a slot of server `i` back and, when streams wait, hands it over.
+fn release(be: &Backend, i: usize) {
+    be.servers[i].served.fetch_sub(1, Ordering::SeqCst);
+    if be.queue.pending.load(Ordering::SeqCst) > 0 {
+        let mut l = be.queue.lock();
+        dispatch(be, &mut l, i);
+    }
+}
+
+/// Hands the free slots of server `i` to the oldest streams waiting for it (in its own
+/// queue, or in the backend's when the server may serve it).
+fn dispatch(be: &Backend, l: &mut Lists, i: usize) {
+    let backend_ok = usable(be, i);
+    loop {
+        let own = l.servers.get(i).and_then(|q| q.front()).map(|w| w.seq);
+        let shared = l.backend.front().filter(|_| backend_ok).map(|w| w.seq);
+        let from_own = match (own, shared) {
+            (None, None) => return,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some(a), Some(b)) => a < b,
+        };
+        if !try_take(be, i) {
+            return;
+        }
+        let on = from_own.then_some(i);
+        let Some(w) = l.queue(on).pop_front() else {
+            release_only(be, i);
+            return;
+        };
+        counters(be, on).0.fetch_sub(1, Ordering::SeqCst);
+        be.queue.pending.fetch_sub(1, Ordering::SeqCst);
+        if w.tx.send(i).is_err() {
+            // That stream left meanwhile: the slot goes to the next one.
+            release_only(be, i);
+        }
+    }
+}
+
+/// Gives a slot back without looking at the queues (the caller holds them).
+fn release_only(be: &Backend, i: usize) {
+    be.servers[i].served.fetch_sub(1, Ordering::SeqCst);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{PortMap, ServerTarget};
+    use std::sync::Arc;
+
+    /// A backend whose servers have these `(maxconn, maxqueue)`.
+    fn backend(servers: &[(u32, u32)]) -> Backend {
+        Backend {
+            name: "b".into(),
+            mode: rampart_model::proxy::Mode::Http,
+            servers: servers
+                .iter()
+                .enumerate()
+                .map(|(i, &(maxconn, maxqueue))| Server {
+                    name: format!("s{i}"),
+                    addr: ServerTarget::Ip {
+                        ip: std::net::IpAddr::from([127, 0, 0, 1]),
+                        port: PortMap::Fixed(1),
+                    },
+                    disabled: false,
+                    send_proxy: false,
+                    send_proxy_v2: false,
+                    proxy_v2_crc32c: false,
+                    source: None,
+                    maxconn,
+                    minconn: maxconn,
+                    maxqueue,
+                    served: Default::default(),
+                    pool: Default::default(),
+                    idle_conns: Default::default(),
+                    counters: Default::default(),
+                })
+                .collect(),
+            timeouts: Default::default(),
+            retries: 0,
+            srvtcpka: false,
+            nolinger: false,
+            http: Default::default(),
+            rr: Default::default(),
+            deterministic: false,
+            fullconn: 1,
+            beconn: Default::default(),
+            queue: Default::default(),
+            counters: Default::default(),
+        }
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap_or_else(|e| panic!("runtime: {e}"))
+    }
+
+    fn served(be: &Backend, i: usize) -> u32 {
+        be.servers[i].served.load(Ordering::SeqCst)
+    }
+
+    const LONG: Option<Duration> = Some(Duration::from_secs(10));
+
+    #[test]
+    fn a_freed_slot_goes_to_the_oldest_waiter() {
+        let be = backend(&[(1, 0)]);
+        rt().block_on(async {
+            let first = acquire(&be, Assign::Any, 0..1, LONG).await;
+            let first = first.unwrap_or_else(|e| panic!("{e:?}"));
+            let order = std::cell::RefCell::new(Vec::new());
+            let waiter = |tag: u32| {
+                let (be, order) = (&be, &order);
+                async move {
+                    let s = acquire(be, Assign::Any, 0..1, LONG).await;
+                    order.borrow_mut().push(tag);
+                    drop(s);
+                }
+            };
+            let (b, c) = (waiter(2), waiter(3));
+            let release = async {
+                tokio::task::yield_now().await;
+                assert_eq!(be.counters.qcur.load(Ordering::SeqCst), 2);
+                drop(first);
+            };
+            tokio::join!(b, c, release);
+            assert_eq!(*order.borrow(), [2, 3]);
+        });
+        assert_eq!(served(&be, 0), 0);
+        assert_eq!(be.counters.qmax.load(Ordering::SeqCst), 2);
+        assert_eq!(be.beconn.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn waiting_ends_at_the_queue_timeout() {
+        let be = backend(&[(1, 0)]);
+        rt().block_on(async {
+            let _held = acquire(&be, Assign::Any, 0..1, LONG).await;
+            let r = acquire(&be, Assign::Any, 0..1, Some(Duration::from_millis(20))).await;
+            assert_eq!(r.err(), Some(QueueError::Timeout));
+            assert_eq!(be.counters.qcur.load(Ordering::SeqCst), 0);
+        });
+        assert_eq!(served(&be, 0), 0);
+    }
+
+    #[test]
+    fn maxqueue_bounds_a_server_queue() {
+        let be = backend(&[(1, 1)]);
+        rt().block_on(async {
+            let held = acquire(&be, Assign::Server(0), 0..1, LONG).await;
+            let queued = acquire(&be, Assign::Server(0), 0..1, LONG);
+            let over = async {
+                tokio::task::yield_now().await;
+                let r = acquire(&be, Assign::Server(0), 0..1, LONG).await;
+                assert_eq!(r.err(), Some(QueueError::Full));
+                drop(held);
+            };
+            let (q, ()) = tokio::join!(queued, over);
+            assert!(q.is_ok());
+        });
+        assert_eq!(served(&be, 0), 0);
+    }
+
+    #[test]
+    fn a_waiter_that_goes_away_loses_nothing() {
+        let be = backend(&[(1, 0)]);
+        rt().block_on(async {
+            let held = acquire(&be, Assign::Any, 0..1, LONG).await;
+            // Starts waiting, then is dropped.
+            let gone = tokio::time::timeout(
+                Duration::from_millis(10),
+                acquire(&be, Assign::Any, 0..1, LONG),
+            )
+            .await;
+            assert!(gone.is_err());
+            assert_eq!(be.counters.qcur.load(Ordering::SeqCst), 0);
+            drop(held);
+            let again = acquire(&be, Assign::Any, 0..1, Some(Duration::ZERO)).await;
+            assert!(again.is_ok(), "the slot is free again");
+        });
+        assert_eq!(served(&be, 0), 0);
+    }
+
+    #[test]
+    fn no_server_usable() {
+        let mut be = backend(&[(1, 0)]);
+        be.servers[0].disabled = true;
+        rt().block_on(async {
+            let r = acquire(&be, Assign::Any, 0..1, LONG).await;
+            assert_eq!(r.err(), Some(QueueError::NoServer));
+        });
+    }
+
+    #[test]
+    fn threads_never_exceed_maxconn_and_every_stream_is_served() {
+        // Four event loops on their own threads, 50 streams each, two servers with two
+        // slots each: at most two streams per server at once, none lost.
+        let be = Arc::new(backend(&[(2, 0), (2, 0)]));
+        let busy: Arc<[AtomicU32; 2]> = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
+        let done = Arc::new(AtomicU32::new(0));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let (be, busy, done) = (be.clone(), busy.clone(), done.clone());
+                std::thread::spawn(move || {
+                    let local = tokio::task::LocalSet::new();
+                    local.block_on(&rt(), async {
+                        let mut tasks = Vec::new();
+                        for k in 0..50usize {
+                            let (be, busy, done) = (be.clone(), busy.clone(), done.clone());
+                            tasks.push(tokio::task::spawn_local(async move {
+                                let start = k % 2;
+                                let order = (0..2).map(move |i| (start + i) % 2);
+                                let slot = acquire(&be, Assign::Any, order, LONG).await;
+                                let slot = slot.unwrap_or_else(|e| panic!("{e:?}"));
+                                let i = slot.server();
+                                let now = busy[i].fetch_add(1, Ordering::SeqCst) + 1;
+                                assert!(now <= 2, "{now} streams on server {i}");
+                                tokio::time::sleep(Duration::from_micros(200)).await;
+                                busy[i].fetch_sub(1, Ordering::SeqCst);
+                                drop(slot);
+                                done.fetch_add(1, Ordering::SeqCst);
+                            }));
+                        }
+                        for t in tasks {
+                            if let Err(e) = t.await {
+                                panic!("stream task: {e}");
+                            }
+                        }
+                    });
+                })
+            })
+            .collect();
+        for t in threads {
+            if t.join().is_err() {
+                panic!("worker thread failed");
+            }
+        }
+        assert_eq!(done.load(Ordering::SeqCst), 200);
+        assert_eq!(served(&be, 0) + served(&be, 1), 0);
+        assert_eq!(be.queue.pending.load(Ordering::SeqCst), 0);
+        assert_eq!(be.beconn.load(Ordering::SeqCst), 0);
+    }
+}
