@@ -50,7 +50,7 @@ pub fn build(
     let mut backends = Vec::new();
     for p in live.iter().filter(|p| p.is_be()) {
         be_index.insert(p.name.as_str(), backends.len());
-        backends.push(build_backend(p, &mut errors));
+        backends.push(build_backend(p, limits, &mut errors));
     }
     let mut frontends = Vec::new();
     let mut sockets = Vec::new();
@@ -84,6 +84,7 @@ pub fn build(
             },
             clitcpka: p.options.flags.clitcpka,
             nolinger: p.options.flags.nolinger,
+            splice: crate::splice::SpliceOpts::of(&p.options.flags, limits),
             http: FeHttp {
                 conn_mode: p.options.http_conn_mode,
                 forwardfor: p.options.forwardfor.clone(),
@@ -111,6 +112,7 @@ pub fn build(
             .hard_stop_after_ms
             .map(|v| Duration::from_millis(u64::from(v))),
         grace: g.grace_ms.map(|v| Duration::from_millis(u64::from(v))),
+        pipes: crate::splice::pipe_limits(snap, limits),
     };
     Ok(Built {
         runtime,
@@ -118,7 +120,7 @@ pub fn build(
     })
 }
 
-fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
+fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
     let t = &p.timeouts;
     let mut servers: Vec<Server> = p
         .servers
@@ -158,6 +160,7 @@ fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
         retries: p.retries,
         srvtcpka: p.options.flags.srvtcpka,
         nolinger: p.options.flags.nolinger,
+        splice: crate::splice::SpliceOpts::of(&p.options.flags, limits),
         http: BeHttp {
             conn_mode: p.options.http_conn_mode,
             forwardfor: p.options.forwardfor.clone(),

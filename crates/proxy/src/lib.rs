@@ -9,7 +9,8 @@
 //! - [`worker`]: one thread per `nbthread`, each with its own event loop, accepting on
 //!   every listener; soft and hard stop;
 //! - [`tcp`]: `mode tcp` sessions; [`tunnel`]: the two-way copy with HAProxy's
-//!   inactivity timeouts and half-close propagation;
+//!   inactivity timeouts and half-close propagation; [`splice`]: which directions splice
+//!   and how many pipes may exist;
 //! - [`upstream`]: choosing a server and connecting to it (retries, `timeout connect`).
 
 pub mod accept;
@@ -17,6 +18,7 @@ pub mod build;
 pub mod handshake;
 pub mod http;
 pub mod limits;
+pub mod splice;
 pub mod state;
 pub mod tcp;
 pub mod tunnel;

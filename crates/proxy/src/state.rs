@@ -26,6 +26,8 @@ pub struct Runtime {
     /// `hard-stop-after` and `grace`.
     pub hard_stop_after: Option<Duration>,
     pub grace: Option<Duration>,
+    /// The splicing pipe pool (`maxpipes`, `tune.pipesize`).
+    pub pipes: rampart_net::splice::PipeLimits,
 }
 
 /// One frontend (or the frontend side of a `listen`).
@@ -41,6 +43,7 @@ pub struct Frontend {
     pub timeouts: FeTimeouts,
     pub clitcpka: bool,
     pub nolinger: bool,
+    pub splice: crate::splice::SpliceOpts,
     pub http: FeHttp,
     pub counters: ProxyCounters,
 }
@@ -86,6 +89,7 @@ pub struct Backend {
     pub retries: u32,
     pub srvtcpka: bool,
     pub nolinger: bool,
+    pub splice: crate::splice::SpliceOpts,
     pub http: BeHttp,
     /// Round-robin cursor (the balancing issue replaces this with HAProxy's algorithms).
     pub rr: AtomicUsize,

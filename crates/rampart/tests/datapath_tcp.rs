@@ -9,6 +9,9 @@
 //! assertions on time are only "not before" a fraction of the timeout and "within" a
 //! generous bound, never a speed.
 
+// Shared test bodies live in helpers, where a failed expectation must panic too.
+#![allow(clippy::expect_used)]
+
 mod support;
 
 use nix::sys::signal::Signal;
@@ -40,12 +43,20 @@ fn tcp_cfg(extra_global: &str, extra_defaults: &str, body: &str) -> String {
 
 /// `listen l` from `bind` to `server` with the default settings.
 fn simple(bind: &str, server: &str) -> String {
+    simple_with("", bind, server)
+}
+
+/// `listen l` from `bind` to `server` with `extra_defaults` lines in `defaults`.
+fn simple_with(extra_defaults: &str, bind: &str, server: &str) -> String {
     tcp_cfg(
         "",
-        "",
+        extra_defaults,
         &format!("listen l\n    bind {bind}\n    server s {server}\n"),
     )
 }
+
+/// Both directions spliced from the first byte.
+const FORCED_SPLICE: &str = "    option splice-request\n    option splice-response\n";
 
 /// Asserts that the proxy closes `c` within `within`, and not before `not_before`.
 fn assert_closed_between(c: &mut Stream, not_before: Duration, within: Duration, what: &str) {
@@ -136,7 +147,44 @@ fn forwards_both_ways_over_ipv4() {
 
 #[test]
 fn transfers_50_mb_each_way_intact() {
-    const LEN: u64 = 50 << 20;
+    transfer_each_way(&tcp_cfg("", "", ""), 50 << 20);
+}
+
+#[test]
+fn transfers_50_mb_each_way_intact_with_forced_splice() {
+    let pipes = transfer_each_way(&tcp_cfg("", FORCED_SPLICE, ""), 50 << 20);
+    assert!(
+        pipes >= 2,
+        "pipes were used ({pipes} pipe descriptors seen)"
+    );
+}
+
+/// `splice-auto` splices once a direction streams fast, which HAProxy notices only
+/// after a while: a long transfer.
+#[test]
+fn transfers_200_mb_each_way_intact_with_splice_auto() {
+    let cfg = tcp_cfg("", "    option splice-auto\n", "");
+    let pipes = transfer_each_way(&cfg, 200 << 20);
+    assert!(
+        pipes >= 2,
+        "pipes were used ({pipes} pipe descriptors seen)"
+    );
+}
+
+/// One pipe for two directions: one splices, the other copies.
+#[test]
+fn transfers_50_mb_each_way_intact_when_pipes_run_out() {
+    let pipes = transfer_each_way(&tcp_cfg("    maxpipes 2\n", FORCED_SPLICE, ""), 50 << 20);
+    assert!(
+        pipes <= 2,
+        "one pipe at most ({pipes} pipe descriptors seen)"
+    );
+}
+
+/// Sends `len` bytes each way at once through `listen l` configured after `head`,
+/// checks them on both ends, and returns the most pipe descriptors the proxy held
+/// beyond those it had before (sampled during the transfer).
+fn transfer_each_way(head: &str, len: u64) -> usize {
     let dir = TempDir::new("bulk");
     let (p, e) = (free_port(), free_port());
     // The server checks what it receives (stream 1) while it sends its own (stream 2).
@@ -145,50 +193,170 @@ fn transfers_50_mb_each_way_intact() {
     let _srv = TestServer::tcp(e, move |s| {
         let mut w = s.try_clone();
         let sender = thread::spawn(move || {
-            let r = Pattern::new(2).write_to(&mut w, LEN);
+            let r = Pattern::new(2).write_to(&mut w, len);
             w.shutdown(Shutdown::Write);
             r.map_err(|e| e.to_string())
         });
         let mut r = s;
-        let got = Pattern::new(1).verify_from(&mut r, LEN);
+        let got = Pattern::new(1).verify_from(&mut r, len);
         let sent = sender.join().unwrap_or(Err("sender panicked".into()));
         let _ = tx
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .send((got, sent));
     });
-    let _rp = Launch::rampart(
+    let rp = Launch::rampart(
         "rampart",
         &dir,
-        &simple(&format!("127.0.0.1:{p}"), &format!("127.0.0.1:{e}")),
+        &format!("{head}listen l\n    bind 127.0.0.1:{p}\n    server s 127.0.0.1:{e}\n"),
     )
     .ready_tcp(local(p))
     .spawn();
 
+    let before = pipe_fds(rp.pid());
     let c = connect(local(p));
     let mut w = c.try_clone();
     let sender = thread::spawn(move || {
-        let r = Pattern::new(1).write_to(&mut w, LEN);
+        let r = Pattern::new(1).write_to(&mut w, len);
         w.shutdown(Shutdown::Write);
         r.map_err(|e| e.to_string())
     });
     let mut r = c;
-    let got = Pattern::new(2).verify_from(&mut r, LEN);
+    let reader = thread::spawn(move || Pattern::new(2).verify_from(&mut r, len));
+    let mut pipes = 0;
+    let t0 = Instant::now();
+    while !reader.is_finished() && t0.elapsed() < IO_TIMEOUT * 3 {
+        pipes = pipes.max(pipe_fds(rp.pid()).saturating_sub(before));
+        thread::sleep(Duration::from_millis(2));
+    }
+    let got = reader.join().expect("client reader thread");
     let sent = sender.join().expect("client sender thread");
-    assert_eq!(sent, Ok(()), "client sent its 50 MB");
+    assert_eq!(sent, Ok(()), "client sent its data");
     assert_eq!(
         got,
-        Ok(LEN),
-        "client received the server's 50 MB intact, then end of stream"
+        Ok(len),
+        "client received the server's data intact, then end of stream"
     );
     let (srv_got, srv_sent) = rx
         .recv_timeout(IO_TIMEOUT)
         .expect("server finished its side");
-    assert_eq!(srv_sent, Ok(()), "server sent its 50 MB");
+    assert_eq!(srv_sent, Ok(()), "server sent its data");
     assert_eq!(
         srv_got,
-        Ok(LEN),
-        "server received the client's 50 MB intact, then end of stream"
+        Ok(len),
+        "server received the client's data intact, then end of stream"
+    );
+    pipes
+}
+
+/// How many of `pid`'s descriptors are pipes.
+fn pipe_fds(pid: i32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| {
+                    std::fs::read_link(e.path())
+                        .is_ok_and(|l| l.to_string_lossy().starts_with("pipe:"))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Sends 8 MB each way through a proxy started with `global`/`defaults` lines and
+/// `args` while neither end reads, so that whatever the proxy moved is stuck inside it,
+/// and returns how many pipe descriptors the proxy then holds beyond those it had
+/// before: `expect` is waited for (pipes appear as the transfer starts), any other
+/// count is sampled once the transfer stalled. Both ends then read everything.
+fn pipe_fds_of_a_stalled_tunnel(
+    global: &str,
+    defaults: &str,
+    args: &[&str],
+    expect: usize,
+) -> usize {
+    const LEN: u64 = 8 << 20;
+    let dir = TempDir::new("pipes");
+    let (p, e) = (free_port(), free_port());
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let go_rx = Mutex::new(go_rx);
+    let (done_tx, done_rx) = mpsc::channel();
+    let done_tx = Mutex::new(done_tx);
+    let _srv = TestServer::tcp(e, move |s| {
+        let mut w = s.try_clone();
+        let sender = thread::spawn(move || Pattern::new(2).write_to(&mut w, LEN).is_ok());
+        let _ = go_rx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .recv_timeout(IO_TIMEOUT);
+        let mut r = s;
+        let got = Pattern::new(1).verify_from(&mut r, LEN);
+        let _ = done_tx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send((got, sender.join().unwrap_or(false)));
+    });
+    let rp = Launch::rampart(
+        "rampart",
+        &dir,
+        &tcp_cfg(
+            global,
+            defaults,
+            &format!("listen l\n    bind 127.0.0.1:{p}\n    server s 127.0.0.1:{e}\n"),
+        ),
+    )
+    .args(args)
+    .ready_tcp(local(p))
+    .spawn();
+    let before = pipe_fds(rp.pid());
+    let c = connect(local(p));
+    let mut w = c.try_clone();
+    let sender = thread::spawn(move || {
+        let ok = Pattern::new(1).write_to(&mut w, LEN).is_ok();
+        w.shutdown(Shutdown::Write);
+        ok
+    });
+    let held = || pipe_fds(rp.pid()).saturating_sub(before);
+    let reached = wait_until(Duration::from_secs(10), || held() == expect);
+    if !reached || expect == 0 {
+        thread::sleep(Duration::from_millis(500));
+    }
+    let n = held();
+    go_tx.send(()).expect("server waiting");
+    let mut r = c;
+    let got = Pattern::new(2).verify_from(&mut r, LEN);
+    assert_eq!(got, Ok(LEN), "client received the server's 8 MB intact");
+    assert!(sender.join().unwrap_or(false), "client sent its 8 MB");
+    let (srv_got, srv_sent) = done_rx.recv_timeout(IO_TIMEOUT).expect("server done");
+    assert_eq!(srv_got, Ok(LEN), "server received the client's 8 MB intact");
+    assert!(srv_sent, "server sent its 8 MB");
+    n
+}
+
+#[test]
+fn forced_splice_holds_one_pipe_per_direction() {
+    assert_eq!(pipe_fds_of_a_stalled_tunnel("", FORCED_SPLICE, &[], 4), 4);
+}
+
+/// HAProxy counts the pipe being created against `maxpipes`: at most `maxpipes - 1` exist.
+#[test]
+fn maxpipes_bounds_the_pipes() {
+    let global = "    maxpipes 2\n";
+    assert_eq!(
+        pipe_fds_of_a_stalled_tunnel(global, FORCED_SPLICE, &[], 2),
+        2
+    );
+}
+
+#[test]
+fn nosplice_and_ds_disable_splicing() {
+    let global = "    nosplice\n";
+    assert_eq!(
+        pipe_fds_of_a_stalled_tunnel(global, FORCED_SPLICE, &[], 0),
+        0
+    );
+    assert_eq!(
+        pipe_fds_of_a_stalled_tunnel("", FORCED_SPLICE, &["-dS"], 0),
+        0
     );
 }
 
@@ -197,6 +365,15 @@ fn transfers_50_mb_each_way_intact() {
 
 #[test]
 fn half_close_from_the_client() {
+    half_close_from_the_client_with("");
+}
+
+#[test]
+fn half_close_from_the_client_spliced() {
+    half_close_from_the_client_with(FORCED_SPLICE);
+}
+
+fn half_close_from_the_client_with(extra_defaults: &str) {
     let dir = TempDir::new("hc1");
     let (p, e) = (free_port(), free_port());
     // Replies only once the client's side has ended.
@@ -207,7 +384,11 @@ fn half_close_from_the_client() {
     let _rp = Launch::rampart(
         "rampart",
         &dir,
-        &simple(&format!("127.0.0.1:{p}"), &format!("127.0.0.1:{e}")),
+        &simple_with(
+            extra_defaults,
+            &format!("127.0.0.1:{p}"),
+            &format!("127.0.0.1:{e}"),
+        ),
     )
     .ready_tcp(local(p))
     .spawn();
@@ -229,6 +410,15 @@ fn half_close_from_the_client() {
 
 #[test]
 fn half_close_from_the_server() {
+    half_close_from_the_server_with("");
+}
+
+#[test]
+fn half_close_from_the_server_spliced() {
+    half_close_from_the_server_with(FORCED_SPLICE);
+}
+
+fn half_close_from_the_server_with(extra_defaults: &str) {
     let dir = TempDir::new("hc2");
     let (p, e) = (free_port(), free_port());
     let (tx, rx) = mpsc::channel();
@@ -243,7 +433,11 @@ fn half_close_from_the_server() {
     let _rp = Launch::rampart(
         "rampart",
         &dir,
-        &simple(&format!("127.0.0.1:{p}"), &format!("127.0.0.1:{e}")),
+        &simple_with(
+            extra_defaults,
+            &format!("127.0.0.1:{p}"),
+            &format!("127.0.0.1:{e}"),
+        ),
     )
     .ready_tcp(local(p))
     .spawn();
@@ -512,12 +706,21 @@ fn timeout_client_closes_an_idle_client() {
 
 #[test]
 fn timeout_server_closes_when_the_server_is_idle() {
+    timeout_server_closes_when_the_server_is_idle_with("");
+}
+
+#[test]
+fn timeout_server_closes_when_the_server_is_idle_spliced() {
+    timeout_server_closes_when_the_server_is_idle_with(FORCED_SPLICE);
+}
+
+fn timeout_server_closes_when_the_server_is_idle_with(extra_defaults: &str) {
     let dir = TempDir::new("tsrv");
     let (p, e) = (free_port(), free_port());
     let srv = TestServer::tcp(e, echo);
     let cfg = tcp_cfg(
         "",
-        "    timeout client 10s\n    timeout server 300ms\n",
+        &format!("    timeout client 10s\n    timeout server 300ms\n{extra_defaults}"),
         &format!("listen l\n    bind 127.0.0.1:{p}\n    server s 127.0.0.1:{e}\n"),
     );
     let _rp = Launch::rampart("rampart", &dir, &cfg)

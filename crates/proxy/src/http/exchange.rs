@@ -218,16 +218,9 @@ impl Session<'_> {
                 .is_ok()
             {
                 // Bytes already read past the heads go first, in each direction.
-                let t = tunnel::Timeouts::of(self.fe, be);
-                let o = tunnel::run(
-                    &mut self.cli,
-                    &mut srv.conn,
-                    &rbuf,
-                    &sbuf[resp_len..],
-                    bufsize,
-                    t,
-                )
-                .await;
+                let t = tunnel::Settings::of(&self.w.rt, self.fe, be);
+                let o =
+                    tunnel::run(&mut self.cli, &mut srv.conn, &rbuf, &sbuf[resp_len..], &t).await;
                 add(&self.fe.counters.bytes_in, o.c2s);
                 add(&self.fe.counters.bytes_out, o.s2c);
             }
