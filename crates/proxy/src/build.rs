@@ -113,6 +113,7 @@ pub fn build(
             .map(|v| Duration::from_millis(u64::from(v))),
         grace: g.grace_ms.map(|v| Duration::from_millis(u64::from(v))),
         pipes: crate::splice::pipe_limits(snap, limits),
+        cpu_map: g.cpu_map.clone(),
     };
     Ok(Built {
         runtime,

@@ -7,13 +7,14 @@
 //!   errors);
 //! - [`limits`]: `maxconn` and the file-descriptor limit, computed as HAProxy does;
 //! - [`worker`]: one thread per `nbthread`, each with its own event loop, accepting on
-//!   every listener; soft and hard stop;
+//!   every listener; soft and hard stop; [`affinity`]: `cpu-map`;
 //! - [`tcp`]: `mode tcp` sessions; [`tunnel`]: the two-way copy with HAProxy's
 //!   inactivity timeouts and half-close propagation; [`splice`]: which directions splice
 //!   and how many pipes may exist;
 //! - [`upstream`]: choosing a server and connecting to it (retries, `timeout connect`).
 
 pub mod accept;
+pub mod affinity;
 pub mod build;
 pub mod handshake;
 pub mod http;

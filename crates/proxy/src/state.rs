@@ -28,6 +28,8 @@ pub struct Runtime {
     pub grace: Option<Duration>,
     /// The splicing pipe pool (`maxpipes`, `tune.pipesize`).
     pub pipes: rampart_net::splice::PipeLimits,
+    /// `cpu-map`.
+    pub cpu_map: rampart_model::global::CpuMap,
 }
 
 /// One frontend (or the frontend side of a `listen`).

@@ -74,6 +74,7 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
             return 1;
         }
     }
+    rampart_proxy::affinity::bind_process(&g.cpu_map, daemon);
     if let Err(e) = daemon::drop_privileges(program, g.chroot.as_deref(), g.uid, g.gid) {
         report.alert(&e);
         return 1;

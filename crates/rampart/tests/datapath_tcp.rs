@@ -1283,3 +1283,133 @@ fn daemon_mode_writes_the_pidfile_and_serves() {
     );
     drop(guard);
 }
+
+// ---------------------------------------------------------------------------------------
+// 11. CPU binding (cpu-map)
+
+/// `Cpus_allowed_list` of every thread of `pid`.
+fn thread_cpus(pid: i32) -> Vec<String> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .filter_map(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+                .map(|v| v.trim().to_string())
+        })
+        .collect()
+}
+
+/// Two CPUs this test may run on (the machines the suite runs on have at least two).
+fn two_cpus() -> (usize, usize) {
+    let set = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).expect("affinity");
+    let cpus: Vec<usize> = (0..nix::sched::CpuSet::count())
+        .filter(|&c| set.is_set(c).unwrap_or(false))
+        .collect();
+    assert!(
+        cpus.len() >= 2,
+        "the cpu-map tests need two CPUs, got {cpus:?}"
+    );
+    (cpus[0], cpus[1])
+}
+
+/// Starts a `mode tcp` proxy with `global` lines (in the foreground, or as a daemon with
+/// `-D`), waits until its threads' CPU lists satisfy `ok` (5 s at most) and returns them.
+fn cpus_of_threads_with(global: &str, daemon: bool, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let dir = TempDir::new("cpumap");
+    let p = free_port();
+    let cfg = tcp_cfg(
+        global,
+        "",
+        &format!(
+            "listen l\n    bind 127.0.0.1:{p}\n    server s 127.0.0.1:{}\n",
+            free_port()
+        ),
+    );
+    let launch = Launch::rampart("rampart", &dir, &cfg);
+    let (_proc, _guard, pid) = if daemon {
+        let pidfile = dir.join("rampart.pid");
+        let mut parent = launch
+            .args(["-D", "-p"])
+            .arg(pidfile.to_string_lossy())
+            .spawn_no_wait();
+        let st = parent.expect_exit(START_TIMEOUT);
+        assert_eq!(st.code(), Some(0), "{}", parent.stderr());
+        let text = std::fs::read_to_string(&pidfile).expect("pid file written");
+        let pid: i32 = text.trim().parse().expect("a pid in the pid file");
+        assert!(
+            wait_until(START_TIMEOUT, || pid_listens(
+                pid as u32,
+                &Ready::Tcp(local(p))
+            )),
+            "daemon {pid} listens on {p}"
+        );
+        (None, Some(PidGuard(pid)), pid)
+    } else {
+        let rp = launch.ready_tcp(local(p)).spawn();
+        let pid = rp.pid();
+        (Some(rp), None, pid)
+    };
+    wait_until(Duration::from_secs(5), || ok(&thread_cpus(pid)));
+    // Threads bind themselves as they start: look again once they all had the time to.
+    thread::sleep(Duration::from_millis(100));
+    thread_cpus(pid)
+}
+
+#[test]
+fn cpu_map_binds_threads() {
+    let (_, b) = two_cpus();
+    // `1/1` would be the whole process: bind thread 2 only.
+    let global = format!("    nbthread 2\n    cpu-map 1/2 {b}\n");
+    let b = b.to_string();
+    let seen = cpus_of_threads_with(&global, false, |s| s.contains(&b));
+    assert!(
+        seen.contains(&b) && seen.iter().any(|c| *c != b),
+        "thread 2 on CPU {b}, thread 1 not bound: {seen:?}"
+    );
+}
+
+#[test]
+fn cpu_map_auto_spreads_threads_over_cpus() {
+    let (a, b) = two_cpus();
+    let global = format!("    nbthread 2\n    cpu-map auto:1/1-2 {a} {b}\n");
+    let (a, b) = (a.to_string(), b.to_string());
+    let seen = cpus_of_threads_with(&global, false, |s| s.contains(&a) && s.contains(&b));
+    assert!(
+        seen.contains(&a) && seen.contains(&b),
+        "thread 1 on CPU {a}, thread 2 on CPU {b}: {seen:?}"
+    );
+}
+
+/// Thread maps are restricted to the process map, even where the process map itself
+/// does not apply (the foreground).
+#[test]
+fn cpu_map_threads_stay_within_the_process_map() {
+    let (a, b) = two_cpus();
+    let global = format!("    nbthread 2\n    cpu-map 1 {a}\n    cpu-map 1/2 {a} {b}\n");
+    let a = a.to_string();
+    let seen = cpus_of_threads_with(&global, false, |s| s.contains(&a));
+    assert!(seen.contains(&a), "thread 2 on CPU {a} only: {seen:?}");
+}
+
+/// The process map applies in daemon mode; in the foreground HAProxy ignores it.
+#[test]
+fn cpu_map_binds_the_whole_process_in_daemon_mode() {
+    let (_, b) = two_cpus();
+    let global = format!("    nbthread 2\n    cpu-map 1 {b}\n");
+    let b = b.to_string();
+    let all_b = |s: &[String]| !s.is_empty() && s.iter().all(|c| *c == b);
+    let seen = cpus_of_threads_with(&global, true, all_b);
+    assert!(
+        seen.len() >= 2 && all_b(&seen),
+        "every thread on CPU {b}: {seen:?}"
+    );
+    let seen = cpus_of_threads_with(&global, false, |s| s.len() >= 2);
+    assert!(
+        !seen.is_empty() && !seen.contains(&b),
+        "not bound in the foreground: {seen:?}"
+    );
+}
