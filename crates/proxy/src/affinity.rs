@@ -36,9 +36,9 @@ pub fn plan(map: &CpuMap, nbthread: usize) -> Plan {
             let cpus: Vec<usize> = set
                 .iter()
                 .filter(|&c| {
-                    map.process
+                    !map.process
                         .as_ref()
-                        .map_or(true, |p| p.is_empty() || p.contains(c))
+                        .is_some_and(|p| !p.is_empty() && !p.contains(c))
                 })
                 .collect();
             (!cpus.is_empty()).then_some(cpus)
