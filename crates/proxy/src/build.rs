@@ -141,7 +141,7 @@ fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backen
                     disabled: false,
                     send_proxy: false,
                     send_proxy_v2: false,
-                    proxy_v2_crc32c: false,
+                    proxy_v2: Default::default(),
                     source: None,
                     counters: ServerCounters::default(),
                 });
@@ -244,7 +244,7 @@ fn build_server(
         disabled,
         send_proxy: s.settings.send_proxy,
         send_proxy_v2: s.settings.send_proxy_v2,
-        proxy_v2_crc32c: s.settings.proxy_v2_options.crc32c,
+        proxy_v2: s.settings.proxy_v2_options,
         source,
         counters: ServerCounters::default(),
     }

@@ -126,8 +126,8 @@ pub struct Server {
     pub disabled: bool,
     pub send_proxy: bool,
     pub send_proxy_v2: bool,
-    /// `proxy-v2-options crc32c`.
-    pub proxy_v2_crc32c: bool,
+    /// `proxy-v2-options` (and the `send-proxy-v2-ssl` family): the TLVs to send.
+    pub proxy_v2: rampart_model::proxy::server::ProxyV2Options,
     pub source: Option<SourceSpec>,
     pub counters: ServerCounters,
 }

@@ -29,7 +29,7 @@ pub async fn session(w: &WorkerCx, fe: usize, li: usize, mut cli: Conn, peer: Op
             inc(&s.counters.scur);
             let mut pre = Vec::new();
             if s.send_proxy || s.send_proxy_v2 {
-                crate::upstream::proxy_header(s, &addrs, &mut pre);
+                crate::upstream::proxy_header(s, &addrs, acc.authority.as_deref(), &mut pre);
             }
             pre.extend_from_slice(&acc.pending);
             let t = tunnel::Settings::of(&w.rt, f, be);

@@ -995,6 +995,92 @@ fn proxy_v2_in_v1_out_with_haproxy() {
     proxy_chain_through_haproxy("send-proxy-v2", "send-proxy");
 }
 
+/// A PROXY v2 header from 10.1.2.3:1111 to 10.9.8.7:2222 with an AUTHORITY TLV.
+const V2_WITH_AUTHORITY: &[u8] = b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x1a\
+    \x0a\x01\x02\x03\x0a\x09\x08\x07\x04\x57\x08\xae\
+    \x02\x00\x0bexample.com";
+
+/// Sends [`V2_WITH_AUTHORITY`] then `payload` to an `accept-proxy` frontend in `mode`
+/// whose server line ends with `server_opts`; returns what the server received first
+/// (until `payload`'s first byte).
+fn v2_header_sent_to_the_server(mode: &str, server_opts: &str, payload: &[u8]) -> Vec<u8> {
+    let dir = TempDir::new("pptlv");
+    let (p, e) = (free_port(), free_port());
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let first = payload[0];
+    let _srv = TestServer::tcp(e, move |mut s| {
+        let mut got = Vec::new();
+        let mut b = [0u8; 1];
+        while got.len() < 4096 && s.read(&mut b).is_ok_and(|n| n == 1) {
+            if b[0] == first
+                && got.len() >= 16
+                && got.len() >= 16 + usize::from(u16::from_be_bytes([got[14], got[15]]))
+            {
+                break;
+            }
+            got.push(b[0]);
+        }
+        let _ = tx.lock().unwrap_or_else(|e| e.into_inner()).send(got);
+    });
+    let cfg = tcp_cfg(
+        "",
+        &format!("    mode {mode}\n"),
+        &format!(
+            "listen l\n    bind 127.0.0.1:{p} accept-proxy\n    server s 127.0.0.1:{e} {server_opts}\n"
+        ),
+    );
+    let _rp = Launch::rampart("rampart", &dir, &cfg)
+        .ready_tcp(local(p))
+        .spawn();
+    let mut c = connect(local(p));
+    c.write_all(V2_WITH_AUTHORITY).expect("header");
+    c.write_all(payload).expect("payload");
+    rx.recv_timeout(IO_TIMEOUT)
+        .expect("the server got a header")
+}
+
+/// Byte for byte what HAProxy 2.6 sends for [`V2_WITH_AUTHORITY`] with `proxy-v2-options
+/// authority,unique-id,crc32c,ssl,cert-cn,cert-sig,cert-key,ssl-cipher`: CRC32C, the
+/// client's AUTHORITY, an empty UNIQUE_ID (no `unique-id-format`), and an SSL TLV saying
+/// the client connection is not TLS.
+const V2_ALL_TLVS: &[u8] = b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x2c\
+    \x0a\x01\x02\x03\x0a\x09\x08\x07\x04\x57\x08\xae\
+    \x03\x00\x04\x72\xac\x42\xd3\
+    \x02\x00\x0bexample.com\
+    \x05\x00\x00\
+    \x20\x00\x05\x00\x00\x00\x00\x00";
+
+const ALL_V2_OPTIONS: &str =
+    "send-proxy-v2 proxy-v2-options authority,unique-id,crc32c,ssl,cert-cn,cert-sig,cert-key,ssl-cipher";
+
+#[test]
+fn proxy_v2_options_add_tlvs_as_haproxy_does() {
+    assert_eq!(
+        v2_header_sent_to_the_server("tcp", ALL_V2_OPTIONS, b"hello"),
+        V2_ALL_TLVS
+    );
+}
+
+#[test]
+fn proxy_v2_options_add_tlvs_in_mode_http_too() {
+    assert_eq!(
+        v2_header_sent_to_the_server("http", ALL_V2_OPTIONS, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n"),
+        V2_ALL_TLVS
+    );
+}
+
+/// `send-proxy-v2-ssl-cn` is `send-proxy-v2` with the SSL TLV (and its CN, which a plain
+/// client has none of).
+#[test]
+fn send_proxy_v2_ssl_cn_sends_the_ssl_tlv() {
+    let got = v2_header_sent_to_the_server("tcp", "send-proxy-v2-ssl-cn", b"hello");
+    let mut want = V2_WITH_AUTHORITY[..28].to_vec();
+    want[15] = 12 + 8;
+    want.extend_from_slice(b"\x20\x00\x05\x00\x00\x00\x00\x00");
+    assert_eq!(got, want);
+}
+
 #[test]
 fn malformed_proxy_header_is_closed_without_reply() {
     let dir = TempDir::new("ppbad");

@@ -89,7 +89,7 @@ impl Session<'_> {
         self.prepare_request(be, keep_server);
         let mut out = self.w.get_buf();
         if srv.uses == 0 && (server.send_proxy || server.send_proxy_v2) {
-            proxy_header(server, &self.addrs, &mut out);
+            proxy_header(server, &self.addrs, self.authority.as_deref(), &mut out);
         }
         write_request(&self.req, &mut out, None);
         let req_kind = self.req.body_kind();
