@@ -4,13 +4,14 @@
 #
 #   bench/run.sh [--rampart BIN] [--haproxy BIN] [--runs N] [--duration S] [--warmup S]
 #                [--quick] [--nbthread N] [--idle N] [--scenarios LIST]
-#                [--proxy-cpus LIST] [--load-cpus LIST]
+#                [--proxy-cpus LIST] [--load-cpus LIST] [--splice]
 #
 # Scenarios (--scenarios, comma-separated, default a,b,c,d,idle):
 #   a     HTTP/1.1 keep-alive, 50 connections, 6-byte response
 #   b     a new connection per request (wrk -H 'Connection: close'), 50 connections
 #   c     1 MiB response, 10 keep-alive connections
 #   d     mode tcp bulk transfer: 100 MiB responses through a `mode tcp` listener, 4 conns
+#         (--splice: that listener has `option splice-auto`, for both proxies)
 #   idle  --idle (9,000) client connections that send nothing: proxy RSS per connection
 # Each proxy process is started fresh for every measurement; repetitions (--runs, default
 # 3) are interleaved: rampart, haproxy, rampart, haproxy... Each wrk run lasts --duration
@@ -51,7 +52,8 @@ while [ $# -gt 0 ]; do
         --scenarios) SCENARIOS=$2; shift 2 ;;
         --proxy-cpus) PROXY_CPUS=$2; shift 2 ;;
         --load-cpus) LOAD_CPUS=$2; shift 2 ;;
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        --splice) export SPLICE=1; shift ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -212,7 +214,7 @@ echo "== pinning: proxies on CPU $PROXY_CPUS (nbthread $NBTHREAD); wrk, nginx an
     echo "   warning: nbthread $NBTHREAD > the $(taskset -c "$PROXY_CPUS" nproc) CPU(s) the proxies are pinned to (--proxy-cpus)"
 echo "== ports: HTTP frontend 127.0.0.1:$HTTP_PORT, mode tcp listener 127.0.0.1:$TCP_PORT, nginx origin 127.0.0.1:$ORIGIN_PORT"
 echo "== runs: $RUNS repetition(s), interleaved; wrk ${DURATION}s per run after a ${WARMUP}s warm-up; scenarios ${SCEN[*]}"
-echo "== commands (config: $CFG, with NBTHREAD=$NBTHREAD HTTP_PORT=$HTTP_PORT TCP_PORT=$TCP_PORT ORIGIN_PORT=$ORIGIN_PORT)"
+echo "== commands (config: $CFG, with NBTHREAD=$NBTHREAD HTTP_PORT=$HTTP_PORT TCP_PORT=$TCP_PORT ORIGIN_PORT=$ORIGIN_PORT${SPLICE:+ SPLICE=$SPLICE})"
 echo "   origin:  $(q "${NGINX_CMD[@]}")  (config: worker_processes 1, access_log off, sendfile;"
 echo "            /small returns \"hello\\n\", /1m.bin 1 MiB, /100m.bin 100 MiB)"
 echo "   rampart: $(q taskset -c "$PROXY_CPUS" "$RAMPART" -f "$CFG")"

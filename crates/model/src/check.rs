@@ -9,8 +9,8 @@
 //! - HTTP-only settings in TCP proxies (L7 hashing, `option httplog`, `monitor-uri`,
 //!   `forwardfor`, HTTP-only options), which HAProxy ignores with a warning;
 //! - `log-format` (from `option httplog`...) without any `log` target;
-//! - two listeners bound to the same address and port (a Rampart warning: HAProxy only
-//!   finds out when binding);
+//! - two listeners bound to the same address and port (a Rampart warning; HAProxy says
+//!   nothing and, with `SO_REUSEPORT`, the kernel spreads connections between them);
 //! - server host names resolved as `init-addr` says (default `last,libc`), through the
 //!   resolver the binary supplies.
 //!
@@ -321,7 +321,7 @@ fn duplicate_binds(all: &[Proxy], cx: &mut LowerCx<'_>) {
                 let port = e.lo;
                 let (first, second) = if o.span < e.span { (o, e) } else { (e, o) };
                 msgs.push((second.span, format!(
-                    "address '{}' port {port} of 'bind' at {} ({}) is also bound at {} ({}); only one of them will receive connections.",
+                    "address '{}' port {port} of 'bind' at {} ({}) is also bound at {} ({}); the system will spread connections between them at random.",
                     e.ip,
                     loc(cx, second.span),
                     second.proxy.designation(),
@@ -344,7 +344,7 @@ fn duplicate_binds(all: &[Proxy], cx: &mut LowerCx<'_>) {
             msgs.push((
                 w[1].1,
                 format!(
-                    "socket '{}' of 'bind' at {} ({}) is also bound at {} ({}).",
+                    "socket '{}' of 'bind' at {} ({}) is also bound at {} ({}); only the last one bound will receive connections.",
                     w[0].0,
                     loc(cx, w[1].1),
                     w[1].2.designation(),
@@ -537,8 +537,8 @@ mod tests {
     fn duplicate_bind_warning_names_both_lines() {
         let r = run_t("frontend a\n bind 127.0.0.1:80\nfrontend b\n bind 127.0.0.1:79-81\n bind unix@/tmp/x\nlisten c\n bind unix@/tmp/x\n bind 127.0.0.1:82\n");
         assert!(r.valid());
-        assert!(r.has_warning("address '127.0.0.1' port 80 of 'bind' at t.cfg:8 (frontend 'b') is also bound at t.cfg:6 (frontend 'a'); only one of them will receive connections."));
-        assert!(r.has_warning("socket '/tmp/x' of 'bind' at t.cfg:11 (proxy 'c') is also bound at t.cfg:9 (frontend 'b')."));
+        assert!(r.has_warning("address '127.0.0.1' port 80 of 'bind' at t.cfg:8 (frontend 'b') is also bound at t.cfg:6 (frontend 'a'); the system will spread connections between them at random."));
+        assert!(r.has_warning("socket '/tmp/x' of 'bind' at t.cfg:11 (proxy 'c') is also bound at t.cfg:9 (frontend 'b'); only the last one bound will receive connections."));
         assert_eq!(
             r.diags
                 .iter()

@@ -8,13 +8,14 @@
 //! - [`conn`]: one connected stream, TCP or Unix, on either side, with the socket options
 //!   applied per connection (`tcpka`, `nolinger`) and its addresses;
 //! - [`connect`]: outgoing connections to servers (optionally from a `source` address);
-
+//! - [`splice`]: kernel splicing through pooled pipes (`option splice-*`, `maxpipes`);
 //!
 //! Syscalls without a safe wrapper are confined to [`sys`].
 
 pub mod conn;
 pub mod connect;
 pub mod listener;
+pub mod splice;
 
 mod sys;
 

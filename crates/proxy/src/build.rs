@@ -50,7 +50,7 @@ pub fn build(
     let mut backends = Vec::new();
     for p in live.iter().filter(|p| p.is_be()) {
         be_index.insert(p.name.as_str(), backends.len());
-        backends.push(build_backend(p, &mut errors));
+        backends.push(build_backend(p, limits, &mut errors));
     }
     let mut frontends = Vec::new();
     let mut sockets = Vec::new();
@@ -86,6 +86,7 @@ pub fn build(
             },
             clitcpka: p.options.flags.clitcpka,
             nolinger: p.options.flags.nolinger,
+            splice: crate::splice::SpliceOpts::of(&p.options.flags, limits),
             http: FeHttp {
                 conn_mode: p.options.http_conn_mode,
                 forwardfor: p.options.forwardfor.clone(),
@@ -118,6 +119,8 @@ pub fn build(
         maxsessrate: g.maxsessrate.unwrap_or(0),
         conn_rate: Default::default(),
         sess_rate: Default::default(),
+        pipes: crate::splice::pipe_limits(snap, limits),
+        cpu_map: g.cpu_map.clone(),
     };
     Ok(Built {
         runtime,
@@ -125,7 +128,7 @@ pub fn build(
     })
 }
 
-fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
+fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
     let t = &p.timeouts;
     let mut servers: Vec<Server> = p
         .servers
@@ -145,7 +148,7 @@ fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
                     disabled: false,
                     send_proxy: false,
                     send_proxy_v2: false,
-                    proxy_v2_crc32c: false,
+                    proxy_v2: Default::default(),
                     source: None,
                     maxconn: 0,
                     minconn: 0,
@@ -173,6 +176,7 @@ fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
         retries: p.retries,
         srvtcpka: p.options.flags.srvtcpka,
         nolinger: p.options.flags.nolinger,
+        splice: crate::splice::SpliceOpts::of(&p.options.flags, limits),
         http: BeHttp {
             conn_mode: p.options.http_conn_mode,
             forwardfor: p.options.forwardfor.clone(),
@@ -276,7 +280,7 @@ fn build_server(
         disabled,
         send_proxy: st.send_proxy,
         send_proxy_v2: st.send_proxy_v2,
-        proxy_v2_crc32c: st.proxy_v2_options.crc32c,
+        proxy_v2: st.proxy_v2_options,
         source,
         maxconn,
         minconn,

@@ -18,6 +18,8 @@ pub struct Accepted {
     pub addrs: ConnAddrs,
     /// Data received after the PROXY header.
     pub pending: Vec<u8>,
+    /// The AUTHORITY TLV of a v2 header (passed on by `proxy-v2-options authority`).
+    pub authority: Option<Box<[u8]>>,
 }
 
 /// Reads the PROXY header when the listener expects one. `None`: the connection must be
@@ -36,9 +38,11 @@ pub async fn accept(
         return Some(Accepted {
             addrs,
             pending: Vec::new(),
+            authority: None,
         });
     }
-    let read = read_header(cli, &mut addrs);
+    let mut authority = None;
+    let read = read_header(cli, &mut addrs, &mut authority);
     let res = match timeout {
         Some(t) => Box::pin(tokio::time::timeout(t, read))
             .await
@@ -48,10 +52,18 @@ pub async fn accept(
     if res.is_none() {
         inc(&fe.counters.denied_conn);
     }
-    res.map(|pending| Accepted { addrs, pending })
+    res.map(|pending| Accepted {
+        addrs,
+        pending,
+        authority,
+    })
 }
 
-async fn read_header(cli: &Conn, addrs: &mut ConnAddrs) -> Option<Vec<u8>> {
+async fn read_header(
+    cli: &Conn,
+    addrs: &mut ConnAddrs,
+    authority: &mut Option<Box<[u8]>>,
+) -> Option<Vec<u8>> {
     let mut buf = vec![0u8; 256];
     let mut len = 0;
     loop {
@@ -62,6 +74,8 @@ async fn read_header(cli: &Conn, addrs: &mut ConnAddrs) -> Option<Vec<u8>> {
                         addrs.src = Some(src);
                         addrs.dst = Some(dst);
                     }
+                    // HAProxy reads TLVs of PROXY headers only.
+                    *authority = header.authority().map(Box::from);
                 }
                 buf.copy_within(consumed..len, 0);
                 buf.truncate(len - consumed);

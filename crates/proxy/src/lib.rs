@@ -7,9 +7,10 @@
 //!   errors);
 //! - [`limits`]: `maxconn` and the file-descriptor limit, computed as HAProxy does;
 //! - [`worker`]: one thread per `nbthread`, each with its own event loop, accepting on
-//!   every listener; soft and hard stop;
+//!   every listener; soft and hard stop; [`affinity`]: `cpu-map`;
 //! - [`tcp`]: `mode tcp` sessions; [`tunnel`]: the two-way copy with HAProxy's
-//!   inactivity timeouts and half-close propagation;
+//!   inactivity timeouts and half-close propagation; [`splice`]: which directions splice
+//!   and how many pipes may exist;
 //! - [`upstream`]: choosing a server and connecting to it (retries, `timeout connect`);
 //!   [`queue`]: server slots (`maxconn`) and the queues of streams waiting for one;
 //!   [`pool`]: server connections of `mode http` and the per-thread idle pool
@@ -17,6 +18,7 @@
 //! - [`rate`]: event rates (`rate-limit sessions`, `maxconnrate`, `maxsessrate`).
 
 pub mod accept;
+pub mod affinity;
 pub mod build;
 pub mod handshake;
 pub mod http;
@@ -25,6 +27,7 @@ pub mod limits;
 pub mod pool;
 pub mod queue;
 pub mod rate;
+pub mod splice;
 pub mod state;
 pub mod tcp;
 pub mod tunnel;

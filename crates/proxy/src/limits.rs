@@ -17,6 +17,9 @@ pub struct Limits {
     pub nofile: u64,
     /// `SO_REUSEPORT` on listeners (HAProxy's default; `-dR` turns it off).
     pub reuseport: bool,
+    /// Kernel splicing allowed and asked for by some proxy (`option splice-*`, neither
+    /// `nosplice` nor `-dS`).
+    pub splice: bool,
     /// Messages for the operator (HAProxy prints them as warnings).
     pub warnings: Vec<String>,
 }
@@ -76,6 +79,7 @@ pub fn compute(
         nbthread,
         nofile,
         reuseport: true,
+        splice,
         warnings,
     }
 }

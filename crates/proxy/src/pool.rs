@@ -347,8 +347,16 @@ pub async fn purge_task(w: Rc<WorkerCx>) {
     }
 }
 
+/// What a server connection carries of its client: the addresses and the authority a
+/// PROXY header would send.
+#[derive(Clone, Copy)]
+pub(crate) struct Client<'a> {
+    pub addrs: &'a ConnAddrs,
+    pub authority: Option<&'a [u8]>,
+}
+
 /// What a connection to `srv` is bound to besides the server (see [`ServerConn::key`]).
-fn conn_key(srv: &Server, cli: &ConnAddrs) -> u64 {
+fn conn_key(srv: &Server, cli: Client<'_>) -> u64 {
     let mapped = matches!(
         srv.addr,
         ServerTarget::Ip {
@@ -362,11 +370,12 @@ fn conn_key(srv: &Server, cli: &ConnAddrs) -> u64 {
     }
     let mut h = std::collections::hash_map::DefaultHasher::new();
     if mapped {
-        cli.dst.map(|d| d.port()).hash(&mut h);
+        cli.addrs.dst.map(|d| d.port()).hash(&mut h);
     }
     if proxy {
-        cli.src.hash(&mut h);
-        cli.dst.hash(&mut h);
+        cli.addrs.src.hash(&mut h);
+        cli.addrs.dst.hash(&mut h);
+        cli.authority.hash(&mut h);
     }
     h.finish() | 1
 }
@@ -379,7 +388,7 @@ pub(crate) async fn obtain(
     bi: usize,
     be: &Backend,
     slot: &mut Slot<'_>,
-    cli: &ConnAddrs,
+    cli: Client<'_>,
     not_first: bool,
 ) -> Result<ServerConn, ConnectError> {
     let si = slot.server();
@@ -410,9 +419,9 @@ async fn fresh(
     bi: usize,
     be: &Backend,
     slot: &mut Slot<'_>,
-    cli: &ConnAddrs,
+    cli: Client<'_>,
 ) -> Result<ServerConn, ConnectError> {
-    let conn = connect_to(be, slot, cli).await?;
+    let conn = connect_to(be, slot, cli.addrs).await?;
     let si = slot.server();
     let local = w.pool.local(bi, si).ok_or(ConnectError::NoServer)?.clone();
     local.live.set(local.live.get() + 1);
@@ -448,7 +457,7 @@ pub(crate) async fn resend(
     bi: usize,
     be: &Backend,
     slot: &mut Slot<'_>,
-    cli: &ConnAddrs,
+    cli: Client<'_>,
     req: &RequestHead,
     out: &mut Vec<u8>,
 ) -> Result<ServerConn, ConnectError> {
@@ -456,7 +465,7 @@ pub(crate) async fn resend(
     let srv = &be.servers[c.server];
     out.clear();
     if srv.send_proxy || srv.send_proxy_v2 {
-        proxy_header(srv, cli, out);
+        proxy_header(srv, cli.addrs, cli.authority, out);
     }
     rampart_h1::write_request(req, out, None);
     let sent = match be.timeouts.server {

@@ -33,6 +33,10 @@ pub struct Runtime {
     pub maxsessrate: u32,
     pub conn_rate: FreqCtr,
     pub sess_rate: FreqCtr,
+    /// The splicing pipe pool (`maxpipes`, `tune.pipesize`).
+    pub pipes: rampart_net::splice::PipeLimits,
+    /// `cpu-map`.
+    pub cpu_map: rampart_model::global::CpuMap,
 }
 
 /// One frontend (or the frontend side of a `listen`).
@@ -51,6 +55,7 @@ pub struct Frontend {
     pub timeouts: FeTimeouts,
     pub clitcpka: bool,
     pub nolinger: bool,
+    pub splice: crate::splice::SpliceOpts,
     pub http: FeHttp,
     pub counters: ProxyCounters,
 }
@@ -96,6 +101,7 @@ pub struct Backend {
     pub retries: u32,
     pub srvtcpka: bool,
     pub nolinger: bool,
+    pub splice: crate::splice::SpliceOpts,
     pub http: BeHttp,
     /// Round-robin cursor (the balancing issue replaces this with HAProxy's algorithms).
     pub rr: AtomicUsize,
@@ -145,8 +151,8 @@ pub struct Server {
     pub disabled: bool,
     pub send_proxy: bool,
     pub send_proxy_v2: bool,
-    /// `proxy-v2-options crc32c`.
-    pub proxy_v2_crc32c: bool,
+    /// `proxy-v2-options` (and the `send-proxy-v2-ssl` family): the TLVs to send.
+    pub proxy_v2: rampart_model::proxy::server::ProxyV2Options,
     pub source: Option<SourceSpec>,
     /// `maxconn` (0: no limit), `minconn` (dynamic limit below `fullconn`), `maxqueue`
     /// (0: no limit), normalised as HAProxy does (`minconn` alone acts as `maxconn`).

@@ -27,13 +27,13 @@ pub async fn session(w: &WorkerCx, fe: usize, li: usize, mut cli: Conn, peer: Op
             let s = &be.servers[si];
             inc(&s.counters.stot);
             inc(&s.counters.scur);
-            let t = tunnel::Timeouts::of(f, be);
             let mut pre = Vec::new();
             if s.send_proxy || s.send_proxy_v2 {
-                crate::upstream::proxy_header(s, &addrs, &mut pre);
+                crate::upstream::proxy_header(s, &addrs, acc.authority.as_deref(), &mut pre);
             }
             pre.extend_from_slice(&acc.pending);
-            let out = tunnel::run(&mut cli, &mut srv, &pre, &[], w.rt.bufsize, t).await;
+            let t = tunnel::Settings::of(&w.rt, f, be);
+            let out = tunnel::run(&mut cli, &mut srv, &pre, &[], &t).await;
             add(&f.counters.bytes_in, out.c2s);
             add(&f.counters.bytes_out, out.s2c);
             add(&be.counters.bytes_in, out.c2s);

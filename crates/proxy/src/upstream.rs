@@ -137,14 +137,21 @@ pub async fn connect_to(
 }
 
 /// The PROXY header a server with `send-proxy` / `send-proxy-v2` receives first, carrying
-/// the client's addresses (HAProxy's `make_proxy_line`).
-pub fn proxy_header(srv: &Server, cli: &ConnAddrs, out: &mut Vec<u8>) {
-    use rampart_proxy_protocol::{encode_v1, encode_v2, V2Params};
+/// the client's addresses (HAProxy's `make_proxy_line`), and for v2 the TLVs its
+/// `proxy-v2-options` ask for: `crc32c`; `authority`, the one the client's own PROXY
+/// header carried (or, later, its TLS SNI); `unique-id`, empty as HAProxy sends it
+/// without `unique-id-format`; the SSL TLV, which says "not SSL" for a plain client.
+pub fn proxy_header(srv: &Server, cli: &ConnAddrs, authority: Option<&[u8]>, out: &mut Vec<u8>) {
+    use rampart_proxy_protocol::{encode_v1, encode_v2, SslInfo, V2Params};
     if srv.send_proxy_v2 {
+        let o = &srv.proxy_v2;
         let p = V2Params {
             src: cli.src,
             dst: cli.dst,
-            crc32c: srv.proxy_v2_crc32c,
+            crc32c: o.crc32c,
+            authority: authority.filter(|_| o.authority),
+            unique_id: o.unique_id.then_some(&[][..]),
+            ssl: o.ssl.then(SslInfo::default),
             ..V2Params::default()
         };
         let _ = encode_v2(&p, out);

@@ -189,6 +189,7 @@ pub fn run(rt: Runtime, listeners: Vec<Vec<Listener>>, opts: RunOptions) -> u8 {
     let rt = Arc::new(rt);
     let ctl = Control::new(&rt);
     let nb = rt.nbthread;
+    let cpus = crate::affinity::plan(&rt.cpu_map, nb);
     let mut handles = Vec::new();
     for t in 0..nb {
         // Each worker gets its own handle on every listening socket.
@@ -206,9 +207,18 @@ pub fn run(rt: Runtime, listeners: Vec<Vec<Listener>>, opts: RunOptions) -> u8 {
         let rt = rt.clone();
         let ctl = ctl.clone();
         ctl.workers_alive.fetch_add(1, Ordering::SeqCst);
+        let pin = cpus.threads.get(t).cloned().flatten();
         let h = std::thread::Builder::new()
             .name(format!("rampart-{}", t + 1))
-            .spawn(move || worker_main(rt, ctl, mine));
+            .spawn(move || {
+                if let Some(set) = pin {
+                    let what = format!("thread {}", t + 1);
+                    if let Err(w) = crate::affinity::bind_current_thread(&set, &what) {
+                        crate::affinity::warn(&w);
+                    }
+                }
+                worker_main(rt, ctl, mine)
+            });
         match h {
             Ok(h) => handles.push(h),
             Err(e) => {

@@ -28,7 +28,8 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
     let splice = snap.proxies.iter().any(|p| {
         let f = &p.options.flags;
         f.splice_auto || f.splice_request || f.splice_response
-    }) && !cmd.disabled.splice;
+    }) && !cmd.disabled.splice
+        && !g.nosplice;
     let maxconn = cmd
         .maxconn
         .and_then(|m| u32::try_from(m).ok())
@@ -73,6 +74,7 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
             return 1;
         }
     }
+    rampart_proxy::affinity::bind_process(&g.cpu_map, daemon);
     if let Err(e) = daemon::drop_privileges(program, g.chroot.as_deref(), g.uid, g.gid) {
         report.alert(&e);
         return 1;

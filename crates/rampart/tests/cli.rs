@@ -686,3 +686,65 @@ fn quiet_and_zero_warning_keywords_of_global() {
         Some("[ALERT]    (PID) : config : Some warnings were found and 'zero-warning' is set. Aborting.")
     );
 }
+
+/// Two frontends on one address and port: HAProxy accepts it silently (with
+/// `SO_REUSEPORT` the kernel spreads connections between them); Rampart accepts it too,
+/// with the same exit status, and warns naming both lines.
+#[test]
+fn same_address_in_two_frontends_is_valid_with_a_warning() {
+    let dir = TempDir::new();
+    dir.write(
+        "dup.cfg",
+        "defaults\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\n\
+         frontend a\n    bind 127.0.0.1:8080\n    default_backend be\n\
+         frontend b\n    bind 127.0.0.1:8080\n    default_backend be\n\
+         backend be\n    server s1 127.0.0.1:8081\n",
+    );
+    let r = dir.run(&["-c", "-f", "dup.cfg"]);
+    assert_eq!(
+        r.code,
+        Some(0),
+        "haproxy -c exits 0 on this file; {}",
+        r.stderr
+    );
+    assert_eq!(
+        r.stdout,
+        "Warnings were found.\nConfiguration file is valid\n"
+    );
+    assert_eq!(
+        r.stderr_lines(),
+        with_notices(&[
+            "[WARNING]  (PID) : config : address '127.0.0.1' port 8080 of 'bind' at dup.cfg:10 \
+             (frontend 'b') is also bound at dup.cfg:7 (frontend 'a'); the system will spread \
+             connections between them at random."
+        ])
+    );
+}
+
+/// `tcp-request inspect-delay` alone is valid (it only matters to `tcp-request content`
+/// rules, which are not supported yet and say so).
+#[test]
+fn tcp_request_inspect_delay_is_valid_and_content_rules_are_not_yet() {
+    let dir = TempDir::new();
+    let base = "defaults\n    mode tcp\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\n\
+                listen l\n    bind 127.0.0.1:8080\n    tcp-request inspect-delay 5s\n    server s1 127.0.0.1:8081\n";
+    dir.write("ok.cfg", base);
+    let r = dir.run(&["-c", "-f", "ok.cfg"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (Some(0), "Configuration file is valid\n", "")
+    );
+    dir.write(
+        "rules.cfg",
+        &format!("{base}    tcp-request content accept\n"),
+    );
+    let r = dir.run(&["-c", "-f", "rules.cfg"]);
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr.contains(
+            "[ALERT]    (PID) : config : parsing [rules.cfg:10] : 'tcp-request content' is not supported yet"
+        ),
+        "{}",
+        r.stderr
+    );
+}

@@ -9,6 +9,9 @@
 //! assertions on time are only "not before" a fraction of the timeout and "within" a
 //! generous bound, never a speed.
 
+// Shared test bodies live in helpers, where a failed expectation must panic too.
+#![allow(clippy::expect_used)]
+
 mod support;
 
 use nix::sys::signal::Signal;
@@ -40,12 +43,20 @@ fn tcp_cfg(extra_global: &str, extra_defaults: &str, body: &str) -> String {
 
 /// `listen l` from `bind` to `server` with the default settings.
 fn simple(bind: &str, server: &str) -> String {
+    simple_with("", bind, server)
+}
+
+/// `listen l` from `bind` to `server` with `extra_defaults` lines in `defaults`.
+fn simple_with(extra_defaults: &str, bind: &str, server: &str) -> String {
     tcp_cfg(
         "",
-        "",
+        extra_defaults,
         &format!("listen l\n    bind {bind}\n    server s {server}\n"),
     )
 }
+
+/// Both directions spliced from the first byte.
+const FORCED_SPLICE: &str = "    option splice-request\n    option splice-response\n";
 
 /// Asserts that the proxy closes `c` within `within`, and not before `not_before`.
 fn assert_closed_between(c: &mut Stream, not_before: Duration, within: Duration, what: &str) {
@@ -136,7 +147,44 @@ fn forwards_both_ways_over_ipv4() {
 
 #[test]
 fn transfers_50_mb_each_way_intact() {
-    const LEN: u64 = 50 << 20;
+    transfer_each_way(&tcp_cfg("", "", ""), 50 << 20);
+}
+
+#[test]
+fn transfers_50_mb_each_way_intact_with_forced_splice() {
+    let pipes = transfer_each_way(&tcp_cfg("", FORCED_SPLICE, ""), 50 << 20);
+    assert!(
+        pipes >= 2,
+        "pipes were used ({pipes} pipe descriptors seen)"
+    );
+}
+
+/// `splice-auto` splices once a direction streams fast, which HAProxy notices only
+/// after a while: a long transfer.
+#[test]
+fn transfers_200_mb_each_way_intact_with_splice_auto() {
+    let cfg = tcp_cfg("", "    option splice-auto\n", "");
+    let pipes = transfer_each_way(&cfg, 200 << 20);
+    assert!(
+        pipes >= 2,
+        "pipes were used ({pipes} pipe descriptors seen)"
+    );
+}
+
+/// One pipe for two directions: one splices, the other copies.
+#[test]
+fn transfers_50_mb_each_way_intact_when_pipes_run_out() {
+    let pipes = transfer_each_way(&tcp_cfg("    maxpipes 2\n", FORCED_SPLICE, ""), 50 << 20);
+    assert!(
+        pipes <= 2,
+        "one pipe at most ({pipes} pipe descriptors seen)"
+    );
+}
+
+/// Sends `len` bytes each way at once through `listen l` configured after `head`,
+/// checks them on both ends, and returns the most pipe descriptors the proxy held
+/// beyond those it had before (sampled during the transfer).
+fn transfer_each_way(head: &str, len: u64) -> usize {
     let dir = TempDir::new("bulk");
     let (p, e) = (free_port(), free_port());
     // The server checks what it receives (stream 1) while it sends its own (stream 2).
@@ -145,50 +193,170 @@ fn transfers_50_mb_each_way_intact() {
     let _srv = TestServer::tcp(e, move |s| {
         let mut w = s.try_clone();
         let sender = thread::spawn(move || {
-            let r = Pattern::new(2).write_to(&mut w, LEN);
+            let r = Pattern::new(2).write_to(&mut w, len);
             w.shutdown(Shutdown::Write);
             r.map_err(|e| e.to_string())
         });
         let mut r = s;
-        let got = Pattern::new(1).verify_from(&mut r, LEN);
+        let got = Pattern::new(1).verify_from(&mut r, len);
         let sent = sender.join().unwrap_or(Err("sender panicked".into()));
         let _ = tx
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .send((got, sent));
     });
-    let _rp = Launch::rampart(
+    let rp = Launch::rampart(
         "rampart",
         &dir,
-        &simple(&format!("127.0.0.1:{p}"), &format!("127.0.0.1:{e}")),
+        &format!("{head}listen l\n    bind 127.0.0.1:{p}\n    server s 127.0.0.1:{e}\n"),
     )
     .ready_tcp(local(p))
     .spawn();
 
+    let before = pipe_fds(rp.pid());
     let c = connect(local(p));
     let mut w = c.try_clone();
     let sender = thread::spawn(move || {
-        let r = Pattern::new(1).write_to(&mut w, LEN);
+        let r = Pattern::new(1).write_to(&mut w, len);
         w.shutdown(Shutdown::Write);
         r.map_err(|e| e.to_string())
     });
     let mut r = c;
-    let got = Pattern::new(2).verify_from(&mut r, LEN);
+    let reader = thread::spawn(move || Pattern::new(2).verify_from(&mut r, len));
+    let mut pipes = 0;
+    let t0 = Instant::now();
+    while !reader.is_finished() && t0.elapsed() < IO_TIMEOUT * 3 {
+        pipes = pipes.max(pipe_fds(rp.pid()).saturating_sub(before));
+        thread::sleep(Duration::from_millis(2));
+    }
+    let got = reader.join().expect("client reader thread");
     let sent = sender.join().expect("client sender thread");
-    assert_eq!(sent, Ok(()), "client sent its 50 MB");
+    assert_eq!(sent, Ok(()), "client sent its data");
     assert_eq!(
         got,
-        Ok(LEN),
-        "client received the server's 50 MB intact, then end of stream"
+        Ok(len),
+        "client received the server's data intact, then end of stream"
     );
     let (srv_got, srv_sent) = rx
         .recv_timeout(IO_TIMEOUT)
         .expect("server finished its side");
-    assert_eq!(srv_sent, Ok(()), "server sent its 50 MB");
+    assert_eq!(srv_sent, Ok(()), "server sent its data");
     assert_eq!(
         srv_got,
-        Ok(LEN),
-        "server received the client's 50 MB intact, then end of stream"
+        Ok(len),
+        "server received the client's data intact, then end of stream"
+    );
+    pipes
+}
+
+/// How many of `pid`'s descriptors are pipes.
+fn pipe_fds(pid: i32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| {
+                    std::fs::read_link(e.path())
+                        .is_ok_and(|l| l.to_string_lossy().starts_with("pipe:"))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Sends 8 MB each way through a proxy started with `global`/`defaults` lines and
+/// `args` while neither end reads, so that whatever the proxy moved is stuck inside it,
+/// and returns how many pipe descriptors the proxy then holds beyond those it had
+/// before: `expect` is waited for (pipes appear as the transfer starts), any other
+/// count is sampled once the transfer stalled. Both ends then read everything.
+fn pipe_fds_of_a_stalled_tunnel(
+    global: &str,
+    defaults: &str,
+    args: &[&str],
+    expect: usize,
+) -> usize {
+    const LEN: u64 = 8 << 20;
+    let dir = TempDir::new("pipes");
+    let (p, e) = (free_port(), free_port());
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let go_rx = Mutex::new(go_rx);
+    let (done_tx, done_rx) = mpsc::channel();
+    let done_tx = Mutex::new(done_tx);
+    let _srv = TestServer::tcp(e, move |s| {
+        let mut w = s.try_clone();
+        let sender = thread::spawn(move || Pattern::new(2).write_to(&mut w, LEN).is_ok());
+        let _ = go_rx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .recv_timeout(IO_TIMEOUT);
+        let mut r = s;
+        let got = Pattern::new(1).verify_from(&mut r, LEN);
+        let _ = done_tx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send((got, sender.join().unwrap_or(false)));
+    });
+    let rp = Launch::rampart(
+        "rampart",
+        &dir,
+        &tcp_cfg(
+            global,
+            defaults,
+            &format!("listen l\n    bind 127.0.0.1:{p}\n    server s 127.0.0.1:{e}\n"),
+        ),
+    )
+    .args(args)
+    .ready_tcp(local(p))
+    .spawn();
+    let before = pipe_fds(rp.pid());
+    let c = connect(local(p));
+    let mut w = c.try_clone();
+    let sender = thread::spawn(move || {
+        let ok = Pattern::new(1).write_to(&mut w, LEN).is_ok();
+        w.shutdown(Shutdown::Write);
+        ok
+    });
+    let held = || pipe_fds(rp.pid()).saturating_sub(before);
+    let reached = wait_until(Duration::from_secs(10), || held() == expect);
+    if !reached || expect == 0 {
+        thread::sleep(Duration::from_millis(500));
+    }
+    let n = held();
+    go_tx.send(()).expect("server waiting");
+    let mut r = c;
+    let got = Pattern::new(2).verify_from(&mut r, LEN);
+    assert_eq!(got, Ok(LEN), "client received the server's 8 MB intact");
+    assert!(sender.join().unwrap_or(false), "client sent its 8 MB");
+    let (srv_got, srv_sent) = done_rx.recv_timeout(IO_TIMEOUT).expect("server done");
+    assert_eq!(srv_got, Ok(LEN), "server received the client's 8 MB intact");
+    assert!(srv_sent, "server sent its 8 MB");
+    n
+}
+
+#[test]
+fn forced_splice_holds_one_pipe_per_direction() {
+    assert_eq!(pipe_fds_of_a_stalled_tunnel("", FORCED_SPLICE, &[], 4), 4);
+}
+
+/// HAProxy counts the pipe being created against `maxpipes`: at most `maxpipes - 1` exist.
+#[test]
+fn maxpipes_bounds_the_pipes() {
+    let global = "    maxpipes 2\n";
+    assert_eq!(
+        pipe_fds_of_a_stalled_tunnel(global, FORCED_SPLICE, &[], 2),
+        2
+    );
+}
+
+#[test]
+fn nosplice_and_ds_disable_splicing() {
+    let global = "    nosplice\n";
+    assert_eq!(
+        pipe_fds_of_a_stalled_tunnel(global, FORCED_SPLICE, &[], 0),
+        0
+    );
+    assert_eq!(
+        pipe_fds_of_a_stalled_tunnel("", FORCED_SPLICE, &["-dS"], 0),
+        0
     );
 }
 
@@ -197,6 +365,15 @@ fn transfers_50_mb_each_way_intact() {
 
 #[test]
 fn half_close_from_the_client() {
+    half_close_from_the_client_with("");
+}
+
+#[test]
+fn half_close_from_the_client_spliced() {
+    half_close_from_the_client_with(FORCED_SPLICE);
+}
+
+fn half_close_from_the_client_with(extra_defaults: &str) {
     let dir = TempDir::new("hc1");
     let (p, e) = (free_port(), free_port());
     // Replies only once the client's side has ended.
@@ -207,7 +384,11 @@ fn half_close_from_the_client() {
     let _rp = Launch::rampart(
         "rampart",
         &dir,
-        &simple(&format!("127.0.0.1:{p}"), &format!("127.0.0.1:{e}")),
+        &simple_with(
+            extra_defaults,
+            &format!("127.0.0.1:{p}"),
+            &format!("127.0.0.1:{e}"),
+        ),
     )
     .ready_tcp(local(p))
     .spawn();
@@ -229,6 +410,15 @@ fn half_close_from_the_client() {
 
 #[test]
 fn half_close_from_the_server() {
+    half_close_from_the_server_with("");
+}
+
+#[test]
+fn half_close_from_the_server_spliced() {
+    half_close_from_the_server_with(FORCED_SPLICE);
+}
+
+fn half_close_from_the_server_with(extra_defaults: &str) {
     let dir = TempDir::new("hc2");
     let (p, e) = (free_port(), free_port());
     let (tx, rx) = mpsc::channel();
@@ -243,7 +433,11 @@ fn half_close_from_the_server() {
     let _rp = Launch::rampart(
         "rampart",
         &dir,
-        &simple(&format!("127.0.0.1:{p}"), &format!("127.0.0.1:{e}")),
+        &simple_with(
+            extra_defaults,
+            &format!("127.0.0.1:{p}"),
+            &format!("127.0.0.1:{e}"),
+        ),
     )
     .ready_tcp(local(p))
     .spawn();
@@ -512,12 +706,21 @@ fn timeout_client_closes_an_idle_client() {
 
 #[test]
 fn timeout_server_closes_when_the_server_is_idle() {
+    timeout_server_closes_when_the_server_is_idle_with("");
+}
+
+#[test]
+fn timeout_server_closes_when_the_server_is_idle_spliced() {
+    timeout_server_closes_when_the_server_is_idle_with(FORCED_SPLICE);
+}
+
+fn timeout_server_closes_when_the_server_is_idle_with(extra_defaults: &str) {
     let dir = TempDir::new("tsrv");
     let (p, e) = (free_port(), free_port());
     let srv = TestServer::tcp(e, echo);
     let cfg = tcp_cfg(
         "",
-        "    timeout client 10s\n    timeout server 300ms\n",
+        &format!("    timeout client 10s\n    timeout server 300ms\n{extra_defaults}"),
         &format!("listen l\n    bind 127.0.0.1:{p}\n    server s 127.0.0.1:{e}\n"),
     );
     let _rp = Launch::rampart("rampart", &dir, &cfg)
@@ -790,6 +993,92 @@ fn proxy_v1_in_v2_out_with_haproxy() {
 #[test]
 fn proxy_v2_in_v1_out_with_haproxy() {
     proxy_chain_through_haproxy("send-proxy-v2", "send-proxy");
+}
+
+/// A PROXY v2 header from 10.1.2.3:1111 to 10.9.8.7:2222 with an AUTHORITY TLV.
+const V2_WITH_AUTHORITY: &[u8] = b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x1a\
+    \x0a\x01\x02\x03\x0a\x09\x08\x07\x04\x57\x08\xae\
+    \x02\x00\x0bexample.com";
+
+/// Sends [`V2_WITH_AUTHORITY`] then `payload` to an `accept-proxy` frontend in `mode`
+/// whose server line ends with `server_opts`; returns what the server received first
+/// (until `payload`'s first byte).
+fn v2_header_sent_to_the_server(mode: &str, server_opts: &str, payload: &[u8]) -> Vec<u8> {
+    let dir = TempDir::new("pptlv");
+    let (p, e) = (free_port(), free_port());
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let first = payload[0];
+    let _srv = TestServer::tcp(e, move |mut s| {
+        let mut got = Vec::new();
+        let mut b = [0u8; 1];
+        while got.len() < 4096 && s.read(&mut b).is_ok_and(|n| n == 1) {
+            if b[0] == first
+                && got.len() >= 16
+                && got.len() >= 16 + usize::from(u16::from_be_bytes([got[14], got[15]]))
+            {
+                break;
+            }
+            got.push(b[0]);
+        }
+        let _ = tx.lock().unwrap_or_else(|e| e.into_inner()).send(got);
+    });
+    let cfg = tcp_cfg(
+        "",
+        &format!("    mode {mode}\n"),
+        &format!(
+            "listen l\n    bind 127.0.0.1:{p} accept-proxy\n    server s 127.0.0.1:{e} {server_opts}\n"
+        ),
+    );
+    let _rp = Launch::rampart("rampart", &dir, &cfg)
+        .ready_tcp(local(p))
+        .spawn();
+    let mut c = connect(local(p));
+    c.write_all(V2_WITH_AUTHORITY).expect("header");
+    c.write_all(payload).expect("payload");
+    rx.recv_timeout(IO_TIMEOUT)
+        .expect("the server got a header")
+}
+
+/// Byte for byte what HAProxy 2.6 sends for [`V2_WITH_AUTHORITY`] with `proxy-v2-options
+/// authority,unique-id,crc32c,ssl,cert-cn,cert-sig,cert-key,ssl-cipher`: CRC32C, the
+/// client's AUTHORITY, an empty UNIQUE_ID (no `unique-id-format`), and an SSL TLV saying
+/// the client connection is not TLS.
+const V2_ALL_TLVS: &[u8] = b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x2c\
+    \x0a\x01\x02\x03\x0a\x09\x08\x07\x04\x57\x08\xae\
+    \x03\x00\x04\x72\xac\x42\xd3\
+    \x02\x00\x0bexample.com\
+    \x05\x00\x00\
+    \x20\x00\x05\x00\x00\x00\x00\x00";
+
+const ALL_V2_OPTIONS: &str =
+    "send-proxy-v2 proxy-v2-options authority,unique-id,crc32c,ssl,cert-cn,cert-sig,cert-key,ssl-cipher";
+
+#[test]
+fn proxy_v2_options_add_tlvs_as_haproxy_does() {
+    assert_eq!(
+        v2_header_sent_to_the_server("tcp", ALL_V2_OPTIONS, b"hello"),
+        V2_ALL_TLVS
+    );
+}
+
+#[test]
+fn proxy_v2_options_add_tlvs_in_mode_http_too() {
+    assert_eq!(
+        v2_header_sent_to_the_server("http", ALL_V2_OPTIONS, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n"),
+        V2_ALL_TLVS
+    );
+}
+
+/// `send-proxy-v2-ssl-cn` is `send-proxy-v2` with the SSL TLV (and its CN, which a plain
+/// client has none of).
+#[test]
+fn send_proxy_v2_ssl_cn_sends_the_ssl_tlv() {
+    let got = v2_header_sent_to_the_server("tcp", "send-proxy-v2-ssl-cn", b"hello");
+    let mut want = V2_WITH_AUTHORITY[..28].to_vec();
+    want[15] = 12 + 8;
+    want.extend_from_slice(b"\x20\x00\x05\x00\x00\x00\x00\x00");
+    assert_eq!(got, want);
 }
 
 #[test]
@@ -1079,4 +1368,134 @@ fn daemon_mode_writes_the_pidfile_and_serves() {
         "daemon {pid} stops on SIGTERM"
     );
     drop(guard);
+}
+
+// ---------------------------------------------------------------------------------------
+// 11. CPU binding (cpu-map)
+
+/// `Cpus_allowed_list` of every thread of `pid`.
+fn thread_cpus(pid: i32) -> Vec<String> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .filter_map(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+                .map(|v| v.trim().to_string())
+        })
+        .collect()
+}
+
+/// Two CPUs this test may run on (the machines the suite runs on have at least two).
+fn two_cpus() -> (usize, usize) {
+    let set = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).expect("affinity");
+    let cpus: Vec<usize> = (0..nix::sched::CpuSet::count())
+        .filter(|&c| set.is_set(c).unwrap_or(false))
+        .collect();
+    assert!(
+        cpus.len() >= 2,
+        "the cpu-map tests need two CPUs, got {cpus:?}"
+    );
+    (cpus[0], cpus[1])
+}
+
+/// Starts a `mode tcp` proxy with `global` lines (in the foreground, or as a daemon with
+/// `-D`), waits until its threads' CPU lists satisfy `ok` (5 s at most) and returns them.
+fn cpus_of_threads_with(global: &str, daemon: bool, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let dir = TempDir::new("cpumap");
+    let p = free_port();
+    let cfg = tcp_cfg(
+        global,
+        "",
+        &format!(
+            "listen l\n    bind 127.0.0.1:{p}\n    server s 127.0.0.1:{}\n",
+            free_port()
+        ),
+    );
+    let launch = Launch::rampart("rampart", &dir, &cfg);
+    let (_proc, _guard, pid) = if daemon {
+        let pidfile = dir.join("rampart.pid");
+        let mut parent = launch
+            .args(["-D", "-p"])
+            .arg(pidfile.to_string_lossy())
+            .spawn_no_wait();
+        let st = parent.expect_exit(START_TIMEOUT);
+        assert_eq!(st.code(), Some(0), "{}", parent.stderr());
+        let text = std::fs::read_to_string(&pidfile).expect("pid file written");
+        let pid: i32 = text.trim().parse().expect("a pid in the pid file");
+        assert!(
+            wait_until(START_TIMEOUT, || pid_listens(
+                pid as u32,
+                &Ready::Tcp(local(p))
+            )),
+            "daemon {pid} listens on {p}"
+        );
+        (None, Some(PidGuard(pid)), pid)
+    } else {
+        let rp = launch.ready_tcp(local(p)).spawn();
+        let pid = rp.pid();
+        (Some(rp), None, pid)
+    };
+    wait_until(Duration::from_secs(5), || ok(&thread_cpus(pid)));
+    // Threads bind themselves as they start: look again once they all had the time to.
+    thread::sleep(Duration::from_millis(100));
+    thread_cpus(pid)
+}
+
+#[test]
+fn cpu_map_binds_threads() {
+    let (_, b) = two_cpus();
+    // `1/1` would be the whole process: bind thread 2 only.
+    let global = format!("    nbthread 2\n    cpu-map 1/2 {b}\n");
+    let b = b.to_string();
+    let seen = cpus_of_threads_with(&global, false, |s| s.contains(&b));
+    assert!(
+        seen.contains(&b) && seen.iter().any(|c| *c != b),
+        "thread 2 on CPU {b}, thread 1 not bound: {seen:?}"
+    );
+}
+
+#[test]
+fn cpu_map_auto_spreads_threads_over_cpus() {
+    let (a, b) = two_cpus();
+    let global = format!("    nbthread 2\n    cpu-map auto:1/1-2 {a} {b}\n");
+    let (a, b) = (a.to_string(), b.to_string());
+    let seen = cpus_of_threads_with(&global, false, |s| s.contains(&a) && s.contains(&b));
+    assert!(
+        seen.contains(&a) && seen.contains(&b),
+        "thread 1 on CPU {a}, thread 2 on CPU {b}: {seen:?}"
+    );
+}
+
+/// Thread maps are restricted to the process map, even where the process map itself
+/// does not apply (the foreground).
+#[test]
+fn cpu_map_threads_stay_within_the_process_map() {
+    let (a, b) = two_cpus();
+    let global = format!("    nbthread 2\n    cpu-map 1 {a}\n    cpu-map 1/2 {a} {b}\n");
+    let a = a.to_string();
+    let seen = cpus_of_threads_with(&global, false, |s| s.contains(&a));
+    assert!(seen.contains(&a), "thread 2 on CPU {a} only: {seen:?}");
+}
+
+/// The process map applies in daemon mode; in the foreground HAProxy ignores it.
+#[test]
+fn cpu_map_binds_the_whole_process_in_daemon_mode() {
+    let (_, b) = two_cpus();
+    let global = format!("    nbthread 2\n    cpu-map 1 {b}\n");
+    let b = b.to_string();
+    let all_b = |s: &[String]| !s.is_empty() && s.iter().all(|c| *c == b);
+    let seen = cpus_of_threads_with(&global, true, all_b);
+    assert!(
+        seen.len() >= 2 && all_b(&seen),
+        "every thread on CPU {b}: {seen:?}"
+    );
+    let seen = cpus_of_threads_with(&global, false, |s| s.len() >= 2);
+    assert!(
+        !seen.is_empty() && !seen.contains(&b),
+        "not bound in the foreground: {seen:?}"
+    );
 }

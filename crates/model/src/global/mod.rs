@@ -99,6 +99,10 @@ pub struct Global {
     pub stats: Stats,
     /// Implemented `tune.*` values.
     pub tune: Tune,
+    /// `maxpipes`: pipes for kernel splicing; `None` = computed at start-up.
+    pub maxpipes: Option<u32>,
+    /// `nosplice`: kernel splicing disabled (as `-dS`).
+    pub nosplice: bool,
 }
 
 /// Accumulates every `global` section (they merge, as in HAProxy). Besides the typed

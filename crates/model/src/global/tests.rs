@@ -576,6 +576,26 @@ fn tune_values() {
 }
 
 #[test]
+fn splicing_settings() {
+    let g = ok("maxpipes 300\ntune.pipesize 262144\nnosplice");
+    assert_eq!(
+        (g.maxpipes, g.tune.pipesize, g.nosplice),
+        (Some(300), 262144, true)
+    );
+    let g = ok("maxpipes 0\ntune.pipesize -1");
+    assert_eq!((g.maxpipes, g.tune.pipesize, g.nosplice), (None, 0, false));
+    assert_eq!(
+        msgs("maxpipes 10\nmaxpipes 20\nmaxpipes\ntune.pipesize\nnosplice 1"),
+        [
+            "NONFATAL-ALERT parsing [t.cfg:3] : 'maxpipes' already specified. Continuing.",
+            "NONFATAL-ALERT parsing [t.cfg:4] : 'maxpipes' already specified. Continuing.",
+            "ALERT parsing [t.cfg:5] : 'tune.pipesize' expects an integer argument.",
+            "ALERT parsing [t.cfg:6] : 'nosplice' cannot handle unexpected argument '1'.",
+        ]
+    );
+}
+
+#[test]
 fn tuning_knobs_are_checked_then_warned() {
     assert_eq!(
         msgs("noepoll\ntune.maxpollevents 100"),

@@ -21,6 +21,8 @@ pub struct Tune {
     pub maxrewrite: u32,
     /// `tune.http.maxhdr`: maximum header count of a message (default 101).
     pub max_http_hdr: u16,
+    /// `tune.pipesize`: capacity of splicing pipes in bytes (0: the system's default).
+    pub pipesize: u32,
 }
 
 impl Default for Tune {
@@ -29,6 +31,7 @@ impl Default for Tune {
             bufsize: 16384,
             maxrewrite: 1024,
             max_http_hdr: 101,
+            pipesize: 0,
         }
     }
 }
@@ -79,6 +82,27 @@ pub fn parse_max_http_hdr(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), 
         ));
     }
     b.g.tune.max_http_hdr = v as u16;
+    Ok(())
+}
+
+/// `tune.pipesize <n>` (arguments checked by [`check_int`]): HAProxy keeps `atol`'s
+/// value; a negative or oversized one makes the kernel refuse it, so the default stays.
+pub fn parse_pipesize(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    let v = atol(cx.arg(0).unwrap_or_default());
+    b.g.tune.pipesize = u32::try_from(v).unwrap_or(0);
+    Ok(())
+}
+
+/// `maxpipes <n>` (arguments checked by [`check_int_once`]): 0 keeps the computed value.
+pub fn parse_maxpipes(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    let v = atol(cx.arg(0).unwrap_or_default()) as i32;
+    b.g.maxpipes = (v != 0).then_some(v.max(0) as u32);
+    Ok(())
+}
+
+/// `nosplice` (no argument, checked by [`check_no_arg`]).
+pub fn parse_nosplice(b: &mut GlobalBuilder, _cx: &mut Cx<'_>) -> Result<(), String> {
+    b.g.nosplice = true;
     Ok(())
 }
 

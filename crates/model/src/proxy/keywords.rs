@@ -203,7 +203,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::not_yet("stick"),
     Keyword::not_yet("stick-table"),
     Keyword::not_yet("tcp-check"),
-    Keyword::not_yet("tcp-request"),
+    Keyword::parse("tcp-request", super::tcp_rules::tcp_request),
     Keyword::not_yet("tcp-response"),
     Keyword::parse("timeout", timeout::timeout),
     Keyword::parse("transparent", transparent),

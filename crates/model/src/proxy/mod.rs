@@ -8,6 +8,7 @@
 //! - [`keywords`]: the proxy keyword table (manual 4.1 / 4.2);
 //! - [`options`]: `option ...` (4.2, every `option` name);
 //! - [`timeout`]: `timeout ...`;
+//! - [`tcp_rules`]: `tcp-request ...` (`inspect-delay`);
 //! - [`bind`]: `bind` lines and bind options (5.1);
 //! - [`server`]: `server`, `default-server`, `server-template` and server options (5.2, 5.3);
 //! - [`balance`]: `balance` algorithms, `hash-type`, `hash-balance-factor`;
@@ -26,6 +27,7 @@ pub mod log;
 pub mod net;
 pub mod options;
 pub mod server;
+pub mod tcp_rules;
 pub mod timeout;
 
 use crate::kw::{self, Cx, Status, Verdict};
@@ -172,6 +174,8 @@ pub struct Proxy {
     pub http_reuse: keywords::HttpReuse,
     pub http_send_name_header: Option<String>,
     pub unique_id_header: Option<String>,
+    /// `tcp-request inspect-delay`, in ms (0: none).
+    pub tcp_request_inspect_delay: u32,
     pub retry_on: keywords::RetryOn,
     /// `rate-limit sessions`.
     pub rate_limit_sessions: Option<u32>,
@@ -220,6 +224,7 @@ impl Proxy {
             http_reuse: keywords::HttpReuse::default(),
             http_send_name_header: None,
             unique_id_header: None,
+            tcp_request_inspect_delay: 0,
             retry_on: keywords::RetryOn::default(),
             rate_limit_sessions: None,
             max_keep_alive_queue: None,
@@ -747,6 +752,7 @@ pub fn tables() -> Vec<crate::kw::TableInfo> {
         TableInfo::of("proxy", "4.2", keywords::TABLE),
         TableInfo::of("proxy: option", "4.2", options::TABLE),
         TableInfo::of("proxy: timeout", "4.2", timeout::TABLE),
+        TableInfo::of("proxy: tcp-request", "4.2", tcp_rules::TABLE),
         TableInfo::of("bind options", "5.1", bind::TABLE),
         TableInfo::of("server options", "5.2", server::TABLE),
         TableInfo::of("proxy: balance", "4.2", balance::TABLE),

@@ -81,7 +81,10 @@ impl Session<'_> {
             bi,
             be,
             &mut slot,
-            &self.addrs,
+            pool::Client {
+                addrs: &self.addrs,
+                authority: self.authority.as_deref(),
+            },
             not_first,
         );
         let Ok(mut srv) = got.await else {
@@ -96,7 +99,7 @@ impl Session<'_> {
         self.prepare_request(be, keep_server);
         let mut out = self.w.get_buf();
         if srv.uses == 0 && (server.send_proxy || server.send_proxy_v2) {
-            proxy_header(server, &self.addrs, &mut out);
+            proxy_header(server, &self.addrs, self.authority.as_deref(), &mut out);
         }
         write_request(&self.req, &mut out, None);
         let req_kind = self.req.body_kind();
@@ -194,8 +197,18 @@ impl Session<'_> {
                     // A reused connection closed before any response byte: once more
                     // on a new connection.
                     may_resend = false;
-                    let sent =
-                        pool::resend(self.w, bi, be, &mut slot, &self.addrs, &self.req, &mut out);
+                    let sent = pool::resend(
+                        self.w,
+                        bi,
+                        be,
+                        &mut slot,
+                        pool::Client {
+                            addrs: &self.addrs,
+                            authority: self.authority.as_deref(),
+                        },
+                        &self.req,
+                        &mut out,
+                    );
                     match sent.await {
                         Ok(s) => srv = s,
                         Err(_) => return self.finish_error(503, rbuf, sbuf, out).await,
@@ -236,16 +249,9 @@ impl Session<'_> {
                 .is_ok()
             {
                 // Bytes already read past the heads go first, in each direction.
-                let t = tunnel::Timeouts::of(self.fe, be);
-                let o = tunnel::run(
-                    &mut self.cli,
-                    &mut srv.conn,
-                    &rbuf,
-                    &sbuf[resp_len..],
-                    bufsize,
-                    t,
-                )
-                .await;
+                let t = tunnel::Settings::of(&self.w.rt, self.fe, be);
+                let o =
+                    tunnel::run(&mut self.cli, &mut srv.conn, &rbuf, &sbuf[resp_len..], &t).await;
                 add(&self.fe.counters.bytes_in, o.c2s);
                 add(&self.fe.counters.bytes_out, o.s2c);
             }

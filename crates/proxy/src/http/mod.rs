@@ -44,6 +44,8 @@ pub(crate) struct Session<'a> {
     pub fe: &'a Frontend,
     pub cli: Conn,
     pub addrs: ConnAddrs,
+    /// The AUTHORITY TLV the client's PROXY header carried.
+    pub authority: Option<Box<[u8]>>,
     /// Client input buffer (from the thread pool while in use) and its filled length.
     pub rbuf: Vec<u8>,
     pub req: RequestHead,
@@ -73,6 +75,7 @@ pub async fn session(w: &WorkerCx, fe: usize, li: usize, cli: Conn, peer: Option
             fe: f,
             cli,
             addrs: acc.addrs,
+            authority: acc.authority,
             rbuf,
             req: RequestHead::new(),
             resp: ResponseHead::new(),

@@ -55,8 +55,8 @@ pub static TABLE: &[Keyword<ServerBuilder>] = &[
     Keyword::not_yet("no-check-ssl"),
     Keyword::parse("no-send-proxy", flag),
     Keyword::parse("no-send-proxy-v2", flag),
-    Keyword::not_yet("no-send-proxy-v2-ssl"),
-    Keyword::not_yet("no-send-proxy-v2-ssl-cn"),
+    Keyword::parse("no-send-proxy-v2-ssl", flag),
+    Keyword::parse("no-send-proxy-v2-ssl-cn", flag),
     Keyword::not_yet("no-ssl"),
     Keyword::not_yet("no-ssl-reuse"),
     Keyword::not_yet("no-sslv3"),
@@ -86,8 +86,8 @@ pub static TABLE: &[Keyword<ServerBuilder>] = &[
     Keyword::parse("rise", check_count),
     Keyword::parse("send-proxy", flag),
     Keyword::parse("send-proxy-v2", flag),
-    Keyword::not_yet("send-proxy-v2-ssl"),
-    Keyword::not_yet("send-proxy-v2-ssl-cn"),
+    Keyword::parse("send-proxy-v2-ssl", flag),
+    Keyword::parse("send-proxy-v2-ssl-cn", flag),
     Keyword::parse("slowstart", slowstart),
     Keyword::not_yet("sni"),
     Keyword::not_yet("socks4"),
@@ -182,6 +182,18 @@ fn flag(sb: &mut ServerBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
         "no-send-proxy" => s.send_proxy = false,
         "send-proxy-v2" => s.send_proxy_v2 = true,
         "no-send-proxy-v2" => s.send_proxy_v2 = false,
+        // The SSL TLV describes the client connection: with no TLS on it, HAProxy sends
+        // it with only "not SSL" and verify 0, and so does Rampart.
+        "send-proxy-v2-ssl" => (s.send_proxy_v2, s.proxy_v2_options.ssl) = (true, true),
+        "send-proxy-v2-ssl-cn" => {
+            s.send_proxy_v2 = true;
+            (s.proxy_v2_options.ssl, s.proxy_v2_options.cert_cn) = (true, true);
+        }
+        "no-send-proxy-v2-ssl" => (s.send_proxy_v2, s.proxy_v2_options.ssl) = (false, false),
+        "no-send-proxy-v2-ssl-cn" => {
+            s.send_proxy_v2 = false;
+            (s.proxy_v2_options.ssl, s.proxy_v2_options.cert_cn) = (false, false);
+        }
         "tfo" => s.tfo = true,
         "no-tfo" => s.tfo = false,
         "non-stick" => s.non_stick = true,

@@ -153,3 +153,21 @@ fn namespaces_are_opened_while_parsing() {
         "'bind :80' in section 'frontend' : error encountered while processing 'namespace'."
     ));
 }
+
+#[test]
+fn send_proxy_v2_ssl_family() {
+    let r = run("backend b\n default-server send-proxy-v2-ssl-cn\n server s1 1.2.3.4:80\n server s2 1.2.3.4:80 no-send-proxy-v2-ssl-cn\n server s3 1.2.3.4:80 send-proxy-v2-ssl\n server s4 1.2.3.4:80 no-send-proxy-v2-ssl\n");
+    assert!(r.clean());
+    let s = |i: usize| {
+        let s = &r.proxy("b").servers[i].settings;
+        (
+            s.send_proxy_v2,
+            s.proxy_v2_options.ssl,
+            s.proxy_v2_options.cert_cn,
+        )
+    };
+    assert_eq!(s(0), (true, true, true));
+    assert_eq!(s(1), (false, false, false));
+    assert_eq!(s(2), (true, true, true), "cn from default-server");
+    assert_eq!(s(3), (false, false, true));
+}
