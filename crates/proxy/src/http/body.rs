@@ -7,7 +7,9 @@ use super::io::{deadline, read_some, write_all, ReadErr};
 use crate::state::{Backend, Frontend};
 use rampart_h1::{BodyKind, ChunkedScanner, ParseError, ParseOpts};
 use rampart_net::Conn;
+use std::cell::Cell;
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// Why a body could not be forwarded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,13 +22,45 @@ pub enum BodyErr {
     Invalid(ParseError),
 }
 
+/// What the two directions of a stream share while they run at the same time (the
+/// request body still going up while the response is awaited or already coming down).
+pub struct Duplex {
+    /// Last read or write on the server connection: `timeout server` counts from it, as
+    /// HAProxy refreshes a socket's read timeout when it writes to it (unless `option
+    /// independent-streams`), so a slow upload does not make the server time out.
+    pub srv_active: Cell<Instant>,
+    /// No final response has reached the client yet.
+    pub awaiting_response: Cell<bool>,
+    /// `timeout server` is set.
+    pub server_timeout: bool,
+}
+
+impl Duplex {
+    pub fn new(server_timeout: bool) -> Duplex {
+        Duplex {
+            srv_active: Cell::new(Instant::now()),
+            awaiting_response: Cell::new(true),
+            server_timeout,
+        }
+    }
+
+    /// While the server is expected to answer and can time out, the client's read
+    /// timeout is suspended (HAProxy's `CF_READ_NOEXP` in process_stream): a stalled
+    /// upload ends with the server's 504, not with a silent client timeout.
+    fn client_timeout_suspended(&self) -> bool {
+        self.server_timeout && self.awaiting_response.get()
+    }
+}
+
 /// Where the body comes from and goes to, with each side's inactivity timeout.
 pub struct Pipe<'a> {
     pub src: &'a Conn,
-    pub dst: &'a mut Conn,
+    pub dst: &'a Conn,
     pub src_timeout: Option<Duration>,
     pub dst_timeout: Option<Duration>,
     pub bufsize: usize,
+    /// The request direction of a stream whose response is read at the same time.
+    pub dx: Option<&'a Duplex>,
 }
 
 impl<'a> Pipe<'a> {
@@ -34,9 +68,10 @@ impl<'a> Pipe<'a> {
     pub fn upstream(
         cli: &'a Conn,
         fe: &Frontend,
-        srv: &'a mut Conn,
+        srv: &'a Conn,
         be: &Backend,
         bufsize: usize,
+        dx: &'a Duplex,
     ) -> Pipe<'a> {
         Pipe {
             src: cli,
@@ -44,6 +79,7 @@ impl<'a> Pipe<'a> {
             src_timeout: fe.timeouts.client,
             dst_timeout: be.timeouts.server,
             bufsize,
+            dx: Some(dx),
         }
     }
 
@@ -51,7 +87,7 @@ impl<'a> Pipe<'a> {
     pub fn downstream(
         srv: &'a Conn,
         be: &Backend,
-        cli: &'a mut Conn,
+        cli: &'a Conn,
         fe: &Frontend,
         bufsize: usize,
     ) -> Pipe<'a> {
@@ -61,7 +97,19 @@ impl<'a> Pipe<'a> {
             src_timeout: be.timeouts.server,
             dst_timeout: fe.timeouts.client,
             bufsize,
+            dx: None,
         }
+    }
+
+    /// Writes `data` to the destination.
+    async fn send(&self, data: &[u8]) -> Result<(), BodyErr> {
+        write_all(self.dst, data, self.dst_timeout)
+            .await
+            .map_err(BodyErr::Dst)?;
+        if let Some(dx) = self.dx {
+            dx.srv_active.set(Instant::now());
+        }
+        Ok(())
     }
 }
 
@@ -71,7 +119,7 @@ impl<'a> Pipe<'a> {
 /// body length.
 pub async fn forward(
     kind: BodyKind,
-    p: &mut Pipe<'_>,
+    p: &Pipe<'_>,
     buf: &mut Vec<u8>,
     start: usize,
     out: &mut Vec<u8>,
@@ -89,11 +137,9 @@ pub async fn forward(
     }
 }
 
-async fn flush(p: &mut Pipe<'_>, out: &mut Vec<u8>) -> Result<(), BodyErr> {
+async fn flush(p: &Pipe<'_>, out: &mut Vec<u8>) -> Result<(), BodyErr> {
     if !out.is_empty() {
-        write_all(p.dst, out, p.dst_timeout)
-            .await
-            .map_err(BodyErr::Dst)?;
+        p.send(out).await?;
         out.clear();
     }
     Ok(())
@@ -104,14 +150,17 @@ async fn fill(p: &Pipe<'_>, buf: &mut Vec<u8>) -> Result<usize, BodyErr> {
     if buf.capacity() - buf.len() < 1024 {
         buf.reserve(p.bufsize.max(4096));
     }
-    read_some(p.src, buf, deadline(p.src_timeout))
-        .await
-        .map_err(BodyErr::Src)
+    loop {
+        match read_some(p.src, buf, deadline(p.src_timeout)).await {
+            Err(ReadErr::Timeout) if p.dx.is_some_and(Duplex::client_timeout_suspended) => {}
+            r => return r.map_err(BodyErr::Src),
+        }
+    }
 }
 
 async fn by_length(
     n: u64,
-    p: &mut Pipe<'_>,
+    p: &Pipe<'_>,
     buf: &mut Vec<u8>,
     start: usize,
     out: &mut Vec<u8>,
@@ -126,9 +175,7 @@ async fn by_length(
         buf.clear();
         fill(p, buf).await?;
         let take = (buf.len() as u64).min(remaining) as usize;
-        write_all(p.dst, &buf[..take], p.dst_timeout)
-            .await
-            .map_err(BodyErr::Dst)?;
+        p.send(&buf[..take]).await?;
         buf.drain(..take);
         remaining -= take as u64;
     }
@@ -136,7 +183,7 @@ async fn by_length(
 }
 
 async fn chunked(
-    p: &mut Pipe<'_>,
+    p: &Pipe<'_>,
     buf: &mut Vec<u8>,
     start: usize,
     out: &mut Vec<u8>,
@@ -169,7 +216,7 @@ async fn chunked(
 }
 
 async fn until_close(
-    p: &mut Pipe<'_>,
+    p: &Pipe<'_>,
     buf: &mut Vec<u8>,
     start: usize,
     out: &mut Vec<u8>,
@@ -182,13 +229,33 @@ async fn until_close(
         match fill(p, buf).await {
             Ok(n) => {
                 total += n as u64;
-                write_all(p.dst, buf, p.dst_timeout)
-                    .await
-                    .map_err(BodyErr::Dst)?;
+                p.send(buf).await?;
                 buf.clear();
             }
             Err(BodyErr::Src(ReadErr::Closed)) => return Ok(total),
             Err(e) => return Err(e),
         }
+    }
+}
+
+/// Where a request body that starts at `buf[start..]` ends when it is entirely in the
+/// buffer already (`Ok(None)` when more is to come): HAProxy's H1 layer parses what it
+/// received with the head, so such a request counts as complete even when the stream
+/// never forwards it (an error answered before connecting, `http-buffer-request`).
+pub fn buffered_end(
+    kind: BodyKind,
+    buf: &[u8],
+    start: usize,
+    opts: &ParseOpts,
+) -> Result<Option<usize>, ParseError> {
+    let avail = buf.len().saturating_sub(start);
+    match kind {
+        BodyKind::None | BodyKind::Tunnel => Ok(Some(start)),
+        BodyKind::Length(n) => Ok((avail as u64 >= n).then(|| start + n as usize)),
+        BodyKind::Chunked => {
+            let s = ChunkedScanner::new(opts).scan(&buf[start..])?;
+            Ok(s.done.then_some(start + s.forward))
+        }
+        BodyKind::CloseDelimited => Ok(None),
     }
 }

@@ -1,21 +1,21 @@
 //! One stream: a request and its response, in HAProxy's order (request head, frontend
-//! rules, backend, server connection, request body, response head, response body).
-//! Every early end maps to HAProxy's status: 400 invalid request, 408 request timeout,
-//! 503 no server / connection failure, 504 server timeout, 502 invalid or missing
-//! response.
+//! rules, backend, server connection, then the request body and the response side by
+//! side). Every early end maps to HAProxy's status: 400 invalid request, 408 request
+//! timeout, 503 no server / connection failure, 504 server timeout, 502 invalid or
+//! missing response; after a generated page the connection stays open when the request
+//! was received completely, as HAProxy's H1 layer does.
 
-use super::body::{forward, BodyErr, Pipe};
+use super::body::{buffered_end, forward, BodyErr, Duplex, Pipe};
 use super::io::{deadline, read_some, write_all, ReadErr};
 use super::reply::{conn_word, write_error, write_reply};
+use super::response::{self, RespCx, RespEnd};
 use super::{rules, Next, ServerConn, Session};
 use crate::state::{add, inc, Backend};
 use crate::tunnel;
 use crate::upstream::{connect_server, proxy_header};
-use rampart_h1::{
-    parse_request, parse_response, response_body_kind, write_request, write_response, BodyKind,
-    Method, ParseOpts, Parsed, Version,
-};
+use rampart_h1::{parse_request, write_request, BodyKind, Method, ParseOpts, Parsed, Version};
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
+use std::future::Future;
 use std::net::IpAddr;
 
 /// Why no request head could be read.
@@ -28,6 +28,12 @@ enum HeadErr {
     Invalid(u16),
     /// The client went away mid-request.
     Aborted,
+}
+
+/// How the two directions of a stream ended (`None`: abandoned before its end).
+struct Ends {
+    req: Option<Result<u64, BodyErr>>,
+    resp: Option<RespEnd>,
 }
 
 impl Session<'_> {
@@ -49,7 +55,7 @@ impl Session<'_> {
                 && !self.w.ctl.is_stopping();
             let mut out = self.w.get_buf();
             write_reply(reply, conn_word(!keep, http10), head_only, &mut out);
-            let ok = write_all(&mut self.cli, &out, self.fe.timeouts.client)
+            let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
                 .await
                 .is_ok();
             self.w.put_buf(out);
@@ -62,7 +68,7 @@ impl Session<'_> {
         }
 
         let Some(bi) = self.fe.default_backend else {
-            return self.answer_error(503).await;
+            return self.answer_before_server(503, head_len, None).await;
         };
         let be = &self.w.rt.backends[bi];
         let mode = self.conn_mode(Some(bi));
@@ -78,7 +84,7 @@ impl Session<'_> {
                     server: si,
                     uses: 0,
                 },
-                Err(_) => return self.answer_error(503).await,
+                Err(_) => return self.answer_before_server(503, head_len, Some(bi)).await,
             },
         };
         let server = &be.servers[srv.server];
@@ -93,174 +99,96 @@ impl Session<'_> {
         }
         write_request(&self.req, &mut out, None);
         let req_kind = self.req.body_kind();
-        let expect_continue = self.req.expect_continue();
         let mut rbuf = std::mem::take(&mut self.rbuf);
         let mut sbuf = self.w.get_buf();
-        let mut early_response = false;
-        if expect_continue && !matches!(req_kind, BodyKind::None | BodyKind::Length(0)) {
-            // The client waits for `100 Continue` before sending its body: send the
-            // head now and let the server's answer come first.
-            if write_all(&mut srv.conn, &out, be.timeouts.server)
-                .await
-                .is_err()
-            {
-                return self.finish_error(502, rbuf, sbuf, out).await;
-            }
-            out.clear();
-            early_response = true;
-        }
+        let mut rout = self.w.get_buf();
         let bufsize = self.w.rt.bufsize;
-        let mut pipe = Pipe::upstream(&self.cli, self.fe, &mut srv.conn, be, bufsize);
-        if !early_response {
-            match forward(
-                req_kind,
-                &mut pipe,
-                &mut rbuf,
-                head_len,
-                &mut out,
-                &self.req_opts,
-            )
-            .await
-            {
-                Ok(n) => add(&self.fe.counters.bytes_in, n),
-                Err(BodyErr::Invalid(_)) => {
-                    inc(&self.fe.counters.ereq);
-                    return self.finish_error(400, rbuf, sbuf, out).await;
-                }
-                Err(BodyErr::Src(_)) => {
-                    self.give_back(rbuf, sbuf, out);
-                    return Next::Close;
-                }
-                Err(BodyErr::Dst(_)) => return self.finish_error(502, rbuf, sbuf, out).await,
-            }
-        }
+        let dx = Duplex::new(be.timeouts.server.is_some());
+        let client_may_keep =
+            self.req.keep_alive() && mode != HttpConnMode::Close && !self.w.ctl.is_stopping();
 
-        // The response.
-        let resp_opts = ParseOpts {
-            accept_invalid: be.http.accept_invalid,
-            require_host: false,
-            ..self.req_opts
+        // Both directions at once: the request body goes up while the response is read
+        // (HAProxy's request and response analysers run side by side).
+        let ends = {
+            let Session {
+                cli,
+                fe,
+                req,
+                resp,
+                req_opts,
+                ..
+            } = &mut *self;
+            let pipe = Pipe::upstream(cli, fe, &srv.conn, be, bufsize, &dx);
+            let up = forward(req_kind, &pipe, &mut rbuf, head_len, &mut out, req_opts);
+            let cx = RespCx {
+                fe,
+                be,
+                cli,
+                srv: &srv.conn,
+                req,
+                opts: ParseOpts {
+                    accept_invalid: be.http.accept_invalid,
+                    require_host: false,
+                    ..*req_opts
+                },
+                client_may_keep,
+                server_may_keep: keep_server,
+                bufsize,
+                case: None,
+                dx: &dx,
+            };
+            let down = response::run(&cx, resp, &mut sbuf, &mut rout);
+            both(up, down).await
         };
-        let method = self.req.method();
-        let mut body_pending = early_response;
-        let resp_len = loop {
-            match self.read_response(&srv, &mut sbuf, &resp_opts, be).await {
-                Ok(n) => {
-                    let st = self.resp.status();
-                    if (100..200).contains(&st) && st != 101 {
-                        // Interim response: relay it, then keep waiting.
-                        out.clear();
-                        write_response(&self.resp, &mut out, None);
-                        sbuf.drain(..n);
-                        if write_all(&mut self.cli, &out, self.fe.timeouts.client)
-                            .await
-                            .is_err()
-                        {
-                            self.give_back(rbuf, sbuf, out);
-                            return Next::Close;
-                        }
-                        out.clear();
-                        if body_pending && st == 100 {
-                            body_pending = false;
-                            let mut pipe =
-                                Pipe::upstream(&self.cli, self.fe, &mut srv.conn, be, bufsize);
-                            if forward(
-                                req_kind,
-                                &mut pipe,
-                                &mut rbuf,
-                                head_len,
-                                &mut out,
-                                &self.req_opts,
-                            )
-                            .await
-                            .is_err()
-                            {
-                                self.give_back(rbuf, sbuf, out);
-                                return Next::Close;
-                            }
-                        }
-                        continue;
-                    }
-                    break n;
-                }
-                Err(status) => {
-                    if status == 502 {
-                        inc(&be.counters.eresp);
-                    }
-                    return self.finish_error(status, rbuf, sbuf, out).await;
-                }
-            }
-        };
-        if body_pending {
-            // The server answered without waiting for the body: the client's body will
-            // never be read, so the connection cannot be reused.
-            rbuf.clear();
+        self.w.put_buf(out);
+        self.w.put_buf(rout);
+        self.rbuf = rbuf;
+        let req_done = matches!(ends.req, Some(Ok(_)));
+        if let Some(Ok(n)) = ends.req {
+            add(&self.fe.counters.bytes_in, n);
+            add(&be.counters.bytes_in, n);
         }
-        let resp_kind = response_body_kind(&self.resp, method);
-        let tunnel = matches!(resp_kind, BodyKind::Tunnel);
-        let client_keep = !tunnel
-            && !body_pending
-            && self.req.keep_alive()
-            && mode != HttpConnMode::Close
-            && !matches!(resp_kind, BodyKind::CloseDelimited)
-            && !self.w.ctl.is_stopping();
-        let server_keep = keep_server
-            && client_keep
-            && self.resp.keep_alive_for(method)
-            && !matches!(resp_kind, BodyKind::CloseDelimited);
-        self.prepare_response(client_keep, http10, tunnel);
-        out.clear();
-        write_response(&self.resp, &mut out, None);
-        if tunnel {
-            // 101 Switching Protocols or a successful CONNECT: from now on, bytes.
-            if write_all(&mut self.cli, &out, self.fe.timeouts.client)
-                .await
-                .is_ok()
-            {
+        let next = match (ends.req, ends.resp) {
+            (_, Some(RespEnd::Error(status))) => {
+                self.answer_error(status, req_done && client_may_keep).await
+            }
+            (Some(Ok(_)), Some(RespEnd::Tunnel)) => {
+                // 101 Switching Protocols or a successful CONNECT: from now on, bytes.
                 // Bytes already read past the heads go first, in each direction.
                 let t = tunnel::Timeouts::of(self.fe, be);
-                let o = tunnel::run(
-                    &mut self.cli,
-                    &mut srv.conn,
-                    &rbuf,
-                    &sbuf[resp_len..],
-                    bufsize,
-                    t,
-                )
-                .await;
+                let o =
+                    tunnel::run(&mut self.cli, &mut srv.conn, &self.rbuf, &sbuf, bufsize, t).await;
                 add(&self.fe.counters.bytes_in, o.c2s);
                 add(&self.fe.counters.bytes_out, o.s2c);
+                self.rbuf.clear();
+                Next::Close
             }
-            self.give_back(rbuf, sbuf, out);
-            return Next::Close;
-        }
-        let mut pipe = Pipe::downstream(&srv.conn, be, &mut self.cli, self.fe, bufsize);
-        let res = forward(
-            resp_kind, &mut pipe, &mut sbuf, resp_len, &mut out, &resp_opts,
-        )
-        .await;
-        let ok = match res {
-            Ok(n) => {
-                add(&self.fe.counters.bytes_out, n);
-                add(&be.counters.bytes_out, n);
-                true
+            (
+                Some(Ok(_)),
+                Some(RespEnd::Done {
+                    client_keep,
+                    server_keep,
+                }),
+            ) => {
+                if client_keep && server_keep {
+                    srv.uses += 1;
+                    self.srv = Some(srv);
+                }
+                if client_keep {
+                    Next::KeepAlive
+                } else {
+                    Next::Close
+                }
             }
-            Err(_) => false,
+            (Some(Err(BodyErr::Invalid(_))), None) => {
+                // An invalid request body before any response: HAProxy's 400.
+                inc(&self.fe.counters.ereq);
+                self.answer_error(400, false).await
+            }
+            _ => Next::Close,
         };
-        // Whatever the server sent past its response makes its connection unusable.
-        let server_clean = sbuf.is_empty();
         self.w.put_buf(sbuf);
-        self.w.put_buf(out);
-        self.rbuf = rbuf;
-        if ok && server_keep && server_clean {
-            srv.uses += 1;
-            self.srv = Some(srv);
-        }
-        if ok && client_keep {
-            Next::KeepAlive
-        } else {
-            Next::Close
-        }
+        next
     }
 
     /// Reads and parses the next request head; returns its length in `rbuf`. The idle
@@ -300,39 +228,6 @@ impl Session<'_> {
         }
     }
 
-    /// Reads a response head from the server. `Err(status)`: 504 on timeout, 502 when
-    /// invalid or closed before a full head.
-    async fn read_response(
-        &mut self,
-        srv: &ServerConn,
-        sbuf: &mut Vec<u8>,
-        opts: &ParseOpts,
-        be: &Backend,
-    ) -> Result<usize, u16> {
-        self.resp.clear();
-        let until = deadline(be.timeouts.server);
-        loop {
-            if !sbuf.is_empty() {
-                match parse_response(sbuf, opts, &mut self.resp) {
-                    Ok(Parsed::Complete(n)) => return Ok(n),
-                    Ok(Parsed::Partial) => {}
-                    Err(_) => return Err(502),
-                }
-                if sbuf.len() >= opts.max_head {
-                    return Err(502);
-                }
-            }
-            if sbuf.capacity() - sbuf.len() < 1024 {
-                sbuf.reserve(self.w.rt.bufsize);
-            }
-            match read_some(&srv.conn, sbuf, until).await {
-                Ok(_) => {}
-                Err(ReadErr::Timeout) => return Err(504),
-                Err(_) => return Err(502),
-            }
-        }
-    }
-
     /// The request head as sent to the server: `connection` as the mode requires,
     /// `x-forwarded-for` / `x-original-to` when configured.
     fn prepare_request(&mut self, be: &Backend, keep_server: bool) {
@@ -364,19 +259,6 @@ impl Session<'_> {
         }
     }
 
-    /// The response head as sent to the client: `connection: close` when this response
-    /// ends the connection, `keep-alive` for an HTTP/1.0 client that keeps it.
-    fn prepare_response(&mut self, client_keep: bool, http10: bool, tunnel: bool) {
-        if tunnel {
-            return;
-        }
-        let h = self.resp.headers_mut();
-        h.remove(b"connection");
-        if let Some(w) = conn_word(!client_keep, http10) {
-            h.append(b"connection", w);
-        }
-    }
-
     /// `timeout http-request` expired before the first byte of the first request.
     pub(super) async fn timeout_408(&mut self) {
         self.answer_raw_error(408).await;
@@ -396,36 +278,88 @@ impl Session<'_> {
         let page = rampart_h1::errors::default_response(status)
             .or_else(|| rampart_h1::errors::default_response(400))
             .unwrap_or_default();
-        let _ = write_all(&mut self.cli, page, self.fe.timeouts.client).await;
+        let _ = write_all(&self.cli, page, self.fe.timeouts.client).await;
         self.cli.shutdown_write();
         Next::Close
     }
 
-    /// Sends HAProxy's page for `status` and closes.
-    async fn answer_error(&mut self, status: u16) -> Next {
-        let mut out = self.w.get_buf();
-        write_error(status, Some(b"close"), &mut out);
-        let _ = write_all(&mut self.cli, &out, self.fe.timeouts.client).await;
-        self.w.put_buf(out);
-        self.cli.shutdown_write();
-        Next::Close
-    }
-
-    async fn finish_error(
+    /// Answers with HAProxy's page for `status` before any server saw the request (no
+    /// backend, no server could be reached). The connection may stay open when the whole
+    /// request, body included, was already received (the body is skipped).
+    async fn answer_before_server(
         &mut self,
         status: u16,
-        rbuf: Vec<u8>,
-        sbuf: Vec<u8>,
-        out: Vec<u8>,
+        head_len: usize,
+        be: Option<usize>,
     ) -> Next {
-        self.give_back(rbuf, sbuf, out);
-        self.answer_error(status).await
+        let end = buffered_end(self.req.body_kind(), &self.rbuf, head_len, &self.req_opts);
+        let keep = match end {
+            Ok(Some(end)) => {
+                self.rbuf.drain(..end);
+                self.req.keep_alive()
+                    && self.conn_mode(be) != HttpConnMode::Close
+                    && !self.w.ctl.is_stopping()
+            }
+            _ => false,
+        };
+        self.answer_error(status, keep).await
     }
 
-    fn give_back(&mut self, rbuf: Vec<u8>, sbuf: Vec<u8>, out: Vec<u8>) {
-        self.w.put_buf(rbuf);
-        self.w.put_buf(sbuf);
+    /// Sends HAProxy's page for `status` as the stream produces it (through the H1
+    /// layer: the connection header of the mode), then keeps the connection when `keep`
+    /// (the request was received completely and may be followed by another), as HAProxy
+    /// does after its 502, 503 and 504, or closes it.
+    async fn answer_error(&mut self, status: u16, keep: bool) -> Next {
+        let http10 = self.req.version() == Version::Http10;
+        let mut out = self.w.get_buf();
+        write_error(status, conn_word(!keep, http10), &mut out);
+        let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
+            .await
+            .is_ok();
         self.w.put_buf(out);
+        if ok && keep {
+            Next::KeepAlive
+        } else {
+            self.cli.shutdown_write();
+            Next::Close
+        }
+    }
+}
+
+/// Runs the request side (`up`) and the response side (`down`) of a stream together
+/// until both ended, or one ended in a way that makes the other pointless: a response
+/// error or failure (the request is abandoned), a request that failed on the client's
+/// side while no response was relayed yet. A request that could not be written because
+/// the server went away does not stop the response side: the server may have answered.
+async fn both(
+    up: impl Future<Output = Result<u64, BodyErr>>,
+    down: impl Future<Output = RespEnd>,
+) -> Ends {
+    let mut up = std::pin::pin!(up);
+    let mut down = std::pin::pin!(down);
+    let mut e = Ends {
+        req: None,
+        resp: None,
+    };
+    loop {
+        tokio::select! {
+            r = &mut up, if e.req.is_none() => {
+                let fatal = matches!(r, Err(BodyErr::Invalid(_) | BodyErr::Src(_)));
+                e.req = Some(r);
+                if fatal && e.resp.is_none() {
+                    return e;
+                }
+            }
+            r = &mut down, if e.resp.is_none() => {
+                e.resp = Some(r);
+                if matches!(r, RespEnd::Error(_) | RespEnd::Broken) {
+                    return e;
+                }
+            }
+        }
+        if e.req.is_some() && e.resp.is_some() {
+            return e;
+        }
     }
 }
 

@@ -4,17 +4,21 @@
 //!
 //! One client connection runs a loop of streams (request/response exchanges):
 //!
-//! 1. wait for a request head ([`io::read_head`]) under `timeout http-keep-alive` (idle)
+//! 1. wait for a request head under `timeout http-keep-alive` (idle)
 //!    then `timeout http-request`; parse and validate it with [`rampart_h1`]; an invalid
 //!    request gets HAProxy's 400 page, a timeout its 408;
 //! 2. frontend `http-request` rules ([`rules`]): a `return` answers directly;
 //! 3. pick the backend, reuse the session's server connection or open one
 //!    ([`crate::upstream`]); failures give 503;
 //! 4. send the head (lower-case names, `x-forwarded-for`...) and stream the body
-//!    ([`body`]) through the connection's bounded buffers;
-//! 5. read the response head under `timeout server` (504) and validate it (502), relay
-//!    interim responses (`100 Continue`), send it and stream its body; `101` and
-//!    successful `CONNECT` become a tunnel ([`crate::tunnel`]);
+//!    ([`body`]) through the connection's bounded buffers while, at the same time,
+//!    ([`response`]) the response head is read under `timeout server` (504) and
+//!    validated (502), interim responses (`100 Continue`) are relayed, and the response
+//!    is sent and its body streamed; `101` and successful `CONNECT` become a tunnel
+//!    ([`crate::tunnel`]). An early response reaches the client while the request body
+//!    still arrives, as with HAProxy;
+//! 5. after a generated page (502, 503, 504) the connection stays open when the request
+//!    was complete, as HAProxy's H1 layer keeps it;
 //! 6. decide what survives: keep-alive on the client side, the server connection kept
 //!    for the next request of the session (`http-reuse safe`).
 //!
@@ -25,6 +29,7 @@ mod body;
 mod exchange;
 mod io;
 mod reply;
+mod response;
 mod rules;
 
 use crate::state::{dec, inc, Frontend};
