@@ -241,6 +241,7 @@ impl Session<'_> {
                 h.set(b"connection", b"keep-alive");
             }
         }
+        keep_only_te_trailers(h);
         let ff = be
             .http
             .forwardfor
@@ -360,6 +361,27 @@ async fn both(
         if e.req.is_some() && e.resp.is_some() {
             return e;
         }
+    }
+}
+
+/// `TE` towards a server may only say `trailers` (RFC 9110 §10.1.4, mux_h1's output
+/// rule): a field naming it becomes `te: trailers`, any other is dropped.
+fn keep_only_te_trailers(h: &mut rampart_h1::Headers) {
+    let mut i = 0;
+    while let Some((name, value)) = h.get_index(i) {
+        if name == b"te" {
+            let keep = value
+                .windows(8)
+                .position(|w| w == b"trailers")
+                .is_some_and(|at| value.get(at + 8).is_none_or(|&b| b == b','));
+            if keep {
+                h.set_value_index(i, b"trailers");
+            } else {
+                h.remove_index(i);
+                continue;
+            }
+        }
+        i += 1;
     }
 }
 

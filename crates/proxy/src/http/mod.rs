@@ -128,15 +128,33 @@ impl Session<'_> {
                 } else {
                     req_timeout
                 };
-                match io::wait_readable(&self.cli, io::deadline(idle), &mut stop).await {
-                    Ok(()) => {}
-                    Err(io::ReadErr::Timeout)
-                        if self.served == 0 && !self.fe.http.ignore_probes =>
-                    {
-                        Box::pin(self.timeout_408()).await;
-                        return;
+                let until = io::deadline(idle);
+                loop {
+                    match io::wait_readable(&self.cli, until, &mut stop).await {
+                        Ok(()) => {}
+                        Err(io::ReadErr::Timeout)
+                            if self.served == 0 && !self.fe.http.ignore_probes =>
+                        {
+                            Box::pin(self.timeout_408()).await;
+                            return;
+                        }
+                        Err(_) => return,
                     }
-                    Err(_) => return,
+                    // Readiness may be left over from the previous request (its last
+                    // read did not drain it): only bytes or an end of stream end the
+                    // idle wait.
+                    if self.rbuf.capacity() == 0 {
+                        self.rbuf = self.w.get_buf();
+                    }
+                    match self.cli.try_read_buf(&mut self.rbuf) {
+                        Ok(0) => return,
+                        Ok(_) => break,
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                            let b = std::mem::take(&mut self.rbuf);
+                            self.w.put_buf(b);
+                        }
+                        Err(_) => return,
+                    }
                 }
             }
             match Box::pin(self.stream()).await {

@@ -7,7 +7,6 @@
 
 use super::body::{forward, BodyErr, Duplex, Pipe};
 use super::io::{read_some, write_all, ReadErr};
-use super::reply::conn_word;
 use crate::state::{add, inc, Backend, Frontend};
 use rampart_h1::{
     parse_response, response_body_kind, write_response, BodyKind, CaseMap, ParseOpts, Parsed,
@@ -71,6 +70,9 @@ pub async fn run(
                 let st = resp.status();
                 if (100..200).contains(&st) && st != 101 {
                     // Interim response: relay it, then wait for the next one.
+                    let h = resp.headers_mut();
+                    h.remove(b"content-length");
+                    h.remove(b"transfer-encoding");
                     out.clear();
                     write_response(resp, out, cx.case);
                     sbuf.drain(..n);
@@ -99,10 +101,18 @@ pub async fn run(
     let tunnel = kind == BodyKind::Tunnel;
     let client_keep = !tunnel && cx.client_may_keep && kind != BodyKind::CloseDelimited;
     let server_keep = cx.server_may_keep && resp.keep_alive_for(method);
+    let status = resp.status();
+    let resp10 = resp.version() == Version::Http10;
+    let h = resp.headers_mut();
+    if status == 204 {
+        // No framing on a 204 (mux_h1 drops both fields; a 304 keeps its length).
+        h.remove(b"content-length");
+        h.remove(b"transfer-encoding");
+    }
     if !tunnel {
-        let h = resp.headers_mut();
         h.remove(b"connection");
-        if let Some(w) = conn_word(!client_keep, cx.req.version() == Version::Http10) {
+        let req10 = cx.req.version() == Version::Http10;
+        if let Some(w) = relayed_conn_word(!client_keep, req10, resp10) {
             h.append(b"connection", w);
         }
     }
@@ -171,5 +181,16 @@ async fn read_head(
             }
             Err(_) => return Err(502),
         }
+    }
+}
+
+/// The `connection` value of a relayed response (mux_h1's `h1_update_res_conn_value`):
+/// closing, `close` unless the response is HTTP/1.0 (which closes by default); keeping,
+/// `keep-alive` when either the request or the response is HTTP/1.0.
+fn relayed_conn_word(closing: bool, req10: bool, resp10: bool) -> Option<&'static [u8]> {
+    match (closing, req10 || resp10) {
+        (true, _) => (!resp10).then_some(b"close".as_slice()),
+        (false, true) => Some(b"keep-alive"),
+        (false, false) => None,
     }
 }
