@@ -90,6 +90,8 @@ pub fn build(
                 originalto: p.options.originalto.clone(),
                 accept_invalid: p.options.flags.accept_invalid_http_request,
                 ignore_probes: p.options.flags.http_ignore_probes,
+                buffer_request: p.options.flags.http_buffer_request,
+                case_adjust_client: p.options.flags.h1_case_adjust_bogus_client,
                 rules: p.http_request.clone(),
             },
             counters: ProxyCounters::default(),
@@ -107,6 +109,7 @@ pub fn build(
         bufsize: g.tune.bufsize as usize,
         maxrewrite: g.tune.maxrewrite.min(g.tune.bufsize / 2) as usize,
         max_http_hdr: usize::from(g.tune.max_http_hdr),
+        h1_case: case_map(&g.h1_case_adjust),
         hard_stop_after: g
             .hard_stop_after_ms
             .map(|v| Duration::from_millis(u64::from(v))),
@@ -116,6 +119,15 @@ pub fn build(
         runtime,
         listeners: sockets,
     })
+}
+
+/// The `h1-case-adjust` spellings (checked by the model already).
+fn case_map(pairs: &[(String, String)]) -> rampart_h1::CaseMap {
+    let mut m = rampart_h1::CaseMap::new();
+    for (from, to) in pairs {
+        let _ = m.insert(from.as_bytes(), to.as_bytes());
+    }
+    m
 }
 
 fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
@@ -150,6 +162,7 @@ fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
         mode: p.mode,
         servers,
         timeouts: BeTimeouts {
+            http_request: ms(t.http_request),
             connect: ms(t.connect),
             server: ms(t.server),
             server_fin: ms(t.server_fin),
@@ -164,6 +177,9 @@ fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
             originalto: p.options.originalto.clone(),
             accept_invalid: p.options.flags.accept_invalid_http_response,
             reuse: p.http_reuse,
+            buffer_request: p.options.flags.http_buffer_request,
+            abortonclose: p.options.flags.abortonclose,
+            case_adjust_server: p.options.flags.h1_case_adjust_bogus_server,
         },
         rr: Default::default(),
         counters: ProxyCounters::default(),

@@ -23,6 +23,8 @@ pub struct Runtime {
     pub bufsize: usize,
     pub maxrewrite: usize,
     pub max_http_hdr: usize,
+    /// `h1-case-adjust` / `h1-case-adjust-file` spellings (empty: none).
+    pub h1_case: rampart_h1::CaseMap,
     /// `hard-stop-after` and `grace`.
     pub hard_stop_after: Option<Duration>,
     pub grace: Option<Duration>,
@@ -53,6 +55,10 @@ pub struct FeHttp {
     pub originalto: Option<HeaderOpt>,
     pub accept_invalid: bool,
     pub ignore_probes: bool,
+    /// `option http-buffer-request`.
+    pub buffer_request: bool,
+    /// `option h1-case-adjust-bogus-client`.
+    pub case_adjust_client: bool,
     /// `http-request` rules (only `return` so far).
     pub rules: Vec<HttpRequestRule>,
 }
@@ -100,11 +106,19 @@ pub struct BeHttp {
     pub originalto: Option<HeaderOpt>,
     pub accept_invalid: bool,
     pub reuse: HttpReuse,
+    /// `option http-buffer-request`.
+    pub buffer_request: bool,
+    /// `option abortonclose`.
+    pub abortonclose: bool,
+    /// `option h1-case-adjust-bogus-server`.
+    pub case_adjust_server: bool,
 }
 
 /// Server-side timeouts of a backend.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BeTimeouts {
+    /// `timeout http-request` as the backend has it (`http-buffer-request` waits).
+    pub http_request: Option<Duration>,
     pub connect: Option<Duration>,
     pub server: Option<Duration>,
     pub server_fin: Option<Duration>,

@@ -13,7 +13,9 @@ use super::{rules, Next, ServerConn, Session};
 use crate::state::{add, inc, Backend};
 use crate::tunnel;
 use crate::upstream::{connect_server, proxy_header};
-use rampart_h1::{parse_request, write_request, BodyKind, Method, ParseOpts, Parsed, Version};
+use rampart_h1::{
+    parse_request, write_request, BodyKind, CaseMap, Method, ParseOpts, Parsed, Version,
+};
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use std::future::Future;
 use std::net::IpAddr;
@@ -34,9 +36,11 @@ enum HeadErr {
 struct Ends {
     req: Option<Result<u64, BodyErr>>,
     resp: Option<RespEnd>,
+    /// The client closed its side while the response was awaited (`abortonclose`).
+    client_gone: bool,
 }
 
-impl Session<'_> {
+impl<'a> Session<'a> {
     /// Runs one request/response exchange.
     pub(super) async fn stream(&mut self) -> Next {
         let head_len = match self.read_request().await {
@@ -54,7 +58,8 @@ impl Session<'_> {
                 && self.conn_mode(None) != HttpConnMode::Close
                 && !self.w.ctl.is_stopping();
             let mut out = self.w.get_buf();
-            write_reply(reply, conn_word(!keep, http10), head_only, &mut out);
+            let case = self.client_case();
+            write_reply(reply, conn_word(!keep, http10), head_only, case, &mut out);
             let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
                 .await
                 .is_ok();
@@ -74,18 +79,48 @@ impl Session<'_> {
         let mode = self.conn_mode(Some(bi));
         inc(&be.counters.stot);
 
+        // `option http-buffer-request`: the body first, then the server.
+        if self.fe.http.buffer_request || be.http.buffer_request {
+            if let Err(next) = self.wait_for_body(head_len, be).await {
+                return next;
+            }
+        }
+
         // A server connection: the session's own if it is still good, else a new one.
         let mut srv = match self.srv.take() {
             Some(s) if s.backend == bi && !s.conn.poll_closed() => s,
-            _ => match connect_server(be, &self.addrs).await {
-                Ok((conn, si)) => ServerConn {
-                    conn,
-                    backend: bi,
-                    server: si,
-                    uses: 0,
-                },
-                Err(_) => return self.answer_before_server(503, head_len, Some(bi)).await,
-            },
+            _ => {
+                let connect = connect_server(be, &self.addrs);
+                let res = if be.http.abortonclose {
+                    // `option abortonclose`: a client leaving while the connection is
+                    // being set up (or waits in the queue) abandons it.
+                    // A connection that completes at once wins over a close that came
+                    // with the request, as HAProxy's connect on a local network does.
+                    let gone = async {
+                        tokio::task::yield_now().await;
+                        client_gone(&self.cli, &mut self.rbuf, self.w.rt.bufsize).await
+                    };
+                    tokio::select! {
+                        biased;
+                        r = connect => Some(r),
+                        () = gone => None,
+                    }
+                } else {
+                    Some(connect.await)
+                };
+                match res {
+                    Some(Ok((conn, si))) => ServerConn {
+                        conn,
+                        backend: bi,
+                        server: si,
+                        uses: 0,
+                    },
+                    Some(Err(_)) => {
+                        return self.answer_before_server(503, head_len, Some(bi)).await
+                    }
+                    None => return Next::Close,
+                }
+            }
         };
         let server = &be.servers[srv.server];
         inc(&server.counters.stot);
@@ -97,7 +132,12 @@ impl Session<'_> {
         if srv.uses == 0 && (server.send_proxy || server.send_proxy_v2) {
             proxy_header(server, &self.addrs, &mut out);
         }
-        write_request(&self.req, &mut out, None);
+        let server_case = be
+            .http
+            .case_adjust_server
+            .then_some(&self.w.rt.h1_case)
+            .filter(|m| !m.is_empty());
+        write_request(&self.req, &mut out, server_case);
         let req_kind = self.req.body_kind();
         let mut rbuf = std::mem::take(&mut self.rbuf);
         let mut sbuf = self.w.get_buf();
@@ -106,6 +146,11 @@ impl Session<'_> {
         let dx = Duplex::new(be.timeouts.server.is_some());
         let client_may_keep =
             self.req.keep_alive() && mode != HttpConnMode::Close && !self.w.ctl.is_stopping();
+        let client_case = self.client_case();
+        // `option abortonclose`: once the request is sent, a client that leaves makes
+        // the server's connection end too (what it read past the request is kept).
+        let mut extra = Vec::new();
+        let watch = be.http.abortonclose.then_some(&mut extra);
 
         // Both directions at once: the request body goes up while the response is read
         // (HAProxy's request and response analysers run side by side).
@@ -134,23 +179,33 @@ impl Session<'_> {
                 client_may_keep,
                 server_may_keep: keep_server,
                 bufsize,
-                case: None,
+                case: client_case,
                 dx: &dx,
             };
             let down = response::run(&cx, resp, &mut sbuf, &mut rout);
-            both(up, down).await
+            let gone = watch.map(|extra| async {
+                client_gone(cli, extra, bufsize).await;
+                srv.conn.shutdown_write();
+            });
+            both(up, down, gone).await
         };
         self.w.put_buf(out);
         self.w.put_buf(rout);
         self.rbuf = rbuf;
+        self.rbuf.extend_from_slice(&extra);
         let req_done = matches!(ends.req, Some(Ok(_)));
         if let Some(Ok(n)) = ends.req {
             add(&self.fe.counters.bytes_in, n);
             add(&be.counters.bytes_in, n);
         }
         let next = match (ends.req, ends.resp) {
+            // The client left (`abortonclose`) and the server closed without answering.
+            (_, Some(RespEnd::Error(502))) if ends.client_gone => {
+                self.answer_error(400, false).await
+            }
             (_, Some(RespEnd::Error(status))) => {
-                self.answer_error(status, req_done && client_may_keep).await
+                let keep = req_done && client_may_keep && !ends.client_gone;
+                self.answer_error(status, keep).await
             }
             (Some(Ok(_)), Some(RespEnd::Tunnel)) => {
                 // 101 Switching Protocols or a successful CONNECT: from now on, bytes.
@@ -170,6 +225,7 @@ impl Session<'_> {
                     server_keep,
                 }),
             ) => {
+                let client_keep = client_keep && !ends.client_gone;
                 if client_keep && server_keep {
                     srv.uses += 1;
                     self.srv = Some(srv);
@@ -189,6 +245,17 @@ impl Session<'_> {
         };
         self.w.put_buf(sbuf);
         next
+    }
+
+    /// The `h1-case-adjust` spellings for what this client receives (`option
+    /// h1-case-adjust-bogus-client`), when there are some.
+    fn client_case(&self) -> Option<&'a CaseMap> {
+        let w: &'a crate::worker::WorkerCx = self.w;
+        self.fe
+            .http
+            .case_adjust_client
+            .then_some(&w.rt.h1_case)
+            .filter(|m| !m.is_empty())
     }
 
     /// Reads and parses the next request head; returns its length in `rbuf`. The idle
@@ -260,15 +327,28 @@ impl Session<'_> {
         }
     }
 
-    /// `timeout http-request` expired before the first byte of the first request.
-    pub(super) async fn timeout_408(&mut self) {
-        self.answer_raw_error(408).await;
+    /// Nothing but empty lines came where a request was expected, and that is no error
+    /// worth a response: on a connection that already served one (waiting for the next
+    /// request), or with `option http-ignore-probes` (manual 4.2: pre-connecting browsers
+    /// and port probes get neither a 400/408 nor a log line or counter).
+    pub(super) fn probe_like(&self) -> bool {
+        (self.served > 0 || self.fe.http.ignore_probes)
+            && self.rbuf.iter().all(|&b| b == b'\r' || b == b'\n')
+    }
+
+    /// HAProxy's H1-layer error for a connection that ended or timed out before a full
+    /// request head: counted as an invalid request, answered and closed.
+    pub(super) async fn probe_error(&mut self, status: u16) -> Next {
+        inc(&self.fe.counters.ereq);
+        self.answer_raw_error(status).await
     }
 
     async fn request_failed(&mut self, e: HeadErr) -> Next {
         match e {
-            HeadErr::Quiet | HeadErr::Aborted => Next::Close,
-            HeadErr::Timeout => self.answer_raw_error(408).await,
+            HeadErr::Quiet => Next::Close,
+            HeadErr::Timeout | HeadErr::Aborted if self.probe_like() => Next::Close,
+            HeadErr::Timeout => self.probe_error(408).await,
+            HeadErr::Aborted => self.probe_error(400).await,
             HeadErr::Invalid(status) => self.answer_raw_error(status).await,
         }
     }
@@ -310,10 +390,11 @@ impl Session<'_> {
     /// layer: the connection header of the mode), then keeps the connection when `keep`
     /// (the request was received completely and may be followed by another), as HAProxy
     /// does after its 502, 503 and 504, or closes it.
-    async fn answer_error(&mut self, status: u16, keep: bool) -> Next {
+    pub(super) async fn answer_error(&mut self, status: u16, keep: bool) -> Next {
         let http10 = self.req.version() == Version::Http10;
         let mut out = self.w.get_buf();
-        write_error(status, conn_word(!keep, http10), &mut out);
+        let case = self.client_case();
+        write_error(status, conn_word(!keep, http10), case, &mut out);
         let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
             .await
             .is_ok();
@@ -332,15 +413,26 @@ impl Session<'_> {
 /// error or failure (the request is abandoned), a request that failed on the client's
 /// side while no response was relayed yet. A request that could not be written because
 /// the server went away does not stop the response side: the server may have answered.
+/// `gone` (`option abortonclose`) watches the client once the request was sent, until
+/// the response ends; when it fires the stream goes on without the client.
 async fn both(
     up: impl Future<Output = Result<u64, BodyErr>>,
     down: impl Future<Output = RespEnd>,
+    gone: Option<impl Future<Output = ()>>,
 ) -> Ends {
     let mut up = std::pin::pin!(up);
     let mut down = std::pin::pin!(down);
+    let watching = gone.is_some();
+    let mut gone = std::pin::pin!(async {
+        match gone {
+            Some(g) => g.await,
+            None => std::future::pending().await,
+        }
+    });
     let mut e = Ends {
         req: None,
         resp: None,
+        client_gone: false,
     };
     loop {
         tokio::select! {
@@ -357,9 +449,28 @@ async fn both(
                     return e;
                 }
             }
+            () = &mut gone, if watching && !e.client_gone && matches!(e.req, Some(Ok(_))) && e.resp.is_none() => {
+                e.client_gone = true;
+            }
         }
         if e.req.is_some() && e.resp.is_some() {
             return e;
+        }
+    }
+}
+
+/// Resolves when the client closes its side (or fails); bytes it sends meanwhile are
+/// kept in `buf`, up to `limit` (after which it stops watching).
+async fn client_gone(cli: &rampart_net::Conn, buf: &mut Vec<u8>, limit: usize) {
+    loop {
+        if buf.len() >= limit {
+            return std::future::pending().await;
+        }
+        if buf.capacity() - buf.len() < 1024 {
+            buf.reserve(4096);
+        }
+        if read_some(cli, buf, None).await.is_err() {
+            return;
         }
     }
 }

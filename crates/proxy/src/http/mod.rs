@@ -1,13 +1,16 @@
 //! `mode http` sessions over HTTP/1.x (configuration manual 4 "Proxies", 4.2 `option
 //! http-keep-alive|http-server-close|httpclose`, `option forwardfor|originalto`,
-//! `timeout http-request|http-keep-alive`; HAProxy's H1 mux and stream analysers).
+//! `option http-buffer-request|abortonclose|http-ignore-probes`, `option
+//! h1-case-adjust-bogus-client|server`, `timeout http-request|http-keep-alive`;
+//! HAProxy's H1 mux and stream analysers).
 //!
 //! One client connection runs a loop of streams (request/response exchanges):
 //!
 //! 1. wait for a request head under `timeout http-keep-alive` (idle)
 //!    then `timeout http-request`; parse and validate it with [`rampart_h1`]; an invalid
 //!    request gets HAProxy's 400 page, a timeout its 408;
-//! 2. frontend `http-request` rules ([`rules`]): a `return` answers directly;
+//! 2. frontend `http-request` rules ([`rules`]): a `return` answers directly; with
+//!    `option http-buffer-request` the body is awaited before going on ([`buffer`]);
 //! 3. pick the backend, reuse the session's server connection or open one
 //!    ([`crate::upstream`]); failures give 503;
 //! 4. send the head (lower-case names, `x-forwarded-for`...) and stream the body
@@ -26,6 +29,7 @@
 //! keep-alive connection holds none.
 
 mod body;
+mod buffer;
 mod exchange;
 mod io;
 mod reply;
@@ -132,10 +136,10 @@ impl Session<'_> {
                 loop {
                     match io::wait_readable(&self.cli, until, &mut stop).await {
                         Ok(()) => {}
-                        Err(io::ReadErr::Timeout)
-                            if self.served == 0 && !self.fe.http.ignore_probes =>
-                        {
-                            Box::pin(self.timeout_408()).await;
+                        // A first connection that says nothing gets HAProxy's 408,
+                        // unless `option http-ignore-probes`.
+                        Err(io::ReadErr::Timeout) if !self.probe_like() => {
+                            Box::pin(self.probe_error(408)).await;
                             return;
                         }
                         Err(_) => return,
@@ -147,6 +151,12 @@ impl Session<'_> {
                         self.rbuf = self.w.get_buf();
                     }
                     match self.cli.try_read_buf(&mut self.rbuf) {
+                        // Closed without a byte: a 400 as HAProxy's H1 layer sends it
+                        // (the client may only have shut its side), unless a probe.
+                        Ok(0) if !self.probe_like() => {
+                            Box::pin(self.probe_error(400)).await;
+                            return;
+                        }
                         Ok(0) => return,
                         Ok(_) => break,
                         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
