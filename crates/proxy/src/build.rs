@@ -95,6 +95,7 @@ pub fn build(
                 rules: p.http_request.clone(),
             },
             counters: ProxyCounters::default(),
+            invalid_req: Default::default(),
         });
     }
     if !errors.is_empty() {
@@ -183,6 +184,7 @@ fn build_backend(p: &Proxy, errors: &mut Vec<String>) -> Backend {
         },
         rr: Default::default(),
         counters: ProxyCounters::default(),
+        invalid_rep: Default::default(),
     }
 }
 

@@ -10,13 +10,15 @@
 //!   every listener; soft and hard stop;
 //! - [`tcp`]: `mode tcp` sessions; [`tunnel`]: the two-way copy with HAProxy's
 //!   inactivity timeouts and half-close propagation;
-//! - [`upstream`]: choosing a server and connecting to it (retries, `timeout connect`).
+//! - [`upstream`]: choosing a server and connecting to it (retries, `timeout connect`);
+//! - [`snapshot`]: the last invalid request and response of each proxy (`show errors`).
 
 pub mod accept;
 pub mod build;
 pub mod handshake;
 pub mod http;
 pub mod limits;
+pub mod snapshot;
 pub mod state;
 pub mod tcp;
 pub mod tunnel;

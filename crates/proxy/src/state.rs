@@ -45,6 +45,8 @@ pub struct Frontend {
     pub nolinger: bool,
     pub http: FeHttp,
     pub counters: ProxyCounters,
+    /// The last invalid request (`show errors`).
+    pub invalid_req: crate::snapshot::ErrorSlot,
 }
 
 /// HTTP settings of a frontend.
@@ -96,6 +98,8 @@ pub struct Backend {
     /// Round-robin cursor (the balancing issue replaces this with HAProxy's algorithms).
     pub rr: AtomicUsize,
     pub counters: ProxyCounters,
+    /// The last invalid response (`show errors`).
+    pub invalid_rep: crate::snapshot::ErrorSlot,
 }
 
 /// HTTP settings of a backend.

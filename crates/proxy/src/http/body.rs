@@ -18,7 +18,8 @@ pub enum BodyErr {
     Src(ReadErr),
     /// The receiving side timed out (`true`) or failed.
     Dst(bool),
-    /// Invalid chunked framing.
+    /// Invalid chunked framing; the offset is the error's position in the buffer as
+    /// the body forwarding left it.
     Invalid(ParseError),
 }
 
@@ -191,10 +192,17 @@ async fn chunked(
 ) -> Result<u64, BodyErr> {
     let mut sc = ChunkedScanner::new(opts);
     let mut pos = start;
+    // Bytes the scanner accepted before the current buffer content.
+    let mut seen = 0usize;
     loop {
-        let s = sc.scan(&buf[pos..]).map_err(BodyErr::Invalid)?;
+        let s = sc.scan(&buf[pos..]).map_err(|mut e| {
+            // Report the position in the buffer as it is left (for the snapshot).
+            e.offset = pos + e.offset.saturating_sub(seen);
+            BodyErr::Invalid(e)
+        })?;
         out.extend_from_slice(&buf[pos..pos + s.forward]);
         pos += s.forward;
+        seen += s.forward;
         if s.done {
             buf.drain(..pos);
             flush(p, out).await?;
@@ -208,7 +216,7 @@ async fn chunked(
             // A size line or trailer longer than a buffer: invalid.
             return Err(BodyErr::Invalid(ParseError {
                 kind: rampart_h1::ErrorKind::InvalidChunkSize,
-                offset: 0,
+                offset: buf.len(),
             }));
         }
         fill(p, buf).await?;
@@ -257,5 +265,90 @@ pub fn buffered_end(
             Ok(s.done.then_some(start + s.forward))
         }
         BodyKind::CloseDelimited => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Runs `f` on a current-thread runtime.
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("runtime: {e}"))
+            .block_on(f)
+    }
+
+    /// A connected pair of `Conn`s.
+    fn pair() -> (Conn, Conn) {
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap_or_else(|e| panic!("{e}"));
+        let conv = |s: std::os::unix::net::UnixStream| {
+            s.set_nonblocking(true).unwrap_or_else(|e| panic!("{e}"));
+            Conn::Unix(tokio::net::UnixStream::from_std(s).unwrap_or_else(|e| panic!("{e}")))
+        };
+        (conv(a), conv(b))
+    }
+
+    #[test]
+    fn invalid_chunk_offset_points_into_the_buffer_left() {
+        block_on(async {
+            let (src_peer, src) = pair();
+            let (dst, _dst_peer) = pair();
+            let p = Pipe {
+                src: &src,
+                dst: &dst,
+                src_timeout: Some(Duration::from_secs(5)),
+                dst_timeout: Some(Duration::from_secs(5)),
+                bufsize: 16384,
+                dx: None,
+            };
+            // The head and a first valid chunk are there; the next read brings a bad size.
+            let mut buf = b"HEAD\r\n\r\n3\r\nabc\r\n".to_vec();
+            let start = 8;
+            let mut peer = match src_peer {
+                Conn::Unix(s) => s.into_std().unwrap_or_else(|e| panic!("{e}")),
+                Conn::Tcp(_) => unreachable!(),
+            };
+            peer.set_nonblocking(false)
+                .unwrap_or_else(|e| panic!("{e}"));
+            peer.write_all(b"2\r\nok\r\nzz\r\n")
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut out = Vec::new();
+            let r = forward(
+                BodyKind::Chunked,
+                &p,
+                &mut buf,
+                start,
+                &mut out,
+                &ParseOpts::default(),
+            )
+            .await;
+            let Err(BodyErr::Invalid(e)) = r else {
+                panic!("expected an invalid chunk, got {r:?}");
+            };
+            assert_eq!(
+                buf.get(e.offset),
+                Some(&b'z'),
+                "{:?} at {}",
+                String::from_utf8_lossy(&buf),
+                e.offset
+            );
+        });
+    }
+
+    #[test]
+    fn buffered_end_finds_complete_bodies() {
+        let o = ParseOpts::default();
+        let b = b"HEADxyzNEXT";
+        assert_eq!(buffered_end(BodyKind::Length(3), b, 4, &o), Ok(Some(7)));
+        assert_eq!(buffered_end(BodyKind::Length(30), b, 4, &o), Ok(None));
+        assert_eq!(buffered_end(BodyKind::None, b, 4, &o), Ok(Some(4)));
+        let c = b"H1\r\na\r\n0\r\n\r\nGET";
+        assert_eq!(buffered_end(BodyKind::Chunked, c, 1, &o), Ok(Some(12)));
+        assert_eq!(buffered_end(BodyKind::Chunked, &c[..8], 1, &o), Ok(None));
+        assert!(buffered_end(BodyKind::Chunked, b"Hzz\r\n", 1, &o).is_err());
     }
 }

@@ -45,8 +45,10 @@ impl Session<'_> {
             match buffered_end(kind, &self.rbuf, head_len, &self.req_opts) {
                 Ok(Some(_)) => return Ok(()),
                 Ok(None) => {}
-                Err(_) => {
+                Err(mut e) => {
                     inc(&self.fe.counters.ereq);
+                    e.offset += head_len;
+                    self.capture_request(e, true, Some(be));
                     return Err(self.answer_error(400, false).await);
                 }
             }

@@ -10,11 +10,13 @@ use super::io::{deadline, read_some, write_all, ReadErr};
 use super::reply::{conn_word, write_error, write_reply};
 use super::response::{self, RespCx, RespEnd};
 use super::{rules, Next, ServerConn, Session};
+use crate::snapshot::Capture;
 use crate::state::{add, inc, Backend};
 use crate::tunnel;
 use crate::upstream::{connect_server, proxy_header};
 use rampart_h1::{
-    parse_request, write_request, BodyKind, CaseMap, Method, ParseOpts, Parsed, Version,
+    parse_request, write_request, BodyKind, CaseMap, ErrorKind, Method, ParseError, ParseOpts,
+    Parsed, Version,
 };
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use std::future::Future;
@@ -161,6 +163,7 @@ impl<'a> Session<'a> {
                 req,
                 resp,
                 req_opts,
+                addrs,
                 ..
             } = &mut *self;
             let pipe = Pipe::upstream(cli, fe, &srv.conn, be, bufsize, &dx);
@@ -176,6 +179,8 @@ impl<'a> Session<'a> {
                     require_host: false,
                     ..*req_opts
                 },
+                src: addrs.src,
+                server_name: &server.name,
                 client_may_keep,
                 server_may_keep: keep_server,
                 bufsize,
@@ -236,9 +241,10 @@ impl<'a> Session<'a> {
                     Next::Close
                 }
             }
-            (Some(Err(BodyErr::Invalid(_))), None) => {
+            (Some(Err(BodyErr::Invalid(e))), None) => {
                 // An invalid request body before any response: HAProxy's 400.
                 inc(&self.fe.counters.ereq);
+                self.capture_request(e, true, Some(be));
                 self.answer_error(400, false).await
             }
             _ => Next::Close,
@@ -258,6 +264,23 @@ impl<'a> Session<'a> {
             .filter(|m| !m.is_empty())
     }
 
+    /// Keeps the client buffer as the frontend's last invalid request (`show errors`);
+    /// `e.offset` is the error's position in it.
+    pub(super) fn capture_request(&self, e: ParseError, in_body: bool, be: Option<&Backend>) {
+        self.fe.invalid_req.capture(
+            &self.rbuf,
+            self.w.rt.bufsize,
+            Capture {
+                src: self.addrs.src,
+                other_end: be.map(|b| b.name.as_str()),
+                server: None,
+                err_pos: e.offset,
+                kind: e.kind,
+                in_body,
+            },
+        );
+    }
+
     /// Reads and parses the next request head; returns its length in `rbuf`. The idle
     /// wait before the first byte (`timeout http-keep-alive`, soft stop) is the session
     /// loop's; from here on `timeout http-request` bounds the whole head.
@@ -272,11 +295,17 @@ impl<'a> Session<'a> {
                     Ok(Parsed::Partial) => {}
                     Err(e) => {
                         inc(&self.fe.counters.ereq);
+                        self.capture_request(e, false, None);
                         return Err(HeadErr::Invalid(e.kind.status()));
                     }
                 }
                 if self.rbuf.len() >= self.req_opts.max_head {
                     inc(&self.fe.counters.ereq);
+                    let e = ParseError {
+                        kind: ErrorKind::HeadTooLarge,
+                        offset: self.rbuf.len(),
+                    };
+                    self.capture_request(e, false, None);
                     return Err(HeadErr::Invalid(400));
                 }
             }

@@ -7,12 +7,14 @@
 
 use super::body::{forward, BodyErr, Duplex, Pipe};
 use super::io::{read_some, write_all, ReadErr};
+use crate::snapshot::Capture;
 use crate::state::{add, inc, Backend, Frontend};
 use rampart_h1::{
-    parse_response, response_body_kind, write_response, BodyKind, CaseMap, ParseOpts, Parsed,
-    RequestHead, ResponseHead, Version,
+    parse_response, response_body_kind, write_response, BodyKind, CaseMap, ErrorKind, ParseError,
+    ParseOpts, Parsed, RequestHead, ResponseHead, Version,
 };
 use rampart_net::Conn;
+use std::net::SocketAddr;
 use tokio::time::Instant;
 
 /// How the response side ended.
@@ -43,6 +45,9 @@ pub struct RespCx<'a> {
     pub cli: &'a Conn,
     pub srv: &'a Conn,
     pub req: &'a RequestHead,
+    /// The client's address and the server's name, for error snapshots.
+    pub src: Option<SocketAddr>,
+    pub server_name: &'a str,
     pub opts: ParseOpts,
     /// The client connection may stay open after this response as far as the request,
     /// the connection mode and the process state go.
@@ -138,9 +143,14 @@ pub async fn run(
         }
         // The head is still unsent when the first bytes after it are invalid (HAProxy
         // parses them together): the client gets a 502 instead.
-        Err(BodyErr::Invalid(_)) if !out.is_empty() => {
+        Err(BodyErr::Invalid(e)) if !out.is_empty() => {
             inc(&cx.be.counters.eresp);
+            capture(cx, sbuf, e, true);
             RespEnd::Error(502)
+        }
+        Err(BodyErr::Invalid(e)) => {
+            capture(cx, sbuf, e, true);
+            RespEnd::Broken
         }
         Err(_) => RespEnd::Broken,
     }
@@ -160,9 +170,17 @@ async fn read_head(
             match parse_response(sbuf, &cx.opts, resp) {
                 Ok(Parsed::Complete(n)) => return Ok(n),
                 Ok(Parsed::Partial) => {}
-                Err(_) => return Err(502),
+                Err(e) => {
+                    capture(cx, sbuf, e, false);
+                    return Err(502);
+                }
             }
             if sbuf.len() >= cx.opts.max_head {
+                let e = ParseError {
+                    kind: ErrorKind::HeadTooLarge,
+                    offset: sbuf.len(),
+                };
+                capture(cx, sbuf, e, false);
                 return Err(502);
             }
         }
@@ -193,4 +211,20 @@ fn relayed_conn_word(closing: bool, req10: bool, resp10: bool) -> Option<&'stati
         (false, true) => Some(b"keep-alive"),
         (false, false) => None,
     }
+}
+
+/// Keeps the server buffer as the backend's last invalid response (`show errors`).
+fn capture(cx: &RespCx<'_>, sbuf: &[u8], e: ParseError, in_body: bool) {
+    cx.be.invalid_rep.capture(
+        sbuf,
+        cx.bufsize,
+        Capture {
+            src: cx.src,
+            other_end: Some(&cx.fe.name),
+            server: Some(cx.server_name),
+            err_pos: e.offset,
+            kind: e.kind,
+            in_body,
+        },
+    );
 }
