@@ -7,29 +7,33 @@ use std::collections::HashMap;
 use std::fmt;
 
 /// Header-name case adjustments, keyed by lower-case name.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CaseMap {
     map: HashMap<Box<[u8]>, Box<[u8]>>,
 }
 
-/// Why an `h1-case-adjust` pair was refused.
+/// Why an `h1-case-adjust` pair was refused (HAProxy's `add_hdr_case_adjust`; the
+/// messages are its own).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CaseMapError {
-    /// `<from>` is not in lower case.
-    NotLowerCase,
+    /// `<to>` is empty.
+    MissingTo,
     /// `<from>` and `<to>` differ by more than their case.
     Mismatch,
     /// `<from>` was already defined.
-    Duplicate,
+    Duplicate(String),
 }
 
 impl fmt::Display for CaseMapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CaseMapError::NotLowerCase => "header name must be in lower case",
-            CaseMapError::Mismatch => "header names must differ only by their case",
-            CaseMapError::Duplicate => "duplicate header name",
-        })
+        match self {
+            CaseMapError::MissingTo => f.write_str("expect <to>"),
+            // Sic: HAProxy 2.6's wording.
+            CaseMapError::Mismatch => {
+                f.write_str("<from> and <to> must not differ execpt the case")
+            }
+            CaseMapError::Duplicate(n) => write!(f, "duplicate entry '{n}'"),
+        }
     }
 }
 
@@ -41,16 +45,19 @@ impl CaseMap {
         CaseMap::default()
     }
 
-    /// Adds `from` → `to` with the manual's rules.
+    /// Adds `from` → `to` with HAProxy's rules. Names go out in lower case, so a
+    /// `from` with capitals is accepted but never applies, as in HAProxy.
     pub fn insert(&mut self, from: &[u8], to: &[u8]) -> Result<(), CaseMapError> {
-        if from.iter().any(u8::is_ascii_uppercase) {
-            return Err(CaseMapError::NotLowerCase);
+        if to.is_empty() {
+            return Err(CaseMapError::MissingTo);
         }
         if !from.eq_ignore_ascii_case(to) {
             return Err(CaseMapError::Mismatch);
         }
         if self.map.contains_key(from) {
-            return Err(CaseMapError::Duplicate);
+            return Err(CaseMapError::Duplicate(
+                String::from_utf8_lossy(from).into_owned(),
+            ));
         }
         self.map.insert(from.into(), to.into());
         Ok(())
@@ -59,6 +66,11 @@ impl CaseMap {
     /// The spelling to send for `name` (given in lower case), or `name` itself.
     pub fn adjust<'a>(&'a self, name: &'a [u8]) -> &'a [u8] {
         self.map.get(name).map_or(name, |v| v)
+    }
+
+    /// The spelling configured for `name` (given in lower case), if any.
+    pub fn get<'a>(&'a self, name: &[u8]) -> Option<&'a [u8]> {
+        self.map.get(name).map(|v| &**v)
     }
 
     /// Number of entries.
@@ -72,6 +84,17 @@ impl CaseMap {
     }
 }
 
+/// Appends a header name as HAProxy's H1 layer writes it: in lower case, or with the
+/// spelling `case` gives it.
+pub fn push_header_name(out: &mut Vec<u8>, name: &[u8], case: Option<&CaseMap>) {
+    let start = out.len();
+    out.extend(name.iter().map(u8::to_ascii_lowercase));
+    if let Some(to) = case.and_then(|c| c.get(&out[start..])) {
+        out.truncate(start);
+        out.extend_from_slice(to);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,13 +103,24 @@ mod tests {
     fn rules() {
         let mut m = CaseMap::new();
         assert_eq!(m.insert(b"content-length", b"Content-Length"), Ok(()));
-        assert_eq!(m.insert(b"Host", b"HOST"), Err(CaseMapError::NotLowerCase));
         assert_eq!(m.insert(b"host", b"Hast"), Err(CaseMapError::Mismatch));
+        assert_eq!(m.insert(b"host", b""), Err(CaseMapError::MissingTo));
         assert_eq!(
             m.insert(b"content-length", b"CONTENT-LENGTH"),
-            Err(CaseMapError::Duplicate)
+            Err(CaseMapError::Duplicate("content-length".into()))
         );
+        // Accepted, but outgoing names are lower case: it never applies.
+        assert_eq!(m.insert(b"Host", b"HOST"), Ok(()));
         assert_eq!(m.adjust(b"content-length"), b"Content-Length");
         assert_eq!(m.adjust(b"host"), b"host");
+        let mut out = Vec::new();
+        push_header_name(&mut out, b"Content-LENGTH", Some(&m));
+        push_header_name(&mut out, b"X-Other", Some(&m));
+        push_header_name(&mut out, b"Host", None);
+        assert_eq!(out, b"Content-Lengthx-otherhost");
+        assert_eq!(
+            CaseMapError::Mismatch.to_string(),
+            "<from> and <to> must not differ execpt the case"
+        );
     }
 }

@@ -11,6 +11,8 @@
 //! [`write_default_response`]. Both were checked against haproxy 2.6.12 on the
 //! wire.
 
+use crate::case::{push_header_name, CaseMap};
+
 /// The raw message of HAProxy's built-in page for `status`, as the H1 mux sends
 /// it for its own errors.
 pub fn default_response(status: u16) -> Option<&'static [u8]> {
@@ -192,8 +194,15 @@ fn find_head_end(raw: &[u8]) -> Option<usize> {
 /// Appends the built-in page for `status` as the stream sends it through the H1
 /// mux: lower-case header names, no table `Connection` field, then
 /// `connection: <conn>` when given (`close` / `keep-alive`, as the connection
-/// mode decides). Returns false (writing nothing) when there is no such page.
-pub fn write_default_response(status: u16, conn: Option<&[u8]>, out: &mut Vec<u8>) -> bool {
+/// mode decides). `case`: the `h1-case-adjust` spellings when
+/// `option h1-case-adjust-bogus-client` applies. Returns false (writing nothing) when
+/// there is no such page.
+pub fn write_default_response(
+    status: u16,
+    conn: Option<&[u8]>,
+    case: Option<&CaseMap>,
+    out: &mut Vec<u8>,
+) -> bool {
     let Some(raw) = default_response(status) else {
         return false;
     };
@@ -212,12 +221,13 @@ pub fn write_default_response(status: u16, conn: Option<&[u8]>, out: &mut Vec<u8
         if name.eq_ignore_ascii_case(b"connection") {
             continue;
         }
-        out.extend(name.iter().map(u8::to_ascii_lowercase));
+        push_header_name(out, name, case);
         out.extend_from_slice(line.get(colon..).unwrap_or_default());
         out.push(b'\n');
     }
     if let Some(c) = conn {
-        out.extend_from_slice(b"connection: ");
+        push_header_name(out, b"connection", case);
+        out.extend_from_slice(b": ");
         out.extend_from_slice(c);
         out.extend_from_slice(b"\r\n");
     }

@@ -23,7 +23,7 @@ mod validate;
 mod write;
 
 pub use body::{response_body_kind, ChunkedScanner, LengthCounter, Scan};
-pub use case::{CaseMap, CaseMapError};
+pub use case::{push_header_name, CaseMap, CaseMapError};
 pub use error::{ErrorKind, ParseError};
 pub use errors::reason_phrase;
 pub use headers::Headers;

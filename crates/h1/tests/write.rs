@@ -113,25 +113,30 @@ fn raw_error_pages_match_haproxy() {
 fn stream_error_pages_match_haproxy() {
     // Captured from haproxy 2.6.12 (no server available, HTTP/1.1 keep-alive client).
     let mut out = Vec::new();
-    assert!(write_default_response(503, None, &mut out));
+    assert!(write_default_response(503, None, None, &mut out));
     assert_eq!(
         out,
         b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 107\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n"
     );
     // http-request deny deny_status 400 (connection closed by HAProxy).
     out.clear();
-    assert!(write_default_response(400, Some(b"close"), &mut out));
+    assert!(write_default_response(400, Some(b"close"), None, &mut out));
     assert_eq!(
         out,
         b"HTTP/1.1 400 Bad request\r\ncontent-length: 90\r\ncache-control: no-cache\r\ncontent-type: text/html\r\nconnection: close\r\n\r\n<html><body><h1>400 Bad request</h1>\nYour browser sent an invalid request.\n</body></html>\n"
     );
     out.clear();
-    assert!(write_default_response(403, Some(b"keep-alive"), &mut out));
+    assert!(write_default_response(
+        403,
+        Some(b"keep-alive"),
+        None,
+        &mut out
+    ));
     assert_eq!(
         out,
         b"HTTP/1.1 403 Forbidden\r\ncontent-length: 93\r\ncache-control: no-cache\r\ncontent-type: text/html\r\nconnection: keep-alive\r\n\r\n<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n"
     );
-    assert!(!write_default_response(299, None, &mut out));
+    assert!(!write_default_response(299, None, None, &mut out));
 }
 
 #[test]

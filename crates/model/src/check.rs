@@ -38,6 +38,10 @@ pub fn cross_check(s: &Snapshot, cx: &mut LowerCx<'_>) {
     duplicate_binds(&s.proxies, cx);
     server_resolvers(s, cx);
     cx.diags.relabel_from(start, |d| d.phase = Phase::Check);
+}
+
+/// After a valid check, HAProxy initialises server addresses.
+pub fn init_servers(s: &Snapshot, cx: &mut LowerCx<'_>) {
     if !cx.diags.has_alerts() {
         // HAProxy initialises server addresses after the checks, with its own location
         // form (`[file:line] : 'server b/s' : ...`) and closing line.

@@ -84,12 +84,18 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
             _ => sections::lower_section(&mut others, section, &mut cx),
         }
     }
-    let snapshot = Snapshot {
+    let mut snapshot = Snapshot {
         global: global.finish(&mut cx),
         proxies: proxies.finish(&mut cx),
         others: others.finish(&mut cx),
     };
+    let parsed = !cx.diags.has_alerts();
     check::cross_check(&snapshot, &mut cx);
+    if parsed {
+        // HAProxy's post-parsers run at the end of the configuration checks.
+        global::h1::load_case_adjust_file(&mut snapshot.global, &mut cx);
+    }
+    check::init_servers(&snapshot, &mut cx);
     if diags.has_alerts() {
         (None, diags)
     } else {

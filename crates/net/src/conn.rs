@@ -58,6 +58,24 @@ impl Conn {
         }
     }
 
+    /// Waits until the socket accepts writes (room in the send buffer, or an error).
+    pub async fn writable(&self) -> io::Result<()> {
+        match self {
+            Conn::Tcp(s) => s.writable().await,
+            Conn::Unix(s) => s.writable().await,
+        }
+    }
+
+    /// Non-blocking write; `WouldBlock` when the send buffer is full. Writing through a
+    /// shared reference lets one stream read a socket and write it at the same time
+    /// (request body out while the response comes in).
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.try_write(buf),
+            Conn::Unix(s) => s.try_write(buf),
+        }
+    }
+
     /// Non-blocking read; `WouldBlock` when nothing is there.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         match self {

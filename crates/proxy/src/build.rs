@@ -93,9 +93,12 @@ pub fn build(
                 originalto: p.options.originalto.clone(),
                 accept_invalid: p.options.flags.accept_invalid_http_request,
                 ignore_probes: p.options.flags.http_ignore_probes,
+                buffer_request: p.options.flags.http_buffer_request,
+                case_adjust_client: p.options.flags.h1_case_adjust_bogus_client,
                 rules: p.http_request.clone(),
             },
             counters: ProxyCounters::default(),
+            invalid_req: Default::default(),
         });
     }
     if !errors.is_empty() {
@@ -111,6 +114,7 @@ pub fn build(
         bufsize: g.tune.bufsize as usize,
         maxrewrite: g.tune.maxrewrite.min(g.tune.bufsize / 2) as usize,
         max_http_hdr: usize::from(g.tune.max_http_hdr),
+        h1_case: case_map(&g.h1_case_adjust),
         hard_stop_after: g
             .hard_stop_after_ms
             .map(|v| Duration::from_millis(u64::from(v))),
@@ -126,6 +130,15 @@ pub fn build(
         runtime,
         listeners: sockets,
     })
+}
+
+/// The `h1-case-adjust` spellings (checked by the model already).
+fn case_map(pairs: &[(String, String)]) -> rampart_h1::CaseMap {
+    let mut m = rampart_h1::CaseMap::new();
+    for (from, to) in pairs {
+        let _ = m.insert(from.as_bytes(), to.as_bytes());
+    }
+    m
 }
 
 fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
@@ -166,6 +179,7 @@ fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backen
         mode: p.mode,
         servers,
         timeouts: BeTimeouts {
+            http_request: ms(t.http_request),
             connect: ms(t.connect),
             server: ms(t.server),
             server_fin: ms(t.server_fin),
@@ -186,6 +200,9 @@ fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backen
             retry_safe: p.retry_on.conn_failure
                 && p.retry_on.empty_response
                 && p.retry_on.response_timeout,
+            buffer_request: p.options.flags.http_buffer_request,
+            abortonclose: p.options.flags.abortonclose,
+            case_adjust_server: p.options.flags.h1_case_adjust_bogus_server,
         },
         rr: Default::default(),
         deterministic: p.balance.algo.as_ref().is_some_and(|a| {
@@ -198,6 +215,7 @@ fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backen
         beconn: Default::default(),
         queue: Default::default(),
         counters: ProxyCounters::default(),
+        invalid_rep: Default::default(),
     }
 }
 

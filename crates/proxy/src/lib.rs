@@ -16,6 +16,7 @@
 //!   [`pool`]: server connections of `mode http` and the per-thread idle pool
 //!   (`http-reuse`);
 //! - [`rate`]: event rates (`rate-limit sessions`, `maxconnrate`, `maxsessrate`).
+//! - [`snapshot`]: the last invalid request and response of each proxy (`show errors`).
 
 pub mod accept;
 pub mod affinity;
@@ -27,6 +28,7 @@ pub mod limits;
 pub mod pool;
 pub mod queue;
 pub mod rate;
+pub mod snapshot;
 pub mod splice;
 pub mod state;
 pub mod tcp;

@@ -416,6 +416,7 @@ mod tests {
             beconn: Default::default(),
             queue: Default::default(),
             counters: Default::default(),
+            invalid_rep: Default::default(),
         }
     }
 

@@ -25,6 +25,8 @@ pub struct Runtime {
     pub bufsize: usize,
     pub maxrewrite: usize,
     pub max_http_hdr: usize,
+    /// `h1-case-adjust` / `h1-case-adjust-file` spellings (empty: none).
+    pub h1_case: rampart_h1::CaseMap,
     /// `hard-stop-after` and `grace`.
     pub hard_stop_after: Option<Duration>,
     pub grace: Option<Duration>,
@@ -58,6 +60,8 @@ pub struct Frontend {
     pub splice: crate::splice::SpliceOpts,
     pub http: FeHttp,
     pub counters: ProxyCounters,
+    /// The last invalid request (`show errors`).
+    pub invalid_req: crate::snapshot::ErrorSlot,
 }
 
 /// HTTP settings of a frontend.
@@ -68,6 +72,10 @@ pub struct FeHttp {
     pub originalto: Option<HeaderOpt>,
     pub accept_invalid: bool,
     pub ignore_probes: bool,
+    /// `option http-buffer-request`.
+    pub buffer_request: bool,
+    /// `option h1-case-adjust-bogus-client`.
+    pub case_adjust_client: bool,
     /// `http-request` rules (only `return` so far).
     pub rules: Vec<HttpRequestRule>,
 }
@@ -116,6 +124,8 @@ pub struct Backend {
     /// The backend's queue and its servers' (touched only when servers are full).
     pub queue: Queues,
     pub counters: ProxyCounters,
+    /// The last invalid response (`show errors`).
+    pub invalid_rep: crate::snapshot::ErrorSlot,
 }
 
 /// HTTP settings of a backend.
@@ -129,11 +139,19 @@ pub struct BeHttp {
     /// `retry-on` covers `conn-failure`, `empty-response` and `response-timeout`: any
     /// request may then take an idle connection, as a second request would.
     pub retry_safe: bool,
+    /// `option http-buffer-request`.
+    pub buffer_request: bool,
+    /// `option abortonclose`.
+    pub abortonclose: bool,
+    /// `option h1-case-adjust-bogus-server`.
+    pub case_adjust_server: bool,
 }
 
 /// Server-side timeouts of a backend.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BeTimeouts {
+    /// `timeout http-request` as the backend has it (`http-buffer-request` waits).
+    pub http_request: Option<Duration>,
     pub connect: Option<Duration>,
     pub server: Option<Duration>,
     pub server_fin: Option<Duration>,

@@ -14,6 +14,7 @@
 //! - [`process`] also has `log` / `no log` (targets: [`crate::log`]), `log-tag`,
 //!   `log-send-hostname`;
 //! - [`stats`]: `stats socket|timeout|maxconn|bind-process`;
+//! - [`h1`]: `h1-case-adjust`, `h1-case-adjust-file`;
 //! - [`tune`]: the implemented `tune.*` values;
 //! - [`args`]: HAProxy's C-style argument reading; [`accounts`]: user and group names.
 //!
@@ -24,6 +25,7 @@ pub mod accounts;
 pub mod args;
 pub mod cpu_map;
 pub mod env;
+pub mod h1;
 pub mod process;
 pub mod stats;
 pub mod table;
@@ -103,6 +105,11 @@ pub struct Global {
     pub maxpipes: Option<u32>,
     /// `nosplice`: kernel splicing disabled (as `-dS`).
     pub nosplice: bool,
+    /// `h1-case-adjust` pairs, then those of the `h1-case-adjust-file` (lower-case name,
+    /// spelling to send), checked.
+    pub h1_case_adjust: Vec<(String, String)>,
+    /// `h1-case-adjust-file`.
+    pub h1_case_adjust_file: Option<String>,
 }
 
 /// Accumulates every `global` section (they merge, as in HAProxy). Besides the typed
@@ -133,6 +140,8 @@ pub struct GlobalBuilder {
     pub(crate) accounts: accounts::AccountDb,
     /// Resolves host names in log targets and stats sockets (from [`crate::LowerOptions`]).
     pub(crate) resolver: crate::proxy::HostResolver,
+    /// The `h1-case-adjust` pairs so far, for HAProxy's duplicate check.
+    pub(crate) case_map: rampart_h1::CaseMap,
 }
 
 impl Default for GlobalBuilder {
@@ -151,6 +160,7 @@ impl Default for GlobalBuilder {
             new_default_path: None,
             accounts: accounts::AccountDb::default(),
             resolver: crate::proxy::HostResolver::none(),
+            case_map: rampart_h1::CaseMap::new(),
         }
     }
 }

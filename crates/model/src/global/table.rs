@@ -9,7 +9,7 @@
 
 use super::args::{alert_tight, Args};
 use super::process::{self as p, nbproc_message};
-use super::{env, stats, tune as t, GlobalBuilder};
+use super::{env, h1, stats, tune as t, GlobalBuilder};
 use crate::kw::{Cx, Keyword};
 
 /// Marker: the line was refused and the alert already pushed.
@@ -56,8 +56,8 @@ pub static GLOBAL: &[Keyword<GlobalBuilder>] = &[
     Keyword::parse("grace", p::parse_grace),
     Keyword::parse("group", p::parse_group),
     Keyword::not_yet("h1-accept-payload-with-any-method"),
-    Keyword::not_yet("h1-case-adjust"),
-    Keyword::not_yet("h1-case-adjust-file"),
+    Keyword::parse("h1-case-adjust", h1::parse_case_adjust),
+    Keyword::parse("h1-case-adjust-file", h1::parse_case_adjust_file),
     Keyword::not_yet("h2-workaround-bogus-websocket-clients"),
     Keyword::parse("hard-stop-after", p::parse_hard_stop_after),
     Keyword::not_yet("httpclient.resolvers.id"),

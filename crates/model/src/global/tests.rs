@@ -851,3 +851,74 @@ fn arbitrary_words_never_panic() {
     let (_, m) = run(&text);
     assert!(!m.is_empty());
 }
+
+#[test]
+fn h1_case_adjust_pairs_and_file() {
+    // Messages as HAProxy 2.6 prints them.
+    assert_eq!(
+        msgs("h1-case-adjust\nh1-case-adjust host Hast\nh1-case-adjust host Host extra\nh1-case-adjust-file\nh1-case-adjust-file a b"),
+        [
+            "ALERT parsing [t.cfg:2] : 'h1-case-adjust' expects <from> and <to> as argument.",
+            "ALERT parsing [t.cfg:3] : <from> and <to> must not differ execpt the case",
+            "ALERT parsing [t.cfg:4] : 'h1-case-adjust' cannot handle unexpected argument 'extra'.",
+            "ALERT parsing [t.cfg:5] : 'h1-case-adjust-file' expects <file> as argument.",
+            "ALERT parsing [t.cfg:6] : 'h1-case-adjust-file' cannot handle unexpected argument 'b'.",
+        ]
+    );
+    assert_eq!(
+        msgs("h1-case-adjust content-length Content-Length\nh1-case-adjust content-length CONTENT-LENGTH"),
+        ["ALERT parsing [t.cfg:3] : duplicate entry 'content-length'"]
+    );
+    let dir = std::env::temp_dir().join(format!("rampart-h1case-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("map.txt"),
+        "# spellings\n\n  x-api-key\t X-API-Key  \r\ncontent-type Content-Type\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("bad.txt"), "etag ETag\nlonely\n").unwrap();
+    std::fs::write(dir.join("dup.txt"), "host HOST\n").unwrap();
+    let load = |text: &str| {
+        let (mut g, m) = run_with(text, &dir, None);
+        assert!(m.is_empty(), "{m:?}");
+        let c = config(text);
+        let mut diags = Diagnostics::new();
+        let mut opts = LowerOptions::default();
+        opts.cwd = dir.clone();
+        let mut cx = LowerCx {
+            sources: &c.sources,
+            diags: &mut diags,
+            opts: &opts,
+            default_path: DefaultPath::default(),
+        };
+        h1::load_case_adjust_file(&mut g, &mut cx);
+        (g.h1_case_adjust, rendered(&diags, &c))
+    };
+    let (pairs, m) = load("global\nh1-case-adjust host Host\nh1-case-adjust-file map.txt");
+    assert!(m.is_empty(), "{m:?}");
+    let want: Vec<(String, String)> = [
+        ("host", "Host"),
+        ("x-api-key", "X-API-Key"),
+        ("content-type", "Content-Type"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(pairs, want);
+    let (_, m) = load("global\nh1-case-adjust-file bad.txt");
+    assert_eq!(
+        m,
+        ["ALERT h1-headers-case-adjust-file 'bad.txt' : expect <to> at line 2."]
+    );
+    let (_, m) = load("global\nh1-case-adjust host Host\nh1-case-adjust-file dup.txt");
+    assert_eq!(
+        m,
+        ["ALERT h1-headers-case-adjust-file 'dup.txt' : duplicate entry 'host' at line 1."]
+    );
+    let (_, m) = load("global\nh1-case-adjust-file /nonexistent/map");
+    assert_eq!(
+        m,
+        ["ALERT h1-headers-case-adjust-file '/nonexistent/map': failed to open file."]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -173,6 +173,7 @@ pub fn run_with(text: &str, resolver: HostResolver) -> Run {
         ..Default::default()
     };
     crate::check::cross_check(&snap, &mut cx);
+    crate::check::init_servers(&snap, &mut cx);
     Run {
         proxies: snap.proxies,
         diags,

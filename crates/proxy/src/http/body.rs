@@ -7,7 +7,9 @@ use super::io::{deadline, read_some, write_all, ReadErr};
 use crate::state::{Backend, Frontend};
 use rampart_h1::{BodyKind, ChunkedScanner, ParseError, ParseOpts};
 use rampart_net::Conn;
+use std::cell::Cell;
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// Why a body could not be forwarded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,17 +18,50 @@ pub enum BodyErr {
     Src(ReadErr),
     /// The receiving side timed out (`true`) or failed.
     Dst(bool),
-    /// Invalid chunked framing.
+    /// Invalid chunked framing; the offset is the error's position in the buffer as
+    /// the body forwarding left it.
     Invalid(ParseError),
+}
+
+/// What the two directions of a stream share while they run at the same time (the
+/// request body still going up while the response is awaited or already coming down).
+pub struct Duplex {
+    /// Last read or write on the server connection: `timeout server` counts from it, as
+    /// HAProxy refreshes a socket's read timeout when it writes to it (unless `option
+    /// independent-streams`), so a slow upload does not make the server time out.
+    pub srv_active: Cell<Instant>,
+    /// No final response has reached the client yet.
+    pub awaiting_response: Cell<bool>,
+    /// `timeout server` is set.
+    pub server_timeout: bool,
+}
+
+impl Duplex {
+    pub fn new(server_timeout: bool) -> Duplex {
+        Duplex {
+            srv_active: Cell::new(Instant::now()),
+            awaiting_response: Cell::new(true),
+            server_timeout,
+        }
+    }
+
+    /// While the server is expected to answer and can time out, the client's read
+    /// timeout is suspended (HAProxy's `CF_READ_NOEXP` in process_stream): a stalled
+    /// upload ends with the server's 504, not with a silent client timeout.
+    fn client_timeout_suspended(&self) -> bool {
+        self.server_timeout && self.awaiting_response.get()
+    }
 }
 
 /// Where the body comes from and goes to, with each side's inactivity timeout.
 pub struct Pipe<'a> {
     pub src: &'a Conn,
-    pub dst: &'a mut Conn,
+    pub dst: &'a Conn,
     pub src_timeout: Option<Duration>,
     pub dst_timeout: Option<Duration>,
     pub bufsize: usize,
+    /// The request direction of a stream whose response is read at the same time.
+    pub dx: Option<&'a Duplex>,
 }
 
 impl<'a> Pipe<'a> {
@@ -34,9 +69,10 @@ impl<'a> Pipe<'a> {
     pub fn upstream(
         cli: &'a Conn,
         fe: &Frontend,
-        srv: &'a mut Conn,
+        srv: &'a Conn,
         be: &Backend,
         bufsize: usize,
+        dx: &'a Duplex,
     ) -> Pipe<'a> {
         Pipe {
             src: cli,
@@ -44,6 +80,7 @@ impl<'a> Pipe<'a> {
             src_timeout: fe.timeouts.client,
             dst_timeout: be.timeouts.server,
             bufsize,
+            dx: Some(dx),
         }
     }
 
@@ -51,7 +88,7 @@ impl<'a> Pipe<'a> {
     pub fn downstream(
         srv: &'a Conn,
         be: &Backend,
-        cli: &'a mut Conn,
+        cli: &'a Conn,
         fe: &Frontend,
         bufsize: usize,
     ) -> Pipe<'a> {
@@ -61,7 +98,19 @@ impl<'a> Pipe<'a> {
             src_timeout: be.timeouts.server,
             dst_timeout: fe.timeouts.client,
             bufsize,
+            dx: None,
         }
+    }
+
+    /// Writes `data` to the destination.
+    async fn send(&self, data: &[u8]) -> Result<(), BodyErr> {
+        write_all(self.dst, data, self.dst_timeout)
+            .await
+            .map_err(BodyErr::Dst)?;
+        if let Some(dx) = self.dx {
+            dx.srv_active.set(Instant::now());
+        }
+        Ok(())
     }
 }
 
@@ -71,7 +120,7 @@ impl<'a> Pipe<'a> {
 /// body length.
 pub async fn forward(
     kind: BodyKind,
-    p: &mut Pipe<'_>,
+    p: &Pipe<'_>,
     buf: &mut Vec<u8>,
     start: usize,
     out: &mut Vec<u8>,
@@ -89,11 +138,9 @@ pub async fn forward(
     }
 }
 
-async fn flush(p: &mut Pipe<'_>, out: &mut Vec<u8>) -> Result<(), BodyErr> {
+async fn flush(p: &Pipe<'_>, out: &mut Vec<u8>) -> Result<(), BodyErr> {
     if !out.is_empty() {
-        write_all(p.dst, out, p.dst_timeout)
-            .await
-            .map_err(BodyErr::Dst)?;
+        p.send(out).await?;
         out.clear();
     }
     Ok(())
@@ -104,14 +151,17 @@ async fn fill(p: &Pipe<'_>, buf: &mut Vec<u8>) -> Result<usize, BodyErr> {
     if buf.capacity() - buf.len() < 1024 {
         buf.reserve(p.bufsize.max(4096));
     }
-    read_some(p.src, buf, deadline(p.src_timeout))
-        .await
-        .map_err(BodyErr::Src)
+    loop {
+        match read_some(p.src, buf, deadline(p.src_timeout)).await {
+            Err(ReadErr::Timeout) if p.dx.is_some_and(Duplex::client_timeout_suspended) => {}
+            r => return r.map_err(BodyErr::Src),
+        }
+    }
 }
 
 async fn by_length(
     n: u64,
-    p: &mut Pipe<'_>,
+    p: &Pipe<'_>,
     buf: &mut Vec<u8>,
     start: usize,
     out: &mut Vec<u8>,
@@ -126,9 +176,7 @@ async fn by_length(
         buf.clear();
         fill(p, buf).await?;
         let take = (buf.len() as u64).min(remaining) as usize;
-        write_all(p.dst, &buf[..take], p.dst_timeout)
-            .await
-            .map_err(BodyErr::Dst)?;
+        p.send(&buf[..take]).await?;
         buf.drain(..take);
         remaining -= take as u64;
     }
@@ -136,7 +184,7 @@ async fn by_length(
 }
 
 async fn chunked(
-    p: &mut Pipe<'_>,
+    p: &Pipe<'_>,
     buf: &mut Vec<u8>,
     start: usize,
     out: &mut Vec<u8>,
@@ -144,10 +192,17 @@ async fn chunked(
 ) -> Result<u64, BodyErr> {
     let mut sc = ChunkedScanner::new(opts);
     let mut pos = start;
+    // Bytes the scanner accepted before the current buffer content.
+    let mut seen = 0usize;
     loop {
-        let s = sc.scan(&buf[pos..]).map_err(BodyErr::Invalid)?;
+        let s = sc.scan(&buf[pos..]).map_err(|mut e| {
+            // Report the position in the buffer as it is left (for the snapshot).
+            e.offset = pos + e.offset.saturating_sub(seen);
+            BodyErr::Invalid(e)
+        })?;
         out.extend_from_slice(&buf[pos..pos + s.forward]);
         pos += s.forward;
+        seen += s.forward;
         if s.done {
             buf.drain(..pos);
             flush(p, out).await?;
@@ -161,7 +216,7 @@ async fn chunked(
             // A size line or trailer longer than a buffer: invalid.
             return Err(BodyErr::Invalid(ParseError {
                 kind: rampart_h1::ErrorKind::InvalidChunkSize,
-                offset: 0,
+                offset: buf.len(),
             }));
         }
         fill(p, buf).await?;
@@ -169,7 +224,7 @@ async fn chunked(
 }
 
 async fn until_close(
-    p: &mut Pipe<'_>,
+    p: &Pipe<'_>,
     buf: &mut Vec<u8>,
     start: usize,
     out: &mut Vec<u8>,
@@ -182,13 +237,118 @@ async fn until_close(
         match fill(p, buf).await {
             Ok(n) => {
                 total += n as u64;
-                write_all(p.dst, buf, p.dst_timeout)
-                    .await
-                    .map_err(BodyErr::Dst)?;
+                p.send(buf).await?;
                 buf.clear();
             }
             Err(BodyErr::Src(ReadErr::Closed)) => return Ok(total),
             Err(e) => return Err(e),
         }
+    }
+}
+
+/// Where a request body that starts at `buf[start..]` ends when it is entirely in the
+/// buffer already (`Ok(None)` when more is to come): HAProxy's H1 layer parses what it
+/// received with the head, so such a request counts as complete even when the stream
+/// never forwards it (an error answered before connecting, `http-buffer-request`).
+pub fn buffered_end(
+    kind: BodyKind,
+    buf: &[u8],
+    start: usize,
+    opts: &ParseOpts,
+) -> Result<Option<usize>, ParseError> {
+    let avail = buf.len().saturating_sub(start);
+    match kind {
+        BodyKind::None | BodyKind::Tunnel => Ok(Some(start)),
+        BodyKind::Length(n) => Ok((avail as u64 >= n).then(|| start + n as usize)),
+        BodyKind::Chunked => {
+            let s = ChunkedScanner::new(opts).scan(&buf[start..])?;
+            Ok(s.done.then_some(start + s.forward))
+        }
+        BodyKind::CloseDelimited => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Runs `f` on a current-thread runtime.
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("runtime: {e}"))
+            .block_on(f)
+    }
+
+    /// A connected pair of `Conn`s.
+    fn pair() -> (Conn, Conn) {
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap_or_else(|e| panic!("{e}"));
+        let conv = |s: std::os::unix::net::UnixStream| {
+            s.set_nonblocking(true).unwrap_or_else(|e| panic!("{e}"));
+            Conn::Unix(tokio::net::UnixStream::from_std(s).unwrap_or_else(|e| panic!("{e}")))
+        };
+        (conv(a), conv(b))
+    }
+
+    #[test]
+    fn invalid_chunk_offset_points_into_the_buffer_left() {
+        block_on(async {
+            let (src_peer, src) = pair();
+            let (dst, _dst_peer) = pair();
+            let p = Pipe {
+                src: &src,
+                dst: &dst,
+                src_timeout: Some(Duration::from_secs(5)),
+                dst_timeout: Some(Duration::from_secs(5)),
+                bufsize: 16384,
+                dx: None,
+            };
+            // The head and a first valid chunk are there; the next read brings a bad size.
+            let mut buf = b"HEAD\r\n\r\n3\r\nabc\r\n".to_vec();
+            let start = 8;
+            let mut peer = match src_peer {
+                Conn::Unix(s) => s.into_std().unwrap_or_else(|e| panic!("{e}")),
+                Conn::Tcp(_) => unreachable!(),
+            };
+            peer.set_nonblocking(false)
+                .unwrap_or_else(|e| panic!("{e}"));
+            peer.write_all(b"2\r\nok\r\nzz\r\n")
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut out = Vec::new();
+            let r = forward(
+                BodyKind::Chunked,
+                &p,
+                &mut buf,
+                start,
+                &mut out,
+                &ParseOpts::default(),
+            )
+            .await;
+            let Err(BodyErr::Invalid(e)) = r else {
+                panic!("expected an invalid chunk, got {r:?}");
+            };
+            assert_eq!(
+                buf.get(e.offset),
+                Some(&b'z'),
+                "{:?} at {}",
+                String::from_utf8_lossy(&buf),
+                e.offset
+            );
+        });
+    }
+
+    #[test]
+    fn buffered_end_finds_complete_bodies() {
+        let o = ParseOpts::default();
+        let b = b"HEADxyzNEXT";
+        assert_eq!(buffered_end(BodyKind::Length(3), b, 4, &o), Ok(Some(7)));
+        assert_eq!(buffered_end(BodyKind::Length(30), b, 4, &o), Ok(None));
+        assert_eq!(buffered_end(BodyKind::None, b, 4, &o), Ok(Some(4)));
+        let c = b"H1\r\na\r\n0\r\n\r\nGET";
+        assert_eq!(buffered_end(BodyKind::Chunked, c, 1, &o), Ok(Some(12)));
+        assert_eq!(buffered_end(BodyKind::Chunked, &c[..8], 1, &o), Ok(None));
+        assert!(buffered_end(BodyKind::Chunked, b"Hzz\r\n", 1, &o).is_err());
     }
 }

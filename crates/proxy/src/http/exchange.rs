@@ -1,22 +1,26 @@
 //! One stream: a request and its response, in HAProxy's order (request head, frontend
-//! rules, backend, server connection, request body, response head, response body).
-//! Every early end maps to HAProxy's status: 400 invalid request, 408 request timeout,
-//! 503 no server / connection failure, 504 server timeout, 502 invalid or missing
-//! response.
+//! rules, backend, server connection, then the request body and the response side by
+//! side). Every early end maps to HAProxy's status: 400 invalid request, 408 request
+//! timeout, 503 no server / connection failure, 504 server timeout, 502 invalid or
+//! missing response; after a generated page the connection stays open when the request
+//! was received completely, as HAProxy's H1 layer does.
 
-use super::body::{forward, BodyErr, Pipe};
+use super::body::{buffered_end, forward, BodyErr, Duplex, Pipe};
 use super::io::{deadline, read_some, write_all, ReadErr};
 use super::reply::{conn_word, write_error, write_reply};
-use super::{rules, Next, ServerConn, Session};
+use super::response::{self, RespCx, RespEnd};
+use super::{rules, Next, Session};
 use crate::pool;
+use crate::snapshot::Capture;
 use crate::state::{add, inc, Backend};
 use crate::tunnel;
 use crate::upstream::{proxy_header, take_slot};
 use rampart_h1::{
-    parse_request, parse_response, response_body_kind, write_request, write_response, BodyKind,
-    Method, ParseOpts, Parsed, Version,
+    parse_request, write_request, BodyKind, CaseMap, ErrorKind, Method, ParseError, ParseOpts,
+    Parsed, Version,
 };
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
+use std::future::Future;
 use std::net::IpAddr;
 
 /// Why no request head could be read.
@@ -31,7 +35,15 @@ enum HeadErr {
     Aborted,
 }
 
-impl Session<'_> {
+/// How the two directions of a stream ended (`None`: abandoned before its end).
+struct Ends {
+    req: Option<Result<u64, BodyErr>>,
+    resp: Option<RespEnd>,
+    /// The client closed its side while the response was awaited (`abortonclose`).
+    client_gone: bool,
+}
+
+impl<'a> Session<'a> {
     /// Runs one request/response exchange.
     pub(super) async fn stream(&mut self) -> Next {
         let head_len = match self.read_request().await {
@@ -49,8 +61,9 @@ impl Session<'_> {
                 && self.conn_mode(None) != HttpConnMode::Close
                 && !self.w.ctl.is_stopping();
             let mut out = self.w.get_buf();
-            write_reply(reply, conn_word(!keep, http10), head_only, &mut out);
-            let ok = write_all(&mut self.cli, &out, self.fe.timeouts.client)
+            let case = self.client_case();
+            write_reply(reply, conn_word(!keep, http10), head_only, case, &mut out);
+            let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
                 .await
                 .is_ok();
             self.w.put_buf(out);
@@ -63,34 +76,66 @@ impl Session<'_> {
         }
 
         let Some(bi) = self.fe.default_backend else {
-            return self.answer_error(503).await;
+            return self.answer_before_server(503, head_len, None).await;
         };
         let be = &self.w.rt.backends[bi];
         let mode = self.conn_mode(Some(bi));
         inc(&be.counters.stot);
 
+        // `option http-buffer-request`: the body first, then the server.
+        if self.fe.http.buffer_request || be.http.buffer_request {
+            if let Err(next) = self.wait_for_body(head_len, be).await {
+                return next;
+            }
+        }
+
         // A slot on a server (`maxconn`, queue) for the whole exchange, then a connection
         // to it: the session's own, an idle one (`http-reuse`) or a new one.
-        let Ok(mut slot) = take_slot(be).await else {
-            return self.answer_error(503).await;
-        };
         let not_first = self.served > 0;
-        let got = pool::obtain(
-            self.w,
-            &mut self.srv,
-            bi,
-            be,
-            &mut slot,
-            pool::Client {
-                addrs: &self.addrs,
-                authority: self.authority.as_deref(),
-            },
-            not_first,
-        );
-        let Ok(mut srv) = got.await else {
-            return self.answer_error(503).await;
+        let got = {
+            let Session {
+                w,
+                srv: own,
+                addrs,
+                authority,
+                cli,
+                rbuf,
+                ..
+            } = &mut *self;
+            let client = pool::Client {
+                addrs,
+                authority: authority.as_deref(),
+            };
+            let connect = async {
+                let mut slot = take_slot(be).await.ok()?;
+                let c = pool::obtain(w, own, bi, be, &mut slot, client, not_first).await;
+                Some((slot, c.ok()?))
+            };
+            let got = if be.http.abortonclose {
+                // `option abortonclose`: a client leaving while the connection is being
+                // set up (or waits in the queue) abandons it. A connection that
+                // completes at once wins over a close that came with the request, as
+                // HAProxy's connect on a local network does.
+                let bufsize = w.rt.bufsize;
+                let gone = async {
+                    tokio::task::yield_now().await;
+                    client_gone(cli, rbuf, bufsize).await
+                };
+                tokio::select! {
+                    biased;
+                    r = connect => Some(r),
+                    () = gone => None,
+                }
+            } else {
+                Some(connect.await)
+            };
+            got
         };
-        let mut may_resend = true;
+        let (mut slot, mut srv) = match got {
+            Some(Some(pair)) => pair,
+            Some(None) => return self.answer_before_server(503, head_len, Some(bi)).await,
+            None => return Next::Close,
+        };
         let server = &be.servers[srv.server];
         inc(&server.counters.stot);
 
@@ -101,190 +146,181 @@ impl Session<'_> {
         if srv.uses == 0 && (server.send_proxy || server.send_proxy_v2) {
             proxy_header(server, &self.addrs, self.authority.as_deref(), &mut out);
         }
-        write_request(&self.req, &mut out, None);
+        let server_case = be
+            .http
+            .case_adjust_server
+            .then_some(&self.w.rt.h1_case)
+            .filter(|m| !m.is_empty());
+        write_request(&self.req, &mut out, server_case);
         let req_kind = self.req.body_kind();
-        let expect_continue = self.req.expect_continue();
         let mut rbuf = std::mem::take(&mut self.rbuf);
         let mut sbuf = self.w.get_buf();
-        let mut early_response = false;
-        if expect_continue && !matches!(req_kind, BodyKind::None | BodyKind::Length(0)) {
-            // The client waits for `100 Continue` before sending its body: send the
-            // head now and let the server's answer come first.
-            if write_all(&mut srv.conn, &out, be.timeouts.server)
-                .await
-                .is_err()
-            {
-                return self.finish_error(502, rbuf, sbuf, out).await;
-            }
-            out.clear();
-            early_response = true;
-        }
+        let mut rout = self.w.get_buf();
         let bufsize = self.w.rt.bufsize;
-        let mut pipe = Pipe::upstream(&self.cli, self.fe, &mut srv.conn, be, bufsize);
-        if !early_response {
-            match forward(
-                req_kind,
-                &mut pipe,
-                &mut rbuf,
-                head_len,
-                &mut out,
-                &self.req_opts,
-            )
-            .await
-            {
-                Ok(n) => add(&self.fe.counters.bytes_in, n),
-                Err(BodyErr::Invalid(_)) => {
-                    inc(&self.fe.counters.ereq);
-                    return self.finish_error(400, rbuf, sbuf, out).await;
-                }
-                Err(BodyErr::Src(_)) => {
-                    self.give_back(rbuf, sbuf, out);
-                    return Next::Close;
-                }
-                Err(BodyErr::Dst(_)) => return self.finish_error(502, rbuf, sbuf, out).await,
-            }
-        }
+        let dx = Duplex::new(be.timeouts.server.is_some());
+        let client_may_keep =
+            self.req.keep_alive() && mode != HttpConnMode::Close && !self.w.ctl.is_stopping();
+        let client_case = self.client_case();
+        // `option abortonclose`: once the request is sent, a client that leaves makes
+        // the server's connection end too (what it read past the request is kept).
+        let mut extra = Vec::new();
+        let watch = be.http.abortonclose;
 
-        // The response.
-        let resp_opts = ParseOpts {
-            accept_invalid: be.http.accept_invalid,
-            require_host: false,
-            ..self.req_opts
-        };
-        let method = self.req.method();
-        let mut body_pending = early_response;
-        let resp_len = loop {
-            match self.read_response(&srv, &mut sbuf, &resp_opts, be).await {
-                Ok(n) => {
-                    let st = self.resp.status();
-                    if (100..200).contains(&st) && st != 101 {
-                        // Interim response: relay it, then keep waiting.
-                        out.clear();
-                        write_response(&self.resp, &mut out, None);
-                        sbuf.drain(..n);
-                        if write_all(&mut self.cli, &out, self.fe.timeouts.client)
-                            .await
-                            .is_err()
-                        {
-                            self.give_back(rbuf, sbuf, out);
-                            return Next::Close;
-                        }
-                        out.clear();
-                        if body_pending && st == 100 {
-                            body_pending = false;
-                            let mut pipe =
-                                Pipe::upstream(&self.cli, self.fe, &mut srv.conn, be, bufsize);
-                            if forward(
-                                req_kind,
-                                &mut pipe,
-                                &mut rbuf,
-                                head_len,
-                                &mut out,
-                                &self.req_opts,
-                            )
-                            .await
-                            .is_err()
-                            {
-                                self.give_back(rbuf, sbuf, out);
-                                return Next::Close;
-                            }
-                        }
+        // Both directions at once: the request body goes up while the response is read
+        // (HAProxy's request and response analysers run side by side).
+        let mut replay = pool::replayable(&srv, &self.req);
+        let mut start = head_len;
+        let ends = loop {
+            let ends = {
+                let Session {
+                    cli,
+                    fe,
+                    req,
+                    resp,
+                    req_opts,
+                    addrs,
+                    ..
+                } = &mut *self;
+                let pipe = Pipe::upstream(cli, fe, &srv.conn, be, bufsize, &dx);
+                let up = forward(req_kind, &pipe, &mut rbuf, start, &mut out, req_opts);
+                let cx = RespCx {
+                    fe,
+                    be,
+                    cli,
+                    srv: &srv.conn,
+                    req,
+                    opts: ParseOpts {
+                        accept_invalid: be.http.accept_invalid,
+                        require_host: false,
+                        ..*req_opts
+                    },
+                    src: addrs.src,
+                    server_name: &server.name,
+                    client_may_keep,
+                    server_may_keep: keep_server,
+                    bufsize,
+                    case: client_case,
+                    dx: &dx,
+                };
+                let down = response::run(&cx, resp, &mut sbuf, &mut rout);
+                let extra = &mut extra;
+                let gone = watch.then_some(async {
+                    client_gone(cli, extra, bufsize).await;
+                    srv.conn.shutdown_write();
+                });
+                both(up, down, gone).await
+            };
+            // A reused connection closed before any response byte: the request (safe,
+            // without a body) goes once more on a new connection.
+            let closed_early = matches!(ends.resp, Some(RespEnd::Error(502))) && sbuf.is_empty();
+            if replay && closed_early && matches!(ends.req, Some(Ok(_))) && !ends.client_gone {
+                replay = false;
+                start = 0;
+                let client = pool::Client {
+                    addrs: &self.addrs,
+                    authority: self.authority.as_deref(),
+                };
+                let again = pool::resend(self.w, bi, be, &mut slot, client, &self.req, &mut out);
+                match again.await {
+                    Ok(s) => {
+                        srv = s;
                         continue;
                     }
-                    break n;
-                }
-                Err(502) if may_resend && sbuf.is_empty() && pool::replayable(&srv, &self.req) => {
-                    // A reused connection closed before any response byte: once more
-                    // on a new connection.
-                    may_resend = false;
-                    let sent = pool::resend(
-                        self.w,
-                        bi,
-                        be,
-                        &mut slot,
-                        pool::Client {
-                            addrs: &self.addrs,
-                            authority: self.authority.as_deref(),
-                        },
-                        &self.req,
-                        &mut out,
-                    );
-                    match sent.await {
-                        Ok(s) => srv = s,
-                        Err(_) => return self.finish_error(503, rbuf, sbuf, out).await,
+                    Err(_) => {
+                        self.w.put_buf(out);
+                        self.w.put_buf(rout);
+                        self.w.put_buf(sbuf);
+                        self.rbuf = rbuf;
+                        return self.answer_error(503, false).await;
                     }
-                }
-                Err(status) => {
-                    if status == 502 {
-                        inc(&be.counters.eresp);
-                    }
-                    return self.finish_error(status, rbuf, sbuf, out).await;
                 }
             }
+            break ends;
         };
-        if body_pending {
-            // The server answered without waiting for the body: the client's body will
-            // never be read, so the connection cannot be reused.
-            rbuf.clear();
+        self.w.put_buf(out);
+        self.w.put_buf(rout);
+        self.rbuf = rbuf;
+        self.rbuf.extend_from_slice(&extra);
+        let req_done = matches!(ends.req, Some(Ok(_)));
+        if let Some(Ok(n)) = ends.req {
+            add(&self.fe.counters.bytes_in, n);
+            add(&be.counters.bytes_in, n);
         }
-        let resp_kind = response_body_kind(&self.resp, method);
-        let tunnel = matches!(resp_kind, BodyKind::Tunnel);
-        let client_keep = !tunnel
-            && !body_pending
-            && self.req.keep_alive()
-            && mode != HttpConnMode::Close
-            && !matches!(resp_kind, BodyKind::CloseDelimited)
-            && !self.w.ctl.is_stopping();
-        let server_keep = keep_server
-            && client_keep
-            && self.resp.keep_alive_for(method)
-            && !matches!(resp_kind, BodyKind::CloseDelimited);
-        self.prepare_response(client_keep, http10, tunnel);
-        out.clear();
-        write_response(&self.resp, &mut out, None);
-        if tunnel {
-            // 101 Switching Protocols or a successful CONNECT: from now on, bytes.
-            if write_all(&mut self.cli, &out, self.fe.timeouts.client)
-                .await
-                .is_ok()
-            {
+        let next = match (ends.req, ends.resp) {
+            // The client left (`abortonclose`) and the server closed without answering.
+            (_, Some(RespEnd::Error(502))) if ends.client_gone => {
+                self.answer_error(400, false).await
+            }
+            (_, Some(RespEnd::Error(status))) => {
+                let keep = req_done && client_may_keep && !ends.client_gone;
+                self.answer_error(status, keep).await
+            }
+            (Some(Ok(_)), Some(RespEnd::Tunnel)) => {
+                // 101 Switching Protocols or a successful CONNECT: from now on, bytes.
                 // Bytes already read past the heads go first, in each direction.
                 let t = tunnel::Settings::of(&self.w.rt, self.fe, be);
-                let o =
-                    tunnel::run(&mut self.cli, &mut srv.conn, &rbuf, &sbuf[resp_len..], &t).await;
+                let o = tunnel::run(&mut self.cli, &mut srv.conn, &self.rbuf, &sbuf, &t).await;
                 add(&self.fe.counters.bytes_in, o.c2s);
                 add(&self.fe.counters.bytes_out, o.s2c);
+                self.rbuf.clear();
+                Next::Close
             }
-            self.give_back(rbuf, sbuf, out);
-            return Next::Close;
-        }
-        let mut pipe = Pipe::downstream(&srv.conn, be, &mut self.cli, self.fe, bufsize);
-        let res = forward(
-            resp_kind, &mut pipe, &mut sbuf, resp_len, &mut out, &resp_opts,
-        )
-        .await;
-        let ok = match res {
-            Ok(n) => {
-                add(&self.fe.counters.bytes_out, n);
-                add(&be.counters.bytes_out, n);
-                true
+            (
+                Some(Ok(_)),
+                Some(RespEnd::Done {
+                    client_keep,
+                    server_keep,
+                }),
+            ) => {
+                let client_keep = client_keep && !ends.client_gone;
+                if server_keep {
+                    pool::put_back(self.w, &mut self.srv, srv, be);
+                }
+                if client_keep {
+                    Next::KeepAlive
+                } else {
+                    Next::Close
+                }
             }
-            Err(_) => false,
+            (Some(Err(BodyErr::Invalid(e))), None) => {
+                // An invalid request body before any response: HAProxy's 400.
+                inc(&self.fe.counters.ereq);
+                self.capture_request(e, true, Some(be));
+                self.answer_error(400, false).await
+            }
+            _ => Next::Close,
         };
-        // Whatever the server sent past its response makes its connection unusable.
-        let server_clean = sbuf.is_empty();
         self.w.put_buf(sbuf);
-        self.w.put_buf(out);
-        self.rbuf = rbuf;
-        if ok && server_keep && server_clean {
-            pool::put_back(self.w, &mut self.srv, srv, be);
-        }
         drop(slot);
-        if ok && client_keep {
-            Next::KeepAlive
-        } else {
-            Next::Close
-        }
+        next
+    }
+
+    /// The `h1-case-adjust` spellings for what this client receives (`option
+    /// h1-case-adjust-bogus-client`), when there are some.
+    fn client_case(&self) -> Option<&'a CaseMap> {
+        let w: &'a crate::worker::WorkerCx = self.w;
+        self.fe
+            .http
+            .case_adjust_client
+            .then_some(&w.rt.h1_case)
+            .filter(|m| !m.is_empty())
+    }
+
+    /// Keeps the client buffer as the frontend's last invalid request (`show errors`);
+    /// `e.offset` is the error's position in it.
+    pub(super) fn capture_request(&self, e: ParseError, in_body: bool, be: Option<&Backend>) {
+        self.fe.invalid_req.capture(
+            &self.rbuf,
+            self.w.rt.bufsize,
+            Capture {
+                src: self.addrs.src,
+                other_end: be.map(|b| b.name.as_str()),
+                server: None,
+                err_pos: e.offset,
+                kind: e.kind,
+                in_body,
+            },
+        );
     }
 
     /// Reads and parses the next request head; returns its length in `rbuf`. The idle
@@ -301,11 +337,17 @@ impl Session<'_> {
                     Ok(Parsed::Partial) => {}
                     Err(e) => {
                         inc(&self.fe.counters.ereq);
+                        self.capture_request(e, false, None);
                         return Err(HeadErr::Invalid(e.kind.status()));
                     }
                 }
                 if self.rbuf.len() >= self.req_opts.max_head {
                     inc(&self.fe.counters.ereq);
+                    let e = ParseError {
+                        kind: ErrorKind::HeadTooLarge,
+                        offset: self.rbuf.len(),
+                    };
+                    self.capture_request(e, false, None);
                     return Err(HeadErr::Invalid(400));
                 }
             }
@@ -324,39 +366,6 @@ impl Session<'_> {
         }
     }
 
-    /// Reads a response head from the server. `Err(status)`: 504 on timeout, 502 when
-    /// invalid or closed before a full head.
-    async fn read_response(
-        &mut self,
-        srv: &ServerConn,
-        sbuf: &mut Vec<u8>,
-        opts: &ParseOpts,
-        be: &Backend,
-    ) -> Result<usize, u16> {
-        self.resp.clear();
-        let until = deadline(be.timeouts.server);
-        loop {
-            if !sbuf.is_empty() {
-                match parse_response(sbuf, opts, &mut self.resp) {
-                    Ok(Parsed::Complete(n)) => return Ok(n),
-                    Ok(Parsed::Partial) => {}
-                    Err(_) => return Err(502),
-                }
-                if sbuf.len() >= opts.max_head {
-                    return Err(502);
-                }
-            }
-            if sbuf.capacity() - sbuf.len() < 1024 {
-                sbuf.reserve(self.w.rt.bufsize);
-            }
-            match read_some(&srv.conn, sbuf, until).await {
-                Ok(_) => {}
-                Err(ReadErr::Timeout) => return Err(504),
-                Err(_) => return Err(502),
-            }
-        }
-    }
-
     /// The request head as sent to the server: `connection` as the mode requires,
     /// `x-forwarded-for` / `x-original-to` when configured.
     fn prepare_request(&mut self, be: &Backend, keep_server: bool) {
@@ -370,6 +379,7 @@ impl Session<'_> {
                 h.set(b"connection", b"keep-alive");
             }
         }
+        keep_only_te_trailers(h);
         let ff = be
             .http
             .forwardfor
@@ -388,28 +398,28 @@ impl Session<'_> {
         }
     }
 
-    /// The response head as sent to the client: `connection: close` when this response
-    /// ends the connection, `keep-alive` for an HTTP/1.0 client that keeps it.
-    fn prepare_response(&mut self, client_keep: bool, http10: bool, tunnel: bool) {
-        if tunnel {
-            return;
-        }
-        let h = self.resp.headers_mut();
-        h.remove(b"connection");
-        if let Some(w) = conn_word(!client_keep, http10) {
-            h.append(b"connection", w);
-        }
+    /// Nothing but empty lines came where a request was expected, and that is no error
+    /// worth a response: on a connection that already served one (waiting for the next
+    /// request), or with `option http-ignore-probes` (manual 4.2: pre-connecting browsers
+    /// and port probes get neither a 400/408 nor a log line or counter).
+    pub(super) fn probe_like(&self) -> bool {
+        (self.served > 0 || self.fe.http.ignore_probes)
+            && self.rbuf.iter().all(|&b| b == b'\r' || b == b'\n')
     }
 
-    /// `timeout http-request` expired before the first byte of the first request.
-    pub(super) async fn timeout_408(&mut self) {
-        self.answer_raw_error(408).await;
+    /// HAProxy's H1-layer error for a connection that ended or timed out before a full
+    /// request head: counted as an invalid request, answered and closed.
+    pub(super) async fn probe_error(&mut self, status: u16) -> Next {
+        inc(&self.fe.counters.ereq);
+        self.answer_raw_error(status).await
     }
 
     async fn request_failed(&mut self, e: HeadErr) -> Next {
         match e {
-            HeadErr::Quiet | HeadErr::Aborted => Next::Close,
-            HeadErr::Timeout => self.answer_raw_error(408).await,
+            HeadErr::Quiet => Next::Close,
+            HeadErr::Timeout | HeadErr::Aborted if self.probe_like() => Next::Close,
+            HeadErr::Timeout => self.probe_error(408).await,
+            HeadErr::Aborted => self.probe_error(400).await,
             HeadErr::Invalid(status) => self.answer_raw_error(status).await,
         }
     }
@@ -420,36 +430,140 @@ impl Session<'_> {
         let page = rampart_h1::errors::default_response(status)
             .or_else(|| rampart_h1::errors::default_response(400))
             .unwrap_or_default();
-        let _ = write_all(&mut self.cli, page, self.fe.timeouts.client).await;
+        let _ = write_all(&self.cli, page, self.fe.timeouts.client).await;
         self.cli.shutdown_write();
         Next::Close
     }
 
-    /// Sends HAProxy's page for `status` and closes.
-    async fn answer_error(&mut self, status: u16) -> Next {
-        let mut out = self.w.get_buf();
-        write_error(status, Some(b"close"), &mut out);
-        let _ = write_all(&mut self.cli, &out, self.fe.timeouts.client).await;
-        self.w.put_buf(out);
-        self.cli.shutdown_write();
-        Next::Close
-    }
-
-    async fn finish_error(
+    /// Answers with HAProxy's page for `status` before any server saw the request (no
+    /// backend, no server could be reached). The connection may stay open when the whole
+    /// request, body included, was already received (the body is skipped).
+    async fn answer_before_server(
         &mut self,
         status: u16,
-        rbuf: Vec<u8>,
-        sbuf: Vec<u8>,
-        out: Vec<u8>,
+        head_len: usize,
+        be: Option<usize>,
     ) -> Next {
-        self.give_back(rbuf, sbuf, out);
-        self.answer_error(status).await
+        let end = buffered_end(self.req.body_kind(), &self.rbuf, head_len, &self.req_opts);
+        let keep = match end {
+            Ok(Some(end)) => {
+                self.rbuf.drain(..end);
+                self.req.keep_alive()
+                    && self.conn_mode(be) != HttpConnMode::Close
+                    && !self.w.ctl.is_stopping()
+            }
+            _ => false,
+        };
+        self.answer_error(status, keep).await
     }
 
-    fn give_back(&mut self, rbuf: Vec<u8>, sbuf: Vec<u8>, out: Vec<u8>) {
-        self.w.put_buf(rbuf);
-        self.w.put_buf(sbuf);
+    /// Sends HAProxy's page for `status` as the stream produces it (through the H1
+    /// layer: the connection header of the mode), then keeps the connection when `keep`
+    /// (the request was received completely and may be followed by another), as HAProxy
+    /// does after its 502, 503 and 504, or closes it.
+    pub(super) async fn answer_error(&mut self, status: u16, keep: bool) -> Next {
+        let http10 = self.req.version() == Version::Http10;
+        let mut out = self.w.get_buf();
+        let case = self.client_case();
+        write_error(status, conn_word(!keep, http10), case, &mut out);
+        let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
+            .await
+            .is_ok();
         self.w.put_buf(out);
+        if ok && keep {
+            Next::KeepAlive
+        } else {
+            self.cli.shutdown_write();
+            Next::Close
+        }
+    }
+}
+
+/// Runs the request side (`up`) and the response side (`down`) of a stream together
+/// until both ended, or one ended in a way that makes the other pointless: a response
+/// error or failure (the request is abandoned), a request that failed on the client's
+/// side while no response was relayed yet. A request that could not be written because
+/// the server went away does not stop the response side: the server may have answered.
+/// `gone` (`option abortonclose`) watches the client once the request was sent, until
+/// the response ends; when it fires the stream goes on without the client.
+async fn both(
+    up: impl Future<Output = Result<u64, BodyErr>>,
+    down: impl Future<Output = RespEnd>,
+    gone: Option<impl Future<Output = ()>>,
+) -> Ends {
+    let mut up = std::pin::pin!(up);
+    let mut down = std::pin::pin!(down);
+    let watching = gone.is_some();
+    let mut gone = std::pin::pin!(async {
+        match gone {
+            Some(g) => g.await,
+            None => std::future::pending().await,
+        }
+    });
+    let mut e = Ends {
+        req: None,
+        resp: None,
+        client_gone: false,
+    };
+    loop {
+        tokio::select! {
+            r = &mut up, if e.req.is_none() => {
+                let fatal = matches!(r, Err(BodyErr::Invalid(_) | BodyErr::Src(_)));
+                e.req = Some(r);
+                if fatal && e.resp.is_none() {
+                    return e;
+                }
+            }
+            r = &mut down, if e.resp.is_none() => {
+                e.resp = Some(r);
+                if matches!(r, RespEnd::Error(_) | RespEnd::Broken) {
+                    return e;
+                }
+            }
+            () = &mut gone, if watching && !e.client_gone && matches!(e.req, Some(Ok(_))) && e.resp.is_none() => {
+                e.client_gone = true;
+            }
+        }
+        if e.req.is_some() && e.resp.is_some() {
+            return e;
+        }
+    }
+}
+
+/// Resolves when the client closes its side (or fails); bytes it sends meanwhile are
+/// kept in `buf`, up to `limit` (after which it stops watching).
+async fn client_gone(cli: &rampart_net::Conn, buf: &mut Vec<u8>, limit: usize) {
+    loop {
+        if buf.len() >= limit {
+            return std::future::pending().await;
+        }
+        if buf.capacity() - buf.len() < 1024 {
+            buf.reserve(4096);
+        }
+        if read_some(cli, buf, None).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// `TE` towards a server may only say `trailers` (RFC 9110 §10.1.4, mux_h1's output
+/// rule): a field naming it becomes `te: trailers`, any other is dropped.
+fn keep_only_te_trailers(h: &mut rampart_h1::Headers) {
+    let mut i = 0;
+    while let Some((name, value)) = h.get_index(i) {
+        if name == b"te" {
+            let keep = value
+                .windows(8)
+                .position(|w| w == b"trailers")
+                .is_some_and(|at| value.get(at + 8).is_none_or(|&b| b == b','));
+            if keep {
+                h.set_value_index(i, b"trailers");
+            } else {
+                h.remove_index(i);
+                continue;
+            }
+        }
+        i += 1;
     }
 }
 

@@ -5,7 +5,6 @@
 use rampart_net::Conn;
 use std::io;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 
 /// Why a read did not deliver data.
@@ -53,17 +52,32 @@ pub async fn read_some(
     }
 }
 
-/// Writes all of `data`, each write bounded by `timeout`. `Err(true)` on timeout.
+/// Writes all of `data`, each wait for room bounded by `timeout`. `Err(true)` on
+/// timeout. Takes a shared reference, so one direction of a stream can write a socket
+/// while the other reads it.
 pub async fn write_all(
-    conn: &mut Conn,
-    data: &[u8],
+    conn: &Conn,
+    mut data: &[u8],
     timeout: Option<Duration>,
 ) -> Result<(), bool> {
-    match timeout {
-        None => conn.write_all(data).await.map_err(|_| false),
-        Some(t) => match tokio::time::timeout(t, conn.write_all(data)).await {
-            Ok(r) => r.map_err(|_| false),
-            Err(_) => Err(true),
-        },
+    while !data.is_empty() {
+        match conn.try_write(data) {
+            Ok(0) => return Err(false),
+            Ok(n) => {
+                data = &data[n..];
+                continue;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return Err(false),
+        }
+        match timeout {
+            None => conn.writable().await.map_err(|_| false)?,
+            Some(t) => match tokio::time::timeout(t, conn.writable()).await {
+                Ok(r) => r.map_err(|_| false)?,
+                Err(_) => return Err(true),
+            },
+        }
     }
+    Ok(())
 }

@@ -1,20 +1,27 @@
 //! `mode http` sessions over HTTP/1.x (configuration manual 4 "Proxies", 4.2 `option
 //! http-keep-alive|http-server-close|httpclose`, `option forwardfor|originalto`,
-//! `timeout http-request|http-keep-alive`; HAProxy's H1 mux and stream analysers).
+//! `option http-buffer-request|abortonclose|http-ignore-probes`, `option
+//! h1-case-adjust-bogus-client|server`, `timeout http-request|http-keep-alive`;
+//! HAProxy's H1 mux and stream analysers).
 //!
 //! One client connection runs a loop of streams (request/response exchanges):
 //!
-//! 1. wait for a request head ([`io::read_head`]) under `timeout http-keep-alive` (idle)
+//! 1. wait for a request head under `timeout http-keep-alive` (idle)
 //!    then `timeout http-request`; parse and validate it with [`rampart_h1`]; an invalid
 //!    request gets HAProxy's 400 page, a timeout its 408;
-//! 2. frontend `http-request` rules ([`rules`]): a `return` answers directly;
+//! 2. frontend `http-request` rules ([`rules`]): a `return` answers directly; with
+//!    `option http-buffer-request` the body is awaited before going on ([`buffer`]);
 //! 3. pick the backend, reuse the session's server connection or open one
 //!    ([`crate::upstream`]); failures give 503;
 //! 4. send the head (lower-case names, `x-forwarded-for`...) and stream the body
-//!    ([`body`]) through the connection's bounded buffers;
-//! 5. read the response head under `timeout server` (504) and validate it (502), relay
-//!    interim responses (`100 Continue`), send it and stream its body; `101` and
-//!    successful `CONNECT` become a tunnel ([`crate::tunnel`]);
+//!    ([`body`]) through the connection's bounded buffers while, at the same time,
+//!    ([`response`]) the response head is read under `timeout server` (504) and
+//!    validated (502), interim responses (`100 Continue`) are relayed, and the response
+//!    is sent and its body streamed; `101` and successful `CONNECT` become a tunnel
+//!    ([`crate::tunnel`]). An early response reaches the client while the request body
+//!    still arrives, as with HAProxy;
+//! 5. after a generated page (502, 503, 504) the connection stays open when the request
+//!    was complete, as HAProxy's H1 layer keeps it;
 //! 6. decide what survives: keep-alive on the client side, the server connection kept
 //!    for the next request of the session (`http-reuse safe`).
 //!
@@ -22,9 +29,11 @@
 //! keep-alive connection holds none.
 
 mod body;
+mod buffer;
 mod exchange;
 mod io;
 mod reply;
+mod response;
 mod rules;
 
 use crate::idle;
@@ -137,7 +146,7 @@ impl Session<'_> {
     /// them into one from the thread's pool. Readiness may be assumed (a socket fresh
     /// from `accept` is reported readable before any event) or stale, so a read that
     /// finds nothing gives the buffer back and waits again. `false`: the session ends
-    /// (closed, timed out, stopping), after HAProxy's 408 where due.
+    /// (closed, timed out, stopping), after HAProxy's 408 or 400 where due.
     async fn wait_request(&mut self) -> bool {
         let t = &self.fe.timeouts;
         let req_timeout = t.http_request.or(t.client);
@@ -150,8 +159,10 @@ impl Session<'_> {
         loop {
             match idle::wait_readable(&self.w.waiting, &self.cli, until).await {
                 Ok(()) => {}
-                Err(idle::IdleEnd::Timeout) if self.served == 0 && !self.fe.http.ignore_probes => {
-                    Box::pin(self.timeout_408()).await;
+                // A first connection that says nothing gets HAProxy's 408, unless
+                // `option http-ignore-probes`.
+                Err(idle::IdleEnd::Timeout) if !self.probe_like() => {
+                    Box::pin(self.probe_error(408)).await;
                     return false;
                 }
                 Err(_) => return false,
@@ -163,7 +174,16 @@ impl Session<'_> {
                     return true;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => self.w.put_buf(buf),
-                _ => {
+                Ok(_) => {
+                    self.w.put_buf(buf);
+                    // Closed without a byte: a 400 as HAProxy's H1 layer sends it (the
+                    // client may only have shut its side), unless a probe.
+                    if !self.probe_like() {
+                        Box::pin(self.probe_error(400)).await;
+                    }
+                    return false;
+                }
+                Err(_) => {
                     self.w.put_buf(buf);
                     return false;
                 }

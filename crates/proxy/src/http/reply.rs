@@ -5,7 +5,7 @@
 //! (or `keep-alive` for an HTTP/1.0 client that keeps it).
 
 use rampart_h1::errors::write_default_response;
-use rampart_h1::reason_phrase;
+use rampart_h1::{push_header_name, reason_phrase, CaseMap};
 use rampart_model::proxy::http_rules::{Reply, ReplyBody};
 
 /// The `connection` field value to announce, if any: `close` when closing an HTTP/1.1
@@ -20,14 +20,21 @@ pub fn conn_word(closing: bool, http10: bool) -> Option<&'static [u8]> {
 
 /// Writes the reply of an `http-request return` rule. `head_only`: the request was
 /// `HEAD` (no body is sent, the length is announced).
-pub fn write_reply(r: &Reply, conn: Option<&[u8]>, head_only: bool, out: &mut Vec<u8>) {
+/// `case`: the `h1-case-adjust` spellings for this client.
+pub fn write_reply(
+    r: &Reply,
+    conn: Option<&[u8]>,
+    head_only: bool,
+    case: Option<&CaseMap>,
+    out: &mut Vec<u8>,
+) {
     match &r.body {
         ReplyBody::ErrorFile(raw) => {
             out.extend_from_slice(raw);
             return;
         }
         ReplyBody::DefaultErrorFiles => {
-            write_error(r.status, conn, out);
+            write_error(r.status, conn, case, out);
             return;
         }
         _ => {}
@@ -38,7 +45,7 @@ pub fn write_reply(r: &Reply, conn: Option<&[u8]>, head_only: bool, out: &mut Ve
     out.extend_from_slice(reason_phrase(r.status).as_bytes());
     out.extend_from_slice(b"\r\n");
     for (n, v) in &r.headers {
-        out.extend(n.bytes().map(|b| b.to_ascii_lowercase()));
+        push_header_name(out, n.as_bytes(), case);
         out.extend_from_slice(b": ");
         out.extend_from_slice(v.as_bytes());
         out.extend_from_slice(b"\r\n");
@@ -48,17 +55,20 @@ pub fn write_reply(r: &Reply, conn: Option<&[u8]>, head_only: bool, out: &mut Ve
         _ => &[],
     };
     if r.status != 204 && r.status != 304 {
-        out.extend_from_slice(b"content-length: ");
+        push_header_name(out, b"content-length", case);
+        out.extend_from_slice(b": ");
         out.extend_from_slice(itoa(body.len() as u64, &mut [0u8; 20]));
         out.extend_from_slice(b"\r\n");
     }
     if let Some(ct) = &r.content_type {
-        out.extend_from_slice(b"content-type: ");
+        push_header_name(out, b"content-type", case);
+        out.extend_from_slice(b": ");
         out.extend_from_slice(ct.as_bytes());
         out.extend_from_slice(b"\r\n");
     }
     if let Some(c) = conn {
-        out.extend_from_slice(b"connection: ");
+        push_header_name(out, b"connection", case);
+        out.extend_from_slice(b": ");
         out.extend_from_slice(c);
         out.extend_from_slice(b"\r\n");
     }
@@ -69,9 +79,9 @@ pub fn write_reply(r: &Reply, conn: Option<&[u8]>, head_only: bool, out: &mut Ve
 }
 
 /// Writes HAProxy's built-in page for `status` (a 500 page when there is none).
-pub fn write_error(status: u16, conn: Option<&[u8]>, out: &mut Vec<u8>) {
-    if !write_default_response(status, conn, out) {
-        write_default_response(500, conn, out);
+pub fn write_error(status: u16, conn: Option<&[u8]>, case: Option<&CaseMap>, out: &mut Vec<u8>) {
+    if !write_default_response(status, conn, case, out) {
+        write_default_response(500, conn, case, out);
     }
 }
 

@@ -1,0 +1,230 @@
+//! The response side of a stream (HAProxy's `http_wait_for_response` and
+//! `http_response_forward_body`): read the server's head under `timeout server` (504)
+//! and validate it (502), relay interim responses, check a `101` against the request,
+//! send the head and stream the body. It runs while the request body may still be going
+//! up, so an early answer (a `413`, a `401` to `Expect: 100-continue`) reaches the
+//! client at once.
+
+use super::body::{forward, BodyErr, Duplex, Pipe};
+use super::io::{read_some, write_all, ReadErr};
+use crate::snapshot::Capture;
+use crate::state::{add, inc, Backend, Frontend};
+use rampart_h1::{
+    parse_response, response_body_kind, write_response, BodyKind, CaseMap, ErrorKind, ParseError,
+    ParseOpts, Parsed, RequestHead, ResponseHead, Version,
+};
+use rampart_net::Conn;
+use std::net::SocketAddr;
+use tokio::time::Instant;
+
+/// How the response side ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RespEnd {
+    /// Nothing reached the client: it gets HAProxy's page for this status (502 invalid
+    /// or missing response, 504 `timeout server`).
+    Error(u16),
+    /// The whole response was relayed.
+    Done {
+        /// The client connection may carry another request.
+        client_keep: bool,
+        /// The server connection may carry another request: persistent response, all
+        /// of it consumed and nothing more sent.
+        server_keep: bool,
+    },
+    /// A `101` or a successful `CONNECT` was relayed: the connection is a tunnel now,
+    /// and the response buffer holds what the server sent past the head.
+    Tunnel,
+    /// Failed after part of the response was sent: both connections close.
+    Broken,
+}
+
+/// What the response side needs from the stream.
+pub struct RespCx<'a> {
+    pub fe: &'a Frontend,
+    pub be: &'a Backend,
+    pub cli: &'a Conn,
+    pub srv: &'a Conn,
+    pub req: &'a RequestHead,
+    /// The client's address and the server's name, for error snapshots.
+    pub src: Option<SocketAddr>,
+    pub server_name: &'a str,
+    pub opts: ParseOpts,
+    /// The client connection may stay open after this response as far as the request,
+    /// the connection mode and the process state go.
+    pub client_may_keep: bool,
+    /// The connection mode lets the server connection be reused.
+    pub server_may_keep: bool,
+    pub bufsize: usize,
+    /// `h1-case-adjust` spelling for the client (`option h1-case-adjust-bogus-client`).
+    pub case: Option<&'a CaseMap>,
+    pub dx: &'a Duplex,
+}
+
+/// Runs the response side to its end. `sbuf` is the server input buffer, `out` a
+/// scratch buffer for serialized heads.
+pub async fn run(
+    cx: &RespCx<'_>,
+    resp: &mut ResponseHead,
+    sbuf: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) -> RespEnd {
+    let method = cx.req.method();
+    let head_len = loop {
+        match read_head(cx, resp, sbuf).await {
+            Ok(n) => {
+                let st = resp.status();
+                if (100..200).contains(&st) && st != 101 {
+                    // Interim response: relay it, then wait for the next one.
+                    let h = resp.headers_mut();
+                    h.remove(b"content-length");
+                    h.remove(b"transfer-encoding");
+                    out.clear();
+                    write_response(resp, out, cx.case);
+                    sbuf.drain(..n);
+                    if write_all(cx.cli, out, cx.fe.timeouts.client).await.is_err() {
+                        return RespEnd::Broken;
+                    }
+                    continue;
+                }
+                break n;
+            }
+            Err(status) => {
+                if status == 502 {
+                    inc(&cx.be.counters.eresp);
+                }
+                return RespEnd::Error(status);
+            }
+        }
+    };
+    // A 101 is only valid when both sides asked for the upgrade (http_wait_for_response).
+    if resp.status() == 101 && !(cx.req.conn_upgrade() && resp.conn_upgrade()) {
+        inc(&cx.be.counters.eresp);
+        return RespEnd::Error(502);
+    }
+    cx.dx.awaiting_response.set(false);
+    let kind = response_body_kind(resp, method);
+    let tunnel = kind == BodyKind::Tunnel;
+    let client_keep = !tunnel && cx.client_may_keep && kind != BodyKind::CloseDelimited;
+    let server_keep = cx.server_may_keep && resp.keep_alive_for(method);
+    let status = resp.status();
+    let resp10 = resp.version() == Version::Http10;
+    let h = resp.headers_mut();
+    if status == 204 {
+        // No framing on a 204 (mux_h1 drops both fields; a 304 keeps its length).
+        h.remove(b"content-length");
+        h.remove(b"transfer-encoding");
+    }
+    if !tunnel {
+        h.remove(b"connection");
+        let req10 = cx.req.version() == Version::Http10;
+        if let Some(w) = relayed_conn_word(!client_keep, req10, resp10) {
+            h.append(b"connection", w);
+        }
+    }
+    out.clear();
+    write_response(resp, out, cx.case);
+    if tunnel {
+        if write_all(cx.cli, out, cx.fe.timeouts.client).await.is_err() {
+            return RespEnd::Broken;
+        }
+        sbuf.drain(..head_len);
+        return RespEnd::Tunnel;
+    }
+    let pipe = Pipe::downstream(cx.srv, cx.be, cx.cli, cx.fe, cx.bufsize);
+    match forward(kind, &pipe, sbuf, head_len, out, &cx.opts).await {
+        Ok(n) => {
+            add(&cx.fe.counters.bytes_out, n);
+            add(&cx.be.counters.bytes_out, n);
+            // Whatever the server sent past its response makes its connection unusable.
+            RespEnd::Done {
+                client_keep,
+                server_keep: server_keep && sbuf.is_empty(),
+            }
+        }
+        // The head is still unsent when the first bytes after it are invalid (HAProxy
+        // parses them together): the client gets a 502 instead.
+        Err(BodyErr::Invalid(e)) if !out.is_empty() => {
+            inc(&cx.be.counters.eresp);
+            capture(cx, sbuf, e, true);
+            RespEnd::Error(502)
+        }
+        Err(BodyErr::Invalid(e)) => {
+            capture(cx, sbuf, e, true);
+            RespEnd::Broken
+        }
+        Err(_) => RespEnd::Broken,
+    }
+}
+
+/// Reads a response head; `Err(504)` when `timeout server` passes without activity on
+/// the server connection, `Err(502)` when the head is invalid or the server closed first.
+async fn read_head(
+    cx: &RespCx<'_>,
+    resp: &mut ResponseHead,
+    sbuf: &mut Vec<u8>,
+) -> Result<usize, u16> {
+    resp.clear();
+    let timeout = cx.be.timeouts.server;
+    loop {
+        if !sbuf.is_empty() {
+            match parse_response(sbuf, &cx.opts, resp) {
+                Ok(Parsed::Complete(n)) => return Ok(n),
+                Ok(Parsed::Partial) => {}
+                Err(e) => {
+                    capture(cx, sbuf, e, false);
+                    return Err(502);
+                }
+            }
+            if sbuf.len() >= cx.opts.max_head {
+                let e = ParseError {
+                    kind: ErrorKind::HeadTooLarge,
+                    offset: sbuf.len(),
+                };
+                capture(cx, sbuf, e, false);
+                return Err(502);
+            }
+        }
+        if sbuf.capacity() - sbuf.len() < 1024 {
+            sbuf.reserve(cx.bufsize);
+        }
+        // The deadline moves when the request side writes to the server meanwhile: it
+        // is taken again whenever the timer fires.
+        let until = timeout.map(|t| cx.dx.srv_active.get() + t);
+        match read_some(cx.srv, sbuf, until).await {
+            Ok(_) => cx.dx.srv_active.set(Instant::now()),
+            Err(ReadErr::Timeout) => {
+                if timeout.is_some_and(|t| Instant::now() >= cx.dx.srv_active.get() + t) {
+                    return Err(504);
+                }
+            }
+            Err(_) => return Err(502),
+        }
+    }
+}
+
+/// The `connection` value of a relayed response (mux_h1's `h1_update_res_conn_value`):
+/// closing, `close` unless the response is HTTP/1.0 (which closes by default); keeping,
+/// `keep-alive` when either the request or the response is HTTP/1.0.
+fn relayed_conn_word(closing: bool, req10: bool, resp10: bool) -> Option<&'static [u8]> {
+    match (closing, req10 || resp10) {
+        (true, _) => (!resp10).then_some(b"close".as_slice()),
+        (false, true) => Some(b"keep-alive"),
+        (false, false) => None,
+    }
+}
+
+/// Keeps the server buffer as the backend's last invalid response (`show errors`).
+fn capture(cx: &RespCx<'_>, sbuf: &[u8], e: ParseError, in_body: bool) {
+    cx.be.invalid_rep.capture(
+        sbuf,
+        cx.bufsize,
+        Capture {
+            src: cx.src,
+            other_end: Some(&cx.fe.name),
+            server: Some(cx.server_name),
+            err_pos: e.offset,
+            kind: e.kind,
+            in_body,
+        },
+    );
+}
