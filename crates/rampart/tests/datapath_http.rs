@@ -172,6 +172,36 @@ fn client_connection_close_is_honoured() {
 }
 
 #[test]
+fn client_connection_close_does_not_close_the_server_connection() {
+    // The client's `close` is about its own side: the request reaches the server without
+    // it and the server connection goes back to the pool for the next client.
+    let dir = TempDir::new("cclo-pool");
+    let (p, o) = (free_port(), free_port());
+    let origin = echo_path_origin(o);
+    // One thread: Rampart's idle pools are per thread (HAProxy's threads share theirs).
+    let conf = cfg(
+        "    nbthread 1\n",
+        "",
+        &listen(p, o, "    http-reuse always\n"),
+    );
+    let _px = proxy(&dir, &conf, p);
+    for i in 0..4 {
+        let (mut c, r) = exchange(p, &get(&format!("/c{i}"), "Connection: close\r\n"));
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.header("connection"), Some("close"));
+        assert!(c.closes_within(Duration::from_secs(5)));
+    }
+    for m in origin.requests() {
+        assert_eq!(m.header("connection"), None, "{}", m.head_text());
+    }
+    assert_eq!(
+        origin.accepted(),
+        1,
+        "the four clients shared one server connection"
+    );
+}
+
+#[test]
 fn pipelined_requests_are_answered_in_order() {
     let dir = TempDir::new("pipe");
     let (p, o) = (free_port(), free_port());

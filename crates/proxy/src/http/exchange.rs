@@ -373,6 +373,10 @@ impl<'a> Session<'a> {
         let upgrade = self.req.conn_upgrade();
         let h = self.req.headers_mut();
         if !upgrade {
+            // The server side's persistence is the proxy's decision, whatever the client
+            // asked for its own side (a client's `close` does not close a server
+            // connection that can go back to the pool).
+            strip_persistence_tokens(h);
             if !keep_server && !http10 {
                 h.set(b"connection", b"close");
             } else if keep_server && http10 {
@@ -548,6 +552,39 @@ async fn client_gone(cli: &rampart_net::Conn, buf: &mut Vec<u8>, limit: usize) {
 
 /// `TE` towards a server may only say `trailers` (RFC 9110 §10.1.4, mux_h1's output
 /// rule): a field naming it becomes `te: trailers`, any other is dropped.
+/// Removes the `close` and `keep-alive` tokens from `connection` fields (HAProxy's H1
+/// layer sets them for each side itself); a field left empty goes. Other tokens
+/// (`upgrade`, hop-by-hop names) stay. Allocates only for a field mixing both kinds.
+fn strip_persistence_tokens(h: &mut rampart_h1::Headers) {
+    let is_persistence = |t: &[u8]| {
+        let t = t.trim_ascii();
+        t.eq_ignore_ascii_case(b"close") || t.eq_ignore_ascii_case(b"keep-alive")
+    };
+    let mut i = 0;
+    while let Some((name, value)) = h.get_index(i) {
+        if name == b"connection" {
+            let tokens = || {
+                value
+                    .split(|&b| b == b',')
+                    .filter(|t| !t.trim_ascii().is_empty())
+            };
+            if tokens().all(is_persistence) {
+                h.remove_index(i);
+                continue;
+            }
+            if tokens().any(is_persistence) {
+                let kept: Vec<&[u8]> = tokens()
+                    .filter(|t| !is_persistence(t))
+                    .map(<[u8]>::trim_ascii)
+                    .collect();
+                let joined = kept.join(&b", "[..]);
+                h.set_value_index(i, &joined);
+            }
+        }
+        i += 1;
+    }
+}
+
 fn keep_only_te_trailers(h: &mut rampart_h1::Headers) {
     let mut i = 0;
     while let Some((name, value)) = h.get_index(i) {
