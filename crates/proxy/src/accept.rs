@@ -4,7 +4,7 @@
 //! client-side socket options, and start the session on this thread.
 
 use crate::state::{Frontend, Runtime};
-use crate::worker::{acquire, WorkerCx};
+use crate::worker::{acquire, Live, WorkerCx};
 use rampart_model::proxy::Mode;
 use rampart_net::{Conn, Listener};
 use std::net::SocketAddr;
@@ -64,22 +64,13 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
         if f.nolinger {
             conn.set_nolinger();
         }
-        let w = wcx.clone();
-        w.sessions.set(w.sessions.get() + 1);
-        let mode = f.mode;
-        let fut = async move {
-            match mode {
-                Mode::Tcp => crate::tcp::session(&w, fe, li, conn, peer).await,
-                Mode::Http => crate::http::session(&w, fe, li, conn, peer).await,
-            }
-            drop(permit);
-            let n = w.sessions.get() - 1;
-            w.sessions.set(n);
-            if n == 0 {
-                w.idle.notify_waiters();
-            }
+        // Each mode's session is the task itself, with no wrapper future around it: a
+        // wrapper would keep its own copy of the connection for the session's lifetime.
+        let live = Live::new(wcx.clone(), permit);
+        match f.mode {
+            Mode::Tcp => tokio::task::spawn_local(crate::tcp::session(live, fe, li, conn, peer)),
+            Mode::Http => tokio::task::spawn_local(crate::http::session(live, fe, li, conn, peer)),
         };
-        tokio::task::spawn_local(fut);
     }
 }
 

@@ -4,12 +4,13 @@
 use crate::state::{add, dec, inc};
 use crate::tunnel;
 use crate::upstream::connect_server;
-use crate::worker::WorkerCx;
+use crate::worker::{Live, WorkerCx};
 use rampart_net::Conn;
 use std::net::SocketAddr;
 
 /// Runs one TCP-mode session to its end.
-pub async fn session(w: &WorkerCx, fe: usize, li: usize, mut cli: Conn, peer: Option<SocketAddr>) {
+pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Option<SocketAddr>) {
+    let w: &WorkerCx = &live.w;
     let f = w.frontend(fe);
     inc(&f.counters.stot);
     inc(&f.counters.scur);

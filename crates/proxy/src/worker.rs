@@ -142,6 +142,30 @@ impl Drop for Permit {
     }
 }
 
+/// A session's hold on its worker thread and its `maxconn` slots, released when the
+/// session ends (the last one on a stopping thread lets the thread finish).
+pub struct Live {
+    pub w: Rc<WorkerCx>,
+    _permit: Permit,
+}
+
+impl Live {
+    pub fn new(w: Rc<WorkerCx>, permit: Permit) -> Live {
+        w.sessions.set(w.sessions.get() + 1);
+        Live { w, _permit: permit }
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let n = self.w.sessions.get().saturating_sub(1);
+        self.w.sessions.set(n);
+        if n == 0 {
+            self.w.idle.notify_waiters();
+        }
+    }
+}
+
 /// What one worker thread shares with its sessions.
 pub struct WorkerCx {
     pub rt: Arc<Runtime>,
@@ -154,6 +178,10 @@ pub struct WorkerCx {
     /// Free I/O buffers of this thread: a connection holds buffers only while it has
     /// data in flight, as HAProxy's buffer pools do, so idle connections cost no buffer.
     bufs: RefCell<Vec<Vec<u8>>>,
+    /// Free HTTP heads of this thread, lent to streams (see [`crate::http::Heads`]).
+    /// Boxed so that a session future holds a pointer, not the heads, across its awaits.
+    #[allow(clippy::vec_box)]
+    heads: RefCell<Vec<Box<crate::http::Heads>>>,
     /// Idle server connections of this thread (`mode http`).
     pub pool: crate::pool::ThreadPool,
 }
@@ -172,6 +200,19 @@ impl WorkerCx {
             .borrow_mut()
             .pop()
             .unwrap_or_else(|| Vec::with_capacity(self.rt.bufsize))
+    }
+
+    /// Heads for a stream, from the thread's pool.
+    pub fn take_heads(&self) -> Box<crate::http::Heads> {
+        self.heads.borrow_mut().pop().unwrap_or_default()
+    }
+
+    /// Gives a stream's heads back to the thread's pool.
+    pub fn put_heads(&self, h: Box<crate::http::Heads>) {
+        let mut pool = self.heads.borrow_mut();
+        if pool.len() < POOLED_BUFS {
+            pool.push(h);
+        }
     }
 
     /// Gives a buffer back to the thread's pool.
@@ -319,6 +360,7 @@ fn worker_main(rt: Arc<Runtime>, ctl: Arc<Control>, listeners: Vec<Vec<Option<Li
                 idle: Notify::new(),
                 waiting: crate::idle::IdleSet::default(),
                 bufs: RefCell::new(Vec::new()),
+                heads: RefCell::new(Vec::new()),
                 pool: crate::pool::ThreadPool::new(&rt),
             });
             // The soft stop reaches this thread's idle connections through one task.

@@ -7,7 +7,7 @@
 
 use super::body::buffered_end;
 use super::io::{deadline, read_some, write_all, ReadErr};
-use super::{Next, Session};
+use super::{Heads, Next, Session};
 use crate::state::{inc, Backend};
 use rampart_h1::{BodyKind, Version};
 
@@ -17,14 +17,15 @@ impl Session<'_> {
     /// when it could not wait (400 invalid body, 408 timeout, client gone).
     pub(super) async fn wait_for_body(
         &mut self,
+        h: &mut Heads,
         head_len: usize,
         be: &Backend,
     ) -> Result<(), Next> {
-        let kind = self.req.body_kind();
+        let kind = h.req.body_kind();
         if matches!(kind, BodyKind::None | BodyKind::Length(0)) {
             return Ok(());
         }
-        if self.req.version() == Version::Http11 && self.req.expect_continue() {
+        if h.req.version() == Version::Http11 && h.req.expect_continue() {
             if write_all(
                 &self.cli,
                 b"HTTP/1.1 100 Continue\r\n\r\n",
@@ -35,7 +36,7 @@ impl Session<'_> {
             {
                 return Err(Next::Close);
             }
-            self.req.headers_mut().remove(b"expect");
+            h.req.headers_mut().remove(b"expect");
         }
         let rt = &self.w.rt;
         // HAProxy stops waiting when the buffer is full but for its rewrite reserve.
@@ -49,7 +50,7 @@ impl Session<'_> {
                     inc(&self.fe.counters.ereq);
                     e.offset += head_len;
                     self.capture_request(e, true, Some(be));
-                    return Err(self.answer_error(400, false).await);
+                    return Err(self.answer_error(&h.req, 400, false).await);
                 }
             }
             if self.rbuf.len() >= limit {
@@ -68,7 +69,7 @@ impl Session<'_> {
                 Ok(_) => {}
                 Err(ReadErr::Timeout) => {
                     inc(&self.fe.counters.ereq);
-                    return Err(self.answer_error(408, false).await);
+                    return Err(self.answer_error(&h.req, 408, false).await);
                 }
                 // The client is gone: what was received goes on (HAProxy then finds the
                 // client closed while forwarding).

@@ -9,7 +9,7 @@ use super::body::{buffered_end, forward, BodyErr, Duplex, Pipe};
 use super::io::{deadline, read_some, write_all, ReadErr};
 use super::reply::{conn_word, write_error, write_reply};
 use super::response::{self, RespCx, RespEnd};
-use super::{rules, Next, Session};
+use super::{rules, Heads, Next, Session};
 use crate::pool;
 use crate::snapshot::Capture;
 use crate::state::{add, inc, Backend};
@@ -17,7 +17,7 @@ use crate::tunnel;
 use crate::upstream::{proxy_header, take_slot};
 use rampart_h1::{
     parse_request, write_request, BodyKind, CaseMap, ErrorKind, Method, ParseError, ParseOpts,
-    Parsed, Version,
+    Parsed, RequestHead, Version,
 };
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use std::future::Future;
@@ -45,18 +45,18 @@ struct Ends {
 
 impl<'a> Session<'a> {
     /// Runs one request/response exchange.
-    pub(super) async fn stream(&mut self) -> Next {
-        let head_len = match self.read_request().await {
+    pub(super) async fn stream(&mut self, h: &mut Heads) -> Next {
+        let head_len = match self.read_request(h).await {
             Ok(n) => n,
             Err(e) => return self.request_failed(e).await,
         };
-        let http10 = self.req.version() == Version::Http10;
-        let head_only = self.req.method() == Method::Head;
+        let http10 = h.req.version() == Version::Http10;
+        let head_only = h.req.method() == Method::Head;
 
         // Frontend rules.
-        if let Some(reply) = rules::evaluate(&self.fe.http.rules, &self.req, &self.addrs) {
-            let has_body = !matches!(self.req.body_kind(), BodyKind::None | BodyKind::Length(0));
-            let keep = self.req.keep_alive()
+        if let Some(reply) = rules::evaluate(&self.fe.http.rules, &h.req, &self.addrs) {
+            let has_body = !matches!(h.req.body_kind(), BodyKind::None | BodyKind::Length(0));
+            let keep = h.req.keep_alive()
                 && !has_body
                 && self.conn_mode(None) != HttpConnMode::Close
                 && !self.w.ctl.is_stopping();
@@ -76,7 +76,7 @@ impl<'a> Session<'a> {
         }
 
         let Some(bi) = self.fe.default_backend else {
-            return self.answer_before_server(503, head_len, None).await;
+            return self.answer_before_server(h, 503, head_len, None).await;
         };
         let be = &self.w.rt.backends[bi];
         let mode = self.conn_mode(Some(bi));
@@ -84,7 +84,7 @@ impl<'a> Session<'a> {
 
         // `option http-buffer-request`: the body first, then the server.
         if self.fe.http.buffer_request || be.http.buffer_request {
-            if let Err(next) = self.wait_for_body(head_len, be).await {
+            if let Err(next) = self.wait_for_body(h, head_len, be).await {
                 return next;
             }
         }
@@ -133,7 +133,7 @@ impl<'a> Session<'a> {
         };
         let (mut slot, mut srv) = match got {
             Some(Some(pair)) => pair,
-            Some(None) => return self.answer_before_server(503, head_len, Some(bi)).await,
+            Some(None) => return self.answer_before_server(h, 503, head_len, Some(bi)).await,
             None => return Next::Close,
         };
         let server = &be.servers[srv.server];
@@ -141,7 +141,7 @@ impl<'a> Session<'a> {
 
         // The request as the server receives it.
         let keep_server = mode == HttpConnMode::KeepAlive;
-        self.prepare_request(be, keep_server);
+        self.prepare_request(h, be, keep_server);
         let mut out = self.w.get_buf();
         if srv.uses == 0 && (server.send_proxy || server.send_proxy_v2) {
             proxy_header(server, &self.addrs, self.authority.as_deref(), &mut out);
@@ -151,15 +151,15 @@ impl<'a> Session<'a> {
             .case_adjust_server
             .then_some(&self.w.rt.h1_case)
             .filter(|m| !m.is_empty());
-        write_request(&self.req, &mut out, server_case);
-        let req_kind = self.req.body_kind();
+        write_request(&h.req, &mut out, server_case);
+        let req_kind = h.req.body_kind();
         let mut rbuf = std::mem::take(&mut self.rbuf);
         let mut sbuf = self.w.get_buf();
         let mut rout = self.w.get_buf();
         let bufsize = self.w.rt.bufsize;
         let dx = Duplex::new(be.timeouts.server.is_some());
         let client_may_keep =
-            self.req.keep_alive() && mode != HttpConnMode::Close && !self.w.ctl.is_stopping();
+            h.req.keep_alive() && mode != HttpConnMode::Close && !self.w.ctl.is_stopping();
         let client_case = self.client_case();
         // `option abortonclose`: once the request is sent, a client that leaves makes
         // the server's connection end too (what it read past the request is kept).
@@ -168,19 +168,18 @@ impl<'a> Session<'a> {
 
         // Both directions at once: the request body goes up while the response is read
         // (HAProxy's request and response analysers run side by side).
-        let mut replay = pool::replayable(&srv, &self.req);
+        let mut replay = pool::replayable(&srv, &h.req);
         let mut start = head_len;
         let ends = loop {
             let ends = {
                 let Session {
                     cli,
                     fe,
-                    req,
-                    resp,
                     req_opts,
                     addrs,
                     ..
                 } = &mut *self;
+                let Heads { req, resp } = &mut *h;
                 let pipe = Pipe::upstream(cli, fe, &srv.conn, be, bufsize, &dx);
                 let up = forward(req_kind, &pipe, &mut rbuf, start, &mut out, req_opts);
                 let cx = RespCx {
@@ -220,7 +219,7 @@ impl<'a> Session<'a> {
                     addrs: &self.addrs,
                     authority: self.authority.as_deref(),
                 };
-                let again = pool::resend(self.w, bi, be, &mut slot, client, &self.req, &mut out);
+                let again = pool::resend(self.w, bi, be, &mut slot, client, &h.req, &mut out);
                 match again.await {
                     Ok(s) => {
                         srv = s;
@@ -231,7 +230,7 @@ impl<'a> Session<'a> {
                         self.w.put_buf(rout);
                         self.w.put_buf(sbuf);
                         self.rbuf = rbuf;
-                        return self.answer_error(503, false).await;
+                        return self.answer_error(&h.req, 503, false).await;
                     }
                 }
             }
@@ -249,11 +248,11 @@ impl<'a> Session<'a> {
         let next = match (ends.req, ends.resp) {
             // The client left (`abortonclose`) and the server closed without answering.
             (_, Some(RespEnd::Error(502))) if ends.client_gone => {
-                self.answer_error(400, false).await
+                self.answer_error(&h.req, 400, false).await
             }
             (_, Some(RespEnd::Error(status))) => {
                 let keep = req_done && client_may_keep && !ends.client_gone;
-                self.answer_error(status, keep).await
+                self.answer_error(&h.req, status, keep).await
             }
             (Some(Ok(_)), Some(RespEnd::Tunnel)) => {
                 // 101 Switching Protocols or a successful CONNECT: from now on, bytes.
@@ -286,7 +285,7 @@ impl<'a> Session<'a> {
                 // An invalid request body before any response: HAProxy's 400.
                 inc(&self.fe.counters.ereq);
                 self.capture_request(e, true, Some(be));
-                self.answer_error(400, false).await
+                self.answer_error(&h.req, 400, false).await
             }
             _ => Next::Close,
         };
@@ -326,13 +325,13 @@ impl<'a> Session<'a> {
     /// Reads and parses the next request head; returns its length in `rbuf`. The idle
     /// wait before the first byte (`timeout http-keep-alive`, soft stop) is the session
     /// loop's; from here on `timeout http-request` bounds the whole head.
-    async fn read_request(&mut self) -> Result<usize, HeadErr> {
+    async fn read_request(&mut self, h: &mut Heads) -> Result<usize, HeadErr> {
         let t = &self.fe.timeouts;
         let until = deadline(t.http_request.or(t.client));
-        self.req.clear();
+        h.req.clear();
         loop {
             if !self.rbuf.is_empty() {
-                match parse_request(&self.rbuf, &self.req_opts, &mut self.req) {
+                match parse_request(&self.rbuf, &self.req_opts, &mut h.req) {
                     Ok(Parsed::Complete(n)) => return Ok(n),
                     Ok(Parsed::Partial) => {}
                     Err(e) => {
@@ -368,10 +367,10 @@ impl<'a> Session<'a> {
 
     /// The request head as sent to the server: `connection` as the mode requires,
     /// `x-forwarded-for` / `x-original-to` when configured.
-    fn prepare_request(&mut self, be: &Backend, keep_server: bool) {
-        let http10 = self.req.version() == Version::Http10;
-        let upgrade = self.req.conn_upgrade();
-        let h = self.req.headers_mut();
+    fn prepare_request(&self, h: &mut Heads, be: &Backend, keep_server: bool) {
+        let http10 = h.req.version() == Version::Http10;
+        let upgrade = h.req.conn_upgrade();
+        let h = h.req.headers_mut();
         if !upgrade {
             // The server side's persistence is the proxy's decision, whatever the client
             // asked for its own side (a client's `close` does not close a server
@@ -444,29 +443,35 @@ impl<'a> Session<'a> {
     /// request, body included, was already received (the body is skipped).
     async fn answer_before_server(
         &mut self,
+        h: &Heads,
         status: u16,
         head_len: usize,
         be: Option<usize>,
     ) -> Next {
-        let end = buffered_end(self.req.body_kind(), &self.rbuf, head_len, &self.req_opts);
+        let end = buffered_end(h.req.body_kind(), &self.rbuf, head_len, &self.req_opts);
         let keep = match end {
             Ok(Some(end)) => {
                 self.rbuf.drain(..end);
-                self.req.keep_alive()
+                h.req.keep_alive()
                     && self.conn_mode(be) != HttpConnMode::Close
                     && !self.w.ctl.is_stopping()
             }
             _ => false,
         };
-        self.answer_error(status, keep).await
+        self.answer_error(&h.req, status, keep).await
     }
 
     /// Sends HAProxy's page for `status` as the stream produces it (through the H1
     /// layer: the connection header of the mode), then keeps the connection when `keep`
     /// (the request was received completely and may be followed by another), as HAProxy
     /// does after its 502, 503 and 504, or closes it.
-    pub(super) async fn answer_error(&mut self, status: u16, keep: bool) -> Next {
-        let http10 = self.req.version() == Version::Http10;
+    pub(super) async fn answer_error(
+        &mut self,
+        req: &RequestHead,
+        status: u16,
+        keep: bool,
+    ) -> Next {
+        let http10 = req.version() == Version::Http10;
         let mut out = self.w.get_buf();
         let case = self.client_case();
         write_error(status, conn_word(!keep, http10), case, &mut out);

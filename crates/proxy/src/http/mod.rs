@@ -38,7 +38,7 @@ mod rules;
 
 use crate::idle;
 use crate::state::{dec, inc, Frontend};
-use crate::worker::WorkerCx;
+use crate::worker::{Live, WorkerCx};
 use rampart_h1::{ParseOpts, RequestHead, ResponseHead};
 use rampart_model::proxy::options::HttpConnMode;
 use rampart_net::{Conn, ConnAddrs};
@@ -46,6 +46,14 @@ use std::net::SocketAddr;
 
 /// A server connection (kept between the streams of a session with `http-reuse never`).
 pub(crate) use crate::pool::ServerConn;
+
+/// A request and a response head, lent to a stream by the thread's pool: parsing reuses
+/// their storage, and an idle connection holds none.
+#[derive(Default)]
+pub struct Heads {
+    pub req: RequestHead,
+    pub resp: ResponseHead,
+}
 
 /// The state of one client connection in HTTP mode.
 pub(crate) struct Session<'a> {
@@ -57,8 +65,6 @@ pub(crate) struct Session<'a> {
     pub authority: Option<Box<[u8]>>,
     /// Client input buffer (from the thread pool while in use) and its filled length.
     pub rbuf: Vec<u8>,
-    pub req: RequestHead,
-    pub resp: ResponseHead,
     pub srv: Option<ServerConn>,
     /// Requests served on this connection so far.
     pub served: u32,
@@ -66,7 +72,8 @@ pub(crate) struct Session<'a> {
 }
 
 /// Runs one HTTP-mode session to its end.
-pub async fn session(w: &WorkerCx, fe: usize, li: usize, cli: Conn, peer: Option<SocketAddr>) {
+pub async fn session(live: Live, fe: usize, li: usize, cli: Conn, peer: Option<SocketAddr>) {
+    let w: &WorkerCx = &live.w;
     let f = w.frontend(fe);
     inc(&f.counters.stot);
     inc(&f.counters.scur);
@@ -86,8 +93,6 @@ pub async fn session(w: &WorkerCx, fe: usize, li: usize, cli: Conn, peer: Option
             addrs: acc.addrs,
             authority: acc.authority,
             rbuf,
-            req: RequestHead::new(),
-            resp: ResponseHead::new(),
             srv: None,
             served: 0,
             req_opts: ParseOpts {
@@ -124,7 +129,11 @@ impl Session<'_> {
             if self.rbuf.is_empty() && !self.wait_request().await {
                 return;
             }
-            match Box::pin(self.stream()).await {
+            // The heads come from the thread's pool for the stream only.
+            let mut heads = self.w.take_heads();
+            let next = Box::pin(self.stream(&mut heads)).await;
+            self.w.put_heads(heads);
+            match next {
                 Next::KeepAlive => {
                     self.served += 1;
                     if self.w.ctl.is_stopping() {
