@@ -7,6 +7,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use tokio::io::Interest;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
 
@@ -84,12 +85,34 @@ impl Conn {
         }
     }
 
-    /// Non-blocking read into the spare capacity of `buf` (no zero-filling).
+    /// Non-blocking read into the spare capacity of `buf` (no zero-filling), as HAProxy
+    /// reads a stream socket: a read shorter than the room offered means the socket was
+    /// drained, so its readiness is cleared at once, in the same step as the read (data
+    /// arriving later raises a new edge). This spares the extra read that would only
+    /// return `EAGAIN`, and keeps readiness exact for [`Conn::read_ready`].
     pub fn try_read_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        match self {
-            Conn::Tcp(s) => s.try_read_buf(buf),
-            Conn::Unix(s) => s.try_read_buf(buf),
+        let room = buf.capacity() - buf.len();
+        let mut got = 0;
+        let r = match self {
+            Conn::Tcp(s) => s.try_io(Interest::READABLE, || {
+                drained(s.try_read_buf(buf), room, &mut got)
+            }),
+            Conn::Unix(s) => s.try_io(Interest::READABLE, || {
+                drained(s.try_read_buf(buf), room, &mut got)
+            }),
+        };
+        match r {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && got > 0 => Ok(got),
+            r => r,
         }
+    }
+
+    /// Whether the socket may have something to read (data, end of stream or error), as
+    /// far as readiness tells, without a system call. `false` is exact when every read
+    /// went through [`Conn::try_read_buf`] or ended with `WouldBlock`.
+    pub fn read_ready(&self) -> bool {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        self.poll_read_ready(&mut cx).is_ready()
     }
 
     /// True when an idle connection can no longer carry a request: closed by the peer,
@@ -180,5 +203,17 @@ impl AsyncWrite for Conn {
     }
     fn is_write_vectored(&self) -> bool {
         true
+    }
+}
+
+/// Turns a short read into `WouldBlock` for tokio's `try_io` (which then clears the
+/// readiness it saw before the read), keeping the byte count in `got`.
+fn drained(r: io::Result<usize>, room: usize, got: &mut usize) -> io::Result<usize> {
+    let n = r?;
+    *got = n;
+    if n > 0 && n < room {
+        Err(io::ErrorKind::WouldBlock.into())
+    } else {
+        Ok(n)
     }
 }
