@@ -8,7 +8,7 @@ pub static FEATURES: &[(&str, bool)] = &[
     ("ACCEPT4", true),
     ("BACKTRACE", false),
     ("CLOSEFROM", false),
-    ("CPU_AFFINITY", false),
+    ("CPU_AFFINITY", true),
     ("CRYPT_H", false),
     ("DEVICEATLAS", false),
     ("DL", false),
@@ -18,7 +18,7 @@ pub static FEATURES: &[(&str, bool)] = &[
     ("GETADDRINFO", true),
     ("KQUEUE", false),
     ("LIBCRYPT", false),
-    ("LINUX_SPLICE", false),
+    ("LINUX_SPLICE", true),
     ("LINUX_TPROXY", false),
     ("LUA", false),
     ("MEMORY_PROFILING", false),
@@ -65,4 +65,50 @@ pub fn feature_line() -> String {
         out.push_str(name);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_lists_every_token_once_in_order() {
+        let line = feature_line();
+        let names: Vec<&str> = line.split(' ').map(|t| &t[1..]).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+        assert_eq!(names.len(), FEATURES.len());
+    }
+
+    #[test]
+    fn claimed_features_are_the_implemented_ones() {
+        // splice(2) for `option splice-*` (rampart_net::splice) and `cpu-map`
+        // (rampart_proxy::affinity) are real; TLS, Lua, PCRE... are not yet.
+        for name in [
+            "ACCEPT4",
+            "CPU_AFFINITY",
+            "EPOLL",
+            "GETADDRINFO",
+            "LINUX_SPLICE",
+            "TFO",
+            "THREAD",
+        ] {
+            assert!(has_feature(name), "{name}");
+            assert!(feature_line().contains(&format!("+{name}")), "{name}");
+        }
+        for name in [
+            "OPENSSL",
+            "LUA",
+            "PCRE2",
+            "QUIC",
+            "ZLIB",
+            "SLZ",
+            "PROMEX",
+            "linux_splice",
+        ] {
+            assert!(!has_feature(name), "{name}");
+        }
+    }
 }

@@ -7,7 +7,7 @@ use crate::limits::Limits;
 use crate::state::*;
 use rampart_model::proxy::bind::{Bind, BindAddr};
 use rampart_model::proxy::server::{ServerAddr, ServerPort};
-use rampart_model::proxy::{Proxy, ProxyKind};
+use rampart_model::proxy::{BackendRef, Proxy, ProxyKind};
 use rampart_model::Snapshot;
 use rampart_net::connect::{SourceSpec, Target};
 use rampart_net::{ListenAddr, Listener, ListenerSpec};
@@ -55,11 +55,11 @@ pub fn build(
     let mut frontends = Vec::new();
     let mut sockets = Vec::new();
     for p in live.iter().filter(|p| p.is_fe()) {
-        let default_backend = match &p.default_backend {
+        let default_backend = static_switch(p, &live, &be_index).or(match &p.default_backend {
             Some(name) => be_index.get(name.value.as_str()).copied(),
             None if p.kind == ProxyKind::Listen => be_index.get(p.name.as_str()).copied(),
             None => None,
-        };
+        });
         if p.binds.is_empty() {
             continue;
         }
@@ -319,6 +319,37 @@ fn build_server(
     }
 }
 
+/// The backend that the frontend's `use_backend` rules choose whatever the request, when
+/// that is known before any request: HAProxy tries the rules in order and the first
+/// matching one wins, so a rule without a condition (or with an empty `unless`, which
+/// always matches; an empty `if` never does, as in `acl_exec_cond`) decides when every
+/// rule before it is one that never matches. `None` when a rule with a real condition
+/// or a dynamic name comes first.
+fn static_switch(p: &Proxy, live: &[&Proxy], be_index: &HashMap<&str, usize>) -> Option<usize> {
+    for u in &p.use_backends {
+        match u.cond.as_deref() {
+            None => {}
+            Some([kw]) if kw == "unless" => {}
+            Some([kw]) if kw == "if" => continue,
+            Some(_) => return None,
+        }
+        return match &u.target {
+            // `#id` names a backend by its `id` (HAProxy's `proxy_be_by_name`).
+            BackendRef::Name(n) => match n.strip_prefix('#') {
+                Some(id) => {
+                    let id = rampart_core::cnum::atol(id);
+                    live.iter()
+                        .filter(|b| b.is_be())
+                        .position(|b| b.id.is_some_and(|i| i64::from(i) == id))
+                }
+                None => be_index.get(n.as_str()).copied(),
+            },
+            BackendRef::Dynamic(_) => None,
+        };
+    }
+    None
+}
+
 /// `fullconn` of the backends that do not set it: 10% of the sum of the `maxconn` of
 /// the frontends that may use them (`default_backend`, `use_backend`, a `listen`
 /// itself), at least 1, as HAProxy's `proxy_adjust_all_maxconn` computes it.
@@ -342,7 +373,7 @@ fn set_fullconn(
         };
         let mut seen: Vec<usize> = default.into_iter().collect();
         for u in &p.use_backends {
-            if let rampart_model::proxy::BackendRef::Name(n) = &u.target {
+            if let BackendRef::Name(n) = &u.target {
                 if let Some(&i) = be_index.get(n.as_str()) {
                     if !seen.contains(&i) {
                         seen.push(i);

@@ -201,14 +201,23 @@ impl ThreadPool {
             return;
         };
         let is_safe = c.uses > 1;
-        let idle_here = local.idle_count();
-        let used = local.used();
         // HAProxy keeps it when this thread has none of its kind yet, or when the
         // server's connections stay within the estimated need plus `pool-low-conn`.
-        let room = (local.safe.borrow().is_empty() && (is_safe || local.idle.borrow().is_empty()))
-            || used + idle_here <= used.max(local.est_need.get()) + cfg.low_conn;
-        if !room {
-            return;
+        let room = |local: &SrvIdle| {
+            let idle_here = local.idle_count();
+            let used = local.used();
+            (local.safe.borrow().is_empty() && (is_safe || local.idle.borrow().is_empty()))
+                || used + idle_here <= used.max(local.est_need.get()) + cfg.low_conn
+        };
+        if !room(local) {
+            // Idle connections the server closed meanwhile must not take the place of
+            // this live one: HAProxy drops them as soon as the close arrives, Rampart
+            // looks only now (peeks cost a syscall each, so not on every return).
+            sweep(&local.idle, srv);
+            sweep(&local.safe, srv);
+            if !room(local) {
+                return;
+            }
         }
         if cfg.max_conn > 0 {
             let max = u32::try_from(cfg.max_conn).unwrap_or(u32::MAX);

@@ -21,7 +21,7 @@ mod support;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -533,6 +533,36 @@ fn an_idle_connection_closed_by_the_server_is_not_reused() {
         thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(origin.accepted(), 4);
+}
+
+#[test]
+fn a_dead_idle_connection_does_not_take_the_place_of_a_live_one() {
+    // A first client leaves an idle connection that the origin then closes (without
+    // saying so). The next client's first request gets a new connection (`http-reuse
+    // safe`), which the pool keeps instead of the dead one: the client's later requests
+    // reuse it, two origin connections in all (HAProxy's reg-test h1_to_h1 relies on it).
+    let dir = TempDir::new("deadidle");
+    let (p, o) = (free_port(), free_port());
+    let first = Arc::new(AtomicBool::new(true));
+    let origin = TestServer::tcp(o, move |mut s| {
+        let close_after_one = first.swap(false, Ordering::SeqCst);
+        let mut buf = Vec::new();
+        while read_head(&mut s, &mut buf).is_some() {
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+            if close_after_one {
+                break;
+            }
+        }
+    });
+    let cfg = http_cfg("", "    http-reuse safe\n", p, o, "");
+    let _px = start(&dir, &cfg, p);
+    assert_eq!(get_keepalive(local(p), 1)[0].status, 200);
+    // Let the origin's close arrive.
+    thread::sleep(Duration::from_millis(200));
+    for r in get_keepalive(local(p), 3) {
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+    assert_eq!(origin.accepted(), 2);
 }
 
 #[test]

@@ -13,6 +13,9 @@
 //! through `HAPROXY_PROGRAM`. Needs haproxy (for the version), varnish and, on a machine
 //! without a deb-src entry, root or passwordless sudo (`.ci/run` provides all three). Never
 //! skipped: a missing tool fails the test with the command that installs it.
+//!
+//! A second test keeps `tests/regtests/README.md` honest: one row per test of
+//! `haproxy-baseline.txt`, marked `pass` exactly when the test is on the ratchet.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -212,4 +215,63 @@ fn must_pass_regtests_pass() {
          it must pass or fail, never be skipped or left out\n{}",
         describe("run.sh --list all (smoke run)", &smoke)
     );
+}
+
+/// The test paths of a list file (`#` starts a comment, blank lines ignored).
+fn listed(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| l.trim_start_matches("reg-tests/").to_string())
+        .collect()
+}
+
+#[test]
+fn every_baseline_test_is_on_the_ratchet_or_explained() {
+    // tests/regtests/README.md has one row per test of haproxy-baseline.txt saying why it
+    // does not pass yet; the rows marked `pass` are exactly the ratchet's tests, so the
+    // table cannot fall behind must-pass.txt.
+    let dir = repo_root().join("tests/regtests");
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|e| panic!("tests/regtests/{name}: {e}"))
+    };
+    let baseline = listed(&read("haproxy-baseline.txt"));
+    let ratchet = listed(&read("must-pass.txt"));
+    assert!(!baseline.is_empty(), "haproxy-baseline.txt lists no test");
+    let readme = read("README.md");
+    // `| \`folder/test.vtc\` | status | ...`
+    let rows: Vec<(String, String)> = readme
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("| `")?;
+            let (test, rest) = rest.split_once('`')?;
+            let status = rest.trim_start_matches([' ', '|']);
+            let status = status.split('|').next().unwrap_or("").trim();
+            Some((test.to_string(), status.to_string()))
+        })
+        .collect();
+    for t in &baseline {
+        let n = rows.iter().filter(|(r, _)| r == t).count();
+        assert_eq!(
+            n, 1,
+            "{t}: {n} rows in tests/regtests/README.md (one expected)"
+        );
+    }
+    for (t, status) in &rows {
+        assert!(
+            baseline.contains(t),
+            "README.md has a row for {t}, which is not in haproxy-baseline.txt"
+        );
+        assert!(
+            ["pass", "fail", "skip"].contains(&status.as_str()),
+            "{t}: status '{status}' in README.md is not pass, fail or skip"
+        );
+        assert_eq!(
+            status == "pass",
+            ratchet.contains(t),
+            "{t}: README.md says '{status}' but it is {}in must-pass.txt",
+            if ratchet.contains(t) { "" } else { "not " }
+        );
+    }
 }

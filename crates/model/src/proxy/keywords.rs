@@ -443,7 +443,8 @@ fn use_backend(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     };
     let cond = match cx.arg(1) {
         None => None,
-        // HAProxy accepts an empty condition (`use_backend b if`): it always matches.
+        // HAProxy accepts an empty condition: `if` then never matches, `unless` always
+        // does (`acl_exec_cond` over no term suite fails).
         Some("if" | "unless") => {
             let tokens = cx.args()[2..].to_vec();
             super::cond::check_raw_condition("use_backend", &tokens)?;

@@ -1,0 +1,109 @@
+//! End-to-end tests of backend switching as far as it is decided before any request:
+//! `use_backend NAME` without a condition chooses the backend over `default_backend`
+//! (and over a `listen` section's own servers), in `mode http` and `mode tcp`; rules
+//! whose (empty) condition never matches are passed over, as HAProxy's
+//! `process_switching_rules` does: an empty `if` never matches, an empty `unless` always.
+//!
+//! The origins are frontends of the same process answering `http-request return` with
+//! their own status, so each answer says which backend carried the request.
+//! `RAMPART_UNDER_TEST=/usr/sbin/haproxy` runs the same tests against HAProxy.
+
+mod httpkit;
+mod support;
+
+use httpkit::*;
+use support::*;
+
+/// Frontends answering 211, 212 and 213 on `base`, `base + 1`, `base + 2`, and one
+/// backend `bN` per origin (`b3` has `id 7`).
+fn origins(base: u16) -> String {
+    let mut s = String::new();
+    for i in 0..3u16 {
+        let n = i + 1;
+        s += &format!(
+            "frontend origin{n}\n    bind 127.0.0.1:{}\n    http-request return status {}\n",
+            base + i,
+            211 + i
+        );
+        s += &format!("backend b{n}\n    server s 127.0.0.1:{}\n", base + i);
+        if n == 3 {
+            s += "    id 7\n";
+        }
+        s += &format!(
+            "backend t{n}\n    mode tcp\n    server s 127.0.0.1:{}\n",
+            base + i
+        );
+    }
+    s
+}
+
+fn config(body: &str, base: u16) -> String {
+    format!(
+        "defaults\n\
+         \x20   mode http\n\
+         \x20   timeout connect 2s\n\
+         \x20   timeout client 10s\n\
+         \x20   timeout server 10s\n\
+         {body}{}",
+        origins(base)
+    )
+}
+
+fn status_via(port: u16) -> u16 {
+    let (_w, m) = exchange(port, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    m.status()
+}
+
+#[test]
+fn use_backend_without_condition_wins_over_default_backend() {
+    let dir = TempDir::new("switch");
+    let base = free_ports(7);
+    let fe = |i: u16| base + 3 + i;
+    let body = format!(
+        "frontend plain\n    bind 127.0.0.1:{}\n    use_backend b2\n    default_backend b1\n\
+         frontend empty_conditions\n    bind 127.0.0.1:{}\n    use_backend b2 if\n    use_backend b3 unless\n    default_backend b1\n\
+         frontend by_id\n    bind 127.0.0.1:{}\n    use_backend \"#7\"\n\
+         listen tcp_listen\n    mode tcp\n    bind 127.0.0.1:{}\n    use_backend t2\n    server own 127.0.0.1:{base}\n",
+        fe(0),
+        fe(1),
+        fe(2),
+        fe(3)
+    );
+    let _p = Launch::rampart("proxy", &dir, &config(&body, base))
+        .ready_tcp(local(fe(3)))
+        .spawn();
+    assert_eq!(
+        status_via(fe(0)),
+        212,
+        "use_backend b2 before default_backend b1"
+    );
+    assert_eq!(
+        status_via(fe(1)),
+        213,
+        "an empty `if` never matches, an empty `unless` always does"
+    );
+    assert_eq!(status_via(fe(2)), 213, "#7 is b3's id");
+    assert_eq!(
+        status_via(fe(3)),
+        212,
+        "a tcp listen's use_backend wins over its own servers"
+    );
+}
+
+#[test]
+fn without_use_backend_the_default_backend_and_the_listen_serve() {
+    let dir = TempDir::new("switch-default");
+    let base = free_ports(5);
+    let body = format!(
+        "frontend fe\n    bind 127.0.0.1:{}\n    default_backend b1\n\
+         listen l\n    bind 127.0.0.1:{}\n    server own 127.0.0.1:{}\n",
+        base + 3,
+        base + 4,
+        base + 2
+    );
+    let _p = Launch::rampart("proxy", &dir, &config(&body, base))
+        .ready_tcp(local(base + 4))
+        .spawn();
+    assert_eq!(status_via(base + 3), 211);
+    assert_eq!(status_via(base + 4), 213);
+}
