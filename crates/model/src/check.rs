@@ -477,7 +477,9 @@ mod tests {
 
     #[test]
     fn switching_targets() {
-        let r = run_t("frontend f\n bind :80\n default_backend nope\n use_backend zz\n use_backend f\n use_backend %[req.hdr(host)]\n");
+        let r = run_t(
+            "frontend f\n bind :80\n default_backend nope\n use_backend zz\n use_backend f\n",
+        );
         assert!(r.has_alert("Proxy 'f': unable to find required default_backend: 'nope'."));
         assert!(r.has_alert("Proxy 'f': unable to find required use_backend: 'zz'."));
         assert!(r.has_alert("Proxy 'f': unable to find required use_backend: 'f'."));

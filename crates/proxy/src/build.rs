@@ -55,11 +55,27 @@ pub fn build(
     let mut frontends = Vec::new();
     let mut sockets = Vec::new();
     for p in live.iter().filter(|p| p.is_fe()) {
-        let default_backend = static_switch(p, &live, &be_index).or(match &p.default_backend {
-            Some(name) => be_index.get(name.value.as_str()).copied(),
-            None if p.kind == ProxyKind::Listen => be_index.get(p.name.as_str()).copied(),
+        let own_backend = p
+            .is_be()
+            .then(|| be_index.get(p.name.as_str()).copied())
+            .flatten();
+        let default_backend = match &p.default_backend {
+            Some(name) => resolve_backend(&name.value, &live, &be_index),
+            None if p.kind == ProxyKind::Listen => own_backend,
             None => None,
-        });
+        };
+        let switching = p
+            .use_backends
+            .iter()
+            .filter_map(|u| match &u.target {
+                BackendRef::Name(n) => Some(Switch {
+                    backend: resolve_backend(n, &live, &be_index)?,
+                    cond: u.cond.clone(),
+                }),
+                // Refused by the model until log-format expressions exist.
+                BackendRef::Dynamic(_) => None,
+            })
+            .collect();
         if p.binds.is_empty() {
             continue;
         }
@@ -78,6 +94,8 @@ pub fn build(
             rate_limit_sessions: p.rate_limit_sessions.unwrap_or(0),
             sess_rate: Default::default(),
             default_backend,
+            switching,
+            own_backend,
             timeouts: FeTimeouts {
                 client: ms(t.client),
                 client_fin: ms(t.client_fin),
@@ -203,6 +221,7 @@ fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backen
             buffer_request: p.options.flags.http_buffer_request,
             abortonclose: p.options.flags.abortonclose,
             case_adjust_server: p.options.flags.h1_case_adjust_bogus_server,
+            rules: p.http_request.clone(),
         },
         rr: Default::default(),
         deterministic: p.balance.algo.as_ref().is_some_and(|a| {
@@ -319,35 +338,18 @@ fn build_server(
     }
 }
 
-/// The backend that the frontend's `use_backend` rules choose whatever the request, when
-/// that is known before any request: HAProxy tries the rules in order and the first
-/// matching one wins, so a rule without a condition (or with an empty `unless`, which
-/// always matches; an empty `if` never does, as in `acl_exec_cond`) decides when every
-/// rule before it is one that never matches. `None` when a rule with a real condition
-/// or a dynamic name comes first.
-fn static_switch(p: &Proxy, live: &[&Proxy], be_index: &HashMap<&str, usize>) -> Option<usize> {
-    for u in &p.use_backends {
-        match u.cond.as_deref() {
-            None => {}
-            Some([kw]) if kw == "unless" => {}
-            Some([kw]) if kw == "if" => continue,
-            Some(_) => return None,
+/// The backend a rule names: by name, or by its `id` as `#id` (HAProxy's
+/// `proxy_be_by_name`). The model has checked that it exists.
+fn resolve_backend(name: &str, live: &[&Proxy], be_index: &HashMap<&str, usize>) -> Option<usize> {
+    match name.strip_prefix('#') {
+        Some(id) => {
+            let id = rampart_core::cnum::atol(id);
+            live.iter()
+                .filter(|b| b.is_be())
+                .position(|b| b.id.is_some_and(|i| i64::from(i) == id))
         }
-        return match &u.target {
-            // `#id` names a backend by its `id` (HAProxy's `proxy_be_by_name`).
-            BackendRef::Name(n) => match n.strip_prefix('#') {
-                Some(id) => {
-                    let id = rampart_core::cnum::atol(id);
-                    live.iter()
-                        .filter(|b| b.is_be())
-                        .position(|b| b.id.is_some_and(|i| i64::from(i) == id))
-                }
-                None => be_index.get(n.as_str()).copied(),
-            },
-            BackendRef::Dynamic(_) => None,
-        };
+        None => be_index.get(name).copied(),
     }
-    None
 }
 
 /// `fullconn` of the backends that do not set it: 10% of the sum of the `maxconn` of

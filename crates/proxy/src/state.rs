@@ -41,6 +41,14 @@ pub struct Runtime {
     pub cpu_map: rampart_model::global::CpuMap,
 }
 
+/// A `use_backend` rule: the backend and its condition (predefined ACLs as words, `if` /
+/// `unless` first).
+#[derive(Debug)]
+pub struct Switch {
+    pub backend: usize,
+    pub cond: Option<Vec<String>>,
+}
+
 /// One frontend (or the frontend side of a `listen`).
 #[derive(Debug)]
 pub struct Frontend {
@@ -54,6 +62,11 @@ pub struct Frontend {
     pub sess_rate: FreqCtr,
     /// The backend used when no rule chose one (`default_backend`, or the listen itself).
     pub default_backend: Option<usize>,
+    /// `use_backend` rules, in order.
+    pub switching: Vec<Switch>,
+    /// The backend side of the same proxy (a `listen`): its `http-request` rules are the
+    /// frontend's and run once.
+    pub own_backend: Option<usize>,
     pub timeouts: FeTimeouts,
     pub clitcpka: bool,
     pub nolinger: bool,
@@ -145,6 +158,8 @@ pub struct BeHttp {
     pub abortonclose: bool,
     /// `option h1-case-adjust-bogus-server`.
     pub case_adjust_server: bool,
+    /// The backend's `http-request` rules, run after the frontend's.
+    pub rules: Vec<HttpRequestRule>,
 }
 
 /// Server-side timeouts of a backend.

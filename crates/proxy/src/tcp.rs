@@ -21,7 +21,8 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Opti
         return;
     };
     let addrs = acc.addrs;
-    if let Some(bi) = f.default_backend {
+    let chosen = crate::http::rules::switch(&f.switching, None, &addrs).or(f.default_backend);
+    if let Some(bi) = chosen {
         let be = &w.rt.backends[bi];
         inc(&be.counters.stot);
         if let Ok((mut srv, si, _slot)) = connect_server(be, &addrs).await {

@@ -288,6 +288,7 @@ fn resp_cases() -> Vec<RespCase> {
     r("resp-obs-fold", b"HTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 2\r\n\r\nok", close, "obs-fold accepted");
     r("resp-bare-lf", b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok", close, "LF-only lines accepted");
     r("resp-te-gzip", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nok", close, "TE without chunked");
+    r("resp-http10-chunked", b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", close, "Transfer-Encoding on an HTTP/1.0 response: forwarded, then the client side closes");
     r("resp-te-gzip-chunked", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", close, "gzip then chunked");
     r("resp-100-then-200", b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", close, "interim then final");
     r("resp-204-body", b"HTTP/1.1 204 No Content\r\nContent-Length: 2\r\n\r\nok", close, "204 with a body");

@@ -1,8 +1,9 @@
-//! End-to-end tests of backend switching as far as it is decided before any request:
-//! `use_backend NAME` without a condition chooses the backend over `default_backend`
-//! (and over a `listen` section's own servers), in `mode http` and `mode tcp`; rules
-//! whose (empty) condition never matches are passed over, as HAProxy's
+//! End-to-end tests of backend switching: `use_backend NAME` chooses the backend over
+//! `default_backend` (and over a `listen` section's own servers), in `mode http` and
+//! `mode tcp`, per request when its condition uses HAProxy's predefined ACLs; rules whose
+//! (empty) condition never matches are passed over, as HAProxy's
 //! `process_switching_rules` does: an empty `if` never matches, an empty `unless` always.
+//! The chosen backend's own `http-request return` rules run after the frontend's.
 //!
 //! The origins are frontends of the same process answering `http-request return` with
 //! their own status, so each answer says which backend carried the request.
@@ -106,4 +107,94 @@ fn without_use_backend_the_default_backend_and_the_listen_serve() {
         .spawn();
     assert_eq!(status_via(base + 3), 211);
     assert_eq!(status_via(base + 4), 213);
+}
+
+fn status_of(port: u16, req: &[u8]) -> u16 {
+    let (_w, m) = exchange(port, req);
+    m.status()
+}
+
+#[test]
+fn use_backend_conditions_on_predefined_acls_choose_per_request() {
+    let dir = TempDir::new("switch-cond");
+    let base = free_ports(5);
+    let body = format!(
+        "frontend fe\n    bind 127.0.0.1:{}\n    use_backend b2 if METH_GET\n    use_backend b3 if METH_POST HTTP_1.0 || METH_PUT\n    default_backend b1\n\
+         listen tcp_cond\n    mode tcp\n    bind 127.0.0.1:{}\n    use_backend t2 if METH_GET\n    use_backend t3 if LOCALHOST\n    server own 127.0.0.1:{base}\n",
+        base + 3,
+        base + 4,
+    );
+    let _p = Launch::rampart("proxy", &dir, &config(&body, base))
+        .ready_tcp(local(base + 4))
+        .spawn();
+    let fe = base + 3;
+    assert_eq!(status_of(fe, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n"), 212);
+    assert_eq!(
+        status_of(fe, b"HEAD / HTTP/1.1\r\nHost: t\r\n\r\n"),
+        212,
+        "METH_GET covers HEAD"
+    );
+    assert_eq!(
+        status_of(fe, b"POST / HTTP/1.0\r\nContent-Length: 0\r\n\r\n"),
+        213
+    );
+    assert_eq!(
+        status_of(
+            fe,
+            b"PUT / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
+        ),
+        213
+    );
+    assert_eq!(
+        status_of(
+            fe,
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
+        ),
+        211,
+        "no rule matches: default_backend"
+    );
+    // In mode tcp an HTTP ACL never matches; LOCALHOST does.
+    assert_eq!(status_via(base + 4), 213);
+}
+
+#[test]
+fn backend_http_request_return_answers_after_the_frontend_rules() {
+    let dir = TempDir::new("switch-berules");
+    let base = free_ports(6);
+    let body = format!(
+        "frontend fe\n    bind 127.0.0.1:{}\n    http-request return status 230 if METH_PUT\n    use_backend answering if METH_GET\n    default_backend b1\n\
+         backend answering\n    http-request return status 231 if METH_GET\n    server s 127.0.0.1:{base}\n\
+         listen once\n    bind 127.0.0.1:{}\n    http-request return status 232 if\n    http-request return status 233 unless\n",
+        base + 3,
+        base + 4,
+    );
+    let _p = Launch::rampart("proxy", &dir, &config(&body, base))
+        .ready_tcp(local(base + 4))
+        .spawn();
+    let fe = base + 3;
+    assert_eq!(
+        status_of(fe, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n"),
+        231,
+        "the backend's rule"
+    );
+    assert_eq!(
+        status_of(
+            fe,
+            b"PUT / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
+        ),
+        230,
+        "the frontend's rule first"
+    );
+    assert_eq!(
+        status_of(
+            fe,
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
+        ),
+        211
+    );
+    assert_eq!(
+        status_via(base + 4),
+        233,
+        "an empty `if` never matches, an empty `unless` always does"
+    );
 }

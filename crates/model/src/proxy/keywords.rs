@@ -456,11 +456,14 @@ fn use_backend(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
             ))
         }
     };
-    let target = if name.contains('%') {
-        BackendRef::Dynamic(name.to_string())
-    } else {
-        BackendRef::Name(name.to_string())
-    };
+    if name.contains('%') {
+        // Evaluating the name needs log-format expressions and sample fetches (the
+        // rules issue): refused rather than ignored.
+        return Err(format!(
+            "a backend name built from a log-format expression ('{name}') is not supported yet."
+        ));
+    }
+    let target = BackendRef::Name(name.to_string());
     let span = cx.span();
     b.px().use_backends.push(UseBackend { target, cond, span });
     Ok(())

@@ -67,19 +67,21 @@ fn counts_and_caps() {
 
 #[test]
 fn switching_rules() {
-    let r = run("frontend f\n bind :80\n use_backend b if METH_GET || !TRUE\n use_backend %[req.hdr(host)]\n default_backend b\nbackend b\n");
+    let r = run("frontend f\n bind :80\n use_backend b if METH_GET || !TRUE\n default_backend b\nbackend b\n");
     let f = r.proxy("f");
-    assert_eq!(f.use_backends.len(), 2);
+    assert_eq!(f.use_backends.len(), 1);
     assert_eq!(
         f.use_backends[0].cond.as_ref().map(|c| c[0].clone()),
         Some("if".into())
     );
-    assert!(matches!(f.use_backends[1].target, BackendRef::Dynamic(_)));
+    assert!(matches!(f.use_backends[0].target, BackendRef::Name(_)));
     assert_eq!(
         f.default_backend.as_ref().map(|d| d.value.clone()),
         Some("b".into())
     );
     assert!(r.valid());
+    let r = run("frontend f\n bind :80\n use_backend %[req.hdr(host)]\nbackend b\n");
+    assert!(r.has_alert("a backend name built from a log-format expression ('%[req.hdr(host)]') is not supported yet."));
     let r = run("frontend f\n bind :80\n use_backend b if { path_beg /x }\nbackend b\n");
     assert!(r.has_alert(
         "'use_backend' condition using anonymous ACL '{ path_beg /x }' is not supported yet"

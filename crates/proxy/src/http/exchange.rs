@@ -19,6 +19,7 @@ use rampart_h1::{
     parse_request, write_request, BodyKind, CaseMap, ErrorKind, Method, ParseError, ParseOpts,
     Parsed, RequestHead, Version,
 };
+use rampart_model::proxy::http_rules::Reply;
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use std::future::Future;
 use std::net::IpAddr;
@@ -50,34 +51,21 @@ impl<'a> Session<'a> {
             Ok(n) => n,
             Err(e) => return self.request_failed(e).await,
         };
-        let http10 = h.req.version() == Version::Http10;
-        let head_only = h.req.method() == Method::Head;
-
-        // Frontend rules.
+        // Frontend rules, then the backend (`use_backend`, `default_backend`) and its own
+        // rules (a `listen` has one set, run once).
         if let Some(reply) = rules::evaluate(&self.fe.http.rules, &h.req, &self.addrs) {
-            let has_body = !matches!(h.req.body_kind(), BodyKind::None | BodyKind::Length(0));
-            let keep = h.req.keep_alive()
-                && !has_body
-                && self.conn_mode(None) != HttpConnMode::Close
-                && !self.w.ctl.is_stopping();
-            let mut out = self.w.get_buf();
-            let case = self.client_case();
-            write_reply(reply, conn_word(!keep, http10), head_only, case, &mut out);
-            let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
-                .await
-                .is_ok();
-            self.w.put_buf(out);
-            self.rbuf.drain(..head_len);
-            return if ok && keep {
-                Next::KeepAlive
-            } else {
-                Next::Close
-            };
+            return self.reply(h, reply, head_len, None).await;
         }
-
-        let Some(bi) = self.fe.default_backend else {
+        let chosen = rules::switch(&self.fe.switching, Some(&h.req), &self.addrs);
+        let Some(bi) = chosen.or(self.fe.default_backend) else {
             return self.answer_before_server(h, 503, head_len, None).await;
         };
+        if Some(bi) != self.fe.own_backend {
+            let rules = &self.w.rt.backends[bi].http.rules;
+            if let Some(reply) = rules::evaluate(rules, &h.req, &self.addrs) {
+                return self.reply(h, reply, head_len, Some(bi)).await;
+            }
+        }
         let be = &self.w.rt.backends[bi];
         let mode = self.conn_mode(Some(bi));
         inc(&be.counters.stot);
@@ -292,6 +280,37 @@ impl<'a> Session<'a> {
         self.w.put_buf(sbuf);
         drop(slot);
         next
+    }
+
+    /// Answers with an `http-request return` reply; the connection stays open when the
+    /// request had no body and the mode allows it.
+    async fn reply(
+        &mut self,
+        h: &Heads,
+        reply: &Reply,
+        head_len: usize,
+        be: Option<usize>,
+    ) -> Next {
+        let http10 = h.req.version() == Version::Http10;
+        let head_only = h.req.method() == Method::Head;
+        let has_body = !matches!(h.req.body_kind(), BodyKind::None | BodyKind::Length(0));
+        let keep = h.req.keep_alive()
+            && !has_body
+            && self.conn_mode(be) != HttpConnMode::Close
+            && !self.w.ctl.is_stopping();
+        let mut out = self.w.get_buf();
+        let case = self.client_case();
+        write_reply(reply, conn_word(!keep, http10), head_only, case, &mut out);
+        let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
+            .await
+            .is_ok();
+        self.w.put_buf(out);
+        self.rbuf.drain(..head_len);
+        if ok && keep {
+            Next::KeepAlive
+        } else {
+            Next::Close
+        }
     }
 
     /// The `h1-case-adjust` spellings for what this client receives (`option

@@ -34,7 +34,7 @@ mod exchange;
 mod io;
 mod reply;
 mod response;
-mod rules;
+pub(crate) mod rules;
 
 use crate::idle;
 use crate::state::{dec, inc, Frontend};

@@ -104,7 +104,10 @@ pub async fn run(
     cx.dx.awaiting_response.set(false);
     let kind = response_body_kind(resp, method);
     let tunnel = kind == BodyKind::Tunnel;
-    let client_keep = !tunnel && cx.client_may_keep && kind != BodyKind::CloseDelimited;
+    // Transfer-Encoding on an HTTP/1.0 response forces the close of the client side
+    // too, as mux_h1 does (with Content-Length on 1.1 only the server side closes).
+    let te10 = resp.version() == Version::Http10 && resp.has_transfer_encoding();
+    let client_keep = !tunnel && cx.client_may_keep && kind != BodyKind::CloseDelimited && !te10;
     let server_keep = cx.server_may_keep && resp.keep_alive_for(method);
     let status = resp.status();
     let resp10 = resp.version() == Version::Http10;
