@@ -11,7 +11,7 @@ use super::{Heads, Next, Session};
 use crate::state::{inc, Backend};
 use rampart_h1::{BodyKind, Version};
 
-impl Session<'_> {
+impl Session {
     /// Reads the request body into the client buffer (after the head, `head_len` bytes)
     /// until it is complete or the buffer is full. `Err` carries how the stream ended
     /// when it could not wait (400 invalid body, 408 timeout, client gone).

@@ -12,6 +12,7 @@ use super::response::{self, RespCx, RespEnd};
 use super::{rules, Heads, Next, Session};
 use crate::pool;
 use crate::snapshot::Capture;
+use crate::state::Frontend;
 use crate::state::{add, inc, Backend};
 use crate::tunnel;
 use crate::upstream::{proxy_header, take_slot};
@@ -23,6 +24,7 @@ use rampart_model::proxy::http_rules::Reply;
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use std::future::Future;
 use std::net::IpAddr;
+use std::rc::Rc;
 
 /// Why no request head could be read.
 enum HeadErr {
@@ -44,34 +46,38 @@ struct Ends {
     client_gone: bool,
 }
 
-impl<'a> Session<'a> {
+impl Session {
     /// Runs one request/response exchange.
     pub(super) async fn stream(&mut self, h: &mut Heads) -> Next {
+        // The runtime through a handle of the stream's own, so that the frontend and the
+        // backend can be borrowed while the session changes.
+        let w = Rc::clone(&self.w);
+        let fe = w.frontend(self.fe.i);
         let head_len = match self.read_request(h).await {
             Ok(n) => n,
             Err(e) => return self.request_failed(e).await,
         };
         // Frontend rules, then the backend (`use_backend`, `default_backend`) and its own
         // rules (a `listen` has one set, run once).
-        if let Some(reply) = rules::evaluate(&self.fe.http.rules, &h.req, &self.addrs) {
+        if let Some(reply) = rules::evaluate(&fe.http.rules, &h.req, &self.addrs) {
             return self.reply(h, reply, head_len, None).await;
         }
-        let chosen = rules::switch(&self.fe.switching, Some(&h.req), &self.addrs);
-        let Some(bi) = chosen.or(self.fe.default_backend) else {
+        let chosen = rules::switch(&fe.switching, Some(&h.req), &self.addrs);
+        let Some(bi) = chosen.or(fe.default_backend) else {
             return self.answer_before_server(h, 503, head_len, None).await;
         };
-        if Some(bi) != self.fe.own_backend {
-            let rules = &self.w.rt.backends[bi].http.rules;
+        if Some(bi) != fe.own_backend {
+            let rules = &w.rt.backends[bi].http.rules;
             if let Some(reply) = rules::evaluate(rules, &h.req, &self.addrs) {
                 return self.reply(h, reply, head_len, Some(bi)).await;
             }
         }
-        let be = &self.w.rt.backends[bi];
+        let be = &w.rt.backends[bi];
         let mode = self.conn_mode(Some(bi));
         inc(&be.counters.stot);
 
         // `option http-buffer-request`: the body first, then the server.
-        if self.fe.http.buffer_request || be.http.buffer_request {
+        if fe.http.buffer_request || be.http.buffer_request {
             if let Err(next) = self.wait_for_body(h, head_len, be).await {
                 return next;
             }
@@ -144,11 +150,11 @@ impl<'a> Session<'a> {
         let mut rbuf = std::mem::take(&mut self.rbuf);
         let mut sbuf = self.w.get_buf();
         let mut rout = self.w.get_buf();
-        let bufsize = self.w.rt.bufsize;
+        let bufsize = w.rt.bufsize;
         let dx = Duplex::new(be.timeouts.server.is_some());
         let client_may_keep =
             h.req.keep_alive() && mode != HttpConnMode::Close && !self.w.ctl.is_stopping();
-        let client_case = self.client_case();
+        let client_case = client_case(&w, fe);
         // `option abortonclose`: once the request is sent, a client that leaves makes
         // the server's connection end too (what it read past the request is kept).
         let mut extra = Vec::new();
@@ -207,7 +213,7 @@ impl<'a> Session<'a> {
                     addrs: &self.addrs,
                     authority: self.authority.as_deref(),
                 };
-                let again = pool::resend(self.w, bi, be, &mut slot, client, &h.req, &mut out);
+                let again = pool::resend(&self.w, bi, be, &mut slot, client, &h.req, &mut out);
                 match again.await {
                     Ok(s) => {
                         srv = s;
@@ -230,7 +236,7 @@ impl<'a> Session<'a> {
         self.rbuf.extend_from_slice(&extra);
         let req_done = matches!(ends.req, Some(Ok(_)));
         if let Some(Ok(n)) = ends.req {
-            add(&self.fe.counters.bytes_in, n);
+            add(&fe.counters.bytes_in, n);
             add(&be.counters.bytes_in, n);
         }
         let next = match (ends.req, ends.resp) {
@@ -245,10 +251,10 @@ impl<'a> Session<'a> {
             (Some(Ok(_)), Some(RespEnd::Tunnel)) => {
                 // 101 Switching Protocols or a successful CONNECT: from now on, bytes.
                 // Bytes already read past the heads go first, in each direction.
-                let t = tunnel::Settings::of(&self.w.rt, self.fe, be);
+                let t = tunnel::Settings::of(&w.rt, fe, be);
                 let o = tunnel::run(&mut self.cli, &mut srv.conn, &self.rbuf, &sbuf, &t).await;
-                add(&self.fe.counters.bytes_in, o.c2s);
-                add(&self.fe.counters.bytes_out, o.s2c);
+                add(&fe.counters.bytes_in, o.c2s);
+                add(&fe.counters.bytes_out, o.s2c);
                 self.rbuf.clear();
                 Next::Close
             }
@@ -261,7 +267,7 @@ impl<'a> Session<'a> {
             ) => {
                 let client_keep = client_keep && !ends.client_gone;
                 if server_keep {
-                    pool::put_back(self.w, &mut self.srv, srv, be);
+                    pool::put_back(&self.w, &mut self.srv, srv, be);
                 }
                 if client_keep {
                     Next::KeepAlive
@@ -271,7 +277,7 @@ impl<'a> Session<'a> {
             }
             (Some(Err(BodyErr::Invalid(e))), None) => {
                 // An invalid request body before any response: HAProxy's 400.
-                inc(&self.fe.counters.ereq);
+                inc(&fe.counters.ereq);
                 self.capture_request(e, true, Some(be));
                 self.answer_error(&h.req, 400, false).await
             }
@@ -315,13 +321,8 @@ impl<'a> Session<'a> {
 
     /// The `h1-case-adjust` spellings for what this client receives (`option
     /// h1-case-adjust-bogus-client`), when there are some.
-    fn client_case(&self) -> Option<&'a CaseMap> {
-        let w: &'a crate::worker::WorkerCx = self.w;
-        self.fe
-            .http
-            .case_adjust_client
-            .then_some(&w.rt.h1_case)
-            .filter(|m| !m.is_empty())
+    fn client_case(&self) -> Option<&CaseMap> {
+        client_case(&self.w, &self.fe)
     }
 
     /// Keeps the client buffer as the frontend's last invalid request (`show errors`);
@@ -653,4 +654,13 @@ fn add_addr_header(h: &mut rampart_h1::Headers, opt: &HeaderOpt, ip: IpAddr, for
         &tmp[..n]
     };
     h.append(name, v);
+}
+
+/// The `h1-case-adjust` spellings for what a frontend's clients receive (`option
+/// h1-case-adjust-bogus-client`), when there are some.
+fn client_case<'w>(w: &'w crate::worker::WorkerCx, fe: &Frontend) -> Option<&'w CaseMap> {
+    fe.http
+        .case_adjust_client
+        .then_some(&w.rt.h1_case)
+        .filter(|m| !m.is_empty())
 }

@@ -43,6 +43,7 @@ use rampart_h1::{ParseOpts, RequestHead, ResponseHead};
 use rampart_model::proxy::options::HttpConnMode;
 use rampart_net::{Conn, ConnAddrs};
 use std::net::SocketAddr;
+use std::rc::Rc;
 
 /// A server connection (kept between the streams of a session with `http-reuse never`).
 pub(crate) use crate::pool::ServerConn;
@@ -55,10 +56,26 @@ pub struct Heads {
     pub resp: ResponseHead,
 }
 
-/// The state of one client connection in HTTP mode.
-pub(crate) struct Session<'a> {
-    pub w: &'a WorkerCx,
-    pub fe: &'a Frontend,
+/// The frontend of a session, reached through the worker's runtime: a session owns its
+/// handles, so its future borrows nothing and can be the task itself.
+pub(crate) struct FeRef {
+    w: Rc<WorkerCx>,
+    pub i: usize,
+}
+
+impl std::ops::Deref for FeRef {
+    type Target = Frontend;
+    fn deref(&self) -> &Frontend {
+        self.w.frontend(self.i)
+    }
+}
+
+/// The state of one client connection in HTTP mode. It is the spawned task's only
+/// large value: everything a stream needs beyond it (heads, buffers, the stream's state
+/// machine) is lent or allocated per request.
+pub(crate) struct Session {
+    pub w: Rc<WorkerCx>,
+    pub fe: FeRef,
     pub cli: Conn,
     pub addrs: ConnAddrs,
     /// The AUTHORITY TLV the client's PROXY header carried.
@@ -69,46 +86,78 @@ pub(crate) struct Session<'a> {
     /// Requests served on this connection so far.
     pub served: u32,
     pub req_opts: ParseOpts,
+    /// The thread's session count and the `maxconn` slots, released with the session.
+    _live: Live,
 }
 
-/// Runs one HTTP-mode session to its end.
-pub async fn session(live: Live, fe: usize, li: usize, cli: Conn, peer: Option<SocketAddr>) {
-    let w: &WorkerCx = &live.w;
+/// Runs one HTTP-mode session to its end. The session is built before anything is
+/// awaited and moved into its own future, so the task holds one copy of it.
+pub fn session(
+    live: Live,
+    fe: usize,
+    li: usize,
+    cli: Conn,
+    peer: Option<SocketAddr>,
+) -> impl std::future::Future<Output = ()> {
+    let w = live.w.clone();
+    let rt = &w.rt;
     let f = w.frontend(fe);
-    inc(&f.counters.stot);
-    inc(&f.counters.scur);
-    let expect_proxy = f.listeners.get(li).is_some_and(|l| l.accept_proxy);
-    let timeout = f.timeouts.http_request.or(f.timeouts.client);
-    if let Some(acc) = crate::handshake::accept(&cli, peer, expect_proxy, f, timeout).await {
-        let rt = &w.rt;
-        let mut rbuf = Vec::new();
-        if !acc.pending.is_empty() {
-            rbuf = w.get_buf();
-            rbuf.extend_from_slice(&acc.pending);
+    let req_opts = ParseOpts {
+        max_head: rt.bufsize.saturating_sub(rt.maxrewrite),
+        max_headers: rt.max_http_hdr,
+        accept_invalid: f.http.accept_invalid,
+        ..ParseOpts::default()
+    };
+    let s = Session {
+        fe: FeRef {
+            w: w.clone(),
+            i: fe,
+        },
+        addrs: cli.accepted_addrs(peer),
+        cli,
+        authority: None,
+        rbuf: Vec::new(),
+        srv: None,
+        served: 0,
+        req_opts,
+        _live: live,
+        w,
+    };
+    s.serve(li)
+}
+
+impl Session {
+    async fn serve(mut self, li: usize) {
+        inc(&self.fe.counters.stot);
+        inc(&self.fe.counters.scur);
+        if self.fe.listeners.get(li).is_some_and(|l| l.accept_proxy) {
+            // Boxed: its state would otherwise weigh on every session's future.
+            let t = &self.fe.timeouts;
+            let timeout = t.http_request.or(t.client);
+            let peer = self.addrs.src;
+            let hs = crate::handshake::accept(&self.cli, peer, true, &self.fe, timeout);
+            match Box::pin(hs).await {
+                Some(acc) => {
+                    self.addrs = acc.addrs;
+                    self.authority = acc.authority;
+                    if !acc.pending.is_empty() {
+                        self.rbuf = self.w.get_buf();
+                        self.rbuf.extend_from_slice(&acc.pending);
+                    }
+                }
+                None => {
+                    dec(&self.fe.counters.scur);
+                    return;
+                }
+            }
         }
-        let mut s = Session {
-            w,
-            fe: f,
-            cli,
-            addrs: acc.addrs,
-            authority: acc.authority,
-            rbuf,
-            srv: None,
-            served: 0,
-            req_opts: ParseOpts {
-                max_head: rt.bufsize.saturating_sub(rt.maxrewrite),
-                max_headers: rt.max_http_hdr,
-                accept_invalid: f.http.accept_invalid,
-                ..ParseOpts::default()
-            },
-        };
-        s.run().await;
-        let Session { rbuf, .. } = s;
+        self.run().await;
+        let rbuf = std::mem::take(&mut self.rbuf);
         if rbuf.capacity() > 0 {
-            w.put_buf(rbuf);
+            self.w.put_buf(rbuf);
         }
+        dec(&self.fe.counters.scur);
     }
-    dec(&f.counters.scur);
 }
 
 /// What to do after a stream.
@@ -120,7 +169,7 @@ pub(crate) enum Next {
     Close,
 }
 
-impl Session<'_> {
+impl Session {
     async fn run(&mut self) {
         loop {
             // Idle: wait for the first byte here, in this small future; the stream's
