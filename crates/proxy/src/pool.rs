@@ -398,7 +398,7 @@ fn conn_key(srv: &Server, cli: Client<'_>) -> u64 {
 /// an idle one, or a new one. `not_first`: the session already sent a request.
 pub(crate) async fn obtain(
     w: &WorkerCx,
-    own: &mut Option<ServerConn>,
+    own: &mut Option<Box<ServerConn>>,
     bi: usize,
     be: &Backend,
     slot: &mut Slot<'_>,
@@ -410,7 +410,7 @@ pub(crate) async fn obtain(
     if let Some(c) = own.take() {
         if c.backend == bi && c.server == si && c.key == key {
             if alive(&c.conn) {
-                return Ok(c);
+                return Ok(*c);
             }
         } else {
             *own = Some(c);
@@ -502,7 +502,7 @@ pub(crate) async fn resend(
 /// closes it (`max-reuse` reached, pool full).
 pub(crate) fn put_back(
     w: &WorkerCx,
-    own: &mut Option<ServerConn>,
+    own: &mut Option<Box<ServerConn>>,
     mut c: ServerConn,
     be: &Backend,
 ) {
@@ -512,7 +512,9 @@ pub(crate) fn put_back(
         return;
     }
     if be.http.reuse == HttpReuse::Never {
-        *own = Some(c);
+        // Boxed: only `http-reuse never` keeps a connection in the session, and the
+        // others should not pay its size on every idle client connection.
+        *own = Some(Box::new(c));
         return;
     }
     w.pool.put(be, c);

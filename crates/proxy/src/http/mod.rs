@@ -82,7 +82,8 @@ pub(crate) struct Session {
     pub authority: Option<Box<[u8]>>,
     /// Client input buffer (from the thread pool while in use) and its filled length.
     pub rbuf: Vec<u8>,
-    pub srv: Option<ServerConn>,
+    /// The session's own server connection (`http-reuse never`).
+    pub srv: Option<Box<ServerConn>>,
     /// Requests served on this connection so far.
     pub served: u32,
     pub req_opts: ParseOpts,
