@@ -128,36 +128,41 @@ pub fn session(
 }
 
 impl Session {
-    async fn serve(mut self, li: usize) {
-        inc(&self.fe.counters.stot);
-        inc(&self.fe.counters.scur);
-        if self.fe.listeners.get(li).is_some_and(|l| l.accept_proxy) {
-            // Boxed: its state would otherwise weigh on every session's future.
-            let t = &self.fe.timeouts;
-            let timeout = t.http_request.or(t.client);
-            let peer = self.addrs.src;
-            let hs = crate::handshake::accept(&self.cli, peer, true, &self.fe, timeout);
-            match Box::pin(hs).await {
-                Some(acc) => {
-                    self.addrs = acc.addrs;
-                    self.authority = acc.authority;
-                    if !acc.pending.is_empty() {
-                        self.rbuf = self.w.get_buf();
-                        self.rbuf.extend_from_slice(&acc.pending);
+    /// An `async move` block rather than an `async fn`: the block uses the captured
+    /// session in place, where an `async fn` would keep a second copy of its argument.
+    #[allow(clippy::manual_async_fn)]
+    fn serve(mut self, li: usize) -> impl std::future::Future<Output = ()> {
+        async move {
+            inc(&self.fe.counters.stot);
+            inc(&self.fe.counters.scur);
+            if self.fe.listeners.get(li).is_some_and(|l| l.accept_proxy) {
+                // Boxed: its state would otherwise weigh on every session's future.
+                let t = &self.fe.timeouts;
+                let timeout = t.http_request.or(t.client);
+                let peer = self.addrs.src;
+                let hs = crate::handshake::accept(&self.cli, peer, true, &self.fe, timeout);
+                match Box::pin(hs).await {
+                    Some(acc) => {
+                        self.addrs = acc.addrs;
+                        self.authority = acc.authority;
+                        if !acc.pending.is_empty() {
+                            self.rbuf = self.w.get_buf();
+                            self.rbuf.extend_from_slice(&acc.pending);
+                        }
+                    }
+                    None => {
+                        dec(&self.fe.counters.scur);
+                        return;
                     }
                 }
-                None => {
-                    dec(&self.fe.counters.scur);
-                    return;
-                }
             }
+            self.run().await;
+            let rbuf = std::mem::take(&mut self.rbuf);
+            if rbuf.capacity() > 0 {
+                self.w.put_buf(rbuf);
+            }
+            dec(&self.fe.counters.scur);
         }
-        self.run().await;
-        let rbuf = std::mem::take(&mut self.rbuf);
-        if rbuf.capacity() > 0 {
-            self.w.put_buf(rbuf);
-        }
-        dec(&self.fe.counters.scur);
     }
 }
 
