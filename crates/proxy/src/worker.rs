@@ -363,8 +363,6 @@ fn worker_main(rt: Arc<Runtime>, ctl: Arc<Control>, listeners: Vec<Vec<Option<Li
                 heads: RefCell::new(Vec::new()),
                 pool: crate::pool::ThreadPool::new(&rt),
             });
-            // The deadlines of this thread's idle connections, served by one timer.
-            tokio::task::spawn_local(crate::idle::run_timer(wcx.clone()));
             // The soft stop reaches this thread's idle connections through one task.
             let mut stop = ctl.subscribe();
             let cx = wcx.clone();
