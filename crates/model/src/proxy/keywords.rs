@@ -3,10 +3,12 @@
 //! `cfg_parse_listen` chain and every `cfg_kws` registration for `CFG_LISTEN`), with the
 //! simple keywords implemented here: `mode`, `id`, `description`, `disabled`, `enabled`,
 //! `maxconn`, `backlog`, `fullconn`, `retries`, `default_backend`, `use_backend`,
-//! `log-tag`, `monitor-uri`, `http-reuse`, `http-send-name-header`, `unique-id-header`,
-//! `transparent`, `dispatch`, `source`, `rate-limit`, `max-keep-alive-queue`,
-//! `max-session-srv-conns`, `retry-on`, `bind-process`, `{cli,srv}tcpka-{cnt,idle,intvl}`,
-//! and HAProxy's own messages for keywords removed before 2.6.
+//! `log-tag`, `http-reuse`, `dispatch`, `source`, `rate-limit`, `max-keep-alive-queue`,
+//! `max-session-srv-conns`, `retry-on`, `bind-process`, and HAProxy's own messages for
+//! keywords removed before 2.6. `monitor-uri`, `http-send-name-header`,
+//! `unique-id-header`, `transparent` and `{cli,srv}tcpka-{cnt,idle,intvl}` have their
+//! arguments checked, then are refused as not supported yet until the runtime acts on
+//! them (docs/runtime-gaps.md).
 
 use super::{balance, bind, log, options, server, timeout};
 use super::{tight_alert, tight_warn, BackendRef, Cap, ProxiesBuilder, Spanned, UseBackend};

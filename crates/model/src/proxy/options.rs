@@ -6,7 +6,9 @@
 //! (`httpclose`, `http-server-close`, `http-keep-alive`) override each other; options with
 //! arguments (`forwardfor`, `originalto`, `httplog`, `redispatch`,
 //! `http-restrict-req-hdr-names`) have their own fields. Health-check options belong to the
-//! checks issue and are not supported yet.
+//! checks issue and are not supported yet, and so are the options the runtime does not
+//! act on yet and that would change behaviour (`checkcache`, `prefer-last-server`,
+//! `transparent`... and `http-restrict-req-hdr-names delete|reject`; docs/runtime-gaps.md).
 
 use super::net::{parse_net, Net};
 use super::{Cap, ProxiesBuilder};
