@@ -521,7 +521,7 @@ mod tests {
 
     #[test]
     fn tcp_mode_ignores_http_settings() {
-        let r = run_t("backend b3\n mode tcp\n balance uri\n option httplog\n option forwardfor\n option http-buffer-request\n option prefer-last-server\n");
+        let r = run_t("backend b3\n mode tcp\n balance uri\n option httplog\n option forwardfor\n option http-buffer-request\n option http-no-delay\n");
         assert!(r.has_warning("Layer 7 hash not possible for backend 'b3' (needs 'mode http'). Falling back to round robin."));
         assert!(r.has_warning("'option httplog' not usable with backend 'b3' (needs 'mode http'). Falling back to 'option tcplog'."));
         assert!(
@@ -531,12 +531,14 @@ mod tests {
             "'option http-buffer-request' ignored for backend 'b3' as it requires HTTP mode."
         ));
         assert!(r.has_warning(
-            "'option prefer-last-server' ignored for backend 'b3' as it requires HTTP mode."
+            "'option http-no-delay' ignored for backend 'b3' as it requires HTTP mode."
         ));
         let r = run_t("frontend f\n bind :80\n option httplog\n");
         assert!(r.has_warning("log format ignored for frontend 'f' since it has no log address."));
         let r = run_t("backend b\n transparent\n balance roundrobin\n");
-        assert!(r.has_alert("backend 'b' cannot use both transparent and balance mode."));
+        // HAProxy's "cannot use both transparent and balance mode" needs `transparent`,
+        // which the runtime does not follow yet.
+        assert!(r.has_alert("'transparent' is not supported yet"));
     }
 
     #[test]

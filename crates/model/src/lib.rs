@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod check;
 pub mod global;
 pub mod kw;
+pub mod lines;
 pub mod log;
 pub mod procset;
 pub mod proxy;

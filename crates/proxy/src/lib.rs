@@ -16,11 +16,13 @@
 //!   [`pool`]: server connections of `mode http` and the per-thread idle pool
 //!   (`http-reuse`);
 //! - [`rate`]: event rates (`rate-limit sessions`, `maxconnrate`, `maxsessrate`).
-//! - [`snapshot`]: the last invalid request and response of each proxy (`show errors`).
+//! - [`snapshot`]: the last invalid request and response of each proxy (`show errors`);
+//! - [`gaps`]: the start-up warnings about settings accepted but not applied yet.
 
 pub mod accept;
 pub mod affinity;
 pub mod build;
+pub mod gaps;
 pub mod handshake;
 pub mod http;
 pub mod idle;

@@ -43,6 +43,9 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
     for w in &limits.warnings {
         report.alert(w);
     }
+    for d in rampart_proxy::gaps::warnings(snap, limits.nbthread) {
+        report.diagnostic(&d, &loaded.config.sources);
+    }
     let sources = &loaded.config.sources;
     let loc = |span: rampart_config::Span| format!("{}:{}", sources.name(span.file), span.line);
     let built = match rampart_proxy::build(snap, &limits, &loc) {

@@ -110,6 +110,8 @@ pub struct Global {
     pub h1_case_adjust: Vec<(String, String)>,
     /// `h1-case-adjust-file`.
     pub h1_case_adjust_file: Option<String>,
+    /// The line of each keyword in force, for messages about values without a position.
+    pub lines: crate::lines::KeywordLines,
 }
 
 /// Accumulates every `global` section (they merge, as in HAProxy). Besides the typed
@@ -224,6 +226,9 @@ pub fn lower_section(b: &mut GlobalBuilder, s: &Section, cx: &mut LowerCx<'_>) {
         };
         if table::precheck(b, &mut kcx).is_ok() {
             kw::dispatch(table::GLOBAL, b, &mut kcx, "global");
+        }
+        if let Some(k) = kw::lookup(table::GLOBAL, line.keyword()) {
+            b.g.lines.record(k.name, "", span);
         }
         if let Some(dp) = b.new_default_path.take() {
             cx.default_path = dp;

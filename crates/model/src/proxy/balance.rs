@@ -83,17 +83,17 @@ pub struct Balance {
 
 /// The algorithms `balance` accepts.
 pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
-    Keyword::parse("first", simple),
+    Keyword::not_yet_checked("first", simple),
     Keyword::not_yet("hash"),
-    Keyword::parse("hdr", hdr),
+    Keyword::not_yet_checked("hdr", hdr),
     Keyword::parse("leastconn", simple),
     Keyword::parse("random", random),
-    Keyword::parse("rdp-cookie", rdp_cookie),
+    Keyword::not_yet_checked("rdp-cookie", rdp_cookie),
     Keyword::parse("roundrobin", simple),
     Keyword::parse("source", simple),
     Keyword::parse("static-rr", simple),
     Keyword::parse("uri", uri),
-    Keyword::parse("url_param", url_param),
+    Keyword::not_yet_checked("url_param", url_param),
 ];
 
 /// The table entry an algorithm word designates (`random(3)` → `random`).
@@ -121,7 +121,7 @@ pub(crate) fn balance(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), Str
             if matches!(k.status, crate::kw::Status::NotYet) {
                 return Err(crate::kw::not_supported_yet(&format!("balance {}", k.name)));
             }
-            super::apply(b, cx, &k.status, k.name);
+            super::apply(b, cx, &k.status, &format!("balance {}", k.name));
             Ok(())
         }
         None => Err("balance only supports 'roundrobin', 'static-rr', 'leastconn', 'source', 'uri', 'url_param', 'hdr(name)' and 'rdp-cookie(name)' options.".into()),
@@ -351,7 +351,6 @@ mod tests {
         assert_eq!(algo("roundrobin"), Some(Algo::RoundRobin));
         assert_eq!(algo("static-rr"), Some(Algo::StaticRr));
         assert_eq!(algo("leastconn"), Some(Algo::LeastConn));
-        assert_eq!(algo("first"), Some(Algo::First));
         assert_eq!(algo("source"), Some(Algo::Source));
         assert_eq!(algo("random"), Some(Algo::Random { draws: 2 }));
         assert_eq!(algo("random(5)"), Some(Algo::Random { draws: 5 }));
@@ -367,34 +366,31 @@ mod tests {
                 path_only: true
             })
         );
-        assert_eq!(
-            algo("url_param id check_post"),
-            Some(Algo::UrlParam {
-                name: "id".into(),
-                check_post: true
-            })
-        );
-        assert_eq!(
-            algo("hdr(host) use_domain_only"),
-            Some(Algo::Hdr {
-                name: "host".into(),
-                use_domain_only: true
-            })
-        );
-        assert_eq!(
-            algo("rdp-cookie"),
-            Some(Algo::RdpCookie {
-                name: "mstshash".into()
-            })
-        );
-        assert_eq!(
-            algo("rdp-cookie(user)"),
-            Some(Algo::RdpCookie {
-                name: "user".into()
-            })
-        );
         let r = run("backend b\n balance\n");
         assert_eq!(r.proxy("b").balance.algo, Some(Algo::RoundRobin));
+    }
+
+    #[test]
+    fn algorithms_the_runtime_cannot_follow_yet() {
+        // Server affinity (`hdr`, `url_param`, `rdp-cookie`) and `first` change which
+        // server a client gets: refused until the balancing issue, after their arguments
+        // were checked as HAProxy checks them.
+        for (text, name) in [
+            ("first", "first"),
+            ("url_param id check_post", "url_param"),
+            ("hdr(host) use_domain_only", "hdr"),
+            ("rdp-cookie", "rdp-cookie"),
+            ("rdp-cookie(user)", "rdp-cookie"),
+        ] {
+            let r = run(&format!("backend b\n mode http\n balance {text}\n"));
+            assert!(
+                r.has_alert(&format!("'balance {name}' is not supported yet")),
+                "{text}"
+            );
+        }
+        let r = run("backend b\n mode http\n balance url_param\n");
+        assert!(r.has_alert("balance url_param requires an URL parameter name."));
+        assert!(!r.has_alert("'balance url_param' is not supported yet"));
     }
 
     #[test]

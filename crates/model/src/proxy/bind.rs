@@ -117,7 +117,7 @@ pub struct BindBuilder {
 
 /// Every bind option HAProxy 2.6 registers.
 pub static TABLE: &[Keyword<BindBuilder>] = &[
-    Keyword::parse("accept-netscaler-cip", accept_netscaler_cip),
+    Keyword::not_yet_checked("accept-netscaler-cip", accept_netscaler_cip),
     Keyword::parse("accept-proxy", accept_proxy),
     Keyword::not_yet("allow-0rtt"),
     Keyword::not_yet("alpn"),
@@ -173,7 +173,7 @@ pub static TABLE: &[Keyword<BindBuilder>] = &[
     Keyword::not_yet("ssl-max-ver"),
     Keyword::not_yet("ssl-min-ver"),
     Keyword::not_yet("strict-sni"),
-    Keyword::parse("tcp-ut", tcp_ut),
+    Keyword::not_yet_checked("tcp-ut", tcp_ut),
     Keyword::parse("tfo", flag),
     Keyword::parse("thread", thread),
     Keyword::not_yet("tls-ticket-keys"),
@@ -719,7 +719,7 @@ mod tests {
 
     #[test]
     fn data_options() {
-        let r = run("frontend f\n bind :80 name web id 5 backlog 100 maxconn 10 nice 5 accept-proxy defer-accept tfo mss 1400 tcp-ut 10s interface lo namespace ns1 transparent v4v6 thread 1-2 shards 2\n bind unix@/tmp/s mode 660 uid 1 gid 2 user root group root level admin expose-fd listeners severity-output number\n");
+        let r = run("frontend f\n bind :80 name web id 5 backlog 100 maxconn 10 nice 5 accept-proxy defer-accept tfo mss 1400 interface lo namespace ns1 transparent v4v6 thread 1-2 shards 2\n bind unix@/tmp/s mode 660 uid 1 gid 2 user root group root level admin expose-fd listeners severity-output number\n");
         assert!(r.clean());
         let o = &r.proxy("f").binds[0].opts;
         assert_eq!(o.name.as_deref(), Some("web"));
@@ -728,11 +728,24 @@ mod tests {
             (Some(5), Some(100), Some(10), Some(5), Some(1400))
         );
         assert!(o.accept_proxy && o.defer_accept && o.tfo && o.transparent && o.v4v6);
-        assert_eq!(o.tcp_ut, Some(10_000));
         assert_eq!(o.thread, Some((0, 0b11)));
         let u = &r.proxy("f").binds[1].opts;
         assert_eq!((u.unix_mode, u.uid, u.gid), (Some(0o660), Some(0), Some(0)));
         assert_eq!(u.level, Some(CliLevel::Admin));
+    }
+
+    #[test]
+    fn options_the_runtime_does_not_apply_yet() {
+        let r = run("frontend f\n bind :80 tcp-ut 10s\n");
+        assert!(r.has_alert("'bind :80' in section 'frontend' : 'tcp-ut' is not supported yet"));
+        let r = run("frontend f\n bind :80 accept-netscaler-cip 1234\n");
+        assert!(r.has_alert(
+            "'bind :80' in section 'frontend' : 'accept-netscaler-cip' is not supported yet"
+        ));
+        // Arguments are checked first, with HAProxy's words.
+        let r = run("frontend f\n bind :80 tcp-ut\n");
+        assert!(!r.has_alert("'bind :80' in section 'frontend' : 'tcp-ut' is not supported yet"));
+        assert!(!r.valid());
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! `cfg_parse_listen` chain and every `cfg_kws` registration for `CFG_LISTEN`), with the
 //! simple keywords implemented here: `mode`, `id`, `description`, `disabled`, `enabled`,
 //! `maxconn`, `backlog`, `fullconn`, `retries`, `default_backend`, `use_backend`,
-//! `log-tag`, `monitor-uri`, `http-reuse`, `http-send-name-header`, `unique-id-header`,
-//! `transparent`, `dispatch`, `source`, `rate-limit`, `max-keep-alive-queue`,
-//! `max-session-srv-conns`, `retry-on`, `bind-process`, `{cli,srv}tcpka-{cnt,idle,intvl}`,
-//! and HAProxy's own messages for keywords removed before 2.6.
+//! `log-tag`, `http-reuse`, `dispatch`, `source`, `rate-limit`, `max-keep-alive-queue`,
+//! `max-session-srv-conns`, `retry-on`, `bind-process`, and HAProxy's own messages for
+//! keywords removed before 2.6. `monitor-uri`, `http-send-name-header`,
+//! `unique-id-header`, `transparent` and `{cli,srv}tcpka-{cnt,idle,intvl}` have their
+//! arguments checked, then are refused as not supported yet until the runtime acts on
+//! them (docs/runtime-gaps.md).
 
 use super::{balance, bind, log, options, server, timeout};
 use super::{tight_alert, tight_warn, BackendRef, Cap, ProxiesBuilder, Spanned, UseBackend};
@@ -34,9 +36,9 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
         "cliexp",
         "The 'cliexp' directive is not supported anymore since HAProxy 2.1. Use 'http-request replace-path', 'http-request replace-uri' or 'http-request replace-header' instead.",
     ),
-    Keyword::parse("clitcpka-cnt", tcpka_cnt),
-    Keyword::parse("clitcpka-idle", tcpka_time),
-    Keyword::parse("clitcpka-intvl", tcpka_time),
+    Keyword::not_yet_checked("clitcpka-cnt", tcpka_cnt),
+    Keyword::not_yet_checked("clitcpka-idle", tcpka_time),
+    Keyword::not_yet_checked("clitcpka-intvl", tcpka_time),
     Keyword::rejected(
         "clitimeout",
         "the 'clitimeout' directive is not supported anymore since HAProxy 2.1. Use 'timeout client'.",
@@ -75,7 +77,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::parse("http-request", super::http_rules::http_request),
     Keyword::not_yet("http-response"),
     Keyword::parse("http-reuse", http_reuse),
-    Keyword::parse("http-send-name-header", http_send_name_header),
+    Keyword::not_yet_checked("http-send-name-header", http_send_name_header),
     Keyword::parse("id", id),
     Keyword::not_yet("ignore-persist"),
     Keyword::not_yet("load-server-state-from-file"),
@@ -92,7 +94,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
         "monitor-net",
         "'monitor-net' doesn't exist anymore. Please use 'http-request return status 200 if { src %s }' instead.",
     ),
-    Keyword::parse("monitor-uri", monitor_uri),
+    Keyword::not_yet_checked("monitor-uri", monitor_uri),
     Keyword::parse("option", options::option),
     Keyword::not_yet("persist"),
     Keyword::parse("rate-limit", rate_limit),
@@ -192,9 +194,9 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
         "srvexp",
         "The 'srvexp' directive is not supported anymore since HAProxy 2.1. Use 'http-response replace-header' instead.",
     ),
-    Keyword::parse("srvtcpka-cnt", tcpka_cnt),
-    Keyword::parse("srvtcpka-idle", tcpka_time),
-    Keyword::parse("srvtcpka-intvl", tcpka_time),
+    Keyword::not_yet_checked("srvtcpka-cnt", tcpka_cnt),
+    Keyword::not_yet_checked("srvtcpka-idle", tcpka_time),
+    Keyword::not_yet_checked("srvtcpka-intvl", tcpka_time),
     Keyword::rejected(
         "srvtimeout",
         "the 'srvtimeout' directive is not supported anymore since HAProxy 2.1. Use 'timeout server'.",
@@ -206,9 +208,9 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::parse("tcp-request", super::tcp_rules::tcp_request),
     Keyword::not_yet("tcp-response"),
     Keyword::parse("timeout", timeout::timeout),
-    Keyword::parse("transparent", transparent),
+    Keyword::not_yet_checked("transparent", transparent),
     Keyword::not_yet("unique-id-format"),
-    Keyword::parse("unique-id-header", unique_id_header),
+    Keyword::not_yet_checked("unique-id-header", unique_id_header),
     Keyword::not_yet("use-fcgi-app"),
     Keyword::not_yet("use-server"),
     Keyword::parse("use_backend", use_backend),

@@ -190,6 +190,9 @@ pub struct Proxy {
     pub dispatch: Option<addr::SockAddr>,
     /// `transparent` / `option transparent`.
     pub transparent: bool,
+    /// The line of each keyword in force (inherited from the defaults section with the
+    /// values), for messages about values that carry no position.
+    pub lines: crate::lines::KeywordLines,
 }
 
 impl Proxy {
@@ -233,6 +236,7 @@ impl Proxy {
             source: None,
             dispatch: None,
             transparent: false,
+            lines: crate::lines::KeywordLines::default(),
         }
     }
 
@@ -517,7 +521,10 @@ pub fn lower_section(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) 
 fn dispatch(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) {
     let word = cx.keyword();
     match kw::lookup(keywords::TABLE, word) {
-        Some(k) => apply(b, cx, &k.status, k.name),
+        Some(k) => {
+            apply(b, cx, &k.status, k.name);
+            record_line(b, cx, k.name);
+        }
         None => {
             let section = b.cur().kind.section_str();
             let names = keywords::TABLE.iter().map(|k| k.name);
@@ -530,6 +537,22 @@ fn dispatch(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) {
             cx.alert(msg);
         }
     }
+}
+
+/// Remembers where the keyword (with its sub-keyword for `option`, `timeout` and
+/// `tcp-request`) was last written in the current section.
+fn record_line(b: &mut ProxiesBuilder, cx: &Cx<'_>, name: &'static str) {
+    let sub = cx
+        .arg(0)
+        .and_then(|a| match name {
+            "option" => kw::lookup(options::TABLE, a).map(|k| k.name),
+            "timeout" => kw::lookup(timeout::TABLE, a).map(|k| k.name),
+            "tcp-request" => kw::lookup(tcp_rules::TABLE, a).map(|k| k.name),
+            _ => None,
+        })
+        .unwrap_or("");
+    let span = cx.span();
+    b.px().lines.record(name, sub, span);
 }
 
 /// Applies a keyword status. `Rejected` reasons in proxy tables are HAProxy's own full

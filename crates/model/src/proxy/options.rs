@@ -6,7 +6,9 @@
 //! (`httpclose`, `http-server-close`, `http-keep-alive`) override each other; options with
 //! arguments (`forwardfor`, `originalto`, `httplog`, `redispatch`,
 //! `http-restrict-req-hdr-names`) have their own fields. Health-check options belong to the
-//! checks issue and are not supported yet.
+//! checks issue and are not supported yet, and so are the options the runtime does not
+//! act on yet and that would change behaviour (`checkcache`, `prefer-last-server`,
+//! `transparent`... and `http-restrict-req-hdr-names delete|reject`; docs/runtime-gaps.md).
 
 use super::net::{parse_net, Net};
 use super::{Cap, ProxiesBuilder};
@@ -142,7 +144,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::parse("accept-invalid-http-request", simple),
     Keyword::parse("accept-invalid-http-response", simple),
     Keyword::parse("allbackups", simple),
-    Keyword::parse("checkcache", simple),
+    Keyword::not_yet("checkcache"),
     Keyword::parse("clitcpka", simple),
     Keyword::parse("contstats", simple),
     Keyword::parse("disable-h2-upgrade", simple),
@@ -160,14 +162,14 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::parse("http-ignore-probes", simple),
     Keyword::parse("http-keep-alive", conn_mode),
     Keyword::parse("http-no-delay", simple),
-    Keyword::parse("http-pretend-keepalive", simple),
+    Keyword::not_yet("http-pretend-keepalive"),
     Keyword::parse("http-restrict-req-hdr-names", restrict_hdr_names),
     Keyword::parse("http-server-close", conn_mode),
     Keyword::rejected(
         "http-tunnel",
         "option 'http-tunnel' is not supported any more since HAProxy 2.1, please just remove it, it shouldn't be needed.",
     ),
-    Keyword::parse("http-use-proxy-header", simple),
+    Keyword::not_yet("http-use-proxy-header"),
     Keyword::rejected(
         "http_proxy",
         "option 'http_proxy' is not supported any more since HAProxy 2.5. This option stopped working in HAProxy 1.9 and usually had nasty side effects. It can be more reliably implemented with combinations of 'http-request set-dst' and 'http-request set-uri', and even 'http-request do-resolve' if DNS resolution is desired.",
@@ -176,8 +178,8 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::parse("httpclose", conn_mode),
     Keyword::parse("httplog", logfmt),
     Keyword::parse("httpslog", logfmt),
-    Keyword::parse("idle-close-on-response", simple),
-    Keyword::parse("independent-streams", simple),
+    Keyword::not_yet("idle-close-on-response"),
+    Keyword::not_yet("independent-streams"),
     Keyword::not_yet("ldap-check"),
     Keyword::parse("log-health-checks", simple),
     Keyword::parse("log-separate-errors", simple),
@@ -187,7 +189,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::parse("originalto", originalto),
     Keyword::parse("persist", simple),
     Keyword::not_yet("pgsql-check"),
-    Keyword::parse("prefer-last-server", simple),
+    Keyword::not_yet("prefer-last-server"),
     Keyword::parse("redispatch", redispatch),
     Keyword::not_yet("redis-check"),
     Keyword::not_yet("smtpchk"),
@@ -203,7 +205,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::parse("tcp-smart-connect", simple),
     Keyword::parse("tcpka", tcpka),
     Keyword::parse("tcplog", logfmt),
-    Keyword::parse("transparent", simple),
+    Keyword::not_yet("transparent"),
 ];
 
 /// HAProxy's suggestion list for mistyped options.
@@ -482,6 +484,15 @@ fn restrict_hdr_names(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), Str
             ))
         }
     };
+    if v != RestrictHdrNames::Preserve {
+        // Removing or refusing such headers needs the HTTP layer to look at every name;
+        // `preserve` (HAProxy's default) is what the runtime does.
+        let what = format!(
+            "option http-restrict-req-hdr-names {}",
+            cx.arg(1).unwrap_or_default()
+        );
+        return Err(crate::kw::not_supported_yet(&what));
+    }
     b.px().options.restrict_req_hdr_names = Some(v);
     Ok(())
 }
@@ -550,6 +561,34 @@ mod tests {
     }
 
     #[test]
+    fn options_the_runtime_does_not_apply_yet() {
+        for name in [
+            "checkcache",
+            "http-pretend-keepalive",
+            "http-use-proxy-header",
+            "idle-close-on-response",
+            "independent-streams",
+            "prefer-last-server",
+            "transparent",
+        ] {
+            let r = run(&format!(
+                "listen l\n mode http\n bind :80\n option {name}\n"
+            ));
+            assert!(
+                r.has_alert(&format!("'option {name}' is not supported yet")),
+                "{name}"
+            );
+            let r = run(&format!(
+                "listen l\n mode http\n bind :80\n no option {name}\n"
+            ));
+            assert!(
+                r.has_alert(&format!("'option {name}' is not supported yet")),
+                "no {name}"
+            );
+        }
+    }
+
+    #[test]
     fn redispatch_forms() {
         let r = run("backend b\n option redispatch\n");
         assert_eq!(r.proxy("b").options.redispatch, Some(-1));
@@ -612,11 +651,16 @@ mod tests {
         let r = run("listen l\n bind :80\n option tcpka\n");
         let f = &r.proxy("l").options.flags;
         assert!(f.clitcpka && f.srvtcpka);
-        let r = run("backend b\n option http-restrict-req-hdr-names delete\n");
+        let r = run("backend b\n option http-restrict-req-hdr-names preserve\n");
         assert_eq!(
             r.proxy("b").options.restrict_req_hdr_names,
-            Some(RestrictHdrNames::Delete)
+            Some(RestrictHdrNames::Preserve)
         );
+        assert!(r.clean());
+        let r = run("backend b\n option http-restrict-req-hdr-names delete\n");
+        assert!(r.has_alert("'option http-restrict-req-hdr-names delete' is not supported yet"));
+        let r = run("backend b\n option http-restrict-req-hdr-names reject\n");
+        assert!(r.has_alert("'option http-restrict-req-hdr-names reject' is not supported yet"));
         let r = run("backend b\n option http-restrict-req-hdr-names\n");
         assert!(r.has_alert("missing parameter. option 'http-restrict-req-hdr-names' expects 'preserve', 'reject' or 'delete' option."));
         let r = run("backend b\n option http-restrict-req-hdr-names foo\n");

@@ -97,7 +97,7 @@ pub static TABLE: &[Keyword<ServerBuilder>] = &[
     Keyword::not_yet("ssl-min-ver"),
     Keyword::not_yet("ssl-reuse"),
     Keyword::parse("stick", flag),
-    Keyword::parse("tcp-ut", tcp_ut),
+    Keyword::not_yet_checked("tcp-ut", tcp_ut),
     Keyword::parse("tfo", flag),
     Keyword::not_yet("tls-tickets"),
     Keyword::not_yet("track"),

@@ -104,7 +104,7 @@ fn templates() {
 
 #[test]
 fn option_values() {
-    let r = run("backend b\n server s 1.2.3.4:80 init-addr last,libc,none resolvers dns resolve-prefer ipv4 resolve-net 10.0.0.0/8 resolve-opts allow-dup-ip send-proxy-v2 proxy-v2-options unique-id,authority tfo namespace ns observe layer4 on-error mark-down on-marked-down shutdown-sessions slowstart 1500 error-limit 3 pool-max-conn -1 pool-purge-delay 5s ws h2 source 10.0.0.2 usesrc clientip interface eth0 tcp-ut 2s non-stick\nresolvers dns\n");
+    let r = run("backend b\n server s 1.2.3.4:80 init-addr last,libc,none resolvers dns resolve-prefer ipv4 resolve-net 10.0.0.0/8 resolve-opts allow-dup-ip send-proxy-v2 proxy-v2-options unique-id,authority tfo namespace ns observe layer4 on-error mark-down on-marked-down shutdown-sessions slowstart 1500 error-limit 3 pool-max-conn -1 pool-purge-delay 5s ws h2 source 10.0.0.2 usesrc clientip interface eth0 non-stick\nresolvers dns\n");
     assert!(r.clean());
     let s = &r.proxy("b").servers[0].settings;
     assert_eq!(
@@ -125,6 +125,8 @@ fn option_values() {
         Some("eth0".into())
     );
     assert!(s.non_stick);
+    let r = run("backend b\n server s 1.2.3.4:80 tcp-ut 2s\n");
+    assert!(r.has_alert("'server b/s' : 'tcp-ut' is not supported yet"));
     let r = run("backend b\n server s 1.2.3.4:80 init-addr foo\n");
     assert!(r.has_alert("'server b/s' : 'init-addr' : unknown init-addr method 'foo', supported methods are 'libc', 'last', 'none'.."));
     let r = run("backend b\n server s 1.2.3.4:80 proxy-v2-options bogus\n");

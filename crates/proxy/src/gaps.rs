@@ -1,0 +1,499 @@
+//! What the configuration sets that the runtime does not do yet, told at start-up.
+//!
+//! The keyword tables accept some settings that nearly every HAProxy configuration has
+//! (`log`, `option httplog`, `errorfile`, server `check`, `balance leastconn`...) before
+//! the runtime acts on them; refusing them would make Rampart unusable. They are valid
+//! HAProxy, so `rampart -c` stays silent about them, as `haproxy -c` is; the running
+//! process says, for each one, what it does not do yet and names the line, in HAProxy's
+//! warning format. Rarely used settings that would change behaviour are refused by the
+//! model as "not supported yet" instead. `docs/runtime-gaps.md` lists every accepted
+//! keyword with what the runtime makes of it.
+//!
+//! [`warnings`] is a pure function of the Snapshot: one warning per keyword and line (a
+//! `defaults` line inherited by several proxies is named once), in line order. A setting
+//! that has no effect in HAProxy either (an HTTP-only option in a TCP proxy, a `thread`
+//! set covering every thread) is not reported. When a later issue makes the runtime
+//! honour a setting, its entry here goes.
+
+use rampart_config::{Diagnostic, Span};
+use rampart_model::addr::Host;
+use rampart_model::proxy::balance::Algo;
+use rampart_model::proxy::keywords::RetryOn;
+use rampart_model::proxy::log::LogTarget;
+use rampart_model::proxy::{Mode, Proxy, ProxyKind};
+use rampart_model::Snapshot;
+use std::collections::HashSet;
+
+/// Why a setting is not followed yet, as the end of a message.
+const LOGGING: &str = "logging comes with a later version";
+const STATS: &str = "statistics come with a later version";
+const BALANCING: &str = "balancing algorithms come with a later version";
+const CHECKS: &str = "health checks come with a later version";
+
+/// The warnings for a Snapshot about to run with `nbthread` worker threads.
+pub fn warnings(snap: &Snapshot, nbthread: usize) -> Vec<Diagnostic> {
+    let mut n = Notes::default();
+    global(snap, &mut n);
+    for p in snap
+        .proxies
+        .iter()
+        .filter(|p| p.kind != ProxyKind::Defaults && !p.disabled)
+    {
+        any_proxy(p, &mut n);
+        if p.is_fe() {
+            frontend(p, nbthread, &mut n);
+        }
+        if p.is_be() {
+            backend(p, &mut n);
+        }
+    }
+    n.finish()
+}
+
+/// The warnings found so far, one per keyword and line.
+#[derive(Default)]
+struct Notes {
+    seen: HashSet<(Span, String)>,
+    list: Vec<(Span, String)>,
+}
+
+impl Notes {
+    /// `'kw' is accepted but <what> (<why>).` at `span`, unless already said there.
+    fn add(&mut self, span: Span, kw: &str, what: &str, why: &str) {
+        if self.seen.insert((span, kw.to_string())) {
+            self.list
+                .push((span, format!("'{kw}' is accepted but {what} ({why}).")));
+        }
+    }
+
+    fn finish(mut self) -> Vec<Diagnostic> {
+        // Stable: messages of one line keep the order they were found in.
+        self.list.sort_by_key(|(span, _)| *span);
+        self.list
+            .into_iter()
+            .map(|(span, msg)| Diagnostic::warning(Some(span), msg))
+            .collect()
+    }
+}
+
+/// The line that set `kw` / `sub` in the proxy (or its defaults section); the section
+/// header when the model did not record one.
+fn line(p: &Proxy, kw: &'static str, sub: &'static str) -> Span {
+    p.lines.get(kw, sub).unwrap_or(p.span)
+}
+
+fn no_log(n: &mut Notes, span: Span, kw: &str) {
+    n.add(span, kw, "no log is sent yet", LOGGING);
+}
+
+fn global(snap: &Snapshot, n: &mut Notes) {
+    let g = &snap.global;
+    for t in &g.log {
+        no_log(n, t.span, "log");
+    }
+    for kw in ["log-tag", "log-send-hostname"] {
+        let set = match kw {
+            "log-tag" => g.log_tag.is_some(),
+            _ => g.log_send_hostname.is_some(),
+        };
+        if let (true, Some(span)) = (set, g.lines.get(kw, "")) {
+            no_log(n, span, kw);
+        }
+    }
+    for s in &g.stats.sockets {
+        n.add(
+            s.span,
+            "stats socket",
+            "the socket is not opened yet",
+            "the runtime API comes with a later version",
+        );
+    }
+}
+
+/// What any proxy may have: `log` lines, logging options, error pages.
+fn any_proxy(p: &Proxy, n: &mut Notes) {
+    if p.mode == Mode::Http && !p.errorfiles.is_empty() {
+        n.add(
+            line(p, "errorfile", ""),
+            "errorfile",
+            "HAProxy's built-in error pages are sent instead for now",
+            "custom error pages come with a later version",
+        );
+    }
+    for t in &p.logs.targets {
+        let span = match t {
+            LogTarget::Global(span) => *span,
+            LogTarget::Server(s) => s.span,
+        };
+        no_log(n, span, "log");
+    }
+    if p.log_tag.is_some() {
+        no_log(n, line(p, "log-tag", ""), "log-tag");
+    }
+    let f = &p.options.flags;
+    if p.is_fe() {
+        if let Some(lf) = &p.options.log_format {
+            no_log(n, lf.span, lf.value.directive());
+        }
+        for (on, name) in [
+            (f.dontlognull, "dontlognull"),
+            (f.dontlog_normal, "dontlog-normal"),
+            (f.log_separate_errors, "log-separate-errors"),
+            (f.logasap, "logasap"),
+        ] {
+            if on {
+                no_log(n, line(p, "option", name), &format!("option {name}"));
+            }
+        }
+    }
+    if p.is_be() && f.log_health_checks {
+        let span = line(p, "option", "log-health-checks");
+        no_log(n, span, "option log-health-checks");
+    }
+}
+
+fn frontend(p: &Proxy, nbthread: usize, n: &mut Notes) {
+    let f = &p.options.flags;
+    for (on, name) in [(f.contstats, "contstats"), (f.socket_stats, "socket-stats")] {
+        if on {
+            let span = line(p, "option", name);
+            n.add(
+                span,
+                &format!("option {name}"),
+                "no statistics are kept yet",
+                STATS,
+            );
+        }
+    }
+    if f.tcp_smart_accept {
+        let span = line(p, "option", "tcp-smart-accept");
+        n.add(
+            span,
+            "option tcp-smart-accept",
+            "not applied yet",
+            "a TCP tuning that saves a packet; nothing else changes",
+        );
+    }
+    if p.max_session_srv_conns.is_some() {
+        n.add(
+            line(p, "max-session-srv-conns", ""),
+            "max-session-srv-conns",
+            "not applied yet: a client connection keeps at most one idle server connection",
+            "a tuning; nothing else changes",
+        );
+    }
+    let all_threads = if nbthread >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << nbthread) - 1
+    };
+    for b in &p.binds {
+        let o = &b.opts;
+        if o.namespace.is_some() {
+            n.add(
+                b.span,
+                "namespace",
+                "the listener is opened in Rampart's own network namespace for now",
+                "network namespaces come with a later version",
+            );
+        }
+        if o.nice.is_some() {
+            n.add(
+                b.span,
+                "nice",
+                "not applied yet: every listener has the same priority",
+                "a tuning; nothing else changes",
+            );
+        }
+        if o.thread
+            .is_some_and(|(_, mask)| mask & all_threads != all_threads)
+        {
+            n.add(
+                b.span,
+                "thread",
+                "every thread accepts connections on this listener for now",
+                "binding listeners to threads comes with a later version",
+            );
+        }
+        if o.shards.is_some_and(|s| s > 1) && nbthread > 1 {
+            n.add(
+                b.span,
+                "shards",
+                "the threads share one listening socket for now",
+                "a tuning; nothing else changes",
+            );
+        }
+    }
+}
+
+fn backend(p: &Proxy, n: &mut Notes) {
+    if let Some(algo) = &p.balance.algo {
+        let span = line(p, "balance", "");
+        let rr = "servers are taken in turn (round robin) for now";
+        match algo {
+            Algo::LeastConn => n.add(span, "balance leastconn", rr, BALANCING),
+            Algo::Random { .. } => n.add(span, "balance random", rr, BALANCING),
+            Algo::Source => n.add(
+                span,
+                "balance source",
+                "servers are taken in turn (round robin) for now, so a client does not stick to one",
+                "hash-based balancing comes with a later version",
+            ),
+            // Outside `mode http`, HAProxy itself falls back to round robin.
+            Algo::Uri { .. } if p.mode == Mode::Http => n.add(
+                span,
+                "balance uri",
+                "servers are taken in turn (round robin) for now, so a URI does not stick to one",
+                "hash-based balancing comes with a later version",
+            ),
+            _ => {}
+        }
+    }
+    if p.options.redispatch.is_some_and(|v| v != -1) {
+        n.add(
+            line(p, "option", "redispatch"),
+            "option redispatch",
+            "a connection is redispatched on its last retry only, whatever the interval",
+            "redispatch intervals come with a later version",
+        );
+    }
+    if p.retry_on != RetryOn::default() {
+        n.add(
+            line(p, "retry-on", ""),
+            "retry-on",
+            "only connection failures are retried for now, whatever the list says",
+            "other retry conditions come with a later version",
+        );
+    }
+    if p.options.flags.tcp_smart_connect {
+        let span = line(p, "option", "tcp-smart-connect");
+        n.add(
+            span,
+            "option tcp-smart-connect",
+            "not applied yet",
+            "a TCP tuning that saves a packet; nothing else changes",
+        );
+    }
+    if p.source.as_ref().is_some_and(|s| s.usesrc.is_some()) {
+        usesrc(n, line(p, "source", ""));
+    }
+    if p.servers.is_empty() {
+        if let Some(d) = &p.dispatch {
+            if !matches!(d.host, Host::Ip(_)) {
+                n.add(
+                    line(p, "dispatch", ""),
+                    "dispatch",
+                    "only IPv4 and IPv6 addresses are dispatched to for now (requests get a 503)",
+                    "other address families come with a later version",
+                );
+            }
+        }
+    }
+    servers(p, n);
+}
+
+fn usesrc(n: &mut Notes, span: Span) {
+    n.add(
+        span,
+        "usesrc",
+        "connections to servers leave from Rampart's own address for now",
+        "transparent source addresses come with a later version",
+    );
+}
+
+fn servers(p: &Proxy, n: &mut Notes) {
+    // Weights only matter when they differ (or one is 0, which HAProxy never chooses).
+    let mut active = p.servers.iter().filter(|s| !s.settings.backup);
+    let first = active.next().map(|s| s.settings.weight);
+    let uneven = first.is_some_and(|w| w == 0 || active.any(|s| s.settings.weight != w));
+    for s in &p.servers {
+        let st = &s.settings;
+        if st.check.enabled {
+            n.add(
+                s.span,
+                "check",
+                "no health check is run yet: the server is always considered up",
+                CHECKS,
+            );
+        }
+        if st.backup {
+            n.add(
+                s.span,
+                "backup",
+                "backup servers take traffic like the others for now",
+                "backup servers come with a later version",
+            );
+        } else if uneven {
+            n.add(
+                s.span,
+                "weight",
+                "the servers of a backend take equal shares of the traffic for now, whatever their weight",
+                "weights come with a later version",
+            );
+        }
+        if st.namespace.is_some() {
+            n.add(
+                s.span,
+                "namespace",
+                "the server is reached from Rampart's own network namespace for now",
+                "network namespaces come with a later version",
+            );
+        }
+        if st.tfo {
+            n.add(
+                s.span,
+                "tfo",
+                "connections to the server do not use TCP Fast Open yet",
+                "a tuning; nothing else changes",
+            );
+        }
+        if st.source.as_ref().is_some_and(|src| src.usesrc.is_some()) {
+            usesrc(n, s.span);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rampart_config::env::Env;
+    use rampart_config::reader::Reader;
+    use rampart_config::SourceMap;
+    use rampart_model::LowerOptions;
+
+    /// The warnings for `text` (file `t.cfg`), rendered as `line: message`.
+    fn gaps_n(text: &str, nbthread: usize) -> Vec<String> {
+        let mut env = Env::default();
+        let mut reader = Reader::new(&mut env);
+        reader.read_bytes("t.cfg", text.as_bytes());
+        let (config, diags) = reader.finish();
+        assert!(!diags.has_alerts(), "{diags:?}");
+        let (snap, diags) = rampart_model::lower(&config, &LowerOptions::default());
+        let Some(snap) = snap else {
+            panic!("invalid configuration: {diags:?}");
+        };
+        let sources: &SourceMap = &config.sources;
+        warnings(&snap, nbthread)
+            .iter()
+            .map(|d| {
+                let span = d.span.unwrap_or_else(|| panic!("no line: {d:?}"));
+                assert_eq!(sources.name(span.file), "t.cfg");
+                format!("{}: {}", span.line, d.message)
+            })
+            .collect()
+    }
+
+    fn gaps(text: &str) -> Vec<String> {
+        gaps_n(text, 1)
+    }
+
+    const TIMEOUTS: &str =
+        "defaults\n timeout client 5s\n timeout server 5s\n timeout connect 5s\n";
+
+    #[test]
+    fn logging_is_named_once_per_line() {
+        let text = format!(
+            "global\n log 127.0.0.1:514 local0\n log-tag app\n{TIMEOUTS} mode http\n log global\n option httplog\n option dontlognull\n\
+             frontend a\n bind 127.0.0.1:8080\n default_backend b\n\
+             frontend c\n bind 127.0.0.1:8081\n default_backend b\n option logasap\n\
+             backend b\n server s 127.0.0.1:8082\n"
+        );
+        assert_eq!(
+            gaps(&text),
+            [
+                "2: 'log' is accepted but no log is sent yet (logging comes with a later version).",
+                "3: 'log-tag' is accepted but no log is sent yet (logging comes with a later version).",
+                "9: 'log' is accepted but no log is sent yet (logging comes with a later version).",
+                "10: 'option httplog' is accepted but no log is sent yet (logging comes with a later version).",
+                "11: 'option dontlognull' is accepted but no log is sent yet (logging comes with a later version).",
+                "18: 'option logasap' is accepted but no log is sent yet (logging comes with a later version).",
+            ]
+        );
+    }
+
+    #[test]
+    fn settings_with_no_effect_in_haproxy_either_are_not_named() {
+        // `no option`, a disabled proxy, options a capability ignores, an L7 hash in TCP
+        // mode (HAProxy falls back to round robin), equal weights, round robin itself.
+        let text = format!(
+            "{TIMEOUTS} option dontlognull\n\
+             frontend a\n bind 127.0.0.1:8080\n no option dontlognull\n default_backend b\n\
+             frontend off\n disabled\n bind 127.0.0.1:8081\n option httplog\n log 127.0.0.1:514 local0\n default_backend b\n\
+             backend b\n balance uri\n server s1 127.0.0.1:8082 weight 10\n server s2 127.0.0.1:8083 weight 10\n\
+             backend c\n balance roundrobin\n option httplog\n server s 127.0.0.1:8084\n"
+        );
+        let r = gaps(&text);
+        assert!(r.is_empty(), "{r:#?}");
+    }
+
+    #[test]
+    fn servers_and_balancing() {
+        let text = format!(
+            "{TIMEOUTS} default-server check inter 2s\n\
+             backend b\n balance leastconn\n retry-on all-retryable-errors\n option redispatch 2\n\
+             server s1 127.0.0.1:8082 weight 10\n server s2 127.0.0.1:8083 weight 20 no-check\n server s3 127.0.0.1:8084 backup tfo\n\
+             backend c\n balance source\n source 0.0.0.0 usesrc clientip\n server s 127.0.0.1:8085 no-check weight 0\n"
+        );
+        assert_eq!(
+            gaps(&text),
+            [
+                "7: 'balance leastconn' is accepted but servers are taken in turn (round robin) for now (balancing algorithms come with a later version).",
+                "8: 'retry-on' is accepted but only connection failures are retried for now, whatever the list says (other retry conditions come with a later version).",
+                "9: 'option redispatch' is accepted but a connection is redispatched on its last retry only, whatever the interval (redispatch intervals come with a later version).",
+                "10: 'check' is accepted but no health check is run yet: the server is always considered up (health checks come with a later version).",
+                "10: 'weight' is accepted but the servers of a backend take equal shares of the traffic for now, whatever their weight (weights come with a later version).",
+                "11: 'weight' is accepted but the servers of a backend take equal shares of the traffic for now, whatever their weight (weights come with a later version).",
+                "12: 'check' is accepted but no health check is run yet: the server is always considered up (health checks come with a later version).",
+                "12: 'backup' is accepted but backup servers take traffic like the others for now (backup servers come with a later version).",
+                "12: 'tfo' is accepted but connections to the server do not use TCP Fast Open yet (a tuning; nothing else changes).",
+                "14: 'balance source' is accepted but servers are taken in turn (round robin) for now, so a client does not stick to one (hash-based balancing comes with a later version).",
+                "15: 'usesrc' is accepted but connections to servers leave from Rampart's own address for now (transparent source addresses come with a later version).",
+                "16: 'weight' is accepted but the servers of a backend take equal shares of the traffic for now, whatever their weight (weights come with a later version).",
+            ]
+        );
+        // `option redispatch` without an interval is what the runtime does.
+        let r = gaps(&format!(
+            "{TIMEOUTS}backend b\n option redispatch\n retry-on conn-failure\n server s 127.0.0.1:8082\n"
+        ));
+        assert!(r.is_empty(), "{r:#?}");
+    }
+
+    #[test]
+    fn listeners_global_and_error_pages() {
+        let text = format!(
+            "global\n stats socket /tmp/rampart-gaps-test.sock level admin\n log-send-hostname\n\
+             {TIMEOUTS} mode http\n errorfile 503 /dev/null\n\
+             frontend a\n bind 127.0.0.1:8080 nice 10 thread 1 shards 2\n bind 127.0.0.1:8081 thread 1-2\n default_backend b\n option contstats\n\
+             backend b\n server s 127.0.0.1:8082\n"
+        );
+        // An empty error file is HTTP enough for neither program: use a real one.
+        let dir = std::env::temp_dir().join(format!("rampart-gaps-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let page = dir.join("503.http");
+        let _ = std::fs::write(
+            &page,
+            "HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\nbusy\n",
+        );
+        let text = text.replace("/dev/null", &page.to_string_lossy());
+        let got = gaps_n(&text, 2);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(
+            got,
+            [
+                "2: 'stats socket' is accepted but the socket is not opened yet (the runtime API comes with a later version).",
+                "3: 'log-send-hostname' is accepted but no log is sent yet (logging comes with a later version).",
+                "9: 'errorfile' is accepted but HAProxy's built-in error pages are sent instead for now (custom error pages come with a later version).",
+                "11: 'nice' is accepted but not applied yet: every listener has the same priority (a tuning; nothing else changes).",
+                "11: 'thread' is accepted but every thread accepts connections on this listener for now (binding listeners to threads comes with a later version).",
+                "11: 'shards' is accepted but the threads share one listening socket for now (a tuning; nothing else changes).",
+                "14: 'option contstats' is accepted but no statistics are kept yet (statistics come with a later version).",
+            ]
+        );
+        // With one thread, `thread 1` and `shards` change nothing.
+        let got = gaps_n(
+            &format!("{TIMEOUTS}frontend a\n bind 127.0.0.1:8080 thread 1 shards 2\n"),
+            1,
+        );
+        assert!(got.is_empty(), "{got:#?}");
+    }
+}
