@@ -166,6 +166,19 @@ fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backen
         .iter()
         .map(|s| build_server(p, s, errors))
         .collect();
+    // Backup servers serve only when no active server can: the first usable one, or
+    // all of them with `option allbackups` (HAProxy's `recalc_server_map`/`fwrr`).
+    let any_active = servers
+        .iter()
+        .zip(&p.servers)
+        .any(|(s, m)| !m.settings.backup && !s.disabled);
+    let mut backup_in_use = false;
+    for (s, m) in servers.iter_mut().zip(&p.servers) {
+        if m.settings.backup && !s.disabled {
+            s.standby = any_active || (backup_in_use && !p.options.flags.allbackups);
+            backup_in_use = true;
+        }
+    }
     // `dispatch <addr>:<port>`: a backend without servers sends everything there.
     if servers.is_empty() {
         if let Some(d) = &p.dispatch {
@@ -177,6 +190,7 @@ fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backen
                         port: PortMap::Fixed(port),
                     },
                     disabled: false,
+                    standby: false,
                     send_proxy: false,
                     send_proxy_v2: false,
                     proxy_v2: Default::default(),
@@ -206,6 +220,7 @@ fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backen
             queue: ms(if t.queue != 0 { t.queue } else { t.connect }),
         },
         retries: p.retries,
+        redispatch: p.options.redispatch.is_some_and(|n| n != 0),
         srvtcpka: p.options.flags.srvtcpka,
         nolinger: p.options.flags.nolinger,
         splice: crate::splice::SpliceOpts::of(&p.options.flags, limits),
@@ -315,6 +330,7 @@ fn build_server(
         name: s.name.clone(),
         addr,
         disabled,
+        standby: false,
         send_proxy: st.send_proxy,
         send_proxy_v2: st.send_proxy_v2,
         proxy_v2: st.proxy_v2_options,

@@ -316,14 +316,7 @@ fn servers(p: &Proxy, n: &mut Notes) {
                 CHECKS,
             );
         }
-        if st.backup {
-            n.add(
-                s.span,
-                "backup",
-                "backup servers take traffic like the others for now",
-                "backup servers come with a later version",
-            );
-        } else if uneven {
+        if !st.backup && uneven {
             n.add(
                 s.span,
                 "weight",
@@ -444,7 +437,6 @@ mod tests {
                 "10: 'weight' is accepted but the servers of a backend take equal shares of the traffic for now, whatever their weight (weights come with a later version).",
                 "11: 'weight' is accepted but the servers of a backend take equal shares of the traffic for now, whatever their weight (weights come with a later version).",
                 "12: 'check' is accepted but no health check is run yet: the server is always considered up (health checks come with a later version).",
-                "12: 'backup' is accepted but backup servers take traffic like the others for now (backup servers come with a later version).",
                 "12: 'tfo' is accepted but connections to the server do not use TCP Fast Open yet (a tuning; nothing else changes).",
                 "14: 'balance source' is accepted but servers are taken in turn (round robin) for now, so a client does not stick to one (hash-based balancing comes with a later version).",
                 "15: 'usesrc' is accepted but connections to servers leave from Rampart's own address for now (transparent source addresses come with a later version).",

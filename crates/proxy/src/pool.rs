@@ -64,6 +64,9 @@ pub(crate) struct ServerConn {
     /// the destination port of a port-mapped server): only a request with the same key
     /// may reuse it. 0 when nothing.
     pub key: u64,
+    /// Bound to one client session (connection-based authentication): never shared
+    /// through the pool, as HAProxy's private connections.
+    pub private: bool,
     _lease: Lease,
 }
 
@@ -446,6 +449,7 @@ async fn fresh(
         server: si,
         uses: 0,
         key: conn_key(&be.servers[si], cli),
+        private: false,
         _lease: Lease(local),
     })
 }
@@ -511,9 +515,9 @@ pub(crate) fn put_back(
     if max_reuse >= 0 && i64::from(c.uses) > max_reuse {
         return;
     }
-    if be.http.reuse == HttpReuse::Never {
-        // Boxed: only `http-reuse never` keeps a connection in the session, and the
-        // others should not pay its size on every idle client connection.
+    if be.http.reuse == HttpReuse::Never || c.private {
+        // Boxed: only `http-reuse never` and private connections stay in the session,
+        // and the others should not pay its size on every idle client connection.
         *own = Some(Box::new(c));
         return;
     }

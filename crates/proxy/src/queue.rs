@@ -281,7 +281,7 @@ impl Drop for Ticket<'_> {
 
 /// Whether a server can be given streams (not in maintenance, resolved).
 fn usable(be: &Backend, i: usize) -> bool {
-    be.servers.get(i).is_some_and(|s| !s.disabled)
+    be.servers.get(i).is_some_and(|s| !s.disabled && !s.standby)
 }
 
 fn srv_queue_empty(s: &Server) -> bool {
@@ -391,6 +391,7 @@ mod tests {
                         port: PortMap::Fixed(1),
                     },
                     disabled: false,
+                    standby: false,
                     send_proxy: false,
                     send_proxy_v2: false,
                     proxy_v2: Default::default(),
@@ -406,6 +407,7 @@ mod tests {
                 .collect(),
             timeouts: Default::default(),
             retries: 0,
+            redispatch: false,
             srvtcpka: false,
             nolinger: false,
             splice: Default::default(),

@@ -120,6 +120,8 @@ pub struct Backend {
     pub servers: Vec<Server>,
     pub timeouts: BeTimeouts,
     pub retries: u32,
+    /// `option redispatch`: the last retry may go to another server.
+    pub redispatch: bool,
     pub srvtcpka: bool,
     pub nolinger: bool,
     pub splice: crate::splice::SpliceOpts,
@@ -182,6 +184,10 @@ pub struct Server {
     pub addr: ServerTarget,
     /// Starts in maintenance (`disabled`) or could not be resolved (`init-addr none`).
     pub disabled: bool,
+    /// A `backup` server held back because an active server can serve (or another
+    /// backup is the one in use without `option allbackups`). Static until health
+    /// checks and the runtime API change server states.
+    pub standby: bool,
     pub send_proxy: bool,
     pub send_proxy_v2: bool,
     /// `proxy-v2-options` (and the `send-proxy-v2-ssl` family): the TLVs to send.

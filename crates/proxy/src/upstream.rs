@@ -4,11 +4,12 @@
 //! A stream first takes a connection slot on a server ([`take_slot`], waiting in a queue
 //! when every server is full, see [`crate::queue`]), then connects to that server
 //! ([`connect_to`]). The choice is a plain round robin over usable servers with a free
-//! slot until the balancing issue brings HAProxy's algorithms; for the hash-based ones
+//! slot (backup servers only when no active server can serve) until the balancing issue
+//! brings HAProxy's algorithms; for the hash-based ones
 //! (`balance source|uri|url_param|hdr|rdp-cookie`) the server is chosen without regard
 //! to its load and the stream waits in that server's own queue, as HAProxy does.
-//! Connection failures are retried `retries` times, moving to the next server as
-//! `option redispatch` would only on the last attempt.
+//! Connection failures are retried `retries` times on the same server; with `option
+//! redispatch` the last attempt may move to another one.
 
 use crate::queue::{acquire, Assign, QueueError, Slot};
 use crate::state::{inc, Backend, Server};
@@ -41,16 +42,22 @@ impl From<QueueError> for ConnectError {
     }
 }
 
-/// Picks the next usable server.
+/// Picks the next server in a round robin over those that can serve: disabled and
+/// standby servers take no turn, so the usable ones take equal turns wherever they sit
+/// in the list.
 pub fn pick(be: &Backend) -> Option<usize> {
-    let n = be.servers.len();
-    if n == 0 {
+    let serving = |s: &&Server| !s.disabled && !s.standby;
+    let m = be.servers.iter().filter(serving).count();
+    if m == 0 {
         return None;
     }
-    let start = be.rr.fetch_add(1, Ordering::Relaxed);
-    (0..n)
-        .map(|i| (start + i) % n)
-        .find(|&i| !be.servers[i].disabled)
+    let turn = be.rr.fetch_add(1, Ordering::Relaxed);
+    be.servers
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| serving(s))
+        .nth(turn % m)
+        .map(|(i, _)| i)
 }
 
 /// Takes a connection slot on a server of `be` (waiting in a queue when all are full).
@@ -62,10 +69,17 @@ pub async fn take_slot(be: &Backend) -> Result<Slot<'_>, ConnectError> {
     let (assign, start) = if be.deterministic {
         (Assign::Server(pick(be).ok_or(ConnectError::NoServer)?), 0)
     } else {
-        (Assign::Any, be.rr.fetch_add(1, Ordering::Relaxed))
+        // No server can serve: the queue answers as HAProxy does (503).
+        (Assign::Any, pick(be).unwrap_or(0))
     };
     let order = (0..n).map(move |i| (start + i) % n);
     Ok(acquire(be, assign, order, be.timeouts.queue).await?)
+}
+
+/// Takes a connection slot on server `i` of `be` (waiting in its queue when it is full).
+pub async fn take_slot_on(be: &Backend, i: usize) -> Result<Slot<'_>, ConnectError> {
+    let n = be.servers.len();
+    Ok(acquire(be, Assign::Server(i), 0..n, be.timeouts.queue).await?)
 }
 
 /// Takes a slot, then connects to its server for a client whose addresses are `cli`:
@@ -92,8 +106,8 @@ pub async fn connect_to(
     for attempt in 0..attempts {
         if attempt > 0 {
             inc(&be.servers[slot.server()].counters.retries);
-            if attempt + 1 == attempts {
-                // Last attempt: try another server, as redispatch would.
+            if attempt + 1 == attempts && be.redispatch {
+                // `option redispatch`: the last attempt may go to another server.
                 if let Some(i) = pick(be) {
                     slot.try_move(i);
                 }

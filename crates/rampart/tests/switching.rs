@@ -4,6 +4,8 @@
 //! (empty) condition never matches are passed over, as HAProxy's
 //! `process_switching_rules` does: an empty `if` never matches, an empty `unless` always.
 //! The chosen backend's own `http-request return` rules run after the frontend's.
+//! Within a backend, backup servers serve only when no active server can, and a
+//! connection's last retry changes server only with `option redispatch`.
 //!
 //! The origins are frontends of the same process answering `http-request return` with
 //! their own status, so each answer says which backend carried the request.
@@ -196,5 +198,95 @@ fn backend_http_request_return_answers_after_the_frontend_rules() {
         status_via(base + 4),
         233,
         "an empty `if` never matches, an empty `unless` always does"
+    );
+}
+
+/// The statuses of `n` requests on new connections.
+fn statuses(port: u16, n: usize) -> Vec<u16> {
+    (0..n).map(|_| status_via(port)).collect()
+}
+
+#[test]
+fn backup_servers_serve_only_when_no_active_server_can() {
+    let dir = TempDir::new("backup");
+    let base = free_ports(7);
+    let (o1, o2, o3) = (base, base + 1, base + 2);
+    let body = format!(
+        "listen active_up\n    bind 127.0.0.1:{}\n    server a 127.0.0.1:{o1}\n    server b1 127.0.0.1:{o2} backup\n    server b2 127.0.0.1:{o3} backup\n\
+         listen first_backup\n    bind 127.0.0.1:{}\n    server a 127.0.0.1:{o1} disabled\n    server b1 127.0.0.1:{o2} backup\n    server b2 127.0.0.1:{o3} backup\n\
+         listen all_backups\n    bind 127.0.0.1:{}\n    option allbackups\n    server a 127.0.0.1:{o1} disabled\n    server b1 127.0.0.1:{o2} backup\n    server b2 127.0.0.1:{o3} backup\n",
+        base + 3,
+        base + 4,
+        base + 5,
+    );
+    let _p = Launch::rampart("proxy", &dir, &config(&body, base))
+        .ready_tcp(local(base + 5))
+        .spawn();
+    assert_eq!(
+        statuses(base + 3, 4),
+        vec![211; 4],
+        "the active server takes everything"
+    );
+    assert_eq!(statuses(base + 4, 4), vec![212; 4], "only the first backup");
+    let mut all = statuses(base + 5, 4);
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        vec![212, 212, 213, 213],
+        "allbackups: the backups share the load"
+    );
+}
+
+#[test]
+fn the_last_retry_changes_server_only_with_option_redispatch() {
+    let dir = TempDir::new("redispatch");
+    let base = free_ports(6);
+    // Nothing listens on `dead`: connections to it are refused.
+    let dead = base + 5;
+    let servers = format!("    server dead 127.0.0.1:{dead}\n    server live 127.0.0.1:{base}\n");
+    let body = format!(
+        "listen stay\n    bind 127.0.0.1:{}\n    retries 1\n    timeout connect 300ms\n{servers}\
+         listen move\n    bind 127.0.0.1:{}\n    retries 1\n    option redispatch\n    timeout connect 300ms\n{servers}",
+        base + 3,
+        base + 4,
+    );
+    let _p = Launch::rampart("proxy", &dir, &config(&body, base))
+        .ready_tcp(local(base + 4))
+        .spawn();
+    // Round robin sends every other stream to `dead`: without redispatch its retry
+    // stays there (503), with it the last attempt goes to `live`.
+    let mut stay = statuses(base + 3, 4);
+    stay.sort_unstable();
+    assert_eq!(stay, vec![211, 211, 503, 503]);
+    assert_eq!(statuses(base + 4, 4), vec![211; 4]);
+}
+
+#[test]
+fn connection_based_authentication_keeps_the_server_connection_to_its_client() {
+    let dir = TempDir::new("ntlm");
+    let base = free_ports(4);
+    let (o1, o2, p) = (base, base + 1, base + 2);
+    let body = format!(
+        "frontend origin1\n    bind 127.0.0.1:{o1}\n    http-request return status 401 hdr WWW-Authenticate \"NTLM TlRMTVNTUAAB\" hdr X-Origin 1\n\
+         frontend origin2\n    bind 127.0.0.1:{o2}\n    http-request return status 401 hdr WWW-Authenticate \"NTLM TlRMTVNTUAAB\" hdr X-Origin 2\n\
+         listen auth\n    bind 127.0.0.1:{p}\n    http-reuse always\n    server s1 127.0.0.1:{o1}\n    server s2 127.0.0.1:{o2}\n"
+    );
+    let conf = format!(
+        "defaults\n    mode http\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n{body}"
+    );
+    let _p = Launch::rampart("proxy", &dir, &conf)
+        .ready_tcp(local(p))
+        .spawn();
+    let mut c = Wire::connect(p);
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        c.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        let r = read_response(&mut c, false);
+        assert_eq!(r.status(), 401);
+        seen.push(r.header("x-origin").unwrap_or("?").to_string());
+    }
+    assert!(
+        seen.iter().all(|s| *s == seen[0]),
+        "every request of the authenticating client reaches the same server: {seen:?}"
     );
 }

@@ -15,7 +15,7 @@ use crate::snapshot::Capture;
 use crate::state::Frontend;
 use crate::state::{add, inc, Backend};
 use crate::tunnel;
-use crate::upstream::{proxy_header, take_slot};
+use crate::upstream::{proxy_header, take_slot, take_slot_on};
 use rampart_h1::{
     parse_request, write_request, BodyKind, CaseMap, ErrorKind, Method, ParseError, ParseOpts,
     Parsed, RequestHead, Version,
@@ -100,8 +100,16 @@ impl Session {
                 addrs,
                 authority: authority.as_deref(),
             };
+            // A private connection (connection-based authentication) brings its
+            // session's next requests back to its server (HAProxy's prefer-last).
+            let last = own.as_ref().filter(|c| c.private && c.backend == bi);
+            let prefer = last.map(|c| c.server);
             let connect = async {
-                let mut slot = take_slot(be).await.ok()?;
+                let slot = match prefer {
+                    Some(i) => take_slot_on(be, i).await,
+                    None => take_slot(be).await,
+                };
+                let mut slot = slot.ok()?;
                 let c = pool::obtain(w, own, bi, be, &mut slot, client, not_first).await;
                 Some((slot, c.ok()?))
             };
@@ -263,10 +271,13 @@ impl Session {
                 Some(RespEnd::Done {
                     client_keep,
                     server_keep,
+                    private,
                 }),
             ) => {
                 let client_keep = client_keep && !ends.client_gone;
-                if server_keep {
+                srv.private |= private;
+                // A private connection lives and dies with its client session.
+                if server_keep && (client_keep || !srv.private) {
                     pool::put_back(&self.w, &mut self.srv, srv, be);
                 }
                 if client_keep {

@@ -30,6 +30,9 @@ pub enum RespEnd {
         /// The server connection may carry another request: persistent response, all
         /// of it consumed and nothing more sent.
         server_keep: bool,
+        /// The server asked for connection-based authentication (`WWW-Authenticate:
+        /// NTLM` or `Negotiate`): the connection belongs to this client from now on.
+        private: bool,
     },
     /// A `101` or a successful `CONNECT` was relayed: the connection is a tunnel now,
     /// and the response buffer holds what the server sent past the head.
@@ -109,6 +112,7 @@ pub async fn run(
     let te10 = resp.version() == Version::Http10 && resp.has_transfer_encoding();
     let client_keep = !tunnel && cx.client_may_keep && kind != BodyKind::CloseDelimited && !te10;
     let server_keep = cx.server_may_keep && resp.keep_alive_for(method);
+    let private = resp.headers().get_all(b"www-authenticate").any(conn_auth);
     let status = resp.status();
     let resp10 = resp.version() == Version::Http10;
     let h = resp.headers_mut();
@@ -142,6 +146,7 @@ pub async fn run(
             RespEnd::Done {
                 client_keep,
                 server_keep: server_keep && sbuf.is_empty(),
+                private,
             }
         }
         // The head is still unsent when the first bytes after it are invalid (HAProxy
@@ -230,4 +235,11 @@ fn capture(cx: &RespCx<'_>, sbuf: &[u8], e: ParseError, in_body: bool) {
             in_body,
         },
     );
+}
+
+/// A `WWW-Authenticate` value of a scheme that authenticates the connection rather than
+/// the request (HAProxy checks `NTLM` and `Negotiate`, as `http_process_res_common`).
+fn conn_auth(v: &[u8]) -> bool {
+    let scheme = v.split(|&b| b == b' ').next().unwrap_or(v);
+    scheme.eq_ignore_ascii_case(b"NTLM") || scheme.eq_ignore_ascii_case(b"Negotiate")
 }
