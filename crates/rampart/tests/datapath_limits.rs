@@ -432,7 +432,9 @@ fn concurrent_keepalive_clients_keep_one_server_connection_each() {
     let dir = TempDir::new("concurrent");
     let (p, o) = (free_port(), free_port());
     let (origin, seen) = origin(o, Duration::ZERO);
-    let _px = start(&dir, &http_cfg("", "", p, o, ""), p);
+    // No purge while the test runs (a slow machine could take seconds): the bound below
+    // is about the estimate of the need, which a purge lowers on purpose.
+    let _px = start(&dir, &http_cfg("", "", p, o, "pool-purge-delay 1m"), p);
     let clients: Vec<_> = (0..10)
         .map(|_| spawn(move || get_keepalive(local(p), 30)))
         .collect();
@@ -442,10 +444,17 @@ fn concurrent_keepalive_clients_keep_one_server_connection_each() {
         }
     }
     assert_eq!(seen.requests.load(Ordering::SeqCst), 300);
-    // One per client, give or take: when the clients' requests interleave unevenly the
-    // pool may close a connection beyond the estimated need and open one later.
+    // Why 10..=19 (HAProxy's rules, crates/proxy/src/pool.rs): with `http-reuse safe`
+    // each client's first request opens a connection (10). A later request opens one
+    // only when every open connection is in use; the new one, counted in use from its
+    // creation, then raises the estimated need to a new maximum, and the need never
+    // exceeds the 10 requests in flight at once. A connection is closed instead of kept
+    // idle only when more are open than the need, so the count never falls below it:
+    // later opens raise the need from at least 1 to at most 10, 9 opens at most. Under
+    // parallel test load (40 runs each) Rampart opened 10 to 13, HAProxy 2.6 10 to 12.
     let conns = origin.accepted();
-    assert!((10..=20).contains(&conns), "{conns} server connections");
+    eprintln!("{conns} server connections for 10 concurrent keep-alive clients");
+    assert!((10..=19).contains(&conns), "{conns} server connections");
 }
 
 #[test]
