@@ -438,11 +438,17 @@ async fn fresh(
     slot: &mut Slot<'_>,
     cli: Client<'_>,
 ) -> Result<ServerConn, ConnectError> {
+    // In use from now on, as HAProxy counts a connection from its creation: while it is
+    // being established, sessions that finish see it in the estimate of the need (and
+    // the estimate grows as soon as the pool runs dry), so they do not close connections
+    // this one will be needed beside.
+    let mut lease = Lease::open(w, bi, slot.server())?;
     let conn = connect_to(be, slot, cli.addrs).await?;
     let si = slot.server();
-    let local = w.pool.local(bi, si).ok_or(ConnectError::NoServer)?.clone();
-    local.live.set(local.live.get() + 1);
-    local.note_use();
+    if lease.0.server != si {
+        // A retry moved the stream to another server.
+        lease = Lease::open(w, bi, si)?;
+    }
     Ok(ServerConn {
         conn,
         backend: bi,
@@ -450,8 +456,18 @@ async fn fresh(
         uses: 0,
         key: conn_key(&be.servers[si], cli),
         private: false,
-        _lease: Lease(local),
+        _lease: lease,
     })
+}
+
+impl Lease {
+    /// Counts a new connection of server `si` of backend `bi` on this thread, in use.
+    fn open(w: &WorkerCx, bi: usize, si: usize) -> Result<Lease, ConnectError> {
+        let local = w.pool.local(bi, si).ok_or(ConnectError::NoServer)?.clone();
+        local.live.set(local.live.get() + 1);
+        local.note_use();
+        Ok(Lease(local))
+    }
 }
 
 /// Whether a request that got nothing back on `c` may be sent again on a new

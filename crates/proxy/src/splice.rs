@@ -6,7 +6,6 @@
 
 use crate::limits::Limits;
 use rampart_model::proxy::options::OptionFlags;
-use rampart_model::proxy::{Proxy, ProxyKind};
 use rampart_model::Snapshot;
 use rampart_net::splice::PipeLimits;
 
@@ -63,56 +62,19 @@ pub fn modes(fe: SpliceOpts, be: SpliceOpts) -> (Mode, Mode) {
     )
 }
 
-/// The pipe pool's limits: `maxpipes` when set, else HAProxy's `compute_ideal_maxpipes`
-/// (a quarter of the connections splicing proxies may hold, bounded by `maxconn`).
+/// The pipe pool's limits: `maxpipes` when set, else HAProxy's estimate
+/// ([`crate::limits::ideal_maxpipes`]), as [`Limits`] computed it.
 pub fn pipe_limits(snap: &Snapshot, limits: &Limits) -> PipeLimits {
-    let g = &snap.global;
-    let max = if !limits.splice {
-        0
-    } else if let Some(m) = g.maxpipes {
-        m as usize
+    let max = if limits.splice {
+        limits.maxpipes as usize
     } else {
-        ideal_maxpipes(&snap.proxies, limits.maxconn)
+        0
     };
     PipeLimits {
         max,
-        size: g.tune.pipesize as usize,
+        size: snap.global.tune.pipesize as usize,
         per_thread: max / limits.nbthread.max(1),
     }
-}
-
-fn ideal_maxpipes(proxies: &[Proxy], maxconn: u32) -> usize {
-    let (mut fe, mut be) = (0u64, 0u64);
-    let mut unlimited = false;
-    for p in proxies
-        .iter()
-        .filter(|p| p.kind != ProxyKind::Defaults && !p.disabled)
-    {
-        let f = &p.options.flags;
-        if !(f.splice_auto || f.splice_request || f.splice_response) {
-            continue;
-        }
-        if p.is_fe() {
-            if p.maxconn == 0 {
-                unlimited = true;
-                break;
-            }
-            fe += u64::from(p.maxconn);
-        }
-        if p.is_be() {
-            let m = if p.fullconn != 0 { p.fullconn } else { maxconn };
-            if m == 0 {
-                unlimited = true;
-                break;
-            }
-            be += u64::from(m);
-        }
-    }
-    let mut pipes = fe.max(be);
-    if pipes > u64::from(maxconn) || unlimited {
-        pipes = u64::from(maxconn);
-    }
-    (if pipes >= 4 { pipes / 4 } else { pipes }) as usize
 }
 
 #[cfg(test)]

@@ -72,14 +72,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let code = start(&cmd, program, exec_path.as_deref(), &mut report);
+    let code = start(&cmd, argv0, exec_path.as_deref(), &mut report);
     ExitCode::from(code)
 }
 
 /// Everything after argument parsing; returns the exit status.
+/// `argv0` is the program as invoked: HAProxy's `[argv0.main()]` messages show it as is.
 fn start(
     cmd: &cli::CommandLine,
-    program: &str,
+    argv0: &str,
     exec_path: Option<&str>,
     report: &mut Reporter,
 ) -> u8 {
@@ -100,7 +101,7 @@ fn start(
         Ok(loaded) => loaded,
         Err(check::Stop::Exit(code)) => return code,
         Err(check::Stop::Usage) => {
-            show_usage(program, cmd.maxpconn.unwrap_or(0));
+            show_usage(usage::program_name(argv0), cmd.maxpconn.unwrap_or(0));
             return 1;
         }
     };
@@ -113,7 +114,7 @@ fn start(
     if cmd.check {
         return check::conclude(&loaded, report);
     }
-    run::run(cmd, program, loaded, report)
+    run::run(cmd, argv0, loaded, report)
 }
 
 /// HAProxy's `usage()`: the version on stdout, the usage text on stderr (then exit 1).

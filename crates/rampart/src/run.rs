@@ -1,5 +1,6 @@
 //! Run mode: what follows a successful load without `-c`. The Snapshot becomes a running
-//! proxy (`rampart_proxy`): limits are computed, every listener is bound, the process
+//! proxy (`rampart_proxy`): limits are computed and the descriptor limit raised (fatal
+//! under `strict-limits` when it cannot be), every listener is bound, the process
 //! detaches if asked (`-D`), writes its pid file, drops privileges, tells old processes
 //! to finish (`-sf`) or terminate (`-st`), and serves until it is stopped.
 
@@ -7,41 +8,35 @@ use crate::check::Loaded;
 use crate::cli::{CommandLine, OldPidSignal};
 use crate::daemon;
 use crate::report::Reporter;
-use rampart_model::proxy::bind::BindAddr;
 use std::path::PathBuf;
 
 /// Starts the proxy and returns the process exit status when it stops.
-/// `program` names the program in HAProxy's `[prog.main()]` messages.
+/// `program` is the program as invoked (`argv[0]`), which HAProxy's `[prog.main()]`
+/// messages show.
 pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Reporter) -> u8 {
     // HAProxy drops the `config` context once the configuration is processed.
     report.set_context(None);
     let snap = &loaded.snapshot;
     let g = &snap.global;
-    let listeners: usize = snap
-        .proxies
-        .iter()
-        .filter(|p| p.is_fe() && !p.disabled)
-        .flat_map(|p| p.binds.iter())
-        .flat_map(|b| b.addrs.iter())
-        .map(|a: &BindAddr| a.listeners() as usize)
-        .sum();
     let splice = snap.proxies.iter().any(|p| {
         let f = &p.options.flags;
         f.splice_auto || f.splice_request || f.splice_response
     }) && !cmd.disabled.splice
         && !g.nosplice;
-    let maxconn = cmd
-        .maxconn
-        .and_then(|m| u32::try_from(m).ok())
-        .or(g.maxconn);
-    let mut limits =
-        rampart_proxy::limits::compute(maxconn, g.nbthread, g.ulimit_n, listeners, splice);
+    let maxconn = cmd.maxconn.and_then(|m| u32::try_from(m).ok());
+    let mut limits = rampart_proxy::limits::compute(snap, maxconn, splice);
     limits.reuseport = !cmd.disabled.reuseport;
-    if maxconn.is_none() && (cmd.debug || cmd.verbose) {
+    if limits.maxconn_computed && (cmd.debug || cmd.verbose) {
         eprintln!("Note: setting global.maxconn to {}.", limits.maxconn);
     }
-    for w in &limits.warnings {
-        report.alert(w);
+    let main = format!("[{program}.main()]");
+    match limits.raise_nofile() {
+        Ok(None) => {}
+        Ok(Some(w)) => report.warning(&format!("{main} {w}")),
+        Err(e) => {
+            report.alert(&format!("{main} {e}"));
+            return 1;
+        }
     }
     for d in rampart_proxy::gaps::warnings(snap, limits.nbthread) {
         report.diagnostic(&d, &loaded.config.sources);
@@ -55,11 +50,18 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
                 report.alert(m);
             }
             report.alert(&format!(
-                "[{program}.main()] Some protocols failed to start their listeners! Exiting."
+                "{main} Some protocols failed to start their listeners! Exiting."
             ));
             return 1;
         }
     };
+    // HAProxy checks the limit once more with the listeners bound.
+    if let Some(m) = limits.fd_shortage() {
+        report.alert(&format!("{main} {m}"));
+        if limits.strict {
+            return 1;
+        }
+    }
     let pidfile: Option<PathBuf> = cmd
         .pidfile
         .as_ref()

@@ -1,9 +1,10 @@
 //! End-to-end tests of the limits on the data path: server `maxconn` with the backend and
 //! server queues (`timeout queue`, `maxqueue`), the pool of idle server connections
-//! (`http-reuse`, `pool-max-conn`, `max-reuse`) and the accept rates (`rate-limit
-//! sessions`, `maxconnrate`, `maxsessrate`). The real `rampart` binary runs between
-//! clients and an origin written in the test, which counts the connections it accepts
-//! and the requests it has in flight at once.
+//! (`http-reuse`, `pool-max-conn`, `max-reuse`), the accept rates (`rate-limit
+//! sessions`, `maxconnrate`, `maxsessrate`) and the file-descriptor limit at start-up
+//! (`maxconn`, `ulimit-n`, `strict-limits`, under limits the test sets with `prlimit`).
+//! The real `rampart` binary runs between clients and an origin written in the test,
+//! which counts the connections it accepts and the requests it has in flight at once.
 //!
 //! `RAMPART_UNDER_TEST=/usr/sbin/haproxy` runs the same tests against HAProxy 2.6. Two
 //! tests check each one's behaviour where Rampart deliberately differs: HAProxy 2.6's
@@ -431,7 +432,9 @@ fn concurrent_keepalive_clients_keep_one_server_connection_each() {
     let dir = TempDir::new("concurrent");
     let (p, o) = (free_port(), free_port());
     let (origin, seen) = origin(o, Duration::ZERO);
-    let _px = start(&dir, &http_cfg("", "", p, o, ""), p);
+    // No purge while the test runs (a slow machine could take seconds): the bound below
+    // is about the estimate of the need, which a purge lowers on purpose.
+    let _px = start(&dir, &http_cfg("", "", p, o, "pool-purge-delay 1m"), p);
     let clients: Vec<_> = (0..10)
         .map(|_| spawn(move || get_keepalive(local(p), 30)))
         .collect();
@@ -441,10 +444,17 @@ fn concurrent_keepalive_clients_keep_one_server_connection_each() {
         }
     }
     assert_eq!(seen.requests.load(Ordering::SeqCst), 300);
-    // One per client, give or take: when the clients' requests interleave unevenly the
-    // pool may close a connection beyond the estimated need and open one later.
+    // Why 10..=19 (HAProxy's rules, crates/proxy/src/pool.rs): with `http-reuse safe`
+    // each client's first request opens a connection (10). A later request opens one
+    // only when every open connection is in use; the new one, counted in use from its
+    // creation, then raises the estimated need to a new maximum, and the need never
+    // exceeds the 10 requests in flight at once. A connection is closed instead of kept
+    // idle only when more are open than the need, so the count never falls below it:
+    // later opens raise the need from at least 1 to at most 10, 9 opens at most. Under
+    // parallel test load (40 runs each) Rampart opened 10 to 13, HAProxy 2.6 10 to 12.
     let conns = origin.accepted();
-    assert!((10..=20).contains(&conns), "{conns} server connections");
+    eprintln!("{conns} server connections for 10 concurrent keep-alive clients");
+    assert!((10..=19).contains(&conns), "{conns} server connections");
 }
 
 #[test]
@@ -668,4 +678,263 @@ fn maxsessrate_limits_the_process() {
 fn without_a_rate_limit_a_burst_is_accepted_at_once() {
     let (first, _) = accept_burst("", "", 16);
     assert_eq!(first, 16);
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. File-descriptor limits
+
+/// What HAProxy says about the descriptor limit at start-up.
+#[derive(Clone, Copy)]
+enum FdMsg {
+    /// "Cannot raise FD limit to `to`, limit is `limit`.": an alert that stops the
+    /// start-up under `strict-limits`, a warning otherwise.
+    Cannot { to: u32, limit: u32 },
+    /// The check once the listeners are bound (an alert, fatal when strict).
+    TooLow { fd: u32, maxconn: u32, maxsock: u32 },
+}
+
+impl FdMsg {
+    fn render(self, strict: bool) -> String {
+        match self {
+            FdMsg::Cannot { to, limit } => format!(
+                "{} Cannot raise FD limit to {to}, limit is {limit}.",
+                if strict { "ALERT" } else { "WARNING" }
+            ),
+            FdMsg::TooLow { fd, maxconn, maxsock } => format!(
+                "ALERT FD limit ({fd}) too low for maxconn={maxconn}/maxsock={maxsock}. Please raise 'ulimit-n' to {maxsock} or more to avoid any trouble."
+            ),
+        }
+    }
+}
+
+/// One configuration run under a soft limit of 1024 and a hard one of 4096: what the
+/// strict start-up does (`None`: exits 1) and, with `no strict-limits`, the soft limit the
+/// running process ends up with; the messages are the same in both.
+struct FdCase {
+    maxconn: Option<u32>,
+    ulimit_n: Option<u32>,
+    strict_nofile: Option<u64>,
+    relaxed_nofile: u64,
+    msgs: &'static [FdMsg],
+}
+
+/// Does this process hold `CAP_SYS_RESOURCE`, which lets it raise its hard limits?
+fn may_raise_hard_limits() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        .is_some_and(|caps| caps & (1 << 24) != 0)
+}
+
+/// Starts the program under test with `args` under soft/hard descriptor limits of
+/// 1024/4096, set by `prlimit` (util-linux), without the capability to go beyond them.
+fn launch_limited(dir: &TempDir, args: &[String]) -> Proc {
+    let limited = ["prlimit", "--nofile=1024:4096", "--"];
+    let mut argv: Vec<String> = Vec::new();
+    if may_raise_hard_limits() {
+        // Root with CAP_SYS_RESOURCE could raise the hard limit: drop the capability.
+        argv.extend(["setpriv", "--bounding-set=-sys_resource"].map(String::from));
+    }
+    argv.extend(limited.map(String::from));
+    argv.push(rampart_bin().to_string_lossy().into_owned());
+    argv.extend(args.iter().cloned());
+    Launch::new("limited", &argv[0], dir)
+        .args(&argv[1..])
+        .spawn_no_wait()
+}
+
+/// The soft descriptor limit of a running process.
+fn soft_nofile(pid: i32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// Alerts and warnings on stderr as "LEVEL message", without the pid, the program's
+/// `[argv0.main()]` prefix and the notices that precede a first alert.
+fn start_messages(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|l| !l.starts_with("[NOTICE]"))
+        .map(|l| {
+            let level = l
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let text = l.split_once(".main()] ").map_or(l, |(_, t)| t);
+            format!("{level} {text}")
+        })
+        .collect()
+}
+
+#[test]
+fn fd_limits_follow_strict_limits_as_haproxy_does() {
+    use FdMsg::*;
+    // One listener and one thread: maxsock = 10 + 1 + 2 * maxconn + 3. Without maxconn,
+    // HAProxy derives it from the hard limit: (4096 - 14) / 2 = 2041.
+    let cases = [
+        FdCase {
+            maxconn: Some(2000),
+            ulimit_n: None,
+            strict_nofile: Some(4014),
+            relaxed_nofile: 4014,
+            msgs: &[],
+        },
+        FdCase {
+            maxconn: Some(2000),
+            ulimit_n: Some(3000),
+            strict_nofile: None,
+            relaxed_nofile: 3000,
+            msgs: &[TooLow {
+                fd: 3000,
+                maxconn: 2000,
+                maxsock: 4014,
+            }],
+        },
+        FdCase {
+            maxconn: Some(2000),
+            ulimit_n: Some(8000),
+            strict_nofile: None,
+            relaxed_nofile: 4096,
+            msgs: &[Cannot { to: 8000, limit: 0 }],
+        },
+        FdCase {
+            maxconn: Some(3000),
+            ulimit_n: None,
+            strict_nofile: None,
+            relaxed_nofile: 4096,
+            msgs: &[
+                Cannot { to: 6014, limit: 0 },
+                TooLow {
+                    fd: 4096,
+                    maxconn: 3000,
+                    maxsock: 6014,
+                },
+            ],
+        },
+        FdCase {
+            maxconn: Some(3000),
+            ulimit_n: Some(3000),
+            strict_nofile: None,
+            relaxed_nofile: 3000,
+            msgs: &[TooLow {
+                fd: 3000,
+                maxconn: 3000,
+                maxsock: 6014,
+            }],
+        },
+        FdCase {
+            maxconn: Some(3000),
+            ulimit_n: Some(8000),
+            strict_nofile: None,
+            relaxed_nofile: 4096,
+            msgs: &[
+                Cannot { to: 8000, limit: 0 },
+                TooLow {
+                    fd: 4096,
+                    maxconn: 3000,
+                    maxsock: 6014,
+                },
+            ],
+        },
+        FdCase {
+            maxconn: None,
+            ulimit_n: None,
+            strict_nofile: Some(4096),
+            relaxed_nofile: 4096,
+            msgs: &[],
+        },
+        FdCase {
+            maxconn: None,
+            ulimit_n: Some(3000),
+            strict_nofile: None,
+            relaxed_nofile: 3000,
+            msgs: &[TooLow {
+                fd: 3000,
+                maxconn: 2041,
+                maxsock: 4096,
+            }],
+        },
+        FdCase {
+            maxconn: None,
+            ulimit_n: Some(8000),
+            strict_nofile: None,
+            relaxed_nofile: 4096,
+            msgs: &[Cannot { to: 8000, limit: 0 }],
+        },
+    ];
+    for case in &cases {
+        for strictness in ["", "    strict-limits\n", "    no strict-limits\n"] {
+            let strict = !strictness.contains("no ");
+            let dir = TempDir::new("fdlimit");
+            let p = free_port();
+            let mut global = String::from("    nbthread 1\n");
+            if let Some(m) = case.maxconn {
+                global += &format!("    maxconn {m}\n");
+            }
+            if let Some(u) = case.ulimit_n {
+                global += &format!("    ulimit-n {u}\n");
+            }
+            global += strictness;
+            let cfg = format!(
+                "global\n{global}defaults\n    mode tcp\n    timeout connect 1s\n    timeout client 1s\n    timeout server 1s\n\
+                 listen l\n    bind 127.0.0.1:{p}\n    server s 127.0.0.1:{p}\n"
+            );
+            let file = dir.write("fd.cfg", &cfg).to_string_lossy().into_owned();
+            let what = format!("{global}(soft 1024, hard 4096)");
+
+            // `-c` never looks at the limits.
+            let mut check = launch_limited(&dir, &["-c".into(), "-f".into(), file.clone()]);
+            let st = check.expect_exit(START_TIMEOUT);
+            assert_eq!(st.code(), Some(0), "-c with\n{what}: {}", check.stderr());
+            assert_eq!(check.stdout(), "Configuration file is valid\n", "{what}");
+
+            // Running: a strict refusal exits 1 at once; otherwise it serves.
+            let mut run = launch_limited(&dir, &["-f".into(), file]);
+            let nofile = if strict {
+                case.strict_nofile
+            } else {
+                Some(case.relaxed_nofile)
+            };
+            // The shown limit of a "Cannot raise" is the soft one when strict, else the hard one.
+            let expected: Vec<String> = case
+                .msgs
+                .iter()
+                .map(|m| match *m {
+                    Cannot { to, .. } => Cannot {
+                        to,
+                        limit: if strict { 1024 } else { 4096 },
+                    },
+                    other => other,
+                })
+                .take(if strict { 1 } else { case.msgs.len() })
+                .map(|m| m.render(strict))
+                .collect();
+            match nofile {
+                None => {
+                    let st = run.expect_exit(START_TIMEOUT);
+                    assert_eq!(st.code(), Some(1), "{what}: {}", run.stderr());
+                }
+                Some(n) => {
+                    let pid = run.pid() as u32;
+                    assert!(
+                        wait_until(START_TIMEOUT, || pid_listens(pid, &Ready::Tcp(local(p)))
+                            || !pid_alive(pid as i32)),
+                        "{what}: not listening"
+                    );
+                    run.assert_running();
+                    // Messages printed with the listeners bound may follow the bind.
+                    wait_until(Duration::from_secs(2), || {
+                        start_messages(&run.stderr()).len() >= expected.len()
+                    });
+                    assert_eq!(soft_nofile(pid as i32), Some(n), "{what}: soft limit");
+                }
+            }
+            assert_eq!(start_messages(&run.stderr()), expected, "{what}");
+        }
+    }
 }

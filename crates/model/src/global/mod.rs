@@ -74,6 +74,12 @@ pub struct Global {
     pub chroot: Option<PathBuf>,
     /// `ulimit-n`: file-descriptor limit to set.
     pub ulimit_n: Option<u32>,
+    /// `fd-hard-limit`: upper bound on the descriptors the process will use, whatever
+    /// the system allows (`None` when unset or 0; negative values kept as HAProxy's `int`).
+    pub fd_hard_limit: Option<i32>,
+    /// `no strict-limits`: a limit that cannot be set is a warning instead of a fatal
+    /// error (HAProxy 2.6 is strict by default; a plain `strict-limits` changes nothing).
+    pub no_strict_limits: bool,
     /// `hard-stop-after`, in ms.
     pub hard_stop_after_ms: Option<u32>,
     /// `grace`, in ms.

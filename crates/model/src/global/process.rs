@@ -1,5 +1,6 @@
 //! Process management keywords of the `global` section (manual 3.1 and 3.3): how the
-//! process runs (`daemon`, `nbthread`, `maxconn`, `ulimit-n`), who it runs as (`user`,
+//! process runs (`daemon`, `nbthread`, `maxconn`, `ulimit-n`, `fd-hard-limit`,
+//! `strict-limits`), who it runs as (`user`,
 //! `group`, `uid`, `gid`, `chroot`, `pidfile`), how it stops (`hard-stop-after`, `grace`),
 //! how it names itself (`node`, `description`, `localpeer`), logging identity (`log`,
 //! `log-tag`, `log-send-hostname`), `cpu-map`, `default-path` and the start-up switches
@@ -181,6 +182,32 @@ pub fn parse_ulimit_n(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), Stri
     let v = atol(a.get(1)) as i32;
     b.ulimit_raw = v;
     b.g.ulimit_n = u32::try_from(v).ok().filter(|&v| v > 0);
+    Ok(())
+}
+
+/// `fd-hard-limit <n>`: read with `atol`, so a word that is not a number is 0 (unset), and
+/// a later line may then set it.
+pub fn parse_fd_hard_limit(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    let a = Args::new(cx.line);
+    a.too_many(1)?;
+    if b.g.fd_hard_limit.is_some() {
+        nonfatal_alert(cx, "'fd-hard-limit' already specified. Continuing.");
+        return Ok(());
+    }
+    if a.empty(1) {
+        return Err("'fd-hard-limit' expects an integer argument.".into());
+    }
+    b.g.fd_hard_limit = Some(atol(a.get(1)) as i32).filter(|&v| v != 0);
+    Ok(())
+}
+
+/// `strict-limits` / `no strict-limits`. Strict is the default, and only the `no` form
+/// changes anything: a plain `strict-limits` after `no strict-limits` does not restore it.
+pub fn parse_strict_limits(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    Args::new(cx.line).too_many(0)?;
+    if cx.line.modifier == Modifier::No {
+        b.g.no_strict_limits = true;
+    }
     Ok(())
 }
 

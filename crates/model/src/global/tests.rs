@@ -222,6 +222,31 @@ fn files_and_limits() {
 }
 
 #[test]
+fn fd_limits_and_strictness() {
+    let g = ok("fd-hard-limit 50000");
+    assert_eq!((g.fd_hard_limit, g.no_strict_limits), (Some(50000), false));
+    // Only the `no` form changes anything; a later plain line does not undo it.
+    assert!(ok("no strict-limits\nstrict-limits").no_strict_limits);
+    assert!(!ok("strict-limits").no_strict_limits);
+    // `atol`: a word that is not a number leaves it unset, so a later line applies.
+    assert_eq!(
+        ok("fd-hard-limit abc\nfd-hard-limit 100").fd_hard_limit,
+        Some(100)
+    );
+    assert_eq!(ok("fd-hard-limit -5").fd_hard_limit, Some(-5));
+    assert_eq!(
+        msgs("fd-hard-limit\nfd-hard-limit 1 2\nfd-hard-limit 100\nfd-hard-limit 200\nstrict-limits foo\nno strict-limits 1"),
+        [
+            "ALERT parsing [t.cfg:2] : 'fd-hard-limit' expects an integer argument.",
+            "ALERT parsing [t.cfg:3] : 'fd-hard-limit' cannot handle unexpected argument '2'.",
+            "NONFATAL-ALERT parsing [t.cfg:5] : 'fd-hard-limit' already specified. Continuing.",
+            "ALERT parsing [t.cfg:6] : 'strict-limits' cannot handle unexpected argument 'foo'.",
+            "ALERT parsing [t.cfg:7] : 'strict-limits' cannot handle unexpected argument '1'.",
+        ]
+    );
+}
+
+#[test]
 fn identities() {
     let g = ok("uid 99\ngid 98");
     assert_eq!((g.uid, g.gid), (Some(99), Some(98)));
