@@ -40,7 +40,11 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
         }
         let conn = tokio::select! {
             c = tl.accept() => c,
-            _ = stop.changed() => return,
+            _ = stop.changed() => {
+                drop(permit);
+                drain(&wcx, fe, li, &tl).await;
+                return;
+            }
         };
         let (conn, peer) = match conn {
             Ok(c) => c,
@@ -53,25 +57,52 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
                 continue;
             }
         };
-        let f = wcx.frontend(fe);
-        let now = crate::rate::now_ms();
-        wcx.rt.conn_rate.update_at(now, 1);
-        wcx.rt.sess_rate.update_at(now, 1);
-        f.sess_rate.update_at(now, 1);
-        if f.clitcpka {
-            conn.set_keepalive();
-        }
-        if f.nolinger {
-            conn.set_nolinger();
-        }
-        // Each mode's session is the task itself, with no wrapper future around it: a
-        // wrapper would keep its own copy of the connection for the session's lifetime.
-        let live = Live::new(wcx.clone(), permit);
-        match f.mode {
-            Mode::Tcp => tokio::task::spawn_local(crate::tcp::session(live, fe, li, conn, peer)),
-            Mode::Http => tokio::task::spawn_local(crate::http::session(live, fe, li, conn, peer)),
-        };
+        start_session(&wcx, fe, li, permit, conn, peer);
     }
+}
+
+/// The soft stop came: takes the connections the kernel already queued on the listener
+/// (completed handshakes whose client may be sending its request), as HAProxy's last
+/// accept round does, so that closing the listener does not reset them.
+async fn drain(wcx: &Rc<WorkerCx>, fe: usize, li: usize, tl: &Accepting) {
+    loop {
+        let permit = acquire(&wcx.ctl, fe, li).await;
+        // A short wait lets the event loop report what is queued.
+        let next = tokio::time::timeout(std::time::Duration::from_millis(1), tl.accept());
+        match next.await {
+            Ok(Ok((conn, peer))) => start_session(wcx, fe, li, permit, conn, peer),
+            _ => return,
+        }
+    }
+}
+
+/// Starts the session of an accepted connection on this thread: the frontend's
+/// client-side socket options, the rate counters, then the mode's session as its own
+/// task (no wrapper future, which would keep a second copy of the connection).
+fn start_session(
+    wcx: &Rc<WorkerCx>,
+    fe: usize,
+    li: usize,
+    permit: crate::worker::Permit,
+    conn: Conn,
+    peer: Option<SocketAddr>,
+) {
+    let f = wcx.frontend(fe);
+    let now = crate::rate::now_ms();
+    wcx.rt.conn_rate.update_at(now, 1);
+    wcx.rt.sess_rate.update_at(now, 1);
+    f.sess_rate.update_at(now, 1);
+    if f.clitcpka {
+        conn.set_keepalive();
+    }
+    if f.nolinger {
+        conn.set_nolinger();
+    }
+    let live = Live::new(wcx.clone(), permit);
+    match f.mode {
+        Mode::Tcp => tokio::task::spawn_local(crate::tcp::session(live, fe, li, conn, peer)),
+        Mode::Http => tokio::task::spawn_local(crate::http::session(live, fe, li, conn, peer)),
+    };
 }
 
 /// Milliseconds to wait before accepting one more connection under the frontend's

@@ -90,16 +90,18 @@ impl Drop for Slot<'_> {
 }
 
 /// Waits until `conn` is readable (data, end of stream or error), at most until
-/// `until`, or until the thread stops.
+/// `until`, or, when `stoppable`, until the thread stops (a connection waiting for its
+/// first request is not: HAProxy serves that request, with a close).
 pub async fn wait_readable(
     set: &IdleSet,
     conn: &Conn,
     until: Option<Instant>,
+    stoppable: bool,
 ) -> Result<(), IdleEnd> {
     let mut sleep = pin!(until.map(tokio::time::sleep_until));
     let mut slot = Slot { set, index: None };
     poll_fn(|cx| {
-        if set.stopping.get() {
+        if stoppable && set.stopping.get() {
             return Poll::Ready(Err(IdleEnd::Stopping));
         }
         if let Poll::Ready(r) = conn.poll_read_ready(cx) {
@@ -110,7 +112,9 @@ pub async fn wait_readable(
                 return Poll::Ready(Err(IdleEnd::Timeout));
             }
         }
-        set.register(&mut slot.index, cx.waker());
+        if stoppable {
+            set.register(&mut slot.index, cx.waker());
+        }
         Poll::Pending
     })
     .await

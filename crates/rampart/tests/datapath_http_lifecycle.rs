@@ -22,7 +22,7 @@ use httpkit::*;
 use nix::sys::signal::Signal;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -232,6 +232,12 @@ fn sigusr1_finishes_inflight_requests_closes_idle_keepalive_and_exits_0() {
             "the in-flight response is intact ({} bytes)",
             r.body.len()
         );
+        assert_eq!(
+            r.header("connection"),
+            Some("close"),
+            "the response announces the close: {}",
+            r.head_text()
+        );
         assert!(closed, "the connection closes after the in-flight response");
     }
     let st = rp.expect_exit(Duration::from_secs(10));
@@ -348,6 +354,124 @@ fn sf_hands_over_while_the_old_process_finishes_its_requests() {
     }
     assert_eq!(one_request(p, "/after"), Got::Ok("new GET /after 0".into()));
     new.assert_running();
+}
+
+#[test]
+fn sf_handover_loses_no_request() {
+    let dir = TempDir::new("hsf");
+    let (p, oa, ob) = (free_port(), free_port(), free_port());
+    let (_a, held_a) = origin(ListenOn::Tcp(local(oa)), "old");
+    let (_b, _) = origin(ListenOn::Tcp(local(ob)), "new");
+    let bind = format!("127.0.0.1:{p}");
+    let mut old = Launch::rampart("old", &dir, &cfg("", &bind, &format!("127.0.0.1:{oa}")))
+        .ready_tcp(local(p))
+        .spawn();
+
+    // Two slow requests in flight on the old process when the new one starts.
+    let slow: Vec<_> = (0..2)
+        .map(|_| thread::spawn(move || get(&mut Wire::connect(p), "/slow/2000", false)))
+        .collect();
+    assert!(wait_until(Duration::from_secs(10), || held_a.now() == 2));
+
+    // A client loop, one request per connection, until told to stop (bounded).
+    let stop = Arc::new(AtomicBool::new(false));
+    let sent = Arc::new(AtomicUsize::new(0));
+    let (st, sn) = (stop.clone(), sent.clone());
+    let client = thread::spawn(move || {
+        let mut seen = Vec::new();
+        for i in 0..3000 {
+            if st.load(Ordering::SeqCst) {
+                break;
+            }
+            seen.push(one_request(p, &format!("/n/{i}")));
+            sn.fetch_add(1, Ordering::SeqCst);
+            thread::sleep(Duration::from_millis(2));
+        }
+        seen
+    });
+    assert!(wait_until(Duration::from_secs(10), || sent
+        .load(Ordering::SeqCst)
+        >= 20));
+
+    let mut new = Launch::rampart("new", &dir, &cfg("", &bind, &format!("127.0.0.1:{ob}")))
+        .arg("-sf")
+        .arg(old.pid().to_string())
+        .ready_tcp(local(p))
+        .spawn();
+    let st = old.expect_exit(Duration::from_secs(15));
+    assert_eq!(
+        st.code(),
+        Some(0),
+        "the old process exits 0 ({})",
+        describe(st)
+    );
+    let at_exit = sent.load(Ordering::SeqCst);
+    assert!(wait_until(Duration::from_secs(10), || sent
+        .load(Ordering::SeqCst)
+        >= at_exit + 20));
+    stop.store(true, Ordering::SeqCst);
+    let seen = client.join().unwrap_or_else(|_| panic!("client loop"));
+    new.assert_running();
+
+    let want = slow_body("old");
+    for t in slow {
+        let r = t.join().unwrap_or_else(|_| panic!("slow client"));
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.body == want,
+            "the old process finished its in-flight response"
+        );
+    }
+    let failed: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter_map(|(i, g)| match g {
+            Got::Failed(why) => Some(format!("request {i}: {why}")),
+            Got::Ok(_) => None,
+        })
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} requests lost: {failed:?}",
+        failed.len(),
+        seen.len()
+    );
+    let by = |name: &str| {
+        seen.iter()
+            .filter(|g| matches!(g, Got::Ok(b) if b.starts_with(name)))
+            .count()
+    };
+    let (by_old, by_new) = (by("old "), by("new "));
+    eprintln!(
+        "{} requests: {by_old} by the old process, {by_new} by the new one",
+        seen.len()
+    );
+    assert_eq!(by_old + by_new, seen.len());
+    assert!(
+        by_old >= 20 && by_new >= 20,
+        "both processes served the loop"
+    );
+    // Once the new process served one, the old one served none: it stopped accepting.
+    let first_new = seen
+        .iter()
+        .position(|g| matches!(g, Got::Ok(b) if b.starts_with("new ")))
+        .unwrap_or(0);
+    let old_after = seen[first_new..]
+        .iter()
+        .filter(|g| matches!(g, Got::Ok(b) if b.starts_with("old ")))
+        .count();
+    assert!(
+        old_after <= 2,
+        "{old_after} served by the old process after the handover"
+    );
+    for (i, g) in seen.iter().enumerate() {
+        if let Got::Ok(b) = g {
+            assert!(
+                b.ends_with(&format!(" GET /n/{i} 0")),
+                "request {i} got {b:?}"
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -484,7 +608,8 @@ fn hard_stop_after_ends_a_soft_stop_held_by_a_stuck_request() {
         "exited after {took:?}, before hard-stop-after"
     );
     assert_eq!(st.code(), Some(0), "{}", describe(st));
-    // Both connections of the stuck request end.
+    // The connection closes. HAProxy first answers the killed stream with its 502 page;
+    // Rampart closes without one (a known difference, see the issue notes).
     w.rest_until_close();
     assert!(
         wait_until(Duration::from_secs(5), || held.now() == 0),

@@ -198,6 +198,7 @@ impl Session {
                     src: addrs.src,
                     server_name: &server.name,
                     client_may_keep,
+                    stopping: &w.ctl.stopping,
                     server_may_keep: keep_server,
                     bufsize,
                     case: client_case,

@@ -221,7 +221,7 @@ impl Session {
         };
         let until = io::deadline(idle);
         loop {
-            match idle::wait_readable(&self.w.waiting, &self.cli, until).await {
+            match idle::wait_readable(&self.w.waiting, &self.cli, until, self.served > 0).await {
                 Ok(()) => {}
                 // A first connection that says nothing gets HAProxy's 408, unless
                 // `option http-ignore-probes`.

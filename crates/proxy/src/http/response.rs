@@ -55,6 +55,9 @@ pub struct RespCx<'a> {
     /// The client connection may stay open after this response as far as the request,
     /// the connection mode and the process state go.
     pub client_may_keep: bool,
+    /// The process is stopping: a response announces the close (HAProxy's H1 layer
+    /// switches a stopping frontend's connections to close mode).
+    pub stopping: &'a std::sync::atomic::AtomicBool,
     /// The connection mode lets the server connection be reused.
     pub server_may_keep: bool,
     pub bufsize: usize,
@@ -110,7 +113,9 @@ pub async fn run(
     // Transfer-Encoding on an HTTP/1.0 response forces the close of the client side
     // too, as mux_h1 does (with Content-Length on 1.1 only the server side closes).
     let te10 = resp.version() == Version::Http10 && resp.has_transfer_encoding();
-    let client_keep = !tunnel && cx.client_may_keep && kind != BodyKind::CloseDelimited && !te10;
+    let stopping = cx.stopping.load(std::sync::atomic::Ordering::Relaxed);
+    let client_keep =
+        !tunnel && cx.client_may_keep && kind != BodyKind::CloseDelimited && !te10 && !stopping;
     let server_keep = cx.server_may_keep && resp.keep_alive_for(method);
     let private = resp.headers().get_all(b"www-authenticate").any(conn_auth);
     let status = resp.status();
