@@ -23,8 +23,7 @@ mod support;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::Shutdown;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 use support::*;
@@ -103,24 +102,8 @@ impl RssWatch {
 fn tcp_10_gib_each_way_in_constant_memory() {
     let dir = TempDir::new("big-tcp");
     let (p, e) = (free_port(), free_port());
-    let (tx, rx) = mpsc::channel();
-    let tx = Mutex::new(tx);
-    // Checks the upload (stream 1) while it sends the download (stream 2).
-    let _srv = TestServer::tcp(e, move |s| {
-        let mut w = s.try_clone();
-        let sender = thread::spawn(move || {
-            let r = Pattern::new(2).write_to(&mut w, TCP_LEN);
-            w.shutdown(Shutdown::Write);
-            r.map_err(|e| e.to_string())
-        });
-        let mut r = s;
-        let got = Pattern::new(1).verify_from(&mut r, TCP_LEN);
-        let sent = sender.join().unwrap_or(Err("sender panicked".into()));
-        let _ = tx
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send((got, sent));
-    });
+    // The server checks what it receives (stream 1) while it sends its own (stream 2).
+    let (_srv, rx) = two_way_server(e, TCP_LEN);
     let cfg = format!(
         "defaults\n    mode tcp\n    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\n\
          listen l\n    bind 127.0.0.1:{p}\n    server s 127.0.0.1:{e}\n"

@@ -17,33 +17,6 @@ use httpkit::*;
 use std::time::{Duration, Instant};
 use support::*;
 
-/// A configuration with `mode http` defaults (long timeouts unless `defaults` overrides
-/// them) followed by `body`.
-fn cfg(global: &str, defaults: &str, body: &str) -> String {
-    format!(
-        "global\n{global}\
-         defaults\n\
-         \x20   mode http\n\
-         \x20   timeout connect 2s\n\
-         \x20   timeout client 20s\n\
-         \x20   timeout server 20s\n\
-         {defaults}\
-         {body}"
-    )
-}
-
-/// `listen l` on `port` to the origin on `origin`, with `extra` lines.
-fn listen(port: u16, origin: u16, extra: &str) -> String {
-    format!("listen l\n    bind 127.0.0.1:{port}\n{extra}    server o 127.0.0.1:{origin}\n")
-}
-
-/// Starts the proxy under test on `conf`, ready on `port`.
-fn proxy(dir: &TempDir, conf: &str, port: u16) -> Proc {
-    Launch::rampart("proxy", dir, conf)
-        .ready_tcp(local(port))
-        .spawn()
-}
-
 /// A GET for `path` on HTTP/1.1 with `extra` header lines.
 fn get(path: &str, extra: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: test\r\n{extra}\r\n").into_bytes()

@@ -15,29 +15,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 use support::*;
 
-fn cfg(global: &str, defaults: &str, body: &str) -> String {
-    format!(
-        "global\n{global}\
-         defaults\n\
-         \x20   mode http\n\
-         \x20   timeout connect 2s\n\
-         \x20   timeout client 20s\n\
-         \x20   timeout server 20s\n\
-         {defaults}\
-         {body}"
-    )
-}
-
-fn listen(port: u16, origin: u16, extra: &str) -> String {
-    format!("listen l\n    bind 127.0.0.1:{port}\n{extra}    server o 127.0.0.1:{origin}\n")
-}
-
-fn proxy(dir: &TempDir, conf: &str, port: u16) -> Proc {
-    Launch::rampart("proxy", dir, conf)
-        .ready_tcp(local(port))
-        .spawn()
-}
-
 /// Sends `req` on a new connection and reads everything until the proxy closes.
 fn until_closed(c: &mut Wire) -> String {
     String::from_utf8_lossy(&c.rest_until_close()).into_owned()

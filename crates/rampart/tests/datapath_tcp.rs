@@ -188,23 +188,7 @@ fn transfer_each_way(head: &str, len: u64) -> usize {
     let dir = TempDir::new("bulk");
     let (p, e) = (free_port(), free_port());
     // The server checks what it receives (stream 1) while it sends its own (stream 2).
-    let (tx, rx) = mpsc::channel();
-    let tx = Mutex::new(tx);
-    let _srv = TestServer::tcp(e, move |s| {
-        let mut w = s.try_clone();
-        let sender = thread::spawn(move || {
-            let r = Pattern::new(2).write_to(&mut w, len);
-            w.shutdown(Shutdown::Write);
-            r.map_err(|e| e.to_string())
-        });
-        let mut r = s;
-        let got = Pattern::new(1).verify_from(&mut r, len);
-        let sent = sender.join().unwrap_or(Err("sender panicked".into()));
-        let _ = tx
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send((got, sent));
-    });
+    let (_srv, rx) = two_way_server(e, len);
     let rp = Launch::rampart(
         "rampart",
         &dir,

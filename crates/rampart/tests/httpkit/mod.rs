@@ -558,3 +558,33 @@ pub fn curl_verbose(args: &[&str]) -> (String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+// ---------------------------------------------------------------------------------------
+// Configurations
+
+/// A configuration with `global` lines `global`, HTTP defaults (timeouts 2s/20s/20s) plus
+/// `defaults` lines, then `body`.
+pub fn cfg(global: &str, defaults: &str, body: &str) -> String {
+    format!(
+        "global\n{global}\
+         defaults\n\
+         \x20   mode http\n\
+         \x20   timeout connect 2s\n\
+         \x20   timeout client 20s\n\
+         \x20   timeout server 20s\n\
+         {defaults}\
+         {body}"
+    )
+}
+
+/// `listen l` on `port` to the origin on `origin`, with `extra` lines.
+pub fn listen(port: u16, origin: u16, extra: &str) -> String {
+    format!("listen l\n    bind 127.0.0.1:{port}\n{extra}    server o 127.0.0.1:{origin}\n")
+}
+
+/// Starts the proxy under test on `conf`, ready on `port`.
+pub fn proxy(dir: &TempDir, conf: &str, port: u16) -> Proc {
+    Launch::rampart("proxy", dir, conf)
+        .ready_tcp(local(port))
+        .spawn()
+}

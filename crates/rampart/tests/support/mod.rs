@@ -1037,6 +1037,34 @@ pub fn greet_then_echo(
 // ---------------------------------------------------------------------------------------
 // Verified data streams
 
+/// What a [`two_way_server`] received and sent: the bytes of stream 1 it verified, and
+/// whether its own stream 2 went out whole.
+pub type TwoWay = (Result<u64, String>, Result<(), String>);
+
+/// A TCP server on `port` that, for each connection, checks `len` bytes of pattern 1
+/// from the client while it sends `len` bytes of pattern 2 (then shuts its side), and
+/// reports both outcomes on the returned channel.
+pub fn two_way_server(port: u16, len: u64) -> (TestServer, std::sync::mpsc::Receiver<TwoWay>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = Mutex::new(tx);
+    let srv = TestServer::tcp(port, move |s| {
+        let mut w = s.try_clone();
+        let sender = std::thread::spawn(move || {
+            let r = Pattern::new(2).write_to(&mut w, len);
+            w.shutdown(Shutdown::Write);
+            r.map_err(|e| e.to_string())
+        });
+        let mut r = s;
+        let got = Pattern::new(1).verify_from(&mut r, len);
+        let sent = sender.join().unwrap_or(Err("sender panicked".into()));
+        let _ = tx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send((got, sent));
+    });
+    (srv, rx)
+}
+
 /// A deterministic byte stream: 1 MiB blocks of pseudo-random bytes (from `seed`), each
 /// starting with its block number, so that a receiver verifies content and order as the
 /// data arrives, whatever the read sizes, without keeping it.
