@@ -27,14 +27,16 @@ pub enum Conn {
 }
 
 impl Conn {
-    /// The addresses of an accepted connection: `peer` as `accept(2)` returned it (no
-    /// extra syscall) and the local address the client connected to.
-    pub fn accepted_addrs(&self, peer: Option<SocketAddr>) -> ConnAddrs {
+    /// The addresses of an accepted connection: `got` as the accept gave them (the
+    /// client's from `accept(2)`, the destination when the listener fixes it), the
+    /// destination asked from the socket when it was not known.
+    pub fn accepted_addrs(&self, got: ConnAddrs) -> ConnAddrs {
         match self {
-            Conn::Tcp(s) => ConnAddrs {
-                src: peer,
+            Conn::Tcp(s) if got.dst.is_none() => ConnAddrs {
+                src: got.src,
                 dst: s.local_addr().ok(),
             },
+            Conn::Tcp(_) => got,
             Conn::Unix(_) => ConnAddrs::default(),
         }
     }

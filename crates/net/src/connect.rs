@@ -7,7 +7,8 @@ use crate::sys;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use tokio::net::{TcpSocket, UnixStream};
+use tokio::io::Interest;
+use tokio::net::{TcpStream, UnixStream};
 
 /// Where to connect.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,39 +55,55 @@ pub async fn connect(target: &Target, source: Option<&SourceSpec>) -> io::Result
 }
 
 async fn connect_inet(sa: SocketAddr, source: Option<&SourceSpec>) -> io::Result<Conn> {
-    let new_socket = || {
-        if sa.is_ipv4() {
-            TcpSocket::new_v4()
-        } else {
-            TcpSocket::new_v6()
-        }
-    };
-    let sock = new_socket()?;
+    use socket2::{Domain, Protocol, Socket, Type};
+    let sock = Socket::new(
+        Domain::for_address(sa),
+        Type::STREAM.nonblocking().cloexec(),
+        Some(Protocol::TCP),
+    )?;
     if let Some(src) = source {
         if let Some(ifname) = &src.interface {
-            socket2::SockRef::from(&sock).bind_device(Some(ifname.as_bytes()))?;
+            sock.bind_device(Some(ifname.as_bytes()))?;
         }
         match src.ports {
-            None => sock.bind(SocketAddr::new(src.ip, 0))?,
+            None => sock.bind(&SocketAddr::new(src.ip, 0).into())?,
             Some((lo, hi)) => bind_in_range(&sock, src.ip, lo, hi)?,
         }
     }
-    let s = sock.connect(sa).await?;
-    Ok(Conn::Tcp(s))
+    match sock.connect(&sa.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(nix::libc::EINPROGRESS) => {}
+        Err(e) => return Err(e),
+    }
+    let s = TcpStream::from_std(std::net::TcpStream::from(sock))?;
+    // As HAProxy checks a connection: the writable event says it is established unless
+    // the same event reports an error or a hang-up; only then is the error asked for
+    // (`SO_ERROR`), sparing that syscall on every successful connect.
+    loop {
+        let r = s.ready(Interest::WRITABLE | Interest::ERROR).await?;
+        if r.is_error() || r.is_write_closed() {
+            return Err(s
+                .take_error()?
+                .unwrap_or_else(|| io::ErrorKind::ConnectionRefused.into()));
+        }
+        if r.is_writable() {
+            return Ok(Conn::Tcp(s));
+        }
+    }
 }
 
 /// Binds to the first free port of `lo..=hi`, starting at a rotating offset so that
 /// successive connections spread over the range as HAProxy's port ranges do.
-fn bind_in_range(sock: &TcpSocket, ip: IpAddr, lo: u16, hi: u16) -> io::Result<()> {
+fn bind_in_range(sock: &socket2::Socket, ip: IpAddr, lo: u16, hi: u16) -> io::Result<()> {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let n = u32::from(hi - lo) + 1;
     let start = NEXT.fetch_add(1, Ordering::Relaxed) % n;
-    sock.set_reuseaddr(true)?;
+    sock.set_reuse_address(true)?;
     let mut last = io::Error::new(io::ErrorKind::AddrInUse, "no free port in source range");
     for i in 0..n {
         let port = lo + ((start + i) % n) as u16;
-        match sock.bind(SocketAddr::new(ip, port)) {
+        match sock.bind(&SocketAddr::new(ip, port).into()) {
             Ok(()) => return Ok(()),
             Err(e) => last = e,
         }

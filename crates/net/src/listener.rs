@@ -13,7 +13,7 @@ use crate::sys;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixListener;
 use std::path::PathBuf;
 
@@ -90,6 +90,18 @@ impl Listener {
             Listener::Tcp(l) => Listener::Tcp(l.try_clone()?),
             Listener::Unix(l) => Listener::Unix(l.try_clone()?),
         })
+    }
+
+    /// The destination address of every connection this socket accepts, when the socket
+    /// fixes it (bound to one address, not transparent), so sessions need no
+    /// `getsockname` each. `None`: each connection must be asked.
+    pub fn fixed_local(&self) -> Option<SocketAddr> {
+        let Listener::Tcp(l) = self else { return None };
+        let a = l.local_addr().ok()?;
+        if a.ip().is_unspecified() || sys::is_transparent(l.as_raw_fd(), a.is_ipv6()) {
+            return None;
+        }
+        Some(a)
     }
 
     fn set_nonblocking(&self) -> io::Result<()> {

@@ -40,6 +40,38 @@ fn setsockopt_int(
     }
 }
 
+fn getsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
+    let mut val: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `val` and `len` live on the stack for the duration of the call, `len`
+    // holds the size of `val`.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            level,
+            name,
+            std::ptr::addr_of_mut!(val).cast(),
+            std::ptr::addr_of_mut!(len),
+        )
+    };
+    if r == 0 {
+        Ok(val)
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Whether a socket accepts connections addressed to non-local addresses (set here by
+/// `transparent`, or on an inherited `fd@` socket by whoever made it).
+pub fn is_transparent(fd: RawFd, v6: bool) -> bool {
+    let (level, name) = if v6 {
+        (libc::SOL_IPV6, libc::IPV6_TRANSPARENT)
+    } else {
+        (libc::SOL_IP, libc::IP_TRANSPARENT)
+    };
+    getsockopt_int(fd, level, name).map_or(true, |v| v != 0)
+}
+
 /// `transparent` on a listener: accept connections addressed to non-local addresses.
 pub fn set_transparent(sock: &Socket, v6: bool) -> io::Result<()> {
     if v6 {

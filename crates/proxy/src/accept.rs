@@ -6,15 +6,16 @@
 use crate::state::{Frontend, Runtime};
 use crate::worker::{acquire, Live, WorkerCx};
 use rampart_model::proxy::Mode;
-use rampart_net::{Conn, Listener};
+use rampart_net::{Conn, ConnAddrs, Listener};
 use std::net::SocketAddr;
 use std::rc::Rc;
 
 /// Accepts on `listener` until the soft stop.
 pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: Listener) {
     let mut stop = wcx.ctl.subscribe();
+    let fixed = listener.fixed_local();
     let tl = match listener {
-        Listener::Tcp(l) => tokio::net::TcpListener::from_std(l).map(Accepting::Tcp),
+        Listener::Tcp(l) => tokio::net::TcpListener::from_std(l).map(|l| Accepting::Tcp(l, fixed)),
         Listener::Unix(l) => tokio::net::UnixListener::from_std(l).map(Accepting::Unix),
     };
     let Ok(tl) = tl else { return };
@@ -85,7 +86,7 @@ fn start_session(
     li: usize,
     permit: crate::worker::Permit,
     conn: Conn,
-    peer: Option<SocketAddr>,
+    peer: ConnAddrs,
 ) {
     let f = wcx.frontend(fe);
     let now = crate::rate::now_ms();
@@ -123,22 +124,28 @@ fn rate_delay(rt: &Runtime, f: &Frontend) -> u32 {
 }
 
 enum Accepting {
-    Tcp(tokio::net::TcpListener),
+    /// With the destination of every connection when the listener fixes it.
+    Tcp(tokio::net::TcpListener, Option<SocketAddr>),
     Unix(tokio::net::UnixListener),
 }
 
 impl Accepting {
-    /// A new connection and, for TCP, the client's address as `accept(2)` gave it.
-    async fn accept(&self) -> std::io::Result<(Conn, Option<SocketAddr>)> {
+    /// A new connection and, for TCP, the client's address as `accept(2)` gave it and the
+    /// destination when the listener fixes it.
+    async fn accept(&self) -> std::io::Result<(Conn, ConnAddrs)> {
         match self {
-            Accepting::Tcp(l) => {
+            Accepting::Tcp(l, fixed) => {
                 let (s, peer) = l.accept().await?;
                 s.set_nodelay(true)?;
-                Ok((Conn::Tcp(s), Some(peer)))
+                let got = ConnAddrs {
+                    src: Some(peer),
+                    dst: *fixed,
+                };
+                Ok((Conn::Tcp(s), got))
             }
             Accepting::Unix(l) => {
                 let (s, _) = l.accept().await?;
-                Ok((Conn::Unix(s), None))
+                Ok((Conn::Unix(s), ConnAddrs::default()))
             }
         }
     }

@@ -10,7 +10,6 @@
 use crate::state::{inc, Frontend};
 use rampart_net::{Conn, ConnAddrs};
 use rampart_proxy_protocol::{decode, Addrs, Command, Decoded, V2_MAX_LEN};
-use std::net::SocketAddr;
 use std::time::Duration;
 
 /// A connection after its handshake.
@@ -28,7 +27,7 @@ pub struct Accepted {
 /// part of every session's future, idle ones included.
 pub async fn accept(
     cli: &Conn,
-    peer: Option<SocketAddr>,
+    peer: ConnAddrs,
     expect_proxy: bool,
     fe: &Frontend,
     timeout: Option<Duration>,

@@ -70,6 +70,16 @@ pub(crate) struct ServerConn {
     _lease: Lease,
 }
 
+impl ServerConn {
+    /// Closes a connection whose transaction completed but which is not kept: with a
+    /// reset, as HAProxy closes a server connection once the response length was known,
+    /// so neither side keeps the connection in TIME_WAIT and the server has no close
+    /// to process.
+    pub(crate) fn close_after_transaction(self) {
+        self.conn.set_nolinger();
+    }
+}
+
 /// Counts a live connection of a server on this thread (for the purge's estimate).
 struct Lease(Rc<SrvIdle>);
 
@@ -198,10 +208,10 @@ impl ThreadPool {
         let srv = &be.servers[c.server];
         let cfg = &srv.pool;
         if cfg.purge_delay.is_zero() || cfg.max_conn == 0 {
-            return;
+            return c.close_after_transaction();
         }
         let Some(local) = self.local(c.backend, c.server) else {
-            return;
+            return c.close_after_transaction();
         };
         let is_safe = c.uses > 1;
         // HAProxy keeps it when this thread has none of its kind yet, or when the
@@ -219,7 +229,7 @@ impl ThreadPool {
             sweep(&local.idle, srv);
             sweep(&local.safe, srv);
             if !room(local) {
-                return;
+                return c.close_after_transaction();
             }
         }
         if cfg.max_conn > 0 {
@@ -231,7 +241,7 @@ impl ThreadPool {
                 })
                 .is_ok();
             if !admitted {
-                return;
+                return c.close_after_transaction();
             }
         } else {
             srv.idle_conns.fetch_add(1, Ordering::AcqRel);
@@ -529,7 +539,7 @@ pub(crate) fn put_back(
     c.uses += 1;
     let max_reuse = be.servers[c.server].pool.max_reuse;
     if max_reuse >= 0 && i64::from(c.uses) > max_reuse {
-        return;
+        return c.close_after_transaction();
     }
     if be.http.reuse == HttpReuse::Never || c.private {
         // Boxed: only `http-reuse never` and private connections stay in the session,

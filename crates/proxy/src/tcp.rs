@@ -5,11 +5,10 @@ use crate::state::{add, dec, inc};
 use crate::tunnel;
 use crate::upstream::connect_server;
 use crate::worker::{Live, WorkerCx};
-use rampart_net::Conn;
-use std::net::SocketAddr;
+use rampart_net::{Conn, ConnAddrs};
 
 /// Runs one TCP-mode session to its end.
-pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Option<SocketAddr>) {
+pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: ConnAddrs) {
     let w: &WorkerCx = &live.w;
     let f = w.frontend(fe);
     inc(&f.counters.stot);

@@ -175,6 +175,42 @@ fn client_connection_close_does_not_close_the_server_connection() {
 }
 
 #[test]
+fn a_server_connection_not_kept_after_a_complete_response_is_reset() {
+    // HAProxy closes a server connection it does not keep, once the response length was
+    // known, with a reset: no TIME_WAIT on the proxy's ports, no close for the server to
+    // process. The origin answers with keep-alive and then sees the reset.
+    let dir = TempDir::new("srv-rst");
+    let (p, o) = (free_port(), free_port());
+    let l = std::net::TcpListener::bind(("127.0.0.1", o)).expect("bind origin");
+    let seen = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut s, _) = l.accept().expect("accept");
+        s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+        let mut head = Vec::new();
+        let mut b = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match s.read(&mut b) {
+                Ok(0) | Err(_) => return "request cut".to_string(),
+                Ok(n) => head.extend_from_slice(&b[..n]),
+            }
+        }
+        s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            .expect("answer");
+        match s.read(&mut b) {
+            Ok(0) => "orderly close".to_string(),
+            Ok(_) => "more data".to_string(),
+            Err(e) => format!("{:?}", e.kind()),
+        }
+    });
+    let conf = cfg("", "", &listen(p, o, "    option http-server-close\n"));
+    let _px = proxy(&dir, &conf, p);
+    let (_c, r) = exchange(p, &get("/", "Connection: close\r\n"));
+    assert_eq!(r.body_text(), "ok");
+    let end = seen.join().expect("origin thread");
+    assert_eq!(end, "ConnectionReset");
+}
+
+#[test]
 fn pipelined_requests_are_answered_in_order() {
     let dir = TempDir::new("pipe");
     let (p, o) = (free_port(), free_port());

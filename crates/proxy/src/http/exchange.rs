@@ -280,6 +280,8 @@ impl Session {
                 // A private connection lives and dies with its client session.
                 if server_keep && (client_keep || !srv.private) {
                     pool::put_back(&self.w, &mut self.srv, srv, be);
+                } else {
+                    srv.close_after_transaction();
                 }
                 if client_keep {
                     Next::KeepAlive

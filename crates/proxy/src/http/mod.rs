@@ -42,7 +42,6 @@ use crate::worker::{Live, WorkerCx};
 use rampart_h1::{ParseOpts, RequestHead, ResponseHead};
 use rampart_model::proxy::options::HttpConnMode;
 use rampart_net::{Conn, ConnAddrs};
-use std::net::SocketAddr;
 use std::rc::Rc;
 
 /// A server connection (kept between the streams of a session with `http-reuse never`).
@@ -98,7 +97,7 @@ pub fn session(
     fe: usize,
     li: usize,
     cli: Conn,
-    peer: Option<SocketAddr>,
+    peer: ConnAddrs,
 ) -> impl std::future::Future<Output = ()> {
     let w = live.w.clone();
     let rt = &w.rt;
@@ -139,7 +138,7 @@ impl Session {
                 // Boxed: its state would otherwise weigh on every session's future.
                 let t = &self.fe.timeouts;
                 let timeout = t.http_request.or(t.client);
-                let peer = self.addrs.src;
+                let peer = self.addrs;
                 let hs = crate::handshake::accept(&self.cli, peer, true, &self.fe, timeout);
                 match Box::pin(hs).await {
                     Some(acc) => {
