@@ -4,6 +4,7 @@
 //! the start-up with HAProxy's message, as `haproxy` does before forking or threading.
 
 use crate::limits::Limits;
+use crate::server_state::{admin, Live};
 use crate::state::*;
 use rampart_model::proxy::bind::{Bind, BindAddr};
 use rampart_model::proxy::server::{ServerAddr, ServerPort};
@@ -160,25 +161,18 @@ fn case_map(pairs: &[(String, String)]) -> rampart_h1::CaseMap {
 }
 
 fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
+    let be = backend_of(p, limits, errors);
+    crate::upstream::servers_changed(&be);
+    be
+}
+
+fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
     let t = &p.timeouts;
     let mut servers: Vec<Server> = p
         .servers
         .iter()
         .map(|s| build_server(p, s, errors))
         .collect();
-    // Backup servers serve only when no active server can: the first usable one, or
-    // all of them with `option allbackups` (HAProxy's `recalc_server_map`/`fwrr`).
-    let any_active = servers
-        .iter()
-        .zip(&p.servers)
-        .any(|(s, m)| !m.settings.backup && !s.disabled);
-    let mut backup_in_use = false;
-    for (s, m) in servers.iter_mut().zip(&p.servers) {
-        if m.settings.backup && !s.disabled {
-            s.standby = any_active || (backup_in_use && !p.options.flags.allbackups);
-            backup_in_use = true;
-        }
-    }
     // `dispatch <addr>:<port>`: a backend without servers sends everything there.
     if servers.is_empty() {
         if let Some(d) = &p.dispatch {
@@ -189,8 +183,8 @@ fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backen
                         ip: *ip,
                         port: PortMap::Fixed(port),
                     },
-                    disabled: false,
-                    standby: false,
+                    backup: false,
+                    live: Live::new(1, 0),
                     send_proxy: false,
                     send_proxy_v2: false,
                     proxy_v2: Default::default(),
@@ -238,6 +232,7 @@ fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backen
             case_adjust_server: p.options.flags.h1_case_adjust_bogus_server,
             rules: p.http_request.clone(),
         },
+        allbackups: p.options.flags.allbackups,
         rr: Default::default(),
         deterministic: p.balance.algo.as_ref().is_some_and(|a| {
             use rampart_model::proxy::balance::Algo;
@@ -262,7 +257,11 @@ fn build_server(
         ServerPort::Fixed(n) => PortMap::Fixed(n),
         ServerPort::Mapped(off) => PortMap::Offset(off),
     };
-    let mut disabled = s.settings.disabled;
+    let mut admin_flags = if s.settings.disabled {
+        admin::CMAINT
+    } else {
+        0
+    };
     let addr = match &s.addr {
         ServerAddr::Ip(ip) => ServerTarget::Ip { ip: *ip, port },
         ServerAddr::Name { name, family } => {
@@ -279,7 +278,7 @@ fn build_server(
             match found {
                 Some(a) => ServerTarget::Ip { ip: a.ip(), port },
                 None => {
-                    disabled = true;
+                    admin_flags |= admin::RMAINT;
                     ServerTarget::Ip {
                         ip: IpAddr::from([0, 0, 0, 0]),
                         port,
@@ -329,8 +328,8 @@ fn build_server(
     Server {
         name: s.name.clone(),
         addr,
-        disabled,
-        standby: false,
+        backup: s.settings.backup,
+        live: Live::new(s.settings.weight, admin_flags),
         send_proxy: st.send_proxy,
         send_proxy_v2: st.send_proxy_v2,
         proxy_v2: st.proxy_v2_options,

@@ -30,6 +30,7 @@ pub mod limits;
 pub mod pool;
 pub mod queue;
 pub mod rate;
+pub mod server_state;
 pub mod snapshot;
 pub mod splice;
 pub mod state;

@@ -281,7 +281,7 @@ impl Drop for Ticket<'_> {
 
 /// Whether a server can be given streams (not in maintenance, resolved).
 fn usable(be: &Backend, i: usize) -> bool {
-    be.servers.get(i).is_some_and(|s| !s.disabled && !s.standby)
+    be.servers.get(i).is_some_and(|s| s.live.serving())
 }
 
 fn srv_queue_empty(s: &Server) -> bool {
@@ -390,8 +390,8 @@ mod tests {
                         ip: std::net::IpAddr::from([127, 0, 0, 1]),
                         port: PortMap::Fixed(1),
                     },
-                    disabled: false,
-                    standby: false,
+                    backup: false,
+                    live: crate::server_state::Live::new(1, 0),
                     send_proxy: false,
                     send_proxy_v2: false,
                     proxy_v2: Default::default(),
@@ -412,6 +412,7 @@ mod tests {
             nolinger: false,
             splice: Default::default(),
             http: Default::default(),
+            allbackups: false,
             rr: Default::default(),
             deterministic: false,
             fullconn: 1,
@@ -516,8 +517,10 @@ mod tests {
 
     #[test]
     fn no_server_usable() {
-        let mut be = backend(&[(1, 0)]);
-        be.servers[0].disabled = true;
+        let be = backend(&[(1, 0)]);
+        be.servers[0]
+            .live
+            .set_admin(crate::server_state::admin::CMAINT, true);
         rt().block_on(async {
             let r = acquire(&be, Assign::Any, 0..1, LONG).await;
             assert_eq!(r.err(), Some(QueueError::NoServer));

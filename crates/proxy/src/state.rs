@@ -126,6 +126,8 @@ pub struct Backend {
     pub nolinger: bool,
     pub splice: crate::splice::SpliceOpts,
     pub http: BeHttp,
+    /// `option allbackups`: every backup server serves when no active one can.
+    pub allbackups: bool,
     /// Round-robin cursor (the balancing issue replaces this with HAProxy's algorithms).
     pub rr: AtomicUsize,
     /// The algorithm decides the server by itself (hashing): a stream then waits in its
@@ -182,12 +184,11 @@ pub struct BeTimeouts {
 pub struct Server {
     pub name: String,
     pub addr: ServerTarget,
-    /// Starts in maintenance (`disabled`) or could not be resolved (`init-addr none`).
-    pub disabled: bool,
-    /// A `backup` server held back because an active server can serve (or another
-    /// backup is the one in use without `option allbackups`). Static until health
-    /// checks and the runtime API change server states.
-    pub standby: bool,
+    /// `backup`: serves only when no active server can.
+    pub backup: bool,
+    /// Administrative and operational state, weight (maintenance from `disabled` or an
+    /// unresolved name; health checks and the runtime API change it).
+    pub live: crate::server_state::Live,
     pub send_proxy: bool,
     pub send_proxy_v2: bool,
     /// `proxy-v2-options` (and the `send-proxy-v2-ssl` family): the TLVs to send.

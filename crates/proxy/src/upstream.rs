@@ -46,7 +46,7 @@ impl From<QueueError> for ConnectError {
 /// standby servers take no turn, so the usable ones take equal turns wherever they sit
 /// in the list.
 pub fn pick(be: &Backend) -> Option<usize> {
-    let serving = |s: &&Server| !s.disabled && !s.standby;
+    let serving = |s: &&Server| s.live.serving();
     let m = be.servers.iter().filter(serving).count();
     if m == 0 {
         return None;
@@ -58,6 +58,20 @@ pub fn pick(be: &Backend) -> Option<usize> {
         .filter(|(_, s)| serving(s))
         .nth(turn % m)
         .map(|(i, _)| i)
+}
+
+/// A server of `be` changed state (health check, runtime API) or the backend was just
+/// built: backup servers serve only when no active server can, the first one alive
+/// or all of them with `option allbackups` (HAProxy's `recalc_server_map` / fwrr).
+pub fn servers_changed(be: &Backend) {
+    let any_active = be.servers.iter().any(|s| !s.backup && s.live.alive());
+    let mut backup_in_use = false;
+    for s in be.servers.iter().filter(|s| s.backup) {
+        let alive = s.live.alive();
+        s.live
+            .set_standby(alive && (any_active || (backup_in_use && !be.allbackups)));
+        backup_in_use |= alive;
+    }
 }
 
 /// Takes a connection slot on a server of `be` (waiting in a queue when all are full).

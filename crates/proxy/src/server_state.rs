@@ -1,0 +1,142 @@
+//! A server's live state (configuration manual 5.2 `disabled`, `backup`, `weight`;
+//! management guide 9.3 `set server`): administrative flags, the operational state
+//! health checks decide, and the weights. Read on every server choice (atomics, no
+//! lock); written by health checks and the runtime API, which then call
+//! [`crate::upstream::servers_changed`] so the balancing state follows.
+//!
+//! The names are HAProxy's (`SRV_ADMF_*`, `SRV_ST_*`, `uweight`/`eweight`) so the
+//! runtime API and `show servers state` can report them as HAProxy does.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
+
+/// Administrative flags (HAProxy's `SRV_ADMF_*`, same bit values: `show servers state`
+/// prints them as a number).
+pub mod admin {
+    /// Maintenance forced by the runtime API or the stats page.
+    pub const FMAINT: u8 = 0x01;
+    /// Maintenance inherited from a tracked server (`track`).
+    pub const IMAINT: u8 = 0x02;
+    /// Maintenance from the configuration (`disabled`).
+    pub const CMAINT: u8 = 0x04;
+    /// Drain forced by the runtime API or the stats page.
+    pub const FDRAIN: u8 = 0x08;
+    /// Drain inherited from a tracked server.
+    pub const IDRAIN: u8 = 0x10;
+    /// Maintenance because the address could not be resolved (`init-addr none`).
+    pub const RMAINT: u8 = 0x20;
+    /// Maintenance because the address changed to one already in use (DNS).
+    pub const HMAINT: u8 = 0x40;
+    /// Any kind of maintenance.
+    pub const MAINT: u8 = FMAINT | IMAINT | CMAINT | RMAINT | HMAINT;
+    /// Any kind of drain.
+    pub const DRAIN: u8 = FDRAIN | IDRAIN;
+}
+
+/// Operational state (HAProxy's `SRV_ST_*`, same values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Op {
+    /// Down: takes no traffic.
+    Stopped = 0,
+    /// Up, ramping its weight up during `slowstart`.
+    Starting = 1,
+    /// Up.
+    Running = 2,
+    /// Up but taking no new traffic (`http-check disable-on-404`, agent `stopped`...).
+    Stopping = 3,
+}
+
+impl Op {
+    fn from_u8(v: u8) -> Op {
+        match v {
+            0 => Op::Stopped,
+            1 => Op::Starting,
+            3 => Op::Stopping,
+            _ => Op::Running,
+        }
+    }
+}
+
+/// Weights are scaled by this for the balancing algorithms, as HAProxy's
+/// `SRV_EWGHT_RANGE` (a server's `eweight` is `uweight * SRV_EWGHT_RANGE / 256` when
+/// not ramping).
+pub const EWGHT_RANGE: u32 = 256 * 16;
+
+/// The live state of one server.
+#[derive(Debug)]
+pub struct Live {
+    admin: AtomicU8,
+    op: AtomicU8,
+    /// The weight the user set (`weight`, `set weight`), 0..=256.
+    uweight: AtomicU32,
+    /// A `backup` server held back because an active server can serve (or another
+    /// backup is the one in use without `option allbackups`).
+    standby: AtomicBool,
+}
+
+impl Live {
+    /// A server as the configuration starts it: up (health checks may take it down),
+    /// with `admin` flags (`CMAINT` for `disabled`, `RMAINT` for an unresolved name).
+    pub fn new(weight: u32, admin: u8) -> Live {
+        Live {
+            admin: AtomicU8::new(admin),
+            op: AtomicU8::new(Op::Running as u8),
+            uweight: AtomicU32::new(weight),
+            standby: AtomicBool::new(false),
+        }
+    }
+
+    pub fn admin(&self) -> u8 {
+        self.admin.load(Ordering::Acquire)
+    }
+
+    /// Sets (`on`) or clears administrative flags; returns the flags before.
+    pub fn set_admin(&self, flags: u8, on: bool) -> u8 {
+        if on {
+            self.admin.fetch_or(flags, Ordering::AcqRel)
+        } else {
+            self.admin.fetch_and(!flags, Ordering::AcqRel)
+        }
+    }
+
+    pub fn op(&self) -> Op {
+        Op::from_u8(self.op.load(Ordering::Acquire))
+    }
+
+    pub fn set_op(&self, op: Op) {
+        self.op.store(op as u8, Ordering::Release);
+    }
+
+    pub fn uweight(&self) -> u32 {
+        self.uweight.load(Ordering::Acquire)
+    }
+
+    pub fn set_uweight(&self, w: u32) {
+        self.uweight.store(w, Ordering::Release);
+    }
+
+    pub fn standby(&self) -> bool {
+        self.standby.load(Ordering::Acquire)
+    }
+
+    pub fn set_standby(&self, v: bool) {
+        self.standby.store(v, Ordering::Release);
+    }
+
+    pub fn in_maint(&self) -> bool {
+        self.admin() & admin::MAINT != 0
+    }
+
+    /// Up as far as checks tell and not in maintenance: it may take streams that
+    /// persistence sends to it (HAProxy's `srv_currently_usable` without the weight).
+    pub fn alive(&self) -> bool {
+        !self.in_maint() && matches!(self.op(), Op::Running | Op::Starting)
+    }
+
+    /// May be chosen by the balancing algorithm now: alive, not draining, not a
+    /// backup held back (HAProxy's `srv_is_usable` plus the backup rule). The weight
+    /// is the algorithm's business.
+    pub fn serving(&self) -> bool {
+        self.alive() && self.admin() & admin::DRAIN == 0 && !self.standby()
+    }
+}
