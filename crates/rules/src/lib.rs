@@ -1,0 +1,9 @@
+//! The rules language of HAProxy 2.6 (configuration manual section 7): samples and the
+//! casts between their types, sample expressions (a fetch followed by converters), ACL
+//! patterns and conditions, actions and log-format templates.
+//!
+//! Pure: nothing here performs I/O. A rule reads the transaction it is given, may change
+//! it in memory, and returns a verdict the orchestrator (the proxy crate) acts on.
+
+pub mod args;
+pub mod sample;
