@@ -150,7 +150,10 @@ impl Chash {
     /// The points of the group in use, in ring order, for lock-free lookups.
     pub fn ring(&self, lb: &Lb) -> Vec<(u32, u32)> {
         match lb.group() {
-            Ok(g) => self.trees[g].iter().map(|((k, _), s)| (k, s as u32)).collect(),
+            Ok(g) => self.trees[g]
+                .iter()
+                .map(|((k, _), s)| (k, s as u32))
+                .collect(),
             Err(_) => Vec::new(),
         }
     }
@@ -176,7 +179,7 @@ impl Chash {
                 n = self.trees[root].first().map(|(x, _)| (root, x));
             }
             self.last = n;
-            let Some((t, id)) = n else { return None };
+            let (t, id) = n?;
             node = n;
             if stop.is_none() {
                 stop = n;

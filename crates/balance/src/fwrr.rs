@@ -132,12 +132,9 @@ impl Fwrr {
             self.queue_by_weight(lb, i, t);
         } else {
             let s = &self.s[i];
-            let key = UWGHT_RANGE.wrapping_mul(s.npos).wrapping_add(
-                EWGHT_MAX
-                    .wrapping_add(s.rweight)
-                    .wrapping_sub(next.eweight)
-                    / SCALE,
-            );
+            let key = UWGHT_RANGE
+                .wrapping_mul(s.npos)
+                .wrapping_add(EWGHT_MAX.wrapping_add(s.rweight).wrapping_sub(next.eweight) / SCALE);
             self.insert(lb, i, T::Curr, key);
         }
     }
@@ -167,7 +164,7 @@ impl Fwrr {
 
     /// The next server of the current tree whose turn has come, else the heaviest
     /// one waiting in init, else whatever the current tree holds.
-    fn from_group(&mut self, lb: &Lb, g: usize) -> Option<usize> {
+    fn take_from_group(&mut self, lb: &Lb, g: usize) -> Option<usize> {
         let grp = &self.g[g];
         let s1 = grp.trees[T::Curr as usize].first().map(|(_, s)| s);
         if let Some(a) = s1 {
@@ -226,7 +223,7 @@ impl Fwrr {
                 self.g[g].curr_weight = nw;
             }
             let srv = loop {
-                if let Some(s) = self.from_group(lb, g) {
+                if let Some(s) = self.take_from_group(lb, g) {
                     break s;
                 }
                 if switched {
@@ -361,9 +358,8 @@ impl Fwrr {
             let grp = &self.g[g];
             let (curr_pos, curr_weight, nw) = (grp.curr_pos, grp.curr_weight, grp.next_weight);
             let s = &mut self.s[i];
-            if next_ew > 0 {
+            if let Some(step) = nw.checked_div(next_ew) {
                 let prev_next = s.npos;
-                let step = nw / next_ew;
                 s.npos = s.lpos.wrapping_add(step);
                 s.rweight = 0;
                 if s.npos > prev_next {

@@ -15,8 +15,9 @@ pub fn sdbm(key: &[u8]) -> u32 {
 
 /// `djb2`: h * 33 + c from 5381.
 pub fn djb2(key: &[u8]) -> u32 {
-    key.iter()
-        .fold(5381u32, |h, &c| (h << 5).wrapping_add(h).wrapping_add(u32::from(c)))
+    key.iter().fold(5381u32, |h, &c| {
+        (h << 5).wrapping_add(h).wrapping_add(u32::from(c))
+    })
 }
 
 /// `wt6`: two words rotated by amounts that depend on the data.

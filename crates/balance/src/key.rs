@@ -99,8 +99,11 @@ pub(crate) fn hash_of(
         }
         Key::UrlParam { name } => {
             let req = input.http?;
-            let v = query_param(req.uri(), name)
-                .or_else(|| req.is_post().then(|| body_param(req.body(), name)).flatten())?;
+            let v = query_param(req.uri(), name).or_else(|| {
+                req.is_post()
+                    .then(|| body_param(req.body(), name))
+                    .flatten()
+            })?;
             Some(finish(f.hash(v)))
         }
         Key::Hdr {
@@ -292,12 +295,17 @@ pub fn rdp_cookie<'a>(data: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
         d = rest;
     }
     if !name.is_empty() {
-        if d.len() <= name.len() || d[name.len()] != b'=' || !d[..name.len()].eq_ignore_ascii_case(name) {
+        if d.len() <= name.len()
+            || d[name.len()] != b'='
+            || !d[..name.len()].eq_ignore_ascii_case(name)
+        {
             return None;
         }
         d = &d[name.len() + 1..];
     } else {
-        let eq = d.iter().position(|&c| c == b'=' || c == b'\r' || c == b'\n')?;
+        let eq = d
+            .iter()
+            .position(|&c| c == b'=' || c == b'\r' || c == b'\n')?;
         if d[eq] != b'=' {
             return None;
         }
@@ -341,7 +349,12 @@ mod tests {
     #[test]
     fn params() {
         assert_eq!(query_param(b"/p?a=1&id=42&b", b"id"), Some(&b"42"[..]));
-        assert_eq!(query_param(b"/p?id=", b"id"), None, "needs more than the name");
+        assert_eq!(query_param(b"/p?id=", b"id"), Some(&b""[..]));
+        assert_eq!(
+            query_param(b"/p?id", b"id"),
+            None,
+            "needs more than the name"
+        );
         assert_eq!(query_param(b"/p?id=&x", b"id"), Some(&b""[..]));
         assert_eq!(query_param(b"/p?xid=1", b"id"), None);
         assert_eq!(query_param(b"/p", b"id"), None);

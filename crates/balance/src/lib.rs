@@ -375,7 +375,13 @@ impl Balancer {
     }
 
     /// HAProxy's `chash_get_server_hash`.
-    fn chash_lookup(&self, v: &View, hash: u32, load: &impl Load, avoid: Option<usize>) -> Option<usize> {
+    fn chash_lookup(
+        &self,
+        v: &View,
+        hash: u32,
+        load: &impl Load,
+        avoid: Option<usize>,
+    ) -> Option<usize> {
         match v.group? {
             Ok(_) => {}
             Err(fbck) => return fbck,
@@ -393,7 +399,8 @@ impl Balancer {
             let (ew, cw) = (v.eweight[s], v.cumulative[s]);
             let mut slots = ew.wrapping_mul(per_weight);
             slots = slots.wrapping_add(
-                (cw.wrapping_add(ew).wrapping_mul(rem) / tot).wrapping_sub(cw.wrapping_mul(rem) / tot),
+                (cw.wrapping_add(ew).wrapping_mul(rem) / tot)
+                    .wrapping_sub(cw.wrapping_mul(rem) / tot),
             );
             if slots == 0 {
                 slots = 1;
@@ -405,7 +412,13 @@ impl Balancer {
 
     /// `balance random(<draws>)`: the least loaded of `draws` random ring positions;
     /// none when that server is full (the stream then waits in the backend's queue).
-    fn random(&self, v: &View, draws: u32, load: &impl Load, avoid: Option<usize>) -> Option<usize> {
+    fn random(
+        &self,
+        v: &View,
+        draws: u32,
+        load: &impl Load,
+        avoid: Option<usize>,
+    ) -> Option<usize> {
         let mut curr: Option<usize> = None;
         let mut left = draws.max(1);
         loop {
@@ -432,7 +445,9 @@ impl Balancer {
         if !matches!(self.algo, Algo::LeastConn) {
             return;
         }
-        let Some(mirror) = self.lc_keys.get(i) else { return };
+        let Some(mirror) = self.lc_keys.get(i) else {
+            return;
+        };
         let ew = self.view.load().eweight.get(i).copied().unwrap_or(0);
         let inflight = load.inflight(i);
         let new_key = fwlc::key(inflight, ew);
@@ -451,7 +466,9 @@ impl Balancer {
 
 impl std::fmt::Debug for Balancer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Balancer").field("algo", &self.algo).finish_non_exhaustive()
+        f.debug_struct("Balancer")
+            .field("algo", &self.algo)
+            .finish_non_exhaustive()
     }
 }
 
@@ -483,3 +500,6 @@ fn first(v: &View, load: &impl Load, avoid: Option<usize>) -> Option<usize> {
     }
     avoided
 }
+
+#[cfg(test)]
+mod tests;

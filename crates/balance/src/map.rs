@@ -20,7 +20,11 @@ impl Map {
     /// greatest common divisor.
     pub fn init(lb: &mut Lb) -> Map {
         let mut gcd = 1u32;
-        let mut it = lb.srv.iter().map(|s| s.next.eweight).skip_while(|&w| w == 0);
+        let mut it = lb
+            .srv
+            .iter()
+            .map(|s| s.next.eweight)
+            .skip_while(|&w| w == 0);
         if let Some(first) = it.next() {
             gcd = first;
             for w in it {

@@ -50,5 +50,4 @@ impl Tree {
     pub fn iter(&self) -> impl Iterator<Item = (NodeId, usize)> + '_ {
         self.nodes.iter().map(|(k, v)| (*k, *v as usize))
     }
-
 }

@@ -7,7 +7,7 @@
 //! hash-based key (`source`, `uri` with its options, `url_param` in the query string
 //! and in a POST body, `hdr` with `use_domain_only`) under every `hash-type` (map-based,
 //! consistent), hash function (sdbm, djb2, wt6, crc32) and `avalanche`, including the
-//! round-robin fallback when the key is missing.
+//! round-robin fallback when the key is missing, and `hash-balance-factor`.
 
 mod support;
 
@@ -178,9 +178,7 @@ fn start(cases: &[Case], o: &Origins) -> Pair {
         let sections: Vec<String> = cases
             .iter()
             .enumerate()
-            .map(|(i, (name, tcp, lines, f))| {
-                section(name, base + i as u16, *tcp, lines, o, *f)
-            })
+            .map(|(i, (name, tcp, lines, f))| section(name, base + i as u16, *tcp, lines, o, *f))
             .collect();
         config(&sections)
     };
@@ -237,7 +235,10 @@ impl Client {
             }
             match self.s.read(&mut chunk) {
                 Ok(n) if n > 0 => self.buf.extend_from_slice(&chunk[..n]),
-                other => panic!("response cut short ({other:?}): {:?}", String::from_utf8_lossy(&self.buf)),
+                other => panic!(
+                    "response cut short ({other:?}): {:?}",
+                    String::from_utf8_lossy(&self.buf)
+                ),
             }
         }
     }
@@ -368,32 +369,69 @@ fn check_hashing(cases: Vec<Case>) {
     let reqs = requests();
     for (i, (name, ..)) in cases.iter().enumerate() {
         let got = compare_http(&p, i as u16, name, &reqs);
-        assert!(distinct(&got) >= 3, "{name}: only {} servers used", distinct(&got));
-        assert!(!got.iter().any(|s| s == "z0" || s == "bk"), "{name}: {got:?}");
+        assert!(
+            distinct(&got) >= 3,
+            "{name}: only {} servers used",
+            distinct(&got)
+        );
+        assert!(
+            !got.iter().any(|s| s == "z0" || s == "bk"),
+            "{name}: {got:?}"
+        );
     }
 }
 
 #[test]
 fn uri_hashing_matches_haproxy() {
     let mut cases = hash_cases("uri", "uri");
-    cases.push(("uri_len".into(), false, "balance uri len 6\nhash-type consistent".into(), no_opts));
-    cases.push(("uri_depth".into(), false, "balance uri depth 2 whole".into(), no_opts));
-    cases.push(("uri_path".into(), false, "balance uri path-only whole".into(), no_opts));
+    cases.push((
+        "uri_len".into(),
+        false,
+        "balance uri len 6\nhash-type consistent".into(),
+        no_opts,
+    ));
+    cases.push((
+        "uri_depth".into(),
+        false,
+        "balance uri depth 2 whole".into(),
+        no_opts,
+    ));
+    cases.push((
+        "uri_path".into(),
+        false,
+        "balance uri path-only whole".into(),
+        no_opts,
+    ));
     check_hashing(cases);
 }
 
 #[test]
 fn url_param_hashing_matches_haproxy() {
     let mut cases = hash_cases("param", "url_param id");
-    cases.push(("param_post".into(), false, "balance url_param id check_post".into(), no_opts));
+    cases.push((
+        "param_post".into(),
+        false,
+        "balance url_param id check_post".into(),
+        no_opts,
+    ));
     check_hashing(cases);
 }
 
 #[test]
 fn header_hashing_matches_haproxy() {
     let mut cases = hash_cases("hdr", "hdr(x-key)");
-    cases.push(("host_dom".into(), false, "balance hdr(host) use_domain_only".into(), no_opts));
-    cases.push(("host_dom_c".into(), false, "balance hdr(Host) use_domain_only\nhash-type consistent djb2".into(), no_opts));
+    cases.push((
+        "host_dom".into(),
+        false,
+        "balance hdr(host) use_domain_only".into(),
+        no_opts,
+    ));
+    cases.push((
+        "host_dom_c".into(),
+        false,
+        "balance hdr(Host) use_domain_only\nhash-type consistent djb2".into(),
+        no_opts,
+    ));
     check_hashing(cases);
 }
 
@@ -416,10 +454,18 @@ fn source_hashing_matches_haproxy() {
     for (i, (name, ..)) in cases.iter().enumerate() {
         let mut got = Vec::new();
         for k in 0..1000u32 {
-            let src = Ipv4Addr::new(127, (k % 200 + 1) as u8, (k / 200 * 37 % 256) as u8, (k * 13 % 254 + 1) as u8);
+            let src = Ipv4Addr::new(
+                127,
+                (k % 200 + 1) as u8,
+                (k / 200 * 37 % 256) as u8,
+                (k * 13 % 254 + 1) as u8,
+            );
             let a = tcp_name(src, p.h + i as u16);
             let b = tcp_name(src, p.r + i as u16);
-            assert_eq!(a, b, "{name}: client {src} went to {a} with HAProxy, {b} with Rampart");
+            assert_eq!(
+                a, b,
+                "{name}: client {src} went to {a} with HAProxy, {b} with Rampart"
+            );
             got.push(a);
         }
         // Loopback addresses are all close to 0x7f000000: without avalanche they fall
@@ -431,11 +477,7 @@ fn source_hashing_matches_haproxy() {
 
 /// Connects from `src` to `port` (mode tcp) and returns the name the server sends.
 fn tcp_name(src: Ipv4Addr, port: u16) -> String {
-    let s = tcp_from(src, port);
-    let mut s = s;
-    let mut buf = [0u8; 16];
-    let n = s.read(&mut buf).unwrap_or_else(|e| panic!("read from {src}: {e}"));
-    String::from_utf8_lossy(&buf[..n]).into_owned()
+    hold(src, port).1
 }
 
 fn tcp_from(src: Ipv4Addr, port: u16) -> TcpStream {
@@ -458,21 +500,63 @@ fn round_robin_sequences_match_haproxy() {
         ("srr".into(), false, "balance static-rr".into(), no_opts),
         // Only backups serve: the first one, or all of them with `option allbackups`.
         ("rr_bk".into(), false, "balance roundrobin".into(), |i| {
-            if i < 4 { "disabled".into() } else if i == 4 { "backup weight 3".into() } else { "weight 2".into() }
+            if i < 4 {
+                "disabled".into()
+            } else if i == 4 {
+                "backup weight 3".into()
+            } else {
+                "weight 2".into()
+            }
         }),
-        ("rr_allbk".into(), false, "balance roundrobin\noption allbackups".into(), |i| {
-            if i < 4 { "disabled".into() } else if i == 4 { "backup weight 3".into() } else { "weight 2".into() }
-        }),
-        ("srr_allbk".into(), false, "balance static-rr\noption allbackups".into(), |i| {
-            if i < 4 { "disabled".into() } else if i == 4 { "backup weight 3".into() } else { "weight 2".into() }
-        }),
+        (
+            "rr_allbk".into(),
+            false,
+            "balance roundrobin\noption allbackups".into(),
+            |i| {
+                if i < 4 {
+                    "disabled".into()
+                } else if i == 4 {
+                    "backup weight 3".into()
+                } else {
+                    "weight 2".into()
+                }
+            },
+        ),
+        (
+            "srr_allbk".into(),
+            false,
+            "balance static-rr\noption allbackups".into(),
+            |i| {
+                if i < 4 {
+                    "disabled".into()
+                } else if i == 4 {
+                    "backup weight 3".into()
+                } else {
+                    "weight 2".into()
+                }
+            },
+        ),
         // A server down among weighted ones.
         ("rr_down".into(), false, "balance roundrobin".into(), |i| {
-            if i == 2 { "disabled".into() } else { String::new() }
+            if i == 2 {
+                "disabled".into()
+            } else {
+                String::new()
+            }
         }),
         // Hashing with the key always missing: the round-robin fallback.
-        ("uri_fallback".into(), false, "balance hdr(x-none)".into(), no_opts),
-        ("uri_fallback_c".into(), false, "balance hdr(x-none)\nhash-type consistent".into(), no_opts),
+        (
+            "uri_fallback".into(),
+            false,
+            "balance hdr(x-none)".into(),
+            no_opts,
+        ),
+        (
+            "uri_fallback_c".into(),
+            false,
+            "balance hdr(x-none)\nhash-type consistent".into(),
+            no_opts,
+        ),
     ];
     let o = origins();
     let p = start(&cases, &o);
@@ -487,7 +571,12 @@ fn round_robin_sequences_match_haproxy() {
             "rr" | "srr" => {
                 // 1 + 2 + 3 + 5 = 11 turns per cycle, 18 cycles.
                 assert_eq!(
-                    [count198("s1"), count198("s2"), count198("s3"), count198("s4")],
+                    [
+                        count198("s1"),
+                        count198("s2"),
+                        count198("s3"),
+                        count198("s4")
+                    ],
                     [18, 36, 54, 90],
                     "{name}: {got:?}"
                 );
@@ -498,14 +587,17 @@ fn round_robin_sequences_match_haproxy() {
             }
             _ => assert!(distinct(&got) >= 3, "{name}: {got:?}"),
         }
-        assert!(!got.iter().any(|s| s == "z0") || name.contains("bk"), "{name}: weight 0 chosen");
+        assert!(
+            !got.iter().any(|s| s == "z0") || name.contains("bk"),
+            "{name}: weight 0 chosen"
+        );
     }
 }
 
-/// Opens a mode-tcp connection to `port` and returns it with the server's name.
-fn hold(port: u16) -> (TcpStream, String) {
-    let mut s = TcpStream::connect(local(port)).unwrap_or_else(|e| panic!("connect: {e}"));
-    let _ = s.set_read_timeout(Some(IO_TIMEOUT));
+/// Opens a mode-tcp connection to `port` from `src` and returns it with the server's
+/// name.
+fn hold(src: Ipv4Addr, port: u16) -> (TcpStream, String) {
+    let mut s = tcp_from(src, port);
     let mut buf = [0u8; 16];
     let n = s.read(&mut buf).unwrap_or_else(|e| panic!("read: {e}"));
     (s, String::from_utf8_lossy(&buf[..n]).into_owned())
@@ -515,11 +607,26 @@ fn hold(port: u16) -> (TcpStream, String) {
 fn leastconn_and_first_with_held_connections_match_haproxy() {
     let cases: Vec<Case> = vec![
         ("lc".into(), true, "balance leastconn".into(), no_opts),
-        ("first".into(), true, "balance first".into(), |i| format!("maxconn 4 id {}", 10 - i)),
+        ("first".into(), true, "balance first".into(), |i| {
+            format!("maxconn 4 id {}", 10 - i)
+        }),
+        // Consistent hashing bounded by the load: a server above 150% of its share is
+        // passed over.
+        (
+            "bounded".into(),
+            true,
+            "balance source\nhash-type consistent\nhash-balance-factor 150".into(),
+            no_opts,
+        ),
     ];
     let o = origins();
     let p = start(&cases, &o);
-    let open = |o: &Origins| o.tcp.iter().map(|x| x.open.load(Ordering::SeqCst)).sum::<usize>();
+    let open = |o: &Origins| {
+        o.tcp
+            .iter()
+            .map(|x| x.open.load(Ordering::SeqCst))
+            .sum::<usize>()
+    };
     for (i, (name, ..)) in cases.iter().enumerate() {
         let (ph, pr) = (p.h + i as u16, p.r + i as u16);
         let mut held: Vec<(TcpStream, TcpStream)> = Vec::new();
@@ -529,9 +636,16 @@ fn leastconn_and_first_with_held_connections_match_haproxy() {
         for round in 0..2 {
             let n = if round == 0 { 12 } else { 8 };
             for _ in 0..n {
-                let (a, sa) = hold(ph);
-                let (b, sb) = hold(pr);
-                assert_eq!(sa, sb, "{name}: connection {} went to {sa} with HAProxy, {sb} with Rampart", seq.len());
+                let k = seq.len() as u8;
+                let src = Ipv4Addr::new(127, 3 + k % 2, 7, 1 + k / 2);
+                let (a, sa) = hold(src, ph);
+                let (b, sb) = hold(src, pr);
+                assert_eq!(
+                    sa,
+                    sb,
+                    "{name}: connection {} went to {sa} with HAProxy, {sb} with Rampart",
+                    seq.len()
+                );
                 seq.push(sa);
                 held.push((a, b));
             }
@@ -551,12 +665,26 @@ fn leastconn_and_first_with_held_connections_match_haproxy() {
             }
         }
         assert!(distinct(&seq) >= 3, "{name}: {seq:?}");
-        assert!(!seq.iter().any(|s| s == "z0" || s == "bk"), "{name}: {seq:?}");
+        assert!(
+            !seq.iter().any(|s| s == "z0" || s == "bk"),
+            "{name}: {seq:?}"
+        );
+        if name == "bounded" {
+            // 12 streams over a total weight of 11 * 16: s4 takes at most 150% of its
+            // 5/11 share of (served + 1) at each choice.
+            assert!(
+                seq[..12].iter().filter(|s| *s == "s4").count() <= 9,
+                "{name}: {seq:?}"
+            );
+        }
         if name == "first" {
             // Highest-weight server has the lowest id here: s4 fills first.
             assert_eq!(&seq[..5], ["s4", "s4", "s4", "s4", "s3"], "{name}: {seq:?}");
         }
         drop(held);
-        assert!(wait_until(Duration::from_secs(5), || open(&o) == 0), "{name}: connections left");
+        assert!(
+            wait_until(Duration::from_secs(5), || open(&o) == 0),
+            "{name}: connections left"
+        );
     }
 }

@@ -88,7 +88,10 @@ impl Session {
         let not_first = self.served > 0;
         // The balancing algorithm chooses (unless the request goes back to its
         // private connection's server), reading the request and what came of its body.
-        let private = self.srv.as_ref().is_some_and(|c| c.private && c.backend == bi);
+        let private = self
+            .srv
+            .as_ref()
+            .is_some_and(|c| c.private && c.backend == bi);
         let choice = (!private).then(|| {
             let req = crate::lb::Request {
                 head: &h.req,
