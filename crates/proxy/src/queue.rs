@@ -7,15 +7,19 @@
 //! has that many slots (fewer while the backend is below `fullconn` when `minconn` is
 //! set). When no server has a free slot the stream waits, in arrival order:
 //!
-//! - in the **backend's queue** when the balancing algorithm may pick any server
-//!   ([`Assign::Any`]: round robin, ...); whichever server frees a slot first takes it;
+//! - in the **backend's queue** when the balancing algorithm found every candidate
+//!   saturated ([`Assign::Any`]); whichever server frees a slot first takes it;
 //! - in the **server's own queue** when the server is decided already
-//!   ([`Assign::Server`]: hashing, persistence); `maxqueue` bounds that queue and a
+//!   ([`Assign::Server`]: the algorithm's choice, a hash-based one whatever the server's
+//!   load, or persistence); `maxqueue` bounds that queue and a
 //!   stream beyond it is refused ([`QueueError::Full`]: 503, or another server when the
 //!   caller may redispatch).
 //!
 //! A slot freed on a server goes to the oldest stream waiting for it, in its own queue or
 //! the backend's. Waiting ends after `timeout queue` ([`QueueError::Timeout`]: 503).
+//!
+//! Each change of a server's `served` count is told to the balancing algorithm
+//! (`leastconn` orders servers by it).
 //!
 //! Concurrency: taking and releasing a slot are atomic operations on the server's
 //! `served` count, and nothing else while no stream waits. The queues themselves are
