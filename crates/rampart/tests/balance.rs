@@ -5,7 +5,8 @@
 //! with uneven weights (1, 2, 3, 5 and 0), backups (the first one, or all with `option
 //! allbackups`), `leastconn` and `first` with connections held open, and every
 //! hash-based key (`source`, `uri` with its options, `url_param` in the query string
-//! and in a POST body, `hdr` with `use_domain_only`) under every `hash-type` (map-based,
+//! and in a POST body, `hdr` with `use_domain_only`, `rdp-cookie` in `mode tcp`) under
+//! every `hash-type` (map-based,
 //! consistent), hash function (sdbm, djb2, wt6, crc32) and `avalanche`, including the
 //! round-robin fallback when the key is missing, and `hash-balance-factor`.
 
@@ -122,12 +123,13 @@ fn origins() -> Origins {
 fn section(
     name: &str,
     port: u16,
+    bind_opts: &str,
     tcp: bool,
     lines: &str,
     o: &Origins,
     srv: impl Fn(usize) -> String,
 ) -> String {
-    let mut s = format!("listen {name}\n    bind 127.0.0.1:{port}\n");
+    let mut s = format!("listen {name}\n    bind 127.0.0.1:{port}{bind_opts}\n");
     if tcp {
         s += "    mode tcp\n";
     }
@@ -172,13 +174,20 @@ fn no_opts(_: usize) -> String {
 }
 
 fn start(cases: &[Case], o: &Origins) -> Pair {
+    start_with(cases, o, "")
+}
+
+/// [`start`] with `bind_opts` on every `bind` line.
+fn start_with(cases: &[Case], o: &Origins, bind_opts: &str) -> Pair {
     let n = cases.len() as u16;
     let (hb, rb) = (free_ports(n), free_ports(n));
     let build = |base: u16| {
         let sections: Vec<String> = cases
             .iter()
             .enumerate()
-            .map(|(i, (name, tcp, lines, f))| section(name, base + i as u16, *tcp, lines, o, *f))
+            .map(|(i, (name, tcp, lines, f))| {
+                section(name, base + i as u16, bind_opts, *tcp, lines, o, *f)
+            })
             .collect();
         config(&sections)
     };
@@ -686,5 +695,59 @@ fn leastconn_and_first_with_held_connections_match_haproxy() {
             wait_until(Duration::from_secs(5), || open(&o) == 0),
             "{name}: connections left"
         );
+    }
+}
+
+#[test]
+fn rdp_cookie_hashing_matches_haproxy() {
+    // The cookie arrives with a PROXY header in one packet, so both programs have it
+    // when they choose the server; connections without it take the round robin.
+    let cases: Vec<Case> = vec![
+        ("rdp".into(), true, "balance rdp-cookie".into(), no_opts),
+        (
+            "rdp_c".into(),
+            true,
+            "balance rdp-cookie(user)\nhash-type consistent wt6".into(),
+            no_opts,
+        ),
+    ];
+    let o = origins();
+    let p = start_with(&cases, &o, " accept-proxy");
+    let mut g = Gen(42);
+    for (i, (name, _, lines, _)) in cases.iter().enumerate() {
+        let cookie = if lines.contains("(user)") {
+            "user"
+        } else {
+            "mstshash"
+        };
+        let mut got = Vec::new();
+        let mut seen: std::collections::HashMap<String, String> = Default::default();
+        for k in 0..300 {
+            let mut msg = b"PROXY TCP4 10.0.0.1 10.0.0.2 1234 3389\r\n".to_vec();
+            msg.extend_from_slice(&[3, 0, 0, 0x2a, 0x25, 0xe0, 0, 0, 0, 0, 0]);
+            let user = (k % 10 != 0).then(|| format!("u{}", g.next() % 40));
+            if let Some(u) = &user {
+                msg.extend_from_slice(format!("Cookie: {cookie}={u}\r\n").as_bytes());
+            }
+            let ask = |port: u16| {
+                let mut s = TcpStream::connect(local(port)).unwrap_or_else(|e| panic!("{e}"));
+                let _ = s.set_read_timeout(Some(IO_TIMEOUT));
+                s.write_all(&msg).unwrap_or_else(|e| panic!("{e}"));
+                let mut buf = [0u8; 16];
+                let n = s.read(&mut buf).unwrap_or_else(|e| panic!("read: {e}"));
+                String::from_utf8_lossy(&buf[..n]).into_owned()
+            };
+            let (a, b) = (ask(p.h + i as u16), ask(p.r + i as u16));
+            assert_eq!(
+                a, b,
+                "{name}: connection {k} went to {a} with HAProxy, {b} with Rampart"
+            );
+            if let Some(u) = user {
+                // A user always reaches the same server.
+                assert_eq!(seen.entry(u).or_insert_with(|| a.clone()), &a, "{name}");
+            }
+            got.push(a);
+        }
+        assert!(distinct(&got) >= 3, "{name}: {got:?}");
     }
 }
