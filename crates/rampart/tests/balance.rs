@@ -6,9 +6,9 @@
 //! allbackups`), `leastconn` and `first` with connections held open, and every
 //! hash-based key (`source`, `uri` with its options, `url_param` in the query string
 //! and in a POST body, `hdr` with `use_domain_only`, `rdp-cookie` in `mode tcp`) under
-//! every `hash-type` (map-based,
-//! consistent), hash function (sdbm, djb2, wt6, crc32) and `avalanche`, including the
-//! round-robin fallback when the key is missing, and `hash-balance-factor`.
+//! every `hash-type` (map-based, consistent), hash function (sdbm, djb2, wt6, crc32) and
+//! `avalanche`, including the round-robin fallback when the key is missing, and
+//! `hash-balance-factor`.
 
 mod support;
 
