@@ -619,6 +619,10 @@ fn leastconn_and_first_with_held_connections_match_haproxy() {
         ("first".into(), true, "balance first".into(), |i| {
             format!("maxconn 4 id {}", 10 - i)
         }),
+        // Saturated servers are passed over (and put back in their place).
+        ("rr_full".into(), true, "balance roundrobin".into(), |_| "maxconn 4".into()),
+        ("srr_full".into(), true, "balance static-rr".into(), |_| "maxconn 4".into()),
+        ("lc_full".into(), true, "balance leastconn".into(), |_| "maxconn 4".into()),
         // Consistent hashing bounded by the load: a server above 150% of its share is
         // passed over.
         (
