@@ -253,24 +253,32 @@ impl Client {
     }
 }
 
-/// Sends `reqs` to case `i` of both programs (one keep-alive connection each) and
-/// checks that every request reached the same server; returns the servers.
+/// Sends `reqs` to case `i` of both programs (one keep-alive connection each, both
+/// at once) and checks that every request reached the same server; returns the
+/// servers.
 fn compare_http(p: &Pair, i: u16, name: &str, reqs: &[Vec<u8>]) -> Vec<String> {
-    let mut h = Client::new(p.h + i);
-    let mut r = Client::new(p.r + i);
-    let mut got = Vec::with_capacity(reqs.len());
-    for (k, req) in reqs.iter().enumerate() {
-        let a = h.ask(req);
-        let b = r.ask(req);
+    let run = |port: u16| {
+        let mut c = Client::new(port);
+        reqs.iter().map(|r| c.ask(r)).collect::<Vec<String>>()
+    };
+    let (h, r) = thread::scope(|sc| {
+        let h = sc.spawn(|| run(p.h + i));
+        let r = run(p.r + i);
+        (
+            h.join()
+                .unwrap_or_else(|_| panic!("{name}: HAProxy client failed")),
+            r,
+        )
+    });
+    for (k, (a, b)) in h.iter().zip(&r).enumerate() {
         assert_eq!(
             a,
             b,
             "{name}: request {k} went to {a} with HAProxy, {b} with Rampart:\n{}",
-            String::from_utf8_lossy(req)
+            String::from_utf8_lossy(&reqs[k])
         );
-        got.push(a);
     }
-    got
+    h
 }
 
 /// Small deterministic generator for varied requests.
@@ -620,9 +628,15 @@ fn leastconn_and_first_with_held_connections_match_haproxy() {
             format!("maxconn 4 id {}", 10 - i)
         }),
         // Saturated servers are passed over (and put back in their place).
-        ("rr_full".into(), true, "balance roundrobin".into(), |_| "maxconn 4".into()),
-        ("srr_full".into(), true, "balance static-rr".into(), |_| "maxconn 4".into()),
-        ("lc_full".into(), true, "balance leastconn".into(), |_| "maxconn 4".into()),
+        ("rr_full".into(), true, "balance roundrobin".into(), |_| {
+            "maxconn 4".into()
+        }),
+        ("srr_full".into(), true, "balance static-rr".into(), |_| {
+            "maxconn 4".into()
+        }),
+        ("lc_full".into(), true, "balance leastconn".into(), |_| {
+            "maxconn 4".into()
+        }),
         // Consistent hashing bounded by the load: a server above 150% of its share is
         // passed over.
         (
