@@ -200,6 +200,7 @@ fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
             }
         }
     }
+    let balance = crate::lb::build(p, &servers);
     Backend {
         name: p.name.clone(),
         mode: p.mode,
@@ -233,13 +234,7 @@ fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
             rules: p.http_request.clone(),
         },
         allbackups: p.options.flags.allbackups,
-        rr: Default::default(),
-        deterministic: p.balance.algo.as_ref().is_some_and(|a| {
-            use rampart_model::proxy::balance::Algo;
-            // Layer-7 hashes fall back to round robin outside `mode http`.
-            matches!(a, Algo::Source | Algo::RdpCookie { .. })
-                || (a.needs_http() && p.mode == rampart_model::proxy::Mode::Http)
-        }),
+        balance,
         fullconn: p.fullconn,
         beconn: Default::default(),
         queue: Default::default(),

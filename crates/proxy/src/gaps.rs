@@ -1,7 +1,7 @@
 //! What the configuration sets that the runtime does not do yet, told at start-up.
 //!
 //! The keyword tables accept some settings that nearly every HAProxy configuration has
-//! (`log`, `option httplog`, `errorfile`, server `check`, `balance leastconn`...) before
+//! (`log`, `option httplog`, `errorfile`, server `check`...) before
 //! the runtime acts on them; refusing them would make Rampart unusable. They are valid
 //! HAProxy, so `rampart -c` stays silent about them, as `haproxy -c` is; the running
 //! process says, for each one, what it does not do yet and names the line, in HAProxy's
@@ -17,7 +17,6 @@
 
 use rampart_config::{Diagnostic, Span};
 use rampart_model::addr::Host;
-use rampart_model::proxy::balance::Algo;
 use rampart_model::proxy::keywords::RetryOn;
 use rampart_model::proxy::log::LogTarget;
 use rampart_model::proxy::{Mode, Proxy, ProxyKind};
@@ -27,7 +26,6 @@ use std::collections::HashSet;
 /// Why a setting is not followed yet, as the end of a message.
 const LOGGING: &str = "logging comes with a later version";
 const STATS: &str = "statistics come with a later version";
-const BALANCING: &str = "balancing algorithms come with a later version";
 const CHECKS: &str = "health checks come with a later version";
 
 /// The warnings for a Snapshot about to run with `nbthread` worker threads.
@@ -227,28 +225,6 @@ fn frontend(p: &Proxy, nbthread: usize, n: &mut Notes) {
 }
 
 fn backend(p: &Proxy, n: &mut Notes) {
-    if let Some(algo) = &p.balance.algo {
-        let span = line(p, "balance", "");
-        let rr = "servers are taken in turn (round robin) for now";
-        match algo {
-            Algo::LeastConn => n.add(span, "balance leastconn", rr, BALANCING),
-            Algo::Random { .. } => n.add(span, "balance random", rr, BALANCING),
-            Algo::Source => n.add(
-                span,
-                "balance source",
-                "servers are taken in turn (round robin) for now, so a client does not stick to one",
-                "hash-based balancing comes with a later version",
-            ),
-            // Outside `mode http`, HAProxy itself falls back to round robin.
-            Algo::Uri { .. } if p.mode == Mode::Http => n.add(
-                span,
-                "balance uri",
-                "servers are taken in turn (round robin) for now, so a URI does not stick to one",
-                "hash-based balancing comes with a later version",
-            ),
-            _ => {}
-        }
-    }
     if p.options.redispatch.is_some_and(|v| v != -1) {
         n.add(
             line(p, "option", "redispatch"),
@@ -302,10 +278,6 @@ fn usesrc(n: &mut Notes, span: Span) {
 }
 
 fn servers(p: &Proxy, n: &mut Notes) {
-    // Weights only matter when they differ (or one is 0, which HAProxy never chooses).
-    let mut active = p.servers.iter().filter(|s| !s.settings.backup);
-    let first = active.next().map(|s| s.settings.weight);
-    let uneven = first.is_some_and(|w| w == 0 || active.any(|s| s.settings.weight != w));
     for s in &p.servers {
         let st = &s.settings;
         if st.check.enabled {
@@ -314,14 +286,6 @@ fn servers(p: &Proxy, n: &mut Notes) {
                 "check",
                 "no health check is run yet: the server is always considered up",
                 CHECKS,
-            );
-        }
-        if !st.backup && uneven {
-            n.add(
-                s.span,
-                "weight",
-                "the servers of a backend take equal shares of the traffic for now, whatever their weight",
-                "weights come with a later version",
             );
         }
         if st.namespace.is_some() {
@@ -430,17 +394,12 @@ mod tests {
         assert_eq!(
             gaps(&text),
             [
-                "7: 'balance leastconn' is accepted but servers are taken in turn (round robin) for now (balancing algorithms come with a later version).",
                 "8: 'retry-on' is accepted but only connection failures are retried for now, whatever the list says (other retry conditions come with a later version).",
                 "9: 'option redispatch' is accepted but a connection is redispatched on its last retry only, whatever the interval (redispatch intervals come with a later version).",
                 "10: 'check' is accepted but no health check is run yet: the server is always considered up (health checks come with a later version).",
-                "10: 'weight' is accepted but the servers of a backend take equal shares of the traffic for now, whatever their weight (weights come with a later version).",
-                "11: 'weight' is accepted but the servers of a backend take equal shares of the traffic for now, whatever their weight (weights come with a later version).",
                 "12: 'check' is accepted but no health check is run yet: the server is always considered up (health checks come with a later version).",
                 "12: 'tfo' is accepted but connections to the server do not use TCP Fast Open yet (a tuning; nothing else changes).",
-                "14: 'balance source' is accepted but servers are taken in turn (round robin) for now, so a client does not stick to one (hash-based balancing comes with a later version).",
                 "15: 'usesrc' is accepted but connections to servers leave from Rampart's own address for now (transparent source addresses come with a later version).",
-                "16: 'weight' is accepted but the servers of a backend take equal shares of the traffic for now, whatever their weight (weights come with a later version).",
             ]
         );
         // `option redispatch` without an interval is what the runtime does.

@@ -11,6 +11,8 @@
 //! - [`tcp`]: `mode tcp` sessions; [`tunnel`]: the two-way copy with HAProxy's
 //!   inactivity timeouts and half-close propagation; [`splice`]: which directions splice
 //!   and how many pipes may exist;
+//! - [`lb`]: the balancing algorithm of each backend ([`rampart_balance`]) fed with
+//!   server states, loads and requests;
 //! - [`upstream`]: choosing a server and connecting to it (retries, `timeout connect`);
 //!   [`queue`]: server slots (`maxconn`) and the queues of streams waiting for one;
 //!   [`pool`]: server connections of `mode http` and the per-thread idle pool
@@ -26,6 +28,7 @@ pub mod gaps;
 pub mod handshake;
 pub mod http;
 pub mod idle;
+pub mod lb;
 pub mod limits;
 pub mod pool;
 pub mod queue;

@@ -7,15 +7,19 @@
 //! has that many slots (fewer while the backend is below `fullconn` when `minconn` is
 //! set). When no server has a free slot the stream waits, in arrival order:
 //!
-//! - in the **backend's queue** when the balancing algorithm may pick any server
-//!   ([`Assign::Any`]: round robin, ...); whichever server frees a slot first takes it;
+//! - in the **backend's queue** when the balancing algorithm found every candidate
+//!   saturated ([`Assign::Any`]); whichever server frees a slot first takes it;
 //! - in the **server's own queue** when the server is decided already
-//!   ([`Assign::Server`]: hashing, persistence); `maxqueue` bounds that queue and a
+//!   ([`Assign::Server`]: the algorithm's choice, a hash-based one whatever the server's
+//!   load, or persistence); `maxqueue` bounds that queue and a
 //!   stream beyond it is refused ([`QueueError::Full`]: 503, or another server when the
 //!   caller may redispatch).
 //!
 //! A slot freed on a server goes to the oldest stream waiting for it, in its own queue or
 //! the backend's. Waiting ends after `timeout queue` ([`QueueError::Timeout`]: 503).
+//!
+//! Each change of a server's `served` count is told to the balancing algorithm
+//! (`leastconn` orders servers by it).
 //!
 //! Concurrency: taking and releasing a slot are atomic operations on the server's
 //! `served` count, and nothing else while no stream waits. The queues themselves are
@@ -38,7 +42,8 @@ use tokio::sync::oneshot;
 /// How the server of a stream is decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Assign {
-    /// Any usable server with a free slot (round robin); all full: the backend's queue.
+    /// Any usable server with a free slot, tried in the given order; all full: the
+    /// backend's queue.
     Any,
     /// This server only (hash-based balancing, persistence): its own queue when full.
     Server(usize),
@@ -182,7 +187,9 @@ pub async fn acquire<'a>(
             None
         }
         Assign::Server(i) => {
-            if i >= be.servers.len() || !usable(be, i) {
+            // The algorithm or persistence decided: any server that is up will do
+            // (a backup held back or a draining server included, as in HAProxy).
+            if !be.servers.get(i).is_some_and(|s| s.live.alive()) {
                 return Err(QueueError::NoServer);
             }
             if srv_queue_empty(&be.servers[i]) && try_take(be, i) {
@@ -314,21 +321,27 @@ pub fn dynamic_maxconn(be: &Backend, s: &Server) -> u32 {
 /// Takes a slot on server `i` if it has one free.
 fn try_take(be: &Backend, i: usize) -> bool {
     let s = &be.servers[i];
-    if s.maxconn == 0 {
+    let took = if s.maxconn == 0 {
         s.served.fetch_add(1, Ordering::SeqCst);
-        return true;
+        true
+    } else {
+        let max = dynamic_maxconn(be, s);
+        s.served
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |c| {
+                (c < max).then_some(c + 1)
+            })
+            .is_ok()
+    };
+    if took {
+        be.balance.reposition(i, be);
     }
-    let max = dynamic_maxconn(be, s);
-    s.served
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |c| {
-            (c < max).then_some(c + 1)
-        })
-        .is_ok()
+    took
 }
 
 /// Gives a slot of server `i` back and, when streams wait, hands it over.
 fn release(be: &Backend, i: usize) {
     be.servers[i].served.fetch_sub(1, Ordering::SeqCst);
+    be.balance.reposition(i, be);
     if be.queue.pending.load(Ordering::SeqCst) > 0 {
         let mut l = be.queue.lock();
         dispatch(be, &mut l, i);
@@ -368,6 +381,7 @@ fn dispatch(be: &Backend, l: &mut Lists, i: usize) {
 /// Gives a slot back without looking at the queues (the caller holds them).
 fn release_only(be: &Backend, i: usize) {
     be.servers[i].served.fetch_sub(1, Ordering::SeqCst);
+    be.balance.reposition(i, be);
 }
 
 #[cfg(test)]
@@ -378,6 +392,21 @@ mod tests {
 
     /// A backend whose servers have these `(maxconn, maxqueue)`.
     fn backend(servers: &[(u32, u32)]) -> Backend {
+        let balance = rampart_balance::Balancer::new(rampart_balance::Config {
+            algo: rampart_balance::Algo::RoundRobin,
+            hash_fn: Default::default(),
+            avalanche: false,
+            balance_factor: 0,
+            allbackups: false,
+            servers: (0..servers.len())
+                .map(|i| rampart_balance::ServerCfg {
+                    backup: false,
+                    puid: i as u32 + 1,
+                    uweight: 1,
+                    ok: true,
+                })
+                .collect(),
+        });
         Backend {
             name: "b".into(),
             mode: rampart_model::proxy::Mode::Http,
@@ -413,8 +442,7 @@ mod tests {
             splice: Default::default(),
             http: Default::default(),
             allbackups: false,
-            rr: Default::default(),
-            deterministic: false,
+            balance,
             fullconn: 1,
             beconn: Default::default(),
             queue: Default::default(),

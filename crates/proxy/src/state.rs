@@ -11,7 +11,7 @@ use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use rampart_model::proxy::Mode;
 use rampart_net::connect::{SourceSpec, Target};
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Everything the workers share, immutable once built.
@@ -128,11 +128,8 @@ pub struct Backend {
     pub http: BeHttp,
     /// `option allbackups`: every backup server serves when no active one can.
     pub allbackups: bool,
-    /// Round-robin cursor (the balancing issue replaces this with HAProxy's algorithms).
-    pub rr: AtomicUsize,
-    /// The algorithm decides the server by itself (hashing): a stream then waits in its
-    /// server's queue when that server is full, instead of in the backend's.
-    pub deterministic: bool,
+    /// The balancing algorithm and its state (`balance`, see [`crate::lb`]).
+    pub balance: rampart_balance::Balancer,
     /// `fullconn` (explicit, or 10% of the `maxconn` of the frontends that use the
     /// backend, as HAProxy computes it) and the streams in the backend now (`beconn`):
     /// together they give a server with `minconn` its dynamic limit.

@@ -24,7 +24,13 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
     if let Some(bi) = chosen {
         let be = &w.rt.backends[bi];
         inc(&be.counters.stot);
-        if let Ok((mut srv, si, _slot)) = connect_server(be, &addrs).await {
+        let mut pending = acc.pending;
+        if be.balance.reads_payload() {
+            // `balance rdp-cookie`: the cookie is looked for in what the client has
+            // sent by now, as HAProxy reads what is there when the stream starts.
+            read_available(&cli, &mut pending);
+        }
+        if let Ok((mut srv, si, _slot)) = connect_server(be, &addrs, &pending).await {
             let s = &be.servers[si];
             inc(&s.counters.stot);
             inc(&s.counters.scur);
@@ -32,7 +38,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
             if s.send_proxy || s.send_proxy_v2 {
                 crate::upstream::proxy_header(s, &addrs, acc.authority.as_deref(), &mut pre);
             }
-            pre.extend_from_slice(&acc.pending);
+            pre.extend_from_slice(&pending);
             let t = tunnel::Settings::of(&w.rt, f, be);
             let out = tunnel::run(&mut cli, &mut srv, &pre, &[], &t).await;
             add(&f.counters.bytes_in, out.c2s);
@@ -47,6 +53,17 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
         drain_and_close(&cli);
     }
     dec(&f.counters.scur);
+}
+
+/// Appends what the client has sent already, without waiting (one buffer at most).
+fn read_available(cli: &Conn, into: &mut Vec<u8>) {
+    let mut buf = [0u8; 4096];
+    while into.len() < 16384 {
+        match cli.try_read(&mut buf) {
+            Ok(n) if n > 0 => into.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
 }
 
 /// Closes a client that will not be served without a reset: what it already sent is

@@ -1,18 +1,20 @@
 //! Choosing a server and connecting to it (configuration manual 4.2 `retries`,
 //! `timeout connect`, `timeout queue`; 5.2 `maxconn`, `send-proxy`, `source`).
 //!
-//! A stream first takes a connection slot on a server ([`take_slot`], waiting in a queue
-//! when every server is full, see [`crate::queue`]), then connects to that server
-//! ([`connect_to`]). The choice is a plain round robin over usable servers with a free
-//! slot (backup servers only when no active server can serve) until the balancing issue
-//! brings HAProxy's algorithms; for the hash-based ones
-//! (`balance source|uri|url_param|hdr|rdp-cookie`) the server is chosen without regard
-//! to its load and the stream waits in that server's own queue, as HAProxy does.
-//! Connection failures are retried `retries` times on the same server; with `option
-//! redispatch` the last attempt may move to another one.
+//! A stream first has the backend's algorithm choose a server ([`choose`], see
+//! [`crate::lb`]), then takes a connection slot ([`take_slot`], waiting in a queue when
+//! servers are full, see [`crate::queue`]), then connects to that server
+//! ([`connect_to`]). As in HAProxy, an algorithm that balances by load (roundrobin,
+//! static-rr, leastconn, first, random) only names a server with room, and sends the
+//! stream to the backend's queue when none has; the hash-based ones
+//! (`balance source|uri|url_param|hdr|rdp-cookie`) name a server whatever its load and
+//! the stream waits in that server's own queue. Connection failures are retried
+//! `retries` times on the same server; with `option redispatch` the last attempt may
+//! move to another one.
 
 use crate::queue::{acquire, Assign, QueueError, Slot};
 use crate::state::{inc, Backend, Server};
+use rampart_balance::{Choice, Input};
 use rampart_net::connect::connect;
 use rampart_net::{Conn, ConnAddrs};
 use std::sync::atomic::Ordering;
@@ -42,58 +44,40 @@ impl From<QueueError> for ConnectError {
     }
 }
 
-/// Picks the next server in a round robin over those that can serve: disabled and
-/// standby servers take no turn, so the usable ones take equal turns wherever they sit
-/// in the list.
-pub fn pick(be: &Backend) -> Option<usize> {
-    let serving = |s: &&Server| s.live.serving();
-    let m = be.servers.iter().filter(serving).count();
-    if m == 0 {
-        return None;
+/// The server the backend's algorithm chooses for a stream offering `input`.
+pub fn choose(be: &Backend, input: &Input<'_>) -> Choice {
+    // Streams already waiting in the backend's queue mean every server is full: the
+    // load-based algorithms send a newcomer behind them (HAProxy's `assign_server`).
+    if be.balance.queue_first() && be.counters.qcur.load(Ordering::SeqCst) > 0 {
+        return if be.servers.is_empty() {
+            Choice::NoServer
+        } else {
+            Choice::Full
+        };
     }
-    let turn = be.rr.fetch_add(1, Ordering::Relaxed);
-    be.servers
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| serving(s))
-        .nth(turn % m)
-        .map(|(i, _)| i)
+    be.balance.select(input, be, None)
 }
 
 /// A server of `be` changed state (health check, runtime API) or the backend was just
-/// built: backup servers serve only when no active server can, the first one alive
-/// or all of them with `option allbackups` (HAProxy's `recalc_server_map` / fwrr).
+/// built: the balancing algorithm and the backup servers in use follow.
 pub fn servers_changed(be: &Backend) {
-    let any_active = be.servers.iter().any(|s| !s.backup && s.live.alive());
-    let mut backup_in_use = false;
-    for s in be.servers.iter().filter(|s| s.backup) {
-        let alive = s.live.alive();
-        s.live
-            .set_standby(alive && (any_active || (backup_in_use && !be.allbackups)));
-        backup_in_use |= alive;
-    }
+    crate::lb::servers_changed(be);
 }
 
-/// Takes a connection slot on a server of `be` (waiting in a queue when all are full).
-pub async fn take_slot(be: &Backend) -> Result<Slot<'_>, ConnectError> {
-    let n = be.servers.len();
-    if n == 0 {
-        return Err(ConnectError::NoServer);
-    }
-    let (assign, start) = if be.deterministic {
-        (Assign::Server(pick(be).ok_or(ConnectError::NoServer)?), 0)
-    } else {
-        // No server can serve: the queue answers as HAProxy does (503).
-        (Assign::Any, pick(be).unwrap_or(0))
+/// Takes a connection slot on the server `choice` names (waiting in its queue when it
+/// is full), or in the backend's queue when every server is full.
+pub async fn take_slot(be: &Backend, choice: Choice) -> Result<Slot<'_>, ConnectError> {
+    let assign = match choice {
+        Choice::Server(i) => Assign::Server(i),
+        Choice::Full => Assign::Any,
+        Choice::NoServer => return Err(ConnectError::NoServer),
     };
-    let order = (0..n).map(move |i| (start + i) % n);
-    Ok(acquire(be, assign, order, be.timeouts.queue).await?)
+    Ok(acquire(be, assign, std::iter::empty(), be.timeouts.queue).await?)
 }
 
 /// Takes a connection slot on server `i` of `be` (waiting in its queue when it is full).
 pub async fn take_slot_on(be: &Backend, i: usize) -> Result<Slot<'_>, ConnectError> {
-    let n = be.servers.len();
-    Ok(acquire(be, Assign::Server(i), 0..n, be.timeouts.queue).await?)
+    Ok(acquire(be, Assign::Server(i), std::iter::empty(), be.timeouts.queue).await?)
 }
 
 /// Takes a slot, then connects to its server for a client whose addresses are `cli`:
@@ -102,8 +86,14 @@ pub async fn take_slot_on(be: &Backend, i: usize) -> Result<Slot<'_>, ConnectErr
 pub async fn connect_server<'a>(
     be: &'a Backend,
     cli: &ConnAddrs,
+    payload: &[u8],
 ) -> Result<(Conn, usize, Slot<'a>), ConnectError> {
-    let mut slot = take_slot(be).await?;
+    let input = Input {
+        src: cli.src.map(|a| a.ip()),
+        http: None,
+        payload,
+    };
+    let mut slot = take_slot(be, choose(be, &input)).await?;
     let conn = connect_to(be, &mut slot, cli).await?;
     Ok((conn, slot.server(), slot))
 }
@@ -121,8 +111,11 @@ pub async fn connect_to(
         if attempt > 0 {
             inc(&be.servers[slot.server()].counters.retries);
             if attempt + 1 == attempts && be.redispatch {
-                // `option redispatch`: the last attempt may go to another server.
-                if let Some(i) = pick(be) {
+                // `option redispatch`: the last attempt may go to another server, as
+                // the algorithm chooses it avoiding this one (without the request's
+                // key: hash-based algorithms take their round-robin fallback).
+                let avoid = Some(slot.server());
+                if let Choice::Server(i) = be.balance.select(&Input::default(), be, avoid) {
                     slot.try_move(i);
                 }
             }

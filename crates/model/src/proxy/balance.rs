@@ -83,17 +83,17 @@ pub struct Balance {
 
 /// The algorithms `balance` accepts.
 pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
-    Keyword::not_yet_checked("first", simple),
+    Keyword::parse("first", simple),
     Keyword::not_yet("hash"),
-    Keyword::not_yet_checked("hdr", hdr),
+    Keyword::parse("hdr", hdr),
     Keyword::parse("leastconn", simple),
     Keyword::parse("random", random),
-    Keyword::not_yet_checked("rdp-cookie", rdp_cookie),
+    Keyword::parse("rdp-cookie", rdp_cookie),
     Keyword::parse("roundrobin", simple),
     Keyword::parse("source", simple),
     Keyword::parse("static-rr", simple),
     Keyword::parse("uri", uri),
-    Keyword::not_yet_checked("url_param", url_param),
+    Keyword::parse("url_param", url_param),
 ];
 
 /// The table entry an algorithm word designates (`random(3)` → `random`).
@@ -371,26 +371,36 @@ mod tests {
     }
 
     #[test]
-    fn algorithms_the_runtime_cannot_follow_yet() {
-        // Server affinity (`hdr`, `url_param`, `rdp-cookie`) and `first` change which
-        // server a client gets: refused until the balancing issue, after their arguments
-        // were checked as HAProxy checks them.
-        for (text, name) in [
-            ("first", "first"),
-            ("url_param id check_post", "url_param"),
-            ("hdr(host) use_domain_only", "hdr"),
-            ("rdp-cookie", "rdp-cookie"),
-            ("rdp-cookie(user)", "rdp-cookie"),
-        ] {
-            let r = run(&format!("backend b\n mode http\n balance {text}\n"));
-            assert!(
-                r.has_alert(&format!("'balance {name}' is not supported yet")),
-                "{text}"
-            );
-        }
+    fn algorithms_with_arguments() {
+        assert_eq!(algo("first"), Some(Algo::First));
+        assert_eq!(
+            algo("url_param id check_post"),
+            Some(Algo::UrlParam {
+                name: "id".into(),
+                check_post: true
+            })
+        );
+        assert_eq!(
+            algo("hdr(host) use_domain_only"),
+            Some(Algo::Hdr {
+                name: "host".into(),
+                use_domain_only: true
+            })
+        );
+        assert_eq!(
+            algo("rdp-cookie"),
+            Some(Algo::RdpCookie {
+                name: "mstshash".into()
+            })
+        );
+        assert_eq!(
+            algo("rdp-cookie(user)"),
+            Some(Algo::RdpCookie {
+                name: "user".into()
+            })
+        );
         let r = run("backend b\n mode http\n balance url_param\n");
         assert!(r.has_alert("balance url_param requires an URL parameter name."));
-        assert!(!r.has_alert("'balance url_param' is not supported yet"));
     }
 
     #[test]

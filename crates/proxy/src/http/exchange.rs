@@ -86,6 +86,19 @@ impl Session {
         // A slot on a server (`maxconn`, queue) for the whole exchange, then a connection
         // to it: the session's own, an idle one (`http-reuse`) or a new one.
         let not_first = self.served > 0;
+        // The balancing algorithm chooses (unless the request goes back to its
+        // private connection's server), reading the request and what came of its body.
+        let private = self
+            .srv
+            .as_ref()
+            .is_some_and(|c| c.private && c.backend == bi);
+        let choice = (!private).then(|| {
+            let req = crate::lb::Request {
+                head: &h.req,
+                after_head: self.rbuf.get(head_len..).unwrap_or_default(),
+            };
+            crate::upstream::choose(be, &crate::lb::input(&self.addrs, &req))
+        });
         let got = {
             let Session {
                 w,
@@ -105,9 +118,10 @@ impl Session {
             let last = own.as_ref().filter(|c| c.private && c.backend == bi);
             let prefer = last.map(|c| c.server);
             let connect = async {
-                let slot = match prefer {
-                    Some(i) => take_slot_on(be, i).await,
-                    None => take_slot(be).await,
+                let slot = match (prefer, choice) {
+                    (Some(i), _) => take_slot_on(be, i).await,
+                    (None, Some(c)) => take_slot(be, c).await,
+                    (None, None) => Err(crate::upstream::ConnectError::NoServer),
                 };
                 let mut slot = slot.ok()?;
                 let c = pool::obtain(w, own, bi, be, &mut slot, client, not_first).await;
