@@ -66,9 +66,7 @@ pub fn parse(data: &[u8], last_read: bool) -> Option<Result<Reply, ()>> {
         match lw.as_str() {
             "up" | "down" | "stopped" | "fail" => r.health = Some(word),
             "ready" | "drain" | "maint" => r.admin = Some(lw),
-            _ if word.as_bytes()[0].is_ascii_digit() && word.contains('%') => {
-                r.weight = Some(word)
-            }
+            _ if word.as_bytes()[0].is_ascii_digit() && word.contains('%') => r.weight = Some(word),
             _ if lw.starts_with("maxconn:") => r.maxconn = Some(word[8..].to_string()),
             _ => {
                 if r.error.is_none() {

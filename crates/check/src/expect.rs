@@ -202,7 +202,10 @@ fn eval_http(cx: &Ctx<'_>, i: usize, e: &ExpectStep, data: &[u8], last_read: boo
         }
         Matcher::Header { name, value, full } => {
             desc = Some(r.reason.clone());
-            (header_match(&r, name, value.as_ref(), *full), err.unwrap_or(Status::L7Sts))
+            (
+                header_match(&r, name, value.as_ref(), *full),
+                err.unwrap_or(Status::L7Sts),
+            )
         }
         Matcher::Body(_) | Matcher::RBody(_) => {
             if r.body.is_empty() {
@@ -322,7 +325,8 @@ fn custom(cx: &Ctx<'_>, i: usize, e: &ExpectStep, c: Custom, data: &[u8], last: 
     match c {
         Custom::MysqlInit => mysql_packet(cx, i, e, data, 0, last),
         Custom::MysqlOk => {
-            let hs = 4 + data.first().map_or(0, |&b| usize::from(b))
+            let hs = 4
+                + data.first().map_or(0, |&b| usize::from(b))
                 + (data.get(1).map_or(0, |&b| usize::from(b)) << 8)
                 + (data.get(2).map_or(0, |&b| usize::from(b)) << 16);
             mysql_packet(cx, i, e, data, hs, last)
@@ -335,7 +339,10 @@ fn custom(cx: &Ctx<'_>, i: usize, e: &ExpectStep, c: Custom, data: &[u8], last: 
 fn mysql_packet(cx: &Ctx<'_>, i: usize, e: &ExpectStep, d: &[u8], off: usize, last: bool) -> Eval {
     let short = |last: bool| {
         if last {
-            Eval::Stop(Report::new(Status::L7Rsp, on_error(cx, i, e, false, None, d)))
+            Eval::Stop(Report::new(
+                Status::L7Rsp,
+                on_error(cx, i, e, false, None, d),
+            ))
         } else {
             Eval::Wait
         }
@@ -343,7 +350,8 @@ fn mysql_packet(cx: &Ctx<'_>, i: usize, e: &ExpectStep, d: &[u8], off: usize, la
     if d.len() < off + 4 {
         return short(last);
     }
-    let plen = usize::from(d[off]) + (usize::from(d[off + 1]) << 8) + (usize::from(d[off + 2]) << 16);
+    let plen =
+        usize::from(d[off]) + (usize::from(d[off + 1]) << 8) + (usize::from(d[off + 2]) << 16);
     if d.len() < off + plen + 4 {
         return short(last);
     }

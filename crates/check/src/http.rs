@@ -180,8 +180,7 @@ fn body(r: &mut Response, rest: &[u8], eof: bool) {
                 .take_while(|b| b.is_ascii_hexdigit())
                 .copied()
                 .collect();
-            let Ok(n) = usize::from_str_radix(std::str::from_utf8(&hex).unwrap_or("x"), 16)
-            else {
+            let Ok(n) = usize::from_str_radix(std::str::from_utf8(&hex).unwrap_or("x"), 16) else {
                 break;
             };
             if n == 0 {
@@ -229,7 +228,10 @@ mod tests {
             meth: "POST".into(),
             uri: "/h".into(),
             ver: "HTTP/1.1".into(),
-            hdrs: vec![("Host".into(), "x.example".into()), ("X-A".into(), "b".into())],
+            hdrs: vec![
+                ("Host".into(), "x.example".into()),
+                ("X-A".into(), "b".into()),
+            ],
             body: Some("hello".into()),
         };
         assert_eq!(
@@ -241,11 +243,16 @@ mod tests {
     #[test]
     fn responses() {
         assert_eq!(parse(b"HTTP/1.1 200 OK\r\n", false), Parsed::Partial);
-        let Parsed::Head(r) = parse(b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nab", false)
-        else {
+        let Parsed::Head(r) = parse(
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nab",
+            false,
+        ) else {
             panic!()
         };
-        assert_eq!((r.status, r.reason.as_str(), r.complete), (404, "Not Found", false));
+        assert_eq!(
+            (r.status, r.reason.as_str(), r.complete),
+            (404, "Not Found", false)
+        );
         assert_eq!(r.body, b"ab");
         let Parsed::Head(r) = parse(
             b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
@@ -253,7 +260,10 @@ mod tests {
         ) else {
             panic!()
         };
-        assert_eq!((r.status, r.body.as_slice(), r.complete), (200, &b"abc"[..], true));
+        assert_eq!(
+            (r.status, r.body.as_slice(), r.complete),
+            (200, &b"abc"[..], true)
+        );
         assert_eq!(parse(b"garbage\r\n\r\n", false), Parsed::Invalid);
     }
 }

@@ -203,7 +203,9 @@ pub fn compile(checks: &m::Checks) -> Result<Ruleset, String> {
     let mut prev_comment = false;
     // The request of `option httpchk` left first goes after the first connect.
     if http {
-        let first = rules.iter().position(|r| !matches!(r.action, Action::Comment));
+        let first = rules
+            .iter()
+            .position(|r| !matches!(r.action, Action::Comment));
         if let Some(f) = first {
             if matches!(&rules[f].action, Action::SendHttp(s) if s.from_opt) {
                 let next = rules[f + 1..]
@@ -261,7 +263,15 @@ pub fn compile(checks: &m::Checks) -> Result<Ruleset, String> {
             kind,
         });
     }
-    if http && matches!(steps.last(), Some(Step { kind: StepKind::SendHttp(_), .. })) {
+    if http
+        && matches!(
+            steps.last(),
+            Some(Step {
+                kind: StepKind::SendHttp(_),
+                ..
+            })
+        )
+    {
         let index = steps.last().map_or(0, |s| s.index + 1);
         let e = m::Expect {
             pattern: Pattern::Status(vec![(200, 399)]),
@@ -286,7 +296,13 @@ pub fn compile(checks: &m::Checks) -> Result<Ruleset, String> {
 }
 
 fn implicit_connect(rs: &mut Ruleset) {
-    if !matches!(rs.steps.first(), Some(Step { kind: StepKind::Connect(_), .. })) {
+    if !matches!(
+        rs.steps.first(),
+        Some(Step {
+            kind: StepKind::Connect(_),
+            ..
+        })
+    ) {
         rs.steps.insert(
             0,
             Step {
@@ -309,7 +325,9 @@ fn implicit_connect(rs: &mut Ruleset) {
 
 fn sockaddr(a: &rampart_model::addr::SockAddr) -> Option<SocketAddr> {
     match a.host {
-        rampart_model::addr::Host::Ip(ip) => Some(SocketAddr::new(ip, a.single_port().unwrap_or(0))),
+        rampart_model::addr::Host::Ip(ip) => {
+            Some(SocketAddr::new(ip, a.single_port().unwrap_or(0)))
+        }
         _ => None,
     }
 }
@@ -605,8 +623,8 @@ pub fn builtin(k: &Kind) -> Ruleset {
                     step(
                         0,
                         StepKind::Send(vec![
-                            0x30, 0x0C, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03, 0x04,
-                            0x00, 0x80, 0x00,
+                            0x30, 0x0C, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03, 0x04, 0x00,
+                            0x80, 0x00,
                         ]),
                     ),
                     step(1, StepKind::Expect(e1)),

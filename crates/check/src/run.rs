@@ -38,7 +38,11 @@ pub struct Target {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProxyHeader {
     V1,
-    V2 { crc32c: bool, unique_id: bool, ssl: bool },
+    V2 {
+        crc32c: bool,
+        unique_id: bool,
+        ssl: bool,
+    },
 }
 
 /// The time limits of a check.
@@ -280,7 +284,8 @@ impl Run<'_> {
                 if env.nolb_404 && code == 404 {
                     Report::new(Status::L7OkC, "").with_code(code)
                 } else {
-                    let info = expect::on_success(self.rs.proto, last_expect.or(Some(e)), &self.buf);
+                    let info =
+                        expect::on_success(self.rs.proto, last_expect.or(Some(e)), &self.buf);
                     Report::new(expect::ok_status(e), info).with_code(code)
                 }
             }
@@ -301,7 +306,9 @@ impl Run<'_> {
         let target = match (c.addr, t.addr, &t.server) {
             (Some(a), _, _) => NetTarget::Inet(SocketAddr::new(a.ip(), port)),
             (None, Some(ip), _) => NetTarget::Inet(SocketAddr::new(ip, port)),
-            (None, None, Some(NetTarget::Inet(sa))) => NetTarget::Inet(SocketAddr::new(sa.ip(), port)),
+            (None, None, Some(NetTarget::Inet(sa))) => {
+                NetTarget::Inet(SocketAddr::new(sa.ip(), port))
+            }
             (None, None, Some(other)) => other.clone(),
             (None, None, None) => {
                 return Err(outcome(Report::new(Status::SockErr, self.step_text())))
@@ -377,7 +384,12 @@ impl Run<'_> {
 
     /// The first read for an expect (`tcpcheck_eval_recv`): waits for data; nothing but
     /// the end of the stream is an empty response.
-    async fn recv(&mut self, e: &ExpectStep, dl: tokio::time::Instant, cap: usize) -> Result<(), Outcome> {
+    async fn recv(
+        &mut self,
+        e: &ExpectStep,
+        dl: tokio::time::Instant,
+        cap: usize,
+    ) -> Result<(), Outcome> {
         if self.buf.is_empty() && !self.eof {
             self.read_more(dl, cap).await?;
         }
@@ -464,7 +476,9 @@ fn expect_words(e: &ExpectStep) -> String {
 /// The SSLv3 client hello of `option ssl-hello-chk` (RFC 2246 A.3/A.4), with the current
 /// time and HAProxy's fixed "random" bytes.
 fn ssl_hello() -> Vec<u8> {
-    let mut v = vec![0x16, 0x03, 0x00, 0x00, 0x79, 0x01, 0x00, 0x00, 0x75, 0x03, 0x00];
+    let mut v = vec![
+        0x16, 0x03, 0x00, 0x00, 0x79, 0x01, 0x00, 0x00, 0x75, 0x03, 0x00,
+    ];
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as u32);

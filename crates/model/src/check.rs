@@ -303,7 +303,9 @@ fn health_checks(p: &Proxy, all: &Backends<'_>, cx: &mut LowerCx<'_>) {
     if p.checks.unused_http {
         warn(
             cx,
-            format!("{d} uses http-check rules without 'option httpchk', so the rules are ignored."),
+            format!(
+                "{d} uses http-check rules without 'option httpchk', so the rules are ignored."
+            ),
         );
     }
     if p.checks.disable_on_404 && p.checks.kind.as_ref().is_some_and(|k| *k != Kind::Http) {
@@ -332,16 +334,17 @@ fn health_checks(p: &Proxy, all: &Backends<'_>, cx: &mut LowerCx<'_>) {
 fn track_target(p: &Proxy, me: &str, t: &str, all: &Backends<'_>) -> Result<(), String> {
     let (px, name) = match t.rsplit_once('/') {
         Some((pn, sn)) => (
-            all.find(pn).ok_or_else(|| {
-                format!("unable to find required proxy '{pn}' for tracking.")
-            })?,
+            all.find(pn)
+                .ok_or_else(|| format!("unable to find required proxy '{pn}' for tracking."))?,
             sn,
         ),
         None => (p, t),
     };
     let find = |px: &'_ Proxy, n: &str| px.servers.iter().find(|s| s.name == n).cloned();
     let Some(target) = find(px, name) else {
-        return Err(format!("unable to find required server '{name}' for tracking."));
+        return Err(format!(
+            "unable to find required server '{name}' for tracking."
+        ));
     };
     let c = &target.settings.check;
     if !c.enabled && !c.agent.enabled && c.track.is_none() {

@@ -1,7 +1,7 @@
 //! What the configuration sets that the runtime does not do yet, told at start-up.
 //!
 //! The keyword tables accept some settings that nearly every HAProxy configuration has
-//! (`log`, `option httplog`, `errorfile`, server `check`, `balance leastconn`...) before
+//! (`log`, `option httplog`, `errorfile`, `balance leastconn`...) before
 //! the runtime acts on them; refusing them would make Rampart unusable. They are valid
 //! HAProxy, so `rampart -c` stays silent about them, as `haproxy -c` is; the running
 //! process says, for each one, what it does not do yet and names the line, in HAProxy's
@@ -28,7 +28,6 @@ use std::collections::HashSet;
 const LOGGING: &str = "logging comes with a later version";
 const STATS: &str = "statistics come with a later version";
 const BALANCING: &str = "balancing algorithms come with a later version";
-const CHECKS: &str = "health checks come with a later version";
 
 /// The warnings for a Snapshot about to run with `nbthread` worker threads.
 pub fn warnings(snap: &Snapshot, nbthread: usize) -> Vec<Diagnostic> {
@@ -308,14 +307,6 @@ fn servers(p: &Proxy, n: &mut Notes) {
     let uneven = first.is_some_and(|w| w == 0 || active.any(|s| s.settings.weight != w));
     for s in &p.servers {
         let st = &s.settings;
-        if st.check.enabled {
-            n.add(
-                s.span,
-                "check",
-                "no health check is run yet: the server is always considered up",
-                CHECKS,
-            );
-        }
         if !st.backup && uneven {
             n.add(
                 s.span,
@@ -433,10 +424,8 @@ mod tests {
                 "7: 'balance leastconn' is accepted but servers are taken in turn (round robin) for now (balancing algorithms come with a later version).",
                 "8: 'retry-on' is accepted but only connection failures are retried for now, whatever the list says (other retry conditions come with a later version).",
                 "9: 'option redispatch' is accepted but a connection is redispatched on its last retry only, whatever the interval (redispatch intervals come with a later version).",
-                "10: 'check' is accepted but no health check is run yet: the server is always considered up (health checks come with a later version).",
                 "10: 'weight' is accepted but the servers of a backend take equal shares of the traffic for now, whatever their weight (weights come with a later version).",
                 "11: 'weight' is accepted but the servers of a backend take equal shares of the traffic for now, whatever their weight (weights come with a later version).",
-                "12: 'check' is accepted but no health check is run yet: the server is always considered up (health checks come with a later version).",
                 "12: 'tfo' is accepted but connections to the server do not use TCP Fast Open yet (a tuning; nothing else changes).",
                 "14: 'balance source' is accepted but servers are taken in turn (round robin) for now, so a client does not stick to one (hash-based balancing comes with a later version).",
                 "15: 'usesrc' is accepted but connections to servers leave from Rampart's own address for now (transparent source addresses come with a later version).",

@@ -543,8 +543,7 @@ pub fn parse_spread_checks(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(),
     let a = Args::new(cx.line);
     a.too_many(1)?;
     if b.g.spread_checks != 0 {
-        super::args::nonfatal_alert_tight(
-            cx, "spread-checks already specified. Continuing.");
+        super::args::nonfatal_alert_tight(cx, "spread-checks already specified. Continuing.");
         return Ok(());
     }
     let v = a.get(1);
@@ -567,7 +566,10 @@ pub fn parse_max_spread_checks(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result
     a.too_many(1)?;
     let v = a.get(1);
     if v.is_empty() {
-        alert_tight(cx, "'max-spread-checks' expects an integer argument (0..50).");
+        alert_tight(
+            cx,
+            "'max-spread-checks' expects an integer argument (0..50).",
+        );
         return Ok(());
     }
     match time_ms(cx, v) {

@@ -894,8 +894,8 @@ fn parse_expect(args: &[&str], rules: &[Rule], http: bool) -> Result<Rule, Strin
         let not_with_bang = |w: &str| format!("[!] not supported with '{w}'");
         let next = arg(args, i + 1);
         match w {
-            "min-recv" | "comment" | "on-success" | "on-error" | "ok-status"
-            | "error-status" | "tout-status" | "status-code" | "custom"
+            "min-recv" | "comment" | "on-success" | "on-error" | "ok-status" | "error-status"
+            | "tout-status" | "status-code" | "custom"
                 if in_pattern =>
             {
                 return Err(not_with_bang(w))
@@ -1044,13 +1044,19 @@ fn parse_hdr(a: &[&str]) -> Result<(Pattern, usize), String> {
     }
     let how = |i: usize| -> Result<MatchHow, String> {
         match arg(a, i + 1) {
-            "" => Err(format!("'{kw}' : '{}' expects at a matching pattern ('str', 'beg', 'end', 'sub' or 'reg')", arg(a, i))),
+            "" => Err(format!(
+                "'{kw}' : '{}' expects at a matching pattern ('str', 'beg', 'end', 'sub' or 'reg')",
+                arg(a, i)
+            )),
             "str" => Ok(MatchHow::Str),
             "beg" => Ok(MatchHow::Beg),
             "end" => Ok(MatchHow::End),
             "sub" => Ok(MatchHow::Sub),
             "reg" => Ok(MatchHow::Reg),
-            v => Err(format!("'{kw}' : '{}' only supports 'str', 'beg', 'end', 'sub' or 'reg' (got '{v}')", arg(a, i))),
+            v => Err(format!(
+                "'{kw}' : '{}' only supports 'str', 'beg', 'end', 'sub' or 'reg' (got '{v}')",
+                arg(a, i)
+            )),
         }
     };
     let mut i = 2;

@@ -67,9 +67,7 @@ fn tcp_check_rules() {
     );
     assert_eq!(k, Some(Kind::Tcp));
     assert_eq!(rules.len(), 5);
-    assert!(
-        matches!(&rules[0].action, Action::Connect(c) if c.port == Some(6379) && c.send_proxy)
-    );
+    assert!(matches!(&rules[0].action, Action::Connect(c) if c.port == Some(6379) && c.send_proxy));
     assert!(matches!(&rules[1].action, Action::Send(d) if d == b"PING"));
     assert!(
         matches!(&rules[2].action, Action::Expect(e) if e.inverse && e.pattern == Pattern::String(b"-ERR".to_vec()))
@@ -79,7 +77,10 @@ fn tcp_check_rules() {
     assert!(
         matches!(&rules[4].action, Action::Expect(e) if e.min_recv == 2 && e.err_status == Some(CheckStatus::L7Sts))
     );
-    assert_eq!(rules.iter().map(|r| r.index).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+    assert_eq!(
+        rules.iter().map(|r| r.index).collect::<Vec<_>>(),
+        [0, 1, 2, 3, 4]
+    );
 }
 
 #[test]
@@ -89,9 +90,7 @@ fn tcp_check_errors_are_haproxys() {
     let r = run("backend b\n tcp-check send-binary 0g\n");
     assert!(r.has_alert("'tcp-check send-binary' : '0g' invalid binary string (an hex digit is expected (found 'g')).\n."));
     let r = run("backend b\n tcp-check expect\n");
-    assert!(r.has_alert(
-        "'tcp-check expect' : expects at least a matching pattern as arguments."
-    ));
+    assert!(r.has_alert("'tcp-check expect' : expects at least a matching pattern as arguments."));
     let r = run("backend b\n tcp-check send x\n tcp-check connect\n");
     assert!(r.has_alert("'tcp-check connect' : first step MUST also be a 'connect', optionally preceded by a 'set-var', an 'unset-var' or a 'comment', when there is a 'connect' step in the tcp-check ruleset."));
     let r = run("backend b\n tcp-check connect port 0\n");
@@ -104,14 +103,19 @@ fn tcp_check_errors_are_haproxys() {
 
 #[test]
 fn http_check_errors_are_haproxys() {
-    let r = run("backend b\n option httpchk\n http-check expect status 200\n http-check send meth GET\n");
-    assert!(r.has_alert("'http-check send' : unable to add http-check send rule at step 2 (missing connect rule)."));
-    let r = run("backend b\n option httpchk\n http-check expect status 2x\n");
+    let r = run(
+        "backend b\n option httpchk\n http-check expect status 200\n http-check send meth GET\n",
+    );
     assert!(r.has_alert(
-        "'http-check expect' : invalid character 'x' in the list of status codes."
+        "'http-check send' : unable to add http-check send rule at step 2 (missing connect rule)."
     ));
+    let r = run("backend b\n option httpchk\n http-check expect status 2x\n");
+    assert!(r.has_alert("'http-check expect' : invalid character 'x' in the list of status codes."));
     let r = run("backend b\n option httpchk\n http-check expect rstatus (\n");
-    assert!(r.messages().iter().any(|m| m.contains("regex '(' is invalid")));
+    assert!(r
+        .messages()
+        .iter()
+        .any(|m| m.contains("regex '(' is invalid")));
     let r = run("backend b\n option httpchk\n http-check expect binary 00\n");
     assert!(r.has_alert("'http-check expect' : 'only supports min-recv, [!]string', '[!]rstring', '[!]string-lf', '[!]status', '[!]rstatus', [!]hdr, [!]fhdr or comment but got 'binary' as argument.."));
 }
@@ -162,7 +166,5 @@ fn server_check_options() {
     let r = run("backend b\n server s 127.0.0.1:80 check track t\n");
     assert!(r.has_alert("unable to enable checks and tracking at the same time!"));
     let r = run("backend b\n server s 127.0.0.1:80 agent-check\n");
-    assert!(r.has_alert(
-        "server s does not have agent port. Agent check has been disabled."
-    ));
+    assert!(r.has_alert("server s does not have agent port. Agent check has been disabled."));
 }

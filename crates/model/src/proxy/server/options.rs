@@ -68,10 +68,10 @@ pub static TABLE: &[Keyword<ServerBuilder>] = &[
     Keyword::not_yet("no-tlsv13"),
     Keyword::parse("non-stick", flag),
     Keyword::not_yet("npn"),
-    Keyword::parse("observe", observe),
+    Keyword::not_yet_checked("observe", observe),
     Keyword::parse("on-error", on_error),
-    Keyword::parse("on-marked-down", on_marked),
-    Keyword::parse("on-marked-up", on_marked),
+    Keyword::not_yet_checked("on-marked-down", on_marked),
+    Keyword::not_yet_checked("on-marked-up", on_marked),
     Keyword::parse("pool-low-conn", int_opt),
     Keyword::parse("pool-max-conn", int_opt),
     Keyword::parse("pool-purge-delay", pool_purge_delay),
@@ -497,8 +497,8 @@ fn agent(sb: &mut ServerBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
             if v.is_empty() {
                 return Err(format!("'{kw}' expects a delay as argument."));
             }
-            let ms = crate::proxy::timeout::parse_ms(cx, v)
-                .map_err(|e| time_err(e, v, kw, &srv))?;
+            let ms =
+                crate::proxy::timeout::parse_ms(cx, v).map_err(|e| time_err(e, v, kw, &srv))?;
             if ms == 0 {
                 return Err(format!(
                     "invalid value 0 for argument '{kw}' of server {srv}."
