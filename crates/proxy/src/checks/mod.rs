@@ -81,6 +81,8 @@ pub struct Checks {
     /// `max-spread-checks`.
     pub max_spread: Option<Duration>,
     pub bufsize: usize,
+    /// How messages name each backend's kind (`backend`, `proxy` for a `listen`).
+    pub be_types: Vec<&'static str>,
 }
 
 fn ms(v: u32) -> Duration {
@@ -249,6 +251,7 @@ pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Ch
         spread: snap.global.spread_checks,
         max_spread: snap.global.max_spread_checks.map(ms),
         bufsize,
+        be_types: live.iter().map(|p| p.kind.type_str()).collect(),
     })
 }
 

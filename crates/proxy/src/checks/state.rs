@@ -367,12 +367,18 @@ impl Checks {
         let _ = before;
     }
 
-    fn backend_down_check(be: &Backend, before: (usize, usize)) {
+    fn backend_down_check(&self, k: usize, be: &Backend, before: (usize, usize)) {
         let after = counts(be);
         if before.0 + before.1 > 0 && after == (0, 0) {
+            let kind = self
+                .servers
+                .get(k)
+                .and_then(|s| self.be_types.get(s.be))
+                .copied()
+                .unwrap_or("backend");
             say(
                 "ALERT",
-                &format!("backend '{}' has no server available!", be.name),
+                &format!("{kind} '{}' has no server available!", be.name),
             );
         }
     }
@@ -405,7 +411,7 @@ impl Checks {
         msg.push_str(&self.status_text(rt, k, reason, false));
         msg.push_str(&Self::summary(be, srv, true));
         say("WARNING", &format!("{msg}."));
-        Self::backend_down_check(be, before);
+        self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             self.set_stopped(rt, st, t, None);
         }
@@ -448,7 +454,7 @@ impl Checks {
         msg.push_str(&self.status_text(rt, k, reason, false));
         msg.push_str(&Self::summary(be, srv, false));
         say("WARNING", &format!("{msg}."));
-        Self::backend_down_check(be, before);
+        self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             self.set_running(rt, st, t, None);
         }
@@ -481,7 +487,7 @@ impl Checks {
         msg.push_str(&self.status_text(rt, k, reason, false));
         msg.push_str(&Self::summary(be, srv, false));
         say("WARNING", &format!("{msg}."));
-        Self::backend_down_check(be, before);
+        self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             self.set_stopping(rt, st, t, None);
         }
@@ -559,7 +565,7 @@ impl Checks {
             );
             msg.push_str(&Self::summary(be, srv, true));
             say("WARNING", &format!("{msg}."));
-            Self::backend_down_check(be, before);
+            self.backend_down_check(k, be, before);
         }
         for t in s.trackers.clone() {
             if let Some((tbe, tsrv)) = server(rt, &self.servers[t]) {
@@ -624,7 +630,7 @@ impl Checks {
             }
         );
         say("WARNING", &format!("{msg}."));
-        Self::backend_down_check(be, before);
+        self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             if let Some((tbe, tsrv)) = server(rt, &self.servers[t]) {
                 tsrv.live.set_admin(admin::IMAINT, false);
