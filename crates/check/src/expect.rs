@@ -16,6 +16,9 @@ pub enum Eval {
     Continue { code: i64 },
     /// Failed (or a custom rule concluded): the check ends with this report.
     Stop(Report),
+    /// Matched, and a custom rule ending the ruleset reported this status at once (the
+    /// MySQL version, LDAP's "Success"): HAProxy records it before the final report.
+    Reported(Report),
 }
 
 /// Context of an evaluation.
@@ -363,8 +366,13 @@ fn mysql_packet(cx: &Ctx<'_>, i: usize, e: &ExpectStep, d: &[u8], off: usize, la
         let info = on_error(cx, i, e, false, Some(&desc), d);
         return Eval::Stop(Report::new(Status::L7Sts, info).with_code(err));
     }
-    let _ = is_last(cx.steps, i);
-    Eval::Continue { code: 0 }
+    if !is_last(cx.steps, i) {
+        return Eval::Continue { code: 0 };
+    }
+    // HAProxy shows what follows the handshake's first five bytes (the server version).
+    let v = d.get(5..).unwrap_or(&[]);
+    let v = &v[..v.iter().position(|&b| b == 0).unwrap_or(v.len())];
+    Eval::Reported(Report::new(ok_status(e), String::from_utf8_lossy(v)))
 }
 
 fn ldap(cx: &Ctx<'_>, i: usize, e: &ExpectStep, d: &[u8], last: bool) -> Eval {
@@ -419,7 +427,7 @@ fn ldap(cx: &Ctx<'_>, i: usize, e: &ExpectStep, d: &[u8], last: bool) -> Eval {
             code,
         );
     }
-    Eval::Continue { code: 0 }
+    Eval::Reported(Report::new(ok_status(e), "Success"))
 }
 
 /// The status of a successful last expect.

@@ -61,6 +61,8 @@ pub struct Outcome {
     /// What an agent replied (the caller applies it, then words the report with
     /// [`agent::report`]).
     pub agent: Option<agent::Reply>,
+    /// A status a rule recorded before the final one (`Eval::Reported`).
+    pub early: Option<Report>,
 }
 
 /// Settings of the check that depend on the server's state now.
@@ -104,6 +106,7 @@ fn outcome(report: Report) -> Outcome {
     Outcome {
         report,
         agent: None,
+        early: None,
     }
 }
 
@@ -171,6 +174,7 @@ impl Run<'_> {
         let mut must_read = true;
         let mut code: i64 = 0;
         let mut last_expect: Option<&ExpectStep> = None;
+        let mut early: Option<Report> = None;
         let mut i = 0;
         while i < steps.len() {
             self.cur = i;
@@ -237,6 +241,7 @@ impl Run<'_> {
                                     break Outcome {
                                         report: Report::new(Status::Checked, ""),
                                         agent: Some(reply),
+                                        early: None,
                                     }
                                 }
                                 Some(Err(())) => {
@@ -262,6 +267,11 @@ impl Run<'_> {
                     match expect::eval(&cx, i, e, &self.buf, self.eof) {
                         Eval::Continue { code: c } => {
                             code = c;
+                            last_expect = Some(e);
+                        }
+                        Eval::Reported(mut rep) => {
+                            rep.duration = self.start.elapsed().as_millis() as u64;
+                            early = Some(rep);
                             last_expect = Some(e);
                         }
                         Eval::Stop(rep) => return outcome(rep),
@@ -294,7 +304,11 @@ impl Run<'_> {
             }
             _ => Report::new(Status::L7Ok, "(tcp-check)"),
         };
-        outcome(report)
+        Outcome {
+            report,
+            agent: None,
+            early,
+        }
     }
 
     async fn connect(&self, c: &ConnectStep, dl: tokio::time::Instant) -> Result<Conn, Outcome> {

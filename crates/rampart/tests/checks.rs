@@ -283,8 +283,9 @@ fn httpchk_status_and_string() {
         wait_message(&proxy, "Server b/s is DOWN", WAIT),
         "[WARNING]  (PID) : Server b/s is DOWN, reason: Layer7 invalid response, info: \"HTTP content check did not match\", check duration: Nms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue."
     );
-    assert!(wait_message(&proxy, "Server d/s is DOWN", WAIT)
-        .contains("reason: Layer7 invalid response, info: \"HTTP check matched unwanted content\""));
+    assert!(wait_message(&proxy, "Server d/s is DOWN", WAIT).contains(
+        "reason: Layer7 invalid response, info: \"HTTP check matched unwanted content\""
+    ));
     std::thread::sleep(Duration::from_millis(500));
     assert!(
         !messages(&proxy).iter().any(|m| m.contains("c/s")),
@@ -301,7 +302,9 @@ fn httpchk_against_nginx() {
     let conf = nginx_conf(&format!(
         "server {{ listen 127.0.0.1:{ng}; location = /health {{ return 200 \"ok\\n\"; }} }}"
     ));
-    let _nginx = Launch::nginx("nginx", &dir, &conf).ready_tcp(local(ng)).spawn();
+    let _nginx = Launch::nginx("nginx", &dir, &conf)
+        .ready_tcp(local(ng))
+        .spawn();
     let cfg = format!(
         "{}listen good\n    bind 127.0.0.1:{fe}\n    option httpchk GET /health HTTP/1.1\\r\\nHost:\\ localhost\n    option log-health-checks\n    server n 127.0.0.1:{ng} check inter 200\n\
          backend bad\n    option httpchk GET /nope\n    server n 127.0.0.1:{ng} check inter 200\n",
@@ -328,7 +331,13 @@ fn tcp_check_sequences() {
     let dir = TempDir::new("chk-tcp");
     let base = free_ports(3);
     let (fe, p1, p2) = (base, base + 1, base + 2);
-    let _a = scripted(p1, vec![(b"", b"hello\r\n".to_vec()), (b"PING\r\n", b"+PONG\r\n".to_vec())]);
+    let _a = scripted(
+        p1,
+        vec![
+            (b"", b"hello\r\n".to_vec()),
+            (b"PING\r\n", b"+PONG\r\n".to_vec()),
+        ],
+    );
     // Answers and closes: the data is all there is.
     let _b = TestServer::tcp(p2, |mut s| {
         let _ = s.write_all(b"-ERR nope\r\n");
@@ -380,7 +389,10 @@ fn protocol_checks_against_fakes() {
     let dir = TempDir::new("chk-proto");
     let base = free_ports(7);
     let fe = base;
-    let _redis = scripted(base + 1, vec![(b"*1\r\n$4\r\nPING\r\n", b"+PONG\r\n".to_vec())]);
+    let _redis = scripted(
+        base + 1,
+        vec![(b"*1\r\n$4\r\nPING\r\n", b"+PONG\r\n".to_vec())],
+    );
     let _smtp = scripted(
         base + 2,
         vec![
@@ -396,10 +408,21 @@ fn protocol_checks_against_fakes() {
             (b"", vec![7, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0]),
         ],
     );
-    let _pgsql = scripted(base + 4, vec![(b"\x00\x00\x00", b"R\x00\x00\x00\x08\x00\x00\x00\x00".to_vec())]);
+    let _pgsql = scripted(
+        base + 4,
+        vec![(
+            b"\x00\x00\x00",
+            b"R\x00\x00\x00\x08\x00\x00\x00\x00".to_vec(),
+        )],
+    );
     let _ldap = scripted(
         base + 5,
-        vec![(b"\x30\x0c", vec![0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00])],
+        vec![(
+            b"\x30\x0c",
+            vec![
+                0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+            ],
+        )],
     );
     // Answers and closes (a server that keeps the connection makes HAProxy wait for
     // more data, until the check times out).
@@ -436,9 +459,9 @@ fn protocol_checks_against_fakes() {
     let m = wait_message(&proxy, "Health check for server smtp/s ", WAIT);
     // The code is the SMTP reply's (`status-code res.payload(0,3)`).
     assert_eq!(m, "[WARNING]  (PID) : Health check for server smtp/s succeeded, reason: Layer7 check passed, code: 221, info: \"bye\", check duration: Nms, status: 3/3 UP.");
-    ok("mysql", "");
+    ok("mysql", ", info: \"8.0.36-fake\"");
     ok("pgsql", ", info: \"PostgreSQL server is ok\"");
-    ok("ldap", "");
+    ok("ldap", ", info: \"Success\"");
     let m = wait_message(&proxy, "Health check for server redis_bad/s", WAIT);
     assert_eq!(
         m,
@@ -472,12 +495,18 @@ fn agent_changes_weight_and_state() {
     });
     let cfg = format!(
         "{}listen l\n    bind 127.0.0.1:{fe}\n\
-         \x20   server s 127.0.0.1:{p1} agent-check agent-port {agent} agent-inter 100 agent-send hello\\n\n",
+         \x20   server s 127.0.0.1:{p1} weight 10 agent-check agent-port {agent} agent-inter 100 agent-send hello\\n\n",
         global_defaults("http", "")
     );
     let proxy = start(&dir, &cfg, fe);
-    assert!(wait_until(WAIT, || sent.lock().map(|v| !v.is_empty()).unwrap_or(false)));
-    assert_eq!(sent.lock().map(|v| v[0].clone()).unwrap_or_default(), b"hello\n");
+    assert!(wait_until(WAIT, || sent
+        .lock()
+        .map(|v| !v.is_empty())
+        .unwrap_or(false)));
+    assert_eq!(
+        sent.lock().map(|v| v[0].clone()).unwrap_or_default(),
+        b"hello\n"
+    );
     assert_eq!(http_get(connect(local(fe)), "/").0, 200);
     *reply.lock().expect("lock") = "down #maintenance window\n".into();
     assert_eq!(
@@ -493,7 +522,11 @@ fn agent_changes_weight_and_state() {
     wait_message(&proxy, "Server l/s is going DOWN for maintenance", WAIT);
     assert_eq!(http_get(connect(local(fe)), "/").0, 503);
     *reply.lock().expect("lock") = "ready\n".into();
-    wait_message(&proxy, "Server l/s is UP/READY (leaving forced maintenance)", WAIT);
+    wait_message(
+        &proxy,
+        "Server l/s is UP/READY (leaving forced maintenance)",
+        WAIT,
+    );
     assert!(wait_until(WAIT, || http_get(connect(local(fe)), "/").0 == 200));
 }
 
@@ -521,7 +554,10 @@ fn check_send_proxy_sends_a_proxy_header() {
         global_defaults("tcp", "")
     );
     let proxy = start(&dir, &cfg, fe);
-    assert!(wait_until(WAIT, || lines.lock().map(|v| !v.is_empty()).unwrap_or(false)));
+    assert!(wait_until(WAIT, || lines
+        .lock()
+        .map(|v| !v.is_empty())
+        .unwrap_or(false)));
     let first = lines.lock().map(|v| v[0].clone()).unwrap_or_default();
     // Version 1 with the check connection's own addresses, as HAProxy sends it.
     let prefix = "PROXY TCP4 127.0.0.1 127.0.0.1 ";

@@ -121,11 +121,11 @@ impl Checks {
         let Ok(mut st) = self.state.lock() else {
             return;
         };
-        let mut report = out.report;
-        if let Some(reply) = out.agent {
+        let mut report = out.report.clone();
+        if let Some(reply) = &out.agent {
             let duration = report.duration;
-            let warn = self.apply_agent(rt, &mut st, k, &reply);
-            report = agent::report(&reply, warn.as_deref());
+            let warn = self.apply_agent(rt, &mut st, k, reply);
+            report = agent::report(reply, warn.as_deref());
             report.duration = duration;
             if let Some(h) = &reply.health {
                 let sk = &mut st[k];
@@ -138,6 +138,9 @@ impl Checks {
         } else if agent && report.status == Status::Checked {
             // "Ignoring incomplete line from agent": the status stays what it was.
             report.status = st[k].agent_status;
+        }
+        if let Some(early) = &out.early {
+            self.set_check_status(rt, &mut st, k, agent, cfg, early);
         }
         self.set_check_status(rt, &mut st, k, agent, cfg, &report);
         let _ = s;
