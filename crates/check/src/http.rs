@@ -170,10 +170,7 @@ fn body(r: &mut Response, rest: &[u8], eof: bool) {
         .is_some_and(|v| v.to_ascii_lowercase().ends_with(b"chunked"));
     if chunked {
         let mut d = rest;
-        loop {
-            let Some(nl) = d.iter().position(|&b| b == b'\n') else {
-                break;
-            };
+        while let Some(nl) = d.iter().position(|&b| b == b'\n') {
             let line = &d[..nl];
             let hex: Vec<u8> = line
                 .iter()

@@ -60,9 +60,9 @@ pub struct Outcome {
     pub report: Report,
     /// What an agent replied (the caller applies it, then words the report with
     /// [`agent::report`]).
-    pub agent: Option<agent::Reply>,
+    pub agent: Option<Box<agent::Reply>>,
     /// A status a rule recorded before the final one (`Eval::Reported`).
-    pub early: Option<Report>,
+    pub early: Option<Box<Report>>,
 }
 
 /// Settings of the check that depend on the server's state now.
@@ -174,7 +174,7 @@ impl Run<'_> {
         let mut must_read = true;
         let mut code: i64 = 0;
         let mut last_expect: Option<&ExpectStep> = None;
-        let mut early: Option<Report> = None;
+        let mut early: Option<Box<Report>> = None;
         let mut i = 0;
         while i < steps.len() {
             self.cur = i;
@@ -240,7 +240,7 @@ impl Run<'_> {
                                 Some(Ok(reply)) => {
                                     break Outcome {
                                         report: Report::new(Status::Checked, ""),
-                                        agent: Some(reply),
+                                        agent: Some(Box::new(reply)),
                                         early: None,
                                     }
                                 }
@@ -271,7 +271,7 @@ impl Run<'_> {
                         }
                         Eval::Reported(mut rep) => {
                             rep.duration = self.start.elapsed().as_millis() as u64;
-                            early = Some(rep);
+                            early = Some(Box::new(rep));
                             last_expect = Some(e);
                         }
                         Eval::Stop(rep) => return outcome(rep),

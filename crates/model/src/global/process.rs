@@ -522,22 +522,6 @@ pub fn nbproc_message() -> &'static str {
      multi-processor machines if available."
 }
 
-#[cfg(test)]
-mod tests {
-    use super::strl2irc;
-
-    #[test]
-    fn strict_int() {
-        assert_eq!(strl2irc("42"), Some(42));
-        assert_eq!(strl2irc("-3"), Some(-3));
-        assert_eq!(strl2irc("-"), Some(0));
-        assert_eq!(strl2irc(""), None);
-        assert_eq!(strl2irc("4x"), None);
-        assert_eq!(strl2irc("2147483648"), None);
-        assert_eq!(strl2irc("-2147483648"), Some(i32::MIN));
-    }
-}
-
 /// `spread-checks <0..50>`.
 pub fn parse_spread_checks(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     let a = Args::new(cx.line);
@@ -580,4 +564,20 @@ pub fn parse_max_spread_checks(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result
         Err(TimeError::Missing) => alert_tight(cx, "'max-spread-checks' expects an integer argument (0..50)."),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strl2irc;
+
+    #[test]
+    fn strict_int() {
+        assert_eq!(strl2irc("42"), Some(42));
+        assert_eq!(strl2irc("-3"), Some(-3));
+        assert_eq!(strl2irc("-"), Some(0));
+        assert_eq!(strl2irc(""), None);
+        assert_eq!(strl2irc("4x"), None);
+        assert_eq!(strl2irc("2147483648"), None);
+        assert_eq!(strl2irc("-2147483648"), Some(i32::MIN));
+    }
 }

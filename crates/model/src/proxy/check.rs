@@ -739,7 +739,7 @@ fn parse_send(args: &[&str]) -> Result<Rule, String> {
 
 /// HAProxy's `parse_binary` for hexadecimal strings.
 pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err("an even number of hex digit is expected".into());
     }
     let mut out = Vec::with_capacity(s.len() / 2);

@@ -686,7 +686,7 @@ impl Checks {
 fn ramp(elapsed: Duration, slowstart: Duration) -> u32 {
     let ss = slowstart.as_millis().max(1);
     let e = elapsed.as_millis().min(ss);
-    (((e * 1000) / ss) as u32).max(1000 / 20).min(1000)
+    (((e * 1000) / ss) as u32).clamp(1000 / 20, 1000)
 }
 
 /// HAProxy's `server_parse_weight_change_request` for an agent's `N%`.
