@@ -7,8 +7,9 @@
 //! - [`expect`], [`http`], [`agent`]: sans-IO evaluation of replies (patterns, HTTP
 //!   responses, MySQL and LDAP packets, agent lines) and the texts HAProxy reports;
 //! - [`status`]: HAProxy's check statuses and the report of one check;
-//! - [`run`]: the async runner that drives a ruleset over `rampart_net` connections with
-//!   `timeout check`, `check-send-proxy`, `addr`, `port` and `source`.
+//! - [`run`]: the async runner that drives a ruleset over connections the caller opens
+//!   (the proxy's are `rampart_net`'s, with `source`), with `timeout check`,
+//!   `check-send-proxy`, `addr` and `port`.
 //!
 //! What a report does to a server (rise, fall, messages) is the proxy's business
 //! (`rampart_proxy::checks`): this crate never touches server state.
@@ -21,5 +22,5 @@ pub mod run;
 pub mod status;
 
 pub use ruleset::{compile, Proto, Ruleset};
-pub use run::{run, Env, Outcome, ProxyHeader, Target, Timing};
+pub use run::{run, Connector, Dest, Env, Outcome, ProxyHeader, Target, Timing};
 pub use status::{Report, Res, Status};

@@ -3,29 +3,49 @@
 //! take `inter`, or `min(inter, timeout connect)` when `timeout check` is set; once it is
 //! established, `timeout check` (when set) bounds the rest, otherwise the same `inter`
 //! deadline does. Failures are reported as HAProxy's `chk_report_conn_err` words them.
+//!
+//! Connections come from a [`Connector`] the caller supplies (the proxy gives
+//! `rampart_net` connections, with the server's `source`): this crate stays beside the
+//! socket layer, not above it.
 
 use crate::agent;
 use crate::expect::{self, Ctx, Eval};
 use crate::ruleset::{ConnectStep, ExpectStep, Gen, Matcher, Proto, Ruleset, StepKind};
 use crate::status::{Report, Status};
-use rampart_net::connect::{connect, SourceSpec, Target as NetTarget};
-use rampart_net::Conn;
+use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::timeout_at;
+
+/// Where a check connects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dest {
+    Inet(SocketAddr),
+    /// The server's own address when it is not an IP one (a Unix socket...).
+    Server,
+}
+
+/// Opens check connections (the caller applies `source`, socket options...).
+pub trait Connector {
+    type Conn: AsyncRead + AsyncWrite + Unpin;
+    fn connect(&self, dest: Dest) -> impl Future<Output = io::Result<Self::Conn>>;
+    /// Close with a reset (HAProxy's checks do, unless `linger`).
+    fn set_nolinger(conn: &Self::Conn);
+    /// The connection's own and peer addresses (for the PROXY v1 header).
+    fn addrs(conn: &Self::Conn) -> (Option<SocketAddr>, Option<SocketAddr>);
+}
 
 /// How a server is reached by its checks.
 #[derive(Clone, Debug)]
 pub struct Target {
     /// The server's address (its port is replaced by the check port for IP addresses).
-    pub server: Option<NetTarget>,
+    pub server: Option<Dest>,
     /// `addr` (or `agent-addr`).
     pub addr: Option<IpAddr>,
     /// `port` (or `agent-port`), else the port of `addr`, else the server's port; 0: none.
     pub port: u16,
-    pub source: Option<SourceSpec>,
     /// The PROXY header the `default` connect sends (`check-send-proxy`, or the server's
     /// `send-proxy*` when the check goes to the server's own address and port).
     pub proxy: Option<ProxyHeader>,
@@ -73,21 +93,29 @@ pub struct Env {
     pub bufsize: usize,
 }
 
-struct Run<'a> {
+struct Run<'a, C: Connector> {
     rs: &'a Ruleset,
     t: &'a Target,
+    cn: &'a C,
     start: Instant,
-    conn: Option<Conn>,
+    conn: Option<C::Conn>,
     buf: Vec<u8>,
     eof: bool,
     cur: usize,
 }
 
 /// Runs the ruleset once.
-pub async fn run(rs: &Ruleset, t: &Target, tm: &Timing, env: &Env) -> Outcome {
+pub async fn run<C: Connector>(
+    rs: &Ruleset,
+    t: &Target,
+    cn: &C,
+    tm: &Timing,
+    env: &Env,
+) -> Outcome {
     let mut r = Run {
         rs,
         t,
+        cn,
         start: Instant::now(),
         conn: None,
         buf: Vec::new(),
@@ -122,7 +150,7 @@ fn strerror(e: &io::Error) -> String {
     }
 }
 
-impl Run<'_> {
+impl<C: Connector> Run<'_, C> {
     /// The tcp-check words of a failure at the current step (`chk_report_conn_err`); empty
     /// outside `option tcp-check`.
     fn step_text(&self) -> String {
@@ -311,34 +339,28 @@ impl Run<'_> {
         }
     }
 
-    async fn connect(&self, c: &ConnectStep, dl: tokio::time::Instant) -> Result<Conn, Outcome> {
+    async fn connect(&self, c: &ConnectStep, dl: tokio::time::Instant) -> Result<C::Conn, Outcome> {
         let t = self.t;
         let port = c
             .port
             .or_else(|| c.addr.map(|a| a.port()).filter(|&p| p != 0))
             .unwrap_or(t.port);
         let target = match (c.addr, t.addr, &t.server) {
-            (Some(a), _, _) => NetTarget::Inet(SocketAddr::new(a.ip(), port)),
-            (None, Some(ip), _) => NetTarget::Inet(SocketAddr::new(ip, port)),
-            (None, None, Some(NetTarget::Inet(sa))) => {
-                NetTarget::Inet(SocketAddr::new(sa.ip(), port))
-            }
-            (None, None, Some(other)) => other.clone(),
+            (Some(a), _, _) => Dest::Inet(SocketAddr::new(a.ip(), port)),
+            (None, Some(ip), _) => Dest::Inet(SocketAddr::new(ip, port)),
+            (None, None, Some(Dest::Inet(sa))) => Dest::Inet(SocketAddr::new(sa.ip(), port)),
+            (None, None, Some(Dest::Server)) => Dest::Server,
             (None, None, None) => {
                 return Err(outcome(Report::new(Status::SockErr, self.step_text())))
             }
         };
-        let source = match &target {
-            NetTarget::Inet(_) => t.source.as_ref(),
-            _ => None,
-        };
-        let conn = match timeout_at(dl, connect(&target, source)).await {
+        let conn = match timeout_at(dl, self.cn.connect(target)).await {
             Err(_) => return Err(self.conn_error(Status::L4Tout, None)),
             Ok(Err(e)) => return Err(self.conn_error(Status::L4Con, Some(&e))),
             Ok(Ok(conn)) => conn,
         };
         if !c.linger {
-            conn.set_nolinger();
+            C::set_nolinger(&conn);
         }
         let pp = if c.send_proxy {
             Some(t.proxy.unwrap_or(ProxyHeader::V1))
@@ -349,10 +371,7 @@ impl Run<'_> {
         };
         if let Some(pp) = pp {
             let mut hdr = Vec::new();
-            let (src, dst) = match &conn {
-                Conn::Tcp(s) => (s.local_addr().ok(), s.peer_addr().ok()),
-                Conn::Unix(_) => (None, None),
-            };
+            let (src, dst) = C::addrs(&conn);
             match pp {
                 ProxyHeader::V1 => {
                     rampart_proxy_protocol::encode_v1(src, dst, &mut hdr);
@@ -428,31 +447,24 @@ impl Run<'_> {
             self.eof = true;
             return Ok(());
         }
-        let Some(conn) = self.conn.as_ref() else {
+        let room = cap - self.buf.len();
+        let mut tmp = vec![0u8; room.min(16384)];
+        let Some(conn) = self.conn.as_mut() else {
             return Err(outcome(Report::new(Status::SockErr, self.step_text())));
         };
-        loop {
-            match timeout_at(dl, conn.readable()).await {
-                Err(_) => {
-                    let st = self.timeout_status();
-                    return Err(self.conn_error(st, None));
-                }
-                Ok(Err(e)) => return self.read_error(e),
-                Ok(Ok(())) => {}
+        match timeout_at(dl, conn.read(&mut tmp)).await {
+            Err(_) => {
+                let st = self.timeout_status();
+                Err(self.conn_error(st, None))
             }
-            let room = cap - self.buf.len();
-            let mut tmp = vec![0u8; room.min(16384)];
-            match conn.try_read(&mut tmp) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(());
-                }
-                Ok(n) => {
-                    self.buf.extend_from_slice(&tmp[..n]);
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return self.read_error(e),
+            Ok(Err(e)) => self.read_error(e),
+            Ok(Ok(0)) => {
+                self.eof = true;
+                Ok(())
+            }
+            Ok(Ok(n)) => {
+                self.buf.extend_from_slice(&tmp[..n]);
+                Ok(())
             }
         }
     }

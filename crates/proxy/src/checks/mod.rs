@@ -21,10 +21,11 @@ mod state;
 
 use crate::server_state::Op;
 use crate::state::{Backend, Runtime, ServerTarget};
-use rampart_check::{run, Env, ProxyHeader, Ruleset, Target, Timing};
+use rampart_check::{run, Connector, Dest, Env, ProxyHeader, Ruleset, Target, Timing};
 use rampart_model::proxy::{Proxy, ProxyKind};
 use rampart_model::Snapshot;
-use rampart_net::connect::Target as NetTarget;
+use rampart_net::connect::{SourceSpec, Target as NetTarget};
+use rampart_net::Conn;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,6 +43,7 @@ pub static QUIET: AtomicBool = AtomicBool::new(false);
 pub struct CheckCfg {
     pub rs: Ruleset,
     pub target: Target,
+    pub conn: NetConnector,
     pub inter: Duration,
     pub fastinter: Option<Duration>,
     pub downinter: Option<Duration>,
@@ -83,6 +85,41 @@ pub struct Checks {
     pub bufsize: usize,
     /// How messages name each backend's kind (`backend`, `proxy` for a `listen`).
     pub be_types: Vec<&'static str>,
+}
+
+/// Check connections through `rampart_net`: the server's own address when it is not an IP
+/// one, the server's `source` for IP destinations.
+#[derive(Debug)]
+pub struct NetConnector {
+    pub server: Option<NetTarget>,
+    pub source: Option<SourceSpec>,
+}
+
+impl Connector for NetConnector {
+    type Conn = Conn;
+
+    async fn connect(&self, dest: Dest) -> std::io::Result<Conn> {
+        match dest {
+            Dest::Inet(sa) => {
+                rampart_net::connect::connect(&NetTarget::Inet(sa), self.source.as_ref()).await
+            }
+            Dest::Server => match &self.server {
+                Some(t) => rampart_net::connect::connect(t, None).await,
+                None => Err(std::io::ErrorKind::AddrNotAvailable.into()),
+            },
+        }
+    }
+
+    fn set_nolinger(conn: &Conn) {
+        conn.set_nolinger();
+    }
+
+    fn addrs(conn: &Conn) -> (Option<SocketAddr>, Option<SocketAddr>) {
+        match conn {
+            Conn::Tcp(s) => (s.local_addr().ok(), s.peer_addr().ok()),
+            Conn::Unix(_) => (None, None),
+        }
+    }
 }
 
 fn ms(v: u32) -> Duration {
@@ -142,6 +179,14 @@ pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Ch
                 Some(NetTarget::Inet(sa)) => sa.port(),
                 _ => 0,
             };
+            let dest = svc.as_ref().map(|t| match t {
+                NetTarget::Inet(sa) => Dest::Inet(*sa),
+                _ => Dest::Server,
+            });
+            let connector = || NetConnector {
+                server: svc.clone(),
+                source: srv.source.clone(),
+            };
             let check_addr = c.addr.as_ref().and_then(|a| match a.host {
                 rampart_model::addr::Host::Ip(ip) => Some((ip, a.single_port().unwrap_or(0))),
                 _ => None,
@@ -170,13 +215,13 @@ pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Ch
                 Some(CheckCfg {
                     rs: ruleset()?,
                     target: Target {
-                        server: svc.clone(),
+                        server: dest,
                         addr: check_addr.map(|a| a.0),
                         port,
-                        source: srv.source.clone(),
                         proxy,
                         agent_send: None,
                     },
+                    conn: connector(),
                     inter,
                     fastinter: opt_ms(c.fastinter),
                     downinter: opt_ms(c.downinter),
@@ -194,13 +239,13 @@ pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Ch
                 Some(CheckCfg {
                     rs: rampart_check::ruleset::agent(),
                     target: Target {
-                        server: svc.clone(),
+                        server: dest,
                         addr: a.addr.or(check_addr.map(|x| x.0)),
                         port,
-                        source: srv.source.clone(),
                         proxy: None,
                         agent_send: a.send.as_ref().map(|s| s.as_bytes().to_vec()),
                     },
+                    conn: connector(),
                     inter,
                     fastinter: None,
                     downinter: None,
@@ -369,7 +414,7 @@ async fn check_task(
                 nolb_404,
                 bufsize: c.bufsize,
             };
-            let out = run(&cfg.rs, &cfg.target, &cfg.timing, &env).await;
+            let out = run(&cfg.rs, &cfg.target, &cfg.conn, &cfg.timing, &env).await;
             c.apply(&rt, k, agent, out);
         }
         let mut inter = c.current_inter(&rt, k, agent);
