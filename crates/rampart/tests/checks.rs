@@ -587,3 +587,27 @@ fn tracking_server_follows_its_target() {
     );
     assert_eq!(http_get(connect(local(fe)), "/").0, 503);
 }
+
+#[test]
+fn disable_on_404_puts_the_server_in_nolb() {
+    let dir = TempDir::new("chk-404");
+    let base = free_ports(3);
+    let (fe, p1, p2) = (base, base + 1, base + 2);
+    let _a = http_server(p1, "one");
+    let _b = http_server(p2, "two");
+    let cfg = format!(
+        "{}listen l\n    bind 127.0.0.1:{fe}\n    option httpchk GET /missing\n    http-check disable-on-404\n\
+         \x20   server s1 127.0.0.1:{p1} check inter 100\n\
+         backend other\n    option httpchk GET /\n    http-check disable-on-404\n    server s2 127.0.0.1:{p2} check inter 100\n",
+        global_defaults("http", "")
+    );
+    let proxy = start(&dir, &cfg, fe);
+    assert_eq!(
+        wait_message(&proxy, "Server l/s1 is stopping", WAIT),
+        "[WARNING]  (PID) : Server l/s1 is stopping, reason: Layer7 check conditionally passed, code: 404, check duration: Nms. 0 active and 0 backup servers online. 0 sessions requeued, 0 total in queue."
+    );
+    // No new traffic goes to a stopping server.
+    assert_eq!(http_get(connect(local(fe)), "/").0, 503);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!messages(&proxy).iter().any(|m| m.contains("other/s2")));
+}
