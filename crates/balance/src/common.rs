@@ -87,6 +87,20 @@ impl Lb {
         (uweight.wrapping_mul(self.wdiv).wrapping_add(self.wmult - 1)) / self.wmult
     }
 
+    /// The effective weight while `ramp` thousandths of the weight are in force
+    /// (HAProxy's `server_recalc_eweight` during `slowstart`: never 0 for a server
+    /// with a weight, so it starts at the smallest step).
+    pub fn eweight_ramped(&self, uweight: u32, ramp: u32) -> u32 {
+        if ramp >= 1000 {
+            return self.eweight(uweight);
+        }
+        let w = (u64::from(self.wdiv) * u64::from(ramp) / 1000).max(1);
+        let e = (u64::from(uweight) * w).div_ceil(u64::from(self.wmult).max(1));
+        u32::try_from(e)
+            .unwrap_or(u32::MAX)
+            .max(u32::from(uweight > 0))
+    }
+
     /// Sets every server's effective weight from its user weight (kept in `next`
     /// until then) and commits (the algorithms' init).
     pub fn init_weights(&mut self, wdiv: u32, wmult: u32) {

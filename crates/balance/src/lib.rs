@@ -231,14 +231,26 @@ impl Balancer {
     /// not draining): the algorithm's structures follow. `load` is read for
     /// `leastconn`'s position.
     pub fn update(&self, i: usize, uweight: u32, ok: bool, load: &impl Load) {
+        self.update_ramped(i, uweight, 1000, ok, load);
+    }
+
+    /// [`Balancer::update`] for a server warming up after `slowstart`: `ramp` is the
+    /// part of its weight in force, in thousandths. As HAProxy, only the dynamic
+    /// algorithms ramp (a map is built from full weights).
+    pub fn update_ramped(&self, i: usize, uweight: u32, ramp: u32, ok: bool, load: &impl Load) {
         let mut st = self.state.lock();
         let State { lb, alg } = &mut *st;
         if i >= lb.srv.len() {
             return;
         }
+        let ramp = if matches!(alg, Alg::Map(_)) {
+            1000
+        } else {
+            ramp
+        };
         lb.srv[i].next = common::St {
             ok,
-            eweight: lb.eweight(uweight),
+            eweight: lb.eweight_ramped(uweight, ramp),
         };
         if !lb.changed(i) {
             return;

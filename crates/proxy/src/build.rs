@@ -125,6 +125,10 @@ pub fn build(
     }
     set_fullconn(&live, &be_index, &mut backends, limits.maxconn);
     let g = &snap.global;
+    let checks = match crate::checks::build(snap, &backends, g.tune.bufsize as usize) {
+        Ok(c) => c,
+        Err(e) => return Err(BuildError { messages: vec![e] }),
+    };
     let runtime = Runtime {
         frontends,
         backends,
@@ -144,6 +148,7 @@ pub fn build(
         sess_rate: Default::default(),
         pipes: crate::splice::pipe_limits(snap, limits),
         cpu_map: g.cpu_map.clone(),
+        checks,
     };
     Ok(Built {
         runtime,

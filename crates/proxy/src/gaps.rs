@@ -1,7 +1,7 @@
 //! What the configuration sets that the runtime does not do yet, told at start-up.
 //!
 //! The keyword tables accept some settings that nearly every HAProxy configuration has
-//! (`log`, `option httplog`, `errorfile`, server `check`...) before
+//! (`log`, `option httplog`, `errorfile`...) before
 //! the runtime acts on them; refusing them would make Rampart unusable. They are valid
 //! HAProxy, so `rampart -c` stays silent about them, as `haproxy -c` is; the running
 //! process says, for each one, what it does not do yet and names the line, in HAProxy's
@@ -26,7 +26,6 @@ use std::collections::HashSet;
 /// Why a setting is not followed yet, as the end of a message.
 const LOGGING: &str = "logging comes with a later version";
 const STATS: &str = "statistics come with a later version";
-const CHECKS: &str = "health checks come with a later version";
 
 /// The warnings for a Snapshot about to run with `nbthread` worker threads.
 pub fn warnings(snap: &Snapshot, nbthread: usize) -> Vec<Diagnostic> {
@@ -280,14 +279,6 @@ fn usesrc(n: &mut Notes, span: Span) {
 fn servers(p: &Proxy, n: &mut Notes) {
     for s in &p.servers {
         let st = &s.settings;
-        if st.check.enabled {
-            n.add(
-                s.span,
-                "check",
-                "no health check is run yet: the server is always considered up",
-                CHECKS,
-            );
-        }
         if st.namespace.is_some() {
             n.add(
                 s.span,
@@ -396,8 +387,6 @@ mod tests {
             [
                 "8: 'retry-on' is accepted but only connection failures are retried for now, whatever the list says (other retry conditions come with a later version).",
                 "9: 'option redispatch' is accepted but a connection is redispatched on its last retry only, whatever the interval (redispatch intervals come with a later version).",
-                "10: 'check' is accepted but no health check is run yet: the server is always considered up (health checks come with a later version).",
-                "12: 'check' is accepted but no health check is run yet: the server is always considered up (health checks come with a later version).",
                 "12: 'tfo' is accepted but connections to the server do not use TCP Fast Open yet (a tuning; nothing else changes).",
                 "15: 'usesrc' is accepted but connections to servers leave from Rampart's own address for now (transparent source addresses come with a later version).",
             ]

@@ -118,7 +118,8 @@ fn lb_ok(s: &Server) -> bool {
 /// server can, the first usable one or all of them with `option allbackups`.
 pub fn servers_changed(be: &Backend) {
     for (i, s) in be.servers.iter().enumerate() {
-        be.balance.update(i, s.live.uweight(), lb_ok(s), be);
+        be.balance
+            .update_ramped(i, s.live.uweight(), s.live.ramp(), lb_ok(s), be);
     }
     let usable = |s: &Server| lb_ok(s) && s.live.uweight() > 0;
     let any_active = be.servers.iter().any(|s| !s.backup && usable(s));

@@ -17,6 +17,8 @@
 //!   [`queue`]: server slots (`maxconn`) and the queues of streams waiting for one;
 //!   [`pool`]: server connections of `mode http` and the per-thread idle pool
 //!   (`http-reuse`);
+//! - [`checks`]: health and agent checks running on the workers, publishing server
+//!   state changes;
 //! - [`rate`]: event rates (`rate-limit sessions`, `maxconnrate`, `maxsessrate`).
 //! - [`snapshot`]: the last invalid request and response of each proxy (`show errors`);
 //! - [`gaps`]: the start-up warnings about settings accepted but not applied yet.
@@ -24,6 +26,7 @@
 pub mod accept;
 pub mod affinity;
 pub mod build;
+pub mod checks;
 pub mod gaps;
 pub mod handshake;
 pub mod http;

@@ -72,6 +72,10 @@ pub struct Live {
     /// A `backup` server held back because an active server can serve (or another
     /// backup is the one in use without `option allbackups`).
     standby: AtomicBool,
+    /// The share of its weight a server coming back up takes during `slowstart`, in
+    /// thousandths (1000 outside a ramp): the effective weight is `uweight * ramp / 1000`
+    /// (at least 1), HAProxy's `eweight` during warm-up.
+    ramp: AtomicU32,
 }
 
 impl Live {
@@ -83,7 +87,17 @@ impl Live {
             op: AtomicU8::new(Op::Running as u8),
             uweight: AtomicU32::new(weight),
             standby: AtomicBool::new(false),
+            ramp: AtomicU32::new(1000),
         }
+    }
+
+    /// The `slowstart` ramp in thousandths (see the field).
+    pub fn ramp(&self) -> u32 {
+        self.ramp.load(Ordering::Acquire)
+    }
+
+    pub fn set_ramp(&self, permille: u32) {
+        self.ramp.store(permille.min(1000), Ordering::Release);
     }
 
     pub fn admin(&self) -> u8 {

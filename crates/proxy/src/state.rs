@@ -39,6 +39,8 @@ pub struct Runtime {
     pub pipes: rampart_net::splice::PipeLimits,
     /// `cpu-map`.
     pub cpu_map: rampart_model::global::CpuMap,
+    /// Health and agent checks of the servers.
+    pub checks: crate::checks::Checks,
 }
 
 /// A `use_backend` rule: the backend and its condition (predefined ACLs as words, `if` /

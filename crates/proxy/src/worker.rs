@@ -29,6 +29,8 @@ pub struct RunOptions {
     /// Processes to ask to finish (`-sf`) or to terminate (`-st`) once we listen.
     pub soft_stop_pids: Vec<i32>,
     pub hard_stop_pids: Vec<i32>,
+    /// `-q` / `quiet`: no run-time messages (server state changes).
+    pub quiet: bool,
 }
 
 /// A counting limit (`maxconn`) whose waiters are woken when a slot frees.
@@ -228,6 +230,7 @@ impl WorkerCx {
 /// Starts the workers and blocks until the process should exit; returns the exit code.
 pub fn run(rt: Runtime, listeners: Vec<Vec<Listener>>, opts: RunOptions) -> u8 {
     let rt = Arc::new(rt);
+    crate::checks::QUIET.store(opts.quiet, Ordering::Relaxed);
     let ctl = Control::new(&rt);
     let nb = rt.nbthread;
     let cpus = crate::affinity::plan(&rt.cpu_map, nb);
@@ -258,7 +261,7 @@ pub fn run(rt: Runtime, listeners: Vec<Vec<Listener>>, opts: RunOptions) -> u8 {
                         crate::affinity::warn(&w);
                     }
                 }
-                worker_main(rt, ctl, mine)
+                worker_main(rt, ctl, mine, t)
             });
         match h {
             Ok(h) => handles.push(h),
@@ -346,7 +349,12 @@ fn main_loop(rt: &Runtime, ctl: &Arc<Control>) -> u8 {
     })
 }
 
-fn worker_main(rt: Arc<Runtime>, ctl: Arc<Control>, listeners: Vec<Vec<Option<Listener>>>) {
+fn worker_main(
+    rt: Arc<Runtime>,
+    ctl: Arc<Control>,
+    listeners: Vec<Vec<Option<Listener>>>,
+    thread: usize,
+) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
@@ -375,6 +383,7 @@ fn worker_main(rt: Arc<Runtime>, ctl: Arc<Control>, listeners: Vec<Vec<Option<Li
                 cx.waiting.stop_all();
             });
             let purge = tokio::task::spawn_local(crate::pool::purge_task(wcx.clone()));
+            crate::checks::spawn(&rt, thread, rt.nbthread, ctl.subscribe());
             let mut accepts = Vec::new();
             for (fe, ls) in listeners.into_iter().enumerate() {
                 for (li, l) in ls.into_iter().enumerate() {

@@ -84,7 +84,10 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
         report.alert(&e);
         return 1;
     }
-    let mut opts = rampart_proxy::RunOptions::default();
+    let mut opts = rampart_proxy::RunOptions {
+        quiet: report.is_quiet(),
+        ..Default::default()
+    };
     match cmd.old_pids.signal {
         Some(OldPidSignal::Finish) => opts.soft_stop_pids = cmd.old_pids.pids.clone(),
         Some(OldPidSignal::Terminate) => opts.hard_stop_pids = cmd.old_pids.pids.clone(),

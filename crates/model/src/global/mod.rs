@@ -111,6 +111,10 @@ pub struct Global {
     pub maxpipes: Option<u32>,
     /// `nosplice`: kernel splicing disabled (as `-dS`).
     pub nosplice: bool,
+    /// `spread-checks`: random variation of check intervals, in percent (0..=50).
+    pub spread_checks: u32,
+    /// `max-spread-checks`: bound of the start-up spreading of the first checks, in ms.
+    pub max_spread_checks: Option<u32>,
     /// `h1-case-adjust` pairs, then those of the `h1-case-adjust-file` (lower-case name,
     /// spelling to send), checked.
     pub h1_case_adjust: Vec<(String, String)>,

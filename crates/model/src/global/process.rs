@@ -522,6 +522,50 @@ pub fn nbproc_message() -> &'static str {
      multi-processor machines if available."
 }
 
+/// `spread-checks <0..50>`.
+pub fn parse_spread_checks(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    let a = Args::new(cx.line);
+    a.too_many(1)?;
+    if b.g.spread_checks != 0 {
+        super::args::nonfatal_alert_tight(cx, "spread-checks already specified. Continuing.");
+        return Ok(());
+    }
+    let v = a.get(1);
+    if v.is_empty() {
+        alert_tight(cx, "'spread-checks' expects an integer argument (0..50).");
+        return Ok(());
+    }
+    let n = crate::cnum::atol(v) as i32;
+    if !(0..=50).contains(&n) {
+        alert_tight(cx, "'spread-checks' needs a positive value in range 0..50.");
+        return Ok(());
+    }
+    b.g.spread_checks = n as u32;
+    Ok(())
+}
+
+/// `max-spread-checks <time>`.
+pub fn parse_max_spread_checks(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    let a = Args::new(cx.line);
+    a.too_many(1)?;
+    let v = a.get(1);
+    if v.is_empty() {
+        alert_tight(
+            cx,
+            "'max-spread-checks' expects an integer argument (0..50).",
+        );
+        return Ok(());
+    }
+    match time_ms(cx, v) {
+        Ok(ms) => b.g.max_spread_checks = (ms != 0).then_some(ms),
+        Err(TimeError::Overflow) => alert_tight(cx, format!("timer overflow in argument <{v}> to <max-spread-checks>, maximum value is 2147483647 ms (~24.8 days).")),
+        Err(TimeError::Underflow) => alert_tight(cx, format!("timer underflow in argument <{v}> to <max-spread-checks>, minimum non-null value is 1 ms.")),
+        Err(TimeError::UnexpectedChar(c)) => alert_tight(cx, format!("unsupported character '{c}' in 'max-spread-checks' (wants an integer delay).")),
+        Err(TimeError::Missing) => alert_tight(cx, "'max-spread-checks' expects an integer argument (0..50)."),
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::strl2irc;

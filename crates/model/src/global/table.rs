@@ -121,7 +121,7 @@ pub static GLOBAL: &[Keyword<GlobalBuilder>] = &[
     Keyword::rejected("wurfl-useragent-priority", DEVICE_DETECTION),
     // 3.2 Performance tuning
     Keyword::tuning("busy-polling"),
-    Keyword::not_yet("max-spread-checks"),
+    Keyword::parse("max-spread-checks", p::parse_max_spread_checks),
     Keyword::not_yet("maxcompcpuusage"),
     Keyword::not_yet("maxcomprate"),
     Keyword::parse("maxconn", p::parse_maxconn),
@@ -143,7 +143,7 @@ pub static GLOBAL: &[Keyword<GlobalBuilder>] = &[
     Keyword::tuning("profiling.tasks"),
     Keyword::not_yet("server-state-base"),
     Keyword::not_yet("server-state-file"),
-    Keyword::not_yet("spread-checks"),
+    Keyword::parse("spread-checks", p::parse_spread_checks),
     Keyword::rejected("ssl-engine", OPENSSL_ONLY),
     Keyword::rejected("ssl-mode-async", OPENSSL_ONLY),
     Keyword::tuning("tune.buffers.limit"),

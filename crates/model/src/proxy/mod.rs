@@ -20,6 +20,7 @@
 
 pub mod balance;
 pub mod bind;
+pub mod check;
 pub mod cond;
 pub mod http_rules;
 pub mod keywords;
@@ -168,6 +169,8 @@ pub struct Proxy {
     /// `errorfile <code> <file>`: custom responses by status (inherited from defaults).
     pub errorfiles: std::collections::BTreeMap<u16, crate::sections::errorfile::ErrorFile>,
     pub options: options::Options,
+    /// Health-check type and rules (`option httpchk`, `tcp-check`...).
+    pub checks: check::Checks,
     pub logs: log::ProxyLogs,
     pub log_tag: Option<String>,
     pub monitor_uri: Option<String>,
@@ -221,6 +224,7 @@ impl Proxy {
             http_request: Vec::new(),
             errorfiles: std::collections::BTreeMap::new(),
             options: options::Options::default(),
+            checks: check::Checks::default(),
             logs: log::ProxyLogs::default(),
             log_tag: None,
             monitor_uri: None,
@@ -254,6 +258,7 @@ impl Proxy {
         p.servers.clear();
         p.use_backends.clear();
         p.http_request.clear();
+        p.checks = def.checks.inherit();
         if !kind.is_fe() {
             p.default_backend = None;
             p.monitor_uri = None;

@@ -5,8 +5,8 @@
 //! Simple on/off options are typed flags ([`OptionFlags`]); the HTTP connection modes
 //! (`httpclose`, `http-server-close`, `http-keep-alive`) override each other; options with
 //! arguments (`forwardfor`, `originalto`, `httplog`, `redispatch`,
-//! `http-restrict-req-hdr-names`) have their own fields. Health-check options belong to the
-//! checks issue and are not supported yet, and so are the options the runtime does not
+//! `http-restrict-req-hdr-names`) have their own fields; health-check options fill
+//! [`super::check::Checks`]. The options the runtime does not
 //! act on yet and that would change behaviour (`checkcache`, `prefer-last-server`,
 //! `transparent`... and `http-restrict-req-hdr-names delete|reject`; docs/runtime-gaps.md).
 
@@ -174,33 +174,33 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
         "http_proxy",
         "option 'http_proxy' is not supported any more since HAProxy 2.5. This option stopped working in HAProxy 1.9 and usually had nasty side effects. It can be more reliably implemented with combinations of 'http-request set-dst' and 'http-request set-uri', and even 'http-request do-resolve' if DNS resolution is desired.",
     ),
-    Keyword::not_yet("httpchk"),
+    Keyword::parse("httpchk", super::check::option_httpchk),
     Keyword::parse("httpclose", conn_mode),
     Keyword::parse("httplog", logfmt),
     Keyword::parse("httpslog", logfmt),
     Keyword::not_yet("idle-close-on-response"),
     Keyword::not_yet("independent-streams"),
-    Keyword::not_yet("ldap-check"),
+    Keyword::parse("ldap-check", super::check::option_simple_check),
     Keyword::parse("log-health-checks", simple),
     Keyword::parse("log-separate-errors", simple),
     Keyword::parse("logasap", simple),
-    Keyword::not_yet("mysql-check"),
+    Keyword::parse("mysql-check", super::check::option_mysql),
     Keyword::parse("nolinger", simple),
     Keyword::parse("originalto", originalto),
     Keyword::parse("persist", simple),
-    Keyword::not_yet("pgsql-check"),
+    Keyword::parse("pgsql-check", super::check::option_pgsql),
     Keyword::not_yet("prefer-last-server"),
     Keyword::parse("redispatch", redispatch),
-    Keyword::not_yet("redis-check"),
-    Keyword::not_yet("smtpchk"),
+    Keyword::parse("redis-check", super::check::option_simple_check),
+    Keyword::parse("smtpchk", super::check::option_smtpchk),
     Keyword::parse("socket-stats", simple),
     Keyword::parse("splice-auto", simple),
     Keyword::parse("splice-request", simple),
     Keyword::parse("splice-response", simple),
     Keyword::not_yet("spop-check"),
     Keyword::parse("srvtcpka", simple),
-    Keyword::not_yet("ssl-hello-chk"),
-    Keyword::not_yet("tcp-check"),
+    Keyword::parse("ssl-hello-chk", super::check::option_simple_check),
+    Keyword::parse("tcp-check", super::check::option_tcp_check),
     Keyword::parse("tcp-smart-accept", simple),
     Keyword::parse("tcp-smart-connect", simple),
     Keyword::parse("tcpka", tcpka),
@@ -271,7 +271,7 @@ pub(crate) fn option(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), Stri
 }
 
 /// `'option X' cannot handle unexpected argument 'Y'.` after `max` option arguments.
-fn max_opt_args(cx: &Cx<'_>, max: usize) -> Result<(), String> {
+pub(crate) fn max_opt_args(cx: &Cx<'_>, max: usize) -> Result<(), String> {
     match cx.args().get(max + 1) {
         Some(extra) => Err(format!(
             "'option {}' cannot handle unexpected argument '{extra}'.",
@@ -556,8 +556,8 @@ mod tests {
         assert!(r.has_alert("'option' expects an option name."));
         let r = run("backend b\n no option httplog\n");
         assert!(r.has_alert("negation/default is not supported for option 'httplog'."));
-        let r = run("backend b\n option httpchk\n");
-        assert!(r.has_alert("'option httpchk' is not supported yet"));
+        let r = run("backend b\n option spop-check\n");
+        assert!(r.has_alert("'option spop-check' is not supported yet"));
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //!
 //! Each server starts from its proxy's `default-server` settings (themselves inherited from
 //! the defaults section); `no-*` options undo them. Health-check settings are parsed and
-//! stored (`check`, `inter`, `rise`...), not run. TLS, cookies, agent checks, tracking and
-//! SOCKS are not supported yet.
+//! stored (`check`, `inter`, `rise`, `agent-check`, `track`...) and run by the proxy's
+//! checks. TLS, cookies and SOCKS are not supported yet.
 
 use super::net::{parse_net, Net};
 use super::{Cap, ProxiesBuilder};
@@ -66,10 +66,16 @@ pub struct Source {
     pub interface: Option<String>,
 }
 
-/// Health-check settings of a server (parsed, not run yet).
+/// Health-check settings of a server (`check`, `inter`, `agent-check`...).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckSettings {
     pub enabled: bool,
+    /// `check-send-proxy`.
+    pub send_proxy: bool,
+    /// `agent-check` and its settings.
+    pub agent: AgentSettings,
+    /// `track [<backend>/]<server>`.
+    pub track: Option<String>,
     /// Intervals in milliseconds.
     pub inter: u32,
     pub fastinter: Option<u32>,
@@ -84,6 +90,9 @@ impl Default for CheckSettings {
     fn default() -> Self {
         Self {
             enabled: false,
+            send_proxy: false,
+            agent: AgentSettings::default(),
+            track: None,
             inter: 2000,
             fastinter: None,
             downinter: None,
@@ -93,6 +102,18 @@ impl Default for CheckSettings {
             addr: None,
         }
     }
+}
+
+/// `agent-check`, `agent-port`, `agent-inter`, `agent-send`, `agent-addr`. The port and
+/// address default to the health check's (`port`, `addr`), as in HAProxy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AgentSettings {
+    pub enabled: bool,
+    pub port: Option<u32>,
+    /// Milliseconds (`None`: `inter`).
+    pub inter: Option<u32>,
+    pub send: Option<String>,
+    pub addr: Option<IpAddr>,
 }
 
 /// `send-proxy-v2` TLVs (`proxy-v2-options`).
@@ -388,6 +409,18 @@ fn parse_line_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, kind: Kind) -> Resu
             });
         }
     } else {
+        if sb.settings.check.enabled && sb.settings.check.track.is_some() {
+            cx.alert("unable to enable checks and tracking at the same time!");
+            return Ok(());
+        }
+        let c = &sb.settings.check;
+        if c.agent.enabled && c.agent.port.or(c.port).unwrap_or(0) == 0 {
+            cx.alert(format!(
+                "server {} does not have agent port. Agent check has been disabled.",
+                n
+            ));
+            return Ok(());
+        }
         if sb.settings.weight == 0 {
             cx.diags.push(Diagnostic::diag(
                 Some(span),

@@ -7,11 +7,11 @@ use crate::kw::Keyword;
 /// Every server option HAProxy 2.6 registers.
 pub static TABLE: &[Keyword<ServerBuilder>] = &[
     Keyword::parse("addr", check_addr),
-    Keyword::not_yet("agent-addr"),
-    Keyword::not_yet("agent-check"),
-    Keyword::not_yet("agent-inter"),
-    Keyword::not_yet("agent-port"),
-    Keyword::not_yet("agent-send"),
+    Keyword::parse("agent-addr", agent),
+    Keyword::parse("agent-check", agent),
+    Keyword::parse("agent-inter", agent),
+    Keyword::parse("agent-port", agent),
+    Keyword::parse("agent-send", agent),
     Keyword::not_yet("allow-0rtt"),
     Keyword::not_yet("alpn"),
     Keyword::parse("backup", flag),
@@ -19,7 +19,7 @@ pub static TABLE: &[Keyword<ServerBuilder>] = &[
     Keyword::parse("check", check),
     Keyword::not_yet("check-alpn"),
     Keyword::not_yet("check-proto"),
-    Keyword::not_yet("check-send-proxy"),
+    Keyword::parse("check-send-proxy", flag),
     Keyword::not_yet("check-sni"),
     Keyword::not_yet("check-ssl"),
     Keyword::not_yet("check-via-socks4"),
@@ -48,10 +48,10 @@ pub static TABLE: &[Keyword<ServerBuilder>] = &[
     Keyword::parse("maxqueue", count),
     Keyword::parse("minconn", count),
     Keyword::parse("namespace", namespace),
-    Keyword::not_yet("no-agent-check"),
+    Keyword::parse("no-agent-check", flag),
     Keyword::parse("no-backup", flag),
     Keyword::parse("no-check", flag),
-    Keyword::not_yet("no-check-send-proxy"),
+    Keyword::parse("no-check-send-proxy", flag),
     Keyword::not_yet("no-check-ssl"),
     Keyword::parse("no-send-proxy", flag),
     Keyword::parse("no-send-proxy-v2", flag),
@@ -68,10 +68,10 @@ pub static TABLE: &[Keyword<ServerBuilder>] = &[
     Keyword::not_yet("no-tlsv13"),
     Keyword::parse("non-stick", flag),
     Keyword::not_yet("npn"),
-    Keyword::parse("observe", observe),
+    Keyword::not_yet_checked("observe", observe),
     Keyword::parse("on-error", on_error),
-    Keyword::parse("on-marked-down", on_marked),
-    Keyword::parse("on-marked-up", on_marked),
+    Keyword::not_yet_checked("on-marked-down", on_marked),
+    Keyword::not_yet_checked("on-marked-up", on_marked),
     Keyword::parse("pool-low-conn", int_opt),
     Keyword::parse("pool-max-conn", int_opt),
     Keyword::parse("pool-purge-delay", pool_purge_delay),
@@ -100,7 +100,7 @@ pub static TABLE: &[Keyword<ServerBuilder>] = &[
     Keyword::not_yet_checked("tcp-ut", tcp_ut),
     Keyword::parse("tfo", flag),
     Keyword::not_yet("tls-tickets"),
-    Keyword::not_yet("track"),
+    Keyword::parse("track", track),
     Keyword::parse("usesrc", usesrc),
     Keyword::not_yet("verify"),
     Keyword::not_yet("verifyhost"),
@@ -178,6 +178,9 @@ fn flag(sb: &mut ServerBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
         "disabled" => s.disabled = true,
         "enabled" => s.disabled = false,
         "no-check" => s.check.enabled = false,
+        "check-send-proxy" => s.check.send_proxy = true,
+        "no-check-send-proxy" => s.check.send_proxy = false,
+        "no-agent-check" => s.check.agent.enabled = false,
         "send-proxy" => s.send_proxy = true,
         "no-send-proxy" => s.send_proxy = false,
         "send-proxy-v2" => s.send_proxy_v2 = true,
@@ -394,8 +397,9 @@ fn time_err(e: TimeError, v: &str, kw: &str, srv: &str) -> String {
         TimeError::Underflow => format!(
             "timer underflow in argument <{v}> to <{kw}> of server {srv}, minimum non-null value is 1 ms."
         ),
+        // HAProxy names 'agent-inter' for all four intervals.
         TimeError::UnexpectedChar(c) => {
-            format!("unexpected character '{c}' in '{kw}' argument of server {srv}.")
+            format!("unexpected character '{c}' in 'agent-inter' argument of server {srv}.")
         }
         TimeError::Missing => format!("'{kw}' expects a delay as argument."),
     }
@@ -448,6 +452,71 @@ fn check(sb: &mut ServerBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
         return Ok(());
     }
     sb.settings.check.enabled = true;
+    Ok(())
+}
+
+/// `agent-check`, `agent-port`, `agent-inter`, `agent-send`, `agent-addr`.
+fn agent(sb: &mut ServerBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    let kw = cx.keyword();
+    let v = cx.arg(0).unwrap_or("");
+    let a = &mut sb.settings.check.agent;
+    match kw {
+        "agent-check" => {
+            if !sb.has_be {
+                cx.warn(format!(
+                    "'agent-check' ignored because {} '{}' has no backend capability",
+                    sb.proxy_type, sb.proxy_name
+                ));
+                return Ok(());
+            }
+            a.enabled = true;
+        }
+        "agent-port" => {
+            if v.is_empty() {
+                return Err(format!("'{kw}' expects a port number as argument."));
+            }
+            a.port = Some(atol(v) as u32);
+        }
+        "agent-send" => {
+            if v.is_empty() {
+                return Err(format!("'{kw}' expects a string as argument."));
+            }
+            a.send = Some(v.to_string());
+        }
+        "agent-addr" => {
+            if v.is_empty() {
+                return Err(format!("'{kw}' expects an address as argument."));
+            }
+            let ip = addr::literal_ip(v, None).ok_or_else(|| {
+                format!("parsing agent-addr failed. Check if '{v}' is correct address.")
+            })?;
+            a.addr = Some(ip);
+        }
+        _ => {
+            let srv = sb.name.clone().unwrap_or_default();
+            if v.is_empty() {
+                return Err(format!("'{kw}' expects a delay as argument."));
+            }
+            let ms =
+                crate::proxy::timeout::parse_ms(cx, v).map_err(|e| time_err(e, v, kw, &srv))?;
+            if ms == 0 {
+                return Err(format!(
+                    "invalid value 0 for argument '{kw}' of server {srv}."
+                ));
+            }
+            sb.settings.check.agent.inter = Some(ms);
+        }
+    }
+    Ok(())
+}
+
+/// `track [<backend>/]<server>` (resolved after parsing).
+fn track(sb: &mut ServerBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    let v = cx.arg(0).unwrap_or("");
+    if v.is_empty() {
+        return Err("'track' expects [<proxy>/]<server> as argument.\n".into());
+    }
+    sb.settings.check.track = Some(v.to_string());
     Ok(())
 }
 

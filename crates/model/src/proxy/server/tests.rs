@@ -104,7 +104,7 @@ fn templates() {
 
 #[test]
 fn option_values() {
-    let r = run("backend b\n server s 1.2.3.4:80 init-addr last,libc,none resolvers dns resolve-prefer ipv4 resolve-net 10.0.0.0/8 resolve-opts allow-dup-ip send-proxy-v2 proxy-v2-options unique-id,authority tfo namespace ns observe layer4 on-error mark-down on-marked-down shutdown-sessions slowstart 1500 error-limit 3 pool-max-conn -1 pool-purge-delay 5s ws h2 source 10.0.0.2 usesrc clientip interface eth0 non-stick\nresolvers dns\n");
+    let r = run("backend b\n server s 1.2.3.4:80 init-addr last,libc,none resolvers dns resolve-prefer ipv4 resolve-net 10.0.0.0/8 resolve-opts allow-dup-ip send-proxy-v2 proxy-v2-options unique-id,authority tfo namespace ns on-error mark-down slowstart 1500 error-limit 3 pool-max-conn -1 pool-purge-delay 5s ws h2 source 10.0.0.2 usesrc clientip interface eth0 non-stick\nresolvers dns\n");
     assert!(r.clean());
     let s = &r.proxy("b").servers[0].settings;
     assert_eq!(
@@ -139,6 +139,20 @@ fn option_values() {
     assert!(r.has_alert("'server b/s' : 'usesrc' only allowed after a 'source' statement.."));
     let r = run("backend b\n server s 1.2.3.4:80 observe layer7\n");
     assert!(r.has_warning("'server b/s' : 'layer7' can only be used in http proxies.."));
+    // Observing traffic and shutting sessions down on state changes are not done yet.
+    for o in [
+        "observe layer4",
+        "on-marked-down shutdown-sessions",
+        "on-marked-up shutdown-backup-sessions",
+    ] {
+        let r = run(&format!("backend b\n server s 1.2.3.4:80 {o}\n"));
+        let kw = o.split(' ').next().unwrap_or_default();
+        assert!(r.has_alert(&format!("'server b/s' : '{kw}' is not supported yet")));
+    }
+    let r = run("backend b\n server s 1.2.3.4:80 on-marked-down bogus\n");
+    assert!(
+        r.has_alert("'server b/s' : 'on-marked-down' expects 'shutdown-sessions' but got 'bogus'.")
+    );
 }
 
 #[test]

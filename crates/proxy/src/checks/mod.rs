@@ -1,0 +1,458 @@
+//! Health checks and agent checks of servers (configuration manual 5.2 `check`, `inter`,
+//! `fastinter`, `downinter`, `rise`, `fall`, `slowstart`, `track`, `agent-*`; global
+//! `spread-checks`, `max-spread-checks`; HAProxy's check.c and server.c).
+//!
+//! - [`build`] turns the Snapshot's check settings into one [`SrvChecks`] per server that
+//!   has a check, an agent or a `track`, with its compiled ruleset
+//!   ([`rampart_check::Ruleset`]) and where to connect;
+//! - [`spawn`] starts each check as a task on one worker thread (checks are dealt to the
+//!   threads in turn), the first run spread over the smallest interval as HAProxy does;
+//!   a check never blocks its thread: it is a future like any session;
+//! - [`state`] applies each report: HAProxy's rise/fall health counter, the state
+//!   machine (UP, DOWN, going up/down, NOLB, DRAIN, MAINT), `slowstart`, trackers, and
+//!   the messages HAProxy prints (`Server be/s is DOWN, reason: ...`). Every change is
+//!   published into the server's live state (`server_state::Live`, atomics read by the
+//!   data path) followed by [`crate::upstream::servers_changed`].
+//!
+//! The check state (health counters, next state) sits behind one mutex: it is touched
+//! once per check run, never by the data path.
+
+mod state;
+
+use crate::server_state::Op;
+use crate::state::{Backend, Runtime, ServerTarget};
+use rampart_check::{run, Connector, Dest, Env, ProxyHeader, Ruleset, Target, Timing};
+use rampart_model::proxy::{Proxy, ProxyKind};
+use rampart_model::Snapshot;
+use rampart_net::connect::{SourceSpec, Target as NetTarget};
+use rampart_net::Conn;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub use state::SrvState;
+
+/// `-q` / `quiet`: state-change messages are not printed (as HAProxy's `ha_warning`).
+pub static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// One check (health or agent) of a server.
+#[derive(Debug)]
+pub struct CheckCfg {
+    pub rs: Ruleset,
+    pub target: Target,
+    pub conn: NetConnector,
+    pub inter: Duration,
+    pub fastinter: Option<Duration>,
+    pub downinter: Option<Duration>,
+    pub rise: i32,
+    pub fall: i32,
+    pub timing: Timing,
+}
+
+/// The checks of one server.
+#[derive(Debug)]
+pub struct SrvChecks {
+    pub be: usize,
+    pub srv: usize,
+    pub health: Option<CheckCfg>,
+    pub agent: Option<CheckCfg>,
+    /// The server this one follows (`track`), as an index in [`Checks::servers`].
+    pub track: Option<usize>,
+    pub trackers: Vec<usize>,
+    pub slowstart: Duration,
+    /// `option log-health-checks`.
+    pub log_health: bool,
+    /// `http-check disable-on-404`.
+    pub disable_on_404: bool,
+    /// The weight of the configuration (`iweight`): agent `N%` weights are relative to it.
+    pub iweight: u32,
+    /// The backend's algorithm takes weight changes (HAProxy's `BE_LB_PROP_DYN`).
+    pub dyn_weight: bool,
+}
+
+/// Every server check of the process.
+#[derive(Debug, Default)]
+pub struct Checks {
+    pub servers: Vec<SrvChecks>,
+    pub(crate) state: Mutex<Vec<SrvState>>,
+    /// `spread-checks` (percent).
+    pub spread: u32,
+    /// `max-spread-checks`.
+    pub max_spread: Option<Duration>,
+    pub bufsize: usize,
+    /// How messages name each backend's kind (`backend`, `proxy` for a `listen`).
+    pub be_types: Vec<&'static str>,
+}
+
+/// Check connections through `rampart_net`: the server's own address when it is not an IP
+/// one, the server's `source` for IP destinations.
+#[derive(Debug)]
+pub struct NetConnector {
+    pub server: Option<NetTarget>,
+    pub source: Option<SourceSpec>,
+}
+
+impl Connector for NetConnector {
+    type Conn = Conn;
+
+    async fn connect(&self, dest: Dest) -> std::io::Result<Conn> {
+        match dest {
+            Dest::Inet(sa) => {
+                rampart_net::connect::connect(&NetTarget::Inet(sa), self.source.as_ref()).await
+            }
+            Dest::Server => match &self.server {
+                Some(t) => rampart_net::connect::connect(t, None).await,
+                None => Err(std::io::ErrorKind::AddrNotAvailable.into()),
+            },
+        }
+    }
+
+    fn set_nolinger(conn: &Conn) {
+        conn.set_nolinger();
+    }
+
+    fn addrs(conn: &Conn) -> (Option<SocketAddr>, Option<SocketAddr>) {
+        match conn {
+            Conn::Tcp(s) => (s.local_addr().ok(), s.peer_addr().ok()),
+            Conn::Unix(_) => (None, None),
+        }
+    }
+}
+
+fn ms(v: u32) -> Duration {
+    Duration::from_millis(u64::from(v))
+}
+
+fn opt_ms(v: Option<u32>) -> Option<Duration> {
+    v.filter(|&v| v != 0).map(ms)
+}
+
+/// Builds the checks of the live proxies; `backends` are the runtime's, in the same order
+/// as the backend-capable proxies of `live`.
+pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Checks, String> {
+    let live: Vec<&Proxy> = snap
+        .proxies
+        .iter()
+        .filter(|p| p.kind != ProxyKind::Defaults && !p.disabled && p.is_be())
+        .collect();
+    let mut servers = Vec::new();
+    let mut index: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut names: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
+    for (b, p) in live.iter().enumerate() {
+        for (i, s) in p.servers.iter().enumerate() {
+            names.insert((p.name.as_str(), s.name.as_str()), (b, i));
+        }
+    }
+    for (b, p) in live.iter().enumerate() {
+        let Some(be) = backends.get(b) else { continue };
+        let ruleset =
+            || rampart_check::compile(&p.checks).map_err(|e| format!("proxy '{}': {e}", p.name));
+        let t = &p.timeouts;
+        for (i, s) in p.servers.iter().enumerate() {
+            let c = &s.settings.check;
+            let Some(srv) = be.servers.get(i) else {
+                continue;
+            };
+            if !c.enabled && !c.agent.enabled && c.track.is_none() {
+                continue;
+            }
+            let inter = ms(c.inter);
+            let timing = |inter: Duration| Timing {
+                inter,
+                connect: opt_ms(Some(t.connect)),
+                check: opt_ms(Some(t.check)),
+            };
+            let svc = match &srv.addr {
+                ServerTarget::Ip { ip, port } => {
+                    let p = match port {
+                        crate::state::PortMap::Fixed(p) => *p,
+                        crate::state::PortMap::Offset(_) => 0,
+                    };
+                    Some(NetTarget::Inet(SocketAddr::new(*ip, p)))
+                }
+                ServerTarget::Other(t) => Some(t.clone()),
+            };
+            let svc_port = match &svc {
+                Some(NetTarget::Inet(sa)) => sa.port(),
+                _ => 0,
+            };
+            let dest = svc.as_ref().map(|t| match t {
+                NetTarget::Inet(sa) => Dest::Inet(*sa),
+                _ => Dest::Server,
+            });
+            let connector = || NetConnector {
+                server: svc.clone(),
+                source: srv.source.clone(),
+            };
+            let check_addr = c.addr.as_ref().and_then(|a| match a.host {
+                rampart_model::addr::Host::Ip(ip) => Some((ip, a.single_port().unwrap_or(0))),
+                _ => None,
+            });
+            let health = if c.enabled {
+                let port = c
+                    .port
+                    .map(|p| p as u16)
+                    .filter(|&p| p != 0)
+                    .or(check_addr.map(|a| a.1).filter(|&p| p != 0))
+                    .unwrap_or(svc_port);
+                let own = c.port.is_none() && check_addr.is_none();
+                let proxy = if c.send_proxy || (own && (srv.send_proxy || srv.send_proxy_v2)) {
+                    Some(if srv.send_proxy_v2 {
+                        ProxyHeader::V2 {
+                            crc32c: srv.proxy_v2.crc32c,
+                            unique_id: srv.proxy_v2.unique_id,
+                            ssl: srv.proxy_v2.ssl,
+                        }
+                    } else {
+                        ProxyHeader::V1
+                    })
+                } else {
+                    None
+                };
+                Some(CheckCfg {
+                    rs: ruleset()?,
+                    target: Target {
+                        server: dest,
+                        addr: check_addr.map(|a| a.0),
+                        port,
+                        proxy,
+                        agent_send: None,
+                    },
+                    conn: connector(),
+                    inter,
+                    fastinter: opt_ms(c.fastinter),
+                    downinter: opt_ms(c.downinter),
+                    rise: c.rise as i32,
+                    fall: c.fall as i32,
+                    timing: timing(inter),
+                })
+            } else {
+                None
+            };
+            let agent = if c.agent.enabled {
+                let a = &c.agent;
+                let port = a.port.or(c.port).unwrap_or(0) as u16;
+                let inter = opt_ms(a.inter).unwrap_or(inter);
+                Some(CheckCfg {
+                    rs: rampart_check::ruleset::agent(),
+                    target: Target {
+                        server: dest,
+                        addr: a.addr.or(check_addr.map(|x| x.0)),
+                        port,
+                        proxy: None,
+                        agent_send: a.send.as_ref().map(|s| s.as_bytes().to_vec()),
+                    },
+                    conn: connector(),
+                    inter,
+                    fastinter: None,
+                    downinter: None,
+                    rise: 1,
+                    fall: 1,
+                    timing: timing(inter),
+                })
+            } else {
+                None
+            };
+            index.insert((b, i), servers.len());
+            servers.push(SrvChecks {
+                be: b,
+                srv: i,
+                health,
+                agent,
+                track: None,
+                trackers: Vec::new(),
+                slowstart: Duration::from_secs(u64::from(s.settings.slowstart)),
+                log_health: p.options.flags.log_health_checks,
+                disable_on_404: p.checks.disable_on_404,
+                iweight: s.settings.weight,
+                dyn_weight: dynamic_weights(p),
+            });
+        }
+    }
+    // Resolve `track` (the model checked that targets exist and can be followed).
+    for (b, p) in live.iter().enumerate() {
+        for (i, s) in p.servers.iter().enumerate() {
+            let Some(t) = &s.settings.check.track else {
+                continue;
+            };
+            let (pn, sn) = t.rsplit_once('/').unwrap_or((p.name.as_str(), t.as_str()));
+            let Some(&target) = names.get(&(pn, sn)) else {
+                continue;
+            };
+            let (Some(&me), Some(&it)) = (index.get(&(b, i)), index.get(&target)) else {
+                continue;
+            };
+            servers[me].track = Some(it);
+            servers[it].trackers.push(me);
+        }
+    }
+    let states = servers.iter().map(|s| SrvState::new(s, backends)).collect();
+    Ok(Checks {
+        servers,
+        state: Mutex::new(states),
+        spread: snap.global.spread_checks,
+        max_spread: snap.global.max_spread_checks.map(ms),
+        bufsize,
+        be_types: live.iter().map(|p| p.kind.type_str()).collect(),
+    })
+}
+
+/// HAProxy's `BE_LB_PROP_DYN`: the algorithm follows weight changes at run time.
+fn dynamic_weights(p: &Proxy) -> bool {
+    use rampart_model::proxy::balance::{Algo, HashType};
+    match &p.balance.algo {
+        Some(Algo::StaticRr) => false,
+        Some(Algo::RoundRobin | Algo::LeastConn | Algo::First | Algo::Random { .. }) | None => true,
+        Some(_) => p.balance.hash_type == HashType::Consistent,
+    }
+}
+
+/// `(server index, agent?)` of every check, in HAProxy's order (servers in order, the
+/// health check before the agent).
+fn all_checks(c: &Checks) -> Vec<(usize, bool)> {
+    let mut v = Vec::new();
+    for (k, s) in c.servers.iter().enumerate() {
+        if s.health.is_some() {
+            v.push((k, false));
+        }
+        if s.agent.is_some() {
+            v.push((k, true));
+        }
+    }
+    v
+}
+
+/// Starts the checks that thread `thread` (of `nbthread`) runs. `stop` ends them (soft
+/// stop).
+pub fn spawn(
+    rt: &Arc<Runtime>,
+    thread: usize,
+    nbthread: usize,
+    stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let c = &rt.checks;
+    let all = all_checks(c);
+    if all.is_empty() {
+        return;
+    }
+    // HAProxy's `start_checks`: the first runs are spread over the smallest interval of
+    // at least one second (bounded by `max-spread-checks`), by position.
+    let thres = Duration::from_millis(1000);
+    let mininter = all
+        .iter()
+        .map(|&(k, agent)| c.initial_inter(k, agent))
+        .filter(|&i| i >= thres)
+        .min()
+        .unwrap_or(Duration::ZERO);
+    let n = all.len() as u32;
+    for (pos, &(k, agent)) in all.iter().enumerate() {
+        if pos % nbthread.max(1) != thread {
+            continue;
+        }
+        let mut mi = mininter.max(c.initial_inter(k, agent));
+        if let Some(m) = c.max_spread {
+            mi = mi.min(m);
+        }
+        let delay = mi * pos as u32 / n;
+        let rt = rt.clone();
+        let stop = stop.clone();
+        tokio::task::spawn_local(check_task(rt, k, agent, delay, stop));
+    }
+}
+
+impl Checks {
+    fn cfg(&self, k: usize, agent: bool) -> Option<&CheckCfg> {
+        let s = self.servers.get(k)?;
+        if agent {
+            s.agent.as_ref()
+        } else {
+            s.health.as_ref()
+        }
+    }
+
+    /// `srv_getinter` at start-up (health = rise).
+    fn initial_inter(&self, k: usize, agent: bool) -> Duration {
+        let Some(cfg) = self.cfg(k, agent) else {
+            return Duration::ZERO;
+        };
+        if cfg.rise + cfg.fall - 1 == cfg.rise {
+            cfg.inter
+        } else {
+            cfg.fastinter.unwrap_or(cfg.inter)
+        }
+    }
+}
+
+/// One check's loop: run, apply, wait for the next interval.
+async fn check_task(
+    rt: Arc<Runtime>,
+    k: usize,
+    agent: bool,
+    first: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let c = &rt.checks;
+    let Some(cfg) = c.cfg(k, agent) else { return };
+    let mut next = tokio::time::Instant::now() + first;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(next) => {}
+            r = stop.changed() => {
+                if r.is_err() || *stop.borrow() {
+                    return;
+                }
+                continue;
+            }
+        }
+        let start = Instant::now();
+        let (paused, nolb_404) = c.before_run(&rt, k, agent);
+        if !paused {
+            let env = Env {
+                nolb_404,
+                bufsize: c.bufsize,
+            };
+            let out = run(&cfg.rs, &cfg.target, &cfg.conn, &cfg.timing, &env).await;
+            c.apply(&rt, k, agent, out);
+        }
+        let mut inter = c.current_inter(&rt, k, agent);
+        if c.spread > 0 {
+            let rv = inter.as_millis() as i64 * i64::from(c.spread) / 100;
+            let r = random_unit();
+            let delta = rv - (2.0 * rv as f64 * r) as i64;
+            inter = Duration::from_millis((inter.as_millis() as i64 + delta).max(0) as u64);
+        }
+        next = tokio::time::Instant::from_std(start) + inter.max(Duration::from_millis(1));
+        let now = tokio::time::Instant::now();
+        while next <= now {
+            next += cfg.inter.max(Duration::from_millis(1));
+        }
+    }
+}
+
+/// A pseudo-random number in [0, 1) (spreading only: no quality needed).
+fn random_unit() -> f64 {
+    use std::sync::atomic::AtomicU64;
+    static SEED: AtomicU64 = AtomicU64::new(0);
+    let mut x = SEED.load(Ordering::Relaxed);
+    if x == 0 {
+        x = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x9e37_79b9, |d| d.as_nanos() as u64)
+            | 1;
+    }
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    SEED.store(x, Ordering::Relaxed);
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+impl Op {
+    /// Up for the balancing algorithms (running or warming up).
+    pub fn is_up(self) -> bool {
+        matches!(self, Op::Running | Op::Starting)
+    }
+}

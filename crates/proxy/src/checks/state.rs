@@ -1,0 +1,737 @@
+//! What a check report does to its server (HAProxy's `set_server_check_status`,
+//! `check_notify_*`, `srv_set_stopped|running|stopping`, `srv_update_status`,
+//! `srv_append_status`, `set_backend_down`), with HAProxy's messages on stderr.
+//!
+//! A health counter per check goes from 0 to `rise + fall - 1`: at `rise` or more the
+//! check says up. A server starts up with the counter at `rise` (one failure takes it
+//! down), and the agent's counter (rise = fall = 1) likewise. A server is up when no
+//! enabled check says down and the server it tracks is not down.
+
+use super::{CheckCfg, Checks, SrvChecks};
+use crate::server_state::{admin, Op};
+use crate::state::{Backend, Runtime, Server};
+use rampart_check::agent;
+use rampart_check::{Outcome, Report, Res, Status};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The check state of one server (HAProxy's `check.health`, `agent.health`,
+/// `next_state`...).
+#[derive(Debug)]
+pub struct SrvState {
+    health: i32,
+    agent_health: i32,
+    /// The last status of each check (log-health-checks reports changes).
+    status: Status,
+    agent_status: Status,
+    /// When the operational state last changed (`slowstart` counts from there).
+    last_change: Instant,
+    /// Bumped on each change to `Starting`, so a stale warm-up task stops.
+    warmup_gen: u64,
+}
+
+impl SrvState {
+    pub(super) fn new(s: &SrvChecks, _backends: &[Backend]) -> SrvState {
+        SrvState {
+            health: s.health.as_ref().map_or(0, |c| c.rise),
+            agent_health: s.agent.as_ref().map_or(0, |c| c.rise),
+            status: Status::Ini,
+            agent_status: Status::Ini,
+            last_change: Instant::now(),
+            warmup_gen: 0,
+        }
+    }
+}
+
+fn server<'a>(rt: &'a Runtime, s: &SrvChecks) -> Option<(&'a Backend, &'a Server)> {
+    let be = rt.backends.get(s.be)?;
+    Some((be, be.servers.get(s.srv)?))
+}
+
+/// Prints a state-change message as HAProxy's `ha_warning` / `ha_alert`.
+fn say(level: &str, msg: &str) {
+    if super::QUIET.load(Ordering::Relaxed) {
+        return;
+    }
+    let pad = if level == "ALERT" { "    " } else { "  " };
+    eprintln!("[{level}]{pad}({}) : {msg}", std::process::id());
+}
+
+/// HAProxy's `srv_willbe_usable`: counts for "N active and M backup servers".
+fn usable(s: &Server) -> bool {
+    s.live.uweight() != 0
+        && s.live.admin() & (admin::MAINT | admin::DRAIN) == 0
+        && s.live.op().is_up()
+}
+
+fn counts(be: &Backend) -> (usize, usize) {
+    let act = be.servers.iter().filter(|s| !s.backup && usable(s)).count();
+    let bck = be.servers.iter().filter(|s| s.backup && usable(s)).count();
+    (act, bck)
+}
+
+impl Checks {
+    /// Before a run: is the check paused (a health check of a server in maintenance), and
+    /// does `disable-on-404` apply (the server is not down)?
+    pub(super) fn before_run(&self, rt: &Arc<Runtime>, k: usize, agent: bool) -> (bool, bool) {
+        let Some(s) = self.servers.get(k) else {
+            return (true, false);
+        };
+        let Some((_, srv)) = server(rt, s) else {
+            return (true, false);
+        };
+        let paused = !agent && srv.live.in_maint();
+        (paused, s.disable_on_404 && srv.live.op() != Op::Stopped)
+    }
+
+    /// HAProxy's `srv_getinter`: `inter` when fully up, `downinter` when down, else
+    /// `fastinter` (each defaulting to `inter`).
+    pub(super) fn current_inter(&self, rt: &Arc<Runtime>, k: usize, agent: bool) -> Duration {
+        let (Some(s), Ok(st)) = (self.servers.get(k), self.state.lock()) else {
+            return Duration::from_secs(2);
+        };
+        let Some(cfg) = self.cfg(k, agent) else {
+            return Duration::from_secs(2);
+        };
+        let Some(state) = st.get(k) else {
+            return cfg.inter;
+        };
+        let health = if agent {
+            state.agent_health
+        } else {
+            state.health
+        };
+        if health == cfg.rise + cfg.fall - 1 {
+            return cfg.inter;
+        }
+        let down = server(rt, s).is_some_and(|(_, srv)| srv.live.op() == Op::Stopped);
+        if down && health == 0 {
+            return cfg.downinter.unwrap_or(cfg.inter);
+        }
+        cfg.fastinter.unwrap_or(cfg.inter)
+    }
+
+    /// Applies the outcome of a run of check `k` (its agent check when `agent`).
+    pub(super) fn apply(&self, rt: &Arc<Runtime>, k: usize, agent: bool, out: Outcome) {
+        let Some(s) = self.servers.get(k) else { return };
+        let Some(cfg) = self.cfg(k, agent) else {
+            return;
+        };
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        let mut report = out.report.clone();
+        if let Some(reply) = &out.agent {
+            let duration = report.duration;
+            let warn = self.apply_agent(rt, &mut st, k, reply);
+            report = agent::report(reply, warn.as_deref());
+            report.duration = duration;
+            if let Some(h) = &reply.health {
+                let sk = &mut st[k];
+                sk.agent_health = if h.eq_ignore_ascii_case("up") {
+                    cfg.rise + cfg.fall - 1
+                } else {
+                    0
+                };
+            }
+        } else if agent && report.status == Status::Checked {
+            // "Ignoring incomplete line from agent": the status stays what it was.
+            report.status = st[k].agent_status;
+        }
+        if let Some(early) = &out.early {
+            self.set_check_status(rt, &mut st, k, agent, cfg, early);
+        }
+        self.set_check_status(rt, &mut st, k, agent, cfg, &report);
+        let _ = s;
+        match report.status.result() {
+            Res::Failed => self.notify_failure(rt, &mut st, k, agent, &report),
+            Res::CondPass => self.notify_stopping(rt, &mut st, k, agent, &report),
+            Res::Passed => self.notify_success(rt, &mut st, k, agent, &report),
+            _ => {}
+        }
+    }
+
+    /// HAProxy's `set_server_check_status`: the health counter, and the
+    /// `option log-health-checks` message.
+    fn set_check_status(
+        &self,
+        rt: &Arc<Runtime>,
+        st: &mut [SrvState],
+        k: usize,
+        agent: bool,
+        cfg: &CheckCfg,
+        r: &Report,
+    ) {
+        let s = &self.servers[k];
+        let sk = &mut st[k];
+        let (health, prev) = if agent {
+            (&mut sk.agent_health, &mut sk.agent_status)
+        } else {
+            (&mut sk.health, &mut sk.status)
+        };
+        let prev_status = *prev;
+        *prev = r.status;
+        let mut report = false;
+        match r.status.result() {
+            Res::Failed => {
+                if (!agent || r.status.has_code()) && *health > 0 {
+                    report = true;
+                    *health -= 1;
+                    if *health < cfg.rise {
+                        *health = 0;
+                    }
+                }
+            }
+            Res::Passed | Res::CondPass => {
+                if *health < cfg.rise + cfg.fall - 1 {
+                    report = true;
+                    *health += 1;
+                    if *health >= cfg.rise {
+                        *health = cfg.rise + cfg.fall - 1;
+                    }
+                }
+            }
+            _ => return,
+        }
+        if s.log_health && (r.status != prev_status || report) {
+            let Some((be, srv)) = server(rt, s) else {
+                return;
+            };
+            let h = *health;
+            let mut msg = format!(
+                "{} check for {}server {}/{} {}{}",
+                if agent { "Agent" } else { "Health" },
+                if srv.backup { "backup " } else { "" },
+                be.name,
+                srv.name,
+                if r.status.result() == Res::CondPass {
+                    "conditionally "
+                } else {
+                    ""
+                },
+                if matches!(r.status.result(), Res::Passed | Res::CondPass) {
+                    "succeeded"
+                } else {
+                    "failed"
+                }
+            );
+            r.append_to(&mut msg);
+            let up = h >= cfg.rise;
+            msg.push_str(&format!(
+                ", status: {}/{} {}",
+                if up { h - cfg.rise + 1 } else { h },
+                if up { cfg.fall } else { cfg.rise },
+                if up {
+                    if srv.live.uweight() != 0 {
+                        "UP"
+                    } else {
+                        "DRAIN"
+                    }
+                } else {
+                    "DOWN"
+                }
+            ));
+            say("WARNING", &format!("{msg}."));
+        }
+    }
+
+    /// Whether the server's enabled checks all say up and the server it tracks is not down.
+    fn checks_allow_up(&self, rt: &Arc<Runtime>, st: &[SrvState], k: usize) -> bool {
+        let s = &self.servers[k];
+        if let Some(t) = s.track {
+            let down =
+                server(rt, &self.servers[t]).is_some_and(|(_, x)| x.live.op() == Op::Stopped);
+            if down {
+                return false;
+            }
+        }
+        if let Some(c) = &s.health {
+            if st[k].health < c.rise {
+                return false;
+            }
+        }
+        if let Some(c) = &s.agent {
+            if st[k].agent_health < c.rise {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn notify_failure(
+        &self,
+        rt: &Arc<Runtime>,
+        st: &mut [SrvState],
+        k: usize,
+        agent: bool,
+        r: &Report,
+    ) {
+        if agent && r.status != Status::L7Sts {
+            return;
+        }
+        let h = if agent {
+            st[k].agent_health
+        } else {
+            st[k].health
+        };
+        if h > 0 {
+            return;
+        }
+        let s = &self.servers[k];
+        let reason = (s.track.is_none() && !s.log_health).then_some(r);
+        self.set_stopped(rt, st, k, reason);
+    }
+
+    fn notify_success(
+        &self,
+        rt: &Arc<Runtime>,
+        st: &mut [SrvState],
+        k: usize,
+        agent: bool,
+        r: &Report,
+    ) {
+        let Some((_, srv)) = server(rt, &self.servers[k]) else {
+            return;
+        };
+        if srv.live.in_maint() || !self.checks_allow_up(rt, st, k) {
+            return;
+        }
+        if agent && srv.live.op() == Op::Stopping {
+            return;
+        }
+        let s = &self.servers[k];
+        let reason = (s.track.is_none() && !s.log_health).then_some(r);
+        self.set_running(rt, st, k, reason);
+    }
+
+    fn notify_stopping(
+        &self,
+        rt: &Arc<Runtime>,
+        st: &mut [SrvState],
+        k: usize,
+        agent: bool,
+        r: &Report,
+    ) {
+        let Some((_, srv)) = server(rt, &self.servers[k]) else {
+            return;
+        };
+        if srv.live.in_maint() || agent || !self.checks_allow_up(rt, st, k) {
+            return;
+        }
+        let s = &self.servers[k];
+        let reason = (s.track.is_none() && !s.log_health).then_some(r);
+        self.set_stopping(rt, st, k, reason);
+    }
+
+    /// `srv_append_status` with the operational-state summary.
+    fn status_text(
+        &self,
+        rt: &Arc<Runtime>,
+        k: usize,
+        reason: Option<&Report>,
+        forced: bool,
+    ) -> String {
+        let s = &self.servers[k];
+        let mut out = String::new();
+        if let Some(r) = reason {
+            r.append_to(&mut out);
+        } else if let (false, Some(t)) = (forced, s.track) {
+            if let Some((be, srv)) = server(rt, &self.servers[t]) {
+                out.push_str(&format!(" via {}/{}", be.name, srv.name));
+            }
+        }
+        out
+    }
+
+    fn summary(be: &Backend, srv: &Server, down: bool) -> String {
+        let (act, bck) = counts(be);
+        let on_backup = if bck > 0 && act == 0 {
+            " Running on backup."
+        } else {
+            ""
+        };
+        let queued = srv.counters.qcur.load(Ordering::Relaxed);
+        if down {
+            format!(
+                ". {act} active and {bck} backup servers left.{on_backup} {} sessions active, 0 requeued, {queued} remaining in queue",
+                srv.served.load(Ordering::Relaxed)
+            )
+        } else {
+            format!(". {act} active and {bck} backup servers online.{on_backup} 0 sessions requeued, {queued} total in queue")
+        }
+    }
+
+    /// Publishes an operational state and tells the backend; prints `backend 'b' has no
+    /// server available!` when its last usable server went.
+    fn publish(be: &Backend, srv: &Server, op: Op, before: (usize, usize)) {
+        srv.live.set_op(op);
+        crate::upstream::servers_changed(be);
+        let _ = before;
+    }
+
+    fn backend_down_check(&self, k: usize, be: &Backend, before: (usize, usize)) {
+        let after = counts(be);
+        if before.0 + before.1 > 0 && after == (0, 0) {
+            let kind = self
+                .servers
+                .get(k)
+                .and_then(|s| self.be_types.get(s.be))
+                .copied()
+                .unwrap_or("backend");
+            say(
+                "ALERT",
+                &format!("{kind} '{}' has no server available!", be.name),
+            );
+        }
+    }
+
+    /// HAProxy's `srv_set_stopped`.
+    fn set_stopped(
+        &self,
+        rt: &Arc<Runtime>,
+        st: &mut [SrvState],
+        k: usize,
+        reason: Option<&Report>,
+    ) {
+        let s = &self.servers[k];
+        let Some((be, srv)) = server(rt, s) else {
+            return;
+        };
+        if srv.live.in_maint() || srv.live.op() == Op::Stopped {
+            return;
+        }
+        let before = counts(be);
+        Self::publish(be, srv, Op::Stopped, before);
+        st[k].last_change = Instant::now();
+        srv.live.set_ramp(1000);
+        let mut msg = format!(
+            "{}Server {}/{} is DOWN",
+            if srv.backup { "Backup " } else { "" },
+            be.name,
+            srv.name
+        );
+        msg.push_str(&self.status_text(rt, k, reason, false));
+        msg.push_str(&Self::summary(be, srv, true));
+        say("WARNING", &format!("{msg}."));
+        self.backend_down_check(k, be, before);
+        for t in s.trackers.clone() {
+            self.set_stopped(rt, st, t, None);
+        }
+    }
+
+    /// HAProxy's `srv_set_running` (through `STARTING` when `slowstart` is set).
+    fn set_running(
+        &self,
+        rt: &Arc<Runtime>,
+        st: &mut [SrvState],
+        k: usize,
+        reason: Option<&Report>,
+    ) {
+        let s = &self.servers[k];
+        let Some((be, srv)) = server(rt, s) else {
+            return;
+        };
+        if srv.live.in_maint() || srv.live.op().is_up() {
+            return;
+        }
+        let before = counts(be);
+        let op = if s.slowstart.is_zero() {
+            Op::Running
+        } else {
+            Op::Starting
+        };
+        st[k].last_change = Instant::now();
+        if op == Op::Starting {
+            srv.live.set_ramp(ramp(Duration::ZERO, s.slowstart));
+            st[k].warmup_gen += 1;
+            self.spawn_warmup(rt, k, st[k].warmup_gen);
+        }
+        Self::publish(be, srv, op, before);
+        let mut msg = format!(
+            "{}Server {}/{} is UP",
+            if srv.backup { "Backup " } else { "" },
+            be.name,
+            srv.name
+        );
+        msg.push_str(&self.status_text(rt, k, reason, false));
+        msg.push_str(&Self::summary(be, srv, false));
+        say("WARNING", &format!("{msg}."));
+        self.backend_down_check(k, be, before);
+        for t in s.trackers.clone() {
+            self.set_running(rt, st, t, None);
+        }
+    }
+
+    /// HAProxy's `srv_set_stopping` (NOLB: up, but no new traffic).
+    fn set_stopping(
+        &self,
+        rt: &Arc<Runtime>,
+        st: &mut [SrvState],
+        k: usize,
+        reason: Option<&Report>,
+    ) {
+        let s = &self.servers[k];
+        let Some((be, srv)) = server(rt, s) else {
+            return;
+        };
+        if srv.live.in_maint() || srv.live.op() == Op::Stopping {
+            return;
+        }
+        let before = counts(be);
+        Self::publish(be, srv, Op::Stopping, before);
+        st[k].last_change = Instant::now();
+        let mut msg = format!(
+            "{}Server {}/{} is stopping",
+            if srv.backup { "Backup " } else { "" },
+            be.name,
+            srv.name
+        );
+        msg.push_str(&self.status_text(rt, k, reason, false));
+        msg.push_str(&Self::summary(be, srv, false));
+        say("WARNING", &format!("{msg}."));
+        self.backend_down_check(k, be, before);
+        for t in s.trackers.clone() {
+            self.set_stopping(rt, st, t, None);
+        }
+    }
+
+    /// Applies an agent's administrative and weight words; returns the warning a weight
+    /// or maxconn word produced.
+    fn apply_agent(
+        &self,
+        rt: &Arc<Runtime>,
+        st: &mut [SrvState],
+        k: usize,
+        r: &agent::Reply,
+    ) -> Option<String> {
+        let s = &self.servers[k];
+        let (be, srv) = server(rt, s)?;
+        if let Some(a) = &r.admin {
+            match a.as_str() {
+                "drain" => {
+                    if srv.live.set_admin(admin::FDRAIN, true) & admin::FDRAIN == 0 {
+                        crate::upstream::servers_changed(be);
+                    }
+                }
+                "maint" => self.enter_maint(rt, st, k),
+                _ => self.leave_forced(rt, st, k),
+            }
+        }
+        let mut warn = None;
+        if let Some(w) = &r.weight {
+            match parse_weight(w, s.iweight, s.dyn_weight) {
+                Ok(v) => {
+                    srv.live.set_uweight(v);
+                    crate::upstream::servers_changed(be);
+                }
+                Err(e) => warn = Some(e.to_string()),
+            }
+        }
+        if r.maxconn.is_some() && warn.is_none() {
+            // maxconn changes at run time come with the runtime API (issue 7).
+            warn = None;
+        }
+        warn
+    }
+
+    /// Agent `maint`: forced maintenance (HAProxy's `srv_adm_set_maint`).
+    fn enter_maint(&self, rt: &Arc<Runtime>, st: &mut [SrvState], k: usize) {
+        let s = &self.servers[k];
+        let Some((be, srv)) = server(rt, s) else {
+            return;
+        };
+        let prev = srv.live.set_admin(admin::FMAINT, true);
+        if prev & admin::MAINT != 0 {
+            return;
+        }
+        st[k].health = 0;
+        let before = counts(be);
+        let was = srv.live.op();
+        crate::upstream::servers_changed(be);
+        if was == Op::Stopped {
+            let msg = format!(
+                "{}Server {}/{} was DOWN and now enters maintenance",
+                if srv.backup { "Backup " } else { "" },
+                be.name,
+                srv.name
+            );
+            say("WARNING", &format!("{msg}."));
+        } else {
+            srv.live.set_op(Op::Stopped);
+            crate::upstream::servers_changed(be);
+            let mut msg = format!(
+                "{}Server {}/{} is going DOWN for maintenance",
+                if srv.backup { "Backup " } else { "" },
+                be.name,
+                srv.name
+            );
+            msg.push_str(&Self::summary(be, srv, true));
+            say("WARNING", &format!("{msg}."));
+            self.backend_down_check(k, be, before);
+        }
+        for t in s.trackers.clone() {
+            if let Some((tbe, tsrv)) = server(rt, &self.servers[t]) {
+                tsrv.live.set_admin(admin::IMAINT, true);
+                if tsrv.live.op() != Op::Stopped {
+                    tsrv.live.set_op(Op::Stopped);
+                }
+                crate::upstream::servers_changed(tbe);
+            }
+        }
+    }
+
+    /// Agent `ready`: leaves forced drain and maintenance.
+    fn leave_forced(&self, rt: &Arc<Runtime>, st: &mut [SrvState], k: usize) {
+        let s = &self.servers[k];
+        let Some((be, srv)) = server(rt, s) else {
+            return;
+        };
+        let prev = srv.live.set_admin(admin::FDRAIN | admin::FMAINT, false);
+        if prev & admin::FMAINT == 0 {
+            if prev & admin::FDRAIN != 0 {
+                crate::upstream::servers_changed(be);
+            }
+            return;
+        }
+        if srv.live.in_maint() {
+            return;
+        }
+        let before = counts(be);
+        if let Some(c) = &s.health {
+            st[k].health = c.rise;
+        }
+        if self.checks_allow_up(rt, st, k) {
+            let op = if s.slowstart.is_zero() {
+                Op::Running
+            } else {
+                Op::Starting
+            };
+            st[k].last_change = Instant::now();
+            if op == Op::Starting {
+                srv.live.set_ramp(ramp(Duration::ZERO, s.slowstart));
+                st[k].warmup_gen += 1;
+                self.spawn_warmup(rt, k, st[k].warmup_gen);
+            }
+            srv.live.set_op(op);
+        }
+        crate::upstream::servers_changed(be);
+        let msg = format!(
+            "{}Server {}/{} is {}/{} (leaving forced maintenance)",
+            if srv.backup { "Backup " } else { "" },
+            be.name,
+            srv.name,
+            if srv.live.op() == Op::Stopped {
+                "DOWN"
+            } else {
+                "UP"
+            },
+            if srv.live.admin() & admin::DRAIN != 0 {
+                "DRAIN"
+            } else {
+                "READY"
+            }
+        );
+        say("WARNING", &format!("{msg}."));
+        self.backend_down_check(k, be, before);
+        for t in s.trackers.clone() {
+            if let Some((tbe, tsrv)) = server(rt, &self.servers[t]) {
+                tsrv.live.set_admin(admin::IMAINT, false);
+                if !tsrv.live.in_maint() && srv.live.op().is_up() {
+                    tsrv.live.set_op(Op::Running);
+                }
+                crate::upstream::servers_changed(tbe);
+            }
+        }
+    }
+
+    /// The `slowstart` warm-up: the weight share grows each `max(1s, slowstart / 20)`
+    /// until the server runs at full weight (HAProxy's `server_warmup`).
+    fn spawn_warmup(&self, rt: &Arc<Runtime>, k: usize, gen: u64) {
+        let s = &self.servers[k];
+        let step = Duration::from_millis(1000).max(s.slowstart / 20);
+        let rt = rt.clone();
+        tokio::task::spawn_local(async move {
+            loop {
+                tokio::time::sleep(step).await;
+                let c = &rt.checks;
+                let Ok(st) = c.state.lock() else { return };
+                let Some(sk) = st.get(k) else { return };
+                if sk.warmup_gen != gen {
+                    return;
+                }
+                let Some(s) = c.servers.get(k) else { return };
+                let Some((be, srv)) = server(&rt, s) else {
+                    return;
+                };
+                if srv.live.op() != Op::Starting {
+                    return;
+                }
+                let elapsed = sk.last_change.elapsed();
+                if elapsed >= s.slowstart {
+                    srv.live.set_ramp(1000);
+                    srv.live.set_op(Op::Running);
+                    crate::upstream::servers_changed(be);
+                    return;
+                }
+                srv.live.set_ramp(ramp(elapsed, s.slowstart));
+                crate::upstream::servers_changed(be);
+            }
+        });
+    }
+}
+
+/// HAProxy's warm-up share: `(elapsed + slowstart) / slowstart` of the weight divider,
+/// i.e. it starts at a small step and reaches full weight after `slowstart`.
+fn ramp(elapsed: Duration, slowstart: Duration) -> u32 {
+    let ss = slowstart.as_millis().max(1);
+    let e = elapsed.as_millis().min(ss);
+    (((e * 1000) / ss) as u32).clamp(1000 / 20, 1000)
+}
+
+/// HAProxy's `server_parse_weight_change_request` for an agent's `N%`.
+fn parse_weight(w: &str, iweight: u32, dynamic: bool) -> Result<u32, &'static str> {
+    let digits: String = w.chars().take_while(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return Err("Empty weight string empty or preceded by garbage");
+    }
+    let n: i64 = digits.parse().unwrap_or(i64::MAX);
+    let rest = &w[digits.len()..];
+    let v = if rest == "%" {
+        let n = n.min(25600);
+        (i64::from(iweight) * n / 100).min(256)
+    } else if !(0..=256).contains(&n) {
+        return Err("Absolute weight can only be between 0 and 256 inclusive.\n");
+    } else if !rest.is_empty() {
+        return Err("Trailing garbage in weight string");
+    } else {
+        n
+    };
+    if v != 0 && v != i64::from(iweight) && !dynamic {
+        return Err(
+            "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.\n",
+        );
+    }
+    Ok(v as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agent_weights() {
+        assert_eq!(parse_weight("50%", 10, true), Ok(5));
+        assert_eq!(parse_weight("0%", 10, false), Ok(0));
+        assert!(parse_weight("50%", 10, false).is_err());
+        assert_eq!(parse_weight("300%", 100, true), Ok(256));
+    }
+
+    #[test]
+    fn warmup_share() {
+        let ss = Duration::from_secs(10);
+        assert_eq!(ramp(Duration::ZERO, ss), 50);
+        assert_eq!(ramp(Duration::from_secs(5), ss), 500);
+        assert_eq!(ramp(Duration::from_secs(20), ss), 1000);
+    }
+}
