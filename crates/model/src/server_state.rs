@@ -409,7 +409,7 @@ fn apply_line(sim: &mut Sim, i: usize, f: &[String], cx: &mut LowerCx<'_>) -> Op
     if last_change.is_none() {
         bad("srv_last_time_change", &f[5]);
     }
-    if !num(&f[6]).is_some_and(|v| i64::from(v as i16) < CHECK_STATUSES) {
+    if num(&f[6]).is_none_or(|v| i64::from(v as i16) >= CHECK_STATUSES) {
         bad("srv_check_status", &f[6]);
     }
     if !matches!(num(&f[7]).map(|v| v as i32), Some(0..=4)) {
@@ -420,7 +420,7 @@ fn apply_line(sim: &mut Sim, i: usize, f: &[String], cx: &mut LowerCx<'_>) -> Op
         bad("srv_check_health", &f[8]);
     }
     for (k, what) in [(9, "srv_check_state"), (10, "srv_agent_state")] {
-        if !num(&f[k]).is_some_and(|v| (v as i32) & !0x1F == 0) {
+        if num(&f[k]).is_none_or(|v| (v as i32) & !0x1F != 0) {
             bad(what, &f[k]);
         }
     }
@@ -687,10 +687,8 @@ impl Sim {
     /// has passed; only whether the weight is zero matters here.
     fn recalc_eweight(&mut self, i: usize) {
         let s = &mut self.srv[i];
-        if s.since_change < 0 || s.since_change >= s.slowstart {
-            if s.next_state == st::STARTING {
-                s.next_state = st::RUNNING;
-            }
+        if (s.since_change < 0 || s.since_change >= s.slowstart) && s.next_state == st::STARTING {
+            s.next_state = st::RUNNING;
         }
         s.next_ew = s.uweight;
     }

@@ -42,6 +42,10 @@ pub enum Assign {
     Any,
     /// This server only (hash-based balancing, persistence): its own queue when full.
     Server(usize),
+    /// This server whatever its state (persistence, which may send streams to a
+    /// draining server, or to one that is down with `option persist`): its own queue
+    /// when full, as HAProxy queues a stream already assigned to a server.
+    Persist(usize),
 }
 
 /// Why a stream got no slot.
@@ -181,8 +185,9 @@ pub async fn acquire<'a>(
             }
             None
         }
-        Assign::Server(i) => {
-            if i >= be.servers.len() || !usable(be, i) {
+        Assign::Server(i) | Assign::Persist(i) => {
+            let checked = matches!(assign, Assign::Server(_));
+            if i >= be.servers.len() || (checked && !usable(be, i)) {
                 return Err(QueueError::NoServer);
             }
             if srv_queue_empty(&be.servers[i]) && try_take(be, i) {
@@ -403,6 +408,8 @@ mod tests {
                     pool: Default::default(),
                     idle_conns: Default::default(),
                     counters: Default::default(),
+                    cookie: None,
+                    redir: None,
                 })
                 .collect(),
             timeouts: Default::default(),
@@ -420,6 +427,7 @@ mod tests {
             queue: Default::default(),
             counters: Default::default(),
             invalid_rep: Default::default(),
+            persist: None,
         }
     }
 

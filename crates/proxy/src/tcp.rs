@@ -1,5 +1,5 @@
-//! `mode tcp` sessions: pick the backend and a server, connect, then tunnel until both
-//! sides closed or an inactivity timeout fired.
+//! `mode tcp` sessions: pick the backend and a server (`use-server`, or the balancing),
+//! connect, then tunnel until both sides closed or an inactivity timeout fired.
 
 use crate::state::{add, dec, inc};
 use crate::tunnel;
@@ -24,7 +24,12 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
     if let Some(bi) = chosen {
         let be = &w.rt.backends[bi];
         inc(&be.counters.stot);
-        if let Ok((mut srv, si, _slot)) = connect_server(be, &addrs).await {
+        // `use-server` may choose the server; else the balancing does.
+        let got = match crate::http::cookie::connect_tcp(be, &addrs).await {
+            Some(got) => got,
+            None => connect_server(be, &addrs).await,
+        };
+        if let Ok((mut srv, si, _slot)) = got {
             let s = &be.servers[si];
             inc(&s.counters.stot);
             inc(&s.counters.scur);

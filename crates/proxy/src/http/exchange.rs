@@ -9,7 +9,7 @@ use super::body::{buffered_end, forward, BodyErr, Duplex, Pipe};
 use super::io::{deadline, read_some, write_all, ReadErr};
 use super::reply::{conn_word, write_error, write_reply};
 use super::response::{self, RespCx, RespEnd};
-use super::{rules, Heads, Next, Session};
+use super::{cookie, rules, Heads, Next, Session};
 use crate::pool;
 use crate::snapshot::Capture;
 use crate::state::Frontend;
@@ -83,6 +83,14 @@ impl Session {
             }
         }
 
+        // Persistence (`use-server`, the cookie) may choose the server; a `redir`
+        // server answers with a redirection instead.
+        let persist = cookie::request(be, &mut h.req, &self.addrs);
+        if let Some(prefix) = persist.server.and_then(|i| cookie::redirect(be, i, &h.req)) {
+            return self.redirect(h, prefix).await;
+        }
+        let redirected = std::cell::Cell::new(None);
+
         // A slot on a server (`maxconn`, queue) for the whole exchange, then a connection
         // to it: the session's own, an idle one (`http-reuse`) or a new one.
         let not_first = self.served > 0;
@@ -104,12 +112,18 @@ impl Session {
             // session's next requests back to its server (HAProxy's prefer-last).
             let last = own.as_ref().filter(|c| c.private && c.backend == bi);
             let prefer = last.map(|c| c.server);
+            let req = &h.req;
             let connect = async {
-                let slot = match prefer {
-                    Some(i) => take_slot_on(be, i).await,
-                    None => take_slot(be).await,
+                let slot = match (persist.server, prefer) {
+                    (Some(_), _) => cookie::take_slot(be, &persist).await,
+                    (None, Some(i)) => take_slot_on(be, i).await,
+                    (None, None) => take_slot(be).await,
                 };
                 let mut slot = slot.ok()?;
+                if cookie::redirect(be, slot.server(), req).is_some() {
+                    redirected.set(Some(slot.server()));
+                    return None;
+                }
                 let c = pool::obtain(w, own, bi, be, &mut slot, client, not_first).await;
                 Some((slot, c.ok()?))
             };
@@ -135,7 +149,15 @@ impl Session {
         };
         let (mut slot, mut srv) = match got {
             Some(Some(pair)) => pair,
-            Some(None) => return self.answer_before_server(h, 503, head_len, Some(bi)).await,
+            Some(None) => {
+                if let Some(prefix) = redirected
+                    .get()
+                    .and_then(|i| cookie::redirect(be, i, &h.req))
+                {
+                    return self.redirect(h, prefix).await;
+                }
+                return self.answer_before_server(h, 503, head_len, Some(bi)).await;
+            }
             None => return Next::Close,
         };
         let server = &be.servers[srv.server];
@@ -196,6 +218,8 @@ impl Session {
                         ..*req_opts
                     },
                     src: addrs.src,
+                    server: srv.server,
+                    persist: &persist,
                     server_name: &server.name,
                     client_may_keep,
                     stopping: &w.ctl.stopping,

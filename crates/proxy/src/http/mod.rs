@@ -30,6 +30,7 @@
 
 mod body;
 mod buffer;
+pub(crate) mod cookie;
 mod exchange;
 mod io;
 mod reply;
