@@ -524,7 +524,13 @@ fn resolve_servers(all: &[Proxy], cx: &mut LowerCx<'_>) {
             let mut ok = false;
             for m in methods {
                 match m {
-                    InitAddr::Last => {}
+                    // The address the server-state file gave, if any.
+                    InitAddr::Last => {
+                        if s.saved.is_some_and(|v| v.addr.is_some()) {
+                            ok = true;
+                            break;
+                        }
+                    }
                     InitAddr::Libc => {
                         if cx.opts.resolver.resolve(name, *family).is_some() {
                             ok = true;

@@ -16,8 +16,9 @@
 //! srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state
 //! bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord`, then up to 5 optional
 //! ones). The state changes follow HAProxy's server state machine
-//! (`srv_update_status`) closely enough to print its messages; addresses, SRV records,
-//! SSL and check/agent addresses from the file are not applied.
+//! (`srv_update_status`) closely enough to print its messages. The saved address is
+//! what `init-addr last` uses; FQDNs, SRV records, SSL and check/agent addresses from
+//! the file are not applied.
 
 use crate::proxy::persist::LoadState;
 use crate::proxy::{Proxy, ProxyKind};
@@ -58,6 +59,8 @@ pub struct SavedState {
     pub uweight: u32,
     /// The port from the file, which HAProxy applies to the server.
     pub port: u16,
+    /// The address from the file (`srv_addr`), which `init-addr last` uses.
+    pub addr: Option<std::net::IpAddr>,
 }
 
 /// Fields of a version 1 line.
@@ -472,6 +475,7 @@ fn apply_line(sim: &mut Sim, i: usize, f: &[String], cx: &mut LowerCx<'_>) -> Op
         admin: sim.srv[i].cur_admin,
         uweight: sim.srv[i].uweight,
         port: port as u16,
+        addr: f[0].parse().ok(),
     })
 }
 

@@ -286,16 +286,34 @@ fn build_server(
         ServerAddr::Name { name, family } => {
             // Start-up resolution (`init-addr libc`); an unresolvable name was either
             // refused by the checks or accepted with `init-addr none` (server disabled).
+            // `init-addr last` (first by default) takes the server-state file's address.
             let want_v6 = matches!(family, Some(rampart_model::addr::IpFamily::V6));
             let want_v4 = matches!(family, Some(rampart_model::addr::IpFamily::V4));
-            let found = (name.as_str(), 0u16)
-                .to_socket_addrs()
-                .ok()
-                .and_then(|mut it| {
-                    it.find(|a| (!want_v6 || a.is_ipv6()) && (!want_v4 || a.is_ipv4()))
-                });
+            let resolve = || {
+                (name.as_str(), 0u16)
+                    .to_socket_addrs()
+                    .ok()
+                    .and_then(|mut it| {
+                        it.find(|a| (!want_v6 || a.is_ipv6()) && (!want_v4 || a.is_ipv4()))
+                    })
+                    .map(|a| a.ip())
+            };
+            use rampart_model::proxy::server::InitAddr;
+            let methods = s.settings.init_addr.as_deref();
+            let rank = |m: &InitAddr| match methods {
+                Some(list) => list.iter().position(|x| x == m),
+                None => [InitAddr::Last, InitAddr::Libc].iter().position(|x| x == m),
+            };
+            let saved = s
+                .saved
+                .and_then(|v| v.addr)
+                .filter(|_| rank(&InitAddr::Last).is_some());
+            let found = match (rank(&InitAddr::Last), rank(&InitAddr::Libc)) {
+                (Some(l), Some(c)) if l < c => saved.or_else(resolve),
+                _ => resolve().or(saved),
+            };
             match found {
-                Some(a) => ServerTarget::Ip { ip: a.ip(), port },
+                Some(ip) => ServerTarget::Ip { ip, port },
                 None => {
                     admin_flags |= admin::RMAINT;
                     ServerTarget::Ip {

@@ -614,5 +614,14 @@ fn server_state_file_puts_servers_in_maintenance_drain_or_down() {
     let p = run(&line("s1", 2, 0, base + 1));
     assert!(answers("Cookie: SRV=c1\r\n").iter().all(|w| w == "s2"));
     drop(p);
+
+    // `init-addr last`: a name that does not resolve takes the file's address.
+    dir.write("state", &format!("1\n{}", line("h", 2, 0, base + 1)));
+    let global = format!("    server-state-file {}/state\n", dir.path().display());
+    let body = format!(
+        "listen l\n    bind 127.0.0.1:{port}\n    load-server-state-from-file global\n    server h rampart-test.invalid:{base} init-addr last\n"
+    );
+    let _p = proxy(&dir, &cfg(&global, "", &body), port);
+    assert_eq!(answers(""), ["s2"; 6]);
     drop((o1, o2));
 }
