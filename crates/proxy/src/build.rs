@@ -204,7 +204,7 @@ fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
     }
     let names: Vec<&str> = p.servers.iter().map(|s| s.name.as_str()).collect();
     let has_redir = p.servers.iter().any(|s| s.settings.redir.is_some());
-    let persist = crate::http::cookie::Persist::build(
+    let persist = crate::http::persist::Persist::build(
         &p.persist,
         p.options.flags.persist,
         &names,

@@ -144,7 +144,7 @@ pub struct Backend {
     /// The last invalid response (`show errors`).
     pub invalid_rep: crate::snapshot::ErrorSlot,
     /// Cookies, `use-server`, persistence rules, `redir` (`None`: none of them).
-    pub persist: Option<Box<crate::http::cookie::Persist>>,
+    pub persist: Option<Box<crate::http::persist::Persist>>,
 }
 
 /// HTTP settings of a backend.

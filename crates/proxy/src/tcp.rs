@@ -25,7 +25,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
         let be = &w.rt.backends[bi];
         inc(&be.counters.stot);
         // `use-server` may choose the server; else the balancing does.
-        let got = match crate::http::cookie::connect_tcp(be, &addrs).await {
+        let got = match crate::http::persist::connect_tcp(be, &addrs).await {
             Some(got) => got,
             None => connect_server(be, &addrs).await,
         };

@@ -414,6 +414,54 @@ pub fn xxh64(data: &[u8], seed: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proxy::testutil::run;
+
+    #[test]
+    fn cookie_options_and_inheritance() {
+        let r = run("defaults\n mode http\n cookie SRV insert indirect domain a.example domain b.example attr x=1 attr y maxidle 1h maxlife 2d\n load-server-state-from-file local\n server-state-file-name d\n\
+             frontend f\n bind :8080\nbackend b\n server s 127.0.0.1:80 cookie one redir /x\nbackend c\n cookie JS prefix\n");
+        let b = &r.proxy("b").persist;
+        let c = b.cookie.as_ref().unwrap_or_else(|| panic!("inherited"));
+        assert!(c.insert && c.indirect && !c.prefix);
+        assert_eq!(c.domain.as_deref(), Some("a.example; domain=b.example"));
+        assert_eq!(c.attrs.as_deref(), Some("x=1; y"));
+        assert_eq!((c.maxidle, c.maxlife), (3600, 172_800));
+        assert_eq!(b.load_state, LoadState::Local);
+        assert_eq!(b.state_file_name, None, "the file name is not inherited");
+        let s = &r.proxy("b").servers[0].settings;
+        assert_eq!(
+            (s.cookie.as_deref(), s.redir.as_deref()),
+            (Some("one"), Some("/x"))
+        );
+        // A new `cookie` line starts over.
+        let c = r
+            .proxy("c")
+            .persist
+            .cookie
+            .as_ref()
+            .unwrap_or_else(|| panic!("set"));
+        assert!(c.prefix && !c.insert && c.domain.is_none() && c.maxidle == 0);
+        // Frontends keep nothing.
+        assert_eq!(r.proxy("f").persist, Persistence::default());
+    }
+
+    #[test]
+    fn rules_keep_their_conditions() {
+        let r = run("backend b\n force-persist if METH_GET\n ignore-persist unless LOCALHOST\n use-server s if TRUE\n server s 127.0.0.1:80\n");
+        let p = &r.proxy("b").persist;
+        assert_eq!(p.rules.len(), 2);
+        assert!(p.rules[0].force && !p.rules[1].force);
+        assert_eq!(p.rules[1].cond, ["unless", "LOCALHOST"]);
+        assert_eq!(p.use_servers[0].server, "s");
+        let r = run("backend b\n use-server s if { src 1.2.3.4 }\n server s 127.0.0.1:80\n");
+        assert!(r.has_alert(
+            "'use-server' condition using anonymous ACL '{ src 1.2.3.4 }' is not supported yet"
+        ));
+        let r = run("backend b\n use-server %[var(x)] if TRUE\n server s 127.0.0.1:80\n");
+        assert!(r.has_alert(
+            "a server name built from a log-format expression ('%[var(x)]') is not supported yet."
+        ));
+    }
 
     #[test]
     fn xxh64_reference_values() {

@@ -252,27 +252,3 @@ fn nocache_needs_a_cacheable_response() {
         &headers(&[("cache-control", "public, max-age=5")])
     ));
 }
-
-#[test]
-fn redirections_keep_the_path() {
-    assert_eq!(path(b"/a?b"), Some(&b"/a?b"[..]));
-    assert_eq!(path(b"http://h:80/x/y?z"), Some(&b"/x/y?z"[..]));
-    assert_eq!(path(b"http://h"), None);
-    assert_eq!(path(b"*"), None);
-    let mut req = RequestHead::new();
-    let opts = rampart_h1::ParseOpts::default();
-    let raw = b"GET /p?q HTTP/1.1\r\nHost: t\r\n\r\n";
-    assert!(matches!(
-        rampart_h1::parse_request(raw, &opts, &mut req),
-        Ok(rampart_h1::Parsed::Complete(_))
-    ));
-    let mut out = Vec::new();
-    write_redirect("https://s.example", &req, None, &mut out);
-    assert_eq!(
-        String::from_utf8_lossy(&out),
-        "HTTP/1.1 302 Found\r\ncache-control: no-cache\r\ncontent-length: 0\r\nlocation: https://s.example/p?q\r\nconnection: close\r\n\r\n"
-    );
-    out.clear();
-    write_redirect("/", &req, None, &mut out);
-    assert!(String::from_utf8_lossy(&out).contains("\r\nlocation: /p?q\r\n"));
-}

@@ -9,7 +9,7 @@ use super::body::{buffered_end, forward, BodyErr, Duplex, Pipe};
 use super::io::{deadline, read_some, write_all, ReadErr};
 use super::reply::{conn_word, write_error, write_reply};
 use super::response::{self, RespCx, RespEnd};
-use super::{cookie, rules, Heads, Next, Session};
+use super::{persist, rules, Heads, Next, Session};
 use crate::pool;
 use crate::snapshot::Capture;
 use crate::state::Frontend;
@@ -85,8 +85,11 @@ impl Session {
 
         // Persistence (`use-server`, the cookie) may choose the server; a `redir`
         // server answers with a redirection instead.
-        let persist = cookie::request(be, &mut h.req, &self.addrs);
-        if let Some(prefix) = persist.server.and_then(|i| cookie::redirect(be, i, &h.req)) {
+        let persist = persist::request(be, &mut h.req, &self.addrs);
+        if let Some(prefix) = persist
+            .server
+            .and_then(|i| persist::redirect(be, i, &h.req))
+        {
             return self.redirect(h, prefix).await;
         }
         let redirected = std::cell::Cell::new(None);
@@ -115,12 +118,12 @@ impl Session {
             let req = &h.req;
             let connect = async {
                 let slot = match (persist.server, prefer) {
-                    (Some(_), _) => cookie::take_slot(be, &persist).await,
+                    (Some(_), _) => persist::take_slot(be, &persist).await,
                     (None, Some(i)) => take_slot_on(be, i).await,
                     (None, None) => take_slot(be).await,
                 };
                 let mut slot = slot.ok()?;
-                if cookie::redirect(be, slot.server(), req).is_some() {
+                if persist::redirect(be, slot.server(), req).is_some() {
                     redirected.set(Some(slot.server()));
                     return None;
                 }
@@ -152,7 +155,7 @@ impl Session {
             Some(None) => {
                 if let Some(prefix) = redirected
                     .get()
-                    .and_then(|i| cookie::redirect(be, i, &h.req))
+                    .and_then(|i| persist::redirect(be, i, &h.req))
                 {
                     return self.redirect(h, prefix).await;
                 }

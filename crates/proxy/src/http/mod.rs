@@ -33,6 +33,7 @@ mod buffer;
 pub(crate) mod cookie;
 mod exchange;
 mod io;
+pub(crate) mod persist;
 mod reply;
 mod response;
 pub(crate) mod rules;

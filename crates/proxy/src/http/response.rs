@@ -52,7 +52,7 @@ pub struct RespCx<'a> {
     pub src: Option<SocketAddr>,
     /// The server that answers and what persistence decided (cookies to insert).
     pub server: usize,
-    pub persist: &'a super::cookie::Txn,
+    pub persist: &'a super::persist::Txn,
     pub server_name: &'a str,
     pub opts: ParseOpts,
     /// The client connection may stay open after this response as far as the request,
