@@ -16,6 +16,7 @@ pub mod log;
 pub mod procset;
 pub mod proxy;
 pub mod sections;
+pub mod server_state;
 
 use rampart_config::{Config, Diagnostics, SectionKind, SourceMap, Span};
 pub use rampart_core::cnum;
@@ -96,6 +97,8 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
         // HAProxy's post-parsers run at the end of the configuration checks.
         global::h1::load_case_adjust_file(&mut snapshot.global, &mut cx);
     }
+    // HAProxy applies the server-state files before initialising server addresses.
+    server_state::load(&mut snapshot, &mut cx);
     check::init_servers(&snapshot, &mut cx);
     if diags.has_alerts() {
         (None, diags)

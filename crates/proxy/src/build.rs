@@ -4,7 +4,7 @@
 //! the start-up with HAProxy's message, as `haproxy` does before forking or threading.
 
 use crate::limits::Limits;
-use crate::server_state::{admin, Live};
+use crate::server_state::{admin, Live, Op};
 use crate::state::*;
 use rampart_model::proxy::bind::{Bind, BindAddr};
 use rampart_model::proxy::server::{ServerAddr, ServerPort};
@@ -201,11 +201,22 @@ fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
                     pool: PoolCfg::default(),
                     idle_conns: Default::default(),
                     counters: ServerCounters::default(),
+                    cookie: None,
+                    redir: None,
                 });
             }
         }
     }
     let balance = crate::lb::build(p, &servers);
+    let names: Vec<&str> = p.servers.iter().map(|s| s.name.as_str()).collect();
+    let has_redir = p.servers.iter().any(|s| s.settings.redir.is_some());
+    let persist = crate::http::persist::Persist::build(
+        &p.persist,
+        p.options.flags.persist,
+        &names,
+        has_redir,
+        p.mode == rampart_model::proxy::Mode::Http,
+    );
     Backend {
         name: p.name.clone(),
         mode: p.mode,
@@ -245,6 +256,7 @@ fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
         queue: Default::default(),
         counters: ProxyCounters::default(),
         invalid_rep: Default::default(),
+        persist,
     }
 }
 
@@ -257,26 +269,51 @@ fn build_server(
         ServerPort::Fixed(n) => PortMap::Fixed(n),
         ServerPort::Mapped(off) => PortMap::Offset(off),
     };
+    // `disabled` is a forced maintenance that the configuration asked for, as in
+    // HAProxy (`CMAINT | FMAINT`).
     let mut admin_flags = if s.settings.disabled {
-        admin::CMAINT
+        admin::CMAINT | admin::FMAINT
     } else {
         0
+    };
+    // The server-state file's port replaces the configured one (`apply_server_state`).
+    let port = match (port, s.saved) {
+        (PortMap::Fixed(_), Some(saved)) => PortMap::Fixed(saved.port),
+        (port, _) => port,
     };
     let addr = match &s.addr {
         ServerAddr::Ip(ip) => ServerTarget::Ip { ip: *ip, port },
         ServerAddr::Name { name, family } => {
             // Start-up resolution (`init-addr libc`); an unresolvable name was either
             // refused by the checks or accepted with `init-addr none` (server disabled).
+            // `init-addr last` (first by default) takes the server-state file's address.
             let want_v6 = matches!(family, Some(rampart_model::addr::IpFamily::V6));
             let want_v4 = matches!(family, Some(rampart_model::addr::IpFamily::V4));
-            let found = (name.as_str(), 0u16)
-                .to_socket_addrs()
-                .ok()
-                .and_then(|mut it| {
-                    it.find(|a| (!want_v6 || a.is_ipv6()) && (!want_v4 || a.is_ipv4()))
-                });
+            let resolve = || {
+                (name.as_str(), 0u16)
+                    .to_socket_addrs()
+                    .ok()
+                    .and_then(|mut it| {
+                        it.find(|a| (!want_v6 || a.is_ipv6()) && (!want_v4 || a.is_ipv4()))
+                    })
+                    .map(|a| a.ip())
+            };
+            use rampart_model::proxy::server::InitAddr;
+            let methods = s.settings.init_addr.as_deref();
+            let rank = |m: &InitAddr| match methods {
+                Some(list) => list.iter().position(|x| x == m),
+                None => [InitAddr::Last, InitAddr::Libc].iter().position(|x| x == m),
+            };
+            let saved = s
+                .saved
+                .and_then(|v| v.addr)
+                .filter(|_| rank(&InitAddr::Last).is_some());
+            let found = match (rank(&InitAddr::Last), rank(&InitAddr::Libc)) {
+                (Some(l), Some(c)) if l < c => saved.or_else(resolve),
+                _ => resolve().or(saved),
+            };
             match found {
-                Some(a) => ServerTarget::Ip { ip: a.ip(), port },
+                Some(ip) => ServerTarget::Ip { ip, port },
                 None => {
                     admin_flags |= admin::RMAINT;
                     ServerTarget::Ip {
@@ -325,11 +362,47 @@ fn build_server(
     } else if maxconn > 0 && minconn == 0 {
         minconn = maxconn;
     }
+    let cookie = st.cookie.as_deref().map(Into::into).or_else(|| {
+        // `cookie ... dynamic`: the value derives from the key, address and port.
+        let dynamic = p.persist.cookie.as_ref().is_some_and(|c| c.dynamic);
+        let key = p
+            .persist
+            .dynamic_cookie_key
+            .as_deref()
+            .filter(|_| dynamic)?;
+        let ServerTarget::Ip { ip, port } = &addr else {
+            return None;
+        };
+        let port = match *port {
+            PortMap::Fixed(n) => n,
+            PortMap::Offset(off) => off as u16,
+        };
+        Some(rampart_model::proxy::persist::dynamic_cookie(key, *ip, port).into())
+    });
+    let live = match s.saved {
+        Some(saved) => {
+            // HAProxy's maintenance mask leaves out `CMAINT`, which only says that a
+            // forced maintenance came from the configuration.
+            let mut a = saved.admin;
+            if a & admin::FMAINT == 0 {
+                a &= !admin::CMAINT;
+            }
+            let l = Live::new(saved.uweight, a | (admin_flags & admin::RMAINT));
+            l.set_op(match saved.op {
+                0 => Op::Stopped,
+                1 => Op::Starting,
+                3 => Op::Stopping,
+                _ => Op::Running,
+            });
+            l
+        }
+        None => Live::new(s.settings.weight, admin_flags),
+    };
     Server {
         name: s.name.clone(),
         addr,
         backup: s.settings.backup,
-        live: Live::new(s.settings.weight, admin_flags),
+        live,
         send_proxy: st.send_proxy,
         send_proxy_v2: st.send_proxy_v2,
         proxy_v2: st.proxy_v2_options,
@@ -350,6 +423,8 @@ fn build_server(
         },
         idle_conns: Default::default(),
         counters: ServerCounters::default(),
+        cookie,
+        redir: st.redir.as_deref().map(Into::into),
     }
 }
 

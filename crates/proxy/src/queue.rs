@@ -47,6 +47,10 @@ pub enum Assign {
     Any,
     /// This server only (hash-based balancing, persistence): its own queue when full.
     Server(usize),
+    /// This server whatever its state (persistence, which may send streams to a
+    /// draining server, or to one that is down with `option persist`): its own queue
+    /// when full, as HAProxy queues a stream already assigned to a server.
+    Persist(usize),
 }
 
 /// Why a stream got no slot.
@@ -186,10 +190,16 @@ pub async fn acquire<'a>(
             }
             None
         }
-        Assign::Server(i) => {
-            // The algorithm or persistence decided: any server that is up will do
-            // (a backup held back or a draining server included, as in HAProxy).
-            if !be.servers.get(i).is_some_and(|s| s.live.alive()) {
+        Assign::Server(i) | Assign::Persist(i) => {
+            // The algorithm or persistence decided: any server that is up will do (a
+            // backup held back or a draining server included, as in HAProxy);
+            // persistence forced by the configuration takes even a server that is down.
+            let checked = matches!(assign, Assign::Server(_));
+            if !be
+                .servers
+                .get(i)
+                .is_some_and(|s| !checked || s.live.alive())
+            {
                 return Err(QueueError::NoServer);
             }
             if srv_queue_empty(&be.servers[i]) && try_take(be, i) {
@@ -432,6 +442,8 @@ mod tests {
                     pool: Default::default(),
                     idle_conns: Default::default(),
                     counters: Default::default(),
+                    cookie: None,
+                    redir: None,
                 })
                 .collect(),
             timeouts: Default::default(),
@@ -448,6 +460,7 @@ mod tests {
             queue: Default::default(),
             counters: Default::default(),
             invalid_rep: Default::default(),
+            persist: None,
         }
     }
 
@@ -548,7 +561,7 @@ mod tests {
         let be = backend(&[(1, 0)]);
         be.servers[0]
             .live
-            .set_admin(crate::server_state::admin::CMAINT, true);
+            .set_admin(crate::server_state::admin::FMAINT, true);
         rt().block_on(async {
             let r = acquire(&be, Assign::Any, 0..1, LONG).await;
             assert_eq!(r.err(), Some(QueueError::NoServer));

@@ -26,8 +26,10 @@ pub mod admin {
     pub const RMAINT: u8 = 0x20;
     /// Maintenance because the address changed to one already in use (DNS).
     pub const HMAINT: u8 = 0x40;
-    /// Any kind of maintenance.
-    pub const MAINT: u8 = FMAINT | IMAINT | CMAINT | RMAINT | HMAINT;
+    /// Any kind of maintenance, HAProxy's mask (0x23): `CMAINT` only records that a
+    /// forced maintenance came from the configuration, which sets `FMAINT` with it,
+    /// and `HMAINT` that the address was set from the runtime API.
+    pub const MAINT: u8 = FMAINT | IMAINT | RMAINT;
     /// Any kind of drain.
     pub const DRAIN: u8 = FDRAIN | IDRAIN;
 }

@@ -142,6 +142,8 @@ pub struct Backend {
     pub counters: ProxyCounters,
     /// The last invalid response (`show errors`).
     pub invalid_rep: crate::snapshot::ErrorSlot,
+    /// Cookies, `use-server`, persistence rules, `redir` (`None`: none of them).
+    pub persist: Option<Box<crate::http::persist::Persist>>,
 }
 
 /// HTTP settings of a backend.
@@ -205,6 +207,11 @@ pub struct Server {
     /// Idle connections of this server on all threads (`pool-max-conn` bounds it).
     pub idle_conns: AtomicU32,
     pub counters: ServerCounters,
+    /// The value of the backend's persistence cookie for this server (`cookie`, or the
+    /// dynamic one).
+    pub cookie: Option<Box<str>>,
+    /// `redir <prefix>`.
+    pub redir: Option<Box<str>>,
 }
 
 /// `pool-max-conn`, `pool-low-conn`, `pool-purge-delay`, `max-reuse` of a server.

@@ -1,5 +1,5 @@
-//! `mode tcp` sessions: pick the backend and a server, connect, then tunnel until both
-//! sides closed or an inactivity timeout fired.
+//! `mode tcp` sessions: pick the backend and a server (`use-server`, or the balancing),
+//! connect, then tunnel until both sides closed or an inactivity timeout fired.
 
 use crate::state::{add, dec, inc};
 use crate::tunnel;
@@ -30,7 +30,12 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
             // sent by now, as HAProxy reads what is there when the stream starts.
             read_available(&cli, &mut pending);
         }
-        if let Ok((mut srv, si, _slot)) = connect_server(be, &addrs, &pending).await {
+        // `use-server` may choose the server; else the balancing does.
+        let got = match crate::http::persist::connect_tcp(be, &addrs, &pending).await {
+            Some(got) => got,
+            None => connect_server(be, &addrs, &pending).await,
+        };
+        if let Ok((mut srv, si, _slot)) = got {
             let s = &be.servers[si];
             inc(&s.counters.stot);
             inc(&s.counters.scur);

@@ -120,6 +120,10 @@ pub struct Global {
     pub h1_case_adjust: Vec<(String, String)>,
     /// `h1-case-adjust-file`.
     pub h1_case_adjust_file: Option<String>,
+    /// `server-state-base`: the directory of relative server-state file names.
+    pub server_state_base: Option<String>,
+    /// `server-state-file`: the global server-state file.
+    pub server_state_file: Option<String>,
     /// The line of each keyword in force, for messages about values without a position.
     pub lines: crate::lines::KeywordLines,
 }

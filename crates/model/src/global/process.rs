@@ -4,7 +4,8 @@
 //! `group`, `uid`, `gid`, `chroot`, `pidfile`), how it stops (`hard-stop-after`, `grace`),
 //! how it names itself (`node`, `description`, `localpeer`), logging identity (`log`,
 //! `log-tag`, `log-send-hostname`), `cpu-map`, `default-path` and the start-up switches
-//! (`quiet`, `zero-warning`, `expose-experimental-directives`).
+//! (`quiet`, `zero-warning`, `expose-experimental-directives`), and where the server-state
+//! file is (`server-state-base`, `server-state-file`).
 //!
 //! Each parser follows HAProxy 2.6's `cfgparse-global.c` (or the module registering the
 //! keyword): same argument counts, same "already specified" behaviour, same messages.
@@ -165,6 +166,37 @@ pub fn parse_chroot(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), String
         return Err("'chroot' expects a directory as an argument.".into());
     }
     b.g.chroot = Some(PathBuf::from(a.get(1)));
+    Ok(())
+}
+
+/// `server-state-base <dir>` and `server-state-file <file>` (manual 3.1): where the
+/// server states of the previous process are read at start-up.
+pub fn parse_server_state(b: &mut GlobalBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    let a = Args::new(cx.line);
+    let kw = a.kw();
+    let base = kw == "server-state-base";
+    let slot = if base {
+        &b.g.server_state_base
+    } else {
+        &b.g.server_state_file
+    };
+    if slot.is_some() {
+        nonfatal_alert(cx, format!("'{kw}' already specified. Continuing."));
+        return Ok(());
+    }
+    if a.empty(1) {
+        return Err(if base {
+            format!("'{kw}' expects one argument: a directory path.")
+        } else {
+            format!("'{kw}' expect one argument: a file path.")
+        });
+    }
+    let v = Some(a.get(1).to_string());
+    if base {
+        b.g.server_state_base = v;
+    } else {
+        b.g.server_state_file = v;
+    }
     Ok(())
 }
 

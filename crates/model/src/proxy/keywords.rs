@@ -10,7 +10,7 @@
 //! arguments checked, then are refused as not supported yet until the runtime acts on
 //! them (docs/runtime-gaps.md).
 
-use super::{balance, bind, log, options, server, timeout};
+use super::{balance, bind, log, options, persist, server, timeout};
 use super::{tight_alert, tight_warn, BackendRef, Cap, ProxiesBuilder, Spanned, UseBackend};
 use crate::addr;
 use crate::cnum::{atol, strtol0_full};
@@ -48,14 +48,14 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
         "contimeout",
         "the 'contimeout' directive is not supported anymore since HAProxy 2.1. Use 'timeout connect'.",
     ),
-    Keyword::not_yet("cookie"),
+    Keyword::parse("cookie", persist::cookie),
     Keyword::not_yet("declare"),
     Keyword::parse("default-server", server::default_server),
     Keyword::parse("default_backend", default_backend),
     Keyword::parse("description", description),
     Keyword::parse("disabled", disabled),
     Keyword::parse("dispatch", dispatch),
-    Keyword::not_yet("dynamic-cookie-key"),
+    Keyword::parse("dynamic-cookie-key", persist::dynamic_cookie_key),
     Keyword::not_yet("email-alert"),
     Keyword::parse("enabled", enabled),
     Keyword::not_yet("error-log-format"),
@@ -66,7 +66,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::not_yet("errorloc303"),
     Keyword::not_yet("external-check"),
     Keyword::not_yet("filter"),
-    Keyword::not_yet("force-persist"),
+    Keyword::parse("force-persist", persist::persist_rule),
     Keyword::parse("fullconn", fullconn),
     Keyword::rejected("grace", "the 'grace' keyword is not supported any more since HAProxy version 2.5."),
     Keyword::parse("hash-balance-factor", balance::hash_balance_factor),
@@ -79,8 +79,8 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::parse("http-reuse", http_reuse),
     Keyword::not_yet_checked("http-send-name-header", http_send_name_header),
     Keyword::parse("id", id),
-    Keyword::not_yet("ignore-persist"),
-    Keyword::not_yet("load-server-state-from-file"),
+    Keyword::parse("ignore-persist", persist::persist_rule),
+    Keyword::parse("load-server-state-from-file", persist::load_server_state),
     Keyword::parse("log", log::log),
     Keyword::not_yet("log-format"),
     Keyword::not_yet("log-format-sd"),
@@ -187,7 +187,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
         "The 'rsprep' directive is not supported anymore since HAProxy 2.1. Use 'http-response replace-header' instead.",
     ),
     Keyword::parse("server", server::server),
-    Keyword::not_yet("server-state-file-name"),
+    Keyword::parse("server-state-file-name", persist::server_state_file_name),
     Keyword::parse("server-template", server::server_template),
     Keyword::parse("source", source),
     Keyword::rejected(
@@ -212,7 +212,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::not_yet("unique-id-format"),
     Keyword::not_yet_checked("unique-id-header", unique_id_header),
     Keyword::not_yet("use-fcgi-app"),
-    Keyword::not_yet("use-server"),
+    Keyword::parse("use-server", persist::use_server),
     Keyword::parse("use_backend", use_backend),
     Keyword::parse("usesrc", usesrc),
 ];

@@ -12,6 +12,8 @@
 //! - [`bind`]: `bind` lines and bind options (5.1);
 //! - [`server`]: `server`, `default-server`, `server-template` and server options (5.2, 5.3);
 //! - [`balance`]: `balance` algorithms, `hash-type`, `hash-balance-factor`;
+//! - [`persist`]: `cookie`, `dynamic-cookie-key`, `force-persist`, `ignore-persist`,
+//!   `use-server`, `load-server-state-from-file`, `server-state-file-name`;
 //! - [`log`]: `log` / `no log` / `log global` (targets parsed by [`crate::log`]);
 //! - [`net`]: small value parsers (networks, C integers, user and group names).
 //!
@@ -27,6 +29,7 @@ pub mod keywords;
 pub mod log;
 pub mod net;
 pub mod options;
+pub mod persist;
 pub mod server;
 pub mod tcp_rules;
 pub mod timeout;
@@ -177,6 +180,8 @@ pub struct Proxy {
     pub http_reuse: keywords::HttpReuse,
     pub http_send_name_header: Option<String>,
     pub unique_id_header: Option<String>,
+    /// Cookies, persistence rules, `use-server`, server-state file (`persist`).
+    pub persist: persist::Persistence,
     /// `tcp-request inspect-delay`, in ms (0: none).
     pub tcp_request_inspect_delay: u32,
     pub retry_on: keywords::RetryOn,
@@ -231,6 +236,7 @@ impl Proxy {
             http_reuse: keywords::HttpReuse::default(),
             http_send_name_header: None,
             unique_id_header: None,
+            persist: persist::Persistence::default(),
             tcp_request_inspect_delay: 0,
             retry_on: keywords::RetryOn::default(),
             rate_limit_sessions: None,
@@ -259,6 +265,14 @@ impl Proxy {
         p.use_backends.clear();
         p.http_request.clear();
         p.checks = def.checks.inherit();
+        // Only backends inherit persistence settings, and never the state file name
+        // (HAProxy's `proxy_defproxy_cpy`).
+        p.persist.rules.clear();
+        p.persist.use_servers.clear();
+        p.persist.state_file_name = None;
+        if !kind.is_be() {
+            p.persist = persist::Persistence::default();
+        }
         if !kind.is_fe() {
             p.default_backend = None;
             p.monitor_uri = None;

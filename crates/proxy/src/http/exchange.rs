@@ -9,7 +9,7 @@ use super::body::{buffered_end, forward, BodyErr, Duplex, Pipe};
 use super::io::{deadline, read_some, write_all, ReadErr};
 use super::reply::{conn_word, write_error, write_reply};
 use super::response::{self, RespCx, RespEnd};
-use super::{rules, Heads, Next, Session};
+use super::{persist, rules, Heads, Next, Session};
 use crate::pool;
 use crate::snapshot::Capture;
 use crate::state::Frontend;
@@ -83,16 +83,27 @@ impl Session {
             }
         }
 
+        // Persistence (`use-server`, the cookie) may choose the server; a `redir`
+        // server answers with a redirection instead.
+        let persist = persist::request(be, &mut h.req, &self.addrs);
+        if let Some(prefix) = persist
+            .server
+            .and_then(|i| persist::redirect(be, i, &h.req))
+        {
+            return self.redirect(h, prefix).await;
+        }
+        let redirected = std::cell::Cell::new(None);
+
         // A slot on a server (`maxconn`, queue) for the whole exchange, then a connection
         // to it: the session's own, an idle one (`http-reuse`) or a new one.
         let not_first = self.served > 0;
-        // The balancing algorithm chooses (unless the request goes back to its
-        // private connection's server), reading the request and what came of its body.
+        // The balancing algorithm chooses only when neither persistence nor a private
+        // connection's server decided, reading the request and what came of its body.
         let private = self
             .srv
             .as_ref()
             .is_some_and(|c| c.private && c.backend == bi);
-        let choice = (!private).then(|| {
+        let choice = (!private && persist.server.is_none()).then(|| {
             let req = crate::lb::Request {
                 head: &h.req,
                 after_head: self.rbuf.get(head_len..).unwrap_or_default(),
@@ -117,13 +128,28 @@ impl Session {
             // session's next requests back to its server (HAProxy's prefer-last).
             let last = own.as_ref().filter(|c| c.private && c.backend == bi);
             let prefer = last.map(|c| c.server);
+            let req = &h.req;
             let connect = async {
-                let slot = match (prefer, choice) {
-                    (Some(i), _) => take_slot_on(be, i).await,
-                    (None, Some(c)) => take_slot(be, c).await,
-                    (None, None) => Err(crate::upstream::ConnectError::NoServer),
+                // A persisted server whose queue is full may send the stream to the
+                // balancing (`option redispatch`): it then reads the head only.
+                let balance = || {
+                    let r = crate::lb::Request {
+                        head: req,
+                        after_head: &[],
+                    };
+                    crate::upstream::choose(be, &crate::lb::input(addrs, &r))
+                };
+                let slot = match (persist.server, prefer, choice) {
+                    (Some(_), _, _) => persist::take_slot(be, &persist, balance).await,
+                    (None, Some(i), _) => take_slot_on(be, i).await,
+                    (None, None, Some(c)) => take_slot(be, c).await,
+                    (None, None, None) => Err(crate::upstream::ConnectError::NoServer),
                 };
                 let mut slot = slot.ok()?;
+                if persist::redirect(be, slot.server(), req).is_some() {
+                    redirected.set(Some(slot.server()));
+                    return None;
+                }
                 let c = pool::obtain(w, own, bi, be, &mut slot, client, not_first).await;
                 Some((slot, c.ok()?))
             };
@@ -149,7 +175,15 @@ impl Session {
         };
         let (mut slot, mut srv) = match got {
             Some(Some(pair)) => pair,
-            Some(None) => return self.answer_before_server(h, 503, head_len, Some(bi)).await,
+            Some(None) => {
+                if let Some(prefix) = redirected
+                    .get()
+                    .and_then(|i| persist::redirect(be, i, &h.req))
+                {
+                    return self.redirect(h, prefix).await;
+                }
+                return self.answer_before_server(h, 503, head_len, Some(bi)).await;
+            }
             None => return Next::Close,
         };
         let server = &be.servers[srv.server];
@@ -210,6 +244,8 @@ impl Session {
                         ..*req_opts
                     },
                     src: addrs.src,
+                    server: srv.server,
+                    persist: &persist,
                     server_name: &server.name,
                     client_may_keep,
                     stopping: &w.ctl.stopping,

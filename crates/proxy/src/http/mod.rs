@@ -30,8 +30,10 @@
 
 mod body;
 mod buffer;
+pub(crate) mod cookie;
 mod exchange;
 mod io;
+pub(crate) mod persist;
 mod reply;
 mod response;
 pub(crate) mod rules;

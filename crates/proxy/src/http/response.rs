@@ -50,6 +50,9 @@ pub struct RespCx<'a> {
     pub req: &'a RequestHead,
     /// The client's address and the server's name, for error snapshots.
     pub src: Option<SocketAddr>,
+    /// The server that answers and what persistence decided (cookies to insert).
+    pub server: usize,
+    pub persist: &'a super::persist::Txn,
     pub server_name: &'a str,
     pub opts: ParseOpts,
     /// The client connection may stay open after this response as far as the request,
@@ -108,6 +111,7 @@ pub async fn run(
         return RespEnd::Error(502);
     }
     cx.dx.awaiting_response.set(false);
+    super::cookie::response(cx.be, cx.persist, cx.server, method, resp);
     let kind = response_body_kind(resp, method);
     let tunnel = kind == BodyKind::Tunnel;
     // Transfer-Encoding on an HTTP/1.0 response forces the close of the client side

@@ -36,7 +36,11 @@ pub fn switch(rules: &[Switch], req: Option<&RequestHead>, addrs: &ConnAddrs) ->
 /// `if|unless` over predefined ACLs joined by implicit AND, `||`/`or`, `!`. An empty
 /// condition never matches after `if` and always after `unless`, as HAProxy's
 /// `acl_exec_cond` over an empty term suite.
-fn cond_matches(cond: Option<&[String]>, req: Option<&RequestHead>, addrs: &ConnAddrs) -> bool {
+pub(crate) fn cond_matches(
+    cond: Option<&[String]>,
+    req: Option<&RequestHead>,
+    addrs: &ConnAddrs,
+) -> bool {
     let Some(words) = cond else { return true };
     let Some((kw, terms)) = words.split_first() else {
         return true;

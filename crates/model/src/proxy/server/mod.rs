@@ -7,7 +7,7 @@
 //! Each server starts from its proxy's `default-server` settings (themselves inherited from
 //! the defaults section); `no-*` options undo them. Health-check settings are parsed and
 //! stored (`check`, `inter`, `rise`, `agent-check`, `track`...) and run by the proxy's
-//! checks. TLS, cookies and SOCKS are not supported yet.
+//! checks. TLS and SOCKS are not supported yet.
 
 use super::net::{parse_net, Net};
 use super::{Cap, ProxiesBuilder};
@@ -151,6 +151,10 @@ pub struct ServerSettings {
     pub send_proxy: bool,
     pub send_proxy_v2: bool,
     pub proxy_v2_options: ProxyV2Options,
+    /// `cookie <value>`: the value of the backend's persistence cookie for this server.
+    pub cookie: Option<String>,
+    /// `redir <prefix>`: GET and HEAD requests for this server are redirected.
+    pub redir: Option<String>,
     pub tfo: bool,
     pub namespace: Option<String>,
     pub source: Option<Source>,
@@ -192,6 +196,8 @@ impl Default for ServerSettings {
             send_proxy: false,
             send_proxy_v2: false,
             proxy_v2_options: ProxyV2Options::default(),
+            cookie: None,
+            redir: None,
             tfo: false,
             namespace: None,
             source: None,
@@ -225,6 +231,8 @@ pub struct Server {
     pub settings: ServerSettings,
     /// Set for servers created by `server-template`: the prefix.
     pub template: Option<String>,
+    /// The state the server-state file gave it, if any.
+    pub saved: Option<crate::server_state::SavedState>,
 }
 
 /// What server option parsers work on.
@@ -406,6 +414,7 @@ fn parse_line_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, kind: Kind) -> Resu
                 id: None,
                 settings: sb.settings.clone(),
                 template: Some(n.clone()),
+                saved: None,
             });
         }
     } else {
@@ -435,6 +444,7 @@ fn parse_line_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, kind: Kind) -> Resu
             id: sb.id,
             settings: sb.settings,
             template: None,
+            saved: None,
         });
     }
     Ok(())

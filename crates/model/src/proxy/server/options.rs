@@ -25,7 +25,7 @@ pub static TABLE: &[Keyword<ServerBuilder>] = &[
     Keyword::not_yet("check-via-socks4"),
     Keyword::not_yet("ciphers"),
     Keyword::not_yet("ciphersuites"),
-    Keyword::not_yet("cookie"),
+    Keyword::parse("cookie", cookie),
     Keyword::not_yet("crl-file"),
     Keyword::not_yet("crt"),
     Keyword::parse("disabled", flag),
@@ -78,7 +78,7 @@ pub static TABLE: &[Keyword<ServerBuilder>] = &[
     Keyword::parse("port", check_port),
     Keyword::not_yet("proto"),
     Keyword::parse("proxy-v2-options", proxy_v2_options),
-    Keyword::not_yet("redir"),
+    Keyword::parse("redir", redir),
     Keyword::parse("resolve-net", resolve_net),
     Keyword::parse("resolve-opts", resolve_opts),
     Keyword::parse("resolve-prefer", resolve_prefer),
@@ -202,6 +202,26 @@ fn flag(sb: &mut ServerBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
         "non-stick" => s.non_stick = true,
         _ => s.non_stick = false,
     }
+    Ok(())
+}
+
+/// `cookie <value>`: the server's persistence cookie value.
+fn cookie(sb: &mut ServerBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    let v = arg(cx);
+    if v.is_empty() {
+        return Err("'cookie' expects <value> as argument.\n".into());
+    }
+    sb.settings.cookie = Some(v.to_string());
+    Ok(())
+}
+
+/// `redir <prefix>`: GET and HEAD requests for the server get a 302 to the prefix.
+fn redir(sb: &mut ServerBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    let v = arg(cx);
+    if v.is_empty() {
+        return Err("'redir' expects <prefix> as argument.\n".into());
+    }
+    sb.settings.redir = Some(v.to_string());
     Ok(())
 }
 
