@@ -72,11 +72,27 @@ impl Conn {
     /// Non-blocking write; `WouldBlock` when the send buffer is full. Writing through a
     /// shared reference lets one stream read a socket and write it at the same time
     /// (request body out while the response comes in).
+    ///
+    /// The write is attempted whatever the readiness says, as HAProxy writes: a fresh
+    /// server connection takes its request at once instead of waiting a turn of the
+    /// event loop for its first writable event. On `WouldBlock` the readiness is
+    /// cleared, so [`Conn::writable`] waits for the next edge. (Each worker is a
+    /// current-thread runtime: no event can be recorded between the `send` and the
+    /// clearing.)
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Conn::Tcp(s) => s.try_write(buf),
-            Conn::Unix(s) => s.try_write(buf),
+        const FLAGS: i32 = nix::libc::MSG_NOSIGNAL | nix::libc::MSG_DONTWAIT;
+        let r = match self {
+            Conn::Tcp(s) => socket2::SockRef::from(s).send_with_flags(buf, FLAGS),
+            Conn::Unix(s) => socket2::SockRef::from(s).send_with_flags(buf, FLAGS),
+        };
+        if matches!(&r, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            let blocked = || Err::<(), _>(io::Error::from(io::ErrorKind::WouldBlock));
+            let _ = match self {
+                Conn::Tcp(s) => s.try_io(Interest::WRITABLE, blocked),
+                Conn::Unix(s) => s.try_io(Interest::WRITABLE, blocked),
+            };
         }
+        r
     }
 
     /// Non-blocking read; `WouldBlock` when nothing is there.

@@ -76,6 +76,12 @@ async fn connect_inet(sa: SocketAddr, source: Option<&SourceSpec>) -> io::Result
         Err(e) => return Err(e),
     }
     let s = TcpStream::from_std(std::net::TcpStream::from(sock))?;
+    // On a local network the handshake is often complete by the time `connect`
+    // returns: then the stream goes on at once, as HAProxy sends its request right
+    // after connecting, instead of waiting a turn of the event loop for the event.
+    if s.peer_addr().is_ok() {
+        return Ok(Conn::Tcp(s));
+    }
     // As HAProxy checks a connection: the writable event says it is established unless
     // the same event reports an error or a hang-up; only then is the error asked for
     // (`SO_ERROR`), sparing that syscall on every successful connect.
