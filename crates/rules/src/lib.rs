@@ -6,4 +6,5 @@
 //! it in memory, and returns a verdict the orchestrator (the proxy crate) acts on.
 
 pub mod args;
+pub mod conv;
 pub mod sample;
