@@ -18,7 +18,7 @@
 //! without `hash-balance-factor`, `first`, `random`) is read from an immutable view
 //! swapped atomically on each server change, without a lock.
 
-pub mod hash;
+pub use rampart_core::hash;
 pub mod key;
 
 mod chash;

@@ -6,4 +6,5 @@
 
 pub mod cnum;
 pub mod features;
+pub mod hash;
 pub mod version;

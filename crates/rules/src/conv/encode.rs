@@ -187,3 +187,34 @@ pub fn odd<'a>(v: Value<'a>, _: &[Arg], _: &Cx) -> Option<Value<'a>> {
 pub fn even<'a>(v: Value<'a>, _: &[Arg], _: &Cx) -> Option<Value<'a>> {
     Some(Value::Bool(int(&v)? & 1 == 0))
 }
+
+/// A hash converter: the 32-bit hash of the bytes, through `avalanche` when the
+/// optional argument is not 0.
+fn hashed<'a>(v: Value<'a>, args: &[Arg], f: fn(&[u8]) -> u32) -> Option<Value<'a>> {
+    let s = bin(v)?;
+    let mut h = f(&s);
+    if super::int_arg(args, 0, 0) != 0 {
+        h = rampart_core::hash::avalanche(h);
+    }
+    Some(Value::Sint(i64::from(h)))
+}
+
+pub fn crc32<'a>(v: Value<'a>, a: &[Arg], _: &Cx) -> Option<Value<'a>> {
+    hashed(v, a, rampart_core::hash::crc32)
+}
+
+pub fn crc32c<'a>(v: Value<'a>, a: &[Arg], _: &Cx) -> Option<Value<'a>> {
+    hashed(v, a, rampart_core::hash::crc32c)
+}
+
+pub fn djb2<'a>(v: Value<'a>, a: &[Arg], _: &Cx) -> Option<Value<'a>> {
+    hashed(v, a, rampart_core::hash::djb2)
+}
+
+pub fn sdbm<'a>(v: Value<'a>, a: &[Arg], _: &Cx) -> Option<Value<'a>> {
+    hashed(v, a, rampart_core::hash::sdbm)
+}
+
+pub fn wt6<'a>(v: Value<'a>, a: &[Arg], _: &Cx) -> Option<Value<'a>> {
+    hashed(v, a, rampart_core::hash::wt6)
+}

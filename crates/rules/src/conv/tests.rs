@@ -72,6 +72,17 @@ fn encodings() {
 }
 
 #[test]
+fn hashes() {
+    assert_eq!(ok("crc32", "", "hello"), "907060870");
+    assert_eq!(ok("crc32", "(1)", "hello"), "3902247103");
+    assert_eq!(ok("crc32c", "", "hello"), "2591144780");
+    assert_eq!(ok("djb2", "", "hello"), "261238937");
+    assert_eq!(ok("sdbm", "", "hello"), "684824882");
+    assert_eq!(ok("wt6", "", "hello"), "3538347703");
+    assert_eq!(ok("sdbm", "(1)", "hello"), "2061535398");
+}
+
+#[test]
 fn integers() {
     let int = |name: &str, n: i64| {
         let d = find(name).unwrap();

@@ -1,4 +1,5 @@
-//! The hash functions of `hash-type` (configuration manual 4.2), bit-identical to
+//! The hash functions of `hash-type` (configuration manual 4.2) and of the `sdbm`, `djb2`,
+//! `wt6` and `crc32` converters (7.3.1), bit-identical to
 //! HAProxy 2.6's src/hash.c, and the `avalanche` modifier (Bob Jenkins' integer mixing
 //! followed by a multiplication, HAProxy's `full_hash`). All arithmetic is on 32-bit
 //! unsigned words with wrap-around, as in C.
@@ -50,6 +51,20 @@ pub fn crc32(key: &[u8]) -> u32 {
     !h
 }
 
+/// `crc32c`: the Castagnoli CRC (reflected polynomial 0x82f63b78), as HAProxy's
+/// `hash_crc32c` (the `crc32c` converter; the PROXY protocol has its own table-driven
+/// copy for speed).
+pub fn crc32c(key: &[u8]) -> u32 {
+    let mut h = !0u32;
+    for &c in key {
+        h ^= u32::from(c);
+        for _ in 0..8 {
+            h = (h >> 1) ^ if h & 1 != 0 { 0x82f6_3b78 } else { 0 };
+        }
+    }
+    !h
+}
+
 /// The `avalanche` modifier, also used for consistent-hashing node keys.
 pub fn avalanche(a: u32) -> u32 {
     let mut a = a;
@@ -93,6 +108,7 @@ mod tests {
         assert_eq!(sdbm(b""), 0);
         assert_eq!(djb2(b""), 5381);
         assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
+        assert_eq!(crc32c(b"123456789"), 0xe306_9283);
         assert_eq!(djb2(b"a"), 177_670);
         assert_eq!(sdbm(b"a"), 97);
         assert_eq!(sdbm(b"ab"), 97u32.wrapping_mul(65599).wrapping_add(98));
