@@ -6,6 +6,7 @@
 //! Outputs that HAProxy builds in a buffer of `tune.bufsize` bytes are bounded the same
 //! way ([`Cx::bufsize`]), so a long input gives the same (truncated or refused) result.
 
+mod arith;
 mod encode;
 mod string;
 
@@ -29,6 +30,10 @@ impl Default for Cx {
 /// `None` when the conversion fails (the sample is then missing, as in HAProxy).
 pub type ConvFn = for<'a> fn(Value<'a>, &[Arg], &Cx) -> Option<Value<'a>>;
 
+/// A converter's configuration-time check of its parsed arguments (HAProxy's
+/// `val_args`), which may also turn them into their final form.
+pub type CheckFn = fn(&mut [Arg]) -> Result<(), String>;
+
 /// One converter keyword.
 #[derive(Clone, Copy)]
 pub struct ConvDef {
@@ -37,6 +42,7 @@ pub struct ConvDef {
     pub input: SmpType,
     pub output: SmpType,
     pub f: ConvFn,
+    pub check: Option<CheckFn>,
 }
 
 impl std::fmt::Debug for ConvDef {
@@ -120,7 +126,27 @@ pub static CONVERTERS: &[ConvDef] = &[
     c("not", spec(&[], 0), T::Sint, T::Bool, encode::not),
     c("odd", spec(&[], 0), T::Sint, T::Bool, encode::odd),
     c("even", spec(&[], 0), T::Sint, T::Bool, encode::even),
+    op("add", arith::add),
+    op("sub", arith::sub),
+    op("mul", arith::mul),
+    op("div", arith::div),
+    op("mod", arith::modulo),
+    op("and", arith::and),
+    op("or", arith::or),
+    op("xor", arith::xor),
 ];
+
+/// The two-operand integer converters: one argument, an integer or a variable.
+const fn op(name: &'static str, f: ConvFn) -> ConvDef {
+    ConvDef {
+        name,
+        args: spec(&[A::Str], 1),
+        input: T::Sint,
+        output: T::Sint,
+        f,
+        check: Some(arith::check_operand),
+    }
+}
 
 const fn c(
     name: &'static str,
@@ -135,6 +161,7 @@ const fn c(
         input,
         output,
         f,
+        check: None,
     }
 }
 

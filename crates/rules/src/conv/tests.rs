@@ -7,7 +7,10 @@ use crate::args::parse_args;
 /// Runs `name(args)` on a string sample and renders the result as text.
 fn run(name: &str, args: &str, input: &str) -> Option<String> {
     let d = find(name).unwrap();
-    let (a, _) = parse_args(args, &d.args).unwrap();
+    let (mut a, _) = parse_args(args, &d.args).unwrap();
+    if let Some(check) = d.check {
+        check(&mut a).unwrap();
+    }
     let out = apply(d, Value::str(input.as_bytes()), &a, &Cx::default())?;
     Some(match out.cast(SmpType::Str)? {
         Value::Str(s) => String::from_utf8_lossy(&s).into_owned(),
@@ -80,6 +83,39 @@ fn hashes() {
     assert_eq!(ok("sdbm", "", "hello"), "684824882");
     assert_eq!(ok("wt6", "", "hello"), "3538347703");
     assert_eq!(ok("sdbm", "(1)", "hello"), "2061535398");
+}
+
+#[test]
+fn arithmetic_saturates() {
+    assert_eq!(ok("add", "(3)", "4"), "7");
+    assert_eq!(
+        ok("add", "(1)", "9223372036854775807"),
+        "9223372036854775807"
+    );
+    assert_eq!(
+        ok("sub", "(-9223372036854775808)", "-1"),
+        "9223372036854775807"
+    );
+    assert_eq!(
+        ok("sub", "(-9223372036854775808)", "-5"),
+        "9223372036854775803"
+    );
+    assert_eq!(
+        ok("mul", "(-2)", "9223372036854775807"),
+        "-9223372036854775808"
+    );
+    assert_eq!(ok("div", "(0)", "5"), "9223372036854775807");
+    assert_eq!(ok("div", "(-2)", "7"), "-3");
+    assert_eq!(ok("mod", "(0)", "5"), "0");
+    assert_eq!(ok("mod", "(-3)", "-7"), "-1");
+    assert_eq!(ok("and", "(6)", "3"), "2");
+    assert_eq!(ok("xor", "(6)", "3"), "5");
+    let d = find("add").unwrap();
+    let (mut a, _) = parse_args("(1x)", &d.args).unwrap();
+    assert_eq!(
+        (d.check.unwrap())(&mut a).unwrap_err(),
+        "expects an integer or a variable name"
+    );
 }
 
 #[test]
