@@ -45,11 +45,21 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
             }
             pre.extend_from_slice(&pending);
             let t = tunnel::Settings::of(&w.rt, f, be);
-            let out = tunnel::run(&mut cli, &mut srv, &pre, &[], &t).await;
-            add(&f.counters.bytes_in, out.c2s);
-            add(&f.counters.bytes_out, out.s2c);
-            add(&be.counters.bytes_in, out.c2s);
-            add(&be.counters.bytes_out, out.s2c);
+            let run = tunnel::run(&mut cli, &mut srv, &pre, &[], &t);
+            // `on-marked-down` / `on-marked-up` may shut the session down.
+            let out = match w.kills.watch(&w.rt, bi, si) {
+                Some(k) => tokio::select! {
+                    o = run => Some(o),
+                    _ = k.killed() => None,
+                },
+                None => Some(run.await),
+            };
+            if let Some(out) = out {
+                add(&f.counters.bytes_in, out.c2s);
+                add(&f.counters.bytes_out, out.s2c);
+                add(&be.counters.bytes_in, out.c2s);
+                add(&be.counters.bytes_out, out.s2c);
+            }
             dec(&s.counters.scur);
         } else {
             drain_and_close(&cli);

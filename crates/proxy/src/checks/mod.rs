@@ -396,13 +396,37 @@ async fn check_task(
 ) {
     let c = &rt.checks;
     let Some(cfg) = c.cfg(k, agent) else { return };
+    // `observe`: errors seen on the server's traffic wake its health check.
+    let observed = c
+        .servers
+        .get(k)
+        .filter(|_| !agent)
+        .and_then(|s| rt.backends.get(s.be)?.servers.get(s.srv))
+        .map(|s| &s.observe)
+        .filter(|o| o.mode != crate::observe::Mode::None);
     let mut next = tokio::time::Instant::now() + first;
     loop {
+        let hurry = async {
+            match observed {
+                Some(o) => o.wake.notified().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = tokio::time::sleep_until(next) => {}
             r = stop.changed() => {
                 if r.is_err() || *stop.borrow() {
                     return;
+                }
+                continue;
+            }
+            () = hurry => {
+                if let Some(ev) = observed.and_then(crate::observe::take_pending) {
+                    c.traffic_errors(&rt, k, ev);
+                    // Every `on-error` mode brings the next check to `fastinter`.
+                    if let Some(fi) = cfg.fastinter {
+                        next = next.min(tokio::time::Instant::now() + fi);
+                    }
                 }
                 continue;
             }
