@@ -314,3 +314,103 @@ fn redispatch_interval_decides_which_retry_leaves_the_server() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Queues and server state changes
+
+/// An origin answering `/slow` after `delay`, anything else at once, with its `name`.
+fn slow_origin(port: u16, name: &'static str, delay: Duration) -> Origin {
+    Origin::start(port, move |m, _| {
+        let a = status_answer(200, name);
+        if m.head_text().starts_with("GET /slow ") {
+            a.after(delay)
+        } else {
+            a
+        }
+    })
+}
+
+/// Sends a GET from another thread; the response comes through the handle.
+fn get_in_background(port: u16, path: &str, extra: &str) -> std::thread::JoinHandle<Msg> {
+    let (path, extra) = (path.to_string(), extra.to_string());
+    std::thread::spawn(move || get(port, &path, &extra))
+}
+
+#[test]
+fn streams_queued_on_a_server_that_goes_down_are_requeued() {
+    let base = free_ports(4);
+    let (p1, p2, chk, port) = (base, base + 1, base + 2, base + 3);
+    let s1 = slow_origin(p1, "s1", Duration::from_secs(3));
+    let s2 = slow_origin(p2, "s2", Duration::ZERO);
+    let check = check_port(chk);
+    let dir = TempDir::new("requeue-down");
+    let body = listen_with(
+        port,
+        "    option redispatch\n    timeout queue 10s\n    cookie SRV insert indirect nocache\n",
+        &[
+            format!("server s1 127.0.0.1:{p1} cookie s1 maxconn 1 check port {chk} inter 200 fall 1 rise 1"),
+            format!("server s2 127.0.0.1:{p2} cookie s2"),
+        ],
+    );
+    let p = start(&dir, &body, port);
+    // The cookie sends both requests to s1: the first holds its only slot, the second
+    // waits in s1's own queue.
+    let first = get_in_background(port, "/slow", "Cookie: SRV=s1\r\n");
+    s1.wait_requests(1);
+    let second = get_in_background(port, "/second", "Cookie: SRV=s1\r\n");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(s1.requests().len(), 1);
+    // s1 goes down: the waiting stream is balanced again and served by s2, while the
+    // first one still runs on s1.
+    drop(check);
+    let msg = wait_message(&p, "Server l/s1 is DOWN");
+    assert_eq!(
+        msg,
+        "[WARNING]  (PID) : Server l/s1 is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: Nms. 1 active and 0 backup servers left. 1 sessions active, 1 requeued, 0 remaining in queue."
+    );
+    let m = second.join().expect("second request");
+    assert_eq!((m.status(), m.body_text()), (200, "s2".into()));
+    assert_eq!(m.header("set-cookie"), Some("SRV=s2; path=/"));
+    assert_eq!(s2.requests().len(), 1);
+    let m = first.join().expect("first request");
+    assert_eq!((m.status(), m.body_text()), (200, "s1".into()));
+    assert_eq!(s1.requests().len(), 1);
+}
+
+#[test]
+fn a_server_coming_up_takes_the_streams_waiting_in_the_backend_queue() {
+    let base = free_ports(4);
+    let (p1, p2, chk, port) = (base, base + 1, base + 2, base + 3);
+    let s1 = slow_origin(p1, "s1", Duration::from_secs(3));
+    let s2 = slow_origin(p2, "s2", Duration::ZERO);
+    let dir = TempDir::new("grab-up");
+    let body = listen_with(
+        port,
+        "    balance roundrobin\n    timeout queue 10s\n",
+        &[
+            format!("server s1 127.0.0.1:{p1} maxconn 1"),
+            format!("server s2 127.0.0.1:{p2} maxconn 1 check port {chk} inter 200 fall 1 rise 1"),
+        ],
+    );
+    let p = start(&dir, &body, port);
+    // s2's check port is closed: it goes down at its first check.
+    wait_message(&p, "Server l/s2 is DOWN");
+    // The first request holds s1's only slot; the second waits in the backend's queue.
+    let first = get_in_background(port, "/slow", "");
+    s1.wait_requests(1);
+    let second = get_in_background(port, "/second", "");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(s1.requests().len(), 1);
+    // s2 comes up and takes it.
+    let _check = check_port(chk);
+    let msg = wait_message(&p, "Server l/s2 is UP");
+    assert_eq!(
+        msg,
+        "[WARNING]  (PID) : Server l/s2 is UP, reason: Layer4 check passed, check duration: Nms. 2 active and 0 backup servers online. 1 sessions requeued, 0 total in queue."
+    );
+    let m = second.join().expect("second request");
+    assert_eq!((m.status(), m.body_text()), (200, "s2".into()));
+    let m = first.join().expect("first request");
+    assert_eq!((m.status(), m.body_text()), (200, "s1".into()));
+    assert_eq!((s1.requests().len(), s2.requests().len()), (1, 1));
+}
