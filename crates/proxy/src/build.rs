@@ -129,6 +129,11 @@ pub fn build(
         Ok(c) => c,
         Err(e) => return Err(BuildError { messages: vec![e] }),
     };
+    for (bi, b) in backends.iter_mut().enumerate() {
+        for (si, s) in b.servers.iter_mut().enumerate() {
+            s.observe.at = (bi, si);
+        }
+    }
     let kills_watched = backends
         .iter()
         .any(|b| b.servers.iter().any(|s| s.kill.watched));

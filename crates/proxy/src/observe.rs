@@ -7,16 +7,17 @@
 //! provoked). A success clears the count, a connection for `layer4`, a valid non-5xx
 //! response for `layer7`; a passing health check clears it too. At `error-limit` the
 //! check state machine acts as `on-error` says (a failed check, sudden death, marking
-//! down, or only checking sooner), from the check's own task ([`take_pending`]).
+//! down), at once, as HAProxy does, and the next check comes after `fastinter`.
 //!
 //! Cost: a server without `observe` (or without `check`) makes [`report`] return after
 //! reading one byte. With it, a success reads one atomic (and writes it only when
-//! errors were counted); an error adds to it; reaching the limit wakes the check's task,
-//! which applies the action under the checks' lock, off the data path.
+//! errors were counted); an error adds to it; only reaching the limit takes the checks'
+//! lock (to apply the action) and wakes the check's task (to reschedule it).
 
-use crate::state::Backend;
+use crate::state::{Backend, Runtime};
 use rampart_model::proxy::server::ServerSettings;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use tokio::sync::Notify;
 
 /// What a stream saw of its server (HAProxy's `HANA_STATUS_*`).
@@ -39,22 +40,6 @@ pub enum Event {
 }
 
 impl Event {
-    fn from_u8(v: u8) -> Option<Event> {
-        use Event::*;
-        Some(match v {
-            1 => L4Ok,
-            2 => L4Err,
-            3 => HttpOk,
-            4 => HttpSts,
-            5 => HttpHdrRsp,
-            6 => HttpRsp,
-            7 => ReadError,
-            8 => ReadTimeout,
-            9 => BrokenPipe,
-            _ => return None,
-        })
-    }
-
     /// HAProxy's wording, for "last one was: ...".
     pub fn desc(self) -> &'static str {
         use Event::*;
@@ -129,10 +114,9 @@ pub struct Observe {
     pub on_error: OnError,
     /// Consecutive errors now.
     errors: AtomicU32,
-    /// The last error, when the limit was reached and the check's task has yet to act.
-    last: AtomicU8,
-    pending: AtomicBool,
-    /// Wakes the server's check task.
+    /// The server's place in the runtime (backend, server), to find its check.
+    pub at: (usize, usize),
+    /// Wakes the server's check task, to run after `fastinter`.
     pub wake: Notify,
 }
 
@@ -168,7 +152,7 @@ impl Observe {
 
 /// Server `si` of `be` gave a stream this event.
 #[inline]
-pub fn report(be: &Backend, si: usize, ev: Event) {
+pub fn report(rt: &Arc<Runtime>, be: &Backend, si: usize, ev: Event) {
     let Some(s) = be.servers.get(si) else { return };
     let o = &s.observe;
     if o.mode == Mode::None {
@@ -178,25 +162,14 @@ pub fn report(be: &Backend, si: usize, ev: Event) {
         Some(false) => o.clear(),
         Some(true) => {
             let n = o.errors.fetch_add(1, Ordering::Relaxed) + 1;
-            if n >= o.limit {
-                o.last.store(ev as u8, Ordering::Relaxed);
-                if !o.pending.swap(true, Ordering::AcqRel) {
-                    o.wake.notify_one();
-                }
+            if n == o.limit {
+                rt.checks.traffic_errors(rt, o.at, ev);
+                o.errors.store(0, Ordering::Relaxed);
+                o.wake.notify_one();
             }
         }
         None => {}
     }
-}
-
-/// For the check's task, once woken: the error that reached the limit, if any; the
-/// count starts again from zero.
-pub fn take_pending(o: &Observe) -> Option<Event> {
-    if !o.pending.swap(false, Ordering::AcqRel) {
-        return None;
-    }
-    o.errors.store(0, Ordering::Relaxed);
-    Event::from_u8(o.last.load(Ordering::Relaxed))
 }
 
 #[cfg(test)]

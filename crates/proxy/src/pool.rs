@@ -458,7 +458,7 @@ async fn fresh<'b>(
     // the estimate grows as soon as the pool runs dry), so they do not close connections
     // this one will be needed beside.
     let mut lease = Lease::open(w, bi, slot.server())?;
-    let conn = connect_to(be, slot, cli.addrs, r).await?;
+    let conn = connect_to(&w.rt, be, slot, cli.addrs, r).await?;
     let si = slot.server();
     if lease.0.server != si {
         // A retry moved the stream to another server.

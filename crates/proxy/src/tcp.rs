@@ -31,9 +31,9 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
             read_available(&cli, &mut pending);
         }
         // `use-server` may choose the server; else the balancing does.
-        let got = match crate::http::persist::connect_tcp(be, &addrs, &pending).await {
+        let got = match crate::http::persist::connect_tcp(&w.rt, be, &addrs, &pending).await {
             Some(got) => got,
-            None => connect_server(be, &addrs, &pending).await,
+            None => connect_server(&w.rt, be, &addrs, &pending).await,
         };
         if let Ok((mut srv, si, _slot)) = got {
             let s = &be.servers[si];

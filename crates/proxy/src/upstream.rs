@@ -15,11 +15,12 @@
 
 use crate::queue::{acquire, Assign, QueueError, Slot};
 use crate::retry::{count_retry, redispatch, redispatch_now, Retries};
-use crate::state::{inc, Backend, Server};
+use crate::state::{inc, Backend, Runtime, Server};
 use rampart_balance::{Choice, Input};
 use rampart_net::connect::connect;
 use rampart_net::{Conn, ConnAddrs};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 /// Why no server connection could be made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +111,7 @@ pub async fn take_slot_on<'b>(
 /// the `mode tcp` path. Returns the connection, the server and the slot to hold for
 /// the session.
 pub async fn connect_server<'a>(
+    rt: &Arc<Runtime>,
     be: &'a Backend,
     cli: &ConnAddrs,
     payload: &[u8],
@@ -122,7 +124,7 @@ pub async fn connect_server<'a>(
     let rechoose = || choose(be, &input);
     let mut slot = take_slot(be, rechoose(), rechoose).await?;
     let mut r = Retries::new(input);
-    let conn = connect_to(be, &mut slot, cli, &mut r).await?;
+    let conn = connect_to(rt, be, &mut slot, cli, &mut r).await?;
     Ok((conn, slot.server(), slot))
 }
 
@@ -130,6 +132,7 @@ pub async fn connect_server<'a>(
 /// `retries` allow (counted in `r`); a retry may move the slot to another server
 /// ([`crate::retry::redispatch_now`]).
 pub async fn connect_to<'b>(
+    rt: &Arc<Runtime>,
     be: &'b Backend,
     slot: &mut Slot<'b>,
     cli: &ConnAddrs,
@@ -155,14 +158,14 @@ pub async fn connect_to<'b>(
                     c.set_nolinger();
                 }
                 c.set_nodelay();
-                crate::observe::report(be, slot.server(), crate::observe::Event::L4Ok);
+                crate::observe::report(rt, be, slot.server(), crate::observe::Event::L4Ok);
                 return Ok(c);
             }
             Err(e) => e,
         };
         inc(&srv.counters.econ);
         inc(&be.counters.econ);
-        crate::observe::report(be, slot.server(), crate::observe::Event::L4Err);
+        crate::observe::report(rt, be, slot.server(), crate::observe::Event::L4Err);
         if !be.retry_on.conn_failure || !r.take(be) {
             return Err(e);
         }

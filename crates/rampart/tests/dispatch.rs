@@ -129,7 +129,11 @@ fn retried_to_the_other_server(tag: &str, cond: &str, bad: Answer, extra: &str) 
     // once, then s2.
     for i in 0..4 {
         let m = get(port, &format!("/r{i}"), "");
-        assert_eq!((m.status(), m.body_text()), (200, "s2".into()), "request {i}");
+        assert_eq!(
+            (m.status(), m.body_text()),
+            (200, "s2".into()),
+            "request {i}"
+        );
     }
     let on_s1 = s1.requests();
     assert_eq!(on_s1.len(), 4, "s1 saw each request once");
@@ -243,7 +247,12 @@ fn a_post_is_retried_only_when_received_whole_before_it_went_out() {
     let m = read_response(&mut w, false);
     assert_eq!((m.status(), m.body_text()), (503, "s1".into()));
     let on_s1 = s1.requests();
-    assert_eq!(on_s1.len(), 2, "{:?}", on_s1.iter().map(Msg::head_text).collect::<Vec<_>>());
+    assert_eq!(
+        on_s1.len(),
+        2,
+        "{:?}",
+        on_s1.iter().map(Msg::head_text).collect::<Vec<_>>()
+    );
     assert_eq!(on_s1[1].body_text(), "hello");
     assert_eq!(s2.requests().len(), 1);
 }
@@ -264,7 +273,11 @@ fn without_conn_failure_connections_are_not_retried() {
     let t = Instant::now();
     assert_eq!(get(port, "/", "").status(), 503);
     // Three retries would take at least 3 turn-around delays of 1s.
-    assert!(t.elapsed() < Duration::from_millis(2500), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        t.elapsed()
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -413,4 +426,231 @@ fn a_server_coming_up_takes_the_streams_waiting_in_the_backend_queue() {
     let m = first.join().expect("first request");
     assert_eq!((m.status(), m.body_text()), (200, "s1".into()));
     assert_eq!((s1.requests().len(), s2.requests().len()), (1, 1));
+}
+
+// ---------------------------------------------------------------------------------------
+// observe
+
+/// An origin answering `/health` with 200 and everything else with `status`.
+fn sick_origin(port: u16, name: &'static str, status: u16) -> Origin {
+    Origin::start(port, move |m, _| {
+        if m.head_text().starts_with("GET /health ") {
+            status_answer(200, name)
+        } else {
+            status_answer(status, name)
+        }
+    })
+}
+
+#[test]
+fn observe_layer7_marks_a_server_down_after_error_limit_5xx() {
+    let base = free_ports(3);
+    let s1 = sick_origin(base, "s1", 500);
+    let s2 = sick_origin(base + 1, "s2", 200);
+    let port = base + 2;
+    let dir = TempDir::new("observe-l7");
+    // Checks pass (`/health` answers 200), only traffic fails; they run rarely, so the
+    // server stays down long after the traffic put it there.
+    let body = listen_with(
+        port,
+        "    balance roundrobin\n    option httpchk GET /health\n",
+        &[
+            format!("server s1 127.0.0.1:{base} check inter 30s rise 2 observe layer7 error-limit 3 on-error mark-down"),
+            format!("server s2 127.0.0.1:{}", base + 1),
+        ],
+    );
+    let p = start(&dir, &body, port);
+    // Round robin: every other request meets s1's 500; a 200 from s2 between them does
+    // not clear s1's count (it is s1's own).
+    let mut from_s1 = 0;
+    for i in 0..6 {
+        let m = get(port, &format!("/r{i}"), "");
+        if m.body_text() == "s1" {
+            assert_eq!(m.status(), 500);
+            from_s1 += 1;
+        }
+    }
+    assert_eq!(from_s1, 3);
+    // The stream whose error reached the limit is still on the server.
+    let msg = wait_message(&p, "Server l/s1 is DOWN");
+    assert_eq!(
+        msg,
+        "[WARNING]  (PID) : Server l/s1 is DOWN, reason: Health analyze, info: \"Detected 3 consecutive errors, last one was: Wrong http response\". 1 active and 0 backup servers left. 1 sessions active, 0 requeued, 0 remaining in queue."
+    );
+    // From now on only s2 serves.
+    for i in 0..4 {
+        let m = get(port, &format!("/after{i}"), "");
+        assert_eq!((m.status(), m.body_text()), (200, "s2".into()));
+    }
+    let on_s1 = s1
+        .requests()
+        .iter()
+        .filter(|m| !m.head_text().starts_with("GET /health "))
+        .count();
+    assert_eq!(on_s1, 3);
+    drop(s2);
+}
+
+// ---------------------------------------------------------------------------------------
+// on-marked-down, on-marked-up
+
+/// Announced length of [`slow_download`]'s body: far more than it ever sends.
+const LONG: usize = 100_000_000;
+
+/// A server answering every request with a `LONG` body sent 1 kB every 20 ms (for 20 s
+/// at most); with `silent`, it reads the request and never answers (for 20 s at most).
+fn slow_download(port: u16, silent: bool) -> TestServer {
+    TestServer::tcp(port, move |mut s| {
+        let mut buf = Vec::new();
+        let mut b = [0u8; 1024];
+        while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            match s.read(&mut b) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&b[..n]),
+            }
+        }
+        if silent {
+            std::thread::sleep(Duration::from_secs(20));
+            return;
+        }
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {LONG}\r\n\r\n");
+        if s.write_all(head.as_bytes()).is_err() {
+            return;
+        }
+        for _ in 0..1000 {
+            if s.write_all(&[b'x'; 1024]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    })
+}
+
+/// Starts a download through the proxy and reads its head and some body.
+fn start_download(port: u16) -> Wire {
+    let mut w = Wire::connect(port);
+    w.send(b"GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
+    let head = read_head_only(&mut w);
+    assert_eq!(head.status(), 200);
+    let _ = w.exact(4096);
+    w
+}
+
+/// Whether the download ends (the proxy closes) within `within`, reading what comes.
+fn download_cut(w: &mut Wire, within: Duration) -> bool {
+    let start = Instant::now();
+    let mut got = 0usize;
+    let mut b = [0u8; 16384];
+    w.s.set_read_timeout(Some(Duration::from_millis(200)));
+    while start.elapsed() < within {
+        match w.s.read(&mut b) {
+            Ok(0) => return true,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => return true,
+        }
+        assert!(got < LONG, "the whole body came");
+    }
+    false
+}
+
+#[test]
+fn on_marked_down_shutdown_sessions_cuts_a_download() {
+    let cases = [
+        ("", "on-marked-down shutdown-sessions", true),
+        ("", "", false),
+        // A `mode tcp` session too.
+        ("    mode tcp\n", "on-marked-down shutdown-sessions", true),
+    ];
+    for (mode, opt, cut) in cases {
+        let base = free_ports(3);
+        let (p1, chk, port) = (base, base + 1, base + 2);
+        let _s1 = slow_download(p1, false);
+        let check = check_port(chk);
+        let dir = TempDir::new("marked-down");
+        let body = listen_with(
+            port,
+            mode,
+            &[format!(
+                "server s1 127.0.0.1:{p1} check port {chk} inter 200 fall 1 rise 1 {opt}"
+            )],
+        );
+        let p = start(&dir, &body, port);
+        let mut w = start_download(port);
+        drop(check);
+        let msg = wait_message(&p, "Server l/s1 is DOWN");
+        // (How many sessions it names races with their shutdown, in HAProxy too.)
+        assert!(
+            msg.contains("0 active and 0 backup servers left. ")
+                && msg.ends_with(" sessions active, 0 requeued, 0 remaining in queue."),
+            "{msg}"
+        );
+        // With the option the download ends; without it, it goes on.
+        assert_eq!(
+            download_cut(&mut w, Duration::from_secs(3)),
+            cut,
+            "{mode:?} {opt:?}"
+        );
+    }
+}
+
+#[test]
+fn on_marked_down_before_the_response_gives_a_502() {
+    let base = free_ports(3);
+    let (p1, chk, port) = (base, base + 1, base + 2);
+    let _s1 = slow_download(p1, true);
+    let check = check_port(chk);
+    let dir = TempDir::new("marked-down-502");
+    let body = listen_with(
+        port,
+        "",
+        &[format!(
+            "server s1 127.0.0.1:{p1} check port {chk} inter 200 fall 1 rise 1 on-marked-down shutdown-sessions"
+        )],
+    );
+    let p = start(&dir, &body, port);
+    let mut w = Wire::connect(port);
+    w.send(b"GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
+    std::thread::sleep(Duration::from_millis(300));
+    drop(check);
+    wait_message(&p, "Server l/s1 is DOWN");
+    let m = read_response(&mut w, false);
+    assert_eq!(m.status(), 502);
+    assert_eq!(m.header("connection"), None);
+    // The request was whole: the connection stays, and the next request finds no
+    // server.
+    w.send(b"GET /next HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_eq!(read_response(&mut w, false).status(), 503);
+}
+
+#[test]
+fn on_marked_up_shutdown_backup_sessions_cuts_the_backups_streams() {
+    let base = free_ports(4);
+    let (p1, p2, chk, port) = (base, base + 1, base + 2, base + 3);
+    let _s1 = slow_download(p1, false);
+    let _s2 = slow_download(p2, false);
+    let dir = TempDir::new("marked-up");
+    let body = listen_with(
+        port,
+        "",
+        &[
+            format!("server s1 127.0.0.1:{p1} check port {chk} inter 200 fall 1 rise 1 on-marked-up shutdown-backup-sessions"),
+            format!("server s2 127.0.0.1:{p2} backup"),
+        ],
+    );
+    let p = start(&dir, &body, port);
+    // s1's check port is closed: it goes down and the backup serves.
+    wait_message(&p, "Server l/s1 is DOWN");
+    let mut w = start_download(port);
+    let _check = check_port(chk);
+    let msg = wait_message(&p, "Server l/s1 is UP");
+    assert_eq!(
+        msg,
+        "[WARNING]  (PID) : Server l/s1 is UP, reason: Layer4 check passed, check duration: Nms. 1 active and 1 backup servers online. 0 sessions requeued, 0 total in queue."
+    );
+    assert!(download_cut(&mut w, Duration::from_secs(3)));
+    // New requests go to s1.
+    let mut w = start_download(port);
+    assert!(!download_cut(&mut w, Duration::from_millis(500)));
 }

@@ -396,7 +396,7 @@ async fn check_task(
 ) {
     let c = &rt.checks;
     let Some(cfg) = c.cfg(k, agent) else { return };
-    // `observe`: errors seen on the server's traffic wake its health check.
+    // `observe`: errors seen on the server's traffic hurry its health check.
     let observed = c
         .servers
         .get(k)
@@ -421,12 +421,10 @@ async fn check_task(
                 continue;
             }
             () = hurry => {
-                if let Some(ev) = observed.and_then(crate::observe::take_pending) {
-                    c.traffic_errors(&rt, k, ev);
-                    // Every `on-error` mode brings the next check to `fastinter`.
-                    if let Some(fi) = cfg.fastinter {
-                        next = next.min(tokio::time::Instant::now() + fi);
-                    }
+                // Traffic errors reached `error-limit`: whatever `on-error` says, the
+                // next check comes after `fastinter`.
+                if let Some(fi) = cfg.fastinter {
+                    next = next.min(tokio::time::Instant::now() + fi);
                 }
                 continue;
             }

@@ -155,9 +155,17 @@ impl Checks {
     /// `observe`: the server's traffic met `error-limit` consecutive errors, the last
     /// one `ev`; the health check acts as `on-error` says (HAProxy's
     /// `__health_adjust`).
-    pub(super) fn traffic_errors(&self, rt: &Arc<Runtime>, k: usize, ev: crate::observe::Event) {
+    pub(crate) fn traffic_errors(
+        &self,
+        rt: &Arc<Runtime>,
+        at: (usize, usize),
+        ev: crate::observe::Event,
+    ) {
         use crate::observe::OnError;
-        let Some(s) = self.servers.get(k) else { return };
+        let Some(k) = self.servers.iter().position(|s| (s.be, s.srv) == at) else {
+            return;
+        };
+        let s = &self.servers[k];
         let Some(cfg) = self.cfg(k, false) else {
             return;
         };

@@ -272,6 +272,7 @@ impl Session {
                 let pipe = Pipe::upstream(cli, fe, &srv.conn, be, bufsize, &dx);
                 let up = forward(req_kind, &pipe, &mut rbuf, start, &mut out, req_opts);
                 let cx = RespCx {
+                    rt: &w.rt,
                     fe,
                     be,
                     cli,
@@ -384,10 +385,12 @@ impl Session {
         }
         let next = match (ends.req, ends.resp) {
             // `on-marked-down` / `on-marked-up` shut the stream down: HAProxy's 502 when
-            // nothing was relayed yet, else both connections close.
+            // nothing was relayed yet (the client connection stays when the request was
+            // whole), else both connections close.
             _ if ends.killed.is_some() => {
                 if dx.awaiting_response.get() {
-                    self.answer_error(&h.req, 502, false).await
+                    let keep = req_done && client_may_keep;
+                    self.answer_error(&h.req, 502, keep).await
                 } else {
                     Next::Close
                 }

@@ -158,6 +158,7 @@ fn rules(be: &Backend, p: &Persist, req: Option<&RequestHead>, addrs: &ConnAddrs
 /// `mode tcp`: a slot and a connection on the server `use-server` chooses, if any
 /// (`None`: the balancing decides).
 pub async fn connect_tcp<'b>(
+    rt: &std::sync::Arc<crate::state::Runtime>,
     be: &'b Backend,
     addrs: &ConnAddrs,
     payload: &[u8],
@@ -178,7 +179,7 @@ pub async fn connect_tcp<'b>(
             force: t.force,
             ..crate::retry::Retries::new(input)
         };
-        let conn = upstream::connect_to(be, &mut slot, addrs, &mut r).await?;
+        let conn = upstream::connect_to(rt, be, &mut slot, addrs, &mut r).await?;
         Ok((conn, slot.server(), slot))
     };
     Some(connect.await)

@@ -86,6 +86,7 @@ impl Fail {
 
 /// What the response side needs from the stream.
 pub struct RespCx<'a> {
+    pub rt: &'a std::sync::Arc<crate::state::Runtime>,
     pub fe: &'a Frontend,
     pub be: &'a Backend,
     pub cli: &'a Conn,
@@ -130,7 +131,7 @@ pub async fn run(
         match read_head(cx, resp, sbuf).await {
             Ok(n) => {
                 let st = resp.status();
-                observe::report(cx.be, cx.server, Event::of_status(st));
+                observe::report(cx.rt, cx.be, cx.server, Event::of_status(st));
                 if (100..200).contains(&st) && st != 101 {
                     // Interim response: relay it, then wait for the next one.
                     let h = resp.headers_mut();
@@ -209,12 +210,12 @@ pub async fn run(
         // parses them together): the client gets a 502 instead.
         Err(BodyErr::Invalid(e)) if !out.is_empty() => {
             inc(&cx.be.counters.eresp);
-            observe::report(cx.be, cx.server, Event::HttpRsp);
+            observe::report(cx.rt, cx.be, cx.server, Event::HttpRsp);
             capture(cx, sbuf, e, true);
             RespEnd::Error(502, Fail::Body)
         }
         Err(BodyErr::Invalid(e)) => {
-            observe::report(cx.be, cx.server, Event::HttpRsp);
+            observe::report(cx.rt, cx.be, cx.server, Event::HttpRsp);
             capture(cx, sbuf, e, true);
             RespEnd::Broken
         }
@@ -228,7 +229,7 @@ fn failed(cx: &RespCx<'_>, fail: Fail, interim: bool) -> RespEnd {
     if !interim && fail.retried(&cx.retry) {
         return RespEnd::Retry;
     }
-    observe::report(cx.be, cx.server, fail.event());
+    observe::report(cx.rt, cx.be, cx.server, fail.event());
     if fail == Fail::Timeout {
         return RespEnd::Error(504, fail);
     }
