@@ -667,6 +667,58 @@ mod tests {
     }
 
     #[test]
+    fn a_server_going_down_requeues_its_waiters_but_forced_ones() {
+        let mut be = backend(&[(1, 0), (1, 0)]);
+        be.redispatch = Some(-1);
+        rt().block_on(async {
+            let held = acquire(&be, Assign::Server(0), 0..1, LONG).await;
+            let balanced = acquire(&be, Assign::Persist(0), 0..1, LONG);
+            let forced = acquire(
+                &be,
+                Assign::Forced(0),
+                0..1,
+                Some(Duration::from_millis(50)),
+            );
+            let down = async {
+                tokio::task::yield_now().await;
+                assert_eq!(be.servers[0].counters.qcur.load(Ordering::SeqCst), 2);
+                be.servers[0].live.set_op(crate::server_state::Op::Stopped);
+                assert_eq!(redistribute(&be, 0), 1);
+            };
+            let (b, f, ()) = tokio::join!(balanced, forced, down);
+            assert_eq!(b.err(), Some(QueueError::Redistributed));
+            // The forced one stayed until its queue timeout.
+            assert_eq!(f.err(), Some(QueueError::Timeout));
+            drop(held);
+        });
+        assert_eq!(be.queue.pending.load(Ordering::SeqCst), 0);
+        assert_eq!(served(&be, 0), 0);
+    }
+
+    #[test]
+    fn a_server_coming_up_takes_the_backend_queue() {
+        let be = backend(&[(1, 0), (2, 0)]);
+        be.servers[1].live.set_op(crate::server_state::Op::Stopped);
+        rt().block_on(async {
+            let held = acquire(&be, Assign::Any, 0..2, LONG).await;
+            let w1 = acquire(&be, Assign::Any, 0..2, LONG);
+            let w2 = acquire(&be, Assign::Any, 0..2, LONG);
+            let up = async {
+                tokio::task::yield_now().await;
+                assert_eq!(be.counters.qcur.load(Ordering::SeqCst), 2);
+                be.servers[1].live.set_op(crate::server_state::Op::Running);
+                assert_eq!(grab_from_backend(&be, 1), 2);
+            };
+            let (a, b, ()) = tokio::join!(w1, w2, up);
+            assert_eq!(a.map(|s| s.server()).ok(), Some(1));
+            assert_eq!(b.map(|s| s.server()).ok(), Some(1));
+            drop(held);
+        });
+        assert_eq!(be.counters.qcur.load(Ordering::SeqCst), 0);
+        assert_eq!(served(&be, 0) + served(&be, 1), 0);
+    }
+
+    #[test]
     fn threads_never_exceed_maxconn_and_every_stream_is_served() {
         // Four event loops on their own threads, 50 streams each, two servers with two
         // slots each: at most two streams per server at once, none lost.

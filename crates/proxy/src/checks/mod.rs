@@ -15,7 +15,8 @@
 //!   data path) followed by [`crate::upstream::servers_changed`].
 //!
 //! The check state (health counters, next state) sits behind one mutex: it is touched
-//! once per check run, never by the data path.
+//! once per check run, and by the data path only when `observe` counted `error-limit`
+//! consecutive errors ([`crate::observe`]).
 
 mod state;
 

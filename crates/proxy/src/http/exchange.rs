@@ -223,7 +223,7 @@ impl Session {
         // connection.
         let mut kept: Option<Vec<u8>> = None;
         let mut kept_body = 0u64;
-        if be.retry_on.l7() {
+        if be.retry_on.l7() && be.retries > 0 {
             if let Ok(Some(end)) = buffered_end(req_kind, &rbuf, head_len, &self.req_opts) {
                 if end <= bufsize {
                     out.extend_from_slice(&rbuf[head_len..end]);
