@@ -654,3 +654,38 @@ fn on_marked_up_shutdown_backup_sessions_cuts_the_backups_streams() {
     let mut w = start_download(port);
     assert!(!download_cut(&mut w, Duration::from_millis(500)));
 }
+
+#[test]
+fn observe_layer4_counts_failed_connections() {
+    // s1's port is closed but its check port answers: only traffic sees it fail. Each
+    // request meeting s1 is retried on s2 (`option redispatch`); the second failure
+    // reaches `error-limit 2`.
+    let base = free_ports(4);
+    let (p1, p2, chk, port) = (base, base + 1, base + 2, base + 3);
+    let s2 = answering(p2, "s2", 200);
+    let _check = check_port(chk);
+    let dir = TempDir::new("observe-l4");
+    let body = listen_with(
+        port,
+        "    balance roundrobin\n    retries 1\n    option redispatch\n",
+        &[
+            format!("server s1 127.0.0.1:{p1} check port {chk} inter 30s observe layer4 error-limit 2 on-error mark-down"),
+            format!("server s2 127.0.0.1:{p2}"),
+        ],
+    );
+    let p = start(&dir, &body, port);
+    for i in 0..4 {
+        let m = get(port, &format!("/r{i}"), "");
+        assert_eq!(
+            (m.status(), m.body_text()),
+            (200, "s2".into()),
+            "request {i}"
+        );
+    }
+    let msg = wait_message(&p, "Server l/s1 is DOWN");
+    assert_eq!(
+        msg,
+        "[WARNING]  (PID) : Server l/s1 is DOWN, reason: Health analyze, info: \"Detected 2 consecutive errors, last one was: L4 unsuccessful connection\". 1 active and 0 backup servers left. 1 sessions active, 0 requeued, 0 remaining in queue."
+    );
+    assert_eq!(s2.requests().len(), 4);
+}
