@@ -689,3 +689,43 @@ fn observe_layer4_counts_failed_connections() {
     );
     assert_eq!(s2.requests().len(), 4);
 }
+
+#[test]
+fn a_status_retried_is_not_held_against_the_server() {
+    // HAProxy looks at a status for `observe` only once it decided not to retry: s1's
+    // 503s, all retried on s2, never reach `error-limit`.
+    let base = free_ports(3);
+    let s1 = sick_origin(base, "s1", 503);
+    let _s2 = sick_origin(base + 1, "s2", 200);
+    let port = base + 2;
+    let dir = TempDir::new("observe-retried");
+    let body = listen_with(
+        port,
+        "    balance roundrobin\n    option httpchk GET /health\n    retries 2\n    retry-on 503\n    option redispatch\n",
+        &[
+            format!("server s1 127.0.0.1:{base} check inter 30s observe layer7 error-limit 2 on-error mark-down"),
+            format!("server s2 127.0.0.1:{}", base + 1),
+        ],
+    );
+    let p = start(&dir, &body, port);
+    for i in 0..4 {
+        let m = get(port, &format!("/r{i}"), "");
+        assert_eq!(
+            (m.status(), m.body_text()),
+            (200, "s2".into()),
+            "request {i}"
+        );
+    }
+    let on_s1 = s1
+        .requests()
+        .iter()
+        .filter(|m| !m.head_text().starts_with("GET /health "))
+        .count();
+    assert_eq!(on_s1, 4);
+    std::thread::sleep(Duration::from_millis(300));
+    let down: Vec<String> = messages(&p)
+        .into_iter()
+        .filter(|m| m.contains("is DOWN"))
+        .collect();
+    assert!(down.is_empty(), "{down:?}");
+}

@@ -131,8 +131,8 @@ pub async fn run(
         match read_head(cx, resp, sbuf).await {
             Ok(n) => {
                 let st = resp.status();
-                observe::report(cx.rt, cx.be, cx.server, Event::of_status(st));
                 if (100..200).contains(&st) && st != 101 {
+                    observe::report(cx.rt, cx.be, cx.server, Event::HttpOk);
                     // Interim response: relay it, then wait for the next one.
                     let h = resp.headers_mut();
                     h.remove(b"content-length");
@@ -149,6 +149,9 @@ pub async fn run(
                 if !interim && cx.retry.status(st) {
                     return RespEnd::Retry;
                 }
+                // A status retried is not held against the server (HAProxy looks at
+                // it after the retry).
+                observe::report(cx.rt, cx.be, cx.server, Event::of_status(st));
                 break n;
             }
             Err(fail) => return failed(cx, fail, interim),
@@ -226,14 +229,25 @@ pub async fn run(
 /// The response head could not be had: a retry when `retry-on` names the failure and
 /// the stream may retry, else HAProxy's 502 or 504 (counted, and seen by `observe`).
 fn failed(cx: &RespCx<'_>, fail: Fail, interim: bool) -> RespEnd {
+    // An invalid response is counted (and seen by `observe`) even when it is retried,
+    // as HAProxy's `return_bad_res` does; the other failures only when they are not.
+    let junk = fail == Fail::Junk;
+    if junk {
+        inc(&cx.be.counters.eresp);
+        observe::report(cx.rt, cx.be, cx.server, fail.event());
+    }
     if !interim && fail.retried(&cx.retry) {
         return RespEnd::Retry;
     }
-    observe::report(cx.rt, cx.be, cx.server, fail.event());
+    if !junk {
+        observe::report(cx.rt, cx.be, cx.server, fail.event());
+    }
     if fail == Fail::Timeout {
         return RespEnd::Error(504, fail);
     }
-    inc(&cx.be.counters.eresp);
+    if !junk {
+        inc(&cx.be.counters.eresp);
+    }
     RespEnd::Error(502, fail)
 }
 
