@@ -9,11 +9,10 @@ use super::body::{buffered_end, forward, BodyErr, Duplex, Pipe};
 use super::io::{deadline, read_some, write_all, ReadErr};
 use super::reply::{conn_word, write_error, write_reply};
 use super::response::{self, Fail, RespCx, RespEnd};
-use super::{persist, rules, Heads, Next, ServerConn, Session};
+use super::{persist, rules, Heads, Next, Session};
 use crate::kill::Why;
 use crate::pool;
-use crate::queue::Slot;
-use crate::retry::{count_retry, redispatch, redispatch_now, Retries, RetryOn};
+use crate::retry::{Retries, RetryOn};
 use crate::snapshot::Capture;
 use crate::state::Frontend;
 use crate::state::{add, inc, Backend};
@@ -217,25 +216,13 @@ impl Session {
         let mut rbuf = std::mem::take(&mut self.rbuf);
         let bufsize = w.rt.bufsize;
         let mut start = head_len;
-        // `retry-on` beyond connection failures: a request received whole by now (body
-        // within a buffer) is kept to be sent again, as HAProxy's L7 buffer; it goes to
-        // the server as one block. Any other request is never retried past its
-        // connection.
-        let mut kept: Option<Vec<u8>> = None;
-        let mut kept_body = 0u64;
-        if be.retry_on.l7() && be.retries > 0 {
-            if let Ok(Some(end)) = buffered_end(req_kind, &rbuf, head_len, &self.req_opts) {
-                if end <= bufsize {
-                    out.extend_from_slice(&rbuf[head_len..end]);
-                    rbuf.drain(..end);
-                    kept_body = (end - head_len) as u64;
-                    let mut k = self.w.get_buf();
-                    k.extend_from_slice(&out[proxy_len..]);
-                    kept = Some(k);
-                    req_kind = BodyKind::None;
-                    start = 0;
-                }
-            }
+        // `retry-on` beyond connection failures: a request received whole by now is
+        // kept to be sent again (see `retry.rs`).
+        let kept = self.keep(be, &mut rbuf, head_len, req_kind, &mut out, proxy_len);
+        let kept_body = kept.as_ref().map_or(0, |k| k.body);
+        if kept.is_some() {
+            req_kind = BodyKind::None;
+            start = 0;
         }
         let mut sbuf = self.w.get_buf();
         let mut rout = self.w.get_buf();
@@ -324,7 +311,7 @@ impl Session {
                 let again = if retry_now {
                     self.l7_retry(h, bi, be, &mut slot, &mut tries, not_first)
                         .await
-                        .map(|c| (c, kept.as_deref().unwrap_or_default()))
+                        .map(|c| (c, kept.as_ref().map_or(&[][..], |k| &k.bytes[..])))
                 } else {
                     let client = pool::Client {
                         addrs: &self.addrs,
@@ -362,7 +349,7 @@ impl Session {
                         self.w.put_buf(rout);
                         self.w.put_buf(sbuf);
                         if let Some(k) = kept {
-                            self.w.put_buf(k);
+                            self.w.put_buf(k.bytes);
                         }
                         self.rbuf = rbuf;
                         return self.answer_error(&h.req, 503, false).await;
@@ -374,7 +361,7 @@ impl Session {
         self.w.put_buf(out);
         self.w.put_buf(rout);
         if let Some(k) = kept {
-            self.w.put_buf(k);
+            self.w.put_buf(k.bytes);
         }
         self.rbuf = rbuf;
         self.rbuf.extend_from_slice(&extra);
@@ -455,54 +442,6 @@ impl Session {
         self.w.put_buf(sbuf);
         drop(slot);
         next
-    }
-
-    /// `retry-on`: the server's answer calls for the kept request to go again (HAProxy's
-    /// `do_l7_retry`). The retry is counted; the stream stays on its server or goes back
-    /// to the balancing ([`crate::retry::redispatch_now`]), then gets a connection (its
-    /// own, an idle or a new one, whose failures count in the same budget).
-    async fn l7_retry<'b>(
-        &mut self,
-        h: &Heads,
-        bi: usize,
-        be: &'b Backend,
-        slot: &mut Slot<'b>,
-        tries: &mut Retries<'static>,
-        not_first: bool,
-    ) -> Result<ServerConn, crate::upstream::ConnectError> {
-        let reqv = crate::lb::Request {
-            head: &h.req,
-            after_head: &[],
-        };
-        let mut r = tries.rebind(crate::lb::input(&self.addrs, &reqv));
-        let res = async {
-            if !r.take(be) {
-                return Err(crate::upstream::ConnectError::Refused);
-            }
-            if redispatch_now(be, slot.server(), &r) {
-                redispatch(be, slot, &mut r).await?;
-            } else {
-                count_retry(be, slot.server());
-            }
-            let client = pool::Client {
-                addrs: &self.addrs,
-                authority: self.authority.as_deref(),
-            };
-            pool::obtain(
-                &self.w,
-                &mut self.srv,
-                bi,
-                be,
-                slot,
-                client,
-                not_first,
-                &mut r,
-            )
-            .await
-        }
-        .await;
-        *tries = r.rebind(Default::default());
-        res
     }
 
     /// Answers with an `http-request return` reply; the connection stays open when the

@@ -36,6 +36,7 @@ mod io;
 pub(crate) mod persist;
 mod reply;
 mod response;
+mod retry;
 pub(crate) mod rules;
 
 use crate::idle;
