@@ -170,7 +170,10 @@ impl Report {
             ascii_encode(&self.info, out);
             out.push('"');
         }
-        let _ = write!(out, ", check duration: {}ms", self.duration);
+        // A result from traffic (`observe`) has no duration (HAProxy's -1).
+        if self.status != Status::Hana {
+            let _ = write!(out, ", check duration: {}ms", self.duration);
+        }
     }
 }
 

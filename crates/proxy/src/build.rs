@@ -129,6 +129,14 @@ pub fn build(
         Ok(c) => c,
         Err(e) => return Err(BuildError { messages: vec![e] }),
     };
+    for (bi, b) in backends.iter_mut().enumerate() {
+        for (si, s) in b.servers.iter_mut().enumerate() {
+            s.observe.at = (bi, si);
+        }
+    }
+    let kills_watched = backends
+        .iter()
+        .any(|b| b.servers.iter().any(|s| s.kill.watched));
     let runtime = Runtime {
         frontends,
         backends,
@@ -149,6 +157,8 @@ pub fn build(
         pipes: crate::splice::pipe_limits(snap, limits),
         cpu_map: g.cpu_map.clone(),
         checks,
+        kill_bell: Default::default(),
+        kills_watched,
     };
     Ok(Built {
         runtime,
@@ -203,8 +213,19 @@ fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
                     counters: ServerCounters::default(),
                     cookie: None,
                     redir: None,
+                    observe: Default::default(),
+                    kill: Default::default(),
+                    on_marked_down: false,
+                    on_marked_up: false,
                 });
             }
+        }
+    }
+    // `on-marked-up shutdown-backup-sessions` on an active server: the backups' streams
+    // may be shut down.
+    if servers.iter().any(|s| !s.backup && s.on_marked_up) {
+        for s in servers.iter_mut().filter(|s| s.backup) {
+            s.kill = crate::kill::KillSwitch::new(true);
         }
     }
     let balance = crate::lb::build(p, &servers);
@@ -231,7 +252,12 @@ fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
             queue: ms(if t.queue != 0 { t.queue } else { t.connect }),
         },
         retries: p.retries,
-        redispatch: p.options.redispatch.is_some_and(|n| n != 0),
+        redispatch: p
+            .options
+            .redispatch
+            .map(|n| n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32),
+        option_persist: p.options.flags.persist,
+        retry_on: crate::retry::RetryOn::of(&p.retry_on, p.mode),
         srvtcpka: p.options.flags.srvtcpka,
         nolinger: p.options.flags.nolinger,
         splice: crate::splice::SpliceOpts::of(&p.options.flags, limits),
@@ -425,6 +451,10 @@ fn build_server(
         counters: ServerCounters::default(),
         cookie,
         redir: st.redir.as_deref().map(Into::into),
+        observe: crate::observe::Observe::of(st, st.check.enabled),
+        kill: crate::kill::KillSwitch::new(st.on_marked_down.is_some()),
+        on_marked_down: st.on_marked_down.is_some(),
+        on_marked_up: st.on_marked_up.is_some(),
     }
 }
 

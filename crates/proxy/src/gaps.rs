@@ -17,7 +17,6 @@
 
 use rampart_config::{Diagnostic, Span};
 use rampart_model::addr::Host;
-use rampart_model::proxy::keywords::RetryOn;
 use rampart_model::proxy::log::LogTarget;
 use rampart_model::proxy::{Mode, Proxy, ProxyKind};
 use rampart_model::Snapshot;
@@ -224,22 +223,6 @@ fn frontend(p: &Proxy, nbthread: usize, n: &mut Notes) {
 }
 
 fn backend(p: &Proxy, n: &mut Notes) {
-    if p.options.redispatch.is_some_and(|v| v != -1) {
-        n.add(
-            line(p, "option", "redispatch"),
-            "option redispatch",
-            "a connection is redispatched on its last retry only, whatever the interval",
-            "redispatch intervals come with a later version",
-        );
-    }
-    if p.retry_on != RetryOn::default() {
-        n.add(
-            line(p, "retry-on", ""),
-            "retry-on",
-            "only connection failures are retried for now, whatever the list says",
-            "other retry conditions come with a later version",
-        );
-    }
     if p.options.flags.tcp_smart_connect {
         let span = line(p, "option", "tcp-smart-connect");
         n.add(
@@ -385,15 +368,13 @@ mod tests {
         assert_eq!(
             gaps(&text),
             [
-                "8: 'retry-on' is accepted but only connection failures are retried for now, whatever the list says (other retry conditions come with a later version).",
-                "9: 'option redispatch' is accepted but a connection is redispatched on its last retry only, whatever the interval (redispatch intervals come with a later version).",
                 "12: 'tfo' is accepted but connections to the server do not use TCP Fast Open yet (a tuning; nothing else changes).",
                 "15: 'usesrc' is accepted but connections to servers leave from Rampart's own address for now (transparent source addresses come with a later version).",
             ]
         );
-        // `option redispatch` without an interval is what the runtime does.
+        // Retries and redispatch intervals are what the runtime does.
         let r = gaps(&format!(
-            "{TIMEOUTS}backend b\n option redispatch\n retry-on conn-failure\n server s 127.0.0.1:8082\n"
+            "{TIMEOUTS}backend b\n option redispatch 2\n retry-on all-retryable-errors 404\n server s 127.0.0.1:8082 check observe layer4 on-marked-down shutdown-sessions\n"
         ));
         assert!(r.is_empty(), "{r:#?}");
     }

@@ -13,12 +13,14 @@
 //!   and how many pipes may exist;
 //! - [`lb`]: the balancing algorithm of each backend ([`rampart_balance`]) fed with
 //!   server states, loads and requests;
-//! - [`upstream`]: choosing a server and connecting to it (retries, `timeout connect`);
+//! - [`upstream`]: choosing a server and connecting to it (`timeout connect`);
+//!   [`retry`]: retries (`retry-on`) and redispatch;
 //!   [`queue`]: server slots (`maxconn`) and the queues of streams waiting for one;
 //!   [`pool`]: server connections of `mode http` and the per-thread idle pool
 //!   (`http-reuse`);
 //! - [`checks`]: health and agent checks running on the workers, publishing server
-//!   state changes;
+//!   state changes; [`observe`]: server health seen from traffic (`observe`);
+//!   [`kill`]: shutting a server's streams down (`on-marked-down`, `on-marked-up`);
 //! - [`rate`]: event rates (`rate-limit sessions`, `maxconnrate`, `maxsessrate`).
 //! - [`snapshot`]: the last invalid request and response of each proxy (`show errors`);
 //! - [`gaps`]: the start-up warnings about settings accepted but not applied yet.
@@ -31,11 +33,14 @@ pub mod gaps;
 pub mod handshake;
 pub mod http;
 pub mod idle;
+pub mod kill;
 pub mod lb;
 pub mod limits;
+pub mod observe;
 pub mod pool;
 pub mod queue;
 pub mod rate;
+pub mod retry;
 pub mod server_state;
 pub mod snapshot;
 pub mod splice;

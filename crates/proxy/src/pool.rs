@@ -38,6 +38,7 @@
 //! estimated from the most connections used at once, as HAProxy does.
 
 use crate::queue::Slot;
+use crate::retry::Retries;
 use crate::state::{Backend, PortMap, Runtime, Server, ServerTarget};
 use crate::upstream::{connect_to, proxy_header, ConnectError};
 use crate::worker::WorkerCx;
@@ -408,15 +409,18 @@ fn conn_key(srv: &Server, cli: Client<'_>) -> u64 {
 }
 
 /// A connection to the server of `slot` for the next request of a session: its own,
-/// an idle one, or a new one. `not_first`: the session already sent a request.
-pub(crate) async fn obtain(
+/// an idle one, or a new one (whose failures are retried as `r` allows). `not_first`:
+/// the session already sent a request.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn obtain<'b>(
     w: &WorkerCx,
     own: &mut Option<Box<ServerConn>>,
     bi: usize,
-    be: &Backend,
-    slot: &mut Slot<'_>,
+    be: &'b Backend,
+    slot: &mut Slot<'b>,
     cli: Client<'_>,
     not_first: bool,
+    r: &mut Retries<'_>,
 ) -> Result<ServerConn, ConnectError> {
     let si = slot.server();
     let key = conn_key(&be.servers[si], cli);
@@ -437,23 +441,24 @@ pub(crate) async fn obtain(
             return Ok(c);
         }
     }
-    fresh(w, bi, be, slot, cli).await
+    fresh(w, bi, be, slot, cli, r).await
 }
 
 /// A new connection to the server of `slot` (which a retry may move).
-async fn fresh(
+async fn fresh<'b>(
     w: &WorkerCx,
     bi: usize,
-    be: &Backend,
-    slot: &mut Slot<'_>,
+    be: &'b Backend,
+    slot: &mut Slot<'b>,
     cli: Client<'_>,
+    r: &mut Retries<'_>,
 ) -> Result<ServerConn, ConnectError> {
     // In use from now on, as HAProxy counts a connection from its creation: while it is
     // being established, sessions that finish see it in the estimate of the need (and
     // the estimate grows as soon as the pool runs dry), so they do not close connections
     // this one will be needed beside.
     let mut lease = Lease::open(w, bi, slot.server())?;
-    let conn = connect_to(be, slot, cli.addrs).await?;
+    let conn = connect_to(&w.rt, be, slot, cli.addrs, r).await?;
     let si = slot.server();
     if lease.0.server != si {
         // A retry moved the stream to another server.
@@ -496,16 +501,17 @@ pub(crate) fn replayable(c: &ServerConn, req: &RequestHead) -> bool {
 /// (PROXY header first when the server wants one) on a new connection, once.
 /// `out` is scratch space.
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn resend(
+pub(crate) async fn resend<'b>(
     w: &WorkerCx,
     bi: usize,
-    be: &Backend,
-    slot: &mut Slot<'_>,
+    be: &'b Backend,
+    slot: &mut Slot<'b>,
     cli: Client<'_>,
     req: &RequestHead,
     out: &mut Vec<u8>,
+    r: &mut Retries<'_>,
 ) -> Result<ServerConn, ConnectError> {
-    let mut c = fresh(w, bi, be, slot, cli).await?;
+    let mut c = fresh(w, bi, be, slot, cli, r).await?;
     let srv = &be.servers[c.server];
     out.clear();
     if srv.send_proxy || srv.send_proxy_v2 {

@@ -51,6 +51,9 @@ pub enum Assign {
     /// draining server, or to one that is down with `option persist`): its own queue
     /// when full, as HAProxy queues a stream already assigned to a server.
     Persist(usize),
+    /// As [`Assign::Persist`], for `force-persist`: the stream stays in the server's
+    /// queue when the server goes down (HAProxy's `SF_FORCE_PRST`).
+    Forced(usize),
 }
 
 /// Why a stream got no slot.
@@ -62,6 +65,10 @@ pub enum QueueError {
     Timeout,
     /// The server's queue is at `maxqueue`.
     Full,
+    /// The stream waited in the queue of a server that went down and was taken out of
+    /// it (`option redispatch`, HAProxy's `pendconn_redistribute`): it is to be
+    /// balanced again.
+    Redistributed,
 }
 
 /// The queues of one backend.
@@ -84,7 +91,18 @@ struct Lists {
 #[derive(Debug)]
 struct Waiter {
     seq: u64,
-    tx: oneshot::Sender<usize>,
+    /// `force-persist`: never redistributed.
+    forced: bool,
+    tx: oneshot::Sender<Grant>,
+}
+
+/// What a waiting stream receives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Grant {
+    /// A slot taken for it on this server.
+    Slot(usize),
+    /// Taken out of a queue: to be balanced again.
+    Requeue,
 }
 
 impl Queues {
@@ -116,6 +134,8 @@ impl Lists {
 pub struct Slot<'a> {
     be: &'a Backend,
     server: usize,
+    /// False once [`Slot::vacate`] gave the slot back.
+    held: bool,
     _in_backend: InBackend<'a>,
 }
 
@@ -125,21 +145,20 @@ impl Slot<'_> {
         self.server
     }
 
-    /// Moves the slot to server `to` if it has a free slot right now (a retry that
-    /// redispatches); false leaves it where it is.
-    pub fn try_move(&mut self, to: usize) -> bool {
-        if to == self.server || !usable(self.be, to) || !try_take(self.be, to) {
-            return false;
+    /// Gives the slot back now (a redispatch, before the stream takes another one);
+    /// [`Slot::server`] still names the server it was on.
+    pub fn vacate(&mut self) {
+        if std::mem::take(&mut self.held) {
+            release(self.be, self.server);
         }
-        release(self.be, self.server);
-        self.server = to;
-        true
     }
 }
 
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
-        release(self.be, self.server);
+        if self.held {
+            release(self.be, self.server);
+        }
     }
 }
 
@@ -173,6 +192,7 @@ pub async fn acquire<'a>(
     let slot = |server, inb| Slot {
         be,
         server,
+        held: true,
         _in_backend: inb,
     };
     let on = match assign {
@@ -190,7 +210,7 @@ pub async fn acquire<'a>(
             }
             None
         }
-        Assign::Server(i) | Assign::Persist(i) => {
+        Assign::Server(i) | Assign::Persist(i) | Assign::Forced(i) => {
             // The algorithm or persistence decided: any server that is up will do (a
             // backup held back or a draining server included, as in HAProxy);
             // persistence forced by the configuration takes even a server that is down.
@@ -219,7 +239,8 @@ pub async fn acquire<'a>(
         }
         l.seq += 1;
         let seq = l.seq;
-        l.queue(on).push_back(Waiter { seq, tx });
+        let forced = matches!(assign, Assign::Forced(_));
+        l.queue(on).push_back(Waiter { seq, forced, tx });
         let c = counters(be, on);
         let n = c.0.fetch_add(1, Ordering::SeqCst) + 1;
         c.1.fetch_max(n, Ordering::Relaxed);
@@ -241,14 +262,22 @@ pub async fn acquire<'a>(
         Some(t) => tokio::time::timeout(t, &mut ticket.rx).await.ok(),
         None => Some((&mut ticket.rx).await),
     };
-    if let Some(Ok(server)) = got {
-        ticket.seq = 0;
-        return Ok(slot(server, inb));
+    match got {
+        Some(Ok(Grant::Slot(server))) => {
+            ticket.seq = 0;
+            return Ok(slot(server, inb));
+        }
+        Some(Ok(Grant::Requeue)) => {
+            ticket.seq = 0;
+            return Err(QueueError::Redistributed);
+        }
+        _ => {}
     }
     // Timed out (or the sender vanished): leave the queue, unless a slot arrived at the
     // last moment, which is then used.
     match ticket.cancel() {
-        Some(server) => Ok(slot(server, inb)),
+        Some(Grant::Slot(server)) => Ok(slot(server, inb)),
+        Some(Grant::Requeue) => Err(QueueError::Redistributed),
         None => Err(QueueError::Timeout),
     }
 }
@@ -259,12 +288,12 @@ struct Ticket<'a> {
     be: &'a Backend,
     seq: u64,
     on: Option<usize>,
-    rx: oneshot::Receiver<usize>,
+    rx: oneshot::Receiver<Grant>,
 }
 
 impl Ticket<'_> {
-    /// Leaves the queue; returns the server of a slot granted before leaving.
-    fn cancel(&mut self) -> Option<usize> {
+    /// Leaves the queue; returns what was granted before leaving.
+    fn cancel(&mut self) -> Option<Grant> {
         let be = self.be;
         {
             let mut l = be.queue.lock();
@@ -290,7 +319,7 @@ impl Drop for Ticket<'_> {
         if self.seq == 0 {
             return;
         }
-        if let Some(server) = self.cancel() {
+        if let Some(Grant::Slot(server)) = self.cancel() {
             release(self.be, server);
         }
     }
@@ -381,11 +410,74 @@ fn dispatch(be: &Backend, l: &mut Lists, i: usize) {
         };
         counters(be, on).0.fetch_sub(1, Ordering::SeqCst);
         be.queue.pending.fetch_sub(1, Ordering::SeqCst);
-        if w.tx.send(i).is_err() {
+        if w.tx.send(Grant::Slot(i)).is_err() {
             // That stream left meanwhile: the slot goes to the next one.
             release_only(be, i);
         }
     }
+}
+
+/// Server `i` went down (or stopping): with `option redispatch` and without `option
+/// persist`, the streams waiting in its own queue are taken out of it to be balanced
+/// again, except those that `force-persist` sent there (HAProxy's
+/// `pendconn_redistribute`). Returns how many were.
+pub fn redistribute(be: &Backend, i: usize) -> usize {
+    if be.redispatch.is_none() || be.option_persist {
+        return 0;
+    }
+    if be.servers.get(i).is_none_or(srv_queue_empty) {
+        return 0;
+    }
+    let mut l = be.queue.lock();
+    let Some(q) = l.servers.get_mut(i) else {
+        return 0;
+    };
+    let mut moved = 0u32;
+    for w in std::mem::take(q) {
+        if w.forced {
+            q.push_back(w);
+            continue;
+        }
+        // A stream that left meanwhile finds its entry gone and is owed nothing.
+        let _ = w.tx.send(Grant::Requeue);
+        moved += 1;
+    }
+    if moved > 0 {
+        be.servers[i]
+            .counters
+            .qcur
+            .fetch_sub(u64::from(moved), Ordering::SeqCst);
+        be.queue.pending.fetch_sub(moved, Ordering::SeqCst);
+    }
+    moved as usize
+}
+
+/// Server `i` came up: it takes as many streams waiting in the backend's queue as it
+/// has free slots for, when it may serve them (an active server, or the backup in use;
+/// HAProxy's `pendconn_grab_from_px`). Returns how many it took.
+pub fn grab_from_backend(be: &Backend, i: usize) -> usize {
+    if !usable(be, i) || be.counters.qcur.load(Ordering::SeqCst) == 0 {
+        return 0;
+    }
+    let mut l = be.queue.lock();
+    let mut moved = 0;
+    while !l.backend.is_empty() {
+        if !try_take(be, i) {
+            break;
+        }
+        let Some(w) = l.backend.pop_front() else {
+            release_only(be, i);
+            break;
+        };
+        be.counters.qcur.fetch_sub(1, Ordering::SeqCst);
+        be.queue.pending.fetch_sub(1, Ordering::SeqCst);
+        if w.tx.send(Grant::Slot(i)).is_err() {
+            release_only(be, i);
+        } else {
+            moved += 1;
+        }
+    }
+    moved
 }
 
 /// Gives a slot back without looking at the queues (the caller holds them).
@@ -444,11 +536,17 @@ mod tests {
                     counters: Default::default(),
                     cookie: None,
                     redir: None,
+                    observe: Default::default(),
+                    kill: Default::default(),
+                    on_marked_down: false,
+                    on_marked_up: false,
                 })
                 .collect(),
             timeouts: Default::default(),
             retries: 0,
-            redispatch: false,
+            redispatch: None,
+            option_persist: false,
+            retry_on: Default::default(),
             srvtcpka: false,
             nolinger: false,
             splice: Default::default(),
@@ -566,6 +664,58 @@ mod tests {
             let r = acquire(&be, Assign::Any, 0..1, LONG).await;
             assert_eq!(r.err(), Some(QueueError::NoServer));
         });
+    }
+
+    #[test]
+    fn a_server_going_down_requeues_its_waiters_but_forced_ones() {
+        let mut be = backend(&[(1, 0), (1, 0)]);
+        be.redispatch = Some(-1);
+        rt().block_on(async {
+            let held = acquire(&be, Assign::Server(0), 0..1, LONG).await;
+            let balanced = acquire(&be, Assign::Persist(0), 0..1, LONG);
+            let forced = acquire(
+                &be,
+                Assign::Forced(0),
+                0..1,
+                Some(Duration::from_millis(50)),
+            );
+            let down = async {
+                tokio::task::yield_now().await;
+                assert_eq!(be.servers[0].counters.qcur.load(Ordering::SeqCst), 2);
+                be.servers[0].live.set_op(crate::server_state::Op::Stopped);
+                assert_eq!(redistribute(&be, 0), 1);
+            };
+            let (b, f, ()) = tokio::join!(balanced, forced, down);
+            assert_eq!(b.err(), Some(QueueError::Redistributed));
+            // The forced one stayed until its queue timeout.
+            assert_eq!(f.err(), Some(QueueError::Timeout));
+            drop(held);
+        });
+        assert_eq!(be.queue.pending.load(Ordering::SeqCst), 0);
+        assert_eq!(served(&be, 0), 0);
+    }
+
+    #[test]
+    fn a_server_coming_up_takes_the_backend_queue() {
+        let be = backend(&[(1, 0), (2, 0)]);
+        be.servers[1].live.set_op(crate::server_state::Op::Stopped);
+        rt().block_on(async {
+            let held = acquire(&be, Assign::Any, 0..2, LONG).await;
+            let w1 = acquire(&be, Assign::Any, 0..2, LONG);
+            let w2 = acquire(&be, Assign::Any, 0..2, LONG);
+            let up = async {
+                tokio::task::yield_now().await;
+                assert_eq!(be.counters.qcur.load(Ordering::SeqCst), 2);
+                be.servers[1].live.set_op(crate::server_state::Op::Running);
+                assert_eq!(grab_from_backend(&be, 1), 2);
+            };
+            let (a, b, ()) = tokio::join!(w1, w2, up);
+            assert_eq!(a.map(|s| s.server()).ok(), Some(1));
+            assert_eq!(b.map(|s| s.server()).ok(), Some(1));
+            drop(held);
+        });
+        assert_eq!(be.counters.qcur.load(Ordering::SeqCst), 0);
+        assert_eq!(served(&be, 0) + served(&be, 1), 0);
     }
 
     #[test]

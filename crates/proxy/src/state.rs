@@ -41,6 +41,10 @@ pub struct Runtime {
     pub cpu_map: rampart_model::global::CpuMap,
     /// Health and agent checks of the servers.
     pub checks: crate::checks::Checks,
+    /// Rung when some server's streams are to be shut down (`on-marked-down`,
+    /// `on-marked-up`); `kills_watched`: some server has them.
+    pub kill_bell: crate::kill::Bell,
+    pub kills_watched: bool,
 }
 
 /// A `use_backend` rule: the backend and its condition (predefined ACLs as words, `if` /
@@ -122,8 +126,13 @@ pub struct Backend {
     pub servers: Vec<Server>,
     pub timeouts: BeTimeouts,
     pub retries: u32,
-    /// `option redispatch`: the last retry may go to another server.
-    pub redispatch: bool,
+    /// `option redispatch [<interval>]` (`Some(-1)` without interval; see
+    /// [`crate::retry`]).
+    pub redispatch: Option<i32>,
+    /// `option persist`.
+    pub option_persist: bool,
+    /// `retry-on`.
+    pub retry_on: crate::retry::RetryOn,
     pub srvtcpka: bool,
     pub nolinger: bool,
     pub splice: crate::splice::SpliceOpts,
@@ -212,6 +221,14 @@ pub struct Server {
     pub cookie: Option<Box<str>>,
     /// `redir <prefix>`.
     pub redir: Option<Box<str>>,
+    /// `observe`, `error-limit`, `on-error`.
+    pub observe: crate::observe::Observe,
+    /// Its streams may be shut down (`on-marked-down`, or a backup when an active
+    /// server has `on-marked-up`).
+    pub kill: crate::kill::KillSwitch,
+    /// `on-marked-down shutdown-sessions`, `on-marked-up shutdown-backup-sessions`.
+    pub on_marked_down: bool,
+    pub on_marked_up: bool,
 }
 
 /// `pool-max-conn`, `pool-low-conn`, `pool-purge-delay`, `max-reuse` of a server.
@@ -293,6 +310,9 @@ pub struct ProxyCounters {
     /// Streams waiting in the backend's queue now, and the most ever (`qcur`, `qmax`).
     pub qcur: AtomicU64,
     pub qmax: AtomicU64,
+    /// Retries that stayed on their server (`wretr`) and that moved (`wredis`).
+    pub retries: AtomicU64,
+    pub redispatches: AtomicU64,
 }
 
 /// Server counters.
@@ -302,6 +322,10 @@ pub struct ServerCounters {
     pub stot: AtomicU64,
     pub econ: AtomicU64,
     pub retries: AtomicU64,
+    /// Retries that left this server for another one (`wredis`).
+    pub redispatches: AtomicU64,
+    /// Actions taken on consecutive traffic errors (`hanafail`).
+    pub failed_hana: AtomicU64,
     /// Streams waiting in the server's own queue now, and the most ever.
     pub qcur: AtomicU64,
     pub qmax: AtomicU64,

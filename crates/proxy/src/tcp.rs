@@ -31,9 +31,9 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
             read_available(&cli, &mut pending);
         }
         // `use-server` may choose the server; else the balancing does.
-        let got = match crate::http::persist::connect_tcp(be, &addrs, &pending).await {
+        let got = match crate::http::persist::connect_tcp(&w.rt, be, &addrs, &pending).await {
             Some(got) => got,
-            None => connect_server(be, &addrs, &pending).await,
+            None => connect_server(&w.rt, be, &addrs, &pending).await,
         };
         if let Ok((mut srv, si, _slot)) = got {
             let s = &be.servers[si];
@@ -45,11 +45,21 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
             }
             pre.extend_from_slice(&pending);
             let t = tunnel::Settings::of(&w.rt, f, be);
-            let out = tunnel::run(&mut cli, &mut srv, &pre, &[], &t).await;
-            add(&f.counters.bytes_in, out.c2s);
-            add(&f.counters.bytes_out, out.s2c);
-            add(&be.counters.bytes_in, out.c2s);
-            add(&be.counters.bytes_out, out.s2c);
+            let run = tunnel::run(&mut cli, &mut srv, &pre, &[], &t);
+            // `on-marked-down` / `on-marked-up` may shut the session down.
+            let out = match w.kills.watch(&w.rt, bi, si) {
+                Some(k) => tokio::select! {
+                    o = run => Some(o),
+                    _ = k.killed() => None,
+                },
+                None => Some(run.await),
+            };
+            if let Some(out) = out {
+                add(&f.counters.bytes_in, out.c2s);
+                add(&f.counters.bytes_out, out.s2c);
+                add(&be.counters.bytes_in, out.c2s);
+                add(&be.counters.bytes_out, out.s2c);
+            }
             dec(&s.counters.scur);
         } else {
             drain_and_close(&cli);

@@ -8,16 +8,19 @@
 //! static-rr, leastconn, first, random) only names a server with room, and sends the
 //! stream to the backend's queue when none has; the hash-based ones
 //! (`balance source|uri|url_param|hdr|rdp-cookie`) name a server whatever its load and
-//! the stream waits in that server's own queue. Connection failures are retried
-//! `retries` times on the same server; with `option redispatch` the last attempt may
-//! move to another one.
+//! the stream waits in that server's own queue. A stream waiting in the queue of a
+//! server that goes down may be taken out of it (`option redispatch`): it is balanced
+//! again. Connection failures are retried as `retry-on conn-failure` and `retries` say,
+//! on the same server or, with `option redispatch`, another one ([`crate::retry`]).
 
 use crate::queue::{acquire, Assign, QueueError, Slot};
-use crate::state::{inc, Backend, Server};
+use crate::retry::{count_retry, redispatch, redispatch_now, Retries};
+use crate::state::{inc, Backend, Runtime, Server};
 use rampart_balance::{Choice, Input};
 use rampart_net::connect::connect;
 use rampart_net::{Conn, ConnAddrs};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 /// Why no server connection could be made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +40,7 @@ pub enum ConnectError {
 impl From<QueueError> for ConnectError {
     fn from(e: QueueError) -> Self {
         match e {
-            QueueError::NoServer => ConnectError::NoServer,
+            QueueError::NoServer | QueueError::Redistributed => ConnectError::NoServer,
             QueueError::Timeout => ConnectError::QueueTimeout,
             QueueError::Full => ConnectError::QueueFull,
         }
@@ -46,6 +49,11 @@ impl From<QueueError> for ConnectError {
 
 /// The server the backend's algorithm chooses for a stream offering `input`.
 pub fn choose(be: &Backend, input: &Input<'_>) -> Choice {
+    choose_avoiding(be, input, None)
+}
+
+/// [`choose`], avoiding server `avoid` if another one can serve (a redispatch).
+pub fn choose_avoiding(be: &Backend, input: &Input<'_>, avoid: Option<usize>) -> Choice {
     // Streams already waiting in the backend's queue mean every server is full: the
     // load-based algorithms send a newcomer behind them (HAProxy's `assign_server`).
     if be.balance.queue_first() && be.counters.qcur.load(Ordering::SeqCst) > 0 {
@@ -55,7 +63,7 @@ pub fn choose(be: &Backend, input: &Input<'_>) -> Choice {
             Choice::Full
         };
     }
-    be.balance.select(input, be, None)
+    be.balance.select(input, be, avoid)
 }
 
 /// A server of `be` changed state (health check, runtime API) or the backend was just
@@ -65,25 +73,45 @@ pub fn servers_changed(be: &Backend) {
 }
 
 /// Takes a connection slot on the server `choice` names (waiting in its queue when it
-/// is full), or in the backend's queue when every server is full.
-pub async fn take_slot(be: &Backend, choice: Choice) -> Result<Slot<'_>, ConnectError> {
-    let assign = match choice {
-        Choice::Server(i) => Assign::Server(i),
-        Choice::Full => Assign::Any,
-        Choice::NoServer => return Err(ConnectError::NoServer),
-    };
-    Ok(acquire(be, assign, std::iter::empty(), be.timeouts.queue).await?)
+/// is full), or in the backend's queue when every server is full. A stream taken out
+/// of the queue of a server that went down is balanced again with `rechoose`.
+pub async fn take_slot<'b>(
+    be: &'b Backend,
+    choice: Choice,
+    rechoose: impl Fn() -> Choice,
+) -> Result<Slot<'b>, ConnectError> {
+    let mut choice = choice;
+    loop {
+        let assign = match choice {
+            Choice::Server(i) => Assign::Server(i),
+            Choice::Full => Assign::Any,
+            Choice::NoServer => return Err(ConnectError::NoServer),
+        };
+        match acquire(be, assign, std::iter::empty(), be.timeouts.queue).await {
+            Err(QueueError::Redistributed) => choice = rechoose(),
+            r => return Ok(r?),
+        }
+    }
 }
 
-/// Takes a connection slot on server `i` of `be` (waiting in its queue when it is full).
-pub async fn take_slot_on(be: &Backend, i: usize) -> Result<Slot<'_>, ConnectError> {
-    Ok(acquire(be, Assign::Server(i), std::iter::empty(), be.timeouts.queue).await?)
+/// Takes a connection slot on server `i` of `be` (waiting in its queue when it is
+/// full); balanced with `rechoose` if taken out of that queue.
+pub async fn take_slot_on<'b>(
+    be: &'b Backend,
+    i: usize,
+    rechoose: impl Fn() -> Choice,
+) -> Result<Slot<'b>, ConnectError> {
+    match acquire(be, Assign::Server(i), std::iter::empty(), be.timeouts.queue).await {
+        Err(QueueError::Redistributed) => take_slot(be, rechoose(), rechoose).await,
+        r => Ok(r?),
+    }
 }
 
 /// Takes a slot, then connects to its server for a client whose addresses are `cli`:
 /// the `mode tcp` path. Returns the connection, the server and the slot to hold for
 /// the session.
 pub async fn connect_server<'a>(
+    rt: &Arc<Runtime>,
     be: &'a Backend,
     cli: &ConnAddrs,
     payload: &[u8],
@@ -93,33 +121,24 @@ pub async fn connect_server<'a>(
         http: None,
         payload,
     };
-    let mut slot = take_slot(be, choose(be, &input)).await?;
-    let conn = connect_to(be, &mut slot, cli).await?;
+    let rechoose = || choose(be, &input);
+    let mut slot = take_slot(be, rechoose(), rechoose).await?;
+    let mut r = Retries::new(input);
+    let conn = connect_to(rt, be, &mut slot, cli, &mut r).await?;
     Ok((conn, slot.server(), slot))
 }
 
-/// Connects to the server of `slot`, retrying as configured; the last attempt may move
-/// the slot to another server with room.
-pub async fn connect_to(
-    be: &Backend,
-    slot: &mut Slot<'_>,
+/// Connects to the server of `slot`, retrying failures as `retry-on conn-failure` and
+/// `retries` allow (counted in `r`); a retry may move the slot to another server
+/// ([`crate::retry::redispatch_now`]).
+pub async fn connect_to<'b>(
+    rt: &Arc<Runtime>,
+    be: &'b Backend,
+    slot: &mut Slot<'b>,
     cli: &ConnAddrs,
+    r: &mut Retries<'_>,
 ) -> Result<Conn, ConnectError> {
-    let attempts = be.retries + 1;
-    let mut last = ConnectError::Refused;
-    for attempt in 0..attempts {
-        if attempt > 0 {
-            inc(&be.servers[slot.server()].counters.retries);
-            if attempt + 1 == attempts && be.redispatch {
-                // `option redispatch`: the last attempt may go to another server, as
-                // the algorithm chooses it avoiding this one (without the request's
-                // key: hash-based algorithms take their round-robin fallback).
-                let avoid = Some(slot.server());
-                if let Choice::Server(i) = be.balance.select(&Input::default(), be, avoid) {
-                    slot.try_move(i);
-                }
-            }
-        }
+    loop {
         let srv: &Server = &be.servers[slot.server()];
         let target = srv.addr.resolve(cli.dst.map(|d| d.port()));
         let fut = connect(&target, srv.source.as_ref());
@@ -130,7 +149,7 @@ pub async fn connect_to(
             },
             None => fut.await.map_err(|_| ConnectError::Refused),
         };
-        match res {
+        let e = match res {
             Ok(c) => {
                 if be.srvtcpka {
                     c.set_keepalive();
@@ -139,22 +158,31 @@ pub async fn connect_to(
                     c.set_nolinger();
                 }
                 c.set_nodelay();
+                crate::observe::report(rt, be, slot.server(), crate::observe::Event::L4Ok);
                 return Ok(c);
             }
-            Err(e) => {
-                inc(&srv.counters.econ);
-                inc(&be.counters.econ);
-                last = e;
-                if attempt + 1 < attempts && e == ConnectError::Refused {
-                    // HAProxy's turn-around delay before a retry: min(timeout connect, 1s).
-                    let one = std::time::Duration::from_secs(1);
-                    let delay = be.timeouts.connect.map_or(one, |t| t.min(one));
-                    tokio::time::sleep(delay).await;
-                }
-            }
+            Err(e) => e,
+        };
+        inc(&srv.counters.econ);
+        inc(&be.counters.econ);
+        crate::observe::report(rt, be, slot.server(), crate::observe::Event::L4Err);
+        if !be.retry_on.conn_failure || !r.take(be) {
+            return Err(e);
+        }
+        let moved = redispatch_now(be, slot.server(), r);
+        if moved {
+            redispatch(be, slot, r).await?;
+        } else {
+            count_retry(be, slot.server());
+        }
+        // HAProxy's turn-around delay, min(timeout connect, 1s), after a refusal when
+        // the retry goes to the same server (or no other one is active).
+        if e == ConnectError::Refused && (!moved || crate::retry::active_servers(be) <= 1) {
+            let one = std::time::Duration::from_secs(1);
+            let delay = be.timeouts.connect.map_or(one, |t| t.min(one));
+            tokio::time::sleep(delay).await;
         }
     }
-    Err(last)
 }
 
 /// The PROXY header a server with `send-proxy` / `send-proxy-v2` receives first, carrying

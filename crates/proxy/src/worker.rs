@@ -186,6 +186,8 @@ pub struct WorkerCx {
     heads: RefCell<Vec<Box<crate::http::Heads>>>,
     /// Idle server connections of this thread (`mode http`).
     pub pool: crate::pool::ThreadPool,
+    /// Streams of this thread whose server's streams may be shut down.
+    pub kills: crate::kill::Registry,
 }
 
 /// Buffers kept for reuse per thread at most.
@@ -370,6 +372,7 @@ fn worker_main(
                 bufs: RefCell::new(Vec::new()),
                 heads: RefCell::new(Vec::new()),
                 pool: crate::pool::ThreadPool::new(&rt),
+                kills: Default::default(),
             });
             // The soft stop reaches this thread's idle connections through one task.
             let mut stop = ctl.subscribe();
@@ -383,6 +386,9 @@ fn worker_main(
                 cx.waiting.stop_all();
             });
             let purge = tokio::task::spawn_local(crate::pool::purge_task(wcx.clone()));
+            let kills = rt
+                .kills_watched
+                .then(|| tokio::task::spawn_local(crate::kill::task(wcx.clone())));
             crate::checks::spawn(&rt, thread, rt.nbthread, ctl.subscribe());
             let mut accepts = Vec::new();
             for (fe, ls) in listeners.into_iter().enumerate() {
@@ -411,6 +417,9 @@ fn worker_main(
                 n.await;
             }
             purge.abort();
+            if let Some(k) = kills {
+                k.abort();
+            }
             wcx.pool.clear();
         });
     }

@@ -15,7 +15,8 @@
 //!   data path) followed by [`crate::upstream::servers_changed`].
 //!
 //! The check state (health counters, next state) sits behind one mutex: it is touched
-//! once per check run, never by the data path.
+//! once per check run, and by the data path only when `observe` counted `error-limit`
+//! consecutive errors ([`crate::observe`]).
 
 mod state;
 
@@ -396,13 +397,35 @@ async fn check_task(
 ) {
     let c = &rt.checks;
     let Some(cfg) = c.cfg(k, agent) else { return };
+    // `observe`: errors seen on the server's traffic hurry its health check.
+    let observed = c
+        .servers
+        .get(k)
+        .filter(|_| !agent)
+        .and_then(|s| rt.backends.get(s.be)?.servers.get(s.srv))
+        .map(|s| &s.observe)
+        .filter(|o| o.mode != crate::observe::Mode::None);
     let mut next = tokio::time::Instant::now() + first;
     loop {
+        let hurry = async {
+            match observed {
+                Some(o) => o.wake.notified().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = tokio::time::sleep_until(next) => {}
             r = stop.changed() => {
                 if r.is_err() || *stop.borrow() {
                     return;
+                }
+                continue;
+            }
+            () = hurry => {
+                // Traffic errors reached `error-limit`: whatever `on-error` says, the
+                // next check comes after `fastinter`.
+                if let Some(fi) = cfg.fastinter {
+                    next = next.min(tokio::time::Instant::now() + fi);
                 }
                 continue;
             }

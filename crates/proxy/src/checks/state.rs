@@ -152,6 +152,54 @@ impl Checks {
         }
     }
 
+    /// `observe`: the server's traffic met `error-limit` consecutive errors, the last
+    /// one `ev`; the health check acts as `on-error` says (HAProxy's
+    /// `__health_adjust`).
+    pub(crate) fn traffic_errors(
+        &self,
+        rt: &Arc<Runtime>,
+        at: (usize, usize),
+        ev: crate::observe::Event,
+    ) {
+        use crate::observe::OnError;
+        let Some(k) = self.servers.iter().position(|s| (s.be, s.srv) == at) else {
+            return;
+        };
+        let s = &self.servers[k];
+        let Some(cfg) = self.cfg(k, false) else {
+            return;
+        };
+        let Some((_, srv)) = server(rt, s) else {
+            return;
+        };
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        let o = &srv.observe;
+        let report = Report::new(
+            Status::Hana,
+            format!(
+                "Detected {} consecutive errors, last one was: {}",
+                o.limit,
+                ev.desc()
+            ),
+        );
+        match o.on_error {
+            OnError::FastInter => {}
+            OnError::SuddenDeath | OnError::FailCheck | OnError::MarkDown => {
+                let sk = &mut st[k];
+                match o.on_error {
+                    OnError::SuddenDeath if sk.health > cfg.rise => sk.health = cfg.rise + 1,
+                    OnError::MarkDown => sk.health = cfg.rise,
+                    _ => {}
+                }
+                self.set_check_status(rt, &mut st, k, false, cfg, &report);
+                self.notify_failure(rt, &mut st, k, false, &report);
+            }
+        }
+        crate::state::inc(&srv.counters.failed_hana);
+    }
+
     /// HAProxy's `set_server_check_status`: the health counter, and the
     /// `option log-health-checks` message.
     fn set_check_status(
@@ -184,6 +232,10 @@ impl Checks {
                 }
             }
             Res::Passed | Res::CondPass => {
+                // A passing check clears the errors `observe` counted.
+                if let Some((_, srv)) = server(rt, s) {
+                    srv.observe.clear();
+                }
                 if *health < cfg.rise + cfg.fall - 1 {
                     report = true;
                     *health += 1;
@@ -344,7 +396,7 @@ impl Checks {
         out
     }
 
-    fn summary(be: &Backend, srv: &Server, down: bool) -> String {
+    fn summary(be: &Backend, srv: &Server, down: bool, xferred: usize) -> String {
         let (act, bck) = counts(be);
         let on_backup = if bck > 0 && act == 0 {
             " Running on backup."
@@ -354,11 +406,11 @@ impl Checks {
         let queued = srv.counters.qcur.load(Ordering::Relaxed);
         if down {
             format!(
-                ". {act} active and {bck} backup servers left.{on_backup} {} sessions active, 0 requeued, {queued} remaining in queue",
+                ". {act} active and {bck} backup servers left.{on_backup} {} sessions active, {xferred} requeued, {queued} remaining in queue",
                 srv.served.load(Ordering::Relaxed)
             )
         } else {
-            format!(". {act} active and {bck} backup servers online.{on_backup} 0 sessions requeued, {queued} total in queue")
+            format!(". {act} active and {bck} backup servers online.{on_backup} {xferred} sessions requeued, {queued} total in queue")
         }
     }
 
@@ -368,6 +420,28 @@ impl Checks {
         srv.live.set_op(op);
         crate::upstream::servers_changed(be);
         let _ = before;
+    }
+
+    /// What follows a server going down (HAProxy's `srv_update_status`): its streams
+    /// shut down with `on-marked-down shutdown-sessions`, the streams waiting in its
+    /// queue redistributed (`option redispatch`); returns how many were.
+    fn going_down(rt: &Runtime, be: &Backend, i: usize) -> usize {
+        if be.servers.get(i).is_some_and(|s| s.on_marked_down) {
+            crate::kill::shutdown_server(rt, be, i, crate::kill::Why::Down);
+        }
+        crate::queue::redistribute(be, i)
+    }
+
+    /// What follows a server coming up: with `on-marked-up shutdown-backup-sessions`
+    /// on an active server of non-zero weight, the backups' streams are shut down; the
+    /// server takes what waits in the backend's queue. Returns how many streams it took.
+    fn coming_up(rt: &Runtime, be: &Backend, i: usize) -> usize {
+        if let Some(s) = be.servers.get(i) {
+            if s.on_marked_up && !s.backup && s.live.uweight() > 0 {
+                crate::kill::shutdown_backups(rt, be);
+            }
+        }
+        crate::queue::grab_from_backend(be, i)
     }
 
     fn backend_down_check(&self, k: usize, be: &Backend, before: (usize, usize)) {
@@ -405,6 +479,7 @@ impl Checks {
         Self::publish(be, srv, Op::Stopped, before);
         st[k].last_change = Instant::now();
         srv.live.set_ramp(1000);
+        let xferred = Self::going_down(rt, be, s.srv);
         let mut msg = format!(
             "{}Server {}/{} is DOWN",
             if srv.backup { "Backup " } else { "" },
@@ -412,7 +487,7 @@ impl Checks {
             srv.name
         );
         msg.push_str(&self.status_text(rt, k, reason, false));
-        msg.push_str(&Self::summary(be, srv, true));
+        msg.push_str(&Self::summary(be, srv, true, xferred));
         say("WARNING", &format!("{msg}."));
         self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
@@ -448,6 +523,7 @@ impl Checks {
             self.spawn_warmup(rt, k, st[k].warmup_gen);
         }
         Self::publish(be, srv, op, before);
+        let xferred = Self::coming_up(rt, be, s.srv);
         let mut msg = format!(
             "{}Server {}/{} is UP",
             if srv.backup { "Backup " } else { "" },
@@ -455,7 +531,7 @@ impl Checks {
             srv.name
         );
         msg.push_str(&self.status_text(rt, k, reason, false));
-        msg.push_str(&Self::summary(be, srv, false));
+        msg.push_str(&Self::summary(be, srv, false, xferred));
         say("WARNING", &format!("{msg}."));
         self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
@@ -481,6 +557,7 @@ impl Checks {
         let before = counts(be);
         Self::publish(be, srv, Op::Stopping, before);
         st[k].last_change = Instant::now();
+        let xferred = crate::queue::redistribute(be, s.srv);
         let mut msg = format!(
             "{}Server {}/{} is stopping",
             if srv.backup { "Backup " } else { "" },
@@ -488,7 +565,7 @@ impl Checks {
             srv.name
         );
         msg.push_str(&self.status_text(rt, k, reason, false));
-        msg.push_str(&Self::summary(be, srv, false));
+        msg.push_str(&Self::summary(be, srv, false, xferred));
         say("WARNING", &format!("{msg}."));
         self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
@@ -560,23 +637,28 @@ impl Checks {
         } else {
             srv.live.set_op(Op::Stopped);
             crate::upstream::servers_changed(be);
+            let xferred = Self::going_down(rt, be, s.srv);
             let mut msg = format!(
                 "{}Server {}/{} is going DOWN for maintenance",
                 if srv.backup { "Backup " } else { "" },
                 be.name,
                 srv.name
             );
-            msg.push_str(&Self::summary(be, srv, true));
+            msg.push_str(&Self::summary(be, srv, true, xferred));
             say("WARNING", &format!("{msg}."));
             self.backend_down_check(k, be, before);
         }
         for t in s.trackers.clone() {
             if let Some((tbe, tsrv)) = server(rt, &self.servers[t]) {
                 tsrv.live.set_admin(admin::IMAINT, true);
-                if tsrv.live.op() != Op::Stopped {
+                let was_up = tsrv.live.op() != Op::Stopped;
+                if was_up {
                     tsrv.live.set_op(Op::Stopped);
                 }
                 crate::upstream::servers_changed(tbe);
+                if was_up {
+                    Self::going_down(rt, tbe, self.servers[t].srv);
+                }
             }
         }
     }
@@ -616,6 +698,9 @@ impl Checks {
             srv.live.set_op(op);
         }
         crate::upstream::servers_changed(be);
+        if srv.live.op().is_up() {
+            Self::coming_up(rt, be, s.srv);
+        }
         let msg = format!(
             "{}Server {}/{} is {}/{} (leaving forced maintenance)",
             if srv.backup { "Backup " } else { "" },

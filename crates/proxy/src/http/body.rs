@@ -45,6 +45,12 @@ impl Duplex {
         }
     }
 
+    /// A new attempt of the same stream (a retry): the server is awaited afresh.
+    pub fn reset(&self) {
+        self.srv_active.set(Instant::now());
+        self.awaiting_response.set(true);
+    }
+
     /// While the server is expected to answer and can time out, the client's read
     /// timeout is suspended (HAProxy's `CF_READ_NOEXP` in process_stream): a stalled
     /// upload ends with the server's 504, not with a silent client timeout.

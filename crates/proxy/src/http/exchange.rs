@@ -8,9 +8,11 @@
 use super::body::{buffered_end, forward, BodyErr, Duplex, Pipe};
 use super::io::{deadline, read_some, write_all, ReadErr};
 use super::reply::{conn_word, write_error, write_reply};
-use super::response::{self, RespCx, RespEnd};
+use super::response::{self, Fail, RespCx, RespEnd};
 use super::{persist, rules, Heads, Next, Session};
+use crate::kill::Why;
 use crate::pool;
+use crate::retry::{Retries, RetryOn};
 use crate::snapshot::Capture;
 use crate::state::Frontend;
 use crate::state::{add, inc, Backend};
@@ -44,6 +46,8 @@ struct Ends {
     resp: Option<RespEnd>,
     /// The client closed its side while the response was awaited (`abortonclose`).
     client_gone: bool,
+    /// The server's streams were shut down (`on-marked-down`, `on-marked-up`).
+    killed: Option<Why>,
 }
 
 impl Session {
@@ -130,19 +134,19 @@ impl Session {
             let prefer = last.map(|c| c.server);
             let req = &h.req;
             let connect = async {
-                // A persisted server whose queue is full may send the stream to the
+                // A persisted server whose queue is full, or a server that goes down
+                // while the stream waits in its queue, may send the stream to the
                 // balancing (`option redispatch`): it then reads the head only.
-                let balance = || {
-                    let r = crate::lb::Request {
-                        head: req,
-                        after_head: &[],
-                    };
-                    crate::upstream::choose(be, &crate::lb::input(addrs, &r))
+                let head_only = crate::lb::Request {
+                    head: req,
+                    after_head: &[],
                 };
+                let input = crate::lb::input(addrs, &head_only);
+                let balance = || crate::upstream::choose(be, &input);
                 let slot = match (persist.server, prefer, choice) {
                     (Some(_), _, _) => persist::take_slot(be, &persist, balance).await,
-                    (None, Some(i), _) => take_slot_on(be, i).await,
-                    (None, None, Some(c)) => take_slot(be, c).await,
+                    (None, Some(i), _) => take_slot_on(be, i, balance).await,
+                    (None, None, Some(c)) => take_slot(be, c, balance).await,
                     (None, None, None) => Err(crate::upstream::ConnectError::NoServer),
                 };
                 let mut slot = slot.ok()?;
@@ -150,8 +154,13 @@ impl Session {
                     redirected.set(Some(slot.server()));
                     return None;
                 }
-                let c = pool::obtain(w, own, bi, be, &mut slot, client, not_first).await;
-                Some((slot, c.ok()?))
+                let mut r = Retries {
+                    direct: persist.server == Some(slot.server()),
+                    force: persist.force,
+                    ..Retries::new(input)
+                };
+                let c = pool::obtain(w, own, bi, be, &mut slot, client, not_first, &mut r).await;
+                Some((slot, c.ok()?, r.rebind(Default::default())))
             };
             let got = if be.http.abortonclose {
                 // `option abortonclose`: a client leaving while the connection is being
@@ -173,8 +182,8 @@ impl Session {
             };
             got
         };
-        let (mut slot, mut srv) = match got {
-            Some(Some(pair)) => pair,
+        let (mut slot, mut srv, mut tries) = match got {
+            Some(Some(t)) => t,
             Some(None) => {
                 if let Some(prefix) = redirected
                     .get()
@@ -186,27 +195,37 @@ impl Session {
             }
             None => return Next::Close,
         };
-        let server = &be.servers[srv.server];
-        inc(&server.counters.stot);
+        inc(&be.servers[srv.server].counters.stot);
 
         // The request as the server receives it.
         let keep_server = mode == HttpConnMode::KeepAlive;
         self.prepare_request(h, be, keep_server);
         let mut out = self.w.get_buf();
+        let server = &be.servers[srv.server];
         if srv.uses == 0 && (server.send_proxy || server.send_proxy_v2) {
             proxy_header(server, &self.addrs, self.authority.as_deref(), &mut out);
         }
+        let proxy_len = out.len();
         let server_case = be
             .http
             .case_adjust_server
             .then_some(&self.w.rt.h1_case)
             .filter(|m| !m.is_empty());
         write_request(&h.req, &mut out, server_case);
-        let req_kind = h.req.body_kind();
+        let mut req_kind = h.req.body_kind();
         let mut rbuf = std::mem::take(&mut self.rbuf);
+        let bufsize = w.rt.bufsize;
+        let mut start = head_len;
+        // `retry-on` beyond connection failures: a request received whole by now is
+        // kept to be sent again (see `retry.rs`).
+        let kept = self.keep(be, &mut rbuf, head_len, req_kind, &mut out, proxy_len);
+        let kept_body = kept.as_ref().map_or(0, |k| k.body);
+        if kept.is_some() {
+            req_kind = BodyKind::None;
+            start = 0;
+        }
         let mut sbuf = self.w.get_buf();
         let mut rout = self.w.get_buf();
-        let bufsize = w.rt.bufsize;
         let dx = Duplex::new(be.timeouts.server.is_some());
         let client_may_keep =
             h.req.keep_alive() && mode != HttpConnMode::Close && !self.w.ctl.is_stopping();
@@ -219,8 +238,15 @@ impl Session {
         // Both directions at once: the request body goes up while the response is read
         // (HAProxy's request and response analysers run side by side).
         let mut replay = pool::replayable(&srv, &h.req);
-        let mut start = head_len;
         let ends = loop {
+            let server = &be.servers[srv.server];
+            // `on-marked-down` / `on-marked-up`: the stream ends if its server's streams
+            // are shut down.
+            let kill = w.kills.watch(&w.rt, bi, srv.server);
+            let retry = match &kept {
+                Some(_) if tries.done < be.retries => be.retry_on,
+                _ => RetryOn::default(),
+            };
             let ends = {
                 let Session {
                     cli,
@@ -233,6 +259,7 @@ impl Session {
                 let pipe = Pipe::upstream(cli, fe, &srv.conn, be, bufsize, &dx);
                 let up = forward(req_kind, &pipe, &mut rbuf, start, &mut out, req_opts);
                 let cx = RespCx {
+                    rt: &w.rt,
                     fe,
                     be,
                     cli,
@@ -253,6 +280,7 @@ impl Session {
                     bufsize,
                     case: client_case,
                     dx: &dx,
+                    retry,
                 };
                 let down = response::run(&cx, resp, &mut sbuf, &mut rout);
                 let extra = &mut extra;
@@ -260,28 +288,69 @@ impl Session {
                     client_gone(cli, extra, bufsize).await;
                     srv.conn.shutdown_write();
                 });
-                both(up, down, gone).await
+                let killed = kill.as_ref().map(|k| k.killed());
+                both(up, down, gone, killed).await
             };
+            drop(kill);
             // A reused connection closed before any response byte: the request (safe,
             // without a body) goes once more on a new connection.
-            let closed_early = matches!(ends.resp, Some(RespEnd::Error(502))) && sbuf.is_empty();
-            if replay && closed_early && matches!(ends.req, Some(Ok(_))) && !ends.client_gone {
+            let closed_early = matches!(
+                ends.resp,
+                Some(RespEnd::Error(502, Fail::Closed | Fail::ReadError))
+            ) && sbuf.is_empty();
+            let replay_now =
+                replay && closed_early && matches!(ends.req, Some(Ok(_))) && !ends.client_gone;
+            let retry_now = matches!(ends.resp, Some(RespEnd::Retry)) && !ends.client_gone;
+            if replay_now || retry_now {
                 replay = false;
                 start = 0;
-                let client = pool::Client {
-                    addrs: &self.addrs,
-                    authority: self.authority.as_deref(),
+                sbuf.clear();
+                dx.reset();
+                // The connection that failed goes first.
+                drop(srv);
+                let again = if retry_now {
+                    self.l7_retry(h, bi, be, &mut slot, &mut tries, not_first)
+                        .await
+                        .map(|c| (c, kept.as_ref().map_or(&[][..], |k| &k.bytes[..])))
+                } else {
+                    let client = pool::Client {
+                        addrs: &self.addrs,
+                        authority: self.authority.as_deref(),
+                    };
+                    let reqv = crate::lb::Request {
+                        head: &h.req,
+                        after_head: &[],
+                    };
+                    let mut r = tries.rebind(crate::lb::input(&self.addrs, &reqv));
+                    let again =
+                        pool::resend(&self.w, bi, be, &mut slot, client, &h.req, &mut out, &mut r)
+                            .await;
+                    tries = r.rebind(Default::default());
+                    again.map(|c| (c, &[][..]))
                 };
-                let again = pool::resend(&self.w, bi, be, &mut slot, client, &h.req, &mut out);
-                match again.await {
-                    Ok(s) => {
+                match again {
+                    Ok((s, bytes)) => {
                         srv = s;
+                        if retry_now {
+                            // The kept request, after a PROXY header when the new
+                            // connection needs one.
+                            out.clear();
+                            let server = &be.servers[srv.server];
+                            if srv.uses == 0 && (server.send_proxy || server.send_proxy_v2) {
+                                let auth = self.authority.as_deref();
+                                proxy_header(server, &self.addrs, auth, &mut out);
+                            }
+                            out.extend_from_slice(bytes);
+                        }
                         continue;
                     }
                     Err(_) => {
                         self.w.put_buf(out);
                         self.w.put_buf(rout);
                         self.w.put_buf(sbuf);
+                        if let Some(k) = kept {
+                            self.w.put_buf(k.bytes);
+                        }
                         self.rbuf = rbuf;
                         return self.answer_error(&h.req, 503, false).await;
                     }
@@ -291,19 +360,33 @@ impl Session {
         };
         self.w.put_buf(out);
         self.w.put_buf(rout);
+        if let Some(k) = kept {
+            self.w.put_buf(k.bytes);
+        }
         self.rbuf = rbuf;
         self.rbuf.extend_from_slice(&extra);
         let req_done = matches!(ends.req, Some(Ok(_)));
         if let Some(Ok(n)) = ends.req {
-            add(&fe.counters.bytes_in, n);
-            add(&be.counters.bytes_in, n);
+            add(&fe.counters.bytes_in, n + kept_body);
+            add(&be.counters.bytes_in, n + kept_body);
         }
         let next = match (ends.req, ends.resp) {
+            // `on-marked-down` / `on-marked-up` shut the stream down: HAProxy's 502 when
+            // nothing was relayed yet (the client connection stays when the request was
+            // whole), else both connections close.
+            _ if ends.killed.is_some() => {
+                if dx.awaiting_response.get() {
+                    let keep = req_done && client_may_keep;
+                    self.answer_error(&h.req, 502, keep).await
+                } else {
+                    Next::Close
+                }
+            }
             // The client left (`abortonclose`) and the server closed without answering.
-            (_, Some(RespEnd::Error(502))) if ends.client_gone => {
+            (_, Some(RespEnd::Error(502, _))) if ends.client_gone => {
                 self.answer_error(&h.req, 400, false).await
             }
-            (_, Some(RespEnd::Error(status))) => {
+            (_, Some(RespEnd::Error(status, _))) => {
                 let keep = req_done && client_may_keep && !ends.client_gone;
                 self.answer_error(&h.req, status, keep).await
             }
@@ -311,9 +394,18 @@ impl Session {
                 // 101 Switching Protocols or a successful CONNECT: from now on, bytes.
                 // Bytes already read past the heads go first, in each direction.
                 let t = tunnel::Settings::of(&w.rt, fe, be);
-                let o = tunnel::run(&mut self.cli, &mut srv.conn, &self.rbuf, &sbuf, &t).await;
-                add(&fe.counters.bytes_in, o.c2s);
-                add(&fe.counters.bytes_out, o.s2c);
+                let run = tunnel::run(&mut self.cli, &mut srv.conn, &self.rbuf, &sbuf, &t);
+                let o = match w.kills.watch(&w.rt, bi, srv.server) {
+                    Some(k) => tokio::select! {
+                        o = run => Some(o),
+                        _ = k.killed() => None,
+                    },
+                    None => Some(run.await),
+                };
+                if let Some(o) = o {
+                    add(&fe.counters.bytes_in, o.c2s);
+                    add(&fe.counters.bytes_out, o.s2c);
+                }
                 self.rbuf.clear();
                 Next::Close
             }
@@ -578,11 +670,13 @@ impl Session {
 /// side while no response was relayed yet. A request that could not be written because
 /// the server went away does not stop the response side: the server may have answered.
 /// `gone` (`option abortonclose`) watches the client once the request was sent, until
-/// the response ends; when it fires the stream goes on without the client.
+/// the response ends; when it fires the stream goes on without the client. `killed`
+/// ends the stream at once.
 async fn both(
     up: impl Future<Output = Result<u64, BodyErr>>,
     down: impl Future<Output = RespEnd>,
     gone: Option<impl Future<Output = ()>>,
+    killed: Option<impl Future<Output = Why>>,
 ) -> Ends {
     let mut up = std::pin::pin!(up);
     let mut down = std::pin::pin!(down);
@@ -593,13 +687,24 @@ async fn both(
             None => std::future::pending().await,
         }
     });
+    let mut killed = std::pin::pin!(async {
+        match killed {
+            Some(k) => k.await,
+            None => std::future::pending().await,
+        }
+    });
     let mut e = Ends {
         req: None,
         resp: None,
         client_gone: false,
+        killed: None,
     };
     loop {
         tokio::select! {
+            why = &mut killed => {
+                e.killed = Some(why);
+                return e;
+            }
             r = &mut up, if e.req.is_none() => {
                 let fatal = matches!(r, Err(BodyErr::Invalid(_) | BodyErr::Src(_)));
                 e.req = Some(r);
@@ -609,7 +714,7 @@ async fn both(
             }
             r = &mut down, if e.resp.is_none() => {
                 e.resp = Some(r);
-                if matches!(r, RespEnd::Error(_) | RespEnd::Broken) {
+                if matches!(r, RespEnd::Error(..) | RespEnd::Broken | RespEnd::Retry) {
                     return e;
                 }
             }

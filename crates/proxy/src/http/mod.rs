@@ -19,7 +19,8 @@
 //!    validated (502), interim responses (`100 Continue`) are relayed, and the response
 //!    is sent and its body streamed; `101` and successful `CONNECT` become a tunnel
 //!    ([`crate::tunnel`]). An early response reaches the client while the request body
-//!    still arrives, as with HAProxy;
+//!    still arrives, as with HAProxy. An answer that `retry-on` names sends a request
+//!    kept whole again, possibly to another server ([`retry`]);
 //! 5. after a generated page (502, 503, 504) the connection stays open when the request
 //!    was complete, as HAProxy's H1 layer keeps it;
 //! 6. decide what survives: keep-alive on the client side, the server connection kept
@@ -36,6 +37,7 @@ mod io;
 pub(crate) mod persist;
 mod reply;
 mod response;
+mod retry;
 pub(crate) mod rules;
 
 use crate::idle;

@@ -14,7 +14,7 @@
 
 use super::cookie::{client_cookies, now, CookieCfg};
 use super::rules::cond_matches;
-use crate::queue::{acquire, Assign, Slot};
+use crate::queue::{acquire, Assign, QueueError, Slot};
 use crate::server_state::Op;
 use crate::state::{Backend, Server};
 use crate::upstream::{self, ConnectError};
@@ -158,6 +158,7 @@ fn rules(be: &Backend, p: &Persist, req: Option<&RequestHead>, addrs: &ConnAddrs
 /// `mode tcp`: a slot and a connection on the server `use-server` chooses, if any
 /// (`None`: the balancing decides).
 pub async fn connect_tcp<'b>(
+    rt: &std::sync::Arc<crate::state::Runtime>,
     be: &'b Backend,
     addrs: &ConnAddrs,
     payload: &[u8],
@@ -165,17 +166,20 @@ pub async fn connect_tcp<'b>(
     let p = be.persist.as_deref()?;
     let t = rules(be, p, None, addrs);
     t.server?;
-    let balance = || {
-        let input = rampart_balance::Input {
-            src: addrs.src.map(|a| a.ip()),
-            http: None,
-            payload,
-        };
-        upstream::choose(be, &input)
+    let input = rampart_balance::Input {
+        src: addrs.src.map(|a| a.ip()),
+        http: None,
+        payload,
     };
+    let balance = || upstream::choose(be, &input);
     let connect = async {
         let mut slot = take_slot(be, &t, balance).await?;
-        let conn = upstream::connect_to(be, &mut slot, addrs).await?;
+        let mut r = crate::retry::Retries {
+            direct: t.server == Some(slot.server()),
+            force: t.force,
+            ..crate::retry::Retries::new(input)
+        };
+        let conn = upstream::connect_to(rt, be, &mut slot, addrs, &mut r).await?;
         Ok((conn, slot.server(), slot))
     };
     Some(connect.await)
@@ -254,23 +258,23 @@ impl super::Session {
 pub async fn take_slot<'b>(
     be: &'b Backend,
     t: &Txn,
-    balance: impl FnOnce() -> rampart_balance::Choice,
+    balance: impl Fn() -> rampart_balance::Choice,
 ) -> Result<Slot<'b>, ConnectError> {
     let Some(i) = t.server else {
-        return upstream::take_slot(be, balance()).await;
+        return upstream::take_slot(be, balance(), &balance).await;
     };
-    let on = acquire(
-        be,
-        Assign::Persist(i),
-        std::iter::empty(),
-        be.timeouts.queue,
-    )
-    .await;
-    match on.map_err(ConnectError::from) {
-        Err(ConnectError::QueueFull) if be.redispatch && !t.force => {
-            upstream::take_slot(be, balance()).await
+    let assign = if t.force {
+        Assign::Forced(i)
+    } else {
+        Assign::Persist(i)
+    };
+    match acquire(be, assign, std::iter::empty(), be.timeouts.queue).await {
+        Err(QueueError::Full) if be.redispatch.is_some() && !t.force => {
+            upstream::take_slot(be, balance(), &balance).await
         }
-        r => r,
+        // Its server went down while it waited (`option redispatch`).
+        Err(QueueError::Redistributed) => upstream::take_slot(be, balance(), &balance).await,
+        r => Ok(r?),
     }
 }
 

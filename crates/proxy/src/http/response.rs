@@ -7,6 +7,7 @@
 
 use super::body::{forward, BodyErr, Duplex, Pipe};
 use super::io::{read_some, write_all, ReadErr};
+use crate::observe::{self, Event};
 use crate::snapshot::Capture;
 use crate::state::{add, inc, Backend, Frontend};
 use rampart_h1::{
@@ -21,8 +22,11 @@ use tokio::time::Instant;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RespEnd {
     /// Nothing reached the client: it gets HAProxy's page for this status (502 invalid
-    /// or missing response, 504 `timeout server`).
-    Error(u16),
+    /// or missing response, 504 `timeout server`), for this reason.
+    Error(u16, Fail),
+    /// What the server did is a condition `retry-on` names and the stream may retry:
+    /// nothing was relayed, the request is to be sent again (HAProxy's `do_l7_retry`).
+    Retry,
     /// The whole response was relayed.
     Done {
         /// The client connection may carry another request.
@@ -41,8 +45,48 @@ pub enum RespEnd {
     Broken,
 }
 
+/// Why no response head was relayed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fail {
+    /// The server closed before any response byte (`empty-response`).
+    Closed,
+    /// A read error before any response byte (`empty-response`).
+    ReadError,
+    /// `timeout server` before the response head (`response-timeout`).
+    Timeout,
+    /// An invalid or truncated response head, or a `101` nobody asked for
+    /// (`junk-response`).
+    Junk,
+    /// The first bytes of the body were invalid.
+    Body,
+}
+
+impl Fail {
+    /// Whether `retry-on` names this failure.
+    fn retried(self, r: &crate::retry::RetryOn) -> bool {
+        match self {
+            Fail::Closed | Fail::ReadError => r.empty,
+            Fail::Timeout => r.timeout,
+            Fail::Junk => r.junk,
+            Fail::Body => false,
+        }
+    }
+
+    /// What `observe layer7` makes of it.
+    fn event(self) -> Event {
+        match self {
+            Fail::Closed => Event::BrokenPipe,
+            Fail::ReadError => Event::ReadError,
+            Fail::Timeout => Event::ReadTimeout,
+            Fail::Junk => Event::HttpHdrRsp,
+            Fail::Body => Event::HttpRsp,
+        }
+    }
+}
+
 /// What the response side needs from the stream.
 pub struct RespCx<'a> {
+    pub rt: &'a std::sync::Arc<crate::state::Runtime>,
     pub fe: &'a Frontend,
     pub be: &'a Backend,
     pub cli: &'a Conn,
@@ -67,6 +111,9 @@ pub struct RespCx<'a> {
     /// `h1-case-adjust` spelling for the client (`option h1-case-adjust-bogus-client`).
     pub case: Option<&'a CaseMap>,
     pub dx: &'a Duplex,
+    /// The conditions that may retry the request now (none when it was not kept whole
+    /// or no retry is left).
+    pub retry: crate::retry::RetryOn,
 }
 
 /// Runs the response side to its end. `sbuf` is the server input buffer, `out` a
@@ -78,11 +125,14 @@ pub async fn run(
     out: &mut Vec<u8>,
 ) -> RespEnd {
     let method = cx.req.method();
+    // A relayed interim response cannot be taken back: no retry after one.
+    let mut interim = false;
     let head_len = loop {
         match read_head(cx, resp, sbuf).await {
             Ok(n) => {
                 let st = resp.status();
                 if (100..200).contains(&st) && st != 101 {
+                    observe::report(cx.rt, cx.be, cx.server, Event::HttpOk);
                     // Interim response: relay it, then wait for the next one.
                     let h = resp.headers_mut();
                     h.remove(b"content-length");
@@ -90,25 +140,26 @@ pub async fn run(
                     out.clear();
                     write_response(resp, out, cx.case);
                     sbuf.drain(..n);
+                    interim = true;
                     if write_all(cx.cli, out, cx.fe.timeouts.client).await.is_err() {
                         return RespEnd::Broken;
                     }
                     continue;
                 }
+                if !interim && cx.retry.status(st) {
+                    return RespEnd::Retry;
+                }
+                // A status retried is not held against the server (HAProxy looks at
+                // it after the retry).
+                observe::report(cx.rt, cx.be, cx.server, Event::of_status(st));
                 break n;
             }
-            Err(status) => {
-                if status == 502 {
-                    inc(&cx.be.counters.eresp);
-                }
-                return RespEnd::Error(status);
-            }
+            Err(fail) => return failed(cx, fail, interim),
         }
     };
     // A 101 is only valid when both sides asked for the upgrade (http_wait_for_response).
     if resp.status() == 101 && !(cx.req.conn_upgrade() && resp.conn_upgrade()) {
-        inc(&cx.be.counters.eresp);
-        return RespEnd::Error(502);
+        return failed(cx, Fail::Junk, interim);
     }
     cx.dx.awaiting_response.set(false);
     super::cookie::response(cx.be, cx.persist, cx.server, method, resp);
@@ -162,10 +213,12 @@ pub async fn run(
         // parses them together): the client gets a 502 instead.
         Err(BodyErr::Invalid(e)) if !out.is_empty() => {
             inc(&cx.be.counters.eresp);
+            observe::report(cx.rt, cx.be, cx.server, Event::HttpRsp);
             capture(cx, sbuf, e, true);
-            RespEnd::Error(502)
+            RespEnd::Error(502, Fail::Body)
         }
         Err(BodyErr::Invalid(e)) => {
+            observe::report(cx.rt, cx.be, cx.server, Event::HttpRsp);
             capture(cx, sbuf, e, true);
             RespEnd::Broken
         }
@@ -173,13 +226,39 @@ pub async fn run(
     }
 }
 
-/// Reads a response head; `Err(504)` when `timeout server` passes without activity on
-/// the server connection, `Err(502)` when the head is invalid or the server closed first.
+/// The response head could not be had: a retry when `retry-on` names the failure and
+/// the stream may retry, else HAProxy's 502 or 504 (counted, and seen by `observe`).
+fn failed(cx: &RespCx<'_>, fail: Fail, interim: bool) -> RespEnd {
+    // An invalid response is counted (and seen by `observe`) even when it is retried,
+    // as HAProxy's `return_bad_res` does; the other failures only when they are not.
+    let junk = fail == Fail::Junk;
+    if junk {
+        inc(&cx.be.counters.eresp);
+        observe::report(cx.rt, cx.be, cx.server, fail.event());
+    }
+    if !interim && fail.retried(&cx.retry) {
+        return RespEnd::Retry;
+    }
+    if !junk {
+        observe::report(cx.rt, cx.be, cx.server, fail.event());
+    }
+    if fail == Fail::Timeout {
+        return RespEnd::Error(504, fail);
+    }
+    if !junk {
+        inc(&cx.be.counters.eresp);
+    }
+    RespEnd::Error(502, fail)
+}
+
+/// Reads a response head; `Err(Timeout)` when `timeout server` passes without activity
+/// on the server connection, `Err(Junk)` when the head is invalid or incomplete when the
+/// server closed, `Err(Closed | ReadError)` when nothing came.
 async fn read_head(
     cx: &RespCx<'_>,
     resp: &mut ResponseHead,
     sbuf: &mut Vec<u8>,
-) -> Result<usize, u16> {
+) -> Result<usize, Fail> {
     resp.clear();
     let timeout = cx.be.timeouts.server;
     loop {
@@ -189,7 +268,7 @@ async fn read_head(
                 Ok(Parsed::Partial) => {}
                 Err(e) => {
                     capture(cx, sbuf, e, false);
-                    return Err(502);
+                    return Err(Fail::Junk);
                 }
             }
             if sbuf.len() >= cx.opts.max_head {
@@ -198,7 +277,7 @@ async fn read_head(
                     offset: sbuf.len(),
                 };
                 capture(cx, sbuf, e, false);
-                return Err(502);
+                return Err(Fail::Junk);
             }
         }
         if sbuf.capacity() - sbuf.len() < 1024 {
@@ -211,10 +290,12 @@ async fn read_head(
             Ok(_) => cx.dx.srv_active.set(Instant::now()),
             Err(ReadErr::Timeout) => {
                 if timeout.is_some_and(|t| Instant::now() >= cx.dx.srv_active.get() + t) {
-                    return Err(504);
+                    return Err(Fail::Timeout);
                 }
             }
-            Err(_) => return Err(502),
+            Err(_) if !sbuf.is_empty() => return Err(Fail::Junk),
+            Err(ReadErr::Closed) => return Err(Fail::Closed),
+            Err(_) => return Err(Fail::ReadError),
         }
     }
 }

@@ -139,16 +139,21 @@ fn option_values() {
     assert!(r.has_alert("'server b/s' : 'usesrc' only allowed after a 'source' statement.."));
     let r = run("backend b\n server s 1.2.3.4:80 observe layer7\n");
     assert!(r.has_warning("'server b/s' : 'layer7' can only be used in http proxies.."));
-    // Observing traffic and shutting sessions down on state changes are not done yet.
-    for o in [
-        "observe layer4",
-        "on-marked-down shutdown-sessions",
-        "on-marked-up shutdown-backup-sessions",
-    ] {
-        let r = run(&format!("backend b\n server s 1.2.3.4:80 {o}\n"));
-        let kw = o.split(' ').next().unwrap_or_default();
-        assert!(r.has_alert(&format!("'server b/s' : '{kw}' is not supported yet")));
-    }
+    // Observing traffic and shutting sessions down on state changes are applied.
+    let r = run("backend b\n mode http\n server s 1.2.3.4:80 check observe layer7 error-limit 3 on-error mark-down on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions\n");
+    assert!(r.valid());
+    let s = &r.proxy("b").servers[0].settings;
+    assert_eq!(s.observe.as_deref(), Some("layer7"));
+    assert_eq!(s.on_marked_down.as_deref(), Some("shutdown-sessions"));
+    assert_eq!(s.on_marked_up.as_deref(), Some("shutdown-backup-sessions"));
+    let r = run("backend b\n server s 1.2.3.4:80 observe bogus\n");
+    assert!(r.has_alert(
+        "'server b/s' : 'observe' expects one of 'none', 'layer4', 'layer7' but got 'bogus'."
+    ));
+    let r = run("backend b\n server s 1.2.3.4:80 on-marked-up shutdown-sessions\n");
+    assert!(r.has_alert(
+        "'server b/s' : 'on-marked-up' expects 'shutdown-backup-sessions' but got 'shutdown-sessions'."
+    ));
     let r = run("backend b\n server s 1.2.3.4:80 on-marked-down bogus\n");
     assert!(
         r.has_alert("'server b/s' : 'on-marked-down' expects 'shutdown-sessions' but got 'bogus'.")
