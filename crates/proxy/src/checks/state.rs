@@ -541,12 +541,13 @@ impl Checks {
         let Some((be, srv)) = server(rt, s) else {
             return;
         };
+        // Counted before the flag: a server in maintenance is no longer usable.
+        let before = counts(be);
         let prev = srv.live.set_admin(admin::FMAINT, true);
         if prev & admin::MAINT != 0 {
             return;
         }
         st[k].health = 0;
-        let before = counts(be);
         let was = srv.live.op();
         crate::upstream::servers_changed(be);
         if was == Op::Stopped {
