@@ -55,7 +55,9 @@ fn say(level: &str, msg: &str) {
         return;
     }
     let pad = if level == "ALERT" { "    " } else { "  " };
-    eprintln!("[{level}]{pad}({}) : {msg}", std::process::id());
+    // One write per message (`eprintln!` writes piecemeal): threads do not interleave.
+    let line = format!("[{level}]{pad}({}) : {msg}\n", std::process::id());
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
 }
 
 /// HAProxy's `srv_willbe_usable`: counts for "N active and M backup servers".
