@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates haproxy-baseline.txt: the reg-tests that Debian's haproxy itself passes, in
-# the given folders (default: http-messaging/ connection/), i.e. what rampart can reach.
+# the given folders (default: the folders the README's table covers), i.e. what rampart
+# can reach.
 #
 #   tests/regtests/baseline.sh [--program PATH] [FOLDER...]
 #
@@ -21,7 +22,8 @@ while [ $# -gt 0 ]; do
         *) folders+=("$1"); shift ;;
     esac
 done
-[ ${#folders[@]} -gt 0 ] || folders=(http-messaging/ connection/)
+[ ${#folders[@]} -gt 0 ] ||
+    folders=(http-messaging/ connection/ balance/ checks/ server/ http-cookies/ stickiness/)
 if [ -z "$program" ]; then
     program=/usr/sbin/haproxy
     [ -x "$program" ] || program="$(command -v haproxy)" || { echo "haproxy not found" >&2; exit 2; }

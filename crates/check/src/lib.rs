@@ -22,5 +22,5 @@ pub mod run;
 pub mod status;
 
 pub use ruleset::{compile, Proto, Ruleset};
-pub use run::{run, Connector, Dest, Env, Outcome, ProxyHeader, Target, Timing};
+pub use run::{run, ConnectFailure, Connector, Dest, Env, Outcome, ProxyHeader, Target, Timing};
 pub use status::{Report, Res, Status};

@@ -169,6 +169,10 @@ impl Text {
                 cut_crlf,
             } => {
                 let mut d = data.get(*from..).unwrap_or(&[]);
+                // HAProxy renders the log-format into a C string: it ends at a NUL.
+                if let Some(nul) = d.iter().position(|&b| b == 0) {
+                    d = &d[..nul];
+                }
                 if *ltrim {
                     while let [b' ', rest @ ..] = d {
                         d = rest;
@@ -332,9 +336,12 @@ fn sockaddr(a: &rampart_model::addr::SockAddr) -> Option<SocketAddr> {
     }
 }
 
+/// A regex over bytes; case-insensitive ones (`hdr name -m reg`) fold ASCII only, as
+/// HAProxy's byte-oriented engines do (Unicode case folding is not built in).
 fn re(p: &str, case_insensitive: bool) -> Result<Regex, String> {
     RegexBuilder::new(p)
         .case_insensitive(case_insensitive)
+        .unicode(!case_insensitive)
         .build()
         .map_err(|e| format!("regex '{p}' is invalid (error={e})"))
 }

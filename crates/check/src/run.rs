@@ -30,11 +30,37 @@ pub enum Dest {
 /// Opens check connections (the caller applies `source`, socket options...).
 pub trait Connector {
     type Conn: AsyncRead + AsyncWrite + Unpin;
-    fn connect(&self, dest: Dest) -> impl Future<Output = io::Result<Self::Conn>>;
+    /// `delack`: no quick ACK, so the handshake's last ACK waits for data (HAProxy's
+    /// `CONNECT_DELACK_ALWAYS`, asked when the connect is the last rule or a send
+    /// follows it).
+    fn connect(
+        &self,
+        dest: Dest,
+        delack: bool,
+    ) -> impl Future<Output = Result<Self::Conn, ConnectFailure>>;
     /// Close with a reset (HAProxy's checks do, unless `linger`).
     fn set_nolinger(conn: &Self::Conn);
     /// The connection's own and peer addresses (for the PROXY v1 header).
     fn addrs(conn: &Self::Conn) -> (Option<SocketAddr>, Option<SocketAddr>);
+}
+
+/// A failed connection attempt.
+#[derive(Debug)]
+pub struct ConnectFailure {
+    pub error: io::Error,
+    /// `connect(2)` itself failed, not the attempt under way: HAProxy then names its
+    /// connection error code before `strerror` ("General socket error (Network is
+    /// unreachable)").
+    pub immediate: bool,
+}
+
+impl From<io::Error> for ConnectFailure {
+    fn from(error: io::Error) -> ConnectFailure {
+        ConnectFailure {
+            error,
+            immediate: false,
+        }
+    }
 }
 
 /// How a server is reached by its checks.
@@ -135,6 +161,17 @@ fn outcome(report: Report) -> Outcome {
         report,
         agent: None,
         early: None,
+    }
+}
+
+/// HAProxy's connection error code for a `connect(2)` that failed at once
+/// (`tcp_connect_server`'s `CO_ER_FREE_PORTS`, `CO_ER_ADDR_INUSE`, `CO_ER_SOCK_ERR`).
+fn immediate_code(e: &io::Error) -> &'static str {
+    use nix::libc;
+    match e.raw_os_error() {
+        Some(libc::EAGAIN | libc::EADDRNOTAVAIL) => "no free ports",
+        Some(libc::EADDRINUSE) => "local address already in use",
+        _ => "General socket error",
     }
 }
 
@@ -354,9 +391,26 @@ impl<C: Connector> Run<'_, C> {
                 return Err(outcome(Report::new(Status::SockErr, self.step_text())))
             }
         };
-        let conn = match timeout_at(dl, self.cn.connect(target)).await {
+        // As `tcpcheck_eval_connect`: no quick ACK when the connect is the last rule or
+        // data follows (an agent check sends only with `agent-send`).
+        let delack = match self.rs.steps.get(self.cur + 1).map(|s| &s.kind) {
+            None => true,
+            Some(StepKind::SendGen(Gen::AgentString)) => t.agent_send.is_some(),
+            Some(StepKind::Send(_) | StepKind::SendGen(_) | StepKind::SendHttp(_)) => true,
+            Some(StepKind::Connect(_) | StepKind::Expect(_)) => false,
+        };
+        let conn = match timeout_at(dl, self.cn.connect(target, delack)).await {
             Err(_) => return Err(self.conn_error(Status::L4Tout, None)),
-            Ok(Err(e)) => return Err(self.conn_error(Status::L4Con, Some(&e))),
+            Ok(Err(f)) if f.immediate => {
+                let info = format!(
+                    "{} ({}){}",
+                    immediate_code(&f.error),
+                    strerror(&f.error),
+                    self.step_text()
+                );
+                return Err(outcome(Report::new(Status::L4Con, info)));
+            }
+            Ok(Err(f)) => return Err(self.conn_error(Status::L4Con, Some(&f.error))),
             Ok(Ok(conn)) => conn,
         };
         if !c.linger {

@@ -27,34 +27,101 @@ pub struct SourceSpec {
     pub interface: Option<String>,
 }
 
-/// Connects to `target`, from `source` when given. The caller bounds the wait with
-/// `timeout connect`.
-pub async fn connect(target: &Target, source: Option<&SourceSpec>) -> io::Result<Conn> {
-    match target {
-        Target::Inet(sa) => connect_inet(*sa, source).await,
-        Target::Unix(path) => Ok(Conn::Unix(UnixStream::connect(path).await?)),
-        Target::Abns(name) => {
-            let sa = sys::abstract_addr(name)
-                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "name too long"))?;
-            let sock = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None)?;
-            sock.set_nonblocking(true)?;
-            match sock.connect(&sa) {
-                Ok(()) => {}
-                Err(e) if e.raw_os_error() == Some(nix::libc::EINPROGRESS) => {}
-                Err(e) => return Err(e),
-            }
-            let std: std::os::unix::net::UnixStream = std::os::fd::OwnedFd::from(sock).into();
-            let s = UnixStream::from_std(std)?;
-            s.writable().await?;
-            if let Some(e) = s.take_error()? {
-                return Err(e);
-            }
-            Ok(Conn::Unix(s))
+/// How [`connect_with`] opens a connection (HAProxy's `CONNECT_*` flags).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConnectOpts {
+    /// `CONNECT_DELACK_ALWAYS`: `TCP_QUICKACK` off before `connect(2)`, so the last ACK
+    /// of the handshake waits for data. A check that sends nothing and closes with a
+    /// reset then never reaches the server's accept queue, as HAProxy's layer-4 checks.
+    pub delack: bool,
+}
+
+/// A failed [`connect_with`].
+#[derive(Debug)]
+pub struct ConnectError {
+    pub error: io::Error,
+    /// `connect(2)` itself failed (not `EINPROGRESS`), which HAProxy words with a
+    /// connection error code ("General socket error (...)"), unlike an attempt that
+    /// fails under way ("Connection refused").
+    pub immediate: bool,
+}
+
+impl ConnectError {
+    fn later(error: io::Error) -> ConnectError {
+        ConnectError {
+            error,
+            immediate: false,
         }
     }
 }
 
-async fn connect_inet(sa: SocketAddr, source: Option<&SourceSpec>) -> io::Result<Conn> {
+impl From<io::Error> for ConnectError {
+    fn from(error: io::Error) -> ConnectError {
+        ConnectError::later(error)
+    }
+}
+
+/// Connects to `target`, from `source` when given. The caller bounds the wait with
+/// `timeout connect`.
+pub async fn connect(target: &Target, source: Option<&SourceSpec>) -> io::Result<Conn> {
+    connect_with(target, source, ConnectOpts::default())
+        .await
+        .map_err(|e| e.error)
+}
+
+/// [`connect`] with options, telling an immediate failure from a later one.
+pub async fn connect_with(
+    target: &Target,
+    source: Option<&SourceSpec>,
+    opts: ConnectOpts,
+) -> Result<Conn, ConnectError> {
+    match target {
+        Target::Inet(sa) => connect_inet(*sa, source, opts).await,
+        Target::Unix(path) => {
+            let sa = socket2::SockAddr::unix(path)?;
+            Ok(Conn::Unix(connect_unix(&sa).await?))
+        }
+        Target::Abns(name) => {
+            let sa = sys::abstract_addr(name)
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "name too long"))?;
+            Ok(Conn::Unix(connect_unix(&sa).await?))
+        }
+    }
+}
+
+/// `connect(2)` on a non-blocking socket: `Ok` once under way.
+fn start(sock: &socket2::Socket, sa: &socket2::SockAddr) -> Result<(), ConnectError> {
+    match sock.connect(sa) {
+        Ok(()) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(nix::libc::EINPROGRESS) => Ok(()),
+        Err(error) => Err(ConnectError {
+            error,
+            immediate: true,
+        }),
+    }
+}
+
+async fn connect_unix(sa: &socket2::SockAddr) -> Result<UnixStream, ConnectError> {
+    let sock = socket2::Socket::new(
+        socket2::Domain::UNIX,
+        socket2::Type::STREAM.nonblocking().cloexec(),
+        None,
+    )?;
+    start(&sock, sa)?;
+    let std: std::os::unix::net::UnixStream = std::os::fd::OwnedFd::from(sock).into();
+    let s = UnixStream::from_std(std)?;
+    s.writable().await?;
+    if let Some(e) = s.take_error()? {
+        return Err(ConnectError::later(e));
+    }
+    Ok(s)
+}
+
+async fn connect_inet(
+    sa: SocketAddr,
+    source: Option<&SourceSpec>,
+    opts: ConnectOpts,
+) -> Result<Conn, ConnectError> {
     use socket2::{Domain, Protocol, Socket, Type};
     let sock = Socket::new(
         Domain::for_address(sa),
@@ -70,11 +137,10 @@ async fn connect_inet(sa: SocketAddr, source: Option<&SourceSpec>) -> io::Result
             Some((lo, hi)) => bind_in_range(&sock, src.ip, lo, hi)?,
         }
     }
-    match sock.connect(&sa.into()) {
-        Ok(()) => {}
-        Err(e) if e.raw_os_error() == Some(nix::libc::EINPROGRESS) => {}
-        Err(e) => return Err(e),
+    if opts.delack {
+        sock.set_quickack(false)?;
     }
+    start(&sock, &sa.into())?;
     let s = TcpStream::from_std(std::net::TcpStream::from(sock))?;
     // On a local network the handshake is often complete by the time `connect`
     // returns: then the stream goes on at once, as HAProxy sends its request right
@@ -88,9 +154,10 @@ async fn connect_inet(sa: SocketAddr, source: Option<&SourceSpec>) -> io::Result
     loop {
         let r = s.ready(Interest::WRITABLE | Interest::ERROR).await?;
         if r.is_error() || r.is_write_closed() {
-            return Err(s
-                .take_error()?
-                .unwrap_or_else(|| io::ErrorKind::ConnectionRefused.into()));
+            return Err(ConnectError::later(
+                s.take_error()?
+                    .unwrap_or_else(|| io::ErrorKind::ConnectionRefused.into()),
+            ));
         }
         if r.is_writable() {
             return Ok(Conn::Tcp(s));

@@ -31,6 +31,10 @@ pub struct RunOptions {
     pub hard_stop_pids: Vec<i32>,
     /// `-q` / `quiet`: no run-time messages (server state changes).
     pub quiet: bool,
+    /// The configuration has `stats socket` lines: listeners HAProxy keeps until the
+    /// process stops. The runtime API is not served yet, but the process lives as if it
+    /// were, so a configuration without `bind` still runs its health checks.
+    pub cli_listeners: bool,
 }
 
 /// A counting limit (`maxconn`) whose waiters are woken when a slot frees.
@@ -236,6 +240,7 @@ pub fn run(rt: Runtime, listeners: Vec<Vec<Listener>>, opts: RunOptions) -> u8 {
     let ctl = Control::new(&rt);
     let nb = rt.nbthread;
     let cpus = crate::affinity::plan(&rt.cpu_map, nb);
+    let hold = opts.cli_listeners;
     let mut handles = Vec::new();
     for t in 0..nb {
         // Each worker gets its own handle on every listening socket.
@@ -263,7 +268,7 @@ pub fn run(rt: Runtime, listeners: Vec<Vec<Listener>>, opts: RunOptions) -> u8 {
                         crate::affinity::warn(&w);
                     }
                 }
-                worker_main(rt, ctl, mine, t)
+                worker_main(rt, ctl, mine, t, hold)
             });
         match h {
             Ok(h) => handles.push(h),
@@ -356,6 +361,7 @@ fn worker_main(
     ctl: Arc<Control>,
     listeners: Vec<Vec<Option<Listener>>>,
     thread: usize,
+    hold: bool,
 ) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -402,6 +408,17 @@ fn worker_main(
                         )));
                     }
                 }
+            }
+            if hold {
+                // Stands for the `stats socket` listeners: open until the soft stop.
+                let mut stop = ctl.subscribe();
+                accepts.push(tokio::task::spawn_local(async move {
+                    while !*stop.borrow_and_update() {
+                        if stop.changed().await.is_err() {
+                            return;
+                        }
+                    }
+                }));
             }
             for a in accepts {
                 let _ = a.await;

@@ -2,6 +2,8 @@
 //! `init()` in src/haproxy.c): with no enabled proxy owning a listener, no peers section
 //! whose local peer is bound and no log-forward listener, `haproxy -c` says "will not start
 //! (no listener)" and exits 2. The CLI frontend of `stats socket` counts as such a proxy.
+//! Run mode asks the same once the listeners are bound ("No enabled listener found",
+//! exit 1).
 //!
 //! Peers and log-forward sections are not lowered yet (their keywords are "not supported
 //! yet", so a configuration using them never gets this far): they join this test when

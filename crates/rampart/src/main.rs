@@ -8,7 +8,8 @@
 //!
 //! - [`cli`]: argv → [`cli::CommandLine`]; [`usage`]: the usage text; [`banner`]: `-v`/`-vv`.
 //! - [`report`]: HAProxy-formatted messages on stderr.
-//! - [`condition`]: `-cc`; [`check`]: loading and `-c` ([`listeners`]: its exit 2 test);
+//! - [`condition`]: `-cc`; [`check`]: loading and `-c` ([`listeners`]: its exit 2 test,
+//!   and run mode's "No enabled listener");
 //!   [`dumps`]: `-dL`/`-dK`; [`run`]: run mode.
 
 mod alloc;

@@ -55,6 +55,13 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
             return 1;
         }
     };
+    // HAProxy refuses to run without any listener (`bind`, `stats socket`).
+    if !crate::listeners::any(snap) {
+        report.alert(&format!(
+            "{main} No enabled listener found (check for 'bind' directives) ! Exiting."
+        ));
+        return 1;
+    }
     // HAProxy checks the limit once more with the listeners bound.
     if let Some(m) = limits.fd_shortage() {
         report.alert(&format!("{main} {m}"));
@@ -86,6 +93,7 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
     }
     let mut opts = rampart_proxy::RunOptions {
         quiet: report.is_quiet(),
+        cli_listeners: !g.stats.sockets.is_empty(),
         ..Default::default()
     };
     match cmd.old_pids.signal {

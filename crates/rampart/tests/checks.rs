@@ -271,10 +271,17 @@ fn httpchk_status_and_string() {
         "{}listen a\n    bind 127.0.0.1:{fe}\n    option httpchk GET /bad\n    server s 127.0.0.1:{p1} check inter 100\n\
          backend b\n    option httpchk GET /\n    http-check expect string nope\n    server s 127.0.0.1:{p1} check inter 100\n\
          backend c\n    option httpchk\n    http-check send meth GET uri /missing\n    http-check expect status 404\n    server s 127.0.0.1:{p1} check inter 100 fall 1\n\
-         backend d\n    option httpchk GET /\n    http-check expect ! string alive\n    server s 127.0.0.1:{p1} check inter 100\n",
+         backend d\n    option httpchk GET /\n    http-check expect ! string alive\n    server s 127.0.0.1:{p1} check inter 100\n\
+         backend e\n    option httpchk GET /\n    option log-health-checks\n\
+         \x20   http-check expect hdr name -m reg \"^CONTENT-len[a-z]+\\$\"\n    server s 127.0.0.1:{p1} check inter 100\n",
         global_defaults("http", "")
     );
     let proxy = start(&dir, &cfg, fe);
+    // Header names match regexes regardless of case (checks/http-check-expect.vtc).
+    assert_eq!(
+        wait_message(&proxy, "Health check for server e/s", WAIT),
+        "[WARNING]  (PID) : Health check for server e/s succeeded, reason: Layer7 check passed, code: 200, check duration: Nms, status: 3/3 UP."
+    );
     assert_eq!(
         wait_message(&proxy, "Server a/s is DOWN", WAIT),
         "[WARNING]  (PID) : Server a/s is DOWN, reason: Layer7 wrong status, code: 503, info: \"Service Unavailable\", check duration: Nms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue."
@@ -387,7 +394,7 @@ fn mysql_greeting() -> Vec<u8> {
 #[test]
 fn protocol_checks_against_fakes() {
     let dir = TempDir::new("chk-proto");
-    let base = free_ports(7);
+    let base = free_ports(8);
     let fe = base;
     let _redis = scripted(
         base + 1,
@@ -431,6 +438,12 @@ fn protocol_checks_against_fakes() {
         let _ = s.read(&mut b);
         let _ = s.write_all(b"-ERR auth required\r\n");
     });
+    // An ErrorResponse: its text, from the 7th byte, ends at a NUL (checks/pgsql-check.vtc).
+    let _pgsql_bad = TestServer::tcp(base + 7, |mut s| {
+        let mut b = [0u8; 64];
+        let _ = s.read(&mut b);
+        let _ = s.write_all(b"E\x00\x00\x00\x0bSFATAL\x00");
+    });
     let srv = |n: u16| format!("    server s 127.0.0.1:{} check inter 200\n", base + n);
     let cfg = format!(
         "{}listen redis\n    bind 127.0.0.1:{fe}\n    option redis-check\n{}\
@@ -438,14 +451,16 @@ fn protocol_checks_against_fakes() {
          backend mysql\n    option mysql-check user haproxy\n{}\
          backend pgsql\n    option pgsql-check user haproxy\n{}\
          backend ldap\n    option ldap-check\n{}\
-         backend redis_bad\n    option redis-check\n{}",
+         backend redis_bad\n    option redis-check\n{}\
+         backend pgsql_bad\n    option pgsql-check user haproxy\n{}",
         global_defaults("tcp", "    option log-health-checks\n"),
         srv(1),
         srv(2),
         srv(3),
         srv(4),
         srv(5),
-        srv(6)
+        srv(6),
+        srv(7)
     );
     let proxy = start(&dir, &cfg, fe);
     let ok = |name: &str, info: &str| {
@@ -466,6 +481,11 @@ fn protocol_checks_against_fakes() {
     assert_eq!(
         m,
         "[WARNING]  (PID) : Health check for server redis_bad/s failed, reason: Layer7 wrong status, code: 0, info: \"-ERR auth required\", check duration: Nms, status: 0/2 DOWN."
+    );
+    let m = wait_message(&proxy, "Health check for server pgsql_bad/s", WAIT);
+    assert_eq!(
+        m,
+        "[WARNING]  (PID) : Health check for server pgsql_bad/s failed, reason: Layer7 invalid response, info: \"FATAL\", check duration: Nms, status: 0/2 DOWN."
     );
 }
 
@@ -520,6 +540,19 @@ fn agent_changes_weight_and_state() {
     assert_eq!(http_get(connect(local(fe)), "/").0, 200);
     *reply.lock().expect("lock") = "maint\n".into();
     wait_message(&proxy, "Server l/s is going DOWN for maintenance", WAIT);
+    // Its last usable server gone, the backend says so, as it did for `down`
+    // (checks/agent-check.vtc).
+    let alerts = || {
+        messages(&proxy)
+            .into_iter()
+            .filter(|m| m == "[ALERT]    (PID) : proxy 'l' has no server available!")
+            .count()
+    };
+    assert!(
+        wait_until(WAIT, || alerts() == 2),
+        "{:#?}",
+        messages(&proxy)
+    );
     assert_eq!(http_get(connect(local(fe)), "/").0, 503);
     *reply.lock().expect("lock") = "ready\n".into();
     wait_message(
@@ -610,4 +643,116 @@ fn disable_on_404_puts_the_server_in_nolb() {
     assert_eq!(http_get(connect(local(fe)), "/").0, 503);
     std::thread::sleep(Duration::from_millis(300));
     assert!(!messages(&proxy).iter().any(|m| m.contains("other/s2")));
+}
+
+// ---------------------------------------------------------------------------------------
+// Found by HAProxy's reg-tests (checks/*.vtc)
+
+/// `global` with a `stats socket` in `dir`, then [`global_defaults`].
+fn with_stats_socket(dir: &TempDir, mode: &str) -> String {
+    format!(
+        "global\n    stats socket {}\n{}",
+        dir.join("stats.sock").display(),
+        global_defaults(mode, "")
+    )
+}
+
+#[test]
+fn checks_run_without_any_bind() {
+    // The reg-tests run backends alone: the `stats socket` is the only listener, and the
+    // process lives (and checks) until it is stopped.
+    let dir = TempDir::new("chk-nobind");
+    let p1 = free_ports(1);
+    let _s = http_server(p1, "one");
+    let cfg = format!(
+        "{}backend be\n    option log-health-checks\n    server s 127.0.0.1:{p1} check inter 100\n",
+        with_stats_socket(&dir, "tcp")
+    );
+    let mut proxy = Launch::rampart("proxy", &dir, &cfg)
+        .arg("-db")
+        .spawn_no_wait();
+    assert_eq!(
+        wait_message(&proxy, "Health check for server be/s", WAIT),
+        "[WARNING]  (PID) : Health check for server be/s succeeded, reason: Layer4 check passed, check duration: Nms, status: 3/3 UP."
+    );
+    proxy.assert_running();
+}
+
+#[test]
+fn no_listener_at_all_refuses_to_run() {
+    let dir = TempDir::new("chk-nolistener");
+    let p1 = free_ports(1);
+    let cfg = format!(
+        "{}backend be\n    server s 127.0.0.1:{p1} check inter 100\n",
+        global_defaults("tcp", "")
+    );
+    let mut proxy = Launch::rampart("proxy", &dir, &cfg)
+        .arg("-db")
+        .spawn_no_wait();
+    let st = proxy.expect_exit(WAIT);
+    assert_eq!(st.code(), Some(1), "{}", proxy.stderr());
+    let alert = ".main()] No enabled listener found (check for 'bind' directives) ! Exiting.";
+    assert!(
+        proxy
+            .stderr()
+            .lines()
+            .any(|l| l.starts_with("[ALERT]") && l.ends_with(alert)),
+        "{}",
+        proxy.stderr()
+    );
+}
+
+#[test]
+fn layer4_checks_never_reach_the_accept_queue() {
+    // A server that never accepts, with a short accept queue: a layer-4 check connects
+    // and resets before its last handshake ACK leaves (HAProxy's delayed ACK), so no
+    // connection ever waits in the queue and the server stays up
+    // (checks/1be_40srv_odd_health_checks.vtc).
+    use socket2::{Domain, Socket, Type};
+    let dir = TempDir::new("chk-noaccept");
+    let base = free_ports(2);
+    let (fe, p1) = (base, base + 1);
+    let l = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+    l.set_reuse_address(true).expect("SO_REUSEADDR");
+    l.bind(&local(p1).into()).expect("bind");
+    l.listen(1).expect("listen");
+    l.set_nonblocking(true).expect("non-blocking");
+    let cfg = format!(
+        "{}listen l\n    bind 127.0.0.1:{fe}\n    option log-health-checks\n\
+         \x20   server s 127.0.0.1:{p1} check inter 100 fall 1 rise 1\n",
+        global_defaults("tcp", "")
+    );
+    let proxy = start(&dir, &cfg, fe);
+    wait_message(&proxy, "Health check for server l/s succeeded", WAIT);
+    // About 15 more checks, several times what the queue holds.
+    std::thread::sleep(Duration::from_millis(1500));
+    let msgs = messages(&proxy);
+    assert!(
+        !msgs
+            .iter()
+            .any(|m| m.contains("failed") || m.contains("DOWN")),
+        "{msgs:#?}"
+    );
+    match l.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("a check connection reached the accept queue: {other:?}"),
+    }
+}
+
+#[test]
+fn connect_failing_at_once_is_a_general_socket_error() {
+    // `connect(2)` refuses at once (no route to the broadcast address): HAProxy names its
+    // connection error code (checks/4be_1srv_smtpchk_httpchk_layer47errors.vtc).
+    let dir = TempDir::new("chk-unreach");
+    let base = free_ports(2);
+    let (fe, p1) = (base, base + 1);
+    let cfg = format!(
+        "{}listen l\n    bind 127.0.0.1:{fe}\n    server s 255.255.255.255:{p1} check inter 100 fall 1\n",
+        global_defaults("tcp", "")
+    );
+    let proxy = start(&dir, &cfg, fe);
+    assert_eq!(
+        wait_message(&proxy, "Server l/s is DOWN", WAIT),
+        "[WARNING]  (PID) : Server l/s is DOWN, reason: Layer4 connection problem, info: \"General socket error (Network is unreachable)\", check duration: Nms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue."
+    );
 }

@@ -15,7 +15,9 @@
 //! skipped: a missing tool fails the test with the command that installs it.
 //!
 //! A second test keeps `tests/regtests/README.md` honest: one row per test of
-//! `haproxy-baseline.txt`, marked `pass` exactly when the test is on the ratchet.
+//! `haproxy-baseline.txt`, marked `pass` exactly when the test is on the ratchet, and one
+//! row per folder of the baseline in its table of pass counts, whose haproxy column is the
+//! baseline's own header.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -240,12 +242,15 @@ fn every_baseline_test_is_on_the_ratchet_or_explained() {
     let ratchet = listed(&read("must-pass.txt"));
     assert!(!baseline.is_empty(), "haproxy-baseline.txt lists no test");
     let readme = read("README.md");
-    // `| \`folder/test.vtc\` | status | ...`
+    // `| \`folder/test.vtc\` | status | ...` (not the per-folder counts: `| \`folder/\` |`)
     let rows: Vec<(String, String)> = readme
         .lines()
         .filter_map(|l| {
             let rest = l.strip_prefix("| `")?;
             let (test, rest) = rest.split_once('`')?;
+            if test.ends_with('/') {
+                return None;
+            }
             let status = rest.trim_start_matches([' ', '|']);
             let status = status.split('|').next().unwrap_or("").trim();
             Some((test.to_string(), status.to_string()))
@@ -272,6 +277,75 @@ fn every_baseline_test_is_on_the_ratchet_or_explained() {
             ratchet.contains(t),
             "{t}: README.md says '{status}' but it is {}in must-pass.txt",
             if ratchet.contains(t) { "" } else { "not " }
+        );
+    }
+}
+
+#[test]
+fn every_baseline_folder_has_its_pass_counts() {
+    // The baseline's header says, per folder, `#   folder: passed/total (skipped S, failed F)`
+    // for haproxy; README.md's "Pass counts per folder" table has a row per folder
+    // (`| \`folder/\` | rampart counts | haproxy counts |`) whose haproxy column says the same.
+    let dir = repo_root().join("tests/regtests");
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|e| panic!("tests/regtests/{name}: {e}"))
+    };
+    let baseline = read("haproxy-baseline.txt");
+    let header: Vec<(String, String)> = baseline
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("#   ")?;
+            let (folder, counts) = rest.split_once(": ")?;
+            (folder != "total" && counts.contains(" (skipped "))
+                .then(|| (format!("{folder}/"), counts.trim().to_string()))
+        })
+        .collect();
+    let folders: std::collections::BTreeSet<String> = listed(&baseline)
+        .iter()
+        .filter_map(|t| t.split_once('/').map(|(f, _)| format!("{f}/")))
+        .collect();
+    for f in &folders {
+        assert!(
+            header.iter().any(|(h, _)| h == f),
+            "haproxy-baseline.txt lists tests of {f} but its header has no counts for it \
+             (regenerate it with baseline.sh)"
+        );
+    }
+    let readme = read("README.md");
+    let rows: Vec<(String, String)> = readme
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("| `")?;
+            let (folder, rest) = rest.split_once('`')?;
+            if !folder.ends_with('/') {
+                return None;
+            }
+            let cols: Vec<&str> = rest.split('|').map(str::trim).collect();
+            // cols: "", rampart, haproxy, ""
+            Some((folder.to_string(), cols.get(2)?.to_string()))
+        })
+        .collect();
+    for (folder, counts) in &header {
+        let n = rows.iter().filter(|(f, _)| f == folder).count();
+        assert_eq!(
+            n, 1,
+            "{folder}: {n} rows in README.md's pass counts (one expected)"
+        );
+        let haproxy = rows
+            .iter()
+            .find(|(f, _)| f == folder)
+            .map(|(_, c)| c.as_str())
+            .unwrap_or_default();
+        assert_eq!(
+            haproxy, counts,
+            "{folder}: README.md's haproxy column differs from haproxy-baseline.txt's header"
+        );
+    }
+    for (folder, _) in &rows {
+        assert!(
+            header.iter().any(|(h, _)| h == folder),
+            "README.md has pass counts for {folder}, which haproxy-baseline.txt does not cover"
         );
     }
 }

@@ -22,7 +22,9 @@ mod state;
 
 use crate::server_state::Op;
 use crate::state::{Backend, Runtime, ServerTarget};
-use rampart_check::{run, Connector, Dest, Env, ProxyHeader, Ruleset, Target, Timing};
+use rampart_check::{
+    run, ConnectFailure, Connector, Dest, Env, ProxyHeader, Ruleset, Target, Timing,
+};
 use rampart_model::proxy::{Proxy, ProxyKind};
 use rampart_model::Snapshot;
 use rampart_net::connect::{SourceSpec, Target as NetTarget};
@@ -99,16 +101,22 @@ pub struct NetConnector {
 impl Connector for NetConnector {
     type Conn = Conn;
 
-    async fn connect(&self, dest: Dest) -> std::io::Result<Conn> {
-        match dest {
-            Dest::Inet(sa) => {
-                rampart_net::connect::connect(&NetTarget::Inet(sa), self.source.as_ref()).await
-            }
+    async fn connect(&self, dest: Dest, delack: bool) -> Result<Conn, ConnectFailure> {
+        use rampart_net::connect::{connect_with, ConnectOpts};
+        let opts = ConnectOpts { delack };
+        let r = match dest {
+            Dest::Inet(sa) => connect_with(&NetTarget::Inet(sa), self.source.as_ref(), opts).await,
             Dest::Server => match &self.server {
-                Some(t) => rampart_net::connect::connect(t, None).await,
-                None => Err(std::io::ErrorKind::AddrNotAvailable.into()),
+                Some(t) => connect_with(t, None, opts).await,
+                None => {
+                    return Err(std::io::Error::from(std::io::ErrorKind::AddrNotAvailable).into())
+                }
             },
-        }
+        };
+        r.map_err(|e| ConnectFailure {
+            error: e.error,
+            immediate: e.immediate,
+        })
     }
 
     fn set_nolinger(conn: &Conn) {

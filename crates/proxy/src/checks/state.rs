@@ -55,7 +55,9 @@ fn say(level: &str, msg: &str) {
         return;
     }
     let pad = if level == "ALERT" { "    " } else { "  " };
-    eprintln!("[{level}]{pad}({}) : {msg}", std::process::id());
+    // One write per message (`eprintln!` writes piecemeal): threads do not interleave.
+    let line = format!("[{level}]{pad}({}) : {msg}\n", std::process::id());
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
 }
 
 /// HAProxy's `srv_willbe_usable`: counts for "N active and M backup servers".
@@ -618,12 +620,13 @@ impl Checks {
         let Some((be, srv)) = server(rt, s) else {
             return;
         };
+        // Counted before the flag: a server in maintenance is no longer usable.
+        let before = counts(be);
         let prev = srv.live.set_admin(admin::FMAINT, true);
         if prev & admin::MAINT != 0 {
             return;
         }
         st[k].health = 0;
-        let before = counts(be);
         let was = srv.live.op();
         crate::upstream::servers_changed(be);
         if was == Op::Stopped {

@@ -24,7 +24,8 @@ pub(crate) fn tcp_check(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), S
         }
         "expect" => parse_expect(&args, &c.own_tcp, false).map_err(wrap)?,
         "comment" => parse_comment(&args).map_err(wrap)?,
-        "set-var" | "unset-var" => return Err(not_supported_yet(&format!("tcp-check {what}"))),
+        // HAProxy's `set-var(<name>)`, `set-var-fmt(<name>)`, `unset-var(<name>)`.
+        w if is_var_action(w) => return Err(not_supported_yet(&format!("tcp-check {what}"))),
         _ => {
             return Err(format!(
                 "'tcp-check' only supports 'comment', 'connect', 'send', 'send-binary', 'expect', 'set-var', 'unset-var'. but got '{what}'"
@@ -73,7 +74,8 @@ pub(crate) fn http_check(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), 
         "send" => parse_send_http(&args).map_err(wrap)?,
         "expect" => parse_expect(&args, &c.own_http, true).map_err(wrap)?,
         "comment" => parse_comment(&args).map_err(wrap)?,
-        "set-var" | "unset-var" => return Err(not_supported_yet(&format!("http-check {what}"))),
+        // HAProxy's `set-var(<name>)`, `set-var-fmt(<name>)`, `unset-var(<name>)`.
+        w if is_var_action(w) => return Err(not_supported_yet(&format!("http-check {what}"))),
         _ => {
             return Err(format!(
                 "'http-check' only supports 'disable-on-404', 'send-state', 'comment', 'connect', 'send', 'expect', 'set-var', 'unset-var'. but got '{what}'"
@@ -721,4 +723,12 @@ fn status_codes(p: &str) -> Result<Vec<(u32, u32)>, String> {
         }
     }
     Ok(out)
+}
+
+/// A variable action word (`set-var(check.x)`...), whole or without its name.
+fn is_var_action(w: &str) -> bool {
+    ["set-var", "set-var-fmt", "unset-var"].iter().any(|a| {
+        w.strip_prefix(a)
+            .is_some_and(|r| r.is_empty() || r.starts_with('('))
+    })
 }

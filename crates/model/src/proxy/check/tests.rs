@@ -98,7 +98,11 @@ fn tcp_check_errors_are_haproxys() {
     let r = run("backend b\n tcp-check send-lf %[src]\n");
     assert!(r.has_alert("'tcp-check send-lf' is not supported yet"));
     let r = run("backend b\n tcp-check set-var(check.x) str(a)\n");
-    assert!(r.has_alert("'tcp-check' only supports 'comment', 'connect', 'send', 'send-binary', 'expect', 'set-var', 'unset-var'. but got 'set-var(check.x)'"));
+    assert!(r.has_alert("'tcp-check set-var(check.x)' is not supported yet"));
+    let r = run("backend b\n http-check unset-var(check.x)\n");
+    assert!(r.has_alert("'http-check unset-var(check.x)' is not supported yet"));
+    let r = run("backend b\n tcp-check set-varx\n");
+    assert!(r.has_alert("'tcp-check' only supports 'comment', 'connect', 'send', 'send-binary', 'expect', 'set-var', 'unset-var'. but got 'set-varx'"));
 }
 
 #[test]
