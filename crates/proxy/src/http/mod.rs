@@ -34,6 +34,7 @@ mod buffer;
 pub(crate) mod cookie;
 mod exchange;
 mod io;
+mod outgoing;
 pub(crate) mod persist;
 mod reply;
 mod response;
