@@ -18,7 +18,9 @@
 //! once per check run, and by the data path only when `observe` counted `error-limit`
 //! consecutive errors ([`crate::observe`]).
 
+mod agent_reply;
 mod state;
+mod warmup;
 
 use crate::server_state::Op;
 use crate::state::{Backend, Runtime, ServerTarget};

@@ -7,6 +7,7 @@
 //! down), and the agent's counter (rise = fall = 1) likewise. A server is up when no
 //! enabled check says down and the server it tracks is not down.
 
+use super::warmup::ramp;
 use super::{CheckCfg, Checks, SrvChecks};
 use crate::server_state::{admin, Op};
 use crate::state::{Backend, Runtime, Server};
@@ -26,9 +27,9 @@ pub struct SrvState {
     status: Status,
     agent_status: Status,
     /// When the operational state last changed (`slowstart` counts from there).
-    last_change: Instant,
+    pub(super) last_change: Instant,
     /// Bumped on each change to `Starting`, so a stale warm-up task stops.
-    warmup_gen: u64,
+    pub(super) warmup_gen: u64,
 }
 
 impl SrvState {
@@ -44,7 +45,7 @@ impl SrvState {
     }
 }
 
-fn server<'a>(rt: &'a Runtime, s: &SrvChecks) -> Option<(&'a Backend, &'a Server)> {
+pub(super) fn server<'a>(rt: &'a Runtime, s: &SrvChecks) -> Option<(&'a Backend, &'a Server)> {
     let be = rt.backends.get(s.be)?;
     Some((be, be.servers.get(s.srv)?))
 }
@@ -575,47 +576,8 @@ impl Checks {
         }
     }
 
-    /// Applies an agent's administrative and weight words; returns the warning a weight
-    /// or maxconn word produced.
-    fn apply_agent(
-        &self,
-        rt: &Arc<Runtime>,
-        st: &mut [SrvState],
-        k: usize,
-        r: &agent::Reply,
-    ) -> Option<String> {
-        let s = &self.servers[k];
-        let (be, srv) = server(rt, s)?;
-        if let Some(a) = &r.admin {
-            match a.as_str() {
-                "drain" => {
-                    if srv.live.set_admin(admin::FDRAIN, true) & admin::FDRAIN == 0 {
-                        crate::upstream::servers_changed(be);
-                    }
-                }
-                "maint" => self.enter_maint(rt, st, k),
-                _ => self.leave_forced(rt, st, k),
-            }
-        }
-        let mut warn = None;
-        if let Some(w) = &r.weight {
-            match parse_weight(w, s.iweight, s.dyn_weight) {
-                Ok(v) => {
-                    srv.live.set_uweight(v);
-                    crate::upstream::servers_changed(be);
-                }
-                Err(e) => warn = Some(e.to_string()),
-            }
-        }
-        if r.maxconn.is_some() && warn.is_none() {
-            // maxconn changes at run time come with the runtime API (issue 7).
-            warn = None;
-        }
-        warn
-    }
-
     /// Agent `maint`: forced maintenance (HAProxy's `srv_adm_set_maint`).
-    fn enter_maint(&self, rt: &Arc<Runtime>, st: &mut [SrvState], k: usize) {
+    pub(super) fn enter_maint(&self, rt: &Arc<Runtime>, st: &mut [SrvState], k: usize) {
         let s = &self.servers[k];
         let Some((be, srv)) = server(rt, s) else {
             return;
@@ -667,7 +629,7 @@ impl Checks {
     }
 
     /// Agent `ready`: leaves forced drain and maintenance.
-    fn leave_forced(&self, rt: &Arc<Runtime>, st: &mut [SrvState], k: usize) {
+    pub(super) fn leave_forced(&self, rt: &Arc<Runtime>, st: &mut [SrvState], k: usize) {
         let s = &self.servers[k];
         let Some((be, srv)) = server(rt, s) else {
             return;
@@ -731,95 +693,5 @@ impl Checks {
                 crate::upstream::servers_changed(tbe);
             }
         }
-    }
-
-    /// The `slowstart` warm-up: the weight share grows each `max(1s, slowstart / 20)`
-    /// until the server runs at full weight (HAProxy's `server_warmup`).
-    fn spawn_warmup(&self, rt: &Arc<Runtime>, k: usize, gen: u64) {
-        let s = &self.servers[k];
-        let step = Duration::from_millis(1000).max(s.slowstart / 20);
-        let rt = rt.clone();
-        tokio::task::spawn_local(async move {
-            loop {
-                tokio::time::sleep(step).await;
-                let c = &rt.checks;
-                let Ok(st) = c.state.lock() else { return };
-                let Some(sk) = st.get(k) else { return };
-                if sk.warmup_gen != gen {
-                    return;
-                }
-                let Some(s) = c.servers.get(k) else { return };
-                let Some((be, srv)) = server(&rt, s) else {
-                    return;
-                };
-                if srv.live.op() != Op::Starting {
-                    return;
-                }
-                let elapsed = sk.last_change.elapsed();
-                if elapsed >= s.slowstart {
-                    srv.live.set_ramp(1000);
-                    srv.live.set_op(Op::Running);
-                    crate::upstream::servers_changed(be);
-                    return;
-                }
-                srv.live.set_ramp(ramp(elapsed, s.slowstart));
-                crate::upstream::servers_changed(be);
-            }
-        });
-    }
-}
-
-/// HAProxy's warm-up share: `(elapsed + slowstart) / slowstart` of the weight divider,
-/// i.e. it starts at a small step and reaches full weight after `slowstart`.
-fn ramp(elapsed: Duration, slowstart: Duration) -> u32 {
-    let ss = slowstart.as_millis().max(1);
-    let e = elapsed.as_millis().min(ss);
-    (((e * 1000) / ss) as u32).clamp(1000 / 20, 1000)
-}
-
-/// HAProxy's `server_parse_weight_change_request` for an agent's `N%`.
-fn parse_weight(w: &str, iweight: u32, dynamic: bool) -> Result<u32, &'static str> {
-    let digits: String = w.chars().take_while(char::is_ascii_digit).collect();
-    if digits.is_empty() {
-        return Err("Empty weight string empty or preceded by garbage");
-    }
-    let n: i64 = digits.parse().unwrap_or(i64::MAX);
-    let rest = &w[digits.len()..];
-    let v = if rest == "%" {
-        let n = n.min(25600);
-        (i64::from(iweight) * n / 100).min(256)
-    } else if !(0..=256).contains(&n) {
-        return Err("Absolute weight can only be between 0 and 256 inclusive.\n");
-    } else if !rest.is_empty() {
-        return Err("Trailing garbage in weight string");
-    } else {
-        n
-    };
-    if v != 0 && v != i64::from(iweight) && !dynamic {
-        return Err(
-            "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.\n",
-        );
-    }
-    Ok(v as u32)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn agent_weights() {
-        assert_eq!(parse_weight("50%", 10, true), Ok(5));
-        assert_eq!(parse_weight("0%", 10, false), Ok(0));
-        assert!(parse_weight("50%", 10, false).is_err());
-        assert_eq!(parse_weight("300%", 100, true), Ok(256));
-    }
-
-    #[test]
-    fn warmup_share() {
-        let ss = Duration::from_secs(10);
-        assert_eq!(ramp(Duration::ZERO, ss), 50);
-        assert_eq!(ramp(Duration::from_secs(5), ss), 500);
-        assert_eq!(ramp(Duration::from_secs(20), ss), 1000);
     }
 }
