@@ -21,44 +21,11 @@ use support::*;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// The proxy under test in the foreground (`-db`), so its run-time messages reach stderr
-/// as HAProxy prints them in that mode.
-fn start(dir: &TempDir, cfg: &str, port: u16) -> Proc {
-    Launch::rampart("proxy", dir, cfg)
-        .arg("-db")
-        .ready_tcp(local(port))
-        .spawn()
-}
-
-/// The messages printed after start-up, with pids and durations masked.
-fn messages(p: &Proc) -> Vec<String> {
-    p.stderr()
-        .lines()
-        .filter(|l| !l.contains(": config :") && !l.starts_with("[NOTICE]"))
-        .map(mask)
-        .collect()
-}
-
-fn mask(l: &str) -> String {
-    let mut s = l.to_string();
-    if let (Some(a), Some(b)) = (s.find('('), s.find(')')) {
-        if a < b && s[a + 1..b].bytes().all(|c| c.is_ascii_digit()) {
-            s.replace_range(a + 1..b, "PID");
-        }
-    }
-    if let Some(i) = s.find("check duration: ") {
-        let start = i + "check duration: ".len();
-        let end = s[start..].find("ms").map_or(s.len(), |e| start + e);
-        s.replace_range(start..end, "N");
-    }
-    s
-}
-
 /// Waits until a message containing `needle` was printed; returns it.
 fn wait_message(p: &Proc, needle: &str, within: Duration) -> String {
     let mut found = None;
     let ok = wait_until(within, || {
-        found = messages(p).into_iter().find(|m| m.contains(needle));
+        found = runtime_messages(p).into_iter().find(|m| m.contains(needle));
         found.is_some()
     });
     assert!(
@@ -150,7 +117,7 @@ fn dead_server_leaves_rotation_and_comes_back() {
          \x20   server s2 127.0.0.1:{p2} check inter 100 fall 2 rise 2\n",
         global_defaults("http", "")
     );
-    let proxy = start(&dir, &cfg, fe);
+    let proxy = foreground(&dir, &cfg, fe);
     // Both serve.
     let mut seen = std::collections::HashSet::new();
     for _ in 0..6 {
@@ -202,7 +169,7 @@ fn traffic_flows_while_a_server_dies() {
          \x20   server s2 127.0.0.1:{p2} check inter 100 fall 2\n",
         global_defaults("http", "")
     );
-    let proxy = start(&dir, &cfg, fe);
+    let proxy = foreground(&dir, &cfg, fe);
     let failed = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
     let (f2, d2) = (failed.clone(), done.clone());
@@ -241,7 +208,7 @@ fn backup_takes_over_and_backend_down_alert() {
          \x20   server b1 127.0.0.1:{p2} check inter 100 fall 1 backup\n",
         global_defaults("http", "")
     );
-    let proxy = start(&dir, &cfg, fe);
+    let proxy = foreground(&dir, &cfg, fe);
     assert_eq!(http_get(connect(local(fe)), "/").1, "one");
     drop(s1);
     let m = wait_message(&proxy, "Server l/s1 is DOWN", WAIT);
@@ -276,7 +243,7 @@ fn httpchk_status_and_string() {
          \x20   http-check expect hdr name -m reg \"^CONTENT-len[a-z]+\\$\"\n    server s 127.0.0.1:{p1} check inter 100\n",
         global_defaults("http", "")
     );
-    let proxy = start(&dir, &cfg, fe);
+    let proxy = foreground(&dir, &cfg, fe);
     // Header names match regexes regardless of case (checks/http-check-expect.vtc).
     assert_eq!(
         wait_message(&proxy, "Health check for server e/s", WAIT),
@@ -295,9 +262,9 @@ fn httpchk_status_and_string() {
     ));
     std::thread::sleep(Duration::from_millis(500));
     assert!(
-        !messages(&proxy).iter().any(|m| m.contains("c/s")),
+        !runtime_messages(&proxy).iter().any(|m| m.contains("c/s")),
         "{:#?}",
-        messages(&proxy)
+        runtime_messages(&proxy)
     );
 }
 
@@ -317,7 +284,7 @@ fn httpchk_against_nginx() {
          backend bad\n    option httpchk GET /nope\n    server n 127.0.0.1:{ng} check inter 200\n",
         global_defaults("http", "")
     );
-    let proxy = start(&dir, &cfg, fe);
+    let proxy = foreground(&dir, &cfg, fe);
     let m = wait_message(&proxy, "Server bad/n is DOWN", WAIT);
     assert!(
         m.contains("reason: Layer7 wrong status, code: 404, info: \"Not Found\""),
@@ -358,7 +325,7 @@ fn tcp_check_sequences() {
          backend refused\n    option tcp-check\n    tcp-check connect port {fe}\n    tcp-check connect port 1\n    server s 127.0.0.1:{p2} check inter 200\n",
         global_defaults("tcp", "")
     );
-    let proxy = start(&dir, &cfg, fe);
+    let proxy = foreground(&dir, &cfg, fe);
     assert_eq!(
         wait_message(&proxy, "Health check for server ok/s", WAIT),
         "[WARNING]  (PID) : Health check for server ok/s succeeded, reason: Layer7 check passed, code: 0, info: \"(tcp-check)\", check duration: Nms, status: 3/3 UP."
@@ -462,7 +429,7 @@ fn protocol_checks_against_fakes() {
         srv(6),
         srv(7)
     );
-    let proxy = start(&dir, &cfg, fe);
+    let proxy = foreground(&dir, &cfg, fe);
     let ok = |name: &str, info: &str| {
         let m = wait_message(&proxy, &format!("Health check for server {name}/s "), WAIT);
         assert_eq!(
@@ -518,7 +485,7 @@ fn agent_changes_weight_and_state() {
          \x20   server s 127.0.0.1:{p1} weight 10 agent-check agent-port {agent} agent-inter 100 agent-send hello\\n\n",
         global_defaults("http", "")
     );
-    let proxy = start(&dir, &cfg, fe);
+    let proxy = foreground(&dir, &cfg, fe);
     assert!(wait_until(WAIT, || sent
         .lock()
         .map(|v| !v.is_empty())
@@ -543,7 +510,7 @@ fn agent_changes_weight_and_state() {
     // Its last usable server gone, the backend says so, as it did for `down`
     // (checks/agent-check.vtc).
     let alerts = || {
-        messages(&proxy)
+        runtime_messages(&proxy)
             .into_iter()
             .filter(|m| m == "[ALERT]    (PID) : proxy 'l' has no server available!")
             .count()
@@ -551,7 +518,7 @@ fn agent_changes_weight_and_state() {
     assert!(
         wait_until(WAIT, || alerts() == 2),
         "{:#?}",
-        messages(&proxy)
+        runtime_messages(&proxy)
     );
     assert_eq!(http_get(connect(local(fe)), "/").0, 503);
     *reply.lock().expect("lock") = "ready\n".into();
@@ -586,7 +553,7 @@ fn check_send_proxy_sends_a_proxy_header() {
         "{}listen l\n    bind 127.0.0.1:{fe}\n    server s 127.0.0.1:{p1} check inter 200 check-send-proxy\n",
         global_defaults("tcp", "")
     );
-    let proxy = start(&dir, &cfg, fe);
+    let proxy = foreground(&dir, &cfg, fe);
     assert!(wait_until(WAIT, || lines
         .lock()
         .map(|v| !v.is_empty())
@@ -596,7 +563,7 @@ fn check_send_proxy_sends_a_proxy_header() {
     let prefix = "PROXY TCP4 127.0.0.1 127.0.0.1 ";
     assert!(first.starts_with(prefix), "{first:?}");
     assert!(first.ends_with(&format!(" {p1}\r\n")), "{first:?}");
-    assert!(!messages(&proxy).iter().any(|m| m.contains("DOWN")));
+    assert!(!runtime_messages(&proxy).iter().any(|m| m.contains("DOWN")));
 }
 
 #[test]
@@ -610,7 +577,7 @@ fn tracking_server_follows_its_target() {
         "{}listen l\n    bind 127.0.0.1:{fe}\n    server s1 127.0.0.1:{p1} check inter 100 fall 1\n    server s2 127.0.0.1:{p2} track s1\n",
         global_defaults("http", "")
     );
-    let proxy = start(&dir, &cfg, fe);
+    let proxy = foreground(&dir, &cfg, fe);
     std::thread::sleep(Duration::from_millis(300));
     drop(s1);
     wait_message(&proxy, "Server l/s1 is DOWN", WAIT);
@@ -634,7 +601,7 @@ fn disable_on_404_puts_the_server_in_nolb() {
          backend other\n    option httpchk GET /\n    http-check disable-on-404\n    server s2 127.0.0.1:{p2} check inter 100\n",
         global_defaults("http", "")
     );
-    let proxy = start(&dir, &cfg, fe);
+    let proxy = foreground(&dir, &cfg, fe);
     assert_eq!(
         wait_message(&proxy, "Server l/s1 is stopping", WAIT),
         "[WARNING]  (PID) : Server l/s1 is stopping, reason: Layer7 check conditionally passed, code: 404, check duration: Nms. 0 active and 0 backup servers online. 0 sessions requeued, 0 total in queue."
@@ -642,7 +609,9 @@ fn disable_on_404_puts_the_server_in_nolb() {
     // No new traffic goes to a stopping server.
     assert_eq!(http_get(connect(local(fe)), "/").0, 503);
     std::thread::sleep(Duration::from_millis(300));
-    assert!(!messages(&proxy).iter().any(|m| m.contains("other/s2")));
+    assert!(!runtime_messages(&proxy)
+        .iter()
+        .any(|m| m.contains("other/s2")));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -722,11 +691,11 @@ fn layer4_checks_never_reach_the_accept_queue() {
          \x20   server s 127.0.0.1:{p1} check inter 100 fall 1 rise 1\n",
         global_defaults("tcp", "")
     );
-    let proxy = start(&dir, &cfg, fe);
+    let proxy = foreground(&dir, &cfg, fe);
     wait_message(&proxy, "Health check for server l/s succeeded", WAIT);
     // About 15 more checks, several times what the queue holds.
     std::thread::sleep(Duration::from_millis(1500));
-    let msgs = messages(&proxy);
+    let msgs = runtime_messages(&proxy);
     assert!(
         !msgs
             .iter()
@@ -750,7 +719,7 @@ fn connect_failing_at_once_is_a_general_socket_error() {
         "{}listen l\n    bind 127.0.0.1:{fe}\n    server s 255.255.255.255:{p1} check inter 100 fall 1\n",
         global_defaults("tcp", "")
     );
-    let proxy = start(&dir, &cfg, fe);
+    let proxy = foreground(&dir, &cfg, fe);
     assert_eq!(
         wait_message(&proxy, "Server l/s is DOWN", WAIT),
         "[WARNING]  (PID) : Server l/s is DOWN, reason: Layer4 connection problem, info: \"General socket error (Network is unreachable)\", check duration: Nms. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue."

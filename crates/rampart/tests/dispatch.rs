@@ -21,44 +21,16 @@ use support::*;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// The proxy under test in the foreground (`-db`), so its run-time messages reach stderr.
+/// The proxy under test in the foreground with `body` as its proxies.
 fn start(dir: &TempDir, body: &str, port: u16) -> Proc {
-    let conf = cfg("", "", body);
-    Launch::rampart("proxy", dir, &conf)
-        .arg("-db")
-        .ready_tcp(local(port))
-        .spawn()
-}
-
-/// The run-time messages, pids and check durations masked.
-fn messages(p: &Proc) -> Vec<String> {
-    p.stderr()
-        .lines()
-        .filter(|l| !l.contains(": config :") && !l.starts_with("[NOTICE]"))
-        .map(mask)
-        .collect()
-}
-
-fn mask(l: &str) -> String {
-    let mut s = l.to_string();
-    if let (Some(a), Some(b)) = (s.find('('), s.find(')')) {
-        if a < b && s[a + 1..b].bytes().all(|c| c.is_ascii_digit()) {
-            s.replace_range(a + 1..b, "PID");
-        }
-    }
-    if let Some(i) = s.find("check duration: ") {
-        let start = i + "check duration: ".len();
-        let end = s[start..].find("ms").map_or(s.len(), |e| start + e);
-        s.replace_range(start..end, "N");
-    }
-    s
+    foreground(dir, &cfg("", "", body), port)
 }
 
 /// Waits until a message containing `needle` was printed; returns it.
 fn wait_message(p: &Proc, needle: &str) -> String {
     let mut found = None;
     let ok = wait_until(WAIT, || {
-        found = messages(p).into_iter().find(|m| m.contains(needle));
+        found = runtime_messages(p).into_iter().find(|m| m.contains(needle));
         found.is_some()
     });
     assert!(ok, "no message with {needle:?}; stderr:\n{}", p.stderr());
@@ -723,7 +695,7 @@ fn a_status_retried_is_not_held_against_the_server() {
         .count();
     assert_eq!(on_s1, 4);
     std::thread::sleep(Duration::from_millis(300));
-    let down: Vec<String> = messages(&p)
+    let down: Vec<String> = runtime_messages(&p)
         .into_iter()
         .filter(|m| m.contains("is DOWN"))
         .collect();

@@ -1160,3 +1160,37 @@ impl Pattern {
         }
     }
 }
+
+/// Rampart (or the binary under test) in the foreground (`-db`), so its run-time messages
+/// reach stderr as HAProxy prints them in that mode; ready when `port` accepts.
+pub fn foreground(dir: &TempDir, cfg: &str, port: u16) -> Proc {
+    Launch::rampart("proxy", dir, cfg)
+        .arg("-db")
+        .ready_tcp(local(port))
+        .spawn()
+}
+
+/// The messages a process printed after start-up (server state changes, alerts), pids
+/// and check durations masked so that runs compare.
+pub fn runtime_messages(p: &Proc) -> Vec<String> {
+    p.stderr()
+        .lines()
+        .filter(|l| !l.contains(": config :") && !l.starts_with("[NOTICE]"))
+        .map(mask_pid_and_duration)
+        .collect()
+}
+
+fn mask_pid_and_duration(l: &str) -> String {
+    let mut s = l.to_string();
+    if let (Some(a), Some(b)) = (s.find('('), s.find(')')) {
+        if a < b && s[a + 1..b].bytes().all(|c| c.is_ascii_digit()) {
+            s.replace_range(a + 1..b, "PID");
+        }
+    }
+    if let Some(i) = s.find("check duration: ") {
+        let start = i + "check duration: ".len();
+        let end = s[start..].find("ms").map_or(s.len(), |e| start + e);
+        s.replace_range(start..end, "N");
+    }
+    s
+}
