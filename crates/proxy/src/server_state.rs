@@ -10,29 +10,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 
 /// Administrative flags (HAProxy's `SRV_ADMF_*`, same bit values: `show servers state`
-/// prints them as a number).
-pub mod admin {
-    /// Maintenance forced by the runtime API or the stats page.
-    pub const FMAINT: u8 = 0x01;
-    /// Maintenance inherited from a tracked server (`track`).
-    pub const IMAINT: u8 = 0x02;
-    /// Maintenance from the configuration (`disabled`).
-    pub const CMAINT: u8 = 0x04;
-    /// Drain forced by the runtime API or the stats page.
-    pub const FDRAIN: u8 = 0x08;
-    /// Drain inherited from a tracked server.
-    pub const IDRAIN: u8 = 0x10;
-    /// Maintenance because the address could not be resolved (`init-addr none`).
-    pub const RMAINT: u8 = 0x20;
-    /// Maintenance because the address changed to one already in use (DNS).
-    pub const HMAINT: u8 = 0x40;
-    /// Any kind of maintenance, HAProxy's mask (0x23): `CMAINT` only records that a
-    /// forced maintenance came from the configuration, which sets `FMAINT` with it,
-    /// and `HMAINT` that the address was set from the runtime API.
-    pub const MAINT: u8 = FMAINT | IMAINT | RMAINT;
-    /// Any kind of drain.
-    pub const DRAIN: u8 = FDRAIN | IDRAIN;
-}
+/// prints them as a number); the model reads them from server-state files too.
+pub use rampart_model::server_state::admf as admin;
 
 /// Operational state (HAProxy's `SRV_ST_*`, same values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

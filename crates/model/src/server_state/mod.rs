@@ -29,14 +29,21 @@ use std::collections::HashMap;
 
 mod machine;
 
-/// HAProxy's administrative flags (`SRV_ADMF_*`).
+/// HAProxy's administrative flags (`SRV_ADMF_*`, same bit values).
 pub mod admf {
+    /// Maintenance forced by the runtime API, the stats page or `disabled`.
     pub const FMAINT: u8 = 0x01;
+    /// Maintenance inherited from a tracked server (`track`).
     pub const IMAINT: u8 = 0x02;
+    /// Set with `FMAINT` when the maintenance comes from the configuration.
     pub const CMAINT: u8 = 0x04;
+    /// Drain forced by the runtime API, the stats page or an agent.
     pub const FDRAIN: u8 = 0x08;
+    /// Drain inherited from a tracked server.
     pub const IDRAIN: u8 = 0x10;
+    /// Maintenance because the address could not be resolved (`init-addr none`).
     pub const RMAINT: u8 = 0x20;
+    /// The address was set from the runtime API (not a maintenance).
     pub const HMAINT: u8 = 0x40;
     /// HAProxy's `SRV_ADMF_MAINT`: `CMAINT` only records where `FMAINT` came from.
     pub const MAINT: u8 = FMAINT | IMAINT | RMAINT;
