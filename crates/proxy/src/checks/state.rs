@@ -483,19 +483,29 @@ impl Checks {
         st[k].last_change = Instant::now();
         srv.live.set_ramp(1000);
         let xferred = Self::going_down(rt, be, s.srv);
-        let mut msg = format!(
-            "{}Server {}/{} is DOWN",
-            if srv.backup { "Backup " } else { "" },
-            be.name,
-            srv.name
-        );
-        msg.push_str(&self.status_text(rt, k, reason, false));
-        msg.push_str(&Self::summary(be, srv, true, xferred));
-        say("WARNING", &format!("{msg}."));
+        self.announce(rt, k, (be, srv), "DOWN", reason, xferred);
         self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             self.set_stopped(rt, st, t, None);
         }
+    }
+
+    /// The warning of a state change (`srv_append_status` and its summary): `Server
+    /// be/s is DOWN|UP|stopping`, the check's reason, what is left in the backend.
+    fn announce(
+        &self,
+        rt: &Arc<Runtime>,
+        k: usize,
+        (be, srv): (&Backend, &Server),
+        state: &str,
+        reason: Option<&Report>,
+        xferred: usize,
+    ) {
+        let backup = if srv.backup { "Backup " } else { "" };
+        let mut msg = format!("{backup}Server {}/{} is {state}", be.name, srv.name);
+        msg.push_str(&self.status_text(rt, k, reason, false));
+        msg.push_str(&Self::summary(be, srv, state == "DOWN", xferred));
+        say("WARNING", &format!("{msg}."));
     }
 
     /// HAProxy's `srv_set_running` (through `STARTING` when `slowstart` is set).
@@ -527,15 +537,7 @@ impl Checks {
         }
         Self::publish(be, srv, op, before);
         let xferred = Self::coming_up(rt, be, s.srv);
-        let mut msg = format!(
-            "{}Server {}/{} is UP",
-            if srv.backup { "Backup " } else { "" },
-            be.name,
-            srv.name
-        );
-        msg.push_str(&self.status_text(rt, k, reason, false));
-        msg.push_str(&Self::summary(be, srv, false, xferred));
-        say("WARNING", &format!("{msg}."));
+        self.announce(rt, k, (be, srv), "UP", reason, xferred);
         self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             self.set_running(rt, st, t, None);
@@ -561,15 +563,7 @@ impl Checks {
         Self::publish(be, srv, Op::Stopping, before);
         st[k].last_change = Instant::now();
         let xferred = crate::queue::redistribute(be, s.srv);
-        let mut msg = format!(
-            "{}Server {}/{} is stopping",
-            if srv.backup { "Backup " } else { "" },
-            be.name,
-            srv.name
-        );
-        msg.push_str(&self.status_text(rt, k, reason, false));
-        msg.push_str(&Self::summary(be, srv, false, xferred));
-        say("WARNING", &format!("{msg}."));
+        self.announce(rt, k, (be, srv), "stopping", reason, xferred);
         self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             self.set_stopping(rt, st, t, None);
