@@ -7,6 +7,7 @@
 //! for `url_param`, which always looks for its parameter.
 
 use crate::hash::{avalanche, HashFn};
+use rampart_h1::chars::{find_value_end, is_lws, is_token, trim_lws};
 use std::net::IpAddr;
 
 /// What a hash-based algorithm hashes.
@@ -232,34 +233,7 @@ pub fn body_param<'a>(body: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
 /// The first comma-separated element of a header value, blanks trimmed (commas
 /// inside quoted strings do not count).
 pub fn first_value(v: &[u8]) -> &[u8] {
-    let start = v.iter().position(|&c| !is_lws(c)).unwrap_or(v.len());
-    let v = &v[start..];
-    let (mut quoted, mut pair) = (false, false);
-    let mut end = v.len();
-    for (i, &c) in v.iter().enumerate() {
-        if pair {
-            pair = false;
-        } else if quoted {
-            if c == b'\\' {
-                pair = true;
-            } else if c == b'"' {
-                quoted = false;
-            }
-        } else if c == b'"' {
-            quoted = true;
-        } else if c == b',' {
-            end = i;
-            break;
-        }
-    }
-    let mut v = &v[..end];
-    while let [rest @ .., last] = v {
-        if !is_lws(*last) {
-            break;
-        }
-        v = rest;
-    }
-    v
+    trim_lws(&v[..find_value_end(v)])
 }
 
 /// `use_domain_only`: the label before the last dot (`example` of
@@ -320,14 +294,6 @@ pub fn rdp_cookie<'a>(data: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
 
 fn memchr(s: &[u8], c: u8) -> Option<usize> {
     s.iter().position(|&x| x == c)
-}
-
-fn is_lws(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\r' | b'\n')
-}
-
-fn is_token(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
 }
 
 #[cfg(test)]

@@ -89,6 +89,13 @@ pub fn trim_lws(mut s: &[u8]) -> &[u8] {
 /// Position of the next list delimiter (`,`) in a header value, skipping commas
 /// inside quoted strings, like HAProxy's `http_find_hdr_value_end`.
 pub fn find_value_end(s: &[u8]) -> usize {
+    find_delimiter(s, b",")
+}
+
+/// Position of the first byte of `delims` outside quoted strings (a backslash in a
+/// quoted string escapes the next byte), or the length: HAProxy's
+/// `http_find_hdr_value_end` (`,`) and `http_find_cookie_value_end` (`,` and `;`).
+pub fn find_delimiter(s: &[u8], delims: &[u8]) -> usize {
     let (mut quoted, mut qdpair) = (false, false);
     for (i, &b) in s.iter().enumerate() {
         if qdpair {
@@ -101,7 +108,7 @@ pub fn find_value_end(s: &[u8]) -> usize {
             }
         } else if b == b'"' {
             quoted = true;
-        } else if b == b',' {
+        } else if delims.contains(&b) {
             return i;
         }
     }

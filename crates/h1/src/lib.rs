@@ -13,7 +13,7 @@
 
 mod body;
 mod case;
-mod chars;
+pub mod chars;
 mod error;
 pub mod errors;
 mod headers;

@@ -15,6 +15,7 @@
 
 use super::persist::{Persist, Txn};
 use crate::state::{Backend, Server};
+use rampart_h1::chars::{find_delimiter, find_value_end, is_spht};
 use rampart_h1::{Headers, Method, ResponseHead};
 use rampart_model::proxy::persist::Cookie;
 use std::cell::RefCell;
@@ -71,54 +72,14 @@ thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-fn spht(b: u8) -> bool {
-    b == b' ' || b == b'\t'
-}
-
 /// HAProxy's `http_find_cookie_value_end`: the next `,` or `;` outside quotes.
-fn cookie_value_end(buf: &[u8], mut i: usize, end: usize) -> usize {
-    let (mut quoted, mut pair) = (false, false);
-    while i < end {
-        let c = buf[i];
-        if pair {
-            pair = false;
-        } else if quoted {
-            if c == b'\\' {
-                pair = true;
-            } else if c == b'"' {
-                quoted = false;
-            }
-        } else if c == b'"' {
-            quoted = true;
-        } else if c == b',' || c == b';' {
-            return i;
-        }
-        i += 1;
-    }
-    i
+fn cookie_value_end(buf: &[u8], i: usize, end: usize) -> usize {
+    buf.get(i..end).map_or(i, |v| i + find_delimiter(v, b",;"))
 }
 
 /// HAProxy's `http_find_hdr_value_end`: the next `,` outside quotes.
-fn hdr_value_end(buf: &[u8], mut i: usize, end: usize) -> usize {
-    let (mut quoted, mut pair) = (false, false);
-    while i < end {
-        let c = buf[i];
-        if pair {
-            pair = false;
-        } else if quoted {
-            if c == b'\\' {
-                pair = true;
-            } else if c == b'"' {
-                quoted = false;
-            }
-        } else if c == b'"' {
-            quoted = true;
-        } else if c == b',' {
-            return i;
-        }
-        i += 1;
-    }
-    i
+fn hdr_value_end(buf: &[u8], i: usize, end: usize) -> usize {
+    buf.get(i..end).map_or(i, |v| i + find_value_end(v))
 }
 
 /// Adds a (negative) delta to an index.
@@ -136,11 +97,11 @@ fn del_value(buf: &mut [u8], end: usize, from: &mut usize, next: usize) -> isize
         if next < end {
             next += 1;
         }
-        while next < end && spht(buf[next]) {
+        while next < end && is_spht(buf[next]) {
             next += 1;
         }
     } else {
-        while prev > 0 && spht(buf[prev - 1]) {
+        while prev > 0 && is_spht(buf[prev - 1]) {
             prev -= 1;
         }
         *from = prev;
@@ -152,7 +113,7 @@ fn del_value(buf: &mut [u8], end: usize, from: &mut usize, next: usize) -> isize
                 buf[prev] = b' ';
                 prev += 1;
             }
-            while next < end && spht(buf[next]) {
+            while next < end && is_spht(buf[next]) {
                 next += 1;
             }
         }
@@ -175,7 +136,7 @@ struct Pair {
 /// `set_cookie2`: `,` also ends an attribute (Set-Cookie2 lists cookies).
 fn scan(buf: &[u8], prev: usize, first: bool, end: usize, delim_comma: bool) -> Pair {
     let mut att_beg = if first { prev } else { prev + 1 };
-    while att_beg < end && spht(buf[att_beg]) {
+    while att_beg < end && is_spht(buf[att_beg]) {
         att_beg += 1;
     }
     let mut equal = att_beg;
@@ -186,18 +147,18 @@ fn scan(buf: &[u8], prev: usize, first: bool, end: usize, delim_comma: bool) -> 
             break;
         }
         equal += 1;
-        if !spht(c) {
+        if !is_spht(c) {
             att_end = equal;
         }
     }
     if equal < end && buf[equal] == b'=' {
         let mut val_beg = equal + 1;
-        while val_beg < end && spht(buf[val_beg]) {
+        while val_beg < end && is_spht(buf[val_beg]) {
             val_beg += 1;
         }
         let next = cookie_value_end(buf, val_beg, end);
         let mut val_end = next;
-        while val_end > val_beg && spht(buf[val_end - 1]) {
+        while val_end > val_beg && is_spht(buf[val_end - 1]) {
             val_end -= 1;
         }
         Pair {
