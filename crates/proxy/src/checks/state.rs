@@ -333,8 +333,7 @@ impl Checks {
         if h > 0 {
             return;
         }
-        let s = &self.servers[k];
-        let reason = (s.track.is_none() && !s.log_health).then_some(r);
+        let reason = self.shown_reason(k, r);
         self.set_stopped(rt, st, k, reason);
     }
 
@@ -355,8 +354,7 @@ impl Checks {
         if agent && srv.live.op() == Op::Stopping {
             return;
         }
-        let s = &self.servers[k];
-        let reason = (s.track.is_none() && !s.log_health).then_some(r);
+        let reason = self.shown_reason(k, r);
         self.set_running(rt, st, k, reason);
     }
 
@@ -374,9 +372,16 @@ impl Checks {
         if srv.live.in_maint() || agent || !self.checks_allow_up(rt, st, k) {
             return;
         }
-        let s = &self.servers[k];
-        let reason = (s.track.is_none() && !s.log_health).then_some(r);
+        let reason = self.shown_reason(k, r);
         self.set_stopping(rt, st, k, reason);
+    }
+
+    /// The check report a state-change message quotes: none for a tracking server (its
+    /// message says "via be/s") or under `option log-health-checks`, as HAProxy's
+    /// `check_notify_*` decide.
+    fn shown_reason<'r>(&self, k: usize, r: &'r Report) -> Option<&'r Report> {
+        let s = &self.servers[k];
+        (s.track.is_none() && !s.log_health).then_some(r)
     }
 
     /// `srv_append_status` with the operational-state summary.
