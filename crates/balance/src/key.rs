@@ -8,6 +8,7 @@
 
 use crate::hash::{avalanche, HashFn};
 use rampart_h1::chars::{find_value_end, is_lws, is_token, trim_lws};
+use rampart_h1::uri::path_of;
 use std::net::IpAddr;
 
 /// What a hash-based algorithm hashes.
@@ -159,30 +160,6 @@ pub fn uri_part(uri: &[u8], len: u32, depth: u32, whole: bool) -> &[u8] {
         end += 1;
     }
     &uri[..end]
-}
-
-/// The path of a request target, from its first `/` (query string included), empty
-/// when there is none (HAProxy's `http_parse_path`).
-pub fn path_of(uri: &[u8]) -> &[u8] {
-    match uri.first() {
-        None | Some(b'*') => &[],
-        Some(b'/') => uri,
-        Some(c) if c.is_ascii_alphabetic() => {
-            let mut i = 1;
-            while i < uri.len() && (uri[i].is_ascii_alphanumeric() || b"+-.".contains(&uri[i])) {
-                i += 1;
-            }
-            if !uri[i..].starts_with(b"://") {
-                return &[];
-            }
-            let rest = &uri[i + 3..];
-            match rest.iter().position(|&c| c == b'/') {
-                Some(p) => &rest[p..],
-                None => &[],
-            }
-        }
-        Some(_) => &[],
-    }
 }
 
 /// The value of parameter `name` in the query string of `uri`.

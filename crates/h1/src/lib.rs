@@ -19,6 +19,7 @@ pub mod errors;
 mod headers;
 mod message;
 mod parse;
+pub mod uri;
 mod validate;
 mod write;
 

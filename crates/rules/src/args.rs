@@ -84,8 +84,14 @@ pub enum Arg {
     Str(String),
     Ipv4(Ipv4Addr),
     Ipv6(Ipv6Addr),
+    /// Bytes decoded at configuration time (`bin(hex)`).
+    Bin(Vec<u8>),
     /// Dotted field numbers (`ARGT_PBUF_FNUM`).
     FieldIds(Vec<u32>),
+    /// A frontend or backend, resolved to its index in the configuration.
+    Proxy(usize),
+    /// A server, resolved to its backend's index and its index there.
+    Server(usize, usize),
     /// A name to resolve once the configuration is complete (proxy, server, table,
     /// user list, regex).
     Unresolved(ArgType, String),
@@ -96,6 +102,12 @@ pub enum Arg {
 /// (through the closing parenthesis). Optional arguments may be missing: the caller
 /// decides what their absence means.
 pub fn parse_args(input: &str, spec: &ArgSpec) -> Result<(Vec<Arg>, usize), String> {
+    parse_args_at(input, spec).map_err(|(_, e)| e)
+}
+
+/// [`parse_args`], with the position (from 0) of the argument an error is about, for
+/// messages that name it (`invalid arg 2 in converter …`).
+pub fn parse_args_at(input: &str, spec: &ArgSpec) -> Result<(Vec<Arg>, usize), (usize, String)> {
     // Without parentheses there is nothing to read, but a mandatory first argument
     // still exists, empty (HAProxy's rule: a string argument is then "").
     let empty = !input.starts_with('(');
@@ -110,16 +122,19 @@ pub fn parse_args(input: &str, spec: &ArgSpec) -> Result<(Vec<Arg>, usize), Stri
             let (text, next) = unquote(src, i);
             i = next;
             let ty = spec.types[pos];
-            match typed(ty, &text, pos)? {
+            match typed(ty, &text, pos).map_err(|e| (pos, e))? {
                 Some(a) => out.push(a),
                 None => {
                     // An empty value where one is needed ends the list; an error only
                     // when the argument was mandatory.
                     if pos < spec.min {
-                        return Err(format!(
-                            "expected type '{}' at position {}, but got nothing",
-                            ty.name(),
-                            pos + 1
+                        return Err((
+                            pos,
+                            format!(
+                                "expected type '{}' at position {}, but got nothing",
+                                ty.name(),
+                                pos + 1
+                            ),
                         ));
                     }
                     break;
@@ -134,9 +149,12 @@ pub fn parse_args(input: &str, spec: &ArgSpec) -> Result<(Vec<Arg>, usize), Stri
     }
     if pos < spec.min {
         let ty = spec.types.get(pos).map_or("end of arguments", |t| t.name());
-        return Err(format!(
-            "missing arguments (got {pos}/{}), type '{ty}' expected",
-            spec.min
+        return Err((
+            pos,
+            format!(
+                "missing arguments (got {pos}/{}), type '{ty}' expected",
+                spec.min
+            ),
         ));
     }
     if !empty {
@@ -144,11 +162,14 @@ pub fn parse_args(input: &str, spec: &ArgSpec) -> Result<(Vec<Arg>, usize), Stri
             i += 1;
         } else {
             let rest = src.get(i..).unwrap_or("");
-            return Err(if rest.is_empty() {
-                "expected ')'".to_string()
-            } else {
-                format!("expected ')' before '{rest}'")
-            });
+            return Err((
+                pos,
+                if rest.is_empty() {
+                    "expected ')'".to_string()
+                } else {
+                    format!("expected ')' before '{rest}'")
+                },
+            ));
         }
     }
     Ok((out, i))

@@ -7,4 +7,7 @@
 
 pub mod args;
 pub mod conv;
+pub mod expr;
+pub mod fetch;
 pub mod sample;
+pub mod stream;

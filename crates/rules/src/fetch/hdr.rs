@@ -1,0 +1,151 @@
+//! Header lookups shared by the request and response fetches, walking fields as
+//! HAProxy's `http_find_header` does: names compared case-insensitively (an empty name
+//! matches every field), values split on commas outside quoted strings unless the
+//! full line is asked for (`fhdr`), blanks trimmed around each element, and an
+//! occurrence number counted from the first (positive) or the last (negative, at most
+//! ten back).
+
+use crate::stream::Iter;
+use rampart_h1::chars::{find_value_end, is_lws};
+use rampart_h1::Headers;
+
+/// Most occurrences a negative position may reach back (`MAX_HDR_HISTORY`).
+const MAX_BACK: i64 = 10;
+
+/// Every value element of the fields named `name`, in order.
+pub(crate) fn elements<'h>(
+    headers: &'h Headers,
+    name: &'h [u8],
+    full: bool,
+) -> impl Iterator<Item = &'h [u8]> + 'h {
+    headers
+        .iter()
+        .filter(move |(n, _)| name.is_empty() || n.eq_ignore_ascii_case(name))
+        .flat_map(move |(_, v)| Split {
+            rest: Some(v),
+            full,
+        })
+}
+
+/// The elements of one field value.
+struct Split<'h> {
+    rest: Option<&'h [u8]>,
+    full: bool,
+}
+
+impl<'h> Iterator for Split<'h> {
+    type Item = &'h [u8];
+
+    fn next(&mut self) -> Option<&'h [u8]> {
+        let mut v = self.rest.take()?;
+        while let [c, tail @ ..] = v {
+            if is_lws(*c) {
+                v = tail;
+            } else {
+                break;
+            }
+        }
+        let end = if self.full {
+            v.len()
+        } else {
+            find_value_end(v)
+        };
+        let (mut elem, after) = v.split_at(end);
+        while let [head @ .., c] = elem {
+            if is_lws(*c) {
+                elem = head;
+            } else {
+                break;
+            }
+        }
+        // After an element comes its delimiter: the next element follows the comma,
+        // even when nothing does ("a," has an empty second element).
+        if let [b',', next @ ..] = after {
+            self.rest = Some(next);
+        }
+        Some(elem)
+    }
+}
+
+/// The value a header fetch returns: occurrence `occ` (0 = every one in turn when
+/// iterating, the last one otherwise).
+pub(crate) fn fetch<'h>(
+    headers: &'h Headers,
+    name: &'h [u8],
+    full: bool,
+    occ: i64,
+    it: &mut Iter,
+) -> Option<&'h [u8]> {
+    let occ = if occ == 0 && !it.iterate { -1 } else { occ };
+    if occ == 0 {
+        let v = elements(headers, name, full).nth(it.pos);
+        it.pos += 1;
+        it.more = v.is_some();
+        return v;
+    }
+    it.more = false;
+    if occ > 0 {
+        return elements(headers, name, full).nth(usize::try_from(occ - 1).ok()?);
+    }
+    if -occ > MAX_BACK {
+        return None;
+    }
+    let total = elements(headers, name, full).count() as i64;
+    let idx = total + occ;
+    if idx < 0 {
+        return None;
+    }
+    elements(headers, name, full).nth(idx as usize)
+}
+
+/// How many elements the fields named `name` hold (`hdr_cnt`, `fhdr_cnt`).
+pub(crate) fn count(headers: &Headers, name: &[u8], full: bool) -> usize {
+    elements(headers, name, full).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn heads(fields: &[(&str, &str)]) -> Headers {
+        let mut h = Headers::new();
+        for (n, v) in fields {
+            h.append(n.as_bytes(), v.as_bytes());
+        }
+        h
+    }
+
+    fn all<'h>(h: &'h Headers, name: &'h str, full: bool) -> Vec<&'h str> {
+        elements(h, name.as_bytes(), full)
+            .map(|v| std::str::from_utf8(v).unwrap_or("?"))
+            .collect()
+    }
+
+    #[test]
+    fn values_split_on_commas_outside_quotes_with_trailing_empty_element() {
+        let h = heads(&[("X", " a , \"b,c\" ,d"), ("y", "z"), ("x", "e,")]);
+        assert_eq!(all(&h, "x", false), ["a", "\"b,c\"", "d", "e", ""]);
+        assert_eq!(all(&h, "x", true), ["a , \"b,c\" ,d", "e,"]);
+        assert_eq!(all(&h, "", true).len(), 3);
+        assert_eq!(count(&h, b"X", false), 5);
+    }
+
+    #[test]
+    fn occurrences_count_from_either_end() {
+        let h = heads(&[("x", "1,2"), ("x", "3")]);
+        let mut one = Iter::single();
+        assert_eq!(fetch(&h, b"x", false, 0, &mut one), Some(&b"3"[..]));
+        assert_eq!(fetch(&h, b"x", false, 1, &mut one), Some(&b"1"[..]));
+        assert_eq!(fetch(&h, b"x", false, -2, &mut one), Some(&b"2"[..]));
+        assert_eq!(fetch(&h, b"x", false, -4, &mut one), None);
+        assert_eq!(fetch(&h, b"x", false, 4, &mut one), None);
+        assert_eq!(fetch(&h, b"x", true, -1, &mut one), Some(&b"3"[..]));
+        let mut it = Iter::all();
+        let mut seen = Vec::new();
+        while let Some(v) = fetch(&h, b"x", false, 0, &mut it) {
+            seen.push(v);
+        }
+        assert_eq!(seen, [&b"1"[..], b"2", b"3"]);
+        assert!(!it.more);
+    }
+}
