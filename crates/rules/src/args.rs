@@ -88,6 +88,8 @@ pub enum Arg {
     Bin(Vec<u8>),
     /// Dotted field numbers (`ARGT_PBUF_FNUM`).
     FieldIds(Vec<u32>),
+    /// A variable name, checked.
+    Var(crate::vars::VarRef),
     /// A frontend or backend, resolved to its index in the configuration.
     Proxy(usize),
     /// A server, resolved to its backend's index and its index there.

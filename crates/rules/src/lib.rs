@@ -11,3 +11,4 @@ pub mod expr;
 pub mod fetch;
 pub mod sample;
 pub mod stream;
+pub mod vars;

@@ -4,8 +4,10 @@
 //! orchestrator through [`Env`], whose methods answer `None` for what it cannot know
 //! at that point (no server chosen yet, a subsystem not built yet).
 
+use crate::vars::{StreamVars, VarSet};
 use rampart_h1::{RequestHead, ResponseHead};
 use std::net::SocketAddr;
+use std::sync::RwLock;
 
 /// A proxy or server figure a fetch reports (`be_conn`, `srv_queue`, `fe_req_rate`…).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +103,10 @@ pub trait Env {
     fn unique_id(&self) -> Option<&[u8]> {
         None
     }
+    /// The process-wide variables (`proc.*`).
+    fn proc_vars(&self) -> Option<&RwLock<VarSet>> {
+        None
+    }
 }
 
 /// An [`Env`] that knows nothing: configuration-time evaluation and tests.
@@ -124,6 +130,8 @@ pub struct Stream<'a> {
     pub req_complete: bool,
     /// The rule set runs on the response (`hdr` then reads the response).
     pub dir: Dir,
+    /// The session, transaction and request/response variables, when they exist.
+    pub vars: Option<&'a StreamVars>,
 }
 
 /// The direction of the rule set being evaluated (`SMP_OPT_DIR_*`).
@@ -145,6 +153,7 @@ impl<'a> Stream<'a> {
             res_data: &[],
             req_complete: false,
             dir: Dir::Req,
+            vars: None,
         }
     }
 }
@@ -157,6 +166,9 @@ pub struct Iter {
     pub iterate: bool,
     pub pos: usize,
     pub more: bool,
+    /// The value may change once more data arrives (`SMP_F_MAY_CHANGE`): a rule
+    /// waiting for content (`tcp-request content` with `inspect-delay`) waits.
+    pub may_change: bool,
 }
 
 impl Iter {

@@ -12,6 +12,7 @@ mod l4;
 mod l7_req;
 mod l7_res;
 pub mod place;
+mod var;
 
 use crate::args::{Arg, ArgSpec, ArgType};
 use crate::sample::{SmpType, Value};
@@ -76,6 +77,7 @@ const TABLES: &[&[FetchDef]] = &[
     l4::FETCHES,
     l7_req::FETCHES,
     l7_res::FETCHES,
+    var::FETCHES,
 ];
 
 /// The fetch named `name`.
