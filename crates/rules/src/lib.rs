@@ -9,6 +9,7 @@ pub mod args;
 pub mod conv;
 pub mod expr;
 pub mod fetch;
+pub mod logfmt;
 pub mod sample;
 pub mod stream;
 pub mod vars;

@@ -1,0 +1,267 @@
+//! Log-format templates (manual 8.2.4), as `set-header`, `return lf-string`, dynamic
+//! `use_backend` and (later) log lines use them: literal text, `%%`, sample
+//! expressions `%[expr]` and variables `%ci`, each optionally preceded by options
+//! `%{+Q,-X}`. Parsed once, as HAProxy's `parse_logformat_string` does, into a list of
+//! nodes; rendered into a caller's buffer.
+
+use crate::conv::Cx;
+use crate::expr::{End, Expr};
+use crate::fetch::place::Ckp;
+use crate::sample::{SmpType, Value};
+use crate::stream::{Iter, Stream};
+
+/// Node options (`LOG_OPT_*` set with `%{+X}`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Opts(u8);
+
+impl Opts {
+    pub const MANDATORY: u8 = 1;
+    pub const QUOTE: u8 = 2;
+    pub const HEXA: u8 = 4;
+    pub const ESC: u8 = 8;
+
+    pub fn has(self, o: u8) -> bool {
+        self.0 & o != 0
+    }
+
+    /// `+Q,-X,…`; unknown names are skipped as HAProxy skips them.
+    fn parse(s: &str) -> Opts {
+        let mut o = 0u8;
+        for part in s.split(',') {
+            let (add, name) = match part.as_bytes().first() {
+                Some(b'+') => (true, &part[1..]),
+                Some(b'-') => (false, &part[1..]),
+                _ => continue,
+            };
+            let bit = match name {
+                "M" => Self::MANDATORY,
+                "Q" => Self::QUOTE,
+                "X" => Self::HEXA,
+                "E" => Self::ESC,
+                _ => continue,
+            };
+            if add {
+                o |= bit;
+            } else {
+                o &= !bit;
+            }
+        }
+        Opts(o)
+    }
+}
+
+/// The `%` variables of section 8.2.4, by name.
+pub const VARIABLES: &[&str] = &[
+    "o", "B", "CC", "CS", "H", "ID", "ST", "T", "Ta", "Tc", "Th", "Ti", "Tl", "Tq", "Tr", "TR",
+    "Td", "Ts", "Tt", "Tu", "Tw", "U", "ac", "b", "bc", "bi", "bp", "bq", "ci", "cp", "f", "fc",
+    "fi", "fp", "ft", "hr", "hrl", "hs", "hsl", "HM", "HP", "HPO", "HQ", "HU", "HV", "lc", "ms",
+    "pid", "r", "rc", "rt", "s", "sc", "si", "sp", "sq", "sslc", "sslv", "t", "tr", "trg", "trl",
+    "ts", "tsc",
+];
+
+/// Variables that exist only in `mode http`.
+const HTTP_ONLY: &[&str] = &[
+    "CC", "CS", "Ta", "Ti", "Tq", "Tr", "TR", "HM", "HP", "HPO", "HQ", "HU", "HV", "r", "tr",
+    "trg", "trl",
+];
+
+/// One element of a template.
+#[derive(Debug)]
+pub enum Node {
+    Text(String),
+    /// A run of spaces merged into one (log lines only).
+    Separator,
+    Expr(Expr, Opts),
+    Var(&'static str, Opts),
+}
+
+/// A compiled template.
+#[derive(Debug, Default)]
+pub struct LogFormat {
+    pub nodes: Vec<Node>,
+}
+
+/// How a template is parsed and rendered.
+#[derive(Clone, Copy, Debug)]
+pub struct Mode {
+    /// Header values and HTTP payloads (`LOG_OPT_HTTP`): samples are written with
+    /// control characters %-encoded, a missing sample is empty.
+    pub http: bool,
+    /// Log lines (`LOG_OPT_MERGE_SPACES`): runs of spaces become one separator.
+    pub merge_spaces: bool,
+    /// The proxy is in `mode http` (HTTP-only variables are allowed).
+    pub proxy_http: bool,
+    /// Where the template is evaluated, to check what its fetches need.
+    pub place: Ckp,
+}
+
+impl LogFormat {
+    /// Parses `fmt`, with HAProxy's messages.
+    pub fn parse(fmt: &str, mode: Mode) -> Result<LogFormat, String> {
+        let mut nodes = Vec::new();
+        let b = fmt.as_bytes();
+        let mut text = String::new();
+        let mut i = 0;
+        let flush = |text: &mut String, nodes: &mut Vec<Node>| {
+            if !text.is_empty() {
+                nodes.push(Node::Text(std::mem::take(text)));
+            }
+        };
+        while i < b.len() {
+            let c = b[i];
+            if c == b' ' && mode.merge_spaces {
+                flush(&mut text, &mut nodes);
+                while i < b.len() && b[i] == b' ' {
+                    i += 1;
+                }
+                nodes.push(Node::Separator);
+                continue;
+            }
+            if c != b'%' {
+                let start = i;
+                while i < b.len() && b[i] != b'%' && !(b[i] == b' ' && mode.merge_spaces) {
+                    i += 1;
+                }
+                text.push_str(&fmt[start..i]);
+                continue;
+            }
+            // A '%'.
+            i += 1;
+            let Some(&n) = b.get(i) else {
+                return Err("truncated line after '%'".into());
+            };
+            if n == b'%' {
+                text.push('%');
+                i += 1;
+                continue;
+            }
+            if n.is_ascii_digit() || n == b' ' || n == b'\t' {
+                return Err(format!(
+                    "unexpected variable name near '{}' at position {i} line : '{fmt}'. Maybe you want to write a single '%', use the syntax '%%'",
+                    n as char
+                ));
+            }
+            let mut opts = Opts::default();
+            let mut had_args = false;
+            if n == b'{' {
+                let Some(close) = fmt[i + 1..].find('}') else {
+                    return Err(format!("truncated line after '{}'", &fmt[i + 1..]));
+                };
+                let args = &fmt[i + 1..i + 1 + close];
+                opts = Opts::parse(args);
+                i += close + 2;
+                had_args = true;
+                match b.get(i) {
+                    Some(c) if *c == b'[' || c.is_ascii_alphanumeric() => {}
+                    _ => {
+                        return Err(format!(
+                            "parse argument modifier without variable name near '%{{{args}}}'"
+                        ))
+                    }
+                }
+            }
+            match b.get(i) {
+                Some(b'[') => {
+                    flush(&mut text, &mut nodes);
+                    let inner = &fmt[i + 1..];
+                    let mut idx = 0;
+                    let (expr, used) =
+                        Expr::parse(&[inner], &mut idx, End::Embedded).map_err(|e| {
+                            format!("failed to parse sample expression <{inner}> : {e}")
+                        })?;
+                    match inner.as_bytes().get(used) {
+                        Some(b']') => {}
+                        Some(c) if c.is_ascii_graphic() || *c == b' ' => {
+                            return Err(format!(
+                                "expected ']' after '{}', but found '{}'",
+                                &inner[..used],
+                                *c as char
+                            ))
+                        }
+                        _ => return Err(format!("missing ']' after '{}'", &inner[..used])),
+                    }
+                    if !expr.fetch.uses.valid_at().contains(mode.place) {
+                        return Err(format!(
+                            "sample fetch <{}> may not be reliably used here because it needs '{}' which is not available here",
+                            expr.fetch.name,
+                            expr.fetch.uses.names()
+                        ));
+                    }
+                    nodes.push(Node::Expr(expr, opts));
+                    i += 1 + used + 1;
+                }
+                Some(c) if c.is_ascii_alphabetic() || (had_args && c.is_ascii_digit()) => {
+                    flush(&mut text, &mut nodes);
+                    let start = i;
+                    while i < b.len() && b[i].is_ascii_alphanumeric() {
+                        i += 1;
+                    }
+                    let name = &fmt[start..i];
+                    let Some(v) = VARIABLES.iter().find(|v| **v == name) else {
+                        return Err(format!(
+                            "no such format variable '{name}'. If you wanted to emit the '%' character verbatim, you need to use '%%'"
+                        ));
+                    };
+                    if !mode.proxy_http && HTTP_ONLY.contains(v) {
+                        return Err(format!(
+                            "format variable '{name}' is reserved for HTTP mode"
+                        ));
+                    }
+                    nodes.push(Node::Var(v, opts));
+                }
+                _ => {
+                    // '%' followed by another character: the '%' is dropped and the
+                    // character starts new text, as in HAProxy's state machine.
+                }
+            }
+        }
+        flush(&mut text, &mut nodes);
+        Ok(LogFormat { nodes })
+    }
+
+    /// True when the template is only literal text.
+    pub fn is_const(&self) -> bool {
+        self.nodes.iter().all(|n| matches!(n, Node::Text(_)))
+    }
+
+    /// Renders for HTTP use (header values, reply bodies): samples cast to strings
+    /// with control characters %-encoded (`http_encode_map`), a missing sample empty.
+    /// Variables are rendered by `var`, which writes nothing when it knows nothing.
+    pub fn render_http(
+        &self,
+        s: &Stream<'_>,
+        cx: &Cx,
+        out: &mut Vec<u8>,
+        var: &mut dyn FnMut(&'static str, &mut Vec<u8>),
+    ) {
+        for n in &self.nodes {
+            match n {
+                Node::Text(t) => out.extend_from_slice(t.as_bytes()),
+                Node::Separator => out.push(b' '),
+                Node::Expr(e, _) => {
+                    let v = e.eval(s, &mut Iter::single(), cx);
+                    if let Some(Value::Str(b)) = v.and_then(|v| v.cast(SmpType::Str)) {
+                        http_encode(&b, out);
+                    }
+                }
+                Node::Var(name, _) => var(name, out),
+            }
+        }
+    }
+}
+
+/// Writes `b` up to its first NUL byte (HAProxy's `lf_encode_chunk` stops there),
+/// %-encoding bytes 0x01–0x08, 0x0a–0x1f and 0x7f.
+fn http_encode(b: &[u8], out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &c in b.iter().take_while(|&&c| c != 0) {
+        if c <= 0x08 || (0x0a..=0x1f).contains(&c) || c == 0x7f {
+            out.extend_from_slice(&[b'%', HEX[usize::from(c >> 4)], HEX[usize::from(c & 15)]]);
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
