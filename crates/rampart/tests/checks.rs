@@ -21,21 +21,6 @@ use support::*;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// Waits until a message containing `needle` was printed; returns it.
-fn wait_message(p: &Proc, needle: &str, within: Duration) -> String {
-    let mut found = None;
-    let ok = wait_until(within, || {
-        found = runtime_messages(p).into_iter().find(|m| m.contains(needle));
-        found.is_some()
-    });
-    assert!(
-        ok,
-        "no message with {needle:?} within {within:?}; stderr:\n{}",
-        p.stderr()
-    );
-    found.unwrap_or_default()
-}
-
 fn global_defaults(mode: &str, extra: &str) -> String {
     format!(
         "global\n\
