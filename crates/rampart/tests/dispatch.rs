@@ -258,6 +258,108 @@ fn redispatch_interval_decides_which_retry_leaves_the_server() {
     }
 }
 
+#[test]
+fn a_redispatch_hashes_the_same_key_again() {
+    // s1 refuses connections. `balance uri`: a request whose URI hashes to s1 fails
+    // there, and its last retry (`retries 1`) goes back to the algorithm with the same
+    // key, avoiding s1 where the algorithm can: a consistent-hash ring moves on to s2,
+    // a map-based table names s1 again (HAProxy's `map_get_server_hash` avoids
+    // nothing), so those requests fail.
+    let paths: Vec<String> = (0..16).map(|i| format!("/u{i}")).collect();
+    let cases: [(&str, &[&str]); 2] = [
+        (
+            "map-based",
+            &["/u0", "/u2", "/u4", "/u6", "/u8", "/u11", "/u13", "/u15"],
+        ),
+        ("consistent", &[]),
+    ];
+    for (hash_type, failing) in cases {
+        let base = free_ports(3);
+        let s2 = answering(base + 1, "s2", 200);
+        let port = base + 2;
+        let dir = TempDir::new("redispatch-hash");
+        let body = listen_with(
+            port,
+            &format!("    balance uri\n    hash-type {hash_type}\n    retries 1\n    option redispatch\n    timeout connect 100ms\n"),
+            &[
+                format!("server s1 127.0.0.1:{base}"),
+                format!("server s2 127.0.0.1:{}", base + 1),
+            ],
+        );
+        let _p = start(&dir, &body, port);
+        let mut failed = Vec::new();
+        for path in &paths {
+            let m = get(port, path, "");
+            match m.status() {
+                200 => assert_eq!(m.body_text(), "s2", "{hash_type} {path}"),
+                503 => failed.push(path.as_str()),
+                other => panic!("{hash_type} {path}: {other}"),
+            }
+        }
+        assert_eq!(failed, failing, "{hash_type}");
+        assert_eq!(
+            s2.requests().len(),
+            paths.len() - failing.len(),
+            "{hash_type}"
+        );
+    }
+}
+
+#[test]
+fn force_persist_never_redispatches() {
+    // Round robin over s1 (refusing connections) and s2, `retries 2` with `option
+    // redispatch`: a stream that met s1 is sent to s2, unless `force-persist` matched,
+    // which keeps every retry on s1 whoever chose the server (HAProxy's
+    // `SF_FORCE_PRST`), in `mode tcp` as in `mode http`.
+    for mode in ["http", "tcp"] {
+        for force in [false, true] {
+            let base = free_ports(3);
+            let s2 = TestServer::tcp(base + 1, |mut s| {
+                let mut got = Vec::new();
+                let mut b = [0u8; 1024];
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut b) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got.extend_from_slice(&b[..n]),
+                    }
+                }
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                );
+            });
+            let port = base + 2;
+            let dir = TempDir::new("force-persist-retry");
+            let lines = format!(
+                "    mode {mode}\n    balance roundrobin\n    retries 2\n    option redispatch\n    timeout connect 100ms\n{}",
+                if force { "    force-persist if TRUE\n" } else { "" }
+            );
+            let body = listen_with(
+                port,
+                &lines,
+                &[
+                    format!("server s1 127.0.0.1:{base}"),
+                    format!("server s2 127.0.0.1:{}", base + 1),
+                ],
+            );
+            let _p = start(&dir, &body, port);
+            let mut answered = 0;
+            for _ in 0..4 {
+                let mut c = connect(local(port));
+                let _ = c.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+                c.shutdown(std::net::Shutdown::Write);
+                let r = read_until_closed(&mut c, 1 << 16);
+                // A stream that failed gets nothing (tcp) or a 503 (http).
+                if r.starts_with(b"HTTP/1.1 200 ") {
+                    answered += 1;
+                }
+            }
+            let want = if force { 2 } else { 4 };
+            assert_eq!(answered, want, "mode {mode}, force-persist {force}");
+            assert_eq!(s2.accepted(), want, "mode {mode}, force-persist {force}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Queues and server state changes
 
