@@ -306,6 +306,49 @@ fn a_redispatch_hashes_the_same_key_again() {
 }
 
 #[test]
+fn a_redispatch_hashes_the_posted_parameter_again() {
+    // As above with `balance url_param id check_post` (map-based): the key is in the
+    // body of a POST, and the last retry hashes it again, back to s1, whether s1
+    // refused the connection or answered 503 (`retry-on 503`, the request kept).
+    for s1_answers in [false, true] {
+        let base = free_ports(3);
+        let _s1 = s1_answers.then(|| answering(base, "s1", 503));
+        let s2 = answering(base + 1, "s2", 200);
+        let port = base + 2;
+        let dir = TempDir::new("redispatch-post");
+        let body = listen_with(
+            port,
+            "    balance url_param id check_post\n    option http-buffer-request\n    retries 1\n    retry-on conn-failure 503\n    option redispatch\n    timeout connect 100ms\n",
+            &[
+                format!("server s1 127.0.0.1:{base}"),
+                format!("server s2 127.0.0.1:{}", base + 1),
+            ],
+        );
+        let _p = start(&dir, &body, port);
+        let mut failed = Vec::new();
+        for i in 0..16 {
+            let form = format!("id=u{i}");
+            let req = format!(
+                "POST /form HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+                form.len()
+            );
+            let m = exchange(port, req.as_bytes()).1;
+            match m.status() {
+                200 => assert_eq!(m.body_text(), "s2", "{form}"),
+                503 => failed.push(i),
+                other => panic!("{form}: {other}"),
+            }
+        }
+        assert_eq!(
+            failed,
+            [1, 3, 5, 7, 9, 10, 12, 14],
+            "s1 answers: {s1_answers}"
+        );
+        assert_eq!(s2.requests().len(), 16 - failed.len());
+    }
+}
+
+#[test]
 fn force_persist_never_redispatches() {
     // Round robin over s1 (refusing connections) and s2, `retries 2` with `option
     // redispatch`: a stream that met s1 is sent to s2, unless `force-persist` matched,
