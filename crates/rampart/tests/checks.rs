@@ -620,6 +620,45 @@ fn agent_maxconn_changes_the_limit_at_run_time() {
     assert_eq!(peak.load(Ordering::SeqCst), 10);
 }
 
+#[test]
+fn agent_maxconn_warnings_reach_the_report() {
+    // A `maxconn:` HAProxy cannot read changes nothing and is quoted when the server
+    // comes back up.
+    let dir = TempDir::new("chk-agent-maxconn-warn");
+    let base = free_ports(3);
+    let (fe, p1, agent) = (base, base + 1, base + 2);
+    let _o = http_server(p1, "one");
+    let reply = Arc::new(Mutex::new(String::from("down\n")));
+    let r2 = reply.clone();
+    let _agent = TestServer::tcp(agent, move |mut s| {
+        let line = r2.lock().map(|g| g.clone()).unwrap_or_default();
+        let _ = s.write_all(line.as_bytes());
+    });
+    let cfg = format!(
+        "{}listen l\n    bind 127.0.0.1:{fe}\n\
+         \x20   server s 127.0.0.1:{p1} agent-check agent-port {agent} agent-inter 100\n",
+        global_defaults("http", "")
+    );
+    let proxy = foreground(&dir, &cfg, fe);
+    wait_message(&proxy, "Server l/s is DOWN", WAIT);
+    *reply.lock().expect("lock") = "up maxconn:x1\n".into();
+    let m = wait_message(&proxy, "Server l/s is UP", WAIT);
+    assert!(
+        m.contains("info: \"via agent : up (maxconn string empty or preceded by garbage)\""),
+        "{m}"
+    );
+    *reply.lock().expect("lock") = "down\n".into();
+    assert!(wait_until(WAIT, || runtime_messages(&proxy)
+        .iter()
+        .filter(|m| m.contains("Server l/s is DOWN"))
+        .count()
+        == 2));
+    *reply.lock().expect("lock") = "up maxconn:5x\n".into();
+    assert!(wait_until(WAIT, || runtime_messages(&proxy).iter().any(
+        |m| m.contains("via agent : up (Trailing garbage in maxconn string)")
+    )));
+}
+
 // ---------------------------------------------------------------------------------------
 // check-send-proxy, track
 
