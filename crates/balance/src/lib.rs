@@ -221,6 +221,17 @@ impl Balancer {
         )
     }
 
+    /// `url_param`: the algorithm may read the body of a POST.
+    pub fn reads_body(&self) -> bool {
+        matches!(
+            self.algo,
+            Algo::Hash {
+                key: Key::UrlParam { .. },
+                ..
+            }
+        )
+    }
+
     /// `roundrobin`, `static-rr` and `first` send a newcomer to the backend's queue
     /// when streams already wait there (HAProxy's `assign_server`).
     pub fn queue_first(&self) -> bool {

@@ -4,7 +4,7 @@
 //! the start-up with HAProxy's message, as `haproxy` does before forking or threading.
 
 use crate::limits::Limits;
-use crate::server_state::{admin, Live, Op};
+use crate::server_state::{admin, ConnLimits, Live, Op};
 use crate::state::*;
 use rampart_model::proxy::bind::{Bind, BindAddr};
 use rampart_model::proxy::server::{ServerAddr, ServerPort};
@@ -204,8 +204,7 @@ fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
                     send_proxy_v2: false,
                     proxy_v2: Default::default(),
                     source: None,
-                    maxconn: 0,
-                    minconn: 0,
+                    limits: ConnLimits::new(0, 0),
                     maxqueue: 0,
                     served: Default::default(),
                     pool: PoolCfg::default(),
@@ -433,8 +432,7 @@ fn build_server(
         send_proxy_v2: st.send_proxy_v2,
         proxy_v2: st.proxy_v2_options,
         source,
-        maxconn,
-        minconn,
+        limits: ConnLimits::new(maxconn, minconn),
         maxqueue: st.maxqueue,
         served: Default::default(),
         pool: PoolCfg {

@@ -135,16 +135,18 @@ pub fn servers_changed(be: &Backend) {
 impl Load for Backend {
     fn has_room(&self, i: usize) -> bool {
         let s = &self.servers[i];
-        s.maxconn == 0
+        let max = dynamic_maxconn(self, s);
+        max == u32::MAX
             || (s.counters.qcur.load(Ordering::Relaxed) == 0
-                && s.served.load(Ordering::Relaxed) < dynamic_maxconn(self, s))
+                && s.served.load(Ordering::Relaxed) < max)
     }
 
     fn may_queue(&self, i: usize) -> bool {
         let s = &self.servers[i];
-        s.maxconn == 0
+        let max = dynamic_maxconn(self, s);
+        max == u32::MAX
             || u64::from(s.served.load(Ordering::Relaxed)) + s.counters.qcur.load(Ordering::Relaxed)
-                < u64::from(dynamic_maxconn(self, s)) + u64::from(s.maxqueue)
+                < u64::from(max) + u64::from(s.maxqueue)
     }
 
     fn served(&self, i: usize) -> u32 {

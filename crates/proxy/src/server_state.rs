@@ -1,13 +1,14 @@
-//! A server's live state (configuration manual 5.2 `disabled`, `backup`, `weight`;
-//! management guide 9.3 `set server`): administrative flags, the operational state
-//! health checks decide, and the weights. Read on every server choice (atomics, no
+//! A server's live state (configuration manual 5.2 `disabled`, `backup`, `weight`,
+//! `maxconn`, `minconn`; management guide 9.3 `set server`, `set maxconn server`):
+//! administrative flags, the operational state health checks decide, the weights and
+//! the connection limits. Read on every server choice (atomics, no
 //! lock); written by health checks and the runtime API, which then call
 //! [`crate::upstream::servers_changed`] so the balancing state follows.
 //!
 //! The names are HAProxy's (`SRV_ADMF_*`, `SRV_ST_*`, `uweight`/`eweight`) so the
 //! runtime API and `show servers state` can report them as HAProxy does.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 
 /// Administrative flags (HAProxy's `SRV_ADMF_*`, same bit values: `show servers state`
 /// prints them as a number); the model reads them from server-state files too.
@@ -134,4 +135,52 @@ impl Live {
     pub fn serving(&self) -> bool {
         self.alive() && self.admin() & admin::DRAIN == 0 && !self.standby()
     }
+}
+
+/// A server's `maxconn` and `minconn` (0: no limit), which an agent's `maxconn:N` and
+/// the runtime API's `set maxconn server` change at run time. Both live in one atomic
+/// word, so a reader never sees the `maxconn` of one change with the `minconn` of
+/// another. Changing the limit is [`crate::queue::change_maxconn`]'s business: it also
+/// hands the slots a raised limit frees to the streams waiting for them.
+#[derive(Debug)]
+pub struct ConnLimits(AtomicU64);
+
+impl ConnLimits {
+    /// Limits already normalised as HAProxy's `srv_minmax_conn_apply` does.
+    pub fn new(maxconn: u32, minconn: u32) -> ConnLimits {
+        ConnLimits(AtomicU64::new(pack(maxconn, minconn)))
+    }
+
+    /// `(maxconn, minconn)` now.
+    #[inline]
+    pub fn get(&self) -> (u32, u32) {
+        let v = self.0.load(Ordering::Acquire);
+        ((v >> 32) as u32, v as u32)
+    }
+
+    /// `maxconn` now (0: no limit).
+    #[inline]
+    pub fn maxconn(&self) -> u32 {
+        self.get().0
+    }
+
+    /// Sets `maxconn` as HAProxy's `server_parse_maxconn_change_request`: a static
+    /// limit (`minconn` equal to `maxconn`) stays static, a dynamic one keeps its
+    /// `minconn`.
+    pub fn set_maxconn(&self, max: u32) {
+        let _ = self
+            .0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| {
+                let (old_max, min) = ((v >> 32) as u32, v as u32);
+                Some(if old_max == min {
+                    pack(max, max)
+                } else {
+                    pack(max, min)
+                })
+            });
+    }
+}
+
+fn pack(maxconn: u32, minconn: u32) -> u64 {
+    (u64::from(maxconn) << 32) | u64::from(minconn)
 }

@@ -204,10 +204,11 @@ pub struct Server {
     /// `proxy-v2-options` (and the `send-proxy-v2-ssl` family): the TLVs to send.
     pub proxy_v2: rampart_model::proxy::server::ProxyV2Options,
     pub source: Option<SourceSpec>,
-    /// `maxconn` (0: no limit), `minconn` (dynamic limit below `fullconn`), `maxqueue`
-    /// (0: no limit), normalised as HAProxy does (`minconn` alone acts as `maxconn`).
-    pub maxconn: u32,
-    pub minconn: u32,
+    /// `maxconn` (0: no limit) and `minconn` (dynamic limit below `fullconn`),
+    /// normalised as HAProxy does (`minconn` alone acts as `maxconn`); they may change
+    /// at run time.
+    pub limits: crate::server_state::ConnLimits,
+    /// `maxqueue` (0: no limit).
     pub maxqueue: u32,
     /// Streams holding one of its connection slots now (HAProxy's `served`).
     pub served: AtomicU32,

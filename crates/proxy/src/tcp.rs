@@ -30,7 +30,8 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
             // sent by now, as HAProxy reads what is there when the stream starts.
             read_available(&cli, &mut pending);
         }
-        // `use-server` may choose the server; else the balancing does.
+        // `use-server` may choose the server (and `force-persist` keep its retries
+        // there); else the balancing does.
         let got = match crate::http::persist::connect_tcp(&w.rt, be, &addrs, &pending).await {
             Some(got) => got,
             None => connect_server(&w.rt, be, &addrs, &pending).await,

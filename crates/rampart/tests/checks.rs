@@ -21,21 +21,6 @@ use support::*;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// Waits until a message containing `needle` was printed; returns it.
-fn wait_message(p: &Proc, needle: &str, within: Duration) -> String {
-    let mut found = None;
-    let ok = wait_until(within, || {
-        found = runtime_messages(p).into_iter().find(|m| m.contains(needle));
-        found.is_some()
-    });
-    assert!(
-        ok,
-        "no message with {needle:?} within {within:?}; stderr:\n{}",
-        p.stderr()
-    );
-    found.unwrap_or_default()
-}
-
 fn global_defaults(mode: &str, extra: &str) -> String {
     format!(
         "global\n\
@@ -528,6 +513,150 @@ fn agent_changes_weight_and_state() {
         WAIT,
     );
     assert!(wait_until(WAIT, || http_get(connect(local(fe)), "/").0 == 200));
+}
+
+/// An origin that answers `200` after holding each request while `gate` is closed (20 ms
+/// at least), counting the requests it holds at once in `busy` and their peak in `peak`.
+fn gated_origin(port: u16, gate: Arc<AtomicUsize>, busy: Arc<AtomicUsize>) -> TestServer {
+    TestServer::tcp(port, move |mut s| {
+        let mut buf = Vec::new();
+        let mut b = [0u8; 1024];
+        while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            match s.read(&mut b) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&b[..n]),
+            }
+        }
+        busy.fetch_add(1, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(20));
+        // Held at most 15 s, below the clients' I/O timeout.
+        wait_until(Duration::from_secs(15), || gate.load(Ordering::SeqCst) == 1);
+        busy.fetch_sub(1, Ordering::SeqCst);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+    })
+}
+
+/// `n` clients sending one request each at the same time; returns their threads.
+fn concurrent_gets(fe: u16, n: usize) -> Vec<std::thread::JoinHandle<u16>> {
+    let start = Arc::new(std::sync::Barrier::new(n));
+    (0..n)
+        .map(|i| {
+            let start = start.clone();
+            std::thread::spawn(move || {
+                start.wait();
+                http_get(connect(local(fe)), &format!("/r{i}")).0
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn agent_maxconn_changes_the_limit_at_run_time() {
+    // The agent's `maxconn:N` is the server's limit from then on; streams beyond it wait
+    // in the queue, and a raised limit lets the waiting ones in at once.
+    let dir = TempDir::new("chk-agent-maxconn");
+    let base = free_ports(3);
+    let (fe, p1, agent) = (base, base + 1, base + 2);
+    let gate = Arc::new(AtomicUsize::new(1));
+    let busy = Arc::new(AtomicUsize::new(0));
+    let _o = gated_origin(p1, gate.clone(), busy.clone());
+    let reply = Arc::new(Mutex::new(String::from("maxconn:1\n")));
+    let r2 = reply.clone();
+    let _agent = TestServer::tcp(agent, move |mut s| {
+        let line = r2.lock().map(|g| g.clone()).unwrap_or_default();
+        let _ = s.write_all(line.as_bytes());
+    });
+    let cfg = format!(
+        "{}listen l\n    bind 127.0.0.1:{fe}\n    timeout queue 30s\n\
+         \x20   server s 127.0.0.1:{p1} agent-check agent-port {agent} agent-inter 100\n",
+        global_defaults("http", "")
+    );
+    let _proxy = foreground(&dir, &cfg, fe);
+    // A reply is applied before the agent's next connection.
+    let applied = |n: usize| assert!(wait_until(WAIT, || _agent.accepted() >= n));
+    applied(2);
+    // maxconn:1 — 50 clients at once: the origin never holds more than one request.
+    let peak = Arc::new(AtomicUsize::new(0));
+    let watching = Arc::new(AtomicUsize::new(1));
+    let watcher = {
+        let (busy, peak, watching) = (busy.clone(), peak.clone(), watching.clone());
+        std::thread::spawn(move || {
+            // Bounded: 60 s at most.
+            for _ in 0..60_000 {
+                if watching.load(Ordering::SeqCst) == 0 {
+                    break;
+                }
+                peak.fetch_max(busy.load(Ordering::SeqCst), Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    for c in concurrent_gets(fe, 50) {
+        assert_eq!(c.join().expect("client"), 200);
+    }
+    assert_eq!(peak.load(Ordering::SeqCst), 1);
+    // Held requests: one reaches the origin, 49 wait in the queue.
+    gate.store(0, Ordering::SeqCst);
+    let clients = concurrent_gets(fe, 50);
+    assert!(wait_until(WAIT, || busy.load(Ordering::SeqCst) == 1));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(busy.load(Ordering::SeqCst), 1);
+    // maxconn:10 — while the first request is still held, nine more reach the origin:
+    // the raised limit took them out of the queue by itself.
+    *reply.lock().expect("lock") = "maxconn:10\n".into();
+    assert!(
+        wait_until(WAIT, || busy.load(Ordering::SeqCst) == 10),
+        "{} held",
+        busy.load(Ordering::SeqCst)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(busy.load(Ordering::SeqCst), 10);
+    gate.store(1, Ordering::SeqCst);
+    for c in clients {
+        assert_eq!(c.join().expect("client"), 200);
+    }
+    watching.store(0, Ordering::SeqCst);
+    let _ = watcher.join();
+    assert_eq!(peak.load(Ordering::SeqCst), 10);
+}
+
+#[test]
+fn agent_maxconn_warnings_reach_the_report() {
+    // A `maxconn:` HAProxy cannot read changes nothing and is quoted when the server
+    // comes back up.
+    let dir = TempDir::new("chk-agent-maxconn-warn");
+    let base = free_ports(3);
+    let (fe, p1, agent) = (base, base + 1, base + 2);
+    let _o = http_server(p1, "one");
+    let reply = Arc::new(Mutex::new(String::from("down\n")));
+    let r2 = reply.clone();
+    let _agent = TestServer::tcp(agent, move |mut s| {
+        let line = r2.lock().map(|g| g.clone()).unwrap_or_default();
+        let _ = s.write_all(line.as_bytes());
+    });
+    let cfg = format!(
+        "{}listen l\n    bind 127.0.0.1:{fe}\n\
+         \x20   server s 127.0.0.1:{p1} agent-check agent-port {agent} agent-inter 100\n",
+        global_defaults("http", "")
+    );
+    let proxy = foreground(&dir, &cfg, fe);
+    wait_message(&proxy, "Server l/s is DOWN", WAIT);
+    *reply.lock().expect("lock") = "up maxconn:x1\n".into();
+    let m = wait_message(&proxy, "Server l/s is UP", WAIT);
+    assert!(
+        m.contains("info: \"via agent : up (maxconn string empty or preceded by garbage)\""),
+        "{m}"
+    );
+    *reply.lock().expect("lock") = "down\n".into();
+    assert!(wait_until(WAIT, || runtime_messages(&proxy)
+        .iter()
+        .filter(|m| m.contains("Server l/s is DOWN"))
+        .count()
+        == 2));
+    *reply.lock().expect("lock") = "up maxconn:5x\n".into();
+    assert!(wait_until(WAIT, || runtime_messages(&proxy).iter().any(
+        |m| m.contains("via agent : up (Trailing garbage in maxconn string)")
+    )));
 }
 
 // ---------------------------------------------------------------------------------------

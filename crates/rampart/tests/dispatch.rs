@@ -1,6 +1,6 @@
 //! End-to-end tests of retries and server health seen from traffic (configuration
-//! manual 4.2 `retries`, `retry-on`, `option redispatch`; 5.2 `observe`, `error-limit`,
-//! `on-error`, `on-marked-down`, `on-marked-up`): what clients receive and what each
+//! manual 4.2 `retries`, `retry-on`, `option redispatch`; 5.2 `on-marked-down`,
+//! `on-marked-up`; `observe` has tests/observe.rs): what clients receive and what each
 //! server sees when a server answers badly, goes down or comes back, and the messages
 //! printed on stderr in HAProxy 2.6's words.
 //!
@@ -26,54 +26,12 @@ fn start(dir: &TempDir, body: &str, port: u16) -> Proc {
     foreground(dir, &cfg("", "", body), port)
 }
 
-/// Waits until a message containing `needle` was printed; returns it.
-fn wait_message(p: &Proc, needle: &str) -> String {
-    let mut found = None;
-    let ok = wait_until(WAIT, || {
-        found = runtime_messages(p).into_iter().find(|m| m.contains(needle));
-        found.is_some()
-    });
-    assert!(ok, "no message with {needle:?}; stderr:\n{}", p.stderr());
-    found.unwrap_or_default()
-}
-
-/// A listener that accepts and closes: a health check connecting to it passes.
-fn check_port(port: u16) -> TestServer {
-    TestServer::tcp(port, |_| {})
-}
-
-/// An origin answering every request with `status` and its `name` as body.
-fn answering(port: u16, name: &'static str, status: u16) -> Origin {
-    Origin::start(port, move |_, _| status_answer(status, name))
-}
-
-fn status_answer(status: u16, body: &str) -> Answer {
-    Answer::raw(
-        format!(
-            "HTTP/1.1 {status} X\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        ),
-        Then::KeepAlive,
-    )
-}
-
 fn get(port: u16, path: &str, extra: &str) -> Msg {
     exchange(
         port,
         format!("GET {path} HTTP/1.1\r\nHost: t\r\n{extra}\r\n").as_bytes(),
     )
     .1
-}
-
-/// `listen l` on `port` with `lines`, then `servers` (whole `server` lines).
-fn listen_with(port: u16, lines: &str, servers: &[String]) -> String {
-    let mut s = format!("listen l\n    bind 127.0.0.1:{port}\n{lines}");
-    for l in servers {
-        s.push_str("    ");
-        s.push_str(l);
-        s.push('\n');
-    }
-    s
 }
 
 // ---------------------------------------------------------------------------------------
@@ -300,6 +258,151 @@ fn redispatch_interval_decides_which_retry_leaves_the_server() {
     }
 }
 
+#[test]
+fn a_redispatch_hashes_the_same_key_again() {
+    // s1 refuses connections. `balance uri`: a request whose URI hashes to s1 fails
+    // there, and its last retry (`retries 1`) goes back to the algorithm with the same
+    // key, avoiding s1 where the algorithm can: a consistent-hash ring moves on to s2,
+    // a map-based table names s1 again (HAProxy's `map_get_server_hash` avoids
+    // nothing), so those requests fail.
+    let paths: Vec<String> = (0..16).map(|i| format!("/u{i}")).collect();
+    let cases: [(&str, &[&str]); 2] = [
+        (
+            "map-based",
+            &["/u0", "/u2", "/u4", "/u6", "/u8", "/u11", "/u13", "/u15"],
+        ),
+        ("consistent", &[]),
+    ];
+    for (hash_type, failing) in cases {
+        let base = free_ports(3);
+        let s2 = answering(base + 1, "s2", 200);
+        let port = base + 2;
+        let dir = TempDir::new("redispatch-hash");
+        let body = listen_with(
+            port,
+            &format!("    balance uri\n    hash-type {hash_type}\n    retries 1\n    option redispatch\n    timeout connect 100ms\n"),
+            &[
+                format!("server s1 127.0.0.1:{base}"),
+                format!("server s2 127.0.0.1:{}", base + 1),
+            ],
+        );
+        let _p = start(&dir, &body, port);
+        let mut failed = Vec::new();
+        for path in &paths {
+            let m = get(port, path, "");
+            match m.status() {
+                200 => assert_eq!(m.body_text(), "s2", "{hash_type} {path}"),
+                503 => failed.push(path.as_str()),
+                other => panic!("{hash_type} {path}: {other}"),
+            }
+        }
+        assert_eq!(failed, failing, "{hash_type}");
+        assert_eq!(
+            s2.requests().len(),
+            paths.len() - failing.len(),
+            "{hash_type}"
+        );
+    }
+}
+
+#[test]
+fn a_redispatch_hashes_the_posted_parameter_again() {
+    // As above with `balance url_param id check_post` (map-based): the key is in the
+    // body of a POST, and the last retry hashes it again, back to s1, whether s1
+    // refused the connection or answered 503 (`retry-on 503`, the request kept).
+    for s1_answers in [false, true] {
+        let base = free_ports(3);
+        let _s1 = s1_answers.then(|| answering(base, "s1", 503));
+        let s2 = answering(base + 1, "s2", 200);
+        let port = base + 2;
+        let dir = TempDir::new("redispatch-post");
+        let body = listen_with(
+            port,
+            "    balance url_param id check_post\n    option http-buffer-request\n    retries 1\n    retry-on conn-failure 503\n    option redispatch\n    timeout connect 100ms\n",
+            &[
+                format!("server s1 127.0.0.1:{base}"),
+                format!("server s2 127.0.0.1:{}", base + 1),
+            ],
+        );
+        let _p = start(&dir, &body, port);
+        let mut failed = Vec::new();
+        for i in 0..16 {
+            let form = format!("id=u{i}");
+            let req = format!(
+                "POST /form HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+                form.len()
+            );
+            let m = exchange(port, req.as_bytes()).1;
+            match m.status() {
+                200 => assert_eq!(m.body_text(), "s2", "{form}"),
+                503 => failed.push(i),
+                other => panic!("{form}: {other}"),
+            }
+        }
+        assert_eq!(
+            failed,
+            [1, 3, 5, 7, 9, 10, 12, 14],
+            "s1 answers: {s1_answers}"
+        );
+        assert_eq!(s2.requests().len(), 16 - failed.len());
+    }
+}
+
+#[test]
+fn force_persist_never_redispatches() {
+    // Round robin over s1 (refusing connections) and s2, `retries 2` with `option
+    // redispatch`: a stream that met s1 is sent to s2, unless `force-persist` matched,
+    // which keeps every retry on s1 whoever chose the server (HAProxy's
+    // `SF_FORCE_PRST`), in `mode tcp` as in `mode http`.
+    for mode in ["http", "tcp"] {
+        for force in [false, true] {
+            let base = free_ports(3);
+            let s2 = TestServer::tcp(base + 1, |mut s| {
+                let mut got = Vec::new();
+                let mut b = [0u8; 1024];
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut b) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got.extend_from_slice(&b[..n]),
+                    }
+                }
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                );
+            });
+            let port = base + 2;
+            let dir = TempDir::new("force-persist-retry");
+            let lines = format!(
+                "    mode {mode}\n    balance roundrobin\n    retries 2\n    option redispatch\n    timeout connect 100ms\n{}",
+                if force { "    force-persist if TRUE\n" } else { "" }
+            );
+            let body = listen_with(
+                port,
+                &lines,
+                &[
+                    format!("server s1 127.0.0.1:{base}"),
+                    format!("server s2 127.0.0.1:{}", base + 1),
+                ],
+            );
+            let _p = start(&dir, &body, port);
+            let mut answered = 0;
+            for _ in 0..4 {
+                let mut c = connect(local(port));
+                let _ = c.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+                c.shutdown(std::net::Shutdown::Write);
+                let r = read_until_closed(&mut c, 1 << 16);
+                // A stream that failed gets nothing (tcp) or a 503 (http).
+                if r.starts_with(b"HTTP/1.1 200 ") {
+                    answered += 1;
+                }
+            }
+            let want = if force { 2 } else { 4 };
+            assert_eq!(answered, want, "mode {mode}, force-persist {force}");
+            assert_eq!(s2.accepted(), want, "mode {mode}, force-persist {force}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Queues and server state changes
 
@@ -348,7 +451,7 @@ fn streams_queued_on_a_server_that_goes_down_are_requeued() {
     // s1 goes down: the waiting stream is balanced again and served by s2, while the
     // first one still runs on s1.
     drop(check);
-    let msg = wait_message(&p, "Server l/s1 is DOWN");
+    let msg = wait_message(&p, "Server l/s1 is DOWN", WAIT);
     assert_eq!(
         msg,
         "[WARNING]  (PID) : Server l/s1 is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: Nms. 1 active and 0 backup servers left. 1 sessions active, 1 requeued, 0 remaining in queue."
@@ -379,7 +482,7 @@ fn a_server_coming_up_takes_the_streams_waiting_in_the_backend_queue() {
     );
     let p = start(&dir, &body, port);
     // s2's check port is closed: it goes down at its first check.
-    wait_message(&p, "Server l/s2 is DOWN");
+    wait_message(&p, "Server l/s2 is DOWN", WAIT);
     // The first request holds s1's only slot; the second waits in the backend's queue.
     let first = get_in_background(port, "/slow", "");
     s1.wait_requests(1);
@@ -388,7 +491,7 @@ fn a_server_coming_up_takes_the_streams_waiting_in_the_backend_queue() {
     assert_eq!(s1.requests().len(), 1);
     // s2 comes up and takes it.
     let _check = check_port(chk);
-    let msg = wait_message(&p, "Server l/s2 is UP");
+    let msg = wait_message(&p, "Server l/s2 is UP", WAIT);
     assert_eq!(
         msg,
         "[WARNING]  (PID) : Server l/s2 is UP, reason: Layer4 check passed, check duration: Nms. 2 active and 0 backup servers online. 1 sessions requeued, 0 total in queue."
@@ -398,69 +501,6 @@ fn a_server_coming_up_takes_the_streams_waiting_in_the_backend_queue() {
     let m = first.join().expect("first request");
     assert_eq!((m.status(), m.body_text()), (200, "s1".into()));
     assert_eq!((s1.requests().len(), s2.requests().len()), (1, 1));
-}
-
-// ---------------------------------------------------------------------------------------
-// observe
-
-/// An origin answering `/health` with 200 and everything else with `status`.
-fn sick_origin(port: u16, name: &'static str, status: u16) -> Origin {
-    Origin::start(port, move |m, _| {
-        if m.head_text().starts_with("GET /health ") {
-            status_answer(200, name)
-        } else {
-            status_answer(status, name)
-        }
-    })
-}
-
-#[test]
-fn observe_layer7_marks_a_server_down_after_error_limit_5xx() {
-    let base = free_ports(3);
-    let s1 = sick_origin(base, "s1", 500);
-    let s2 = sick_origin(base + 1, "s2", 200);
-    let port = base + 2;
-    let dir = TempDir::new("observe-l7");
-    // Checks pass (`/health` answers 200), only traffic fails; they run rarely, so the
-    // server stays down long after the traffic put it there.
-    let body = listen_with(
-        port,
-        "    balance roundrobin\n    option httpchk GET /health\n",
-        &[
-            format!("server s1 127.0.0.1:{base} check inter 30s rise 2 observe layer7 error-limit 3 on-error mark-down"),
-            format!("server s2 127.0.0.1:{}", base + 1),
-        ],
-    );
-    let p = start(&dir, &body, port);
-    // Round robin: every other request meets s1's 500; a 200 from s2 between them does
-    // not clear s1's count (it is s1's own).
-    let mut from_s1 = 0;
-    for i in 0..6 {
-        let m = get(port, &format!("/r{i}"), "");
-        if m.body_text() == "s1" {
-            assert_eq!(m.status(), 500);
-            from_s1 += 1;
-        }
-    }
-    assert_eq!(from_s1, 3);
-    // The stream whose error reached the limit is still on the server.
-    let msg = wait_message(&p, "Server l/s1 is DOWN");
-    assert_eq!(
-        msg,
-        "[WARNING]  (PID) : Server l/s1 is DOWN, reason: Health analyze, info: \"Detected 3 consecutive errors, last one was: Wrong http response\". 1 active and 0 backup servers left. 1 sessions active, 0 requeued, 0 remaining in queue."
-    );
-    // From now on only s2 serves.
-    for i in 0..4 {
-        let m = get(port, &format!("/after{i}"), "");
-        assert_eq!((m.status(), m.body_text()), (200, "s2".into()));
-    }
-    let on_s1 = s1
-        .requests()
-        .iter()
-        .filter(|m| !m.head_text().starts_with("GET /health "))
-        .count();
-    assert_eq!(on_s1, 3);
-    drop(s2);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -551,7 +591,7 @@ fn on_marked_down_shutdown_sessions_cuts_a_download() {
         let p = start(&dir, &body, port);
         let mut w = start_download(port);
         drop(check);
-        let msg = wait_message(&p, "Server l/s1 is DOWN");
+        let msg = wait_message(&p, "Server l/s1 is DOWN", WAIT);
         // (How many sessions it names races with their shutdown, in HAProxy too.)
         assert!(
             msg.contains("0 active and 0 backup servers left. ")
@@ -586,7 +626,7 @@ fn on_marked_down_before_the_response_gives_a_502() {
     w.send(b"GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
     std::thread::sleep(Duration::from_millis(300));
     drop(check);
-    wait_message(&p, "Server l/s1 is DOWN");
+    wait_message(&p, "Server l/s1 is DOWN", WAIT);
     let m = read_response(&mut w, false);
     assert_eq!(m.status(), 502);
     assert_eq!(m.header("connection"), None);
@@ -613,10 +653,10 @@ fn on_marked_up_shutdown_backup_sessions_cuts_the_backups_streams() {
     );
     let p = start(&dir, &body, port);
     // s1's check port is closed: it goes down and the backup serves.
-    wait_message(&p, "Server l/s1 is DOWN");
+    wait_message(&p, "Server l/s1 is DOWN", WAIT);
     let mut w = start_download(port);
     let _check = check_port(chk);
-    let msg = wait_message(&p, "Server l/s1 is UP");
+    let msg = wait_message(&p, "Server l/s1 is UP", WAIT);
     assert_eq!(
         msg,
         "[WARNING]  (PID) : Server l/s1 is UP, reason: Layer4 check passed, check duration: Nms. 1 active and 1 backup servers online. 0 sessions requeued, 0 total in queue."
@@ -625,79 +665,4 @@ fn on_marked_up_shutdown_backup_sessions_cuts_the_backups_streams() {
     // New requests go to s1.
     let mut w = start_download(port);
     assert!(!download_cut(&mut w, Duration::from_millis(500)));
-}
-
-#[test]
-fn observe_layer4_counts_failed_connections() {
-    // s1's port is closed but its check port answers: only traffic sees it fail. Each
-    // request meeting s1 is retried on s2 (`option redispatch`); the second failure
-    // reaches `error-limit 2`.
-    let base = free_ports(4);
-    let (p1, p2, chk, port) = (base, base + 1, base + 2, base + 3);
-    let s2 = answering(p2, "s2", 200);
-    let _check = check_port(chk);
-    let dir = TempDir::new("observe-l4");
-    let body = listen_with(
-        port,
-        "    balance roundrobin\n    retries 1\n    option redispatch\n",
-        &[
-            format!("server s1 127.0.0.1:{p1} check port {chk} inter 30s observe layer4 error-limit 2 on-error mark-down"),
-            format!("server s2 127.0.0.1:{p2}"),
-        ],
-    );
-    let p = start(&dir, &body, port);
-    for i in 0..4 {
-        let m = get(port, &format!("/r{i}"), "");
-        assert_eq!(
-            (m.status(), m.body_text()),
-            (200, "s2".into()),
-            "request {i}"
-        );
-    }
-    let msg = wait_message(&p, "Server l/s1 is DOWN");
-    assert_eq!(
-        msg,
-        "[WARNING]  (PID) : Server l/s1 is DOWN, reason: Health analyze, info: \"Detected 2 consecutive errors, last one was: L4 unsuccessful connection\". 1 active and 0 backup servers left. 1 sessions active, 0 requeued, 0 remaining in queue."
-    );
-    assert_eq!(s2.requests().len(), 4);
-}
-
-#[test]
-fn a_status_retried_is_not_held_against_the_server() {
-    // HAProxy looks at a status for `observe` only once it decided not to retry: s1's
-    // 503s, all retried on s2, never reach `error-limit`.
-    let base = free_ports(3);
-    let s1 = sick_origin(base, "s1", 503);
-    let _s2 = sick_origin(base + 1, "s2", 200);
-    let port = base + 2;
-    let dir = TempDir::new("observe-retried");
-    let body = listen_with(
-        port,
-        "    balance roundrobin\n    option httpchk GET /health\n    retries 2\n    retry-on 503\n    option redispatch\n",
-        &[
-            format!("server s1 127.0.0.1:{base} check inter 30s observe layer7 error-limit 2 on-error mark-down"),
-            format!("server s2 127.0.0.1:{}", base + 1),
-        ],
-    );
-    let p = start(&dir, &body, port);
-    for i in 0..4 {
-        let m = get(port, &format!("/r{i}"), "");
-        assert_eq!(
-            (m.status(), m.body_text()),
-            (200, "s2".into()),
-            "request {i}"
-        );
-    }
-    let on_s1 = s1
-        .requests()
-        .iter()
-        .filter(|m| !m.head_text().starts_with("GET /health "))
-        .count();
-    assert_eq!(on_s1, 4);
-    std::thread::sleep(Duration::from_millis(300));
-    let down: Vec<String> = runtime_messages(&p)
-        .into_iter()
-        .filter(|m| m.contains("is DOWN"))
-        .collect();
-    assert!(down.is_empty(), "{down:?}");
 }

@@ -1,6 +1,7 @@
 //! What an agent's reply does to its server (configuration manual 5.2 `agent-check`):
-//! `drain`, `maint`, `ready`/`up`, and weights as HAProxy's
-//! `server_parse_weight_change_request` reads them.
+//! `drain`, `maint`, `ready`/`up`, weights as HAProxy's
+//! `server_parse_weight_change_request` reads them, and `maxconn:N`
+//! ([`crate::queue::change_maxconn`]).
 
 use super::state::{server, SrvState};
 use super::Checks;
@@ -42,9 +43,10 @@ impl Checks {
                 Err(e) => warn = Some(e.to_string()),
             }
         }
-        if r.maxconn.is_some() && warn.is_none() {
-            // maxconn changes at run time come with the runtime API (issue 7).
-            warn = None;
+        if let Some(m) = &r.maxconn {
+            if let Err(e) = crate::queue::change_maxconn(be, s.srv, m) {
+                warn.get_or_insert_with(|| e.to_string());
+            }
         }
         warn
     }

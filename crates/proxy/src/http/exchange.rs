@@ -113,6 +113,15 @@ impl Session {
             };
             crate::upstream::choose(be, &crate::lb::input(&self.addrs, &req))
         });
+        // `url_param` may find its key in the body of a POST, which `rbuf` holds but
+        // lends to the watch on the client while the connection is set up: a copy (in
+        // a pooled buffer, for that algorithm only) serves a second choice.
+        let body_key = (be.balance.reads_body() && h.req.method() == rampart_h1::Method::Post)
+            .then(|| {
+                let mut b = self.w.get_buf();
+                b.extend_from_slice(self.rbuf.get(head_len..).unwrap_or_default());
+                b
+            });
         let got = {
             let Session {
                 w,
@@ -133,14 +142,14 @@ impl Session {
             let prefer = last.map(|c| c.server);
             let req = &h.req;
             let connect = async {
-                // A persisted server whose queue is full, or a server that goes down
-                // while the stream waits in its queue, may send the stream to the
-                // balancing (`option redispatch`): it then reads the head only.
-                let head_only = crate::lb::Request {
+                // A persisted server whose queue is full, a server that goes down while
+                // the stream waits in its queue, or a retry (`option redispatch`) may
+                // send the stream to the balancing again, with the same key.
+                let again = crate::lb::Request {
                     head: req,
-                    after_head: &[],
+                    after_head: body_key.as_deref().unwrap_or_default(),
                 };
-                let input = crate::lb::input(addrs, &head_only);
+                let input = crate::lb::input(addrs, &again);
                 let balance = || crate::upstream::choose(be, &input);
                 let slot = match (persist.server, prefer, choice) {
                     (Some(_), _, _) => persist::take_slot(be, &persist, balance).await,
@@ -181,6 +190,9 @@ impl Session {
             };
             got
         };
+        if let Some(b) = body_key {
+            self.w.put_buf(b);
+        }
         let (mut slot, mut srv, mut tries) = match got {
             Some(Some(t)) => t,
             Some(None) => {
@@ -308,7 +320,11 @@ impl Session {
                 // The connection that failed goes first.
                 drop(srv);
                 let again = if retry_now {
-                    self.l7_retry(h, bi, be, &mut slot, &mut tries, not_first)
+                    let reqv = crate::lb::Request {
+                        head: &h.req,
+                        after_head: kept.as_ref().map_or(&[][..], |k| k.body_bytes()),
+                    };
+                    self.l7_retry(reqv, bi, be, &mut slot, &mut tries, not_first)
                         .await
                         .map(|c| (c, kept.as_ref().map_or(&[][..], |k| &k.bytes[..])))
                 } else {

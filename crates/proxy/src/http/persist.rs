@@ -65,7 +65,7 @@ impl Persist {
     ) -> Option<Box<Persist>> {
         let has_redir = has_redir && http;
         let cookie = p.cookie.as_ref().filter(|_| http);
-        if cookie.is_none() && p.use_servers.is_empty() && !has_redir {
+        if cookie.is_none() && p.use_servers.is_empty() && p.rules.is_empty() && !has_redir {
             return None;
         }
         Some(Box::new(Persist {
@@ -155,8 +155,9 @@ fn rules(be: &Backend, p: &Persist, req: Option<&RequestHead>, addrs: &ConnAddrs
     t
 }
 
-/// `mode tcp`: a slot and a connection on the server `use-server` chooses, if any
-/// (`None`: the balancing decides).
+/// `mode tcp`: a slot and a connection when persistence has a say: on the server
+/// `use-server` chooses, and under `force-persist` (on any server) with every retry
+/// kept there (`None`: the balancing decides as usual).
 pub async fn connect_tcp<'b>(
     rt: &std::sync::Arc<crate::state::Runtime>,
     be: &'b Backend,
@@ -165,7 +166,9 @@ pub async fn connect_tcp<'b>(
 ) -> Option<Result<(rampart_net::Conn, usize, Slot<'b>), ConnectError>> {
     let p = be.persist.as_deref()?;
     let t = rules(be, p, None, addrs);
-    t.server?;
+    if t.server.is_none() && !t.force {
+        return None;
+    }
     let input = rampart_balance::Input {
         src: addrs.src.map(|a| a.ip()),
         http: None,

@@ -4,7 +4,7 @@
 //! call (`response.rs`), what a retry may do is [`crate::retry`]'s.
 
 use super::body::buffered_end;
-use super::{Heads, ServerConn, Session};
+use super::{ServerConn, Session};
 use crate::pool;
 use crate::queue::Slot;
 use crate::retry::{count_retry, redispatch, redispatch_now, Retries};
@@ -15,6 +15,14 @@ pub(super) struct Kept {
     pub bytes: Vec<u8>,
     /// The body length (counted once, however many times it is sent).
     pub body: u64,
+}
+
+impl Kept {
+    /// The body as received, after the head.
+    pub fn body_bytes(&self) -> &[u8] {
+        let len = usize::try_from(self.body).unwrap_or(usize::MAX);
+        &self.bytes[self.bytes.len().saturating_sub(len)..]
+    }
 }
 
 impl Session {
@@ -53,20 +61,18 @@ impl Session {
     /// `retry-on`: the server's answer calls for the kept request to go again (HAProxy's
     /// `do_l7_retry`). The retry is counted; the stream stays on its server or goes back
     /// to the balancing ([`crate::retry::redispatch_now`]), then gets a connection (its
-    /// own, an idle or a new one, whose failures count in the same budget).
+    /// own, an idle or a new one, whose failures count in the same budget). `reqv` is
+    /// the request as the algorithm reads it: its head and the kept body, where
+    /// `url_param` may find its key again.
     pub(super) async fn l7_retry<'b>(
         &mut self,
-        h: &Heads,
+        reqv: crate::lb::Request<'_>,
         bi: usize,
         be: &'b Backend,
         slot: &mut Slot<'b>,
         tries: &mut Retries<'static>,
         not_first: bool,
     ) -> Result<ServerConn, crate::upstream::ConnectError> {
-        let reqv = crate::lb::Request {
-            head: &h.req,
-            after_head: &[],
-        };
         let mut r = tries.rebind(crate::lb::input(&self.addrs, &reqv));
         let res = async {
             if !r.take(be) {

@@ -559,6 +559,27 @@ pub fn curl_verbose(args: &[&str]) -> (String, String) {
     )
 }
 
+/// An origin answering every request with `status` and its `name` as body.
+pub fn answering(port: u16, name: &'static str, status: u16) -> Origin {
+    Origin::start(port, move |_, _| status_answer(status, name))
+}
+
+/// A keep-alive response with `status` and `body`.
+pub fn status_answer(status: u16, body: &str) -> Answer {
+    Answer::raw(
+        format!(
+            "HTTP/1.1 {status} X\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+        Then::KeepAlive,
+    )
+}
+
+/// A listener that accepts and closes: a health check connecting to it passes.
+pub fn check_port(port: u16) -> TestServer {
+    TestServer::tcp(port, |_| {})
+}
+
 // ---------------------------------------------------------------------------------------
 // Configurations
 
@@ -580,6 +601,17 @@ pub fn cfg(global: &str, defaults: &str, body: &str) -> String {
 /// `listen l` on `port` to the origin on `origin`, with `extra` lines.
 pub fn listen(port: u16, origin: u16, extra: &str) -> String {
     format!("listen l\n    bind 127.0.0.1:{port}\n{extra}    server o 127.0.0.1:{origin}\n")
+}
+
+/// `listen l` on `port` with `lines`, then `servers` (whole `server` lines).
+pub fn listen_with(port: u16, lines: &str, servers: &[String]) -> String {
+    let mut s = format!("listen l\n    bind 127.0.0.1:{port}\n{lines}");
+    for l in servers {
+        s.push_str("    ");
+        s.push_str(l);
+        s.push('\n');
+    }
+    s
 }
 
 /// Starts the proxy under test on `conf`, ready on `port`.

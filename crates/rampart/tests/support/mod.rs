@@ -1180,6 +1180,22 @@ pub fn runtime_messages(p: &Proc) -> Vec<String> {
         .collect()
 }
 
+/// Waits until a run-time message containing `needle` was printed (within `within`);
+/// returns it, masked as [`runtime_messages`] masks them.
+pub fn wait_message(p: &Proc, needle: &str, within: Duration) -> String {
+    let mut found = None;
+    let ok = wait_until(within, || {
+        found = runtime_messages(p).into_iter().find(|m| m.contains(needle));
+        found.is_some()
+    });
+    assert!(
+        ok,
+        "no message with {needle:?} within {within:?}; stderr:\n{}",
+        p.stderr()
+    );
+    found.unwrap_or_default()
+}
+
 fn mask_pid_and_duration(l: &str) -> String {
     let mut s = l.to_string();
     if let (Some(a), Some(b)) = (s.find('('), s.find(')')) {
