@@ -7,4 +7,7 @@
 
 pub mod args;
 pub mod conv;
+pub mod map;
+pub mod pattern;
+pub mod regex;
 pub mod sample;
