@@ -179,6 +179,18 @@ pub struct PatternSet {
 }
 
 impl PatternSet {
+    pub(crate) fn with_exprs(
+        matcher: Matcher,
+        expect: SmpType,
+        exprs: Vec<Arc<PatExpr>>,
+    ) -> PatternSet {
+        PatternSet {
+            matcher,
+            expect,
+            exprs,
+        }
+    }
+
     pub fn matcher(&self) -> Matcher {
         self.matcher
     }

@@ -160,6 +160,12 @@ impl PatRef {
         }
     }
 
+    /// Holds the writers' lock (tests show that lookups never take it).
+    #[cfg(test)]
+    pub(crate) fn hold(&self) -> MutexGuard<'_, impl Sized> {
+        self.lock()
+    }
+
     fn lock(&self) -> MutexGuard<'_, RefState> {
         // A writer that panicked left entries consistent (each change is applied whole
         // before publishing), so a poisoned lock is still usable.

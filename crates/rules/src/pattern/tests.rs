@@ -346,7 +346,4 @@ fn long_lists_use_indexes_with_list_semantics() {
     assert!(!acl(&words).matches(s("a.b.s333")));
 }
 
-#[cfg(test)]
 mod live;
-#[cfg(test)]
-mod maps;

@@ -1,1 +1,204 @@
+//! The runtime API's operations on references (`add`, `set`, `del`, `clear`,
+//! `prepare`/`commit`), seen through the expressions that use them.
 
+use super::*;
+
+fn map_env() -> (Registry, Files) {
+    (
+        Registry::new(),
+        files(&[("m", "/a A\n/a/b AB\n/c C\n"), ("l", "x\n")]),
+    )
+}
+
+/// A `beg` set over file `m` as a map would load it, and the reference.
+fn beg_map(reg: &mut Registry, fs: &Files) -> (PatternSet, Arc<PatRef>) {
+    let r = reg
+        .file(
+            fs,
+            "m",
+            true,
+            RefFlags {
+                map: true,
+                ..RefFlags::default()
+            },
+            Origin { file: "c", line: 1 },
+            16384,
+        )
+        .unwrap();
+    let m = Matcher::new(Method::Beg);
+    let e = r
+        .expr(m, Flags::default(), Some(ValueKind::Str), None)
+        .unwrap();
+    (PatternSet::with_exprs(m, SmpType::Str, vec![e]), r)
+}
+
+fn value(set: &PatternSet, input: &str) -> Option<String> {
+    let hit = set.match_value(Value::str(input.as_bytes()))?;
+    match hit.data()? {
+        Value::Str(s) => Some(String::from_utf8_lossy(&s).into_owned()),
+        other => Some(format!("{other:?}")),
+    }
+}
+
+#[test]
+fn add_set_del_clear() {
+    let (mut reg, fs) = map_env();
+    let (set, r) = beg_map(&mut reg, &fs);
+    assert_eq!(value(&set, "/a/b/c").as_deref(), Some("AB"));
+    let id = r.add(b"/a/b/c", Some(b"ABC")).unwrap();
+    assert_eq!(value(&set, "/a/b/c").as_deref(), Some("ABC"));
+    r.set(b"/a/b/c", b"new").unwrap();
+    assert_eq!(value(&set, "/a/b/c/d").as_deref(), Some("new"));
+    r.set_by_id(id, b"byid").unwrap();
+    assert_eq!(value(&set, "/a/b/c").as_deref(), Some("byid"));
+    assert_eq!(r.set(b"/zz", b"v").unwrap_err(), "entry not found");
+    assert_eq!(
+        r.set_by_id(999, b"v").unwrap_err(),
+        "key or pattern not found"
+    );
+    assert!(r.del(b"/a/b"));
+    assert!(!r.del(b"/a/b"));
+    assert_eq!(value(&set, "/a/b").as_deref(), Some("A"));
+    assert!(r.del_by_id(id));
+    let keys: Vec<Vec<u8>> = r.entries(None).into_iter().map(|e| e.key).collect();
+    assert_eq!(keys, vec![b"/a".to_vec(), b"/c".to_vec()]);
+    r.clear();
+    assert_eq!(value(&set, "/a"), None);
+    assert!(r.entries(None).is_empty());
+}
+
+#[test]
+fn a_refused_entry_changes_nothing() {
+    let (mut reg, fs) = map_env();
+    let (set, r) = beg_map(&mut reg, &fs);
+    // An integer map on the same file: a value that is not a number is refused for both.
+    let m = Matcher::new(Method::Str);
+    let ints = r.expr(m, Flags::default(), Some(ValueKind::Int), None);
+    assert_eq!(
+        ints.unwrap_err(),
+        "unable to parse 'A' at line 1 of file 'm'"
+    );
+    let ip = Matcher::new(Method::Ip);
+    r.clear();
+    let ips = r
+        .expr(
+            ip,
+            Flags {
+                no_dns: true,
+                ..Flags::default()
+            },
+            Some(ValueKind::Str),
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        r.add(b"/x", Some(b"X")).unwrap_err(),
+        "'/x' is not a valid IPv4 or IPv6 address"
+    );
+    assert!(r.entries(None).is_empty());
+    r.add(b"10.0.0.0/8", Some(b"ten")).unwrap();
+    assert_eq!(ips.len(), 1);
+    assert_eq!(value(&set, "10.0.0.0/8/x").as_deref(), Some("ten"));
+    // A value an integer map cannot read is refused, and the entry keeps its value.
+    let fs = files(&[("n", "k 1\n")]);
+    let users = RefFlags {
+        map: true,
+        ..RefFlags::default()
+    };
+    let n = reg
+        .file(&fs, "n", true, users, Origin { file: "c", line: 2 }, 16384)
+        .unwrap();
+    let m = Matcher::new(Method::Str);
+    let e = n
+        .expr(m, Flags::default(), Some(ValueKind::Int), None)
+        .unwrap();
+    let ints = PatternSet::with_exprs(m, SmpType::Str, vec![e]);
+    assert_eq!(n.set(b"k", b"x").unwrap_err(), "unable to parse 'x'");
+    assert_eq!(value(&ints, "k").as_deref(), Some("Sint(1)"));
+    n.set(b"k", b"2").unwrap();
+    assert_eq!(value(&ints, "k").as_deref(), Some("Sint(2)"));
+}
+
+#[test]
+fn generations() {
+    let (mut reg, fs) = map_env();
+    let (set, r) = beg_map(&mut reg, &fs);
+    let v = r.prepare();
+    assert_eq!(v, 1);
+    r.add_at(v, b"/", Some(b"ROOT")).unwrap();
+    // Not in force until committed.
+    assert_eq!(value(&set, "/zz"), None);
+    assert_eq!(value(&set, "/a").as_deref(), Some("A"));
+    assert_eq!(r.entries(Some(v)).len(), 1);
+    assert!(!r.commit(v + 1));
+    assert!(r.commit(v));
+    assert_eq!(r.curr_gen(), v);
+    assert_eq!(value(&set, "/zz").as_deref(), Some("ROOT"));
+    assert_eq!(value(&set, "/a").as_deref(), Some("ROOT"));
+    assert_eq!(r.entries(Some(0)).len(), 0);
+    // Clearing another generation leaves the one in force alone.
+    let w = r.prepare();
+    r.add_at(w, b"/w", Some(b"W")).unwrap();
+    r.clear_gen(w);
+    assert!(r.entries(Some(w)).is_empty());
+    assert_eq!(value(&set, "/a").as_deref(), Some("ROOT"));
+}
+
+#[test]
+fn lookups_take_no_lock() {
+    let (mut reg, fs) = map_env();
+    let (set, r) = beg_map(&mut reg, &fs);
+    // The writers' lock is held on this very thread: a lookup that took it would
+    // deadlock (std's mutex is not reentrant).
+    let held = r.hold();
+    assert_eq!(value(&set, "/c").as_deref(), Some("C"));
+    drop(held);
+}
+
+#[test]
+fn readers_see_whole_updates_while_a_writer_works() {
+    let (mut reg, fs) = map_env();
+    let (set, r) = beg_map(&mut reg, &fs);
+    let set = Arc::new(set);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (set, stop) = (set.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut seen = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && seen < 1_000_000 {
+                    // "/a" is always there, under one of its two values.
+                    let v = value(&set, "/a/x").unwrap();
+                    assert!(v == "A" || v == "A2", "{v}");
+                    seen += 1;
+                }
+                seen
+            })
+        })
+        .collect();
+    for i in 0..200 {
+        r.set(b"/a", if i % 2 == 0 { b"A2" } else { b"A" }).unwrap();
+        r.add(format!("/k{i}").as_bytes(), Some(b"v")).unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in readers {
+        assert!(t.join().unwrap() > 0);
+    }
+    assert_eq!(value(&set, "/k199").as_deref(), Some("v"));
+}
+
+#[test]
+fn acl_references_take_acl_entries() {
+    let mut reg = Registry::new();
+    let fs = files(&[("l", "a\n")]);
+    let set = build(&mut reg, &fs, SmpType::Str, None, "-f l").unwrap();
+    let r = reg.lookup("l").unwrap().clone();
+    assert!(!set.matches(Value::str(b"b")));
+    r.add(b"b", None).unwrap();
+    assert!(set.matches(Value::str(b"b")));
+    assert!(r.flags().acl && !r.flags().smp);
+    let inline = reg.refs().iter().find(|r| r.name().is_none()).unwrap();
+    assert!(inline
+        .display()
+        .starts_with("acl 'req.hdr' file 't.cfg' line 3"));
+}
