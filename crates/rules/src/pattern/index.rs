@@ -376,10 +376,10 @@ fn match_word(s: &[u8], p: &[u8], fold: bool, delims: &[u8]) -> bool {
     })
 }
 
-/// A pattern made only of delimiters matches an empty sample or one ending with a
-/// delimiter (HAProxy then compares nothing at the end of the string).
-fn empty_word_matches(s: &[u8], delims: &[u8]) -> bool {
-    s.last().is_none_or(|c| delims.contains(c))
+/// A pattern made only of delimiters: HAProxy compares the first byte of the sample
+/// at a word start with the pattern's terminating NUL, and a sample holds none.
+fn empty_word_matches(_s: &[u8], _delims: &[u8]) -> bool {
+    false
 }
 
 fn word_starts<'s>(s: &'s [u8], delims: &'s [u8]) -> impl Iterator<Item = usize> + 's {

@@ -119,7 +119,10 @@ pub(crate) fn parse(
 fn not_an_address(text: &str, flags: Flags, resolve: Option<Resolver<'_>>) -> String {
     let base = format!("'{text}' is not a valid IPv4 or IPv6 address");
     let host = text.rsplit_once('/').map_or(text, |(h, _)| h);
-    let looks_like_name = host.bytes().any(|c| c.is_ascii_alphabetic()) && !host.contains(':');
+    let looks_like_name = host.bytes().any(|c| c.is_ascii_alphabetic())
+        && host
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'));
     if flags.no_dns || resolve.is_some() || !looks_like_name {
         base
     } else {

@@ -91,7 +91,7 @@ const STRINGS: &[(&str, &str, bool)] = &[
     ("-m dir api", "/v1/apix", false),
     ("-m dir /api/", "/v1/api", true),
     ("-m dir v1/api", "/v1/api?x", true),
-    ("-m dir /", "/a/", true),
+    ("-m dir /", "/a/", false),
     ("-m dir /", "/a", false),
     ("-m dom example.com", "www.example.com:80", true),
     ("-m dom example.com", "www.example.company", false),
