@@ -431,6 +431,10 @@ fn describe(tr: &Translated, fancy: Option<&fancy_regex::Error>) -> (String, usi
     }
 }
 
+/// A replacement did not fit in the room it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Overflow;
+
 /// HAProxy's `exp_replace`: appends `template` to `out` with `\N` (N a digit) replaced by
 /// group N of the match in `subject` (nothing when the group did not participate),
 /// `\xHH` by that byte and `\c` by `c`. Fails when the result would not fit in `room`
@@ -441,32 +445,32 @@ pub fn replace(
     subject: &[u8],
     template: &[u8],
     groups: &Groups,
-) -> Result<(), ()> {
+) -> Result<(), Overflow> {
     let limit = out.len() + room;
     let mut t = template.iter().copied().peekable();
     while let Some(c) = t.next() {
         if c != b'\\' {
             if out.len() >= limit {
-                return Err(());
+                return Err(Overflow);
             }
             out.push(c);
             continue;
         }
         let Some(n) = t.next() else {
-            return Err(());
+            return Err(Overflow);
         };
         if n.is_ascii_digit() {
             if let Some((s, e)) = groups.get(usize::from(n - b'0')) {
                 let part = subject.get(s..e).unwrap_or_default();
                 if out.len() + part.len() >= limit {
-                    return Err(());
+                    return Err(Overflow);
                 }
                 out.extend_from_slice(part);
             }
         } else if n == b'x' {
             // HAProxy's arithmetic, including on bytes that are not hex digits.
             let (Some(h1), Some(h2)) = (t.next(), t.next()) else {
-                return Err(());
+                return Err(Overflow);
             };
             let nib = |h: u8| {
                 let v = h.to_ascii_uppercase().wrapping_sub(b'0');
@@ -477,18 +481,18 @@ pub fn replace(
                 }
             };
             if out.len() >= limit {
-                return Err(());
+                return Err(Overflow);
             }
             out.push((nib(h1) << 4).wrapping_add(nib(h2)));
         } else {
             if out.len() >= limit {
-                return Err(());
+                return Err(Overflow);
             }
             out.push(n);
         }
     }
     if out.len() >= limit {
-        return Err(());
+        return Err(Overflow);
     }
     Ok(())
 }

@@ -6,6 +6,8 @@
 //! Each case is selected by the request header `t`; the input travels in header `x`
 //! (read with `req.fhdr`, which does not split at commas).
 
+#![allow(clippy::expect_used)]
+
 use rampart_rules::args::{parse_args, Arg};
 use rampart_rules::conv::{apply, find, Cx};
 use rampart_rules::map;

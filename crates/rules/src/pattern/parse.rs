@@ -229,7 +229,7 @@ fn parse_dotted(text: &[u8]) -> Result<(Option<i64>, Option<i64>), String> {
 
 /// `parse_binary`: an even number of hex digits.
 fn parse_binary(text: &[u8]) -> Result<Vec<u8>, String> {
-    if text.len() % 2 != 0 {
+    if text.len() & 1 == 1 {
         return Err("an even number of hex digit is expected".into());
     }
     text.chunks(2)
