@@ -87,6 +87,24 @@ fn bench(c: &mut Criterion) {
         g.bench_function(*conv, |b| b.iter(|| m.lookup(black_box(v.clone()), 16384)));
     }
     g.finish();
+    // The runtime API's `add map` on a 100,000-entry map, in force at once.
+    let mut g = c.benchmark_group("add_100k");
+    g.sample_size(10);
+    for (conv, _) in &cases[..3] {
+        let m = loaded(conv, &Mem(file(conv)));
+        let r = m.reference().clone();
+        let mut i = 0u64;
+        g.bench_function(*conv, |b| {
+            b.iter(|| {
+                i += 1;
+                r.add(
+                    format!("10.200.{}.{}", (i >> 8) & 255, i & 255).as_bytes(),
+                    Some(b"v"),
+                )
+            })
+        });
+    }
+    g.finish();
 }
 
 criterion_group!(benches, bench);

@@ -208,7 +208,7 @@ impl Index {
                     });
                 first_range.or(hit)
             }
-            How::Ip { v4, v6, list } => self.lookup_ip(v, v4, v6, list),
+            How::Ip { .. } => lookup_ip(&[(self, 0)], v),
             How::Exact { map, fold } => {
                 let s = bytes_of(v)?;
                 if *fold && s.iter().any(u8::is_ascii_uppercase) {
@@ -246,50 +246,6 @@ impl Index {
         }
     }
 
-    fn lookup_ip(&self, v: &Value<'_>, v4: &Lpm<u32>, v6: &Lpm<u128>, list: &[u32]) -> Option<u32> {
-        let as_v4: Option<u32> = match v {
-            Value::Ipv4(a) => {
-                let a = u32::from(*a);
-                if let Some(i) = v4.lookup(a) {
-                    return Some(i);
-                }
-                if let Some(i) = v6.lookup(0xffff_0000_0000 | u128::from(a)) {
-                    return Some(i);
-                }
-                Some(a)
-            }
-            Value::Ipv6(a) => {
-                let a = u128::from(*a);
-                if let Some(i) = v6.lookup(a) {
-                    return Some(i);
-                }
-                let w = a.to_be_bytes();
-                let hi64 = u64::from_be_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-                let mid = u32::from_be_bytes([w[8], w[9], w[10], w[11]]);
-                if hi64 == 0 && (mid == 0 || mid == 0xffff) {
-                    // ::a.b.c.d and ::ffff:a.b.c.d
-                    Some(u32::from_be_bytes([w[12], w[13], w[14], w[15]]))
-                } else if w[0] == 0x20 && w[1] == 0x02 {
-                    // 6to4: 2002:AABB:CCDD::
-                    Some(u32::from_be_bytes([w[2], w[3], w[4], w[5]]))
-                } else {
-                    None
-                }
-            }
-            _ => return None,
-        };
-        let a = as_v4?;
-        if let Some(i) = v4.lookup(a) {
-            return Some(i);
-        }
-        list.iter()
-            .copied()
-            .find(|&i| match *self.items[i as usize].pat {
-                Pat::V4 { addr, mask } => (a ^ addr) & mask == 0,
-                _ => false,
-            })
-    }
-
     fn lookup_http_method(&self, v: &Value<'_>, fold: bool) -> Option<u32> {
         let Value::Meth(m) = v else {
             return None;
@@ -300,6 +256,149 @@ impl Index {
             _ => false,
         })
     }
+}
+
+/// What an expression publishes: the index of its last full build, the entries added
+/// since (indexed apart, numbered after the base) and the values set since on entries
+/// of the base. Small changes thus cost the size of the change, not of the list; a full
+/// build happens when the changes outgrow [`budget`] or an entry is removed.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    pub base: Arc<Index>,
+    /// The identifier of the last entry the base holds.
+    pub base_last: u64,
+    pub tail: Index,
+    pub overrides: HashMap<u32, Arc<Item>>,
+}
+
+/// How many changes a snapshot keeps beside a base of `n` patterns.
+pub(crate) fn budget(n: usize) -> usize {
+    (((n as f64).sqrt() as usize) * 4).max(64)
+}
+
+impl Snapshot {
+    pub fn full(base: Index, base_last: u64) -> Snapshot {
+        Snapshot {
+            base: Arc::new(base),
+            base_last,
+            tail: Index::empty(),
+            overrides: HashMap::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.base.len() + self.tail.len()
+    }
+
+    pub fn item(&self, pos: u32) -> Option<&Item> {
+        let b = self.base.len() as u32;
+        if pos < b {
+            self.overrides
+                .get(&pos)
+                .map(|a| &**a)
+                .or_else(|| self.base.item(pos))
+        } else {
+            self.tail.item(pos - b)
+        }
+    }
+
+    /// As [`Index::lookup`] over the base and the tail together: list methods answer
+    /// with the base's match first (the tail's entries come later in the list), trees
+    /// with the longest prefix (the base's on a tie).
+    pub fn lookup(&self, v: &Value<'_>, groups: &mut Groups) -> Option<u32> {
+        if self.tail.items.is_empty() {
+            return self.base.lookup(v, groups);
+        }
+        let b = self.base.len() as u32;
+        match &self.base.how {
+            How::Ip { .. } => lookup_ip(&[(&self.base, 0), (&self.tail, b)], v),
+            How::Prefix { longest: true, .. } => {
+                let x = self.base.lookup(v, groups);
+                let y = self.tail.lookup(v, groups).map(|j| j + b);
+                let len = |i: u32| self.item(i).map_or(0, |it| it.key.len());
+                match (x, y) {
+                    (Some(i), Some(j)) if len(j) > len(i) => Some(j),
+                    (x, y) => x.or(y),
+                }
+            }
+            _ => self
+                .base
+                .lookup(v, groups)
+                .or_else(|| self.tail.lookup(v, groups).map(|j| j + b)),
+        }
+    }
+}
+
+/// HAProxy's `pat_match_ip` over several indexes (a base and the entries added since,
+/// numbered after it): an IPv4 sample is looked up in the IPv4 networks, then as
+/// `::ffff:a.b.c.d` in the IPv6 ones, then in the list of other masks; an IPv6 sample in
+/// the IPv6 networks, then (if it carries an IPv4 address: mapped, compatible, 6to4) in
+/// the IPv4 networks and the list. At each stage the longest network wins, the earlier
+/// pattern on a tie.
+pub(crate) fn lookup_ip(parts: &[(&Index, u32)], v: &Value<'_>) -> Option<u32> {
+    fn stage(
+        parts: &[(&Index, u32)],
+        f: impl Fn(&Lpm<u32>, &Lpm<u128>) -> Option<(u32, u8)>,
+    ) -> Option<u32> {
+        let mut best: Option<(u32, u8)> = None;
+        for (ix, off) in parts {
+            if let How::Ip { v4, v6, .. } = &ix.how {
+                if let Some((i, len)) = f(v4, v6) {
+                    if best.is_none_or(|(_, l)| len > l) {
+                        best = Some((i + off, len));
+                    }
+                }
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+    let a = match v {
+        Value::Ipv4(a) => {
+            let a = u32::from(*a);
+            let mapped = 0xffff_0000_0000 | u128::from(a);
+            if let Some(i) = stage(parts, |v4, _| v4.lookup(a))
+                .or_else(|| stage(parts, |_, v6| v6.lookup(mapped)))
+            {
+                return Some(i);
+            }
+            a
+        }
+        Value::Ipv6(a) => {
+            let a = u128::from(*a);
+            if let Some(i) = stage(parts, |_, v6| v6.lookup(a)) {
+                return Some(i);
+            }
+            let w = a.to_be_bytes();
+            let hi64 = u64::from_be_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+            let mid = u32::from_be_bytes([w[8], w[9], w[10], w[11]]);
+            let a = if hi64 == 0 && (mid == 0 || mid == 0xffff) {
+                // ::a.b.c.d and ::ffff:a.b.c.d
+                u32::from_be_bytes([w[12], w[13], w[14], w[15]])
+            } else if w[0] == 0x20 && w[1] == 0x02 {
+                // 6to4: 2002:AABB:CCDD::
+                u32::from_be_bytes([w[2], w[3], w[4], w[5]])
+            } else {
+                return None;
+            };
+            if let Some(i) = stage(parts, |v4, _| v4.lookup(a)) {
+                return Some(i);
+            }
+            a
+        }
+        _ => return None,
+    };
+    parts.iter().find_map(|(ix, off)| {
+        let How::Ip { list, .. } = &ix.how else {
+            return None;
+        };
+        list.iter()
+            .copied()
+            .find(|&i| match *ix.items[i as usize].pat {
+                Pat::V4 { addr, mask } => (a ^ addr) & mask == 0,
+                _ => false,
+            })
+            .map(|i| i + off)
+    })
 }
 
 fn bytes_of<'v>(v: &'v Value<'_>) -> Option<&'v [u8]> {

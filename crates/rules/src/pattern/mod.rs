@@ -242,7 +242,7 @@ impl PatternSet {
 /// A successful match: the sample as matched (cast to the method's type), the pattern
 /// and its map value, and for `regm` the groups of the match.
 pub struct MatchHit<'a> {
-    index: Option<Guard<Arc<index::Index>>>,
+    index: Option<Guard<Arc<index::Snapshot>>>,
     item: u32,
     input: Value<'a>,
     groups: Groups,

@@ -195,10 +195,11 @@ impl<A: Bits> Lpm<A> {
         Lpm { by_len }
     }
 
-    pub fn lookup(&self, a: A) -> Option<u32> {
+    /// The pattern of the longest network containing `a`, with that network's length.
+    pub fn lookup(&self, a: A) -> Option<(u32, u8)> {
         self.by_len
             .iter()
-            .find_map(|(len, m)| m.get(&a.masked(*len)).copied())
+            .find_map(|(len, m)| m.get(&a.masked(*len)).map(|&i| (i, *len)))
     }
 }
 
@@ -261,8 +262,8 @@ mod tests {
             ]
             .into_iter(),
         );
-        assert_eq!(l.lookup(0x0a010505), Some(1));
-        assert_eq!(l.lookup(0x0a020505), Some(0));
-        assert_eq!(l.lookup(0x0b000000), Some(3));
+        assert_eq!(l.lookup(0x0a010505), Some((1, 16)));
+        assert_eq!(l.lookup(0x0a020505), Some((0, 8)));
+        assert_eq!(l.lookup(0x0b000000), Some((3, 0)));
     }
 }

@@ -9,7 +9,7 @@
 //! index.
 
 use super::file::{parse_lines, FileSource};
-use super::index::Index;
+use super::index::{budget, Index, Snapshot};
 use super::parse::{parse, Item, SampleData};
 use super::{Flags, Matcher, ValueKind};
 use arc_swap::{ArcSwap, Guard};
@@ -62,11 +62,11 @@ pub struct PatExpr {
     matcher: Matcher,
     flags: Flags,
     value: Option<ValueKind>,
-    current: ArcSwap<Index>,
+    current: ArcSwap<Snapshot>,
 }
 
 impl PatExpr {
-    pub(crate) fn load(&self) -> Guard<Arc<Index>> {
+    pub(crate) fn load(&self) -> Guard<Arc<Snapshot>> {
         self.current.load()
     }
 
@@ -160,6 +160,13 @@ impl PatRef {
         }
     }
 
+    /// Rebuilds every expression from scratch (tests compare it with the incremental
+    /// publications).
+    #[cfg(test)]
+    pub(crate) fn rebuild(&self) {
+        self.lock().publish();
+    }
+
     /// Holds the writers' lock (tests show that lookups never take it).
     #[cfg(test)]
     pub(crate) fn hold(&self) -> MutexGuard<'_, impl Sized> {
@@ -228,7 +235,7 @@ impl PatRef {
         let mut st = self.lock();
         let gen = st.curr_gen;
         let id = st.append(key, value, gen, 0, None)?;
-        st.publish();
+        st.publish_appended();
         Ok(id)
     }
 
@@ -239,7 +246,7 @@ impl PatRef {
         let mut st = self.lock();
         let id = st.append(key, value, gen, 0, None)?;
         if gen == st.curr_gen {
-            st.publish();
+            st.publish_appended();
         }
         Ok(id)
     }
@@ -259,7 +266,7 @@ impl PatRef {
                 break;
             }
         }
-        st.publish();
+        st.publish_appended();
         res
     }
 
@@ -291,7 +298,7 @@ impl PatRef {
             .iter()
             .map(|e| e.value.map(|k| SampleData::parse(k, value)).transpose())
             .collect::<Result<_, _>>()?;
-        let mut touched = false;
+        let mut changed = Vec::new();
         let curr = st.curr_gen;
         for e in st.entries.iter_mut().filter(|e| pick(e)) {
             e.value = Some(value.into());
@@ -302,10 +309,12 @@ impl PatRef {
                     data: d.clone(),
                 });
             }
-            touched |= e.gen == curr;
+            if e.gen == curr {
+                changed.push(e.id);
+            }
         }
-        if touched {
-            st.publish();
+        if !changed.is_empty() {
+            st.publish_set(&changed);
         }
         Ok(())
     }
@@ -401,7 +410,7 @@ impl PatRef {
             matcher: m,
             flags,
             value,
-            current: ArcSwap::from_pointee(Index::empty()),
+            current: ArcSwap::from_pointee(Snapshot::full(Index::empty(), 0)),
         });
         let mut items = Vec::with_capacity(st.entries.len());
         for e in &st.entries {
@@ -437,7 +446,7 @@ impl PatRef {
         let mut st = self.lock();
         let gen = st.curr_gen;
         st.append(key, value, gen, line, resolve)?;
-        st.publish();
+        st.publish_appended();
         Ok(())
     }
 
@@ -496,6 +505,7 @@ impl RefState {
         }
     }
 
+    /// The full build of expression `k` from the entries in force.
     fn publish_one(&self, k: usize) {
         let e = &self.exprs[k];
         let items: Vec<Arc<Item>> = self
@@ -504,8 +514,73 @@ impl RefState {
             .filter(|r| r.gen == self.curr_gen)
             .filter_map(|r| r.items.get(k).cloned())
             .collect();
-        e.current
-            .store(Arc::new(Index::build(e.matcher, e.flags, items)));
+        let last = self.entries.last().map_or(0, |r| r.id);
+        let index = Index::build(e.matcher, e.flags, items);
+        e.current.store(Arc::new(Snapshot::full(index, last)));
+    }
+
+    /// The entries in force added after each expression's base: indexed apart, unless
+    /// they outgrew the budget.
+    fn publish_appended(&self) {
+        for (k, e) in self.exprs.iter().enumerate() {
+            let cur = e.current.load();
+            let tail: Vec<Arc<Item>> = self
+                .entries
+                .iter()
+                .rev()
+                .take_while(|r| r.id > cur.base_last)
+                .filter(|r| r.gen == self.curr_gen)
+                .filter_map(|r| r.items.get(k).cloned())
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            if tail.len() > budget(cur.base.len()) {
+                self.publish_one(k);
+                continue;
+            }
+            let next = Snapshot {
+                base: cur.base.clone(),
+                base_last: cur.base_last,
+                tail: Index::build(e.matcher, e.flags, tail),
+                overrides: cur.overrides.clone(),
+            };
+            e.current.store(Arc::new(next));
+        }
+    }
+
+    /// New values on the entries `ids` (in force): entries of a base are overridden,
+    /// later ones re-indexed with the tail.
+    fn publish_set(&self, ids: &[u64]) {
+        for (k, e) in self.exprs.iter().enumerate() {
+            let cur = e.current.load();
+            let mut overrides = cur.overrides.clone();
+            let mut pos = 0u32;
+            for r in self.entries.iter().take_while(|r| r.id <= cur.base_last) {
+                if r.gen != self.curr_gen {
+                    continue;
+                }
+                if ids.contains(&r.id) {
+                    if let Some(it) = r.items.get(k) {
+                        overrides.insert(pos, it.clone());
+                    }
+                }
+                pos += 1;
+            }
+            if overrides.len() > budget(cur.base.len()) {
+                self.publish_one(k);
+                continue;
+            }
+            let next = Snapshot {
+                base: cur.base.clone(),
+                base_last: cur.base_last,
+                tail: Index::empty(),
+                overrides,
+            };
+            e.current.store(Arc::new(next));
+        }
+        // The tail (if any) is rebuilt with its new values.
+        self.publish_appended();
     }
 }
 

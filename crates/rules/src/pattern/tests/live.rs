@@ -202,3 +202,117 @@ fn acl_references_take_acl_entries() {
         .display()
         .starts_with("acl 'req.hdr' file 't.cfg' line 3"));
 }
+
+/// Random runtime changes: after each, every method's incremental publication answers
+/// as a full build of the same entries does (same pattern, same value).
+#[test]
+fn incremental_publication_answers_as_a_full_build() {
+    let methods = [
+        Method::Str,
+        Method::Beg,
+        Method::End,
+        Method::Sub,
+        Method::Dom,
+        Method::Ip,
+        Method::Int,
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut rnd = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let keys_of = |m: Method, r: u64| -> String {
+        match m {
+            Method::Ip => match r % 4 {
+                0 => format!("10.{}.0.0/16", r % 3),
+                1 => format!("10.{}.{}.1", r % 3, r % 5),
+                2 => format!("10.0.0.0/{}", 8 + r % 20),
+                _ => format!("::ffff:10.{}.0.0/{}", r % 3, 104 + r % 16),
+            },
+            Method::Int => match r % 3 {
+                0 => format!("{}", r % 7),
+                1 => format!("{}:{}", r % 4, 3 + r % 5),
+                _ => format!(":{}", r % 6),
+            },
+            _ => ["a", "ab", "abc", "b", "a.b", "b.c", "ca", "x.ab", "AB"][(r % 9) as usize]
+                .to_string(),
+        }
+    };
+    let probes_of = |m: Method| -> Vec<String> {
+        match m {
+            Method::Ip => [
+                "10.0.0.1",
+                "10.1.4.1",
+                "10.2.0.9",
+                "::ffff:10.1.3.3",
+                "11.0.0.1",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            Method::Int => (0..9).map(|i| i.to_string()).collect(),
+            _ => [
+                "a", "ab", "abc", "abcd", "x.ab", "a.b.c", "zab", "ca", "AB", "b",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        }
+    };
+    for m in methods {
+        let mut reg = Registry::new();
+        let r = reg.new_inline(-1, "t".into());
+        let matcher = Matcher::new(m);
+        let flags = Flags {
+            no_dns: true,
+            ..Flags::default()
+        };
+        let e = r.expr(matcher, flags, Some(ValueKind::Str), None).unwrap();
+        let set = PatternSet::with_exprs(matcher, m.expected_type(), vec![e]);
+        for step in 0..300 {
+            let k = keys_of(m, rnd(1000));
+            match rnd(10) {
+                0..=5 => {
+                    r.add(k.as_bytes(), Some(format!("v{step}").as_bytes()))
+                        .unwrap();
+                }
+                6 | 7 => {
+                    let _ = r.set(k.as_bytes(), format!("s{step}").as_bytes());
+                }
+                8 => {
+                    r.del(k.as_bytes());
+                }
+                _ => {
+                    let g = r.prepare();
+                    for e in r.entries(None) {
+                        if rnd(4) != 0 {
+                            r.add_at(g, &e.key, e.value.as_deref()).unwrap();
+                        }
+                    }
+                    r.add_at(g, k.as_bytes(), Some(b"committed")).unwrap();
+                    assert!(r.commit(g));
+                }
+            }
+            // The reference answers: the same entries, built in one go.
+            let fresh = reg.new_inline(-1, "f".into());
+            let entries = r.entries(None);
+            let fe = fresh
+                .expr(matcher, flags, Some(ValueKind::Str), None)
+                .unwrap();
+            fresh
+                .add_many(entries.iter().map(|e| (&e.key[..], e.value.as_deref())))
+                .unwrap();
+            fresh.rebuild();
+            let full = PatternSet::with_exprs(matcher, m.expected_type(), vec![fe]);
+            for p in probes_of(m) {
+                let answer = |s: &PatternSet| {
+                    s.match_value(Value::str(p.as_bytes()))
+                        .map(|h| (h.pattern().map(<[u8]>::to_vec), format!("{:?}", h.data())))
+                };
+                assert_eq!(answer(&set), answer(&full), "{m:?} step {step} probe {p}");
+            }
+        }
+    }
+}
