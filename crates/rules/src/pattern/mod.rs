@@ -11,9 +11,11 @@
 //! - a *pattern set* ([`PatternSet`]) is what one ACL term or one map converter matches
 //!   a sample against: one or more expressions, tried in order.
 //!
-//! Lookups take no lock: each expression publishes an immutable index through
-//! `arc-swap`; writers (configuration loading, the runtime API) rebuild the index of the
-//! generation in force and swap it in.
+//! Lookups take no lock: each expression publishes an immutable snapshot through
+//! `arc-swap`; writers (configuration loading, the runtime API) take the reference's
+//! mutex and swap in a new snapshot of the generation in force. A snapshot is the index
+//! of the last full build plus the entries added or set since, indexed apart, so a
+//! small change costs the size of the change until the changes outgrow a budget.
 
 mod acl;
 mod file;
