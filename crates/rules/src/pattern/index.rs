@@ -314,7 +314,7 @@ impl Snapshot {
             How::Ip { .. } => lookup_ip(&[(&self.base, 0), (&self.tail, b)], v),
             How::Prefix { longest: true, .. } => {
                 let x = self.base.lookup(v, groups);
-                let y = self.tail.lookup(v, groups).map(|j| j + b);
+                let y = self.tail.lookup(v, groups).map(|j| j.saturating_add(b));
                 let len = |i: u32| self.item(i).map_or(0, |it| it.key.len());
                 match (x, y) {
                     (Some(i), Some(j)) if len(j) > len(i) => Some(j),
@@ -324,7 +324,7 @@ impl Snapshot {
             _ => self
                 .base
                 .lookup(v, groups)
-                .or_else(|| self.tail.lookup(v, groups).map(|j| j + b)),
+                .or_else(|| self.tail.lookup(v, groups).map(|j| j.saturating_add(b))),
         }
     }
 }

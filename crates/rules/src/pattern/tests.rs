@@ -347,3 +347,13 @@ fn long_lists_use_indexes_with_list_semantics() {
 }
 
 mod live;
+
+#[test]
+fn shared_across_worker_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Registry>();
+    send_sync::<PatternSet>();
+    send_sync::<crate::map::Map>();
+    send_sync::<crate::args::Arg>();
+    send_sync::<crate::regex::Regex>();
+}

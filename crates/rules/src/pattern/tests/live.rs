@@ -316,3 +316,16 @@ fn incremental_publication_answers_as_a_full_build() {
         }
     }
 }
+
+#[test]
+fn entries_added_to_a_bool_or_found_set_change_nothing() {
+    let mut reg = Registry::new();
+    let fs = Files::default();
+    let set = build(&mut reg, &fs, SmpType::Sint, None, "-m bool x").unwrap();
+    let inline = reg.refs().last().unwrap().clone();
+    inline.add(b"y", None).unwrap();
+    assert!(!set.matches(Value::Sint(0)));
+    let hit = set.match_value(Value::Sint(3)).unwrap();
+    assert_eq!(hit.pattern(), None);
+    assert_eq!(hit.data(), None);
+}
