@@ -97,6 +97,10 @@ pub enum Arg {
     /// A name to resolve once the configuration is complete (proxy, server, table,
     /// user list, regex).
     Unresolved(ArgType, String),
+    /// A map file loaded for a `map*` converter (`ARGT_MAP` once loaded).
+    Map(std::sync::Arc<crate::map::Map>),
+    /// A compiled regex (`ARGT_REG` once resolved).
+    Regex(std::sync::Arc<crate::regex::Regex>),
 }
 
 /// Reads the argument list at the start of `input` (which begins with `(` when there

@@ -8,6 +8,7 @@
 
 mod arith;
 mod encode;
+mod regsub;
 mod string;
 
 use crate::args::{Arg, ArgSpec, ArgType};
@@ -134,7 +135,63 @@ pub static CONVERTERS: &[ConvDef] = &[
     op("and", arith::and),
     op("or", arith::or),
     op("xor", arith::xor),
+    ConvDef {
+        name: "regsub",
+        args: spec(&[A::Reg, A::Str, A::Str], 2),
+        input: T::Str,
+        output: T::Str,
+        f: regsub::regsub,
+        check: Some(regsub::check),
+    },
+    map("map", T::Str, T::Str),
+    map("map_str", T::Str, T::Str),
+    map("map_beg", T::Str, T::Str),
+    map("map_sub", T::Str, T::Str),
+    map("map_dir", T::Str, T::Str),
+    map("map_dom", T::Str, T::Str),
+    map("map_end", T::Str, T::Str),
+    map("map_reg", T::Str, T::Str),
+    map("map_regm", T::Str, T::Str),
+    map("map_int", T::Sint, T::Str),
+    map("map_ip", T::Addr, T::Str),
+    map("map_str_int", T::Str, T::Sint),
+    map("map_beg_int", T::Str, T::Sint),
+    map("map_sub_int", T::Str, T::Sint),
+    map("map_dir_int", T::Str, T::Sint),
+    map("map_dom_int", T::Str, T::Sint),
+    map("map_end_int", T::Str, T::Sint),
+    map("map_reg_int", T::Str, T::Sint),
+    map("map_int_int", T::Sint, T::Sint),
+    map("map_ip_int", T::Addr, T::Sint),
+    map("map_str_ip", T::Str, T::Addr),
+    map("map_beg_ip", T::Str, T::Addr),
+    map("map_sub_ip", T::Str, T::Addr),
+    map("map_dir_ip", T::Str, T::Addr),
+    map("map_dom_ip", T::Str, T::Addr),
+    map("map_end_ip", T::Str, T::Addr),
+    map("map_reg_ip", T::Str, T::Addr),
+    map("map_int_ip", T::Sint, T::Addr),
+    map("map_ip_ip", T::Addr, T::Addr),
 ];
+
+/// A `map*` converter (`map.c`): a file name and a default value (an integer for the
+/// `_int` outputs). Its arguments are loaded by [`crate::map::load`], which the
+/// configuration layer calls before `check`.
+const fn map(name: &'static str, input: SmpType, output: SmpType) -> ConvDef {
+    let args = if matches!(output, T::Sint) {
+        spec(&[A::Str, A::Sint], 1)
+    } else {
+        spec(&[A::Str, A::Str], 1)
+    };
+    ConvDef {
+        name,
+        args,
+        input,
+        output,
+        f: crate::map::conv,
+        check: Some(crate::map::check_loaded),
+    }
+}
 
 /// The two-operand integer converters: one argument, an integer or a variable.
 const fn op(name: &'static str, f: ConvFn) -> ConvDef {
