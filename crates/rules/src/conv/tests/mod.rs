@@ -144,3 +144,6 @@ fn integers() {
 }
 
 use std::borrow::Cow;
+
+mod catalogue;
+mod formats;
