@@ -3,7 +3,9 @@
 //!
 //! HAProxy calls glibc's `localtime_r`, `gmtime_r` and `strftime` in the C locale; this
 //! module computes the same in Rust, without locks: the calendar arithmetic is exact for
-//! any 64-bit date, the local time zone is read once from `TZ` (glibc's rules: unset
+//! any 64-bit date, summer time rules are evaluated as glibc evaluates them (including
+//! its limits: before 1972 and after year 5,883,516 they give odd results, which are
+//! reproduced), the local time zone is read once from `TZ` (glibc's rules: unset
 //! means `/etc/localtime`, empty means UTC, a leading `:` names a file, a name is a
 //! file under `/usr/share/zoneinfo`, anything else a POSIX rule), and [`strftime`]
 //! implements every glibc conversion with its flags (`_ - 0 ^ #`), widths and `E`/`O`
@@ -127,17 +129,25 @@ impl Zone {
 
     /// Offset, daylight saving time and abbreviation at `t`.
     fn at(&self, t: i64) -> Option<(i64, bool, &str)> {
-        match &self.tz {
-            None => Some((0, false, "UTC")),
-            Some(z) => {
-                let lt = z.find_local_time_type(t).ok()?;
-                Some((
-                    i64::from(lt.ut_offset()),
-                    lt.is_dst(),
-                    lt.time_zone_designation(),
-                ))
+        let z = match &self.tz {
+            None => return Some((0, false, "UTC")),
+            Some(z) => z.as_ref(),
+        };
+        let after_transitions = z
+            .transitions()
+            .last()
+            .is_none_or(|last| t >= last.unix_leap_time());
+        let lt = match z.extra_rule() {
+            Some(tz::timezone::TransitionRule::Alternate(rule)) if after_transitions => {
+                glibc_rule(rule, t)
             }
-        }
+            _ => z.find_local_time_type(t).ok()?,
+        };
+        Some((
+            i64::from(lt.ut_offset()),
+            lt.is_dst(),
+            lt.time_zone_designation(),
+        ))
     }
 
     /// glibc's `mktime` of UTC fields read as local standard time (`tm_isdst` 0): the
@@ -163,6 +173,91 @@ impl Zone {
         }
         naive - off
     }
+}
+
+/// glibc's evaluation of a POSIX rule with summer time (`__tz_compute`): the changes
+/// of the UTC year of `t`, each computed by `compute_change`, which counts from 1970
+/// for the years up to 1972 and counts days in a C `int`.
+fn glibc_rule(rule: &tz::timezone::AlternateTime, t: i64) -> &tz::timezone::LocalTimeType {
+    let year = civil_from_days(t.div_euclid(86400)).0;
+    let start = glibc_change(
+        rule.dst_start(),
+        rule.dst_start_time(),
+        rule.std().ut_offset(),
+        year,
+    );
+    let end = glibc_change(
+        rule.dst_end(),
+        rule.dst_end_time(),
+        rule.dst().ut_offset(),
+        year,
+    );
+    let dst = if start > end {
+        t < end || t >= start
+    } else {
+        t >= start && t < end
+    };
+    if dst {
+        rule.dst()
+    } else {
+        rule.std()
+    }
+}
+
+/// glibc's `compute_change`: when a rule's change happens in `year`.
+fn glibc_change(day: &tz::timezone::RuleDay, secs: i32, offset: i32, year: i64) -> i64 {
+    use tz::timezone::RuleDay;
+    const CUMULATIVE: [[i64; 13]; 2] = [
+        [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365],
+        [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335, 366],
+    ];
+    let y = year as i32;
+    let mut t: i64 = if y > 1972 {
+        let days = (y - 1970)
+            .wrapping_mul(365)
+            .wrapping_add((y - 1) / 4 - 1970 / 4)
+            .wrapping_sub((y - 1) / 100 - 1970 / 100)
+            .wrapping_add((y - 1) / 400 - 1970 / 400);
+        i64::from(days) * 86400
+    } else {
+        0
+    };
+    let leap = is_leap(year);
+    match day {
+        RuleDay::Julian1WithoutLeap(d) => {
+            let d = i64::from(d.get());
+            t += (d - 1) * 86400;
+            if d >= 60 && leap {
+                t += 86400;
+            }
+        }
+        RuleDay::Julian0WithLeap(d) => t += i64::from(d.get()) * 86400,
+        RuleDay::MonthWeekDay(mwd) => {
+            let m = usize::from(mwd.month());
+            let cum = &CUMULATIVE[usize::from(leap)];
+            t += cum[m - 1] * 86400;
+            // Zeller's congruence for the first day of the month, in C arithmetic.
+            let m1 = (m as i64 + 9) % 12 + 1;
+            let yy0 = if m <= 2 { year - 1 } else { year };
+            let (yy1, yy2) = (yy0 / 100, yy0 % 100);
+            let mut dow = ((26 * m1 - 2) / 10 + 1 + yy2 + yy2 / 4 + yy1 / 4 - 2 * yy1) % 7;
+            if dow < 0 {
+                dow += 7;
+            }
+            let mut d = i64::from(mwd.week_day()) - dow;
+            if d < 0 {
+                d += 7;
+            }
+            for _ in 1..mwd.week() {
+                if d + 7 >= cum[m] - cum[m - 1] {
+                    break;
+                }
+                d += 7;
+            }
+            t += d * 86400;
+        }
+    }
+    t - i64::from(offset) + i64::from(secs)
 }
 
 /// The process's local time zone, read from `TZ` on first use (glibc reads it once
