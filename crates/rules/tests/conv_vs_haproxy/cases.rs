@@ -384,9 +384,9 @@ fn json_query() -> Vec<Case> {
         "$.zz",
         "a",
         "$",
-        "$.c[",
-        "$.c[1",
     ];
+    // Not compared: unterminated indexes (`$.c[1`), with which mjson reads past the end
+    // of the path, so haproxy's answer depends on memory contents.
     let mut v = Vec::new();
     for p in paths {
         v.push(full(&format!("str('{doc}'),json_query('{p}')")));
