@@ -264,10 +264,7 @@ fn typed(ty: ArgType, text: &str, pos: usize) -> Result<Option<Arg>, String> {
             _ => return Err(parse_err()),
         },
         ArgType::Size => Arg::Sint(i64::from(parse_size(text).map_err(|_| parse_err())?)),
-        ArgType::PbufFnum => {
-            let ids: Option<Vec<u32>> = text.split('.').map(|p| p.parse().ok()).collect();
-            Arg::FieldIds(ids.filter(|v| !v.is_empty()).ok_or_else(parse_err)?)
-        }
+        ArgType::PbufFnum => Arg::FieldIds(dotted_uints(text).ok_or_else(parse_err)?),
         _ => return Err(parse_err()),
     }))
 }
@@ -278,6 +275,29 @@ pub fn read_int64(s: &[u8]) -> (i64, usize) {
     let digits = s[sign..].iter().take_while(|c| c.is_ascii_digit()).count();
     let v = crate::sample::str_to_int(s).unwrap_or(0);
     (v, sign + digits)
+}
+
+/// `parse_dotted_uints`: numbers separated by dots, each read as `read_uint` does
+/// (wrapping, an empty part is 0); a trailing dot or another character fails.
+fn dotted_uints(text: &str) -> Option<Vec<u32>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let mut n: u32 = 0;
+        while i < b.len() && b[i].is_ascii_digit() {
+            n = n.wrapping_mul(10).wrapping_add(u32::from(b[i] - b'0'));
+            i += 1;
+        }
+        if i < b.len() {
+            if b[i] != b'.' || i + 1 == b.len() {
+                return None;
+            }
+            i += 1;
+        }
+        out.push(n);
+    }
+    Some(out)
 }
 
 /// `str2mask`: a prefix length (0..=32) or a dotted mask.

@@ -120,6 +120,9 @@ impl Expr {
                     pos = word.len();
                     break;
                 }
+                if let conv::Lookup::NotYet(n) = conv::lookup(name) {
+                    return Err(n.message(name));
+                }
                 return Err(format!("unknown converter '{name}'"));
             };
             if !can_cast(prev, def.input) {

@@ -24,11 +24,12 @@ pub fn check_operand(args: &mut [Arg]) -> Result<(), String> {
     Ok(())
 }
 
-/// A variable reference names its scope first (`txn.x`, `sess.y`...).
-fn is_var_name(s: &str) -> bool {
-    ["proc.", "sess.", "txn.", "req.", "res."]
+/// A variable reference names its scope first (`txn.x`, `sess.y`...), followed by a
+/// name.
+pub(super) fn is_var_name(s: &str) -> bool {
+    ["proc.", "sess.", "txn.", "req.", "res.", "check."]
         .iter()
-        .any(|p| s.starts_with(p))
+        .any(|p| s.len() > p.len() && s.starts_with(p))
 }
 
 fn operands(v: &Value<'_>, args: &[Arg]) -> Option<(i64, i64)> {

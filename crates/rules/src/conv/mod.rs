@@ -1,18 +1,28 @@
 //! Converters (configuration manual 7.3.1): the table of every converter Rampart knows,
 //! with its arguments, input and output types, and the functions of those that need
-//! nothing but their input and arguments. Converters reading variables, maps or
-//! regexes join the table with those subsystems.
+//! nothing but their input and arguments. Every other converter HAProxy 2.6 registers is
+//! listed in [`NOT_YET`] with what it waits for (variables, maps, stick tables...), so a
+//! configuration using one is told "not supported yet" rather than "unknown converter".
 //!
 //! Outputs that HAProxy builds in a buffer of `tune.bufsize` bytes are bounded the same
 //! way ([`Cx::bufsize`]), so a long input gives the same (truncated or refused) result.
 
+mod addr;
 mod arith;
 mod encode;
+mod fix;
+mod hash;
+mod http;
+mod json;
+mod mqtt;
+mod protobuf;
 mod regsub;
 mod string;
+pub mod time;
 
 use crate::args::{Arg, ArgSpec, ArgType};
 use crate::sample::{SmpType, Value};
+use std::borrow::Cow;
 
 /// What a converter may use besides its input and arguments.
 #[derive(Clone, Copy, Debug)]
@@ -32,7 +42,8 @@ impl Default for Cx {
 pub type ConvFn = for<'a> fn(Value<'a>, &[Arg], &Cx) -> Option<Value<'a>>;
 
 /// A converter's configuration-time check of its parsed arguments (HAProxy's
-/// `val_args`), which may also turn them into their final form.
+/// `val_args`), which may also turn them into their final form. It receives the
+/// arguments that were given; absent optional ones are not in the slice.
 pub type CheckFn = fn(&mut [Arg]) -> Result<(), String>;
 
 /// One converter keyword.
@@ -52,6 +63,21 @@ impl std::fmt::Debug for ConvDef {
     }
 }
 
+/// A converter HAProxy 2.6 has and Rampart does not yet, with what it waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotYet {
+    pub name: &'static str,
+    pub reason: &'static str,
+}
+
+/// What a converter name is.
+#[derive(Clone, Copy, Debug)]
+pub enum Lookup {
+    Known(&'static ConvDef),
+    NotYet(NotYet),
+    Unknown,
+}
+
 const fn spec(types: &'static [ArgType], min: usize) -> ArgSpec {
     ArgSpec { types, min }
 }
@@ -59,7 +85,7 @@ const fn spec(types: &'static [ArgType], min: usize) -> ArgSpec {
 use ArgType as A;
 use SmpType as T;
 
-/// The converters implemented so far.
+/// The converters implemented.
 pub static CONVERTERS: &[ConvDef] = &[
     c("lower", spec(&[], 0), T::Str, T::Str, string::lower),
     c("upper", spec(&[], 0), T::Str, T::Str, string::upper),
@@ -110,17 +136,11 @@ pub static CONVERTERS: &[ConvDef] = &[
     c("ub64enc", spec(&[], 0), T::Bin, T::Str, encode::ub64enc),
     c("ub64dec", spec(&[], 0), T::Str, T::Bin, encode::ub64dec),
     c("htonl", spec(&[], 0), T::Sint, T::Bin, encode::htonl),
-    c("crc32", spec(&[A::Sint], 0), T::Bin, T::Sint, encode::crc32),
-    c(
-        "crc32c",
-        spec(&[A::Sint], 0),
-        T::Bin,
-        T::Sint,
-        encode::crc32c,
-    ),
-    c("djb2", spec(&[A::Sint], 0), T::Bin, T::Sint, encode::djb2),
-    c("sdbm", spec(&[A::Sint], 0), T::Bin, T::Sint, encode::sdbm),
-    c("wt6", spec(&[A::Sint], 0), T::Bin, T::Sint, encode::wt6),
+    c("crc32", spec(&[A::Sint], 0), T::Bin, T::Sint, hash::crc32),
+    c("crc32c", spec(&[A::Sint], 0), T::Bin, T::Sint, hash::crc32c),
+    c("djb2", spec(&[A::Sint], 0), T::Bin, T::Sint, hash::djb2),
+    c("sdbm", spec(&[A::Sint], 0), T::Bin, T::Sint, hash::sdbm),
+    c("wt6", spec(&[A::Sint], 0), T::Bin, T::Sint, hash::wt6),
     c("cpl", spec(&[], 0), T::Sint, T::Sint, encode::cpl),
     c("neg", spec(&[], 0), T::Sint, T::Sint, encode::neg),
     c("bool", spec(&[], 0), T::Sint, T::Bool, encode::to_bool),
@@ -135,6 +155,178 @@ pub static CONVERTERS: &[ConvDef] = &[
     op("and", arith::and),
     op("or", arith::or),
     op("xor", arith::xor),
+    // Encodings.
+    ck(
+        "json",
+        spec(&[A::Str], 1),
+        T::Str,
+        T::Str,
+        encode::json,
+        encode::check_json,
+    ),
+    ck(
+        "be2dec",
+        spec(&[A::Str, A::Sint, A::Sint], 1),
+        T::Bin,
+        T::Str,
+        encode::be2dec,
+        encode::check_be2dec,
+    ),
+    ck(
+        "be2hex",
+        spec(&[A::Str, A::Sint, A::Sint], 1),
+        T::Bin,
+        T::Str,
+        encode::be2hex,
+        encode::check_be2hex,
+    ),
+    c(
+        "url_dec",
+        spec(&[A::Sint], 0),
+        T::Str,
+        T::Str,
+        http::url_dec,
+    ),
+    ck(
+        "url_enc",
+        spec(&[A::Str], 1),
+        T::Str,
+        T::Str,
+        http::url_enc,
+        http::check_url_enc,
+    ),
+    c(
+        "language",
+        spec(&[A::Str, A::Str], 1),
+        T::Str,
+        T::Str,
+        http::language,
+    ),
+    // Hashes and digests.
+    c("xxh32", spec(&[A::Sint], 0), T::Bin, T::Sint, hash::xxh32),
+    c("xxh64", spec(&[A::Sint], 0), T::Bin, T::Sint, hash::xxh64),
+    c("xxh3", spec(&[A::Sint], 0), T::Bin, T::Sint, hash::xxh3),
+    c("sha1", spec(&[], 0), T::Bin, T::Bin, hash::sha1),
+    ck(
+        "sha2",
+        spec(&[A::Sint], 0),
+        T::Bin,
+        T::Bin,
+        hash::sha2,
+        hash::check_sha2,
+    ),
+    ck(
+        "digest",
+        spec(&[A::Str], 1),
+        T::Bin,
+        T::Bin,
+        hash::digest,
+        hash::check_digest,
+    ),
+    ck(
+        "hmac",
+        spec(&[A::Str, A::Str], 2),
+        T::Bin,
+        T::Bin,
+        hash::hmac,
+        hash::check_hmac,
+    ),
+    // Addresses and dates.
+    c(
+        "ipmask",
+        spec(&[A::Msk4, A::Msk6], 1),
+        T::Addr,
+        T::Ipv4,
+        addr::ipmask,
+    ),
+    c(
+        "ltime",
+        spec(&[A::Str, A::Sint], 1),
+        T::Sint,
+        T::Str,
+        time::ltime,
+    ),
+    c(
+        "utime",
+        spec(&[A::Str, A::Sint], 1),
+        T::Sint,
+        T::Str,
+        time::utime,
+    ),
+    ck(
+        "http_date",
+        spec(&[A::Sint, A::Str], 0),
+        T::Sint,
+        T::Str,
+        time::http_date,
+        time::check_date_unit,
+    ),
+    // JSON and JWT.
+    ck(
+        "json_query",
+        spec(&[A::Str, A::Str], 1),
+        T::Str,
+        T::Any,
+        json::json_query,
+        json::check_json_query,
+    ),
+    ck(
+        "jwt_header_query",
+        spec(&[A::Str, A::Str], 0),
+        T::Bin,
+        T::Any,
+        json::jwt_header_query,
+        json::check_jwt_query,
+    ),
+    ck(
+        "jwt_payload_query",
+        spec(&[A::Str, A::Str], 0),
+        T::Bin,
+        T::Any,
+        json::jwt_payload_query,
+        json::check_jwt_query,
+    ),
+    // Binary protocols.
+    ck(
+        "protobuf",
+        spec(&[A::PbufFnum, A::Str], 1),
+        T::Bin,
+        T::Bin,
+        protobuf::protobuf,
+        protobuf::check_protobuf,
+    ),
+    ck(
+        "ungrpc",
+        spec(&[A::PbufFnum, A::Str], 1),
+        T::Bin,
+        T::Bin,
+        protobuf::ungrpc,
+        protobuf::check_protobuf,
+    ),
+    c("fix_is_valid", spec(&[], 0), T::Bin, T::Bool, fix::is_valid),
+    ck(
+        "fix_tag_value",
+        spec(&[A::Str], 1),
+        T::Bin,
+        T::Bin,
+        fix::tag_value,
+        fix::check_tag,
+    ),
+    c(
+        "mqtt_is_valid",
+        spec(&[], 0),
+        T::Bin,
+        T::Bool,
+        mqtt::is_valid,
+    ),
+    ck(
+        "mqtt_field_value",
+        spec(&[A::Str, A::Str], 2),
+        T::Bin,
+        T::Str,
+        mqtt::field_value,
+        mqtt::check_field_value,
+    ),
     ConvDef {
         name: "regsub",
         args: spec(&[A::Reg, A::Str, A::Str], 2),
@@ -174,6 +366,60 @@ pub static CONVERTERS: &[ConvDef] = &[
     map("map_ip_ip", T::Addr, T::Addr),
 ];
 
+const VARS: &str = "needs variables";
+const MAPS: &str = "needs maps";
+const TABLES: &str = "needs stick tables";
+
+/// The converters of HAProxy 2.6 that wait for another part of Rampart. Entries leave
+/// this table when their converter joins [`CONVERTERS`].
+pub static NOT_YET: &[NotYet] = &[
+    ny("add_item", VARS),
+    ny("concat", VARS),
+    ny("strcmp", VARS),
+    ny("secure_memcmp", VARS),
+    ny("set-var", VARS),
+    ny("unset-var", VARS),
+    ny("debug", "needs the stream"),
+    ny("capture-req", "needs the stream's captures"),
+    ny("capture-res", "needs the stream's captures"),
+    ny("nbsrv", "needs the servers' run-time state"),
+    ny("srv_queue", "needs the servers' run-time state"),
+    ny("jwt_verify", "needs TLS (signature verification)"),
+    ny("aes_gcm_dec", "needs TLS (AES-GCM decryption)"),
+    ny("in_table", TABLES),
+    ny("table_bytes_in_rate", TABLES),
+    ny("table_bytes_out_rate", TABLES),
+    ny("table_conn_cnt", TABLES),
+    ny("table_conn_cur", TABLES),
+    ny("table_conn_rate", TABLES),
+    ny("table_expire", TABLES),
+    ny("table_gpt", TABLES),
+    ny("table_gpt0", TABLES),
+    ny("table_gpc", TABLES),
+    ny("table_gpc0", TABLES),
+    ny("table_gpc1", TABLES),
+    ny("table_gpc_rate", TABLES),
+    ny("table_gpc0_rate", TABLES),
+    ny("table_gpc1_rate", TABLES),
+    ny("table_http_err_cnt", TABLES),
+    ny("table_http_err_rate", TABLES),
+    ny("table_http_fail_cnt", TABLES),
+    ny("table_http_fail_rate", TABLES),
+    ny("table_http_req_cnt", TABLES),
+    ny("table_http_req_rate", TABLES),
+    ny("table_idle", TABLES),
+    ny("table_kbytes_in", TABLES),
+    ny("table_kbytes_out", TABLES),
+    ny("table_server_id", TABLES),
+    ny("table_sess_cnt", TABLES),
+    ny("table_sess_rate", TABLES),
+    ny("table_trackers", TABLES),
+];
+
+const fn ny(name: &'static str, reason: &'static str) -> NotYet {
+    NotYet { name, reason }
+}
+
 /// A `map*` converter (`map.c`): a file name and a default value (an integer for the
 /// `_int` outputs). Its arguments are loaded by [`crate::map::load`], which the
 /// configuration layer calls before `check`.
@@ -195,14 +441,14 @@ const fn map(name: &'static str, input: SmpType, output: SmpType) -> ConvDef {
 
 /// The two-operand integer converters: one argument, an integer or a variable.
 const fn op(name: &'static str, f: ConvFn) -> ConvDef {
-    ConvDef {
+    ck(
         name,
-        args: spec(&[A::Str], 1),
-        input: T::Sint,
-        output: T::Sint,
+        spec(&[A::Str], 1),
+        T::Sint,
+        T::Sint,
         f,
-        check: Some(arith::check_operand),
-    }
+        arith::check_operand,
+    )
 }
 
 const fn c(
@@ -222,9 +468,53 @@ const fn c(
     }
 }
 
+const fn ck(
+    name: &'static str,
+    args: ArgSpec,
+    input: SmpType,
+    output: SmpType,
+    f: ConvFn,
+    check: CheckFn,
+) -> ConvDef {
+    ConvDef {
+        name,
+        args,
+        input,
+        output,
+        f,
+        check: Some(check),
+    }
+}
+
 /// The converter named `name`.
 pub fn find(name: &str) -> Option<&'static ConvDef> {
     CONVERTERS.iter().find(|d| d.name == name)
+}
+
+/// What `name` is: a converter Rampart implements, one HAProxy has that waits for
+/// another part of Rampart (converters Lua registers, `lua.*`, wait for Lua), or
+/// nothing HAProxy knows.
+pub fn lookup(name: &str) -> Lookup {
+    if let Some(d) = find(name) {
+        return Lookup::Known(d);
+    }
+    if let Some(n) = NOT_YET.iter().find(|n| n.name == name) {
+        return Lookup::NotYet(*n);
+    }
+    if name.starts_with("lua.") {
+        return Lookup::NotYet(NotYet {
+            name: "lua.*",
+            reason: "needs Lua",
+        });
+    }
+    Lookup::Unknown
+}
+
+impl NotYet {
+    /// The message a configuration using this converter gets.
+    pub fn message(&self, name: &str) -> String {
+        format!("converter '{name}' is not supported yet ({})", self.reason)
+    }
 }
 
 /// Runs converter `d` on `v`: casts the input to the declared type first, as HAProxy's
@@ -247,6 +537,35 @@ fn str_arg(args: &[Arg], i: usize) -> &[u8] {
     match args.get(i) {
         Some(Arg::Str(s)) => s.as_bytes(),
         _ => b"",
+    }
+}
+
+/// The bytes of a string or binary sample.
+fn bytes_of(v: Value<'_>) -> Option<Cow<'_, [u8]>> {
+    match v {
+        Value::Str(s) | Value::Bin(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// `s[start..end]`, borrowing when `s` borrows.
+fn slice(s: Cow<'_, [u8]>, start: usize, end: usize) -> Cow<'_, [u8]> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(&b[start..end]),
+        Cow::Owned(mut v) => {
+            v.truncate(end);
+            v.drain(..start);
+            Cow::Owned(v)
+        }
+    }
+}
+
+/// An integer sample's value (booleans count as 0 and 1).
+fn int_of(v: &Value<'_>) -> Option<i64> {
+    match v {
+        Value::Sint(n) => Some(*n),
+        Value::Bool(b) => Some(i64::from(*b)),
+        _ => None,
     }
 }
 

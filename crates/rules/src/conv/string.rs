@@ -1,30 +1,10 @@
 //! String converters: case, length, slicing by position, field or word, trimming, the
 //! host and port of an authority, and `iif`.
 
-use super::{int_arg, str_arg, Cx};
+use super::{bytes_of, int_arg, slice, str_arg, Cx};
 use crate::args::Arg;
 use crate::sample::Value;
 use std::borrow::Cow;
-
-/// The bytes of a string or binary sample.
-fn bytes_of<'a>(v: Value<'a>) -> Option<Cow<'a, [u8]>> {
-    match v {
-        Value::Str(s) | Value::Bin(s) => Some(s),
-        _ => None,
-    }
-}
-
-/// `s[range]`, borrowing when `s` borrows.
-fn slice(s: Cow<'_, [u8]>, start: usize, end: usize) -> Cow<'_, [u8]> {
-    match s {
-        Cow::Borrowed(b) => Cow::Borrowed(&b[start..end]),
-        Cow::Owned(mut v) => {
-            v.truncate(end);
-            v.drain(..start);
-            Cow::Owned(v)
-        }
-    }
-}
 
 pub fn lower<'a>(v: Value<'a>, _: &[Arg], _: &Cx) -> Option<Value<'a>> {
     let mut s = bytes_of(v)?;
@@ -255,13 +235,14 @@ pub fn port_only<'a>(v: Value<'a>, _: &[Arg], _: &Cx) -> Option<Value<'a>> {
     Some(Value::Sint(i64::from(port)))
 }
 
-/// HAProxy's `strl2ui`: the leading digits as an unsigned 32-bit value (wrapping).
+/// HAProxy's `strl2ui`: every byte taken as a digit, unchecked (so `12ab` is 1740),
+/// wrapping at 32 bits.
 fn strl2ui(s: &[u8]) -> u32 {
-    s.iter()
-        .take_while(|c| c.is_ascii_digit())
-        .fold(0u32, |n, &c| {
-            n.wrapping_mul(10).wrapping_add(u32::from(c - b'0'))
-        })
+    s.iter().fold(0u32, |n, &c| {
+        n.wrapping_mul(10)
+            .wrapping_sub(u32::from(b'0'))
+            .wrapping_add(u32::from(c))
+    })
 }
 
 /// `iif(true,false)`: one of two strings by the boolean input.
