@@ -367,7 +367,6 @@ pub static CONVERTERS: &[ConvDef] = &[
 ];
 
 const VARS: &str = "needs variables";
-const MAPS: &str = "needs maps";
 const TABLES: &str = "needs stick tables";
 
 /// The converters of HAProxy 2.6 that wait for another part of Rampart. Entries leave
