@@ -502,7 +502,7 @@ fn format_into(fmt: &[u8], tm: &Tm<'_>, zone: &Zone, o: &mut Out<'_>) -> Option<
             },
             Raw {
                 digits: i64,
-                text: Vec<u8>,
+                value: i64,
             },
             Sub(&'static [u8]),
             Bad,
@@ -591,7 +591,7 @@ fn format_into(fmt: &[u8], tm: &Tm<'_>, zone: &Zone, o: &mut Out<'_>) -> Option<
                 };
                 Item::Raw {
                     digits: 1,
-                    text: t.to_string().into_bytes(),
+                    value: t,
                 }
             }
             b'X' if !oo => Item::Sub(b"%H:%M:%S"),
@@ -630,22 +630,24 @@ fn format_into(fmt: &[u8], tm: &Tm<'_>, zone: &Zone, o: &mut Out<'_>) -> Option<
         match item {
             Item::Text(t) => o.add(t, &fl, width)?,
             Item::Sub(sub) => {
-                let mut inner = Vec::new();
+                // Formatted in place, then padded as glibc's `add` of its length.
+                let before = o.buf.len();
+                let room = o.room();
                 let mut io = Out {
-                    buf: &mut inner,
+                    buf: &mut *o.buf,
                     max: usize::MAX,
                 };
                 format_into(sub, tm, zone, &mut io)?;
-                let before = o.buf.len();
-                o.add(
-                    &inner,
-                    &Flags {
-                        upper: false,
-                        lower: false,
-                        ..fl
-                    },
-                    width,
-                )?;
+                let n = (o.buf.len() - before) as i64;
+                let delta = width - n;
+                if (n + delta.max(0)) as u64 >= room as u64 {
+                    return None;
+                }
+                if delta > 0 {
+                    let c = if fl.pad == b'0' { b'0' } else { b' ' };
+                    o.buf
+                        .splice(before..before, std::iter::repeat_n(c, delta as usize));
+                }
                 if fl.upper {
                     o.buf[before..].make_ascii_uppercase();
                 }
@@ -660,14 +662,9 @@ fn format_into(fmt: &[u8], tm: &Tm<'_>, zone: &Zone, o: &mut Out<'_>) -> Option<
                 }
                 // glibc's numbers are C ints.
                 let value = i64::from(value as i32);
-                let text = value.unsigned_abs().to_string().into_bytes();
-                number(o, &mut fl, digits.max(width), value < 0, text, width)?;
+                number(o, &mut fl, digits.max(width), value, width)?;
             }
-            Item::Raw { digits, text } => {
-                let neg = text.first() == Some(&b'-');
-                let body = if neg { text[1..].to_vec() } else { text };
-                number(o, &mut fl, digits, neg, body, width)?;
-            }
+            Item::Raw { digits, value } => number(o, &mut fl, digits, value, width)?,
             Item::Bad => {
                 // The whole specification is copied, from the '%' to here (at the end
                 // of the format, to its last character).
@@ -685,20 +682,26 @@ fn format_into(fmt: &[u8], tm: &Tm<'_>, zone: &Zone, o: &mut Out<'_>) -> Option<
 
 /// glibc's number output: the sign, then padding to `digits` (spaces with `_`, zeros
 /// otherwise, none with `-`), then what is left of `width`.
-fn number(
-    o: &mut Out<'_>,
-    fl: &mut Flags,
-    digits: i64,
-    neg: bool,
-    body: Vec<u8>,
-    mut width: i64,
-) -> Option<()> {
-    let len = body.len() as i64 + i64::from(neg);
-    let mut text = Vec::with_capacity(len as usize);
-    if neg {
-        text.push(b'-');
+fn number(o: &mut Out<'_>, fl: &mut Flags, digits: i64, value: i64, mut width: i64) -> Option<()> {
+    // The sign and digits, written backwards into a stack buffer.
+    let mut buf = [0u8; 24];
+    let mut start = buf.len();
+    let mut u = value.unsigned_abs();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
     }
-    text.extend_from_slice(&body);
+    let neg = value < 0;
+    if neg {
+        start -= 1;
+        buf[start] = b'-';
+    }
+    let mut text = &buf[start..];
+    let len = text.len() as i64;
     if fl.pad != b'-' {
         let padding = digits - len;
         if padding > 0 {
@@ -714,14 +717,14 @@ fn number(
                 }
                 if neg {
                     o.buf.push(b'-');
-                    text.remove(0);
+                    text = &text[1..];
                 }
                 o.buf.extend(std::iter::repeat_n(b'0', padding as usize));
                 width = 0;
             }
         }
     }
-    o.add(&text, fl, width)
+    o.add(text, fl, width)
 }
 
 /// The ISO 8601 week-based year of `tm` and the days since the start of its first week.
