@@ -5,6 +5,7 @@
 //! Pure: nothing here performs I/O. A rule reads the transaction it is given, may change
 //! it in memory, and returns a verdict the orchestrator (the proxy crate) acts on.
 
+pub mod acl;
 pub mod args;
 pub mod conv;
 pub mod expr;
