@@ -1,4 +1,5 @@
-//! Internal fetches (manual 7.3.2): constants, process state, the date and randomness.
+//! Internal fetches (manual 7.3.2): constants, process state, the date, randomness
+//! and the stream's scheduling figures.
 
 use super::place::Src;
 use super::{def, int_arg, spec, str_arg, uses, FetchDef};
@@ -99,7 +100,94 @@ pub(super) static FETCHES: &[FetchDef] = &[
     def("stopping", spec(&[], 0), T::Bool, INTRN, |s, _, _| {
         Some(Value::Bool(s.env.stopping()))
     }),
+    FetchDef {
+        check: Some(check_uuid),
+        ..def("uuid", spec(&[A::Sint], 0), T::Str, CONST, uuid)
+    },
+    def("cpu_calls", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        Some(Value::Sint(s.env.task_times()?.calls as i64))
+    }),
+    def("cpu_ns_avg", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        let t = s.env.task_times()?;
+        Some(Value::Sint(
+            t.cpu_ns.checked_div(t.calls).unwrap_or(0) as i64
+        ))
+    }),
+    def("cpu_ns_tot", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        Some(Value::Sint(s.env.task_times()?.cpu_ns as i64))
+    }),
+    def("lat_ns_avg", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        let t = s.env.task_times()?;
+        Some(Value::Sint(
+            t.lat_ns.checked_div(t.calls).unwrap_or(0) as i64
+        ))
+    }),
+    def("lat_ns_tot", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        Some(Value::Sint(s.env.task_times()?.lat_ns as i64))
+    }),
+    def("last_rule_file", spec(&[], 0), T::Str, INTRN, |s, _, _| {
+        Some(Value::str(s.env.last_rule()?.0.as_bytes()))
+    }),
+    def("last_rule_line", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        let line = s.env.last_rule()?.1;
+        (line != 0).then_some(Value::Sint(line))
+    }),
+    def("prio_class", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        Some(Value::Sint(s.env.priority()?.0))
+    }),
+    def("prio_offset", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        Some(Value::Sint(s.env.priority()?.1))
+    }),
+    // Waits for the end of `inspect-delay` (or a full or closed buffer): no sample
+    // before the final pass.
+    def("wait_end", spec(&[], 0), T::Bool, INTRN, |s, _, _| {
+        (!s.env.partial()).then_some(Value::Bool(true))
+    }),
+    def(
+        "internal.strm.is_htx",
+        spec(&[], 0),
+        T::Bool,
+        INTRN,
+        |s, _, _| Some(Value::Bool(s.env.http_mode())),
+    ),
 ];
+
+/// `uuid([4])`: only version 4 exists.
+fn check_uuid(args: &mut [Arg]) -> Result<(), String> {
+    match args.first() {
+        Some(Arg::Sint(4)) | None => Ok(()),
+        Some(Arg::Sint(v)) => Err(format!("Unsupported UUID version: '{v}'")),
+        Some(_) => Err("Unsupported UUID version".into()),
+    }
+}
+
+/// A random (version 4) UUID, lower-case, as HAProxy's `ha_generate_uuid` lays out its
+/// 128 random bits.
+fn uuid<'a>(_: &Stream<'a>, a: &'a [Arg], _: &mut Iter) -> Option<Value<'a>> {
+    if !matches!(a.first(), None | Some(Arg::Sint(4))) {
+        return None;
+    }
+    Some(Value::Str(Cow::Owned(
+        uuid_text(random64(), random64()).into_bytes(),
+    )))
+}
+
+/// Formats two 64-bit random numbers as HAProxy does (version and variant bits set).
+pub(crate) fn uuid_text(a: u64, b: u64) -> String {
+    let r = [a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32];
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        r[0],
+        r[1] & 0xffff,
+        ((r[1] >> 16) & 0xfff) | 0x4000,
+        (r[2] & 0x3fff) | 0x8000,
+        (u64::from(r[2] >> 14) | (u64::from(r[3]) << 18)) & 0xffff_ffff_ffff
+    )
+}
+
+fn random64() -> u64 {
+    u64::from(random32()) << 32 | u64::from(random32())
+}
 
 fn now() -> std::time::Duration {
     SystemTime::now()

@@ -2,21 +2,42 @@
 //! with its arguments, output type and the information it reads (which decides where
 //! it may be used), and the functions that read the stream.
 //!
-//! Fetches of subsystems that do not exist yet (TLS, stick counters, cache, Lua) are
-//! listed in [`NOT_YET`] so that using them says "not supported yet" rather than
-//! "unknown fetch method".
+//! The catalogue is HAProxy 2.6's: every fetch of its keyword lists is either here,
+//! with HAProxy's argument types, output type and sources, or in [`NOT_YET`] with the
+//! subsystem it needs (TLS, stick tables, the cache, Lua…), so that using it says "not
+//! supported yet" rather than "unknown fetch method". `var` is the variables' own.
+//!
+//! Families: `internal` (constants, process, scheduling), `l4` (addresses, TCP
+//! figures), `proxy` (listener, frontend, backend, server), `conn` (layer 5 without
+//! TLS), `payload` and `tls_hello` (layer 6: raw buffered bytes), `url`, `l7_req`,
+//! `l7_hdr`, `cookie`, `body`, `auth`, `capture`, `l7_res` (layer 7).
 
+mod auth;
+mod body;
+mod capture;
+mod conn;
+mod cookie;
 mod hdr;
 mod internal;
 mod l4;
+mod l7_hdr;
 mod l7_req;
 mod l7_res;
+mod not_yet;
+mod param;
+mod payload;
 pub mod place;
+mod proxy;
+mod tls_hello;
+mod url;
+
+pub use conn::conn_err_str;
 
 use crate::args::{Arg, ArgSpec, ArgType};
 use crate::sample::{SmpType, Value};
-use crate::stream::{Iter, Stream};
+use crate::stream::{Dir, Iter, Stream};
 use place::{Src, Uses};
+use rampart_h1::{Headers, RequestHead, ResponseHead};
 
 /// A fetch: reads the stream with its arguments; `None` when the sample does not
 /// exist (HAProxy's fetch returning 0).
@@ -74,7 +95,17 @@ pub(crate) const fn uses(srcs: &[Src]) -> Uses {
 const TABLES: &[&[FetchDef]] = &[
     internal::FETCHES,
     l4::FETCHES,
+    proxy::FETCHES,
+    conn::FETCHES,
+    payload::FETCHES,
+    tls_hello::FETCHES,
+    url::FETCHES,
     l7_req::FETCHES,
+    l7_hdr::FETCHES,
+    cookie::FETCHES,
+    body::FETCHES,
+    auth::FETCHES,
+    capture::FETCHES,
     l7_res::FETCHES,
 ];
 
@@ -91,25 +122,9 @@ pub fn all() -> impl Iterator<Item = &'static FetchDef> {
     TABLES.iter().flat_map(|t| t.iter())
 }
 
-/// Fetch families whose subsystem comes later, by name prefix or exact name, with the
-/// subsystem's name for the message.
-pub const NOT_YET: &[(&str, &str)] = &[
-    ("ssl_", "TLS"),
-    ("sc_", "stick tables"),
-    ("sc0_", "stick tables"),
-    ("sc1_", "stick tables"),
-    ("sc2_", "stick tables"),
-    ("src_", "stick tables"),
-    ("table_", "stick tables"),
-    ("lua.", "Lua"),
-    ("res.cache_", "the cache"),
-    ("quic_", "QUIC"),
-    ("51d.", "51Degrees"),
-    ("da-csv-conv", "DeviceAtlas"),
-    ("wurfl-", "WURFL"),
-    ("req.ssl_", "TLS"),
-    ("distcc_", "distcc"),
-];
+/// Fetches whose subsystem comes later, by exact name (or by prefix for a name
+/// ending in `_`, `.` or `-`), with the subsystem's name for the message.
+pub const NOT_YET: &[(&str, &str)] = not_yet::LIST;
 
 /// The subsystem a known-but-unimplemented fetch needs, if `name` is one.
 pub fn not_yet(name: &str) -> Option<&'static str> {
@@ -143,6 +158,45 @@ pub(crate) fn int_arg(args: &[Arg], i: usize) -> Option<i64> {
         Some(Arg::Sint(n)) => Some(*n),
         _ => None,
     }
+}
+
+/// The request head as request fetches see it: only while the rules run on the
+/// request (HAProxy's `smp_prefetch_htx` refuses a channel of the other direction).
+pub(crate) fn req_head<'a>(s: &Stream<'a>) -> Option<&'a RequestHead> {
+    if s.dir == Dir::Req {
+        s.req
+    } else {
+        None
+    }
+}
+
+/// The response head as response fetches see it: only while the rules run on the
+/// response.
+pub(crate) fn res_head<'a>(s: &Stream<'a>) -> Option<&'a ResponseHead> {
+    if s.dir == Dir::Res {
+        s.res
+    } else {
+        None
+    }
+}
+
+/// The headers of the message of the rules' direction (`hdr`, `cookie`).
+pub(crate) fn msg_head<'a>(s: &Stream<'a>) -> Option<&'a Headers> {
+    match s.dir {
+        Dir::Req => s.req.map(RequestHead::headers),
+        Dir::Res => s.res.map(ResponseHead::headers),
+    }
+}
+
+/// `tune.bufsize`.
+pub(crate) fn bufsize(s: &Stream<'_>) -> usize {
+    s.env.bufsize().unwrap_or(16384)
+}
+
+/// How many bytes a buffer receives while rules inspect it (`channel_recv_limit`:
+/// `tune.bufsize` less the `tune.maxrewrite` reserve).
+pub(crate) fn recv_limit(s: &Stream<'_>) -> usize {
+    bufsize(s).saturating_sub(s.env.maxrewrite().unwrap_or(1024))
 }
 
 #[cfg(test)]
