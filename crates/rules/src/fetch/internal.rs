@@ -87,14 +87,8 @@ pub(super) static FETCHES: &[FetchDef] = &[
     def("proc", spec(&[], 0), T::Sint, CONST, |_, _, _| {
         Some(Value::Sint(1))
     }),
-    def("pid", spec(&[], 0), T::Sint, CONST, |_, _, _| {
-        Some(Value::Sint(i64::from(std::process::id())))
-    }),
     def("thread", spec(&[], 0), T::Sint, CONST, |s, _, _| {
         Some(Value::Sint(s.env.thread()))
-    }),
-    def("nbthread", spec(&[], 0), T::Sint, CONST, |s, _, _| {
-        Some(Value::Sint(s.env.nbthread()))
     }),
     def("rand", spec(&[A::Sint], 0), T::Sint, CONST, rand),
     def("stopping", spec(&[], 0), T::Bool, INTRN, |s, _, _| {
