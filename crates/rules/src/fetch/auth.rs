@@ -60,7 +60,7 @@ pub(super) static FETCHES: &[FetchDef] = &[
                 };
             };
             // A named field: an empty token unless it holds "Bearer <token>".
-            let v = hdr::elements(h.headers(), name.as_bytes(), false)
+            let v = hdr::elements(hdr::Fields::of(h.headers()), name.as_bytes(), false)
                 .next()
                 .unwrap_or_default();
             let (scheme, rest) = match v.iter().position(|&c| c == b' ') {
@@ -138,7 +138,7 @@ fn credentials<'a>(s: &Stream<'a>) -> Option<Auth<'a>> {
     } else {
         b"authorization"
     };
-    parse(hdr::elements(h.headers(), field, false).next()?)
+    parse(hdr::elements(hdr::Fields::of(h.headers()), field, false).next()?)
 }
 
 /// Reads one credentials value (`get_http_auth`).

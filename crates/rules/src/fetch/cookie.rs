@@ -100,7 +100,7 @@ fn all<'h>(
     name: &'h [u8],
     list: bool,
 ) -> impl Iterator<Item = &'h [u8]> + 'h {
-    hdr::elements(h, field, false)
+    hdr::elements(hdr::Fields::of(h), field, false)
         .filter(move |e| e.len() > name.len())
         .flat_map(move |e| Values {
             hdr: e,

@@ -6,13 +6,12 @@
 //! rule set's direction. A name is compared case-insensitively; an empty one matches
 //! every field.
 
-use super::hdr;
+use super::hdr::{self, Fields};
 use super::place::{Src, Uses};
-use super::{def, int_arg, msg_head, req_head, res_head, spec, uses, FetchDef, FetchFn};
+use super::{def, int_arg, msg_fields, req_fields, res_fields, spec, uses, FetchDef, FetchFn};
 use crate::args::{Arg, ArgSpec, ArgType as A};
 use crate::sample::{parse_ipv6, SmpType as T, Value};
 use crate::stream::{Iter, Stream};
-use rampart_h1::Headers;
 use std::borrow::Cow;
 use std::net::Ipv4Addr;
 
@@ -33,7 +32,7 @@ const fn occ(name: &'static str, out: T, uses: Uses, f: FetchFn) -> FetchDef {
 
 pub(super) static FETCHES: &[FetchDef] = &[
     occ("hdr", T::Str, BOTH, |s, a, it| {
-        value(msg_head(s)?, a, false, it)
+        value(msg_fields(s)?, a, false, it)
     }),
     occ("req.hdr", T::Str, HRQHV, |s, a, it| {
         value(req(s)?, a, false, it)
@@ -101,12 +100,12 @@ pub(super) static FETCHES: &[FetchDef] = &[
     }),
 ];
 
-fn req<'a>(s: &Stream<'a>) -> Option<&'a Headers> {
-    req_head(s).map(|h| h.headers())
+fn req<'a>(s: &Stream<'a>) -> Option<Fields<'a>> {
+    req_fields(s)
 }
 
-fn res<'a>(s: &Stream<'a>) -> Option<&'a Headers> {
-    res_head(s).map(|h| h.headers())
+fn res<'a>(s: &Stream<'a>) -> Option<Fields<'a>> {
+    res_fields(s)
 }
 
 /// `val_hdr`: an occurrence counted from the end reaches at most ten back.
@@ -120,7 +119,7 @@ pub(super) fn check_occurrence(args: &mut [Arg]) -> Result<(), String> {
 /// The value of a header fetch; no name argument is no sample. The occurrence is a C
 /// `int` in HAProxy, so larger values wrap.
 pub(super) fn value<'a>(
-    h: &'a Headers,
+    h: Fields<'a>,
     a: &'a [Arg],
     full: bool,
     it: &mut Iter,
@@ -128,7 +127,7 @@ pub(super) fn value<'a>(
     raw(h, a, full, it).map(Value::str)
 }
 
-fn raw<'a>(h: &'a Headers, a: &'a [Arg], full: bool, it: &mut Iter) -> Option<&'a [u8]> {
+fn raw<'a>(h: Fields<'a>, a: &'a [Arg], full: bool, it: &mut Iter) -> Option<&'a [u8]> {
     let Some(Arg::Str(name)) = a.first() else {
         return None;
     };
@@ -136,7 +135,7 @@ fn raw<'a>(h: &'a Headers, a: &'a [Arg], full: bool, it: &mut Iter) -> Option<&'
     hdr::fetch(h, name.as_bytes(), full, occ, it)
 }
 
-fn count<'a>(h: &Headers, a: &[Arg], full: bool) -> Option<Value<'a>> {
+fn count<'a>(h: Fields<'_>, a: &[Arg], full: bool) -> Option<Value<'a>> {
     let name = match a.first() {
         Some(Arg::Str(n)) => n.as_bytes(),
         _ => b"",
@@ -145,7 +144,7 @@ fn count<'a>(h: &Headers, a: &[Arg], full: bool) -> Option<Value<'a>> {
 }
 
 /// `hdr_ip`: the first occurrence (or next one when iterating) that is an address.
-fn ip<'a>(h: &'a Headers, a: &'a [Arg], it: &mut Iter) -> Option<Value<'a>> {
+fn ip<'a>(h: Fields<'a>, a: &'a [Arg], it: &mut Iter) -> Option<Value<'a>> {
     loop {
         let v = raw(h, a, false, it)?;
         if let Some(ip) = header_ip(v) {
@@ -170,13 +169,13 @@ pub(crate) fn header_ip<'a>(v: &[u8]) -> Option<Value<'a>> {
     parse_ipv6(v).map(Value::Ipv6)
 }
 
-fn int<'a>(h: &'a Headers, a: &'a [Arg], it: &mut Iter) -> Option<Value<'a>> {
+fn int<'a>(h: Fields<'a>, a: &'a [Arg], it: &mut Iter) -> Option<Value<'a>> {
     Some(Value::Sint(i64::from(strl2ic(raw(h, a, false, it)?))))
 }
 
 /// The field names joined by the first character of the argument (a comma by
 /// default, NUL when the argument is empty).
-fn names<'a>(h: &Headers, a: &[Arg]) -> Value<'a> {
+fn names<'a>(h: Fields<'_>, a: &[Arg]) -> Value<'a> {
     let del = match a.first() {
         Some(Arg::Str(d)) => d.as_bytes().first().copied().unwrap_or(0),
         _ => b',',
@@ -192,7 +191,7 @@ fn names<'a>(h: &Headers, a: &[Arg]) -> Value<'a> {
 }
 
 /// The header block as HTTP/1 text: `name: value` lines and the empty line.
-fn block<'a>(h: &Headers) -> Value<'a> {
+fn block<'a>(h: Fields<'_>) -> Value<'a> {
     let mut out = Vec::new();
     for (n, v) in h.iter() {
         out.extend_from_slice(n);
@@ -206,7 +205,7 @@ fn block<'a>(h: &Headers) -> Value<'a> {
 
 /// The header block for SPOE: each name and value preceded by its length as a
 /// variable-length integer, then two zero lengths.
-fn block_bin<'a>(h: &Headers) -> Value<'a> {
+fn block_bin<'a>(h: Fields<'_>) -> Value<'a> {
     let mut out = Vec::new();
     for (n, v) in h.iter() {
         varint(n.len() as u64, &mut out);

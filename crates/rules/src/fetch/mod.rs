@@ -36,8 +36,9 @@ pub use conn::conn_err_str;
 use crate::args::{Arg, ArgSpec, ArgType};
 use crate::sample::{SmpType, Value};
 use crate::stream::{Dir, Iter, Stream};
+use hdr::Fields;
 use place::{Src, Uses};
-use rampart_h1::{Headers, RequestHead, ResponseHead};
+use rampart_h1::{RequestHead, ResponseHead};
 
 /// A fetch: reads the stream with its arguments; `None` when the sample does not
 /// exist (HAProxy's fetch returning 0).
@@ -171,7 +172,8 @@ pub(crate) fn req_head<'a>(s: &Stream<'a>) -> Option<&'a RequestHead> {
 }
 
 /// The response head as response fetches see it: only while the rules run on the
-/// response.
+/// response (in TCP mode the orchestrator gives none: HAProxy reads no HTTP response
+/// there).
 pub(crate) fn res_head<'a>(s: &Stream<'a>) -> Option<&'a ResponseHead> {
     if s.dir == Dir::Res {
         s.res
@@ -180,11 +182,30 @@ pub(crate) fn res_head<'a>(s: &Stream<'a>) -> Option<&'a ResponseHead> {
     }
 }
 
-/// The headers of the message of the rules' direction (`hdr`, `cookie`).
-pub(crate) fn msg_head<'a>(s: &Stream<'a>) -> Option<&'a Headers> {
+/// The header fields of a request: with `:method` and `:path` first in TCP mode, as
+/// HAProxy reads a request from a raw buffer.
+fn request_fields<'a>(s: &Stream<'a>, h: &'a RequestHead) -> Fields<'a> {
+    Fields {
+        pseudo: (!s.env.http_mode()).then(|| (h.method_bytes(), h.uri())),
+        headers: h.headers(),
+    }
+}
+
+/// The request's header fields as request fetches see them.
+pub(crate) fn req_fields<'a>(s: &Stream<'a>) -> Option<Fields<'a>> {
+    Some(request_fields(s, req_head(s)?))
+}
+
+/// The response's header fields as response fetches see them.
+pub(crate) fn res_fields<'a>(s: &Stream<'a>) -> Option<Fields<'a>> {
+    Some(Fields::of(res_head(s)?.headers()))
+}
+
+/// The header fields of the message of the rules' direction (`hdr`).
+pub(crate) fn msg_fields<'a>(s: &Stream<'a>) -> Option<Fields<'a>> {
     match s.dir {
-        Dir::Req => s.req.map(RequestHead::headers),
-        Dir::Res => s.res.map(ResponseHead::headers),
+        Dir::Req => s.req.map(|h| request_fields(s, h)),
+        Dir::Res => s.res.map(|h| Fields::of(h.headers())),
     }
 }
 

@@ -107,13 +107,17 @@ const LEN: FetchFn = |s, _, _| {
 /// HAProxy's HTX data size for the evaluated direction, which `req.len` reports in
 /// HTTP mode ("not accurate but kept for backward compatibility"): the start line (20
 /// bytes of fields plus its three parts), each header's name and value, one byte for
-/// the end of headers, and the body bytes buffered.
+/// the end of headers, the body bytes buffered, and one byte for the end of a
+/// complete chunked request (its end-of-trailers block).
 fn htx_len(s: &Stream<'_>) -> i64 {
     const SL: usize = 20;
     let (line, headers, body) = match s.dir {
         Dir::Req => match s.req {
             Some(h) => (
-                h.method_bytes().len() + h.uri().len() + h.version_bytes().len(),
+                h.method_bytes().len()
+                    + h.uri().len()
+                    + h.version_bytes().len()
+                    + usize::from(h.is_chunked() && s.req_complete),
                 h.headers(),
                 s.req_data,
             ),

@@ -88,7 +88,7 @@ fn path(h: &RequestHead, with_query: bool) -> Option<&[u8]> {
 
 /// The first element of the first `Host` field (split on commas like any header).
 fn host(h: &RequestHead, full: bool) -> Option<&[u8]> {
-    super::hdr::elements(h.headers(), b"host", full).next()
+    super::hdr::elements(super::hdr::Fields::of(h.headers()), b"host", full).next()
 }
 
 /// `base`/`baseq`: the host followed by the path (when it starts with `/`), or the path

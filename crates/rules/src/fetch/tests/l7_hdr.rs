@@ -10,7 +10,11 @@ fn request_headers() {
         "GET / HTTP/1.1\r\nHost: h\r\nX-F: 1.2.3.4, \"a,b\" ,5.6.7.8:80\r\n",
         "x-f: ::1\r\nX-N: 42abc\r\nX-N: -7\r\nEmpty:\r\n\r\n"
     ));
-    let mut s = Stream::new(&NoEnv);
+    let t = TestEnv {
+        http: true,
+        ..TestEnv::default()
+    };
+    let mut s = Stream::new(&t);
     s.req = Some(&h);
     check_all(
         &s,
@@ -61,6 +65,27 @@ fn request_headers() {
     let bin = show(&one("req.hdrs_bin", &s).unwrap());
     assert!(bin.starts_with("04686f73740168"), "{bin}");
     assert!(bin.ends_with("0000"), "{bin}");
+}
+
+#[test]
+fn a_request_read_in_tcp_mode_has_pseudo_headers() {
+    let h = req("POST /p?q HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n");
+    let mut s = Stream::new(&NoEnv);
+    s.req = Some(&h);
+    check_all(
+        &s,
+        &[
+            ("req.hdr_names", Some(":method,:path,host,content-length")),
+            ("req.hdr(:path)", Some("/p?q")),
+            ("hdr(:method)", Some("POST")),
+            ("req.hdr_cnt", Some("4")),
+            ("req.fhdr(,1)", Some("POST")),
+            (
+                "req.hdrs",
+                Some(":method: POST\r\n:path: /p?q\r\nhost: h\r\ncontent-length: 0\r\n\r\n"),
+            ),
+        ],
+    );
 }
 
 #[test]

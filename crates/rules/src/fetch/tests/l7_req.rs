@@ -49,7 +49,10 @@ fn request_line() {
 
 #[test]
 fn bodies() {
-    let t = TestEnv::default();
+    let t = TestEnv {
+        http: true,
+        ..TestEnv::default()
+    };
     let h = req("POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 30\r\n\r\n");
     let mut s = on(&t, &h);
     s.req_data = b"a=1&b=x%20y&a=3;c=";
@@ -68,8 +71,22 @@ fn bodies() {
     );
     let all: Vec<String> = every("req.body_param(a)", &s).iter().map(show).collect();
     assert_eq!(all, ["1", "3"]);
+    // In TCP mode the request HAProxy reads from the buffer has no body.
+    let tcp = TestEnv::default();
+    let mut s = on(&tcp, &h);
+    s.req_data = b"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 30\r\n\r\na=1";
+    check_all(
+        &s,
+        &[
+            ("req.body", Some("")),
+            ("req.body_len", Some("0")),
+            ("req.body_size", Some("0")),
+            ("req.body_param", None),
+        ],
+    );
     let t = TestEnv {
         pending: Some(5),
+        http: true,
         ..TestEnv::default()
     };
     let c = req("POST /f HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -80,7 +97,11 @@ fn bodies() {
         &[("req.body_size", Some("8")), ("req.body_len", Some("3"))],
     );
     let r = res("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
-    let mut s = Stream::new(&NoEnv);
+    let h = TestEnv {
+        http: true,
+        ..TestEnv::default()
+    };
+    let mut s = Stream::new(&h);
     s.res = Some(&r);
     s.res_data = b"ok";
     s.dir = Dir::Res;
