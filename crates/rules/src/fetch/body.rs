@@ -6,7 +6,7 @@
 //! the message it builds has headers only: the body is empty.
 
 use super::place::{Src, Uses};
-use super::{def, param, req_head, res_head, spec, uses, FetchDef};
+use super::{def, may_change, param, req_head, res_head, spec, uses, FetchDef};
 use crate::args::{Arg, ArgType as A};
 use crate::sample::{SmpType as T, Value};
 use crate::stream::{Dir, Stream};
@@ -16,8 +16,12 @@ const HRQHV: Uses = uses(&[Src::Hrqhv]);
 const HRSHV: Uses = uses(&[Src::Hrshv]);
 
 pub(super) static FETCHES: &[FetchDef] = &[
-    def("req.body", spec(&[], 0), T::Bin, HRQHV, |s, _, _| {
-        Some(Value::Bin(Cow::Borrowed(req_body(s)?)))
+    def("req.body", spec(&[], 0), T::Bin, HRQHV, |s, _, it| {
+        let body = req_body(s)?;
+        if !s.req_complete && s.env.partial() {
+            may_change(it); // more of it may come
+        }
+        Some(Value::Bin(Cow::Borrowed(body)))
     }),
     def("res.body", spec(&[], 0), T::Bin, HRSHV, |s, _, _| {
         Some(Value::Bin(Cow::Borrowed(res_body(s)?)))

@@ -2,7 +2,7 @@
 //! and the stream's scheduling figures.
 
 use super::place::Src;
-use super::{def, int_arg, spec, str_arg, uses, FetchDef};
+use super::{def, int_arg, may_change, spec, str_arg, uses, FetchDef};
 use crate::args::{Arg, ArgType as A};
 use crate::sample::{Method, SmpType as T, Value};
 use crate::stream::{Iter, Stream};
@@ -75,7 +75,8 @@ pub(super) static FETCHES: &[FetchDef] = &[
         check: Some(check_date_unit),
         ..def("date", spec(&[A::Sint, A::Str], 0), T::Sint, CONST, date)
     },
-    def("date_us", spec(&[], 0), T::Sint, CONST, |_, _, _| {
+    def("date_us", spec(&[], 0), T::Sint, CONST, |_, _, it| {
+        may_change(it);
         Some(Value::Sint(i64::from(now().subsec_micros())))
     }),
     def("hostname", spec(&[], 0), T::Str, CONST, |_, _, _| {
@@ -134,8 +135,12 @@ pub(super) static FETCHES: &[FetchDef] = &[
     }),
     // Waits for the end of `inspect-delay` (or a full or closed buffer): no sample
     // before the final pass.
-    def("wait_end", spec(&[], 0), T::Bool, INTRN, |s, _, _| {
-        (!s.env.partial()).then_some(Value::Bool(true))
+    def("wait_end", spec(&[], 0), T::Bool, INTRN, |s, _, it| {
+        if s.env.partial() {
+            may_change(it);
+            return None;
+        }
+        Some(Value::Bool(true))
     }),
     def(
         "internal.strm.is_htx",
@@ -157,10 +162,11 @@ fn check_uuid(args: &mut [Arg]) -> Result<(), String> {
 
 /// A random (version 4) UUID, lower-case, as HAProxy's `ha_generate_uuid` lays out its
 /// 128 random bits.
-fn uuid<'a>(_: &Stream<'a>, a: &'a [Arg], _: &mut Iter) -> Option<Value<'a>> {
+fn uuid<'a>(_: &Stream<'a>, a: &'a [Arg], it: &mut Iter) -> Option<Value<'a>> {
     if !matches!(a.first(), None | Some(Arg::Sint(4))) {
         return None;
     }
+    may_change(it);
     Some(Value::Str(Cow::Owned(
         uuid_text(random64(), random64()).into_bytes(),
     )))
@@ -246,7 +252,8 @@ fn check_date_unit(args: &mut [Arg]) -> Result<(), String> {
     Ok(())
 }
 
-fn date<'a>(_: &Stream<'a>, a: &'a [Arg], _: &mut Iter) -> Option<Value<'a>> {
+fn date<'a>(_: &Stream<'a>, a: &'a [Arg], it: &mut Iter) -> Option<Value<'a>> {
+    may_change(it);
     let d = now();
     let secs = d.as_secs() as i64;
     let mut v = match int_arg(a, 1) {
@@ -269,7 +276,8 @@ fn env<'a>(_: &Stream<'a>, a: &'a [Arg], _: &mut Iter) -> Option<Value<'a>> {
 }
 
 /// A 32-bit random number, scaled to `[0, range)` with all its bits as HAProxy does.
-fn rand<'a>(_: &Stream<'a>, a: &'a [Arg], _: &mut Iter) -> Option<Value<'a>> {
+fn rand<'a>(_: &Stream<'a>, a: &'a [Arg], it: &mut Iter) -> Option<Value<'a>> {
+    may_change(it);
     let r = u64::from(random32());
     Some(Value::Sint(match int_arg(a, 0) {
         Some(range) => ((r.wrapping_mul(range as u64)) >> 32) as i64,

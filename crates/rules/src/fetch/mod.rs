@@ -209,6 +209,13 @@ pub(crate) fn msg_fields<'a>(s: &Stream<'a>) -> Option<Fields<'a>> {
     }
 }
 
+/// Marks the sample as one more data may change (HAProxy's `SMP_F_MAY_CHANGE`): a
+/// `tcp-request content` rule then waits for more data (until `inspect-delay`) rather
+/// than deciding. Called where HAProxy sets the flag: incomplete payloads and hellos,
+/// `req.len`, `wait_end` before the final pass, random and time values. The iteration
+/// state will carry it (`Iter::may_change`); until then this records nothing.
+pub(crate) fn may_change(_it: &mut Iter) {}
+
 /// `tune.bufsize`.
 pub(crate) fn bufsize(s: &Stream<'_>) -> usize {
     s.env.bufsize().unwrap_or(16384)

@@ -7,10 +7,10 @@
 //! lengths, which then count HAProxy's internal message size as HAProxy does.
 
 use super::place::{Src, Uses};
-use super::{def, spec, str_arg, uses, FetchDef, FetchFn};
+use super::{def, may_change, spec, str_arg, uses, FetchDef, FetchFn};
 use crate::args::{read_int64, Arg, ArgType as A};
 use crate::sample::{SmpType as T, Value};
-use crate::stream::{Dir, Stream};
+use crate::stream::{Dir, Iter, Stream};
 use std::borrow::Cow;
 
 const L6REQ: Uses = uses(&[Src::L6req]);
@@ -69,17 +69,21 @@ pub(super) static FETCHES: &[FetchDef] = &[
     ),
     FetchDef {
         check: Some(check_distcc),
-        ..def("distcc_param", DISTCC, T::Sint, L6, |s, a, _| {
-            let (param, _) = distcc(data(s)?, a)?;
+        ..def("distcc_param", DISTCC, T::Sint, L6, |s, a, it| {
+            let (param, _) = distcc(s, data(s)?, a, it)?;
             Some(Value::Sint(i64::from(param)))
         })
     },
     FetchDef {
         check: Some(check_distcc),
-        ..def("distcc_body", DISTCC, T::Bin, L6, |s, a, _| {
+        ..def("distcc_body", DISTCC, T::Bin, L6, |s, a, it| {
             let d = data(s)?;
-            let (body, at) = distcc(d, a)?;
-            let len = (body as usize).min(super::recv_limit(s).saturating_sub(at));
+            let (body, at) = distcc(s, d, a, it)?;
+            let limit = super::recv_limit(s).saturating_sub(at);
+            if body as usize > limit {
+                may_change(it); // truncated to what a buffer holds
+            }
+            let len = (body as usize).min(limit);
             let end = at.saturating_add(len).min(d.len());
             Some(Value::Bin(Cow::Borrowed(&d[at.min(end)..end])))
         })
@@ -97,7 +101,9 @@ fn data<'a>(s: &Stream<'a>) -> Option<&'a [u8]> {
     })
 }
 
-const LEN: FetchFn = |s, _, _| {
+/// Always liable to change: more data may come.
+const LEN: FetchFn = |s, _, it| {
+    may_change(it);
     if s.env.http_mode() {
         return Some(Value::Sint(htx_len(s)));
     }
@@ -138,7 +144,7 @@ fn htx_len(s: &Stream<'_>) -> i64 {
 
 /// `payload(offset,length)`: `length` 0 takes everything from `offset`. Positions are
 /// 32-bit as in HAProxy; a window beyond `tune.bufsize` never matches.
-const PAYLOAD: FetchFn = |s, a, _| {
+const PAYLOAD: FetchFn = |s, a, it| {
     let d = data(s)?;
     let off = int(a, 0) as u32;
     let size = int(a, 1) as u32;
@@ -147,9 +153,13 @@ const PAYLOAD: FetchFn = |s, a, _| {
         return None;
     }
     if end as usize > d.len() {
-        return None; // not there yet
+        may_change(it); // not there yet
+        return None;
     }
     let v = if size == 0 {
+        if s.env.partial() {
+            may_change(it); // "everything" may grow
+        }
         d.get(off as usize..)?
     } else {
         d.get(off as usize..off as usize + size as usize)?
@@ -160,12 +170,13 @@ const PAYLOAD: FetchFn = |s, a, _| {
 /// `payload_lv(offset1,length[,offset2])`: a block whose big-endian size is the
 /// `length` bytes at `offset1`, starting after them, at `offset2` (absolute), or
 /// `offset2` after them when it has a sign.
-const PAYLOAD_LV: FetchFn = |s, a, _| {
+const PAYLOAD_LV: FetchFn = |s, a, it| {
     let d = data(s)?;
     let len_off = int(a, 0) as u32;
     let len_size = int(a, 1) as u32;
     if u64::from(len_off) + u64::from(len_size) > d.len() as u64 {
-        return None; // not there yet
+        may_change(it); // not there yet
+        return None;
     }
     let mut size = 0u32;
     for i in 0..len_size {
@@ -184,7 +195,11 @@ const PAYLOAD_LV: FetchFn = |s, a, _| {
     }
     let max = super::bufsize(s);
     let end = off.wrapping_add(size);
-    if size == 0 || size as usize > max || end as usize > max || end as usize > d.len() {
+    if size == 0 || size as usize > max || end as usize > max {
+        return None; // never matches
+    }
+    if end as usize > d.len() {
+        may_change(it); // not there yet
         return None;
     }
     Some(Value::Bin(Cow::Borrowed(
@@ -288,21 +303,28 @@ fn req_data<'a>(s: &Stream<'a>) -> Option<&'a [u8]> {
     (!s.env.http_mode()).then_some(s.req_data)
 }
 
-const RDP: FetchFn = |s, a, _| match rdp_cookie(req_data(s)?, str_arg(a, 0)) {
+const RDP: FetchFn = |s, a, it| match rdp_cookie(req_data(s)?, str_arg(a, 0)) {
     Rdp::Found(v) => Some(Value::str(v)),
-    _ => None,
+    Rdp::NotCookie => None,
+    Rdp::TooShort => {
+        may_change(it);
+        None
+    }
 };
 
 /// 1 when the RDP cookie is there, 0 when not (and in HTTP mode), no sample while it
 /// may still arrive.
-const RDP_CNT: FetchFn = |s, a, _| {
+const RDP_CNT: FetchFn = |s, a, it| {
     let Some(d) = req_data(s) else {
         return Some(Value::Sint(0));
     };
     match rdp_cookie(d, str_arg(a, 0)) {
         Rdp::Found(_) => Some(Value::Sint(1)),
         Rdp::NotCookie => Some(Value::Sint(0)),
-        Rdp::TooShort => None,
+        Rdp::TooShort => {
+            may_change(it);
+            None
+        }
     }
 };
 
@@ -329,13 +351,19 @@ fn check_distcc(args: &mut [Arg]) -> Result<(), String> {
 /// Walks the distcc tokens (4-byte name, 8 hexadecimal digits, then as many body
 /// bytes for the tokens that have one) up to the wanted occurrence of the token:
 /// returns its parameter and where its body starts.
-fn distcc(d: &[u8], a: &[Arg]) -> Option<(u32, usize)> {
+fn distcc(s: &Stream<'_>, d: &[u8], a: &[Arg], it: &mut Iter) -> Option<(u32, usize)> {
     let want = int(a, 0) as u32;
     let occ_wanted = int(a, 1) as u32;
     let mut ofs = 0usize;
     let mut occ = 0u32;
     loop {
-        let head = d.get(ofs..ofs.checked_add(12)?)?;
+        let Some(head) = d.get(ofs..ofs.checked_add(12)?) else {
+            // Not there yet, if it can still fit in the buffer.
+            if ofs + 12 <= super::recv_limit(s) {
+                may_change(it);
+            }
+            return None;
+        };
         let token = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
         let mut param = 0u32;
         for &c in &head[4..] {

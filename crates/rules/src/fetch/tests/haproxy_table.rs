@@ -173,6 +173,7 @@ pub(super) const HAPROXY: &[(&str, &str, &str, &str)] = &[
     ("res.payload", "ARG2(2,SINT,SINT)", "SMP_T_BIN", "SMP_USE_L6RES"),
     ("res.payload_lv", "ARG3(2,SINT,SINT,STR)", "SMP_T_BIN", "SMP_USE_L6RES"),
     ("res.ssl_hello_type", "0", "SMP_T_SINT", "SMP_USE_L6RES"),
+    ("var", "ARG2(1,STR,STR)", "SMP_T_ANY", "SMP_USE_CONST"),
     ("wait_end", "0", "SMP_T_BOOL", "SMP_USE_INTRN"),
     ("prio_class", "0", "SMP_T_SINT", "SMP_USE_INTRN"),
     ("prio_offset", "0", "SMP_T_SINT", "SMP_USE_INTRN"),

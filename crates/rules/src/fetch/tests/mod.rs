@@ -262,6 +262,7 @@ fn smp_type(text: &str) -> SmpType {
         "SMP_T_STR" => SmpType::Str,
         "SMP_T_BIN" => SmpType::Bin,
         "SMP_T_METH" => SmpType::Meth,
+        "SMP_T_ANY" => SmpType::Any,
         other => panic!("type {other}"),
     }
 }

@@ -2,7 +2,7 @@
 //! and over built ones for the corner cases.
 
 use super::*;
-use crate::fetch::tls_hello::{alpn, ec_ext, hello_type, sni, ssl_version, st_ext};
+use crate::fetch::tls_hello::{alpn, ec_ext, hello_type, sni, ssl_version, st_ext, Miss};
 
 const CURL: &[u8] = include_bytes!("../../../tests/data/client_hello_curl.bin");
 const OPENSSL: &[u8] = include_bytes!("../../../tests/data/client_hello_openssl.bin");
@@ -100,49 +100,51 @@ fn built_client_hellos() {
         (35, b"ticket"),
         (16, b"\x00\x06\x02h2\x02h3"),
     ]);
-    assert_eq!(sni(&h), None, "only the first name entry is read");
-    assert_eq!(st_ext(&h), Some(2));
-    assert!(!ec_ext(&h));
-    assert_eq!(alpn(&h, 0), Some((&b"h2"[..], Some(9))));
-    assert_eq!(alpn(&h, 9), Some((&b"h3"[..], None)));
+    assert_eq!(sni(&h), Err(Miss::Not), "only the first name entry is read");
+    assert_eq!(st_ext(&h), Ok(2));
+    assert_eq!(ec_ext(&h), Err(Miss::Not));
+    assert_eq!(alpn(&h, 0), Ok((&b"h2"[..], Some(9))));
+    assert_eq!(alpn(&h, 9), Ok((&b"h3"[..], None)));
     let h = hello(&[(0, &sni_ext(&[(0, "a.example")]))]);
-    assert_eq!(sni(&h), Some(&b"a.example"[..]));
-    assert_eq!(st_ext(&h), Some(0));
-    assert_eq!(alpn(&h, 0), None);
+    assert_eq!(sni(&h), Ok(&b"a.example"[..]));
+    assert_eq!(sni(&h[..h.len() - 6]), Err(Miss::Short));
+    assert_eq!(st_ext(&h), Ok(0));
+    assert_eq!(alpn(&h, 0), Err(Miss::Not));
     // A name list shorter than one entry, a too long extension, a too long ALPN name.
-    assert_eq!(sni(&hello(&[(0, b"\x00\x02\x00\x00")])), None);
+    assert_eq!(sni(&hello(&[(0, b"\x00\x02\x00\x00")])), Err(Miss::Not));
     let mut bad = hello(&[(0, &sni_ext(&[(0, "a.example")]))]);
     let n = bad.len();
     bad[n - 15] = 0x40; // extension length
-    assert_eq!(sni(&bad), None);
-    assert_eq!(alpn(&hello(&[(16, b"\x00\x03\x05h2")]), 0), None);
+    assert_eq!(sni(&bad), Err(Miss::Not));
+    assert_eq!(alpn(&hello(&[(16, b"\x00\x03\x05h2")]), 0), Err(Miss::Not));
     // The record must be a handshake of TLS 1.0 at least.
     let mut old = hello(&[(0, &sni_ext(&[(0, "a")]))]);
     old[9] = 2;
-    assert_eq!(sni(&old), None);
+    assert_eq!(sni(&old), Err(Miss::Not));
 }
 
 #[test]
 fn hello_types_and_versions() {
     // A ServerHello record: type 2.
     let server = [0x16, 3, 3, 0, 8, 2, 0, 0, 4, 3, 3, 0, 0];
-    assert_eq!(hello_type(&server), Some(2));
-    assert_eq!(hello_type(&server[..12]), None);
+    assert_eq!(hello_type(&server), Ok(2));
+    assert_eq!(hello_type(&server[..12]), Err(Miss::Short));
     assert_eq!(
         hello_type(&[0x16, 2, 0, 0, 8, 2, 0, 0, 0]),
-        None,
+        Err(Miss::Not),
         "SSLv2 record"
     );
-    assert_eq!(ssl_version(CURL, 15360), Some(0x30003));
-    assert_eq!(ssl_version(&CURL[..100], 15360), None);
+    assert_eq!(hello_type(b"GET / HTTP/1.1"), Err(Miss::Not));
+    assert_eq!(ssl_version(CURL, 15360), Ok(0x30003));
+    assert_eq!(ssl_version(&CURL[..100], 15360), Err(Miss::Short));
     // The limit caps what is waited for.
-    assert_eq!(ssl_version(&CURL[..100], 90), Some(0x30003));
+    assert_eq!(ssl_version(&CURL[..100], 90), Ok(0x30003));
     // SSLv2-format client hello: 2-byte header, type 1, version 3.1, 3 bytes of cipher,
     // no session id, a 16-byte challenge.
     let mut v2 = vec![0x80, 9 + 3 + 16, 1, 3, 1, 0, 3, 0, 0, 0, 16];
     v2.extend_from_slice(&[0; 3 + 16]);
-    assert_eq!(ssl_version(&v2, 15360), Some(0x30001));
-    assert_eq!(ssl_version(&v2[..v2.len() - 1], 15360), None);
+    assert_eq!(ssl_version(&v2, 15360), Ok(0x30001));
+    assert_eq!(ssl_version(&v2[..v2.len() - 1], 15360), Err(Miss::Short));
     let t = TestEnv::default();
     let mut s = Stream::new(&t);
     s.res_data = &server;
