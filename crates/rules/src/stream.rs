@@ -241,6 +241,12 @@ pub trait Env {
     fn maxrewrite(&self) -> Option<usize> {
         None
     }
+    /// The whole response body is in `res_data` (the counterpart of
+    /// `Stream::req_complete`; `res.len` in HTTP mode counts the end-of-message block
+    /// of a complete chunked response).
+    fn res_complete(&self) -> bool {
+        false
+    }
     /// Bytes of the request (`Dir::Req`) or response body announced but not yet
     /// buffered (HAProxy's `htx->extra`: what remains of a `Content-Length` or of the
     /// current chunk), for `req.body_size`. `None`: computed from `Content-Length`.

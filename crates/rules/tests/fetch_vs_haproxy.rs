@@ -222,6 +222,8 @@ const RESPONSE_FETCHES: &[&str] = &[
     "srv_name",
     "srv_id",
     "fe_defbe",
+    "res.len",
+    "res.payload(0,1)",
 ];
 
 /// Responses of the in-test server, chosen by the request's path (`/r0`, `/r1`…).
@@ -736,6 +738,10 @@ impl Env for TestEnv {
     }
     fn unique_id(&self) -> Option<&[u8]> {
         self.unique
+    }
+    fn res_complete(&self) -> bool {
+        // `http-response wait-for-body` waited for the whole (small) body.
+        true
     }
 }
 

@@ -114,7 +114,7 @@ const LEN: FetchFn = |s, _, it| {
 /// HTTP mode ("not accurate but kept for backward compatibility"): the start line (20
 /// bytes of fields plus its three parts), each header's name and value, one byte for
 /// the end of headers, the body bytes buffered, and one byte for the end of a
-/// complete chunked request (its end-of-trailers block).
+/// complete chunked message (its end-of-trailers block).
 fn htx_len(s: &Stream<'_>) -> i64 {
     const SL: usize = 20;
     let (line, headers, body) = match s.dir {
@@ -131,7 +131,10 @@ fn htx_len(s: &Stream<'_>) -> i64 {
         },
         Dir::Res => match s.res {
             Some(h) => (
-                h.version_bytes().len() + 3 + h.reason().len(),
+                h.version_bytes().len()
+                    + 3
+                    + h.reason().len()
+                    + usize::from(h.is_chunked() && s.env.res_complete()),
                 h.headers(),
                 s.res_data,
             ),
