@@ -150,3 +150,57 @@ fn distcc_tokens() {
         "token name must be exactly 4 characters"
     );
 }
+
+/// No fetch panics on arbitrary buffered bytes, whatever its (well-typed) arguments.
+#[test]
+fn arbitrary_bytes_never_panic() {
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let hello = include_bytes!("../../../tests/data/client_hello_openssl.bin");
+    let t = TestEnv::default();
+    for round in 0..400 {
+        let len = (next() % 300) as usize;
+        let mut data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        if round % 3 == 0 {
+            // A real hello with a few bytes changed or cut.
+            data = hello.to_vec();
+            for _ in 0..3 {
+                let i = (next() as usize) % data.len();
+                data[i] = next() as u8;
+            }
+            data.truncate((next() as usize) % (hello.len() + 1));
+        }
+        for d in all() {
+            let args: Vec<Arg> = d
+                .args
+                .types
+                .iter()
+                .enumerate()
+                .map(|(i, ty)| match ty {
+                    ArgType::Sint => Arg::Sint((next() % 40) as i64 - 4 + i as i64),
+                    ArgType::Str if d.name.starts_with("distcc") => {
+                        Arg::Sint(i64::from(u32::from_be_bytes(*b"ARGV")))
+                    }
+                    _ => Arg::Str("a".into()),
+                })
+                .collect();
+            for dir in [Dir::Req, Dir::Res] {
+                let mut s = Stream::new(&t);
+                s.req_data = &data;
+                s.res_data = &data;
+                s.dir = dir;
+                let mut it = Iter::all();
+                for _ in 0..5 {
+                    if (d.f)(&s, &args, &mut it).is_none() || !it.more {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
