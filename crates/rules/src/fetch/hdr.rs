@@ -4,6 +4,9 @@
 //! full line is asked for (`fhdr`), blanks trimmed around each element, and an
 //! occurrence number counted from the first (positive) or the last (negative, at most
 //! ten back).
+//!
+//! A request HAProxy reads from a raw buffer (HTTP fetches in TCP mode) has two
+//! pseudo-header fields first, `:method` and `:path`: [`Fields`] adds them then.
 
 use crate::stream::Iter;
 use rampart_h1::chars::{find_value_end, is_lws};
@@ -12,13 +15,38 @@ use rampart_h1::Headers;
 /// Most occurrences a negative position may reach back (`MAX_HDR_HISTORY`).
 const MAX_BACK: i64 = 10;
 
+/// The header fields a fetch walks.
+#[derive(Clone, Copy)]
+pub(crate) struct Fields<'h> {
+    /// The method and target, shown as `:method` and `:path` fields (TCP mode).
+    pub pseudo: Option<(&'h [u8], &'h [u8])>,
+    pub headers: &'h Headers,
+}
+
+impl<'h> Fields<'h> {
+    pub fn of(headers: &'h Headers) -> Fields<'h> {
+        Fields {
+            pseudo: None,
+            headers,
+        }
+    }
+
+    /// Every field as (name, value), in order.
+    pub fn iter(self) -> impl Iterator<Item = (&'h [u8], &'h [u8])> + 'h {
+        self.pseudo
+            .into_iter()
+            .flat_map(|(m, u)| [(&b":method"[..], m), (&b":path"[..], u)])
+            .chain(self.headers.iter())
+    }
+}
+
 /// Every value element of the fields named `name`, in order.
 pub(crate) fn elements<'h>(
-    headers: &'h Headers,
+    fields: Fields<'h>,
     name: &'h [u8],
     full: bool,
 ) -> impl Iterator<Item = &'h [u8]> + 'h {
-    headers
+    fields
         .iter()
         .filter(move |(n, _)| name.is_empty() || n.eq_ignore_ascii_case(name))
         .flat_map(move |(_, v)| Split {
@@ -70,7 +98,7 @@ impl<'h> Iterator for Split<'h> {
 /// The value a header fetch returns: occurrence `occ` (0 = every one in turn when
 /// iterating, the last one otherwise).
 pub(crate) fn fetch<'h>(
-    headers: &'h Headers,
+    headers: Fields<'h>,
     name: &'h [u8],
     full: bool,
     occ: i64,
@@ -99,8 +127,15 @@ pub(crate) fn fetch<'h>(
 }
 
 /// How many elements the fields named `name` hold (`hdr_cnt`, `fhdr_cnt`).
-pub(crate) fn count(headers: &Headers, name: &[u8], full: bool) -> usize {
-    elements(headers, name, full).count()
+pub(crate) fn count(headers: Fields<'_>, name: &[u8], full: bool) -> usize {
+    let n = headers
+        .iter()
+        .filter(|(n, _)| name.is_empty() || n.eq_ignore_ascii_case(name))
+        .flat_map(|(_, v)| Split {
+            rest: Some(v),
+            full,
+        });
+    n.count()
 }
 
 #[cfg(test)]
@@ -116,7 +151,7 @@ mod tests {
     }
 
     fn all<'h>(h: &'h Headers, name: &'h str, full: bool) -> Vec<&'h str> {
-        elements(h, name.as_bytes(), full)
+        elements(Fields::of(h), name.as_bytes(), full)
             .map(|v| std::str::from_utf8(v).unwrap_or("?"))
             .collect()
     }
@@ -127,22 +162,34 @@ mod tests {
         assert_eq!(all(&h, "x", false), ["a", "\"b,c\"", "d", "e", ""]);
         assert_eq!(all(&h, "x", true), ["a , \"b,c\" ,d", "e,"]);
         assert_eq!(all(&h, "", true).len(), 3);
-        assert_eq!(count(&h, b"X", false), 5);
+        assert_eq!(count(Fields::of(&h), b"X", false), 5);
     }
 
     #[test]
     fn occurrences_count_from_either_end() {
         let h = heads(&[("x", "1,2"), ("x", "3")]);
         let mut one = Iter::single();
-        assert_eq!(fetch(&h, b"x", false, 0, &mut one), Some(&b"3"[..]));
-        assert_eq!(fetch(&h, b"x", false, 1, &mut one), Some(&b"1"[..]));
-        assert_eq!(fetch(&h, b"x", false, -2, &mut one), Some(&b"2"[..]));
-        assert_eq!(fetch(&h, b"x", false, -4, &mut one), None);
-        assert_eq!(fetch(&h, b"x", false, 4, &mut one), None);
-        assert_eq!(fetch(&h, b"x", true, -1, &mut one), Some(&b"3"[..]));
+        assert_eq!(
+            fetch(Fields::of(&h), b"x", false, 0, &mut one),
+            Some(&b"3"[..])
+        );
+        assert_eq!(
+            fetch(Fields::of(&h), b"x", false, 1, &mut one),
+            Some(&b"1"[..])
+        );
+        assert_eq!(
+            fetch(Fields::of(&h), b"x", false, -2, &mut one),
+            Some(&b"2"[..])
+        );
+        assert_eq!(fetch(Fields::of(&h), b"x", false, -4, &mut one), None);
+        assert_eq!(fetch(Fields::of(&h), b"x", false, 4, &mut one), None);
+        assert_eq!(
+            fetch(Fields::of(&h), b"x", true, -1, &mut one),
+            Some(&b"3"[..])
+        );
         let mut it = Iter::all();
         let mut seen = Vec::new();
-        while let Some(v) = fetch(&h, b"x", false, 0, &mut it) {
+        while let Some(v) = fetch(Fields::of(&h), b"x", false, 0, &mut it) {
             seen.push(v);
         }
         assert_eq!(seen, [&b"1"[..], b"2", b"3"]);

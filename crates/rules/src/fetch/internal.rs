@@ -1,7 +1,8 @@
-//! Internal fetches (manual 7.3.2): constants, process state, the date and randomness.
+//! Internal fetches (manual 7.3.2): constants, process state, the date, randomness
+//! and the stream's scheduling figures.
 
 use super::place::Src;
-use super::{def, int_arg, spec, str_arg, uses, FetchDef};
+use super::{def, int_arg, may_change, spec, str_arg, uses, FetchDef};
 use crate::args::{Arg, ArgType as A};
 use crate::sample::{Method, SmpType as T, Value};
 use crate::stream::{Iter, Stream};
@@ -74,7 +75,8 @@ pub(super) static FETCHES: &[FetchDef] = &[
         check: Some(check_date_unit),
         ..def("date", spec(&[A::Sint, A::Str], 0), T::Sint, CONST, date)
     },
-    def("date_us", spec(&[], 0), T::Sint, CONST, |_, _, _| {
+    def("date_us", spec(&[], 0), T::Sint, CONST, |_, _, it| {
+        may_change(it);
         Some(Value::Sint(i64::from(now().subsec_micros())))
     }),
     def("hostname", spec(&[], 0), T::Str, CONST, |_, _, _| {
@@ -86,20 +88,106 @@ pub(super) static FETCHES: &[FetchDef] = &[
     def("proc", spec(&[], 0), T::Sint, CONST, |_, _, _| {
         Some(Value::Sint(1))
     }),
-    def("pid", spec(&[], 0), T::Sint, CONST, |_, _, _| {
-        Some(Value::Sint(i64::from(std::process::id())))
-    }),
     def("thread", spec(&[], 0), T::Sint, CONST, |s, _, _| {
         Some(Value::Sint(s.env.thread()))
-    }),
-    def("nbthread", spec(&[], 0), T::Sint, CONST, |s, _, _| {
-        Some(Value::Sint(s.env.nbthread()))
     }),
     def("rand", spec(&[A::Sint], 0), T::Sint, CONST, rand),
     def("stopping", spec(&[], 0), T::Bool, INTRN, |s, _, _| {
         Some(Value::Bool(s.env.stopping()))
     }),
+    FetchDef {
+        check: Some(check_uuid),
+        ..def("uuid", spec(&[A::Sint], 0), T::Str, CONST, uuid)
+    },
+    def("cpu_calls", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        Some(Value::Sint(s.env.task_times()?.calls as i64))
+    }),
+    def("cpu_ns_avg", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        let t = s.env.task_times()?;
+        Some(Value::Sint(
+            t.cpu_ns.checked_div(t.calls).unwrap_or(0) as i64
+        ))
+    }),
+    def("cpu_ns_tot", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        Some(Value::Sint(s.env.task_times()?.cpu_ns as i64))
+    }),
+    def("lat_ns_avg", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        let t = s.env.task_times()?;
+        Some(Value::Sint(
+            t.lat_ns.checked_div(t.calls).unwrap_or(0) as i64
+        ))
+    }),
+    def("lat_ns_tot", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        Some(Value::Sint(s.env.task_times()?.lat_ns as i64))
+    }),
+    def("last_rule_file", spec(&[], 0), T::Str, INTRN, |s, _, _| {
+        Some(Value::str(s.env.last_rule()?.0.as_bytes()))
+    }),
+    def("last_rule_line", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        let line = s.env.last_rule()?.1;
+        (line != 0).then_some(Value::Sint(line))
+    }),
+    def("prio_class", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        Some(Value::Sint(s.env.priority()?.0))
+    }),
+    def("prio_offset", spec(&[], 0), T::Sint, INTRN, |s, _, _| {
+        Some(Value::Sint(s.env.priority()?.1))
+    }),
+    // Waits for the end of `inspect-delay` (or a full or closed buffer): no sample
+    // before the final pass.
+    def("wait_end", spec(&[], 0), T::Bool, INTRN, |s, _, it| {
+        if s.env.partial() {
+            may_change(it);
+            return None;
+        }
+        Some(Value::Bool(true))
+    }),
+    def(
+        "internal.strm.is_htx",
+        spec(&[], 0),
+        T::Bool,
+        INTRN,
+        |s, _, _| Some(Value::Bool(s.env.http_mode())),
+    ),
 ];
+
+/// `uuid([4])`: only version 4 exists.
+fn check_uuid(args: &mut [Arg]) -> Result<(), String> {
+    match args.first() {
+        Some(Arg::Sint(4)) | None => Ok(()),
+        Some(Arg::Sint(v)) => Err(format!("Unsupported UUID version: '{v}'")),
+        Some(_) => Err("Unsupported UUID version".into()),
+    }
+}
+
+/// A random (version 4) UUID, lower-case, as HAProxy's `ha_generate_uuid` lays out its
+/// 128 random bits.
+fn uuid<'a>(_: &Stream<'a>, a: &'a [Arg], it: &mut Iter) -> Option<Value<'a>> {
+    if !matches!(a.first(), None | Some(Arg::Sint(4))) {
+        return None;
+    }
+    may_change(it);
+    Some(Value::Str(Cow::Owned(
+        uuid_text(random64(), random64()).into_bytes(),
+    )))
+}
+
+/// Formats two 64-bit random numbers as HAProxy does (version and variant bits set).
+pub(crate) fn uuid_text(a: u64, b: u64) -> String {
+    let r = [a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32];
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        r[0],
+        r[1] & 0xffff,
+        ((r[1] >> 16) & 0xfff) | 0x4000,
+        (r[2] & 0x3fff) | 0x8000,
+        (u64::from(r[2] >> 14) | (u64::from(r[3]) << 18)) & 0xffff_ffff_ffff
+    )
+}
+
+fn random64() -> u64 {
+    u64::from(random32()) << 32 | u64::from(random32())
+}
 
 fn now() -> std::time::Duration {
     SystemTime::now()
@@ -164,7 +252,8 @@ fn check_date_unit(args: &mut [Arg]) -> Result<(), String> {
     Ok(())
 }
 
-fn date<'a>(_: &Stream<'a>, a: &'a [Arg], _: &mut Iter) -> Option<Value<'a>> {
+fn date<'a>(_: &Stream<'a>, a: &'a [Arg], it: &mut Iter) -> Option<Value<'a>> {
+    may_change(it);
     let d = now();
     let secs = d.as_secs() as i64;
     let mut v = match int_arg(a, 1) {
@@ -187,7 +276,8 @@ fn env<'a>(_: &Stream<'a>, a: &'a [Arg], _: &mut Iter) -> Option<Value<'a>> {
 }
 
 /// A 32-bit random number, scaled to `[0, range)` with all its bits as HAProxy does.
-fn rand<'a>(_: &Stream<'a>, a: &'a [Arg], _: &mut Iter) -> Option<Value<'a>> {
+fn rand<'a>(_: &Stream<'a>, a: &'a [Arg], it: &mut Iter) -> Option<Value<'a>> {
+    may_change(it);
     let r = u64::from(random32());
     Some(Value::Sint(match int_arg(a, 0) {
         Some(range) => ((r.wrapping_mul(range as u64)) >> 32) as i64,

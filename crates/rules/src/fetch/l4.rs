@@ -1,21 +1,21 @@
-//! Layer 4 and proxy fetches (manual 7.3.3 and the internal-state part of 7.3.2):
-//! addresses and ports of both connections, the listener, frontend, backend and server
-//! of the stream, and their counters.
+//! Layer 4 fetches (manual 7.3.3): the addresses and ports of the client and server
+//! connections, whether they are local, and the kernel's TCP figures of the client
+//! connection.
+//!
+//! `src`/`dst` are the stream's addresses (which `set-src`/`set-dst` may have
+//! changed), `fc_*` the client connection's own, `bc_*` the server connection's. A port
+//! of 0 is no sample, as in HAProxy.
 
 use super::place::{Src, Uses};
 use super::{def, spec, uses, FetchDef, FetchFn};
 use crate::args::{Arg, ArgType as A};
 use crate::sample::{SmpType as T, Value};
-use crate::stream::{Stat, Stream, Target};
-use std::borrow::Cow;
+use crate::stream::{Stream, TcpInfo};
 use std::net::{IpAddr, SocketAddr};
 
 const L4CLI: Uses = uses(&[Src::L4cli]);
 const L4SRV: Uses = uses(&[Src::L4srv]);
 const FTEND: Uses = uses(&[Src::Ftend]);
-const BKEND: Uses = uses(&[Src::Bkend]);
-const SERVR: Uses = uses(&[Src::Servr]);
-const INTRN: Uses = uses(&[Src::Intrn]);
 
 pub(super) static FETCHES: &[FetchDef] = &[
     def("src", spec(&[], 0), T::Ipv4, L4CLI, |s, _, _| {
@@ -24,24 +24,56 @@ pub(super) static FETCHES: &[FetchDef] = &[
     def("src_port", spec(&[], 0), T::Sint, L4CLI, |s, _, _| {
         port(s.env.src())
     }),
+    def("src_is_local", spec(&[], 0), T::Bool, L4CLI, |s, _, _| {
+        local(s, s.env.src())
+    }),
     def("dst", spec(&[], 0), T::Ipv4, L4CLI, |s, _, _| {
         ip(s.env.dst())
     }),
     def("dst_port", spec(&[], 0), T::Sint, L4CLI, |s, _, _| {
         port(s.env.dst())
     }),
-    def("fc_src", spec(&[], 0), T::Ipv4, L4CLI, |s, _, _| {
-        ip(s.env.src())
+    def("dst_is_local", spec(&[], 0), T::Bool, L4CLI, |s, _, _| {
+        local(s, s.env.dst())
     }),
+    def("dst_conn", spec(&[], 0), T::Sint, FTEND, |s, _, _| {
+        Some(Value::Sint(s.env.listener_conns()?))
+    }),
+    def(
+        "fc_src",
+        spec(&[], 0),
+        T::Ipv4,
+        L4CLI,
+        |s, _, _| ip(fc(s).0),
+    ),
     def("fc_src_port", spec(&[], 0), T::Sint, L4CLI, |s, _, _| {
-        port(s.env.src())
+        port(fc(s).0)
     }),
-    def("fc_dst", spec(&[], 0), T::Ipv4, L4CLI, |s, _, _| {
-        ip(s.env.dst())
-    }),
+    def(
+        "fc_src_is_local",
+        spec(&[], 0),
+        T::Bool,
+        L4CLI,
+        |s, _, _| local(s, fc(s).0),
+    ),
+    def(
+        "fc_dst",
+        spec(&[], 0),
+        T::Ipv4,
+        L4CLI,
+        |s, _, _| ip(fc(s).1),
+    ),
     def("fc_dst_port", spec(&[], 0), T::Sint, L4CLI, |s, _, _| {
-        port(s.env.dst())
+        port(fc(s).1)
     }),
+    def(
+        "fc_dst_is_local",
+        spec(&[], 0),
+        T::Bool,
+        L4CLI,
+        |s, _, _| local(s, fc(s).1),
+    ),
+    // HAProxy declares the server-side ones as integers.
     def("bc_src", spec(&[], 0), T::Sint, L4SRV, |s, _, _| {
         ip(s.env.server_conn()?.0)
     }),
@@ -54,117 +86,82 @@ pub(super) static FETCHES: &[FetchDef] = &[
     def("bc_dst_port", spec(&[], 0), T::Sint, L4SRV, |s, _, _| {
         port(s.env.server_conn()?.1)
     }),
-    def("so_id", spec(&[], 0), T::Sint, FTEND, |s, _, _| {
-        Some(Value::Sint(s.env.listener()?.0))
-    }),
-    def("so_name", spec(&[], 0), T::Str, FTEND, |s, _, _| {
-        let (_, name) = s.env.listener()?;
-        (!name.is_empty()).then(|| Value::Str(Cow::Owned(name.as_bytes().to_vec())))
-    }),
-    def("fe_id", spec(&[], 0), T::Sint, FTEND, |s, _, _| {
-        Some(Value::Sint(s.env.frontend()?.0))
-    }),
-    def("fe_name", spec(&[], 0), T::Str, FTEND, |s, _, _| {
-        Some(Value::Str(Cow::Owned(
-            s.env.frontend()?.1.as_bytes().to_vec(),
-        )))
-    }),
-    def("be_id", spec(&[], 0), T::Sint, BKEND, |s, _, _| {
-        Some(Value::Sint(s.env.backend()?.0))
-    }),
-    def("be_name", spec(&[], 0), T::Str, BKEND, |s, _, _| {
-        Some(Value::Str(Cow::Owned(
-            s.env.backend()?.1.as_bytes().to_vec(),
-        )))
-    }),
-    def("srv_id", spec(&[], 0), T::Sint, SERVR, |s, _, _| {
-        Some(Value::Sint(s.env.server()?.0))
-    }),
-    def("srv_name", spec(&[], 0), T::Str, SERVR, |s, _, _| {
-        Some(Value::Str(Cow::Owned(
-            s.env.server()?.1.as_bytes().to_vec(),
-        )))
-    }),
-    fe_stat("fe_conn", Stat::Conn),
-    fe_stat("fe_req_rate", Stat::ReqRate),
-    fe_stat("fe_sess_rate", Stat::SessRate),
-    be_stat("be_conn", Stat::Conn),
-    be_stat("be_conn_free", Stat::ConnFree),
-    be_stat("be_sess_rate", Stat::SessRate),
-    be_stat("avg_queue", Stat::AvgQueue),
-    be_stat("connslots", Stat::ConnSlots),
-    be_stat("nbsrv", Stat::NbSrv),
-    be_stat("queue", Stat::Queue),
-    srv_stat("srv_conn", Stat::Conn, T::Sint),
-    srv_stat("srv_conn_free", Stat::ConnFree, T::Sint),
-    srv_stat("srv_is_up", Stat::IsUp, T::Bool),
-    srv_stat("srv_queue", Stat::Queue, T::Sint),
-    srv_stat("srv_sess_rate", Stat::SessRate, T::Sint),
+    FetchDef {
+        check: Some(check_time_unit),
+        ..def("fc_rtt", spec(&[A::Str], 0), T::Sint, L4CLI, |s, a, _| {
+            time(a, s.env.tcp_info()?.rtt)
+        })
+    },
+    FetchDef {
+        check: Some(check_time_unit),
+        ..def(
+            "fc_rttvar",
+            spec(&[A::Str], 0),
+            T::Sint,
+            L4CLI,
+            |s, a, _| time(a, s.env.tcp_info()?.rttvar),
+        )
+    },
+    counter("fc_unacked", |s, _, _| info(s, |i| i.unacked)),
+    counter("fc_sacked", |s, _, _| info(s, |i| i.sacked)),
+    counter("fc_retrans", |s, _, _| info(s, |i| i.retrans)),
+    counter("fc_fackets", |s, _, _| info(s, |i| i.fackets)),
+    counter("fc_lost", |s, _, _| info(s, |i| i.lost)),
+    counter("fc_reordering", |s, _, _| info(s, |i| i.reordering)),
 ];
 
 /// The address of `a` (IPv4 or IPv6; none for a Unix socket).
-fn ip<'a>(a: Option<SocketAddr>) -> Option<Value<'a>> {
+pub(super) fn ip<'a>(a: Option<SocketAddr>) -> Option<Value<'a>> {
     Some(match a?.ip() {
         IpAddr::V4(v4) => Value::Ipv4(v4),
         IpAddr::V6(v6) => Value::Ipv6(v6),
     })
 }
 
+/// The port of `a`; 0 is no sample (`get_host_port` returning 0).
 fn port<'a>(a: Option<SocketAddr>) -> Option<Value<'a>> {
-    Some(Value::Sint(i64::from(a?.port())))
+    let p = a?.port();
+    (p != 0).then_some(Value::Sint(i64::from(p)))
 }
 
-/// The proxy an argument names, or the stream's own when it was omitted.
-fn proxy_arg(a: &[Arg]) -> Option<usize> {
-    match a.first() {
-        Some(Arg::Proxy(i)) => Some(*i),
-        _ => None,
-    }
+/// The client connection's own addresses.
+fn fc(s: &Stream<'_>) -> (Option<SocketAddr>, Option<SocketAddr>) {
+    s.env
+        .conn_addrs()
+        .unwrap_or_else(|| (s.env.src(), s.env.dst()))
 }
 
-fn server_arg(a: &[Arg]) -> Option<(usize, usize)> {
-    match a.first() {
-        Some(Arg::Server(b, s)) => Some((*b, *s)),
-        _ => None,
-    }
+fn local<'a>(s: &Stream<'a>, a: Option<SocketAddr>) -> Option<Value<'a>> {
+    Some(Value::Bool(s.env.is_local(a?)?))
 }
 
-const fn fe_stat(name: &'static str, what: Stat) -> FetchDef {
-    let f: FetchFn = match what {
-        Stat::Conn => |s, a, _| stat(s, Stat::Conn, Target::Frontend(proxy_arg(a))),
-        Stat::ReqRate => |s, a, _| stat(s, Stat::ReqRate, Target::Frontend(proxy_arg(a))),
-        _ => |s, a, _| stat(s, Stat::SessRate, Target::Frontend(proxy_arg(a))),
+/// `fc_rtt([unit])`: `us` or `ms`, kept as 0 (µs) or 1 (ms).
+fn check_time_unit(args: &mut [Arg]) -> Result<(), String> {
+    let unit = match args.first() {
+        Some(Arg::Str(u)) if u == "us" => 0,
+        Some(Arg::Str(u)) if u == "ms" => 1,
+        Some(Arg::Str(u)) => return Err(format!("expects 'us' or 'ms', got '{u}'")),
+        _ => return Err("Unexpected arg type".into()),
     };
-    def(name, spec(&[A::Fe], 1), T::Sint, INTRN, f)
+    args[0] = Arg::Sint(unit);
+    Ok(())
 }
 
-const fn be_stat(name: &'static str, what: Stat) -> FetchDef {
-    let f: FetchFn = match what {
-        Stat::Conn => |s, a, _| stat(s, Stat::Conn, Target::Backend(proxy_arg(a))),
-        Stat::ConnFree => |s, a, _| stat(s, Stat::ConnFree, Target::Backend(proxy_arg(a))),
-        Stat::SessRate => |s, a, _| stat(s, Stat::SessRate, Target::Backend(proxy_arg(a))),
-        Stat::AvgQueue => |s, a, _| stat(s, Stat::AvgQueue, Target::Backend(proxy_arg(a))),
-        Stat::ConnSlots => |s, a, _| stat(s, Stat::ConnSlots, Target::Backend(proxy_arg(a))),
-        Stat::NbSrv => |s, a, _| stat(s, Stat::NbSrv, Target::Backend(proxy_arg(a))),
-        _ => |s, a, _| stat(s, Stat::Queue, Target::Backend(proxy_arg(a))),
-    };
-    def(name, spec(&[A::Be], 1), T::Sint, INTRN, f)
+/// A kernel time in microseconds, rounded to milliseconds unless `us` was asked.
+fn time<'a>(a: &[Arg], us: u32) -> Option<Value<'a>> {
+    let v = i64::from(us);
+    Some(Value::Sint(match a.first() {
+        Some(Arg::Sint(0)) => v,
+        _ => (v + 500) / 1000,
+    }))
 }
 
-const fn srv_stat(name: &'static str, what: Stat, out: crate::sample::SmpType) -> FetchDef {
-    let f: FetchFn = match what {
-        Stat::Conn => |s, a, _| stat(s, Stat::Conn, Target::Server(server_arg(a))),
-        Stat::ConnFree => |s, a, _| stat(s, Stat::ConnFree, Target::Server(server_arg(a))),
-        Stat::IsUp => |s, a, _| {
-            let v = s.env.stat(Stat::IsUp, Target::Server(server_arg(a)))?;
-            Some(Value::Bool(v != 0))
-        },
-        Stat::Queue => |s, a, _| stat(s, Stat::Queue, Target::Server(server_arg(a))),
-        _ => |s, a, _| stat(s, Stat::SessRate, Target::Server(server_arg(a))),
-    };
-    def(name, spec(&[A::Srv], 1), out, INTRN, f)
+/// A counter from `TCP_INFO`. HAProxy warns about and drops an argument given to one:
+/// it is accepted and ignored here.
+const fn counter(name: &'static str, f: FetchFn) -> FetchDef {
+    def(name, spec(&[A::Str], 0), T::Sint, L4CLI, f)
 }
 
-fn stat<'a>(s: &Stream<'a>, what: Stat, of: Target) -> Option<Value<'a>> {
-    Some(Value::Sint(s.env.stat(what, of)?))
+fn info<'a>(s: &Stream<'a>, f: fn(&TcpInfo) -> u32) -> Option<Value<'a>> {
+    Some(Value::Sint(i64::from(f(&s.env.tcp_info()?))))
 }

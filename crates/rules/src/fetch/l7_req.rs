@@ -1,113 +1,50 @@
-//! HTTP request fetches (manual 7.3.6): the request line, headers and body.
+//! HTTP request fetches (manual 7.3.6) about the request line and the transaction: the
+//! method, the version, whether the request is HTTP and the first of its connection,
+//! and the stream's unique id. The target is read in `url`, headers in `l7_hdr`.
 
-use super::hdr;
 use super::place::{Src, Uses};
-use super::{def, int_arg, spec, str_arg, uses, FetchDef};
-use crate::args::{Arg, ArgType as A};
-use crate::sample::{Method, SmpType as T, Value};
-use crate::stream::{Dir, Iter, Stream};
-use rampart_h1::uri::path_of;
+use super::{def, req_head, spec, uses, FetchDef, FetchFn};
+use crate::sample::{KnownMethod, Method, SmpType as T, Value};
 use std::borrow::Cow;
 
 const HRQHV: Uses = uses(&[Src::Hrqhv]);
 const HRQHP: Uses = uses(&[Src::Hrqhp]);
-const BOTH_HV: Uses = uses(&[Src::Hrqhv, Src::Hrshv]);
+/// HAProxy declares `unique-id` with `SMP_SRC_L4SRV` (the source's number, 13) where a
+/// mask is expected: bits 0, 2 and 3, constant, listener and frontend. Kept.
+const UNIQUE_ID: Uses = uses(&[Src::Const, Src::Listn, Src::Ftend]);
 
 pub(super) static FETCHES: &[FetchDef] = &[
+    // A known method needs no access to the request line (HAProxy keeps it in the
+    // transaction); another one is read from the request being processed.
     def("method", spec(&[], 0), T::Meth, HRQHP, |s, _, _| {
-        Some(Value::Meth(Method::of(Cow::Borrowed(
-            s.req?.method_bytes(),
-        ))))
+        let m = s.req?.method_bytes();
+        Some(Value::Meth(match KnownMethod::find(m) {
+            Some(k) => Method::Known(k),
+            None => Method::Other(Cow::Borrowed(req_head(s)?.method_bytes())),
+        }))
     }),
-    def("path", spec(&[], 0), T::Str, HRQHV, |s, _, _| {
-        let p = path_of(s.req?.uri());
-        let p = &p[..p.iter().position(|&c| c == b'?').unwrap_or(p.len())];
-        (!path_of(s.req?.uri()).is_empty()).then_some(Value::str(p))
+    def("req.ver", spec(&[], 0), T::Str, HRQHV, VER),
+    def("req_ver", spec(&[], 0), T::Str, HRQHV, VER),
+    def("req.proto_http", spec(&[], 0), T::Bool, HRQHP, |s, _, _| {
+        req_head(s).map(|_| Value::Bool(true))
     }),
-    def("pathq", spec(&[], 0), T::Str, HRQHV, |s, _, _| {
-        let p = path_of(s.req?.uri());
-        (!p.is_empty()).then_some(Value::str(p))
+    def("req_proto_http", spec(&[], 0), T::Bool, HRQHP, |s, _, _| {
+        req_head(s).map(|_| Value::Bool(true))
     }),
-    def("url", spec(&[], 0), T::Str, HRQHV, |s, _, _| {
-        Some(Value::str(s.req?.uri()))
-    }),
-    def("query", spec(&[], 0), T::Str, HRQHV, |s, _, _| {
-        let u = s.req?.uri();
-        let q = u.iter().position(|&c| c == b'?')?;
-        Some(Value::str(&u[q + 1..]))
-    }),
-    def("req.ver", spec(&[], 0), T::Str, HRQHV, req_ver),
-    def("req_ver", spec(&[], 0), T::Str, HRQHV, req_ver),
     def("http_first_req", spec(&[], 0), T::Bool, HRQHP, |s, _, _| {
         Some(Value::Bool(s.env.first_request()?))
     }),
-    def(
-        "hdr",
-        spec(&[A::Str, A::Sint], 0),
-        T::Str,
-        BOTH_HV,
-        |s, a, it| {
-            let h = match s.dir {
-                Dir::Req => s.req?.headers(),
-                Dir::Res => s.res?.headers(),
-            };
-            header(h, a, false, it)
-        },
-    ),
-    def(
-        "req.hdr",
-        spec(&[A::Str, A::Sint], 0),
-        T::Str,
-        HRQHV,
-        |s, a, it| header(s.req?.headers(), a, false, it),
-    ),
-    def(
-        "req.fhdr",
-        spec(&[A::Str, A::Sint], 0),
-        T::Str,
-        HRQHV,
-        |s, a, it| header(s.req?.headers(), a, true, it),
-    ),
-    def("hdr_cnt", spec(&[A::Str], 0), T::Sint, HRQHV, |s, a, _| {
-        count(s.req?.headers(), a, false)
-    }),
-    def(
-        "req.hdr_cnt",
-        spec(&[A::Str], 0),
-        T::Sint,
-        HRQHV,
-        |s, a, _| count(s.req?.headers(), a, false),
-    ),
-    def(
-        "req.fhdr_cnt",
-        spec(&[A::Str], 0),
-        T::Sint,
-        HRQHV,
-        |s, a, _| count(s.req?.headers(), a, true),
-    ),
-    def("req.body", spec(&[], 0), T::Bin, HRQHV, |s, _, _| {
-        s.req?;
-        Some(Value::Bin(Cow::Borrowed(s.req_data)))
+    def("unique-id", spec(&[], 0), T::Str, UNIQUE_ID, |s, _, _| {
+        Some(Value::str(s.env.unique_id()?))
     }),
 ];
 
-fn req_ver<'a>(s: &Stream<'a>, _: &'a [Arg], _: &mut Iter) -> Option<Value<'a>> {
-    let v = s.req?.version_bytes();
-    // "HTTP/1.1" gives "1.1"; anything else is not a version HAProxy reports.
-    v.strip_prefix(b"HTTP/").map(Value::str)
+/// What follows the first `/` of the version (`1.1` of `HTTP/1.1`); nothing when that
+/// is empty.
+pub(super) fn version_number(v: &[u8]) -> Option<&[u8]> {
+    let slash = v.iter().position(|&c| c == b'/')?;
+    let n = &v[slash + 1..];
+    (!n.is_empty()).then_some(n)
 }
 
-/// A header fetch: name and occurrence from the arguments.
-pub(super) fn header<'a>(
-    h: &'a rampart_h1::Headers,
-    a: &'a [Arg],
-    full: bool,
-    it: &mut Iter,
-) -> Option<Value<'a>> {
-    let occ = int_arg(a, 1).unwrap_or(0);
-    hdr::fetch(h, str_arg(a, 0), full, occ, it).map(Value::str)
-}
-
-pub(super) fn count<'a>(h: &rampart_h1::Headers, a: &[Arg], full: bool) -> Option<Value<'a>> {
-    Some(Value::Sint(hdr::count(h, str_arg(a, 0), full) as i64))
-}
+const VER: FetchFn = |s, _, _| version_number(req_head(s)?.version_bytes()).map(Value::str);

@@ -1,9 +1,9 @@
-//! HTTP response fetches (manual 7.3.6): the status line and headers.
+//! HTTP response fetches (manual 7.3.6) about the status line: the status code and the
+//! version. Headers are read in `l7_hdr`, the body in `body`.
 
-use super::l7_req::{count, header};
+use super::l7_req::version_number;
 use super::place::{Src, Uses};
-use super::{def, spec, uses, FetchDef};
-use crate::args::ArgType as A;
+use super::{def, res_head, spec, uses, FetchDef, FetchFn};
 use crate::sample::{SmpType as T, Value};
 
 const HRSHV: Uses = uses(&[Src::Hrshv]);
@@ -11,56 +11,10 @@ const HRSHP: Uses = uses(&[Src::Hrshp]);
 
 pub(super) static FETCHES: &[FetchDef] = &[
     def("status", spec(&[], 0), T::Sint, HRSHP, |s, _, _| {
-        Some(Value::Sint(i64::from(s.res?.status())))
+        Some(Value::Sint(i64::from(res_head(s)?.status())))
     }),
-    def("res.ver", spec(&[], 0), T::Str, HRSHV, |s, _, _| {
-        s.res?
-            .version_bytes()
-            .strip_prefix(b"HTTP/")
-            .map(Value::str)
-    }),
-    def("resp_ver", spec(&[], 0), T::Str, HRSHV, |s, _, _| {
-        s.res?
-            .version_bytes()
-            .strip_prefix(b"HTTP/")
-            .map(Value::str)
-    }),
-    def(
-        "res.hdr",
-        spec(&[A::Str, A::Sint], 0),
-        T::Str,
-        HRSHV,
-        |s, a, it| header(s.res?.headers(), a, false, it),
-    ),
-    def(
-        "shdr",
-        spec(&[A::Str, A::Sint], 0),
-        T::Str,
-        HRSHV,
-        |s, a, it| header(s.res?.headers(), a, false, it),
-    ),
-    def(
-        "res.fhdr",
-        spec(&[A::Str, A::Sint], 0),
-        T::Str,
-        HRSHV,
-        |s, a, it| header(s.res?.headers(), a, true, it),
-    ),
-    def(
-        "res.hdr_cnt",
-        spec(&[A::Str], 0),
-        T::Sint,
-        HRSHV,
-        |s, a, _| count(s.res?.headers(), a, false),
-    ),
-    def("shdr_cnt", spec(&[A::Str], 0), T::Sint, HRSHV, |s, a, _| {
-        count(s.res?.headers(), a, false)
-    }),
-    def(
-        "res.fhdr_cnt",
-        spec(&[A::Str], 0),
-        T::Sint,
-        HRSHV,
-        |s, a, _| count(s.res?.headers(), a, true),
-    ),
+    def("res.ver", spec(&[], 0), T::Str, HRSHV, VER),
+    def("resp_ver", spec(&[], 0), T::Str, HRSHV, VER),
 ];
+
+const VER: FetchFn = |s, _, _| version_number(res_head(s)?.version_bytes()).map(Value::str);
