@@ -17,6 +17,7 @@ pub mod cond;
 pub mod diag;
 pub mod env;
 pub mod lexer;
+pub mod names;
 pub mod predefined;
 pub mod reader;
 pub mod source;

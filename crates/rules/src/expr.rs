@@ -30,7 +30,7 @@ fn is_idchar(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'+' | b':')
 }
 
-fn name_len(s: &str) -> usize {
+pub(crate) fn name_len(s: &str) -> usize {
     s.bytes().take_while(|&c| is_idchar(c)).count()
 }
 

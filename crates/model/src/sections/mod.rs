@@ -151,16 +151,7 @@ pub fn tables() -> Vec<crate::kw::TableInfo> {
 
 // ---- helpers shared by the section modules ----
 
-/// HAProxy's `invalid_char`: the first character of `name` outside `[A-Za-z0-9_.:-]`
-/// (an empty name is invalid at its end, reported as an empty character).
-pub(crate) fn invalid_char(name: &str) -> Option<String> {
-    if name.is_empty() {
-        return Some(String::new());
-    }
-    name.chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '_' | '-')))
-        .map(String::from)
-}
+pub(crate) use rampart_config::names::invalid_char;
 
 /// How a section reports a keyword it does not know (HAProxy's wording differs per section).
 #[derive(Clone, Copy)]

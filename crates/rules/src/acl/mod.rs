@@ -48,10 +48,7 @@ impl AclExpr {
         warnings: &mut Vec<String>,
     ) -> Result<AclExpr, String> {
         let first = words.first().copied().unwrap_or("");
-        let name_end = first
-            .bytes()
-            .take_while(|&c| c.is_ascii_alphanumeric() || b"._-+:".contains(&c))
-            .count();
+        let name_end = crate::expr::name_len(first);
         let (expr, kw, keyword) = match keywords::find(&first[..name_end]) {
             Some(k) => {
                 let Some(fetch) = crate::fetch::find(k.fetch) else {
@@ -163,14 +160,11 @@ impl Acl {
 
 /// Checks an ACL name as HAProxy does (`invalid_char`).
 pub fn check_name(name: &str) -> Result<(), String> {
-    match name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "._-:".contains(*c)))
-    {
-        Some(c) => Err(format!(
+    match rampart_config::names::invalid_char(name) {
+        Some(c) if !name.is_empty() => Err(format!(
             "ACL name '{name}' contains invalid character '{c}'"
         )),
-        None => Ok(()),
+        _ => Ok(()),
     }
 }
 
