@@ -90,10 +90,37 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
 
 static PORTS: Mutex<Option<(u16, HashSet<u16>)>> = Mutex::new(None);
 
-/// First and last port [`free_ports`] picks from: below the usual ephemeral range
-/// (32768-60999), so the kernel does not hand them to outgoing connections meanwhile.
+/// First and last port [`free_ports`] picks from: by default below the usual ephemeral
+/// range (32768-60999), so the kernel does not hand them to outgoing connections
+/// meanwhile; narrowed when this machine's `ip_local_port_range` overlaps it.
 const PORT_LO: u16 = 20000;
 const PORT_HI: u16 = 32000;
+
+/// The window of ports to pick from: `PORT_LO..PORT_HI`, or the largest part of it outside
+/// the kernel's ephemeral range (or of 10000-65000 when that range covers it all).
+fn port_window() -> (u16, u16) {
+    let eph = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| {
+            let mut w = t.split_whitespace().map(|w| w.parse::<u16>().ok());
+            Some((w.next()??, w.next()??))
+        });
+    let Some((elo, ehi)) = eph else {
+        return (PORT_LO, PORT_HI);
+    };
+    let outside = |lo: u16, hi: u16| -> Option<(u16, u16)> {
+        // The largest sub-window of lo..hi that avoids elo..=ehi.
+        let below = (lo, hi.min(elo.saturating_sub(1)));
+        let above = (lo.max(ehi.saturating_add(1)), hi);
+        [below, above]
+            .into_iter()
+            .filter(|(a, b)| b > a && b - a >= 1000)
+            .max_by_key(|(a, b)| b - a)
+    };
+    outside(PORT_LO, PORT_HI)
+        .or_else(|| outside(10000, 65000))
+        .unwrap_or((PORT_LO, PORT_HI))
+}
 
 /// Is `port` free for a listener on 127.0.0.1, 127.0.0.2 and (when present) ::1?
 fn port_is_free(port: u16) -> bool {
@@ -113,14 +140,15 @@ fn port_is_free(port: u16) -> bool {
 pub fn free_ports(n: u16) -> u16 {
     assert!(n > 0 && n < 100, "free_ports: unreasonable count {n}");
     let mut g = PORTS.lock().unwrap_or_else(|e| e.into_inner());
+    let (lo, hi) = port_window();
     let (next, given) = g.get_or_insert_with(|| {
-        let span = u32::from(PORT_HI - PORT_LO);
-        let start = PORT_LO + ((std::process::id().wrapping_mul(7919)) % span) as u16;
+        let span = u32::from(hi - lo);
+        let start = lo + ((std::process::id().wrapping_mul(7919)) % span) as u16;
         (start, HashSet::new())
     });
     for _ in 0..2000 {
-        if *next + n > PORT_HI {
-            *next = PORT_LO;
+        if *next < lo || *next + n > hi {
+            *next = lo;
         }
         let base = *next;
         *next += n;
@@ -133,7 +161,7 @@ pub fn free_ports(n: u16) -> u16 {
             return base;
         }
     }
-    panic!("free_ports: no block of {n} free ports in {PORT_LO}-{PORT_HI}");
+    panic!("free_ports: no block of {n} free ports in {lo}-{hi}");
 }
 
 /// Reserves the ports `base..base + n` when they are all free and were not handed out
