@@ -28,6 +28,9 @@ pub struct Snapshot {
     pub global: global::Global,
     pub proxies: Vec<proxy::Proxy>,
     pub others: sections::Others,
+    /// Every pattern reference (ACL and map files, inline ACL patterns), as the runtime
+    /// API lists and changes them.
+    pub patterns: rampart_rules::pattern::Registry,
 }
 
 /// Inputs to lowering that come from the command line rather than the files.
@@ -86,12 +89,25 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
             _ => sections::lower_section(&mut others, section, &mut cx),
         }
     }
+    let global = global.finish(&mut cx);
+    let parsed_proxies = proxies.finish(&mut cx);
     let mut snapshot = Snapshot {
-        global: global.finish(&mut cx),
-        proxies: proxies.finish(&mut cx),
+        global,
+        proxies: parsed_proxies.proxies,
         others: others.finish(&mut cx),
+        patterns: parsed_proxies.registry,
     };
     let parsed = !cx.diags.has_alerts();
+    if parsed {
+        proxy::acls::resolve(
+            &mut snapshot.proxies,
+            parsed_proxies.tables,
+            &snapshot.others,
+            cx.sources,
+            cx.diags,
+        );
+        snapshot.patterns.finalize();
+    }
     check::cross_check(&snapshot, &mut cx);
     if parsed {
         // HAProxy's post-parsers run at the end of the configuration checks.

@@ -46,12 +46,26 @@ pub fn build(
         .iter()
         .filter(|p| p.kind != ProxyKind::Defaults && !p.disabled)
         .collect();
+    let uuids = proxy_uuids(snap);
+    let uuid_of = |p: &Proxy| {
+        snap.proxies
+            .iter()
+            .position(|q| std::ptr::eq(q, p))
+            .and_then(|i| uuids.get(i).copied())
+            .unwrap_or(0)
+    };
+    let mut proxies = vec![ProxyRt::default(); snap.proxies.len()];
     // Backends first: frontends refer to them by index.
     let mut be_index: HashMap<&str, usize> = HashMap::new();
     let mut backends = Vec::new();
     for p in live.iter().filter(|p| p.is_be()) {
         be_index.insert(p.name.as_str(), backends.len());
-        backends.push(build_backend(p, limits, &mut errors));
+        if let Some(i) = snap.proxies.iter().position(|q| std::ptr::eq(q, *p)) {
+            proxies[i].be = Some(backends.len());
+        }
+        let mut be = build_backend(p, limits, &mut errors);
+        be.uuid = uuid_of(p);
+        backends.push(be);
     }
     let mut frontends = Vec::new();
     let mut sockets = Vec::new();
@@ -70,11 +84,13 @@ pub fn build(
             .iter()
             .filter_map(|u| match &u.target {
                 BackendRef::Name(n) => Some(Switch {
-                    backend: resolve_backend(n, &live, &be_index)?,
+                    backend: SwitchTo::Backend(resolve_backend(n, &live, &be_index)?),
                     cond: u.cond.clone(),
                 }),
-                // Refused by the model until log-format expressions exist.
-                BackendRef::Dynamic(_) => None,
+                BackendRef::Dynamic(lf) => Some(Switch {
+                    backend: SwitchTo::Dynamic(lf.clone()),
+                    cond: u.cond.clone(),
+                }),
             })
             .collect();
         if p.binds.is_empty() {
@@ -87,8 +103,13 @@ pub fn build(
         }
         sockets.push(socks);
         let t = &p.timeouts;
+        if let Some(i) = snap.proxies.iter().position(|q| std::ptr::eq(q, *p)) {
+            proxies[i].fe = Some(frontends.len());
+        }
         frontends.push(Frontend {
             name: p.name.clone(),
+            uuid: uuid_of(p),
+            acls: p.acls.clone(),
             mode: p.mode,
             listeners,
             maxconn: p.maxconn,
@@ -137,9 +158,16 @@ pub fn build(
     let kills_watched = backends
         .iter()
         .any(|b| b.servers.iter().any(|s| s.kill.watched));
+    let backend_names = backends
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (Box::from(b.name.as_bytes()), i))
+        .collect();
     let runtime = Runtime {
         frontends,
         backends,
+        proxies,
+        backend_names,
         maxconn: limits.maxconn,
         nbthread: limits.nbthread,
         bufsize: g.tune.bufsize as usize,
@@ -166,6 +194,48 @@ pub fn build(
     })
 }
 
+/// HAProxy's proxy identifiers, by Snapshot index: forced `id`s, then the next free one
+/// from 1 for each other proxy in configuration order (`defaults` get none).
+fn proxy_uuids(snap: &Snapshot) -> Vec<i64> {
+    let forced: std::collections::HashSet<u32> = snap.proxies.iter().filter_map(|p| p.id).collect();
+    let mut next = 1u32;
+    snap.proxies
+        .iter()
+        .map(|p| {
+            if p.kind == ProxyKind::Defaults {
+                return 0;
+            }
+            if let Some(id) = p.id {
+                return i64::from(id);
+            }
+            while forced.contains(&next) {
+                next += 1;
+            }
+            next += 1;
+            i64::from(next - 1)
+        })
+        .collect()
+}
+
+/// Server identifiers of a backend: forced `id`s, then the next free one from 1.
+fn server_puids(p: &Proxy) -> Vec<i64> {
+    let forced: std::collections::HashSet<u32> = p.servers.iter().filter_map(|s| s.id).collect();
+    let mut next = 1u32;
+    p.servers
+        .iter()
+        .map(|s| {
+            if let Some(id) = s.id {
+                return i64::from(id);
+            }
+            while forced.contains(&next) {
+                next += 1;
+            }
+            next += 1;
+            i64::from(next - 1)
+        })
+        .collect()
+}
+
 /// The `h1-case-adjust` spellings (checked by the model already).
 fn case_map(pairs: &[(String, String)]) -> rampart_h1::CaseMap {
     let mut m = rampart_h1::CaseMap::new();
@@ -188,12 +258,16 @@ fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
         .iter()
         .map(|s| build_server(p, s, errors))
         .collect();
+    for (s, id) in servers.iter_mut().zip(server_puids(p)) {
+        s.puid = id;
+    }
     // `dispatch <addr>:<port>`: a backend without servers sends everything there.
     if servers.is_empty() {
         if let Some(d) = &p.dispatch {
             if let (rampart_model::addr::Host::Ip(ip), Some(port)) = (&d.host, d.single_port()) {
                 servers.push(Server {
                     name: "<dispatch>".into(),
+                    puid: 1,
                     addr: ServerTarget::Ip {
                         ip: *ip,
                         port: PortMap::Fixed(port),
@@ -239,6 +313,8 @@ fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
     );
     Backend {
         name: p.name.clone(),
+        uuid: 0,
+        acls: p.acls.clone(),
         mode: p.mode,
         servers,
         timeouts: BeTimeouts {
@@ -425,6 +501,7 @@ fn build_server(
     };
     Server {
         name: s.name.clone(),
+        puid: 0,
         addr,
         backup: s.settings.backup,
         live,

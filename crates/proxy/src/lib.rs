@@ -29,6 +29,7 @@ pub mod accept;
 pub mod affinity;
 pub mod build;
 pub mod checks;
+pub mod env;
 pub mod gaps;
 pub mod handshake;
 pub mod http;

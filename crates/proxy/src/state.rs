@@ -19,6 +19,11 @@ use std::time::Duration;
 pub struct Runtime {
     pub frontends: Vec<Frontend>,
     pub backends: Vec<Backend>,
+    /// Each proxy of the configuration (Snapshot index): its frontend and backend here,
+    /// for rule arguments that name a proxy (`be_conn(app)`).
+    pub proxies: Vec<ProxyRt>,
+    /// Backends by name, for names built per stream (dynamic `use_backend`).
+    pub backend_names: std::collections::HashMap<Box<[u8]>, usize>,
     /// Global `maxconn` (after the file-descriptor limit was applied).
     pub maxconn: u32,
     pub nbthread: usize,
@@ -47,18 +52,37 @@ pub struct Runtime {
     pub kills_watched: bool,
 }
 
-/// A `use_backend` rule: the backend and its condition (predefined ACLs as words, `if` /
-/// `unless` first).
+/// Where a proxy of the configuration lives in the runtime (`None`: not that side, or
+/// disabled).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProxyRt {
+    pub fe: Option<usize>,
+    pub be: Option<usize>,
+}
+
+/// A `use_backend` rule: the backend and its condition over the frontend's ACLs.
 #[derive(Debug)]
 pub struct Switch {
-    pub backend: usize,
-    pub cond: Option<Vec<String>>,
+    pub backend: SwitchTo,
+    pub cond: Option<rampart_model::proxy::Cond>,
+}
+
+/// The backend of a `use_backend` rule.
+#[derive(Debug)]
+pub enum SwitchTo {
+    Backend(usize),
+    /// A name built per stream, looked up among the backends (`Runtime::backend_named`).
+    Dynamic(std::sync::Arc<rampart_rules::logfmt::LogFormat>),
 }
 
 /// One frontend (or the frontend side of a `listen`).
 #[derive(Debug)]
 pub struct Frontend {
     pub name: String,
+    /// HAProxy's proxy identifier (`id`, or the next free one in configuration order).
+    pub uuid: i64,
+    /// The proxy's ACLs, which its conditions index.
+    pub acls: std::sync::Arc<[rampart_rules::acl::Acl]>,
     pub mode: Mode,
     pub listeners: Vec<ListenerRt>,
     /// `maxconn` of the frontend (0: none).
@@ -122,6 +146,10 @@ pub struct FeTimeouts {
 #[derive(Debug)]
 pub struct Backend {
     pub name: String,
+    /// HAProxy's proxy identifier.
+    pub uuid: i64,
+    /// The proxy's ACLs, which its conditions index.
+    pub acls: std::sync::Arc<[rampart_rules::acl::Acl]>,
     pub mode: Mode,
     pub servers: Vec<Server>,
     pub timeouts: BeTimeouts,
@@ -193,6 +221,8 @@ pub struct BeTimeouts {
 #[derive(Debug)]
 pub struct Server {
     pub name: String,
+    /// The server's identifier in its backend (`id`, or the next free one).
+    pub puid: i64,
     pub addr: ServerTarget,
     /// `backup`: serves only when no active server can.
     pub backup: bool,

@@ -20,8 +20,20 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
         return;
     };
     let addrs = acc.addrs;
-    let chosen = crate::http::rules::switch(&f.switching, None, &addrs).or(f.default_backend);
+    let mut env = crate::env::StreamEnv {
+        w,
+        addrs: &addrs,
+        fe,
+        be: None,
+        srv: None,
+        first: true,
+        http: false,
+    };
+    let acls = crate::env::Rules::new(&f.acls, w.rt.bufsize);
+    let chosen = crate::http::rules::switch(&f.switching, &acls, &env, None, &acc.pending)
+        .or(f.default_backend);
     if let Some(bi) = chosen {
+        env.be = Some(bi);
         let be = &w.rt.backends[bi];
         inc(&be.counters.stot);
         let mut pending = acc.pending;
@@ -32,7 +44,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
         }
         // `use-server` may choose the server (and `force-persist` keep its retries
         // there); else the balancing does.
-        let got = match crate::http::persist::connect_tcp(&w.rt, be, &addrs, &pending).await {
+        let got = match crate::http::persist::connect_tcp(&w.rt, be, &addrs, &env, &pending).await {
             Some(got) => got,
             None => connect_server(&w.rt, be, &addrs, &pending).await,
         };

@@ -7,6 +7,7 @@
 use crate::args::{parse_args, parse_args_at, Arg};
 use crate::conv::{self, ConvDef, Cx};
 use crate::fetch::{self, FetchDef};
+use crate::pattern::LoadCx;
 use crate::sample::{can_cast, SmpType, Value};
 use crate::stream::{Iter, Stream};
 
@@ -50,6 +51,17 @@ impl Expr {
     /// it used. With [`End::Embedded`] only `words[*idx]` is read and the returned
     /// offset says where the expression stopped in it.
     pub fn parse(words: &[&str], idx: &mut usize, end: End) -> Result<(Expr, usize), String> {
+        Expr::parse_loading(words, idx, end, None)
+    }
+
+    /// [`Expr::parse`], loading the files of `map*` converters through `load` (without
+    /// it such a converter is refused).
+    pub fn parse_loading(
+        words: &[&str],
+        idx: &mut usize,
+        end: End,
+        mut load: Option<&mut LoadCx<'_>>,
+    ) -> Result<(Expr, usize), String> {
         let first = words.get(*idx).copied().unwrap_or("");
         let n = name_len(first);
         if n == 0 {
@@ -133,6 +145,12 @@ impl Expr {
                 .map_err(|(at, e)| format!("invalid arg {} in converter '{name}' : {e}", at + 1))?;
             if !cargs.is_empty() && def.args.types.is_empty() {
                 return Err(format!("converter '{name}' does not support any args"));
+            }
+            if let Some(lcx) = load.as_deref_mut() {
+                if crate::map::is_map_converter(name) {
+                    crate::map::load(name, &mut cargs, lcx)
+                        .map_err(|e| format!("invalid args in converter '{name}' : {e}"))?;
+                }
             }
             if let Some(check) = def.check {
                 check(&mut cargs)

@@ -7,6 +7,7 @@
 use crate::conv::Cx;
 use crate::expr::{End, Expr};
 use crate::fetch::place::Ckp;
+use crate::pattern::LoadCx;
 use crate::sample::{SmpType, Value};
 use crate::stream::{Iter, Stream};
 
@@ -98,6 +99,15 @@ pub struct Mode {
 impl LogFormat {
     /// Parses `fmt`, with HAProxy's messages.
     pub fn parse(fmt: &str, mode: Mode) -> Result<LogFormat, String> {
+        LogFormat::parse_loading(fmt, mode, None)
+    }
+
+    /// [`LogFormat::parse`], loading the files of `map*` converters through `load`.
+    pub fn parse_loading(
+        fmt: &str,
+        mode: Mode,
+        mut load: Option<&mut LoadCx<'_>>,
+    ) -> Result<LogFormat, String> {
         let mut nodes = Vec::new();
         let b = fmt.as_bytes();
         let mut text = String::new();
@@ -166,9 +176,10 @@ impl LogFormat {
                     let inner = &fmt[i + 1..];
                     let mut idx = 0;
                     let (expr, used) =
-                        Expr::parse(&[inner], &mut idx, End::Embedded).map_err(|e| {
-                            format!("failed to parse sample expression <{inner}> : {e}")
-                        })?;
+                        Expr::parse_loading(&[inner], &mut idx, End::Embedded, load.as_deref_mut())
+                            .map_err(|e| {
+                                format!("failed to parse sample expression <{inner}> : {e}")
+                            })?;
                     match inner.as_bytes().get(used) {
                         Some(b']') => {}
                         Some(c) if c.is_ascii_graphic() || *c == b' ' => {

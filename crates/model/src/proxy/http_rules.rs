@@ -1,7 +1,7 @@
 //! `http-request` rules (configuration manual 4.2 `http-request`; HAProxy's
 //! `parse_http_req_cond`, `http_parse_http_reply`). Until the rules issue lands, only the
 //! `return` action is implemented (so a frontend can answer by itself), with conditions
-//! limited to HAProxy's predefined ACLs ([`super::cond`]); every other action is "not
+//! over the proxy's ACLs ([`super::acls`]); every other action is "not
 //! supported yet", never accepted unchecked.
 
 use super::ProxiesBuilder;
@@ -11,11 +11,11 @@ use crate::sections::errorfile::{load_errorfile, HTTP_ERR_CODES};
 use rampart_config::{Diagnostic, Span};
 
 /// One `http-request` rule.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct HttpRequestRule {
     pub action: HttpRequestAction,
-    /// `if|unless` and the condition's words (predefined ACLs only for now).
-    pub cond: Option<Vec<String>>,
+    /// `if|unless` and the condition, over the proxy's ACLs.
+    pub cond: Option<super::Cond>,
     pub span: Span,
 }
 
@@ -70,9 +70,12 @@ pub(crate) fn http_request(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<()
     let cond = match args.get(i).map(String::as_str) {
         None => None,
         Some("if" | "unless") => {
-            let tokens = args[i + 1..].to_vec();
-            super::cond::check_raw_condition(&format!("http-request {action}"), &tokens)?;
-            Some(args[i..].to_vec())
+            use rampart_rules::fetch::place::Ckp;
+            let words = args[i..].to_vec();
+            let place = b.places(Ckp::FeHrqHdr, Ckp::BeHrqHdr);
+            Some(b.parse_cond(cx, &words, Some(place)).map_err(|e| {
+                format!("error detected while parsing an 'http-request {action}' condition : {e}.")
+            })?)
         }
         Some(other) => {
             let msg = format!(

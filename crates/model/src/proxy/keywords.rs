@@ -21,7 +21,7 @@ use rampart_config::Diagnostic;
 
 /// Every proxy keyword.
 pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
-    Keyword::not_yet("acl"),
+    Keyword::parse("acl", super::acls::acl),
     Keyword::rejected("appsession", "'appsession' is not supported anymore since HAProxy 1.6."),
     Keyword::parse("backlog", backlog),
     Keyword::parse("balance", balance::balance),
@@ -448,9 +448,14 @@ fn use_backend(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
         // HAProxy accepts an empty condition: `if` then never matches, `unless` always
         // does (`acl_exec_cond` over no term suite fails).
         Some("if" | "unless") => {
-            let tokens = cx.args()[2..].to_vec();
-            super::cond::check_raw_condition("use_backend", &tokens)?;
-            Some(cx.args()[1..].to_vec())
+            let words = cx.args()[1..].to_vec();
+            let place = rampart_rules::fetch::place::Places::of(
+                rampart_rules::fetch::place::Ckp::FeSetBck,
+            );
+            Some(
+                b.parse_cond(cx, &words, Some(place))
+                    .map_err(|e| format!("error detected while parsing switching rule : {e}."))?,
+            )
         }
         Some(other) => {
             return Err(format!(
@@ -458,14 +463,43 @@ fn use_backend(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
             ))
         }
     };
-    if name.contains('%') {
-        // Evaluating the name needs log-format expressions and sample fetches (the
-        // rules issue): refused rather than ignored.
-        return Err(format!(
-            "a backend name built from a log-format expression ('{name}') is not supported yet."
-        ));
-    }
-    let target = BackendRef::Name(name.to_string());
+    let target = if name.contains('%') {
+        use rampart_rules::fetch::place::Ckp;
+        use rampart_rules::logfmt::{LogFormat, Mode as LfMode, Node};
+        let mode = LfMode {
+            http: false,
+            merge_spaces: false,
+            proxy_http: b.cur().mode == super::Mode::Http,
+            place: Ckp::FeHrqHdr,
+        };
+        let parsed = b.with_acls(cx, |_, lcx| LogFormat::parse_loading(name, mode, Some(lcx)));
+        match parsed {
+            Err(e) => {
+                cx.diags.push(
+                    Diagnostic::alert(
+                        Some(cx.span()),
+                        format!("failed to parse use_backend rule '{name}' : {e}."),
+                    )
+                    .form(rampart_config::Form::CapitalParsing)
+                    .phase(rampart_config::Phase::Check),
+                );
+                return Ok(());
+            }
+            // Only text: a plain name after all (`%%`).
+            Ok(lf) if lf.is_const() => BackendRef::Name(
+                lf.nodes
+                    .iter()
+                    .map(|n| match n {
+                        Node::Text(t) => t.as_str(),
+                        _ => "",
+                    })
+                    .collect(),
+            ),
+            Ok(lf) => BackendRef::Dynamic(std::sync::Arc::new(lf)),
+        }
+    } else {
+        BackendRef::Name(name.to_string())
+    };
     let span = cx.span();
     b.px().use_backends.push(UseBackend { target, cond, span });
     Ok(())

@@ -70,22 +70,29 @@ fn switching_rules() {
     let r = run("frontend f\n bind :80\n use_backend b if METH_GET || !TRUE\n default_backend b\nbackend b\n");
     let f = r.proxy("f");
     assert_eq!(f.use_backends.len(), 1);
-    assert_eq!(
-        f.use_backends[0].cond.as_ref().map(|c| c[0].clone()),
-        Some("if".into())
-    );
+    let c = f.use_backends[0]
+        .cond
+        .as_ref()
+        .map(|c| (c.pol, c.suites.len()));
+    assert_eq!(c, Some((rampart_rules::acl::cond::Pol::If, 2)));
     assert!(matches!(f.use_backends[0].target, BackendRef::Name(_)));
     assert_eq!(
         f.default_backend.as_ref().map(|d| d.value.clone()),
         Some("b".into())
     );
     assert!(r.valid());
-    let r = run("frontend f\n bind :80\n use_backend %[req.hdr(host)]\nbackend b\n");
-    assert!(r.has_alert("a backend name built from a log-format expression ('%[req.hdr(host)]') is not supported yet."));
-    let r = run("frontend f\n bind :80\n use_backend b if { path_beg /x }\nbackend b\n");
-    assert!(r.has_alert(
-        "'use_backend' condition using anonymous ACL '{ path_beg /x }' is not supported yet"
+    let r = run(
+        "frontend f\n mode http\n bind :80\n use_backend %[req.hdr(host)]\nbackend b\n mode http\n",
+    );
+    assert!(matches!(
+        r.proxy("f").use_backends[0].target,
+        BackendRef::Dynamic(_)
     ));
+    let r =
+        run("frontend f\n mode http\n bind :80\n use_backend %[nosuch]\nbackend b\n mode http\n");
+    assert!(r.has_alert("failed to parse use_backend rule '%[nosuch]' : failed to parse sample expression <nosuch]> : unknown fetch method 'nosuch'."));
+    let r = run("frontend f\n bind :80\n use_backend b if { path_beg /x }\nbackend b\n");
+    assert!(r.valid());
     let r = run("frontend f\n bind :80\n use_backend b when x\n");
     assert!(r.has_alert(
         "unexpected keyword 'when' after switching rule, only 'if' and 'unless' are allowed."

@@ -20,10 +20,10 @@
 //! Addresses (section 11) are parsed by [`crate::addr`], process/thread sets by
 //! [`crate::procset`], for every section.
 
+pub mod acls;
 pub mod balance;
 pub mod bind;
 pub mod check;
-pub mod cond;
 pub mod http_rules;
 pub mod keywords;
 pub mod log;
@@ -37,6 +37,7 @@ pub mod timeout;
 use crate::kw::{self, Cx, Status, Verdict};
 use crate::LowerCx;
 use rampart_config::{Diagnostic, Modifier, Section, SectionKind, SourceMap, Span};
+pub use rampart_rules::acl::cond::Cond;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -121,21 +122,22 @@ pub struct Spanned<T> {
 }
 
 /// `use_backend <name> [if|unless <cond>]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct UseBackend {
     pub target: BackendRef,
-    /// The condition as raw words (`if` / `unless` first), compiled by the rules issue.
-    pub cond: Option<Vec<String>>,
+    /// The condition, over the proxy's ACLs ([`Proxy::acls`]).
+    pub cond: Option<Cond>,
     pub span: Span,
 }
 
 /// The backend a switching rule names.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum BackendRef {
     /// A literal name (or `#id`), checked after parsing.
     Name(String),
-    /// A log-format expression (`%[...]`), evaluated per stream.
-    Dynamic(String),
+    /// A log-format expression (`%[...]`), evaluated per stream; a name that matches
+    /// no backend falls to `default_backend`.
+    Dynamic(std::sync::Arc<rampart_rules::logfmt::LogFormat>),
 }
 
 /// One frontend, backend, listen or defaults section, with its defaults applied.
@@ -201,6 +203,9 @@ pub struct Proxy {
     /// The line of each keyword in force (inherited from the defaults section with the
     /// values), for messages about values that carry no position.
     pub lines: crate::lines::KeywordLines,
+    /// The proxy's ACLs (declared, predefined ones its conditions use, anonymous ones):
+    /// the table its conditions index ([`acls`]).
+    pub acls: std::sync::Arc<[rampart_rules::acl::Acl]>,
 }
 
 impl Proxy {
@@ -247,6 +252,7 @@ impl Proxy {
             dispatch: None,
             transparent: false,
             lines: crate::lines::KeywordLines::default(),
+            acls: std::sync::Arc::from(Vec::new()),
         }
     }
 
@@ -264,6 +270,7 @@ impl Proxy {
         p.servers.clear();
         p.use_backends.clear();
         p.http_request.clear();
+        p.acls = std::sync::Arc::from(Vec::new());
         p.checks = def.checks.inherit();
         // Only backends inherit persistence settings, and never the state file name
         // (HAProxy's `proxy_defproxy_cpy`).
@@ -336,6 +343,13 @@ pub struct ProxiesBuilder {
     base_dir: PathBuf,
     /// `tune.bufsize` in force (payload files of `http-request return` must fit).
     pub(crate) bufsize: usize,
+    /// Every pattern file and inline pattern list of the configuration.
+    pub(crate) registry: rampart_rules::pattern::Registry,
+    /// The ACL tables of the proxies (same index) and of the defaults sections.
+    pub(crate) tables: Vec<acls::Table>,
+    pub(crate) def_tables: Vec<acls::Table>,
+    /// Where lines outside any proxy would put ACLs (never kept).
+    pub(crate) scratch_table: acls::Table,
 }
 
 impl Default for ProxiesBuilder {
@@ -356,6 +370,10 @@ impl Default for ProxiesBuilder {
             resolver: HostResolver::default(),
             base_dir: PathBuf::new(),
             bufsize: 16384,
+            registry: rampart_rules::pattern::Registry::new(),
+            tables: Vec::new(),
+            def_tables: Vec::new(),
+            scratch_table: acls::Table::default(),
         }
     }
 }
@@ -779,11 +797,26 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
     }
 }
 
+/// What parsing the proxy sections produced: the proxies, their ACL tables (frozen
+/// into the proxies by [`acls::resolve`] once every section is known) and the pattern
+/// references.
+pub struct Finished {
+    pub proxies: Vec<Proxy>,
+    pub tables: acls::Tables,
+    pub registry: rampart_rules::pattern::Registry,
+}
+
 impl ProxiesBuilder {
     /// Ends parsing: server templates expanded, per-proxy checks that HAProxy runs after
     /// parsing and that only need the proxy itself.
-    pub fn finish(self, _cx: &mut LowerCx<'_>) -> Vec<Proxy> {
-        self.proxies
+    pub fn finish(self, _cx: &mut LowerCx<'_>) -> Finished {
+        Finished {
+            proxies: self.proxies,
+            tables: acls::Tables {
+                tables: self.tables,
+            },
+            registry: self.registry,
+        }
     }
 }
 

@@ -5,16 +5,17 @@
 //! of a server (`srv_set_dyncookie`), which the model uses for its duplicate check and
 //! the runtime for the value itself.
 //!
-//! Conditions of `force-persist`, `ignore-persist` and `use-server` are kept as raw words
-//! when they only use HAProxy's predefined ACLs, as `use_backend` does ([`super::cond`]).
+//! Conditions of `force-persist`, `ignore-persist` and `use-server` are compiled over the
+//! proxy's ACLs ([`super::acls`]).
 
-use super::{tight_alert, tight_warn, Cap, ProxiesBuilder};
+use super::{tight_alert, tight_warn, Cap, Cond, ProxiesBuilder};
 use crate::kw::Cx;
 use rampart_config::units::TimeError;
 use rampart_config::Span;
+use rampart_rules::fetch::place::{Ckp, Places};
 
 /// Every persistence setting of a proxy.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Persistence {
     /// `cookie <name> ...`.
     pub cookie: Option<Cookie>,
@@ -56,20 +57,18 @@ pub struct Cookie {
 }
 
 /// `force-persist if|unless <cond>` (`force`) or `ignore-persist ...`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct PersistRule {
     pub force: bool,
-    /// `if` / `unless` then the predefined ACLs.
-    pub cond: Vec<String>,
+    pub cond: Cond,
     pub span: Span,
 }
 
 /// `use-server <server> if|unless <cond>`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct UseServer {
     pub server: String,
-    /// `if` / `unless` then the predefined ACLs.
-    pub cond: Vec<String>,
+    pub cond: Cond,
     pub span: Span,
 }
 
@@ -238,7 +237,9 @@ pub(crate) fn persist_rule(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<()
     let kw = cx.keyword();
     b.not_in_defaults(kw)?;
     b.warn_not_cap(cx, Cap::Be, kw, "");
-    let cond = condition(cx, 0, kw)?;
+    let cond = condition(b, cx, 0, kw, Ckp::BeReqCnt).map_err(|e| {
+        e.unwrap_or_else(|e| format!("error detected while parsing a '{kw}' rule : {e}."))
+    })?;
     let span = cx.span();
     b.px().persist.rules.push(PersistRule {
         force: kw == "force-persist",
@@ -255,7 +256,9 @@ pub(crate) fn use_server(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), 
     let Some(server) = cx.arg(0).filter(|s| !s.is_empty()) else {
         return Err("'use-server' expects a server name.".into());
     };
-    let cond = condition(cx, 1, "use-server")?;
+    let cond = condition(b, cx, 1, "use-server", Ckp::BeSetSrv).map_err(|e| {
+        e.unwrap_or_else(|e| format!("error detected while parsing switching rule : {e}."))
+    })?;
     if server.contains('%') {
         // A name built per request needs log-format expressions (the rules issue).
         return Err(format!(
@@ -271,19 +274,27 @@ pub(crate) fn use_server(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), 
     Ok(())
 }
 
-/// The `if|unless <cond>` starting at argument `at`, predefined ACLs only.
-fn condition(cx: &Cx<'_>, at: usize, kw: &str) -> Result<Vec<String>, String> {
+/// The `if|unless <cond>` starting at argument `at`, evaluated at `place`. A missing
+/// `if`/`unless` is the whole message (`Err(Ok)`); a condition's error is to be
+/// wrapped by the keyword's wording (`Err(Err)`).
+fn condition(
+    b: &mut ProxiesBuilder,
+    cx: &mut Cx<'_>,
+    at: usize,
+    kw: &str,
+    place: Ckp,
+) -> Result<Cond, Result<String, String>> {
     match cx.arg(at) {
         Some("if" | "unless") => {}
         _ => {
-            return Err(format!(
+            return Err(Ok(format!(
                 "'{kw}' requires either 'if' or 'unless' followed by a condition."
-            ))
+            )))
         }
     }
-    let words = &cx.args()[at..];
-    super::cond::check_raw_condition(kw, &words[1..])?;
-    Ok(words.to_vec())
+    let words = cx.args()[at..].to_vec();
+    b.parse_cond(cx, &words, Some(Places::of(place)))
+        .map_err(Err)
 }
 
 /// `load-server-state-from-file global|local|none`.
@@ -442,7 +453,8 @@ mod tests {
             .unwrap_or_else(|| panic!("set"));
         assert!(c.prefix && !c.insert && c.domain.is_none() && c.maxidle == 0);
         // Frontends keep nothing.
-        assert_eq!(r.proxy("f").persist, Persistence::default());
+        let p = &r.proxy("f").persist;
+        assert!(p.cookie.is_none() && p.rules.is_empty() && p.use_servers.is_empty());
     }
 
     #[test]
@@ -451,12 +463,12 @@ mod tests {
         let p = &r.proxy("b").persist;
         assert_eq!(p.rules.len(), 2);
         assert!(p.rules[0].force && !p.rules[1].force);
-        assert_eq!(p.rules[1].cond, ["unless", "LOCALHOST"]);
+        assert_eq!(p.rules[1].cond.pol, rampart_rules::acl::cond::Pol::Unless);
         assert_eq!(p.use_servers[0].server, "s");
         let r = run("backend b\n use-server s if { src 1.2.3.4 }\n server s 127.0.0.1:80\n");
-        assert!(r.has_alert(
-            "'use-server' condition using anonymous ACL '{ src 1.2.3.4 }' is not supported yet"
-        ));
+        assert_eq!(r.proxy("b").persist.use_servers.len(), 1);
+        let r = run("backend b\n use-server s if nope\n server s 127.0.0.1:80\n");
+        assert!(r.has_alert("error detected while parsing switching rule : no such ACL : 'nope'."));
         let r = run("backend b\n use-server %[var(x)] if TRUE\n server s 127.0.0.1:80\n");
         assert!(r.has_alert(
             "a server name built from a log-format expression ('%[var(x)]') is not supported yet."

@@ -166,12 +166,22 @@ pub fn run_with(text: &str, resolver: HostResolver) -> Run {
             crate::sections::lower_section(&mut others, s, &mut cx);
         }
     }
-    let proxies = b.finish(&mut cx);
-    let snap = crate::Snapshot {
-        proxies,
+    let fin = b.finish(&mut cx);
+    let mut snap = crate::Snapshot {
+        proxies: fin.proxies,
         others: others.finish(&mut cx),
+        patterns: fin.registry,
         ..Default::default()
     };
+    if !cx.diags.has_alerts() {
+        super::acls::resolve(
+            &mut snap.proxies,
+            fin.tables,
+            &snap.others,
+            cx.sources,
+            cx.diags,
+        );
+    }
     crate::check::cross_check(&snap, &mut cx);
     crate::check::init_servers(&snap, &mut cx);
     Run {

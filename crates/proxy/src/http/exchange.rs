@@ -62,20 +62,32 @@ impl Session {
         };
         // Frontend rules, then the backend (`use_backend`, `default_backend`) and its own
         // rules (a `listen` has one set, run once).
-        if let Some(reply) = rules::evaluate(&fe.http.rules, &h.req, &self.addrs) {
+        let mut env = crate::env::StreamEnv {
+            w: &w,
+            addrs: &self.addrs,
+            fe: self.fe.i,
+            be: None,
+            srv: None,
+            first: self.served == 0,
+            http: true,
+        };
+        let data = self.rbuf.get(head_len..).unwrap_or_default();
+        let fe_acls = crate::env::Rules::new(&fe.acls, w.rt.bufsize);
+        if let Some(reply) = rules::evaluate(&fe.http.rules, &fe_acls, &env, &h.req, data) {
             return self.reply(h, reply, head_len, None).await;
         }
-        let chosen = rules::switch(&fe.switching, Some(&h.req), &self.addrs);
+        let chosen = rules::switch(&fe.switching, &fe_acls, &env, Some(&h.req), data);
         let Some(bi) = chosen.or(fe.default_backend) else {
             return self.answer_before_server(h, 503, head_len, None).await;
         };
+        env.be = Some(bi);
+        let be = &w.rt.backends[bi];
         if Some(bi) != fe.own_backend {
-            let rules = &w.rt.backends[bi].http.rules;
-            if let Some(reply) = rules::evaluate(rules, &h.req, &self.addrs) {
+            let be_acls = crate::env::Rules::new(&be.acls, w.rt.bufsize);
+            if let Some(reply) = rules::evaluate(&be.http.rules, &be_acls, &env, &h.req, data) {
                 return self.reply(h, reply, head_len, Some(bi)).await;
             }
         }
-        let be = &w.rt.backends[bi];
         let mode = self.conn_mode(Some(bi));
         inc(&be.counters.stot);
 
@@ -88,7 +100,19 @@ impl Session {
 
         // Persistence (`use-server`, the cookie) may choose the server; a `redir`
         // server answers with a redirection instead.
-        let persist = persist::request(be, &mut h.req, &self.addrs);
+        let persist = {
+            let env = crate::env::StreamEnv {
+                w: &w,
+                addrs: &self.addrs,
+                fe: self.fe.i,
+                be: Some(bi),
+                srv: None,
+                first: self.served == 0,
+                http: true,
+            };
+            let data = self.rbuf.get(head_len..).unwrap_or_default();
+            persist::request(be, &mut h.req, &env, data)
+        };
         if let Some(prefix) = persist
             .server
             .and_then(|i| persist::redirect(be, i, &h.req))

@@ -13,7 +13,7 @@
 //! A backend without any of these has no [`Persist`]: the stream pays one `None` check.
 
 use super::cookie::{client_cookies, now, CookieCfg};
-use super::rules::cond_matches;
+use crate::env::{Rules, StreamEnv};
 use crate::queue::{acquire, Assign, QueueError, Slot};
 use crate::server_state::Op;
 use crate::state::{Backend, Server};
@@ -42,13 +42,13 @@ pub struct Persist {
 #[derive(Debug)]
 pub struct PersistRule {
     pub force: bool,
-    pub cond: Vec<String>,
+    pub cond: rampart_model::proxy::Cond,
 }
 
 #[derive(Debug)]
 pub struct UseServer {
     pub server: usize,
-    pub cond: Vec<String>,
+    pub cond: rampart_model::proxy::Cond,
 }
 
 impl Persist {
@@ -117,11 +117,11 @@ pub(super) fn up(s: &Server) -> bool {
 /// The request side, once the backend is known: persistence rules, `use-server`, then
 /// the persistence cookie (found, checked against `maxidle`/`maxlife`, matched to a
 /// server that may take it, and stripped or removed from `Cookie` as the mode wants).
-pub fn request(be: &Backend, req: &mut RequestHead, addrs: &ConnAddrs) -> Txn {
+pub fn request(be: &Backend, req: &mut RequestHead, env: &StreamEnv<'_>, data: &[u8]) -> Txn {
     let Some(p) = be.persist.as_deref() else {
         return Txn::default();
     };
-    let mut t = rules(be, p, Some(req), addrs);
+    let mut t = rules(be, p, Some(req), env, data);
     if let Some(c) = &p.cookie {
         client_cookies(be, p, c, req.headers_mut(), &mut t, now());
     }
@@ -130,12 +130,19 @@ pub fn request(be: &Backend, req: &mut RequestHead, addrs: &ConnAddrs) -> Txn {
 
 /// `force-persist` / `ignore-persist`, then `use-server` (`req` is `None` in `mode
 /// tcp`, where HTTP ACLs never match).
-fn rules(be: &Backend, p: &Persist, req: Option<&RequestHead>, addrs: &ConnAddrs) -> Txn {
+fn rules(
+    be: &Backend,
+    p: &Persist,
+    req: Option<&RequestHead>,
+    env: &StreamEnv<'_>,
+    data: &[u8],
+) -> Txn {
     let mut t = Txn::default();
+    let acls = Rules::new(&be.acls, env.w.rt.bufsize);
     if let Some(r) = p
         .rules
         .iter()
-        .find(|r| cond_matches(Some(r.cond.as_slice()), req, addrs))
+        .find(|r| acls.holds(Some(&r.cond), env, req, data))
     {
         if r.force {
             t.force = true;
@@ -144,7 +151,7 @@ fn rules(be: &Backend, p: &Persist, req: Option<&RequestHead>, addrs: &ConnAddrs
         }
     }
     for u in &p.use_server {
-        if cond_matches(Some(u.cond.as_slice()), req, addrs) {
+        if acls.holds(Some(&u.cond), env, req, data) {
             // A server that cannot take the stream lets the next rule try.
             if up(&be.servers[u.server]) || p.down_ok || t.force {
                 t.server = Some(u.server);
@@ -162,10 +169,11 @@ pub async fn connect_tcp<'b>(
     rt: &std::sync::Arc<crate::state::Runtime>,
     be: &'b Backend,
     addrs: &ConnAddrs,
+    env: &StreamEnv<'_>,
     payload: &[u8],
 ) -> Option<Result<(rampart_net::Conn, usize, Slot<'b>), ConnectError>> {
     let p = be.persist.as_deref()?;
-    let t = rules(be, p, None, addrs);
+    let t = rules(be, p, None, env, payload);
     if t.server.is_none() && !t.force {
         return None;
     }

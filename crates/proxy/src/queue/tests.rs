@@ -24,12 +24,15 @@ fn backend(servers: &[(u32, u32)]) -> Backend {
     });
     Backend {
         name: "b".into(),
+        uuid: 1,
+        acls: std::sync::Arc::from(Vec::new()),
         mode: rampart_model::proxy::Mode::Http,
         servers: servers
             .iter()
             .enumerate()
             .map(|(i, &(maxconn, maxqueue))| Server {
                 name: format!("s{i}"),
+                puid: i as i64 + 1,
                 addr: ServerTarget::Ip {
                     ip: std::net::IpAddr::from([127, 0, 0, 1]),
                     port: PortMap::Fixed(1),

@@ -6,7 +6,7 @@
 
 use super::{keywords, Acl, AclExpr, Test};
 use crate::conv::Cx;
-use crate::fetch::place::{Ckp, Places};
+use crate::fetch::place::Places;
 use crate::pattern::LoadCx;
 use crate::stream::Stream;
 
@@ -152,19 +152,19 @@ impl Cond {
         }))
     }
 
-    /// HAProxy's warning when the condition cannot work at `place`, if any
-    /// (`warnif_cond_conflicts`).
-    pub fn conflict(&self, known: &Known, place: Ckp) -> Option<String> {
-        if !self.suites.is_empty() && !self.valid_at(known).contains(place) {
+    /// HAProxy's warning when the condition cannot work at any of the places `place`,
+    /// if any (`warnif_cond_conflicts`).
+    pub fn conflict(&self, known: &Known, place: Places) -> Option<String> {
+        if !self.suites.is_empty() && !self.valid_at(known).meets(place) {
             // Some ACL is entirely unusable here.
             for t in self.suites.iter().flatten() {
                 let acl = &known.acls[t.acl];
-                if !acl.valid_at().contains(place) {
+                if !acl.valid_at().meets(place) {
                     return Some(if acl.name.is_empty() {
                         let kw = acl.exprs.first().map_or("", |e| e.kw.as_str());
-                        format!("anonymous acl will never match because it uses keyword '{kw}' which is incompatible with '{}'", place.name())
+                        format!("anonymous acl will never match because it uses keyword '{kw}' which is incompatible with '{}'", place.first_name())
                     } else {
-                        format!("acl '{}' will never match because it only involves keywords that are incompatible with '{}'", acl.name, place.name())
+                        format!("acl '{}' will never match because it only involves keywords that are incompatible with '{}'", acl.name, place.first_name())
                     });
                 }
             }
@@ -172,19 +172,19 @@ impl Cond {
         for t in self.suites.iter().flatten() {
             let acl = &known.acls[t.acl];
             for e in &acl.exprs {
-                if !e.uses().valid_at().contains(place) {
+                if !e.uses().valid_at().meets(place) {
                     return Some(if acl.name.is_empty() {
                         format!(
                             "anonymous acl involves keyword '{}' which is incompatible with '{}'",
                             e.kw,
-                            place.name()
+                            place.first_name()
                         )
                     } else {
                         format!(
                             "acl '{}' involves keywords '{}' which is incompatible with '{}'",
                             acl.name,
                             e.kw,
-                            place.name()
+                            place.first_name()
                         )
                     });
                 }

@@ -61,8 +61,9 @@ impl AclExpr {
                 // The keyword's own arguments and converters, read as the fetch's.
                 let renamed = format!("{}{}", fetch.name, &first[name_end..]);
                 let mut idx = 0;
-                let (expr, _) = Expr::parse(&[renamed.as_str()], &mut idx, End::Words)
-                    .map_err(|e| format!("ACL keyword '{}' : {e}", k.name))?;
+                let (expr, _) =
+                    Expr::parse_loading(&[renamed.as_str()], &mut idx, End::Words, Some(&mut *cx))
+                        .map_err(|e| format!("ACL keyword '{}' : {e}", k.name))?;
                 if expr.convs.is_empty() {
                     (expr, k.name.to_string(), Some(matcher(k.method, k.special)))
                 } else {
@@ -71,8 +72,13 @@ impl AclExpr {
             }
             None => {
                 let mut idx = 0;
-                let (expr, _) = Expr::parse(&words[..1.min(words.len())], &mut idx, End::Words)
-                    .map_err(|e| format!("{e} in ACL expression '{first}'"))?;
+                let (expr, _) = Expr::parse_loading(
+                    &words[..1.min(words.len())],
+                    &mut idx,
+                    End::Words,
+                    Some(&mut *cx),
+                )
+                .map_err(|e| format!("{e} in ACL expression '{first}'"))?;
                 let kw = expr.fetch.name.to_string();
                 (expr, kw, None)
             }

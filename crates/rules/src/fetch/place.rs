@@ -127,6 +127,26 @@ impl Places {
     pub fn contains(self, c: Ckp) -> bool {
         self.0 & (1 << c as u8) != 0
     }
+    /// The set holding only `c`.
+    pub fn of(c: Ckp) -> Places {
+        Places(1 << c as u8)
+    }
+    /// This set and `c`.
+    pub fn with(self, c: Ckp) -> Places {
+        Places(self.0 | 1 << c as u8)
+    }
+    /// True when the two sets share a place.
+    pub fn meets(self, other: Places) -> bool {
+        self.0 & other.0 != 0
+    }
+    /// HAProxy's name for the first place of the set (`sample_ckp_names`).
+    pub fn first_name(self) -> &'static str {
+        (0..CKP_NAMES.len())
+            .find(|&b| self.0 & (1 << b) != 0)
+            .map_or("unknown sample check place, please report this bug", |b| {
+                CKP_NAMES[b]
+            })
+    }
 }
 
 const SRC_NAMES: [&str; 23] = [

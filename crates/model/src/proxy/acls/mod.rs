@@ -1,0 +1,431 @@
+//! ACL declarations (`acl NAME criterion…`, manual 7.1) and rule conditions
+//! (`if|unless …`, 7.2) of a proxy, read with `rampart_rules::acl`. Each proxy section
+//! keeps its own table of ACLs while it is parsed (a backend cannot use a frontend's
+//! ACL); once every section is read, arguments naming proxies, servers and user lists
+//! are resolved as HAProxy's `smp_resolve_args` does, and the table is frozen into the
+//! proxy ([`Proxy::acls`]), which conditions index.
+
+use super::{ProxiesBuilder, Proxy};
+use crate::addr::IpFamily;
+use crate::kw::Cx;
+use crate::sections::Others;
+use rampart_config::{Diagnostic, Diagnostics, Form, Phase, Span};
+use rampart_rules::acl::cond::{Cond, Known};
+use rampart_rules::acl::{check_name, Acl, AclExpr};
+use rampart_rules::args::{Arg, ArgType};
+use rampart_rules::expr::Expr;
+use rampart_rules::fetch::place::{Ckp, Places};
+use rampart_rules::pattern::{FileSource, LoadCx, Origin};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::sync::Arc;
+
+/// A section's ACL table while the configuration is read, with the line of each
+/// criterion (for the messages of argument resolution).
+#[derive(Debug, Default)]
+pub(crate) struct Table {
+    pub(crate) known: Known,
+    spans: Vec<Vec<Span>>,
+}
+
+impl Table {
+    /// Records `span` for every criterion added since the last call.
+    fn sync(&mut self, span: Span) {
+        for (i, acl) in self.known.acls.iter().enumerate() {
+            if self.spans.len() <= i {
+                self.spans.push(Vec::new());
+            }
+            let s = &mut self.spans[i];
+            while s.len() < acl.exprs.len() {
+                s.push(span);
+            }
+        }
+    }
+}
+
+/// Pattern files, read relative to the directory of the line that names them (HAProxy
+/// reads them from its working directory, which `default-path` sets).
+struct Files<'a>(&'a Path);
+
+impl FileSource for Files<'_> {
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        let full = self.0.join(path);
+        rampart_rules::pattern::Disk
+            .read(&full.to_string_lossy())
+            .map_err(|e| e.replace(&*full.to_string_lossy(), path))
+    }
+}
+
+impl ProxiesBuilder {
+    /// The ACL table of the section being parsed.
+    fn table(&mut self) -> &mut Table {
+        match self.current {
+            super::Current::Defaults(i) => {
+                while self.def_tables.len() <= i {
+                    self.def_tables.push(Table::default());
+                }
+                &mut self.def_tables[i]
+            }
+            super::Current::Proxy(i) => {
+                while self.tables.len() <= i {
+                    self.tables.push(Table::default());
+                }
+                &mut self.tables[i]
+            }
+            _ => &mut self.scratch_table,
+        }
+    }
+
+    /// Runs `f` with the current section's ACL table and what loading patterns needs;
+    /// then records the line of every criterion `f` added.
+    pub(crate) fn with_acls<R>(
+        &mut self,
+        cx: &Cx<'_>,
+        f: impl FnOnce(&mut Known, &mut LoadCx<'_>) -> R,
+    ) -> R {
+        let span = cx.span();
+        // Take the table out to borrow the other fields freely.
+        let mut table = std::mem::take(self.table());
+        let file = self.sources.name(span.file).to_string();
+        let resolver = self.resolver.clone();
+        let resolve = move |host: &str| -> Option<Ipv4Addr> {
+            match resolver.resolve(host, Some(IpFamily::V4)) {
+                Some(IpAddr::V4(a)) => Some(a),
+                _ => None,
+            }
+        };
+        let files = Files(cx.base_dir);
+        let r = {
+            let mut lcx = LoadCx {
+                registry: &mut self.registry,
+                files: &files,
+                origin: Origin {
+                    file: &file,
+                    line: span.line,
+                },
+                resolver: Some(&resolve),
+                bufsize: self.bufsize,
+            };
+            f(&mut table.known, &mut lcx)
+        };
+        table.sync(span);
+        *self.table() = table;
+        r
+    }
+
+    /// Parses a condition (`words` starts with `if` or `unless`) against the current
+    /// section's ACLs; HAProxy's warnings (an anonymous ACL without patterns) are
+    /// printed. `place` is where the rule runs: a condition that can never work there
+    /// is warned about (`warnif_cond_conflicts`).
+    pub(crate) fn parse_cond(
+        &mut self,
+        cx: &mut Cx<'_>,
+        words: &[String],
+        place: Option<Places>,
+    ) -> Result<Cond, String> {
+        let w: Vec<&str> = words.iter().map(String::as_str).collect();
+        let mut warnings = Vec::new();
+        let r = self.with_acls(cx, |known, lcx| {
+            let c = Cond::parse(&w, known, lcx, &mut warnings)?;
+            let conflict = place.and_then(|p| c.conflict(known, p));
+            Ok::<_, String>((c, conflict))
+        });
+        for msg in warnings {
+            bare_warning(cx, msg);
+        }
+        let (cond, conflict) = r?;
+        if let Some(msg) = conflict {
+            cx.warn(msg);
+        }
+        Ok(cond)
+    }
+}
+
+impl ProxiesBuilder {
+    /// The places a rule of the current proxy runs at: `fe` when it has the frontend
+    /// capability, `be` when it has the backend one.
+    pub(crate) fn places(&self, fe: Ckp, be: Ckp) -> Places {
+        let p = self.cur();
+        let mut s = Places::default();
+        if p.is_fe() {
+            s = s.with(fe);
+        }
+        if p.is_be() {
+            s = s.with(be);
+        }
+        s
+    }
+}
+
+/// A warning HAProxy prints without a location.
+fn bare_warning(cx: &mut Cx<'_>, msg: String) {
+    cx.diags
+        .push(Diagnostic::warning(Some(cx.span()), msg).form(Form::Bare));
+}
+
+/// `acl <name> <criterion> [flags] [operator] [<value>] ...`.
+pub(crate) fn acl(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    b.not_in_defaults("acl")?;
+    let args = cx.args();
+    let name = args.first().map(String::as_str).unwrap_or("");
+    if let Some(c) = rampart_config::names::invalid_char(name) {
+        return Err(format!(
+            "character '{c}' is not permitted in acl name '{name}'."
+        ));
+    }
+    if name.eq_ignore_ascii_case("or") {
+        return Err(format!("acl name '{name}' will never match. 'or' is used to express a logical disjunction within a condition."));
+    }
+    check_name(name)?;
+    let words: Vec<&str> = args[1.min(args.len())..]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let mut warnings = Vec::new();
+    let r = b.with_acls(cx, |known, lcx| {
+        let e = AclExpr::parse(&words, lcx, &mut warnings)?;
+        known.add(name, e);
+        Ok::<(), String>(())
+    });
+    for msg in warnings {
+        bare_warning(cx, msg);
+    }
+    r.map_err(|e| format!("error detected while parsing ACL '{name}' : {e}."))
+}
+
+/// The ACL tables of every proxy, handed from parsing to argument resolution.
+#[derive(Debug, Default)]
+pub struct Tables {
+    pub(crate) tables: Vec<Table>,
+}
+
+/// Names an argument may refer to.
+struct Names<'a> {
+    proxies: &'a [Proxy],
+    others: &'a Others,
+}
+
+impl Names<'_> {
+    fn backend(&self, name: &str) -> Option<usize> {
+        self.proxies
+            .iter()
+            .position(|p| p.is_be() && p.name == name)
+    }
+    fn frontend(&self, name: &str) -> Option<usize> {
+        self.proxies
+            .iter()
+            .position(|p| p.is_fe() && p.name == name)
+    }
+}
+
+/// Where an expression was written, for the messages of [`resolve_expr`].
+struct ArgCx<'a> {
+    loc: String,
+    /// `ACL keyword` or `sample fetch keyword`.
+    ctx: &'a str,
+    /// `in`, `in http-request expression in`…
+    place: &'a str,
+    kw: &'a str,
+    proxy: &'a str,
+    /// The proxy the expression belongs to (a server name alone is looked up there).
+    own: Option<usize>,
+}
+
+/// Resolves the names in `expr`'s arguments; one message per failure.
+fn resolve_expr(expr: &mut Expr, a: &ArgCx<'_>, names: &Names<'_>, errs: &mut Vec<String>) {
+    let fetch_args = expr.args.len();
+    let convs: Vec<&'static str> = expr
+        .convs
+        .iter()
+        .flat_map(|c| std::iter::repeat_n(c.def.name, c.args.len()))
+        .collect();
+    for (n, arg) in expr.args_mut().enumerate() {
+        let Arg::Unresolved(t, text) = arg else {
+            continue;
+        };
+        let (pos, conv) = if n < fetch_args {
+            (n + 1, None)
+        } else {
+            // Position within its converter's list.
+            let ci = n - fetch_args;
+            let name = convs.get(ci).copied().unwrap_or("");
+            let first = convs.iter().position(|c| *c == name).unwrap_or(ci);
+            (ci - first + 1, Some(name))
+        };
+        let (pre, cname, post) = match conv {
+            Some(c) => ("conversion keyword '", c, "' for "),
+            None => ("", "", ""),
+        };
+        let tail = format!(
+            "referenced in arg {pos} of {pre}{cname}{post}{} '{}' {} proxy '{}'",
+            a.ctx, a.kw, a.place, a.proxy
+        );
+        let loc = &a.loc;
+        let resolved = match *t {
+            ArgType::Be | ArgType::Fe => {
+                let be = *t == ArgType::Be;
+                let (what, cap) = if be {
+                    ("backend", "has not backend capability")
+                } else {
+                    ("frontend", "has not frontend capability")
+                };
+                if text.is_empty() {
+                    match a.own {
+                        Some(i)
+                            if (be && names.proxies[i].is_be())
+                                || (!be && names.proxies[i].is_fe()) =>
+                        {
+                            Ok(Arg::Proxy(i))
+                        }
+                        _ => Err(format!(
+                            "parsing [{loc}]: proxy '{}', {tail}, {cap}.",
+                            a.proxy
+                        )),
+                    }
+                } else {
+                    let found = if be {
+                        names.backend(text)
+                    } else {
+                        names.frontend(text)
+                    };
+                    found.map(Arg::Proxy).ok_or_else(|| {
+                        format!("parsing [{loc}]: unable to find {what} '{text}' {tail}.")
+                    })
+                }
+            }
+            ArgType::Srv => resolve_server(text, a, names, &tail),
+            ArgType::Usr => {
+                if names.others.userlist(text).is_some() {
+                    continue;
+                }
+                if text.is_empty() {
+                    Err(format!(
+                        "parsing [{loc}]: missing userlist name in arg {pos} of {pre}{cname}{post}{} '{}' {} proxy '{}'.",
+                        a.ctx, a.kw, a.place, a.proxy
+                    ))
+                } else {
+                    Err(format!(
+                        "parsing [{loc}]: unable to find userlist '{text}' {tail}."
+                    ))
+                }
+            }
+            _ => continue,
+        };
+        match resolved {
+            Ok(v) => *arg = v,
+            Err(e) => errs.push(e),
+        }
+    }
+}
+
+/// `bck/srv` or `srv` (in the expression's own proxy).
+fn resolve_server(text: &str, a: &ArgCx<'_>, names: &Names<'_>, tail: &str) -> Result<Arg, String> {
+    let loc = &a.loc;
+    if text.is_empty() {
+        return Err(format!(
+            "parsing [{loc}]: missing server name in arg {}",
+            tail.trim_start_matches("referenced in arg ")
+        ) + ".");
+    }
+    let (be, pname, sname) = match text.rsplit_once('/') {
+        Some((p, s)) => match names.backend(p) {
+            Some(i) => (i, p, s),
+            None => {
+                return Err(format!(
+                    "parsing [{loc}]: unable to find proxy '{p}' {tail}."
+                ))
+            }
+        },
+        None => match a.own {
+            Some(i) => (i, a.proxy, text),
+            None => {
+                return Err(format!(
+                    "parsing [{loc}]: backend name must be set in arg {}",
+                    tail.trim_start_matches("referenced in arg ")
+                ) + ".")
+            }
+        },
+    };
+    match names.proxies[be]
+        .servers
+        .iter()
+        .position(|s| s.name == sname)
+    {
+        Some(s) => Ok(Arg::Server(be, s)),
+        None => Err(format!(
+            "parsing [{loc}]: unable to find server '{sname}' in proxy '{pname}', {tail}."
+        )),
+    }
+}
+
+/// Resolves every argument of every proxy's ACLs and freezes the tables into the
+/// proxies. Errors are reported per proxy, as HAProxy's configuration checks do.
+pub fn resolve(
+    proxies: &mut [Proxy],
+    tables: Tables,
+    others: &Others,
+    sources: &rampart_config::SourceMap,
+    diags: &mut Diagnostics,
+) {
+    let mut frozen: Vec<Vec<Acl>> = Vec::with_capacity(proxies.len());
+    {
+        let names = Names { proxies, others };
+        let mut tables = tables.tables;
+        for (i, p) in proxies.iter().enumerate() {
+            let mut errs = Vec::new();
+            let mut table = match tables.get_mut(i) {
+                Some(t) => std::mem::take(t),
+                None => Table::default(),
+            };
+            for (ai, acl) in table.known.acls.iter_mut().enumerate() {
+                for (ei, e) in acl.exprs.iter_mut().enumerate() {
+                    let span = table
+                        .spans
+                        .get(ai)
+                        .and_then(|s| s.get(ei))
+                        .copied()
+                        .unwrap_or(p.span);
+                    let kw = e.expr.fetch.name;
+                    let a = ArgCx {
+                        loc: sources.display(span).to_string(),
+                        ctx: "ACL keyword",
+                        place: "in",
+                        kw,
+                        proxy: &p.name,
+                        own: Some(i),
+                    };
+                    resolve_expr(&mut e.expr, &a, &names, &mut errs);
+                }
+            }
+            report(diags, errs);
+            frozen.push(table.known.acls);
+        }
+    }
+    for (p, acls) in proxies.iter_mut().zip(frozen) {
+        p.acls = Arc::from(acls);
+    }
+}
+
+/// HAProxy's single message, or its "multiple argument resolution errors" block.
+fn report(diags: &mut Diagnostics, errs: Vec<String>) {
+    let msg = match errs.len() {
+        0 => return,
+        1 => errs.into_iter().next().unwrap_or_default(),
+        _ => {
+            let mut m = String::from("multiple argument resolution errors:");
+            for e in errs {
+                m.push_str("\n        ");
+                m.push_str(&e);
+            }
+            m
+        }
+    };
+    diags.push(
+        Diagnostic::alert(None, msg)
+            .form(Form::Bare)
+            .phase(Phase::Check),
+    );
+}
+
+#[cfg(test)]
+mod tests;
