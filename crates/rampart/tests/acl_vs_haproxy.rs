@@ -76,9 +76,8 @@ fn config(port: u16, dir: &TempDir) -> String {
         if *b == "def" {
             s += "    http-request return status 203 content-type text/plain string \"def-q\" if { query -m found }\n";
         }
-        s += &format!(
-            "    http-request return status 200 content-type text/plain string \"{b}\"\n"
-        );
+        s +=
+            &format!("    http-request return status 200 content-type text/plain string \"{b}\"\n");
     }
     s += "    acl t path /bk\n    http-request return status 202 content-type text/plain string \"bk-t\" if t\n\
           http-request return status 200 content-type text/plain string \"bk-f\"\n";
@@ -93,20 +92,41 @@ fn requests() -> Vec<(Ipv4Addr, String)> {
     let mut v = vec![
         (lo, get("/api/v1", "")),
         (lo, get("/api/v1", "x-debug: 1\r\n")),
-        (lo, "GET / HTTP/1.1\r\nHost: API.example.com\r\n\r\n".to_string()),
+        (
+            lo,
+            "GET / HTTP/1.1\r\nHost: API.example.com\r\n\r\n".to_string(),
+        ),
         (lo, get("/a/b.css", "")),
         (lo, get("/a/b.jsx", "")),
         (lo, get("/x/admin/y", "")),
-        (lo, "POST /admin HTTP/1.1\r\nHost: t\r\ncontent-length: 0\r\n\r\n".to_string()),
+        (
+            lo,
+            "POST /admin HTTP/1.1\r\nHost: t\r\ncontent-length: 0\r\n\r\n".to_string(),
+        ),
         (lo, "DELETE /admin HTTP/1.1\r\nHost: t\r\n\r\n".to_string()),
         (lo, get("/a/img/b", "")),
-        (lo, "GET / HTTP/1.1\r\nHost: www.example.org\r\n\r\n".to_string()),
-        (lo, "GET / HTTP/1.1\r\nHost: example.org:80\r\n\r\n".to_string()),
-        (lo, "GET / HTTP/1.1\r\nHost: notexample.org\r\n\r\n".to_string()),
+        (
+            lo,
+            "GET / HTTP/1.1\r\nHost: www.example.org\r\n\r\n".to_string(),
+        ),
+        (
+            lo,
+            "GET / HTTP/1.1\r\nHost: example.org:80\r\n\r\n".to_string(),
+        ),
+        (
+            lo,
+            "GET / HTTP/1.1\r\nHost: notexample.org\r\n\r\n".to_string(),
+        ),
         (lo, get(&format!("/{}", "p".repeat(45)), "")),
         (net, get("/", "")),
-        (lo, "GET / HTTP/1.1\r\nHost: WWW.Example.com\r\n\r\n".to_string()),
-        (lo, "GET / HTTP/1.1\r\nHost: img.example.com\r\n\r\n".to_string()),
+        (
+            lo,
+            "GET / HTTP/1.1\r\nHost: WWW.Example.com\r\n\r\n".to_string(),
+        ),
+        (
+            lo,
+            "GET / HTTP/1.1\r\nHost: img.example.com\r\n\r\n".to_string(),
+        ),
         (lo, get("/", "x-n: 150\r\n")),
         (lo, get("/", "x-n: 15\r\n")),
         (lo, get("/", "x-n: 5\r\n")),
@@ -121,7 +141,10 @@ fn requests() -> Vec<(Ipv4Addr, String)> {
         (lo, get("/?id=3", "")),
         (lo, get("/?x=1&id=9", "")),
         (lo, get("/?id=", "")),
-        (lo, "PUT /p HTTP/1.1\r\nHost: t\r\ncontent-length: 0\r\n\r\n".to_string()),
+        (
+            lo,
+            "PUT /p HTTP/1.1\r\nHost: t\r\ncontent-length: 0\r\n\r\n".to_string(),
+        ),
         (lo, "GET /v HTTP/1.0\r\n\r\n".to_string()),
         (lo, get("/named", "")),
         (lo, get("/", "x-e: \r\n")),
@@ -130,13 +153,22 @@ fn requests() -> Vec<(Ipv4Addr, String)> {
         (lo, get("/", "x-be: bkrule\r\n")),
         (lo, get("/bk", "x-be: bkrule\r\n")),
         (lo, "OPTIONS /x HTTP/1.1\r\nHost: t\r\n\r\n".to_string()),
-        (lo, "OPTIONS /x HTTP/1.1\r\nHost: t\r\nx-neg: YES\r\n\r\n".to_string()),
+        (
+            lo,
+            "OPTIONS /x HTTP/1.1\r\nHost: t\r\nx-neg: YES\r\n\r\n".to_string(),
+        ),
         (lo, get("/nothing", "")),
         (lo, get("/nothing?q", "")),
     ];
     // Deterministic variety: combinations of the pieces above.
     let paths = ["/api/", "/s.css", "/admin", "/IMG/", "/files", "/r/9", "/z"];
-    let hdrs = ["", "x-n: 12\r\n", "x-debug: y\r\n", "cookie: sess=abc\r\n", "x-e: \r\n"];
+    let hdrs = [
+        "",
+        "x-n: 12\r\n",
+        "x-debug: y\r\n",
+        "cookie: sess=abc\r\n",
+        "x-e: \r\n",
+    ];
     for (i, p) in paths.iter().enumerate() {
         for (j, h) in hdrs.iter().enumerate() {
             let src = if (i + j) % 3 == 0 { net } else { lo };
@@ -178,7 +210,10 @@ fn ask(port: u16, src: Ipv4Addr, req: &str) -> String {
         }
         match s.read(&mut chunk) {
             Ok(n) if n > 0 => buf.extend_from_slice(&chunk[..n]),
-            other => panic!("response cut short ({other:?}): {:?}", String::from_utf8_lossy(&buf)),
+            other => panic!(
+                "response cut short ({other:?}): {:?}",
+                String::from_utf8_lossy(&buf)
+            ),
         }
     }
 }
@@ -206,5 +241,9 @@ fn acl_routing_matches_haproxy() {
     drop((h, r));
     assert!(diffs.is_empty(), "differences:\n{}", diffs.join("\n"));
     // The requests reach most backends: the test exercises the rules, not a default.
-    assert!(seen.len() >= 20, "only {} distinct answers: {seen:?}", seen.len());
+    assert!(
+        seen.len() >= 20,
+        "only {} distinct answers: {seen:?}",
+        seen.len()
+    );
 }

@@ -86,6 +86,7 @@ pub(crate) fn http_request(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<()
         }
     };
     let span = cx.span();
+    super::order::place(b, cx, super::order::Stage::HttpReq, "http-request");
     let px = b.px();
     if let Some(last) = px.http_request.last() {
         if last.cond.is_none() {

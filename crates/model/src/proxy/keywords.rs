@@ -501,6 +501,7 @@ fn use_backend(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
         BackendRef::Name(name.to_string())
     };
     let span = cx.span();
+    super::order::place(b, cx, super::order::Stage::UseBackend, "use_backend");
     b.px().use_backends.push(UseBackend { target, cond, span });
     Ok(())
 }

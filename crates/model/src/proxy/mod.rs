@@ -29,6 +29,7 @@ pub mod keywords;
 pub mod log;
 pub mod net;
 pub mod options;
+pub(crate) mod order;
 pub mod persist;
 pub mod server;
 pub mod tcp_rules;
@@ -206,6 +207,8 @@ pub struct Proxy {
     /// The proxy's ACLs (declared, predefined ones its conditions use, anonymous ones):
     /// the table its conditions index ([`acls`]).
     pub acls: std::sync::Arc<[rampart_rules::acl::Acl]>,
+    /// Rule stages written so far in the section ([`order`]).
+    pub(crate) stages_seen: u8,
 }
 
 impl Proxy {
@@ -253,6 +256,7 @@ impl Proxy {
             transparent: false,
             lines: crate::lines::KeywordLines::default(),
             acls: std::sync::Arc::from(Vec::new()),
+            stages_seen: 0,
         }
     }
 
@@ -271,6 +275,7 @@ impl Proxy {
         p.use_backends.clear();
         p.http_request.clear();
         p.acls = std::sync::Arc::from(Vec::new());
+        p.stages_seen = 0;
         p.checks = def.checks.inherit();
         // Only backends inherit persistence settings, and never the state file name
         // (HAProxy's `proxy_defproxy_cpy`).

@@ -266,6 +266,7 @@ pub(crate) fn use_server(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), 
         ));
     }
     let span = cx.span();
+    super::order::place(b, cx, super::order::Stage::UseServer, "use-server");
     b.px().persist.use_servers.push(UseServer {
         server: server.to_string(),
         cond,

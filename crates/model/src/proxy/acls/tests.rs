@@ -101,3 +101,13 @@ fn a_condition_that_cannot_work_here_is_warned() {
         "acl 'st' will never match because it only involves keywords that are incompatible with 'frontend use-backend rule'"
     ));
 }
+
+#[test]
+fn rules_after_a_later_stage_are_warned() {
+    let r = run(&format!(
+        "{HEAD}listen l\n bind :80\n use_backend b if TRUE\n http-request return status 200 if FALSE\n use-server s if TRUE\n server s 127.0.0.1:1\nbackend b\n"
+    ));
+    assert!(r.has_warning(
+        "a 'http-request' rule placed after a 'use_backend' rule will still be processed before."
+    ));
+}
