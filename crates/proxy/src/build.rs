@@ -110,6 +110,8 @@ pub fn build(
             name: p.name.clone(),
             uuid: uuid_of(p),
             acls: p.acls.clone(),
+            monitor_uri: p.monitor_uri.as_ref().map(|u| Box::from(u.as_bytes())),
+            monitor_fail: p.monitor_fail.clone(),
             mode: p.mode,
             listeners,
             maxconn: p.maxconn,

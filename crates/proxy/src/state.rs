@@ -83,6 +83,9 @@ pub struct Frontend {
     pub uuid: i64,
     /// The proxy's ACLs, which its conditions index.
     pub acls: std::sync::Arc<[rampart_rules::acl::Acl]>,
+    /// `monitor-uri` and the `monitor fail` conditions.
+    pub monitor_uri: Option<Box<[u8]>>,
+    pub monitor_fail: Vec<rampart_model::proxy::Cond>,
     pub mode: Mode,
     pub listeners: Vec<ListenerRt>,
     /// `maxconn` of the frontend (0: none).

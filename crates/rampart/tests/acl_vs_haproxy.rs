@@ -247,3 +247,46 @@ fn acl_routing_matches_haproxy() {
         seen.len()
     );
 }
+
+/// The whole response to `req` on a new connection (the server closes after it).
+fn raw(port: u16, req: &str) -> String {
+    let mut s = TcpStream::connect(local(port)).unwrap_or_else(|e| panic!("connect: {e}"));
+    let _ = s.set_read_timeout(Some(IO_TIMEOUT));
+    s.write_all(req.as_bytes())
+        .unwrap_or_else(|e| panic!("write: {e}"));
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn monitor_uri_and_monitor_fail_match_haproxy() {
+    let dir = TempDir::new("monitor-diff");
+    let cfg = |port: u16| {
+        format!(
+            "defaults\n    mode http\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n\
+             frontend f\n    bind 127.0.0.1:{port}\n    monitor-uri /health\n\
+             acl down req.hdr(x-down) -m found\n    monitor fail if down\n    default_backend b\n\
+             backend b\n    http-request return status 200 content-type text/plain string \"b\"\n"
+        )
+    };
+    let (hp, rp) = (free_port(), free_port());
+    let _h = Launch::haproxy("haproxy", &dir, &cfg(hp))
+        .ready_tcp(local(hp))
+        .spawn();
+    let _r = Launch::rampart("rampart", &dir, &cfg(rp))
+        .ready_tcp(local(rp))
+        .spawn();
+    let reqs = [
+        "GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET /health HTTP/1.1\r\nHost: t\r\nx-down: 1\r\nConnection: close\r\n\r\n",
+        "GET /health?x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET http://h/health HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+    ];
+    for req in reqs {
+        let (a, b) = (raw(hp, req), raw(rp, req));
+        assert!(a.starts_with("HTTP/1.1 "), "haproxy: {a:?}");
+        assert_eq!(a, b, "request {req:?}");
+    }
+    assert!(raw(rp, reqs[1]).starts_with("HTTP/1.1 503"));
+}

@@ -89,12 +89,12 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::parse("max-session-srv-conns", max_session_srv_conns),
     Keyword::parse("maxconn", maxconn),
     Keyword::parse("mode", mode),
-    Keyword::not_yet("monitor"),
+    Keyword::parse("monitor", monitor),
     Keyword::rejected(
         "monitor-net",
         "'monitor-net' doesn't exist anymore. Please use 'http-request return status 200 if { src %s }' instead.",
     ),
-    Keyword::not_yet_checked("monitor-uri", monitor_uri),
+    Keyword::parse("monitor-uri", monitor_uri),
     Keyword::parse("option", options::option),
     Keyword::not_yet("persist"),
     Keyword::parse("rate-limit", rate_limit),
@@ -540,6 +540,28 @@ fn monitor_uri(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
         return Err("'monitor-uri' expects an URI.".into());
     };
     b.px().monitor_uri = Some(uri.to_string());
+    Ok(())
+}
+
+/// `monitor fail if|unless <cond>`: requests for `monitor-uri` get 503 when a condition
+/// holds.
+fn monitor(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
+    b.not_in_defaults("monitor")?;
+    b.warn_not_cap(cx, Cap::Fe, "monitor", "");
+    if cx.arg(0) != Some("fail") {
+        return Err("'monitor' only supports 'fail'.".into());
+    }
+    if !matches!(cx.arg(1), Some("if" | "unless")) {
+        return Err(
+            "'monitor fail' requires either 'if' or 'unless' followed by a condition.".into(),
+        );
+    }
+    super::order::place(b, cx, super::order::Stage::Monitor, "monitor fail");
+    let words = cx.args()[1..].to_vec();
+    let cond = b
+        .parse_cond(cx, &words, None)
+        .map_err(|e| format!("error detected while parsing a 'monitor fail' condition : {e}."))?;
+    b.px().monitor_fail.push(cond);
     Ok(())
 }
 

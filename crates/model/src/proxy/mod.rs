@@ -180,6 +180,8 @@ pub struct Proxy {
     pub logs: log::ProxyLogs,
     pub log_tag: Option<String>,
     pub monitor_uri: Option<String>,
+    /// `monitor fail` conditions.
+    pub monitor_fail: Vec<Cond>,
     pub http_reuse: keywords::HttpReuse,
     pub http_send_name_header: Option<String>,
     pub unique_id_header: Option<String>,
@@ -241,6 +243,7 @@ impl Proxy {
             logs: log::ProxyLogs::default(),
             log_tag: None,
             monitor_uri: None,
+            monitor_fail: Vec::new(),
             http_reuse: keywords::HttpReuse::default(),
             http_send_name_header: None,
             unique_id_header: None,
@@ -274,6 +277,7 @@ impl Proxy {
         p.servers.clear();
         p.use_backends.clear();
         p.http_request.clear();
+        p.monitor_fail.clear();
         p.acls = std::sync::Arc::from(Vec::new());
         p.stages_seen = 0;
         p.checks = def.checks.inherit();

@@ -73,6 +73,18 @@ impl Session {
         };
         let data = self.rbuf.get(head_len..).unwrap_or_default();
         let fe_acls = crate::env::Rules::new(&fe.acls, w.rt.bufsize);
+        // `monitor-uri`: 200, or 503 when a `monitor fail` condition holds.
+        if let Some(m) = fe.monitor_uri.as_deref() {
+            let uri = h.req.uri();
+            if (m.first() == Some(&b'/') && rampart_h1::uri::path_of(uri) == m) || uri == m {
+                let fail = fe
+                    .monitor_fail
+                    .iter()
+                    .any(|c| fe_acls.holds(Some(c), &env, Some(&h.req), data));
+                let status = if fail { 503 } else { 200 };
+                return self.answer_before_server(h, status, head_len, None).await;
+            }
+        }
         if let Some(reply) = rules::evaluate(&fe.http.rules, &fe_acls, &env, &h.req, data) {
             return self.reply(h, reply, head_len, None).await;
         }
