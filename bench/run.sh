@@ -4,7 +4,10 @@
 #
 #   bench/run.sh [--rampart BIN] [--haproxy BIN] [--runs N] [--duration S] [--warmup S]
 #                [--quick] [--nbthread N] [--idle N] [--scenarios LIST]
-#                [--proxy-cpus LIST] [--load-cpus LIST] [--splice]
+#                [--proxy-cpus LIST] [--load-cpus LIST] [--splice] [--config FILE]
+#
+# --config FILE: another configuration with the same variables as
+# bench/configs/haproxy.cfg (bench/gen-rules.py writes the rules benchmark's).
 #
 # Scenarios (--scenarios, comma-separated, default a,b,c,d,idle):
 #   a     HTTP/1.1 keep-alive, 50 connections, 6-byte response
@@ -30,6 +33,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RAMPART=""
 HAPROXY=""
+CFG_ARG=""
 RUNS=3
 DURATION=10
 WARMUP=1
@@ -53,7 +57,8 @@ while [ $# -gt 0 ]; do
         --proxy-cpus) PROXY_CPUS=$2; shift 2 ;;
         --load-cpus) LOAD_CPUS=$2; shift 2 ;;
         --splice) export SPLICE=1; shift ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        --config) CFG_ARG=$2; shift 2 ;;
+        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -154,7 +159,7 @@ ss = [socket.socket() for _ in range(3)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in ss))')
 export NBTHREAD HTTP_PORT TCP_PORT ORIGIN_PORT   # read by bench/configs/haproxy.cfg
-CFG=$(realpath bench/configs/haproxy.cfg)
+CFG=$(realpath "${CFG_ARG:-bench/configs/haproxy.cfg}")
 LUA=$(realpath bench/wrk-report.lua)
 HOLDER=$(realpath bench/idle-hold.py)
 
