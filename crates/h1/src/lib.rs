@@ -15,6 +15,7 @@ mod body;
 mod case;
 pub mod chars;
 mod error;
+pub mod errmsg;
 pub mod errors;
 mod headers;
 mod message;

@@ -167,12 +167,16 @@ pub fn run_with(text: &str, resolver: HostResolver) -> Run {
         }
     }
     let proxies = b.finish(&mut cx);
-    let snap = crate::Snapshot {
+    let mut snap = crate::Snapshot {
         proxies,
         others: others.finish(&mut cx),
         ..Default::default()
     };
+    let parsed = !cx.diags.has_alerts();
     crate::check::cross_check(&snap, &mut cx);
+    if parsed {
+        super::errors::resolve(&mut snap, &mut cx);
+    }
     crate::check::init_servers(&snap, &mut cx);
     Run {
         proxies: snap.proxies,
