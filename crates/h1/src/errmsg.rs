@@ -252,7 +252,10 @@ mod tests {
 
     #[test]
     fn written_as_haproxy() {
-        let m = msg("HTTP/1.0 503 Oops\r\nContent-Length: 2\r\n\r\nhi", "HTTP/1.0");
+        let m = msg(
+            "HTTP/1.0 503 Oops\r\nContent-Length: 2\r\n\r\nhi",
+            "HTTP/1.0",
+        );
         let a = Answer {
             keep: true,
             req_ver11: true,
@@ -269,7 +272,10 @@ mod tests {
         let close = Answer { keep: false, ..a };
         assert!(!m.write(&close, &mut out));
         assert_eq!(out, b"HTTP/1.0 503 Oops\r\ncontent-length: 2\r\n\r\nhi");
-        let m = msg("HTTP/1.1 503 Oops\r\nContent-Length: 2\r\n\r\nhi", "HTTP/1.1");
+        let m = msg(
+            "HTTP/1.1 503 Oops\r\nContent-Length: 2\r\n\r\nhi",
+            "HTTP/1.1",
+        );
         out.clear();
         assert!(!m.write(&close, &mut out));
         assert_eq!(

@@ -14,8 +14,8 @@
 mod body;
 mod case;
 pub mod chars;
-mod error;
 pub mod errmsg;
+mod error;
 pub mod errors;
 mod headers;
 mod message;

@@ -166,7 +166,8 @@ pub(crate) fn http_error(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), 
     }
     let args = cx.args();
     let mut i = 0;
-    let reply = parse_reply(args, &mut i, cx, b, 0, true).map_err(|e| format!("http-error : {e}"))?;
+    let reply =
+        parse_reply(args, &mut i, cx, b, 0, true).map_err(|e| format!("http-error : {e}"))?;
     if reply.status == 0 {
         return Err("http-error : expects at least a <status> as arguments.\n".into());
     }

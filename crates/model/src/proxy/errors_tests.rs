@@ -11,8 +11,7 @@ struct Files(PathBuf);
 
 impl Files {
     fn new(tag: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("rampart-errors-{tag}-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("rampart-errors-{tag}-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
         for (name, status) in [("503.http", 503), ("404.http", 404), ("a503.http", 503)] {
             let body = format!("{name}\n");
@@ -47,7 +46,8 @@ fn sent(r: &Run, px: &str, status: u16) -> Option<String> {
     })
 }
 
-const T: &str = "defaults\n mode http\n timeout client 1s\n timeout server 1s\n timeout connect 1s\n";
+const T: &str =
+    "defaults\n mode http\n timeout client 1s\n timeout server 1s\n timeout connect 1s\n";
 
 #[test]
 fn parse_errors_match_haproxy() {
@@ -154,9 +154,7 @@ fn last_setting_wins_and_defaults_come_first() {
     )));
     assert!(r.valid());
     let loc = |s: &str| {
-        format!(
-            "HTTP/1.1 {s}\r\nCache-Control: no-cache\r\nContent-length: 0\r\nLocation: "
-        )
+        format!("HTTP/1.1 {s}\r\nCache-Control: no-cache\r\nContent-length: 0\r\nLocation: ")
     };
     let a503 = "HTTP/1.1 503 X\r\nContent-Length: 10\r\n\r\na503.http\n";
     let d503 = "HTTP/1.1 503 X\r\nContent-Length: 9\r\n\r\n503.http\n";
@@ -176,10 +174,7 @@ fn last_setting_wins_and_defaults_come_first() {
         Some(format!("{}/x\r\n\r\n", loc("303 See Other")))
     );
     assert_eq!(sent(&r, "builtin", 503), None);
-    assert_eq!(
-        sent(&r, "builtin", 404).as_deref(),
-        Some("reply 404 Empty")
-    );
+    assert_eq!(sent(&r, "builtin", 404).as_deref(), Some("reply 404 Empty"));
     assert_eq!(sent(&r, "one", 503).as_deref(), Some(a503));
     assert_eq!(sent(&r, "one", 404), sent(&r, "inherit", 404));
     // A status without an entry of its own uses 500's.

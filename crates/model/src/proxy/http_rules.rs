@@ -8,8 +8,8 @@ use super::ProxiesBuilder;
 use crate::cnum::atol;
 use crate::kw::Cx;
 use crate::sections::errorfile::{load_message, Message, HTTP_ERR_CODES};
-use std::sync::Arc;
 use rampart_config::{Diagnostic, Span};
+use std::sync::Arc;
 
 /// One `http-request` rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -203,9 +203,7 @@ pub(crate) fn parse_reply(
                     .iter()
                     .any(|h| n.eq_ignore_ascii_case(h))
                 {
-                    cx.warn(format!(
-                        "header '{n}' always ignored by the http reply."
-                    ));
+                    cx.warn(format!("header '{n}' always ignored by the http reply."));
                     *i += 3;
                     continue;
                 }

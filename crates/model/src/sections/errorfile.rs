@@ -104,7 +104,9 @@ pub fn errorloc_message(errloc: u16, status: i64, url: &str) -> Result<(u16, Mes
     } else {
         "HTTP/1.1 303 See Other"
     };
-    let raw = format!("{first}\r\nCache-Control: no-cache\r\nContent-length: 0\r\nLocation: {url}\r\n\r\n");
+    let raw = format!(
+        "{first}\r\nCache-Control: no-cache\r\nContent-length: 0\r\nLocation: {url}\r\n\r\n"
+    );
     let m = parse_message(raw.into_bytes()).map_err(|e| format!("invalid error message: {e}"))?;
     Ok((code, m))
 }
@@ -396,7 +398,13 @@ mod tests {
         assert_eq!(part(&m.reason), "Service Unavailable ");
         assert_eq!(m.status, 503);
         let h: Vec<_> = m.headers.iter().map(|(n, v)| (part(n), part(v))).collect();
-        assert_eq!(h, [("Content-Length".into(), "2".into()), ("X-A".into(), "b c".into())]);
+        assert_eq!(
+            h,
+            [
+                ("Content-Length".into(), "2".into()),
+                ("X-A".into(), "b c".into())
+            ]
+        );
         assert_eq!(&m.raw[m.body..], b"ok");
         assert!(m.xfer_len && !m.ver11());
         let m = parse_message(b"HTTP/1.1 503\nX: y\n\nbody".to_vec()).unwrap();

@@ -50,7 +50,8 @@ impl Session {
                     inc(&self.fe.counters.ereq);
                     e.offset += head_len;
                     self.capture_request(e, true, Some(be));
-                    return Err(self.answer_error(&h.req, 400, false, Some(be)).await);
+                    // HAProxy's H1 layer answers an invalid body itself.
+                    return Err(self.answer_raw_error(400).await);
                 }
             }
             if self.rbuf.len() >= limit {

@@ -18,11 +18,11 @@ use crate::state::Frontend;
 use crate::state::{add, inc, Backend};
 use crate::tunnel;
 use crate::upstream::{proxy_header, take_slot, take_slot_on};
+use rampart_h1::errmsg::Answer;
 use rampart_h1::{
     parse_request, write_request, BodyKind, CaseMap, ErrorKind, Method, ParseError, ParseOpts,
     Parsed, RequestHead, Version,
 };
-use rampart_h1::errmsg::Answer;
 use rampart_model::proxy::errors::ErrorReply;
 use rampart_model::proxy::http_rules::Reply;
 use rampart_model::proxy::options::HttpConnMode;
@@ -449,10 +449,11 @@ impl Session {
                 }
             }
             (Some(Err(BodyErr::Invalid(e))), None) => {
-                // An invalid request body before any response: HAProxy's 400.
+                // An invalid request body before any response: HAProxy's H1 layer
+                // answers 400 itself.
                 inc(&fe.counters.ereq);
                 self.capture_request(e, true, Some(be));
-                self.answer_error(&h.req, 400, false, Some(be)).await
+                self.answer_raw_error(400).await
             }
             _ => Next::Close,
         };
@@ -487,7 +488,9 @@ impl Session {
         };
         let errors = Errors {
             fe: &self.fe.http.errors,
-            be: be.and_then(|i| w.rt.backends.get(i)).map(|b| &b.http.errors),
+            be: be
+                .and_then(|i| w.rt.backends.get(i))
+                .map(|b| &b.http.errors),
         };
         let keep = write_reply(reply, &answer, errors, &mut out);
         let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
@@ -597,7 +600,7 @@ impl Session {
     /// Errors found while reading a request are answered by HAProxy's H1 layer with the
     /// built-in page exactly as stored (its header spelling and order), then a close;
     /// the frontend's custom page only counts when it is empty (nothing is sent).
-    async fn answer_raw_error(&mut self, status: u16) -> Next {
+    pub(super) async fn answer_raw_error(&mut self, status: u16) -> Next {
         let silent = matches!(
             self.fe.http.errors.get(status),
             Some(ErrorReply::Message(m)) if m.is_empty()
