@@ -315,3 +315,39 @@ fn h1_layer_errors_keep_the_builtin_page_unless_empty() {
     c.s.shutdown(Shutdown::Write);
     assert!(c.closes_within(CLOSE));
 }
+
+#[test]
+fn http_request_return_uses_error_pages() {
+    let dir = TempDir::new("errreturn");
+    let p = free_ports(4);
+    let (s404, own, file) = (
+        page(&dir, "s404", 404),
+        page(&dir, "own503", 503),
+        page(&dir, "file503", 503),
+    );
+    let conf = cfg(
+        "",
+        "",
+        &format!(
+            "frontend section\n    bind 127.0.0.1:{p}\n    http-request return status 404 errorfiles site\n\
+             frontend missing\n    bind 127.0.0.1:{}\n    http-request return status 403 errorfiles site\n\
+             frontend default\n    bind 127.0.0.1:{}\n    errorfile 503 {own}\n    http-request return status 503 default-errorfiles\n\
+             frontend file\n    bind 127.0.0.1:{}\n    http-request return status 503 errorfile {file}\n\
+             http-errors site\n    errorfile 404 {s404}\n",
+            p + 1,
+            p + 2,
+            p + 3,
+        ),
+    );
+    let _px = start(&dir, &conf, &[p, p + 1, p + 2, p + 3]);
+    kept(p, GET, &sent("s404", 404));
+    // The section has no 403 page: a reply without payload.
+    kept(
+        p + 1,
+        GET,
+        "HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n",
+    );
+    kept(p + 2, GET, &sent("own503", 503));
+    kept(p + 3, GET, &sent("file503", 503));
+    kept(p + 3, HEAD, &sent("file503", 503).replace("file503\n", ""));
+}

@@ -15,13 +15,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::http_rules::{parse_reply, Reply, ReplyBody};
-use super::{Cap, ProxiesBuilder};
+use super::http_rules::{parse_reply, HttpRequestAction, Reply, ReplyBody};
+use super::{Cap, ProxiesBuilder, Proxy};
 use crate::cnum::atol;
 use crate::kw::Cx;
 use crate::sections::errorfile::{
     err_code, errorloc_message, load_errorfile, Message, HTTP_ERR_CODES,
 };
+use crate::sections::http_errors::HttpErrors;
 use crate::{LowerCx, Snapshot};
 use rampart_config::{Diagnostic, Phase, Span};
 
@@ -166,8 +167,7 @@ pub(crate) fn http_error(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), 
     }
     let args = cx.args();
     let mut i = 0;
-    let reply =
-        parse_reply(args, &mut i, cx, b, 0, true).map_err(|e| format!("http-error : {e}"))?;
+    let reply = parse_reply(args, &mut i, cx, b, 0).map_err(|e| format!("http-error : {e}"))?;
     if reply.status == 0 {
         return Err("http-error : expects at least a <status> as arguments.\n".into());
     }
@@ -204,11 +204,16 @@ pub(crate) fn http_error(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), 
     Ok(())
 }
 
-/// HAProxy's `proxy_check_errors`, run for each enabled proxy in file order once the
-/// whole configuration is parsed: builds each table, resolving `http-errors` sections.
+/// Once the whole configuration is parsed, for each enabled proxy in file order: the
+/// `errorfiles <name>` replies of its `http-request` rules (HAProxy's
+/// `http_check_http_reply`, in its configuration checks), then its table (HAProxy's
+/// `proxy_check_errors`, a post-proxy check), resolving `http-errors` sections.
 pub fn resolve(s: &mut Snapshot, cx: &mut LowerCx<'_>) {
     let start = cx.diags.len();
     let sections = &s.others.http_errors;
+    for p in s.proxies.iter_mut().filter(|p| !p.disabled) {
+        rule_replies(p, sections, cx);
+    }
     for p in s.proxies.iter_mut().filter(|p| !p.disabled) {
         let mut table = BTreeMap::new();
         for c in &p.errors.conf {
@@ -258,6 +263,56 @@ pub fn resolve(s: &mut Snapshot, cx: &mut LowerCx<'_>) {
         p.errors.table = table;
     }
     cx.diags.relabel_from(start, |d| d.phase = Phase::Check);
+}
+
+/// The `errorfiles <name>` replies of a proxy's `http-request` rules: the section's
+/// message for the status, or an empty reply when the section has none (HAProxy warns).
+fn rule_replies(p: &mut Proxy, sections: &[HttpErrors], cx: &mut LowerCx<'_>) {
+    for rule in &mut p.http_request {
+        #[allow(irrefutable_let_patterns)]
+        let HttpRequestAction::Return(reply) = &mut rule.action
+        else {
+            continue;
+        };
+        if let Err(msg) = resolve_reply(&p.name, reply, sections, cx) {
+            cx.diags.push(Diagnostic::alert(
+                None,
+                format!("Proxy '{}': {msg}.", p.name),
+            ));
+        }
+    }
+}
+
+/// HAProxy's `http_check_http_reply` for one reply of proxy `px`. `Err` is HAProxy's
+/// message, printed after `Proxy '<name>': `.
+pub fn resolve_reply(
+    px: &str,
+    reply: &mut Reply,
+    sections: &[HttpErrors],
+    cx: &mut LowerCx<'_>,
+) -> Result<(), String> {
+    let ReplyBody::ErrorFiles(name) = &reply.body else {
+        return Ok(());
+    };
+    let Some(sec) = sections.iter().find(|h| &h.name == name) else {
+        return Err(format!(
+            "unknown http-errors section '{name}' referenced by an http reply "
+        ));
+    };
+    reply.body = match sec.files.get(&reply.status) {
+        Some(f) => ReplyBody::ErrorFile(f.message.clone()),
+        None => {
+            cx.diags.push(Diagnostic::warning(
+                None,
+                format!(
+                    "Proxy '{px}': status '{}' referenced by an http reply not declared in http-errors section '{name}'.",
+                    reply.status
+                ),
+            ));
+            ReplyBody::Empty
+        }
+    };
+    Ok(())
 }
 
 #[cfg(test)]

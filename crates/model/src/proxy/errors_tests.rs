@@ -203,3 +203,34 @@ fn http_error_replies() {
     };
     assert_eq!((reply.status, &reply.body), (400, &ReplyBody::Empty));
 }
+
+#[test]
+fn http_request_return_errorfiles_resolved() {
+    use crate::proxy::http_rules::HttpRequestAction;
+    let f = Files::new("return");
+    let r = run(&f.cfg(&format!(
+        "{T}frontend fe\n bind :8080\n http-request return status 503 errorfiles site if TRUE\n \
+         http-request return status 404 errorfiles site if TRUE\n \
+         http-request return status 503 errorfiles nowhere\n\
+         http-errors site\n errorfile 503 @/503.http\n"
+    )));
+    assert!(r.has_warning(
+        "Proxy 'fe': status '404' referenced by an http reply not declared in http-errors section 'site'."
+    ));
+    assert!(r.has_alert(
+        "Proxy 'fe': unknown http-errors section 'nowhere' referenced by an http reply ."
+    ));
+    let bodies: Vec<_> = r
+        .proxy("fe")
+        .http_request
+        .iter()
+        .map(|rule| {
+            let HttpRequestAction::Return(reply) = &rule.action;
+            match &reply.body {
+                ReplyBody::ErrorFile(m) => format!("file {}", m.status),
+                other => format!("{other:?}"),
+            }
+        })
+        .collect();
+    assert_eq!(bodies, ["file 503", "Empty", "ErrorFiles(\"nowhere\")"]);
+}

@@ -48,8 +48,9 @@ pub enum ReplyBody {
     ErrorFile(Arc<Message>),
     /// `default-errorfiles`: the proxy's error response for the status.
     DefaultErrorFiles,
-    /// `errorfiles <name>`: an `http-errors` section's response for the status
-    /// (`http-error` only so far, where it becomes an entry of the proxy's error list).
+    /// `errorfiles <name>`: an `http-errors` section's response for the status, resolved
+    /// after parsing (`crate::proxy::errors::resolve`; in `http-error`, an entry of the
+    /// proxy's error list).
     ErrorFiles(String),
 }
 
@@ -64,7 +65,7 @@ pub(crate) fn http_request(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<()
     }
     let args = cx.args();
     let mut i = 1;
-    let reply = parse_reply(args, &mut i, cx, b, 200, false).map_err(|e| {
+    let reply = parse_reply(args, &mut i, cx, b, 200).map_err(|e| {
         format!(
             "error detected in {} '{}' while parsing 'http-request {action}' rule : {e}.",
             b.px().kind.type_str(),
@@ -102,15 +103,13 @@ pub(crate) fn http_request(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<()
 }
 
 /// HAProxy's `http_parse_http_reply`: `default_status` when no `status` is given (0 for
-/// `http-error`, which requires one); `errorfiles`: the `errorfiles <name>` argument is
-/// accepted (`http-error`), else it is not supported yet.
+/// `http-error`, which requires one).
 pub(crate) fn parse_reply(
     args: &[String],
     i: &mut usize,
     cx: &mut Cx<'_>,
     b: &mut ProxiesBuilder,
     default_status: u16,
-    errorfiles: bool,
 ) -> Result<Reply, String> {
     let mut status: u16 = default_status;
     let mut ctype: Option<String> = None;
@@ -160,7 +159,7 @@ pub(crate) fn parse_reply(
                 payload_arg = Some(word);
                 *i += 2;
             }
-            "errorfiles" if errorfiles => {
+            "errorfiles" => {
                 payload(&body, payload_arg)?;
                 let v = get(*i + 1).ok_or("'errorfiles' expects <name> as argument")?;
                 body = ReplyBody::ErrorFiles(v.to_string());
@@ -192,7 +191,7 @@ pub(crate) fn parse_reply(
                 payload_arg = Some(word);
                 *i += 2;
             }
-            "errorfiles" | "lf-file" | "lf-string" => {
+            "lf-file" | "lf-string" => {
                 return Err(format!("'{word}' argument is not supported yet"));
             }
             "hdr" => {
