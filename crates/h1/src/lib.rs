@@ -14,6 +14,7 @@
 mod body;
 mod case;
 pub mod chars;
+pub mod errmsg;
 mod error;
 pub mod errors;
 mod headers;

@@ -86,7 +86,10 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
                 proxies.bufsize = global.g.tune.bufsize as usize;
                 proxy::lower_section(&mut proxies, section, &mut cx)
             }
-            _ => sections::lower_section(&mut others, section, &mut cx),
+            _ => {
+                others.bufsize = global.g.tune.bufsize as usize;
+                sections::lower_section(&mut others, section, &mut cx)
+            }
         }
     }
     let global = global.finish(&mut cx);
@@ -112,6 +115,8 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
     if parsed {
         // HAProxy's post-parsers run at the end of the configuration checks.
         global::h1::load_case_adjust_file(&mut snapshot.global, &mut cx);
+        // Then its post-proxy checks, whatever the checks found.
+        proxy::errors::resolve(&mut snapshot, &mut cx);
     }
     // HAProxy applies the server-state files before initialising server addresses.
     server_state::load(&mut snapshot, &mut cx);

@@ -1,7 +1,7 @@
 //! What the configuration sets that the runtime does not do yet, told at start-up.
 //!
 //! The keyword tables accept some settings that nearly every HAProxy configuration has
-//! (`log`, `option httplog`, `errorfile`...) before
+//! (`log`, `option httplog`, `stats socket`...) before
 //! the runtime acts on them; refusing them would make Rampart unusable. They are valid
 //! HAProxy, so `rampart -c` stays silent about them, as `haproxy -c` is; the running
 //! process says, for each one, what it does not do yet and names the line, in HAProxy's
@@ -18,7 +18,7 @@
 use rampart_config::{Diagnostic, Span};
 use rampart_model::addr::Host;
 use rampart_model::proxy::log::LogTarget;
-use rampart_model::proxy::{Mode, Proxy, ProxyKind};
+use rampart_model::proxy::{Proxy, ProxyKind};
 use rampart_model::Snapshot;
 use std::collections::HashSet;
 
@@ -106,16 +106,8 @@ fn global(snap: &Snapshot, n: &mut Notes) {
     }
 }
 
-/// What any proxy may have: `log` lines, logging options, error pages.
+/// What any proxy may have: `log` lines, logging options.
 fn any_proxy(p: &Proxy, n: &mut Notes) {
-    if p.mode == Mode::Http && !p.errorfiles.is_empty() {
-        n.add(
-            line(p, "errorfile", ""),
-            "errorfile",
-            "HAProxy's built-in error pages are sent instead for now",
-            "custom error pages come with a later version",
-        );
-    }
     for t in &p.logs.targets {
         let span = match t {
             LogTarget::Global(span) => *span,
@@ -403,7 +395,6 @@ mod tests {
             [
                 "2: 'stats socket' is accepted but the socket is not opened yet (the runtime API comes with a later version).",
                 "3: 'log-send-hostname' is accepted but no log is sent yet (logging comes with a later version).",
-                "9: 'errorfile' is accepted but HAProxy's built-in error pages are sent instead for now (custom error pages come with a later version).",
                 "11: 'nice' is accepted but not applied yet: every listener has the same priority (a tuning; nothing else changes).",
                 "11: 'thread' is accepted but every thread accepts connections on this listener for now (binding listeners to threads comes with a later version).",
                 "11: 'shards' is accepted but the threads share one listening socket for now (a tuning; nothing else changes).",

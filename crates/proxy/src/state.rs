@@ -124,6 +124,8 @@ pub struct FeHttp {
     pub case_adjust_client: bool,
     /// `http-request` rules (only `return` so far).
     pub rules: Vec<HttpRequestRule>,
+    /// Custom error responses (`errorfile`, `errorloc*`, `errorfiles`, `http-error`).
+    pub errors: rampart_model::proxy::errors::ProxyErrors,
 }
 
 /// One listening socket of a frontend.
@@ -205,6 +207,8 @@ pub struct BeHttp {
     pub case_adjust_server: bool,
     /// The backend's `http-request` rules, run after the frontend's.
     pub rules: Vec<HttpRequestRule>,
+    /// Custom error responses, asked before the frontend's.
+    pub errors: rampart_model::proxy::errors::ProxyErrors,
 }
 
 /// Server-side timeouts of a backend.

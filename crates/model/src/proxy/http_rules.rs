@@ -7,8 +7,9 @@
 use super::ProxiesBuilder;
 use crate::cnum::atol;
 use crate::kw::Cx;
-use crate::sections::errorfile::{load_errorfile, HTTP_ERR_CODES};
+use crate::sections::errorfile::{load_message, Message, HTTP_ERR_CODES};
 use rampart_config::{Diagnostic, Span};
+use std::sync::Arc;
 
 /// One `http-request` rule.
 #[derive(Clone, Debug)]
@@ -44,9 +45,13 @@ pub enum ReplyBody {
     /// `string` or `file`: the body bytes.
     Raw(Vec<u8>),
     /// `errorfile <file>`: a whole raw response.
-    ErrorFile(Vec<u8>),
+    ErrorFile(Arc<Message>),
     /// `default-errorfiles`: the proxy's error response for the status.
     DefaultErrorFiles,
+    /// `errorfiles <name>`: an `http-errors` section's response for the status, resolved
+    /// after parsing (`crate::proxy::errors::resolve`; in `http-error`, an entry of the
+    /// proxy's error list).
+    ErrorFiles(String),
 }
 
 /// `http-request <action> ...`.
@@ -60,7 +65,7 @@ pub(crate) fn http_request(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<()
     }
     let args = cx.args();
     let mut i = 1;
-    let reply = parse_reply(args, &mut i, cx, b).map_err(|e| {
+    let reply = parse_reply(args, &mut i, cx, b, 200).map_err(|e| {
         format!(
             "error detected in {} '{}' while parsing 'http-request {action}' rule : {e}.",
             b.px().kind.type_str(),
@@ -101,18 +106,19 @@ pub(crate) fn http_request(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<()
     Ok(())
 }
 
-/// HAProxy's `http_parse_http_reply` (default status 200).
-fn parse_reply(
+/// HAProxy's `http_parse_http_reply`: `default_status` when no `status` is given (0 for
+/// `http-error`, which requires one).
+pub(crate) fn parse_reply(
     args: &[String],
     i: &mut usize,
     cx: &mut Cx<'_>,
     b: &mut ProxiesBuilder,
+    default_status: u16,
 ) -> Result<Reply, String> {
-    let mut status: u16 = 200;
+    let mut status: u16 = default_status;
     let mut ctype: Option<String> = None;
     let mut body = ReplyBody::Empty;
     let mut payload_arg: Option<&str> = None;
-    let mut errorfile_path: Option<(String, std::path::PathBuf)> = None;
     let mut headers = Vec::new();
     let get = |k: usize| args.get(k).map(String::as_str).filter(|s| !s.is_empty());
     while let Some(word) = args.get(*i).map(String::as_str) {
@@ -149,8 +155,18 @@ fn parse_reply(
             "errorfile" => {
                 payload(&body, payload_arg)?;
                 let v = get(*i + 1).ok_or("'errorfile' expects <fmt> as argument")?;
-                errorfile_path = Some((v.to_string(), cx.path(v)));
-                body = ReplyBody::ErrorFile(Vec::new());
+                let loaded = load_message(v, &cx.path(v), b.bufsize())?;
+                if let Some(w) = loaded.warning {
+                    cx.diags.push(Diagnostic::warning(None, w));
+                }
+                body = ReplyBody::ErrorFile(loaded.message);
+                payload_arg = Some(word);
+                *i += 2;
+            }
+            "errorfiles" => {
+                payload(&body, payload_arg)?;
+                let v = get(*i + 1).ok_or("'errorfiles' expects <name> as argument")?;
+                body = ReplyBody::ErrorFiles(v.to_string());
                 payload_arg = Some(word);
                 *i += 2;
             }
@@ -179,17 +195,25 @@ fn parse_reply(
                 payload_arg = Some(word);
                 *i += 2;
             }
-            "errorfiles" | "lf-file" | "lf-string" => {
+            "lf-file" | "lf-string" => {
                 return Err(format!("'{word}' argument is not supported yet"));
             }
             "hdr" => {
-                let (Some(n), Some(v)) = (get(*i + 1), args.get(*i + 2)) else {
+                let (Some(n), Some(v)) = (get(*i + 1), get(*i + 2)) else {
                     return Err("'hdr' expects <name> and <value> as arguments".into());
                 };
+                if ["content-length", "transfer-encoding", "content-type"]
+                    .iter()
+                    .any(|h| n.eq_ignore_ascii_case(h))
+                {
+                    cx.warn(format!("header '{n}' always ignored by the http reply."));
+                    *i += 3;
+                    continue;
+                }
                 if v.contains('%') {
                     return Err("'hdr' with a log-format value is not supported yet".into());
                 }
-                headers.push((n.to_string(), v.clone()));
+                headers.push((n.to_string(), v.to_string()));
                 *i += 3;
             }
             _ => break,
@@ -201,12 +225,8 @@ fn parse_reply(
                 cx.warn(format!("content-type '{ct}' ignored by the http reply because neither errorfile nor payload defined."));
             }
         }
-        ReplyBody::DefaultErrorFiles | ReplyBody::ErrorFile(_) => {
-            if let Some((name, path)) = &errorfile_path {
-                let ef = load_errorfile(i64::from(status), name, path)
-                    .map_err(|e| e.trim_end_matches('.').to_string())?;
-                body = ReplyBody::ErrorFile(ef.content);
-            } else if !HTTP_ERR_CODES.contains(&status) {
+        ReplyBody::DefaultErrorFiles | ReplyBody::ErrorFile(_) | ReplyBody::ErrorFiles(_) => {
+            if !matches!(body, ReplyBody::ErrorFile(_)) && !HTTP_ERR_CODES.contains(&status) {
                 return Err(format!(
                     "status code '{status}' not handled by default with '{}' argument.",
                     payload_arg.unwrap_or("")

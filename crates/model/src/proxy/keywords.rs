@@ -59,11 +59,11 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::not_yet("email-alert"),
     Keyword::parse("enabled", enabled),
     Keyword::not_yet("error-log-format"),
-    Keyword::parse("errorfile", errorfile),
-    Keyword::not_yet("errorfiles"),
-    Keyword::not_yet("errorloc"),
-    Keyword::not_yet("errorloc302"),
-    Keyword::not_yet("errorloc303"),
+    Keyword::parse("errorfile", super::errors::errorfile),
+    Keyword::parse("errorfiles", super::errors::errorfiles),
+    Keyword::parse("errorloc", super::errors::errorloc),
+    Keyword::parse("errorloc302", super::errors::errorloc),
+    Keyword::parse("errorloc303", super::errors::errorloc),
     Keyword::not_yet("external-check"),
     Keyword::not_yet("filter"),
     Keyword::parse("force-persist", persist::persist_rule),
@@ -73,7 +73,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::parse("hash-type", balance::hash_type),
     Keyword::not_yet("http-after-response"),
     Keyword::parse("http-check", super::check::http_check),
-    Keyword::not_yet("http-error"),
+    Keyword::parse("http-error", super::errors::http_error),
     Keyword::parse("http-request", super::http_rules::http_request),
     Keyword::not_yet("http-response"),
     Keyword::parse("http-reuse", http_reuse),
@@ -503,25 +503,6 @@ fn use_backend(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     let span = cx.span();
     super::order::place(b, cx, super::order::Stage::UseBackend, "use_backend");
     b.px().use_backends.push(UseBackend { target, cond, span });
-    Ok(())
-}
-
-/// `errorfile <code> <file>` (manual 4.2): the file is read and validated while parsing,
-/// as HAProxy does; a later line for the same code replaces the earlier one.
-fn errorfile(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
-    if b.warn_not_cap(cx, Cap::Any, "errorfile", "") {
-        return Ok(());
-    }
-    let (Some(code), Some(file)) = (cx.arg(0), cx.arg(1)) else {
-        return Err("errorfile : expects <status_code> and <file> as arguments.".into());
-    };
-    if code.is_empty() || file.is_empty() {
-        return Err("errorfile : expects <status_code> and <file> as arguments.".into());
-    }
-    let path = cx.path(file);
-    let loaded = crate::sections::errorfile::load_errorfile(atol(code), file, &path)
-        .map_err(|e| format!("errorfile : {e}"))?;
-    b.px().errorfiles.insert(loaded.status, loaded);
     Ok(())
 }
 

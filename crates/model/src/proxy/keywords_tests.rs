@@ -174,7 +174,6 @@ fn keywords_the_runtime_does_not_apply_yet() {
         "srvtcpka-idle 30",
         "srvtcpka-intvl 5",
         "http-send-name-header X-Server",
-        "monitor-uri /up",
         "transparent",
         "unique-id-header X-ID",
     ] {

@@ -15,6 +15,7 @@
 //! - [`persist`]: `cookie`, `dynamic-cookie-key`, `force-persist`, `ignore-persist`,
 //!   `use-server`, `load-server-state-from-file`, `server-state-file-name`;
 //! - [`log`]: `log` / `no log` / `log global` (targets parsed by [`crate::log`]);
+//! - [`errors`]: `errorfile`, `errorfiles`, `errorloc*`, `http-error`;
 //! - [`net`]: small value parsers (networks, C integers, user and group names).
 //!
 //! Addresses (section 11) are parsed by [`crate::addr`], process/thread sets by
@@ -24,6 +25,7 @@ pub mod acls;
 pub mod balance;
 pub mod bind;
 pub mod check;
+pub mod errors;
 pub mod http_rules;
 pub mod keywords;
 pub mod log;
@@ -172,8 +174,9 @@ pub struct Proxy {
     pub use_backends: Vec<UseBackend>,
     /// `http-request` rules, in order (only `return` until the rules issue).
     pub http_request: Vec<http_rules::HttpRequestRule>,
-    /// `errorfile <code> <file>`: custom responses by status (inherited from defaults).
-    pub errorfiles: std::collections::BTreeMap<u16, crate::sections::errorfile::ErrorFile>,
+    /// `errorfile`, `errorfiles`, `errorloc*`, `http-error`: custom responses by status
+    /// (inherited from defaults; the table is filled after parsing).
+    pub errors: errors::ProxyErrors,
     pub options: options::Options,
     /// Health-check type and rules (`option httpchk`, `tcp-check`...).
     pub checks: check::Checks,
@@ -237,7 +240,7 @@ impl Proxy {
             default_backend: None,
             use_backends: Vec::new(),
             http_request: Vec::new(),
-            errorfiles: std::collections::BTreeMap::new(),
+            errors: errors::ProxyErrors::default(),
             options: options::Options::default(),
             checks: check::Checks::default(),
             logs: log::ProxyLogs::default(),

@@ -173,7 +173,8 @@ pub fn run_with(text: &str, resolver: HostResolver) -> Run {
         patterns: fin.registry,
         ..Default::default()
     };
-    if !cx.diags.has_alerts() {
+    let parsed = !cx.diags.has_alerts();
+    if parsed {
         super::acls::resolve(
             &mut snap.proxies,
             fin.tables,
@@ -183,6 +184,9 @@ pub fn run_with(text: &str, resolver: HostResolver) -> Run {
         );
     }
     crate::check::cross_check(&snap, &mut cx);
+    if parsed {
+        super::errors::resolve(&mut snap, &mut cx);
+    }
     crate::check::init_servers(&snap, &mut cx);
     Run {
         proxies: snap.proxies,

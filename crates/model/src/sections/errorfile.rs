@@ -1,19 +1,35 @@
-//! Error files (`errorfile <code> <file>` in `http-errors` sections and proxies): loading
-//! and validating a raw HTTP response read from disk, as HAProxy's `http_parse_errorfile`
-//! and `http_str_to_htx` do while parsing the configuration.
+//! Error messages from files and URLs (`errorfile <code> <file>` in `http-errors` sections
+//! and proxies, `http-error ... errorfile`, `errorloc302/303`): loading and validating a
+//! raw HTTP response as HAProxy's `http_load_errorfile`, `http_parse_errorloc` and
+//! `http_str_to_htx` do while parsing the configuration.
 //!
 //! The file must be a complete HTTP/1 response head (`HTTP/x.y <code> [reason]`, headers,
 //! empty line) optionally followed by a body whose size matches `Content-Length`; an empty
 //! file is valid and means "send nothing". Only the status codes HAProxy can produce
 //! itself may be customised. The head check here is a compact version of HAProxy's
 //! response parser: error offsets are reported at the same place for the usual mistakes.
+//! A valid response becomes a [`Message`], which records where its parts are so that the
+//! runtime writes it as HAProxy's H1 layer does.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use rampart_h1::errmsg::Message;
 
 /// Status codes an error file may replace (HAProxy's `http_err_codes`).
 pub const HTTP_ERR_CODES: [u16; 19] = [
     200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503, 504,
 ];
+
+/// The status code among [`HTTP_ERR_CODES`] for the `atol` of an argument.
+pub fn err_code(status: i64) -> Option<u16> {
+    let status = status as i32;
+    HTTP_ERR_CODES
+        .iter()
+        .copied()
+        .find(|&c| i32::from(c) == status)
+}
 
 /// A loaded error file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,46 +38,95 @@ pub struct ErrorFile {
     pub status: u16,
     /// Where it was read from (resolved against `default-path`).
     pub path: PathBuf,
-    /// The raw response, head and body, as sent.
-    pub content: Vec<u8>,
+    /// The response, validated.
+    pub message: Arc<Message>,
 }
 
-/// Loads `<file>` for status `status` (the `atol` of the argument). `name` is the file as
-/// written in the configuration (used in messages), `path` where it is read from. Errors
+/// A file read for an error message: the message, and HAProxy's warning when the file
+/// was larger than a buffer and was cut.
+pub struct Loaded {
+    pub message: Arc<Message>,
+    pub warning: Option<String>,
+}
+
+/// Loads `<file>` for status `status` (the `atol` of the argument), HAProxy's
+/// `http_parse_errorfile`. `name` is the file as written in the configuration (used in
+/// messages), `path` where it is read from, `bufsize` the `tune.bufsize` in force. Errors
 /// are HAProxy's texts, printed after `errorfile : `.
-pub fn load_errorfile(status: i64, name: &str, path: &Path) -> Result<ErrorFile, String> {
-    let status = status as i32;
-    let Some(code) = HTTP_ERR_CODES
-        .iter()
-        .copied()
-        .find(|&c| i32::from(c) == status)
-    else {
-        return Err(format!("status code '{status}' not handled."));
+pub fn load_errorfile(
+    status: i64,
+    name: &str,
+    path: &Path,
+    bufsize: usize,
+) -> Result<(ErrorFile, Option<String>), String> {
+    let Some(code) = err_code(status) else {
+        return Err(format!("status code '{}' not handled.", status as i32));
     };
+    let l = load_message(name, path, bufsize)?;
+    let file = ErrorFile {
+        status: code,
+        path: path.to_path_buf(),
+        message: l.message,
+    };
+    Ok((file, l.warning))
+}
+
+/// HAProxy's `http_load_errorfile`: reads a raw response (at most `bufsize` bytes, with a
+/// warning beyond) and validates it.
+pub fn load_message(name: &str, path: &Path, bufsize: usize) -> Result<Loaded, String> {
     let meta = std::fs::metadata(path).map_err(|_| format!("error opening file '{name}'."))?;
     if meta.is_dir() {
         return Err(format!("error reading file '{name}'."));
     }
-    let content = std::fs::read(path).map_err(|_| format!("error opening file '{name}'."))?;
-    check_response(&content).map_err(|e| format!("'{name}': {e}"))?;
-    Ok(ErrorFile {
-        status: code,
-        path: path.to_path_buf(),
-        content,
+    let mut content = std::fs::read(path).map_err(|_| format!("error opening file '{name}'."))?;
+    let mut warning = None;
+    if content.len() > bufsize {
+        warning = Some(format!(
+            "custom error message file '{name}' larger than {bufsize} bytes. Truncating."
+        ));
+        content.truncate(bufsize);
+    }
+    let message = parse_message(content).map_err(|e| format!("'{name}': {e}"))?;
+    Ok(Loaded {
+        message: Arc::new(message),
+        warning,
     })
+}
+
+/// HAProxy's `http_parse_errorloc`: the redirection `errorloc302` / `errorloc303` sends
+/// for `status`. Errors are HAProxy's texts, printed after the keyword.
+pub fn errorloc_message(errloc: u16, status: i64, url: &str) -> Result<(u16, Message), String> {
+    let Some(code) = err_code(status) else {
+        return Err(format!("status code '{}' not handled.", status as i32));
+    };
+    let first = if errloc == 302 {
+        "HTTP/1.1 302 Found"
+    } else {
+        "HTTP/1.1 303 See Other"
+    };
+    let raw = format!(
+        "{first}\r\nCache-Control: no-cache\r\nContent-length: 0\r\nLocation: {url}\r\n\r\n"
+    );
+    let m = parse_message(raw.into_bytes()).map_err(|e| format!("invalid error message: {e}"))?;
+    Ok((code, m))
 }
 
 /// Validates a raw error response. `Err` holds HAProxy's message.
 pub fn check_response(raw: &[u8]) -> Result<(), String> {
+    parse_message(raw.to_vec()).map(|_| ())
+}
+
+/// HAProxy's `http_str_to_htx`: validates a raw response and records its parts.
+pub fn parse_message(raw: Vec<u8>) -> Result<Message, String> {
     if raw.is_empty() {
-        return Ok(());
+        return Ok(Message::default());
     }
     let head =
-        parse_head(raw).map_err(|pos| format!("unable to parse headers (error offset: {pos})"))?;
+        parse_head(&raw).map_err(|pos| format!("unable to parse headers (error offset: {pos})"))?;
     if head.version.len() != 8 {
         return Err(format!(
             "invalid http version ({})",
-            String::from_utf8_lossy(head.version)
+            String::from_utf8_lossy(&raw[head.version.clone()])
         ));
     }
     let status = head.status;
@@ -89,13 +154,25 @@ pub fn check_response(raw: &[u8]) -> Result<(), String> {
             ));
         }
     }
-    Ok(())
+    Ok(Message {
+        status: u16::try_from(status).unwrap_or(u16::MAX),
+        version: head.version,
+        code: head.code,
+        reason: head.reason,
+        headers: head.headers,
+        body: head.len,
+        xfer_len,
+        raw,
+    })
 }
 
-/// What the head parser extracts.
-struct Head<'a> {
-    version: &'a [u8],
+/// What the head parser extracts (ranges into the raw response).
+struct Head {
+    version: Range<usize>,
+    code: Range<usize>,
+    reason: Range<usize>,
     status: u32,
+    headers: Vec<(Range<usize>, Range<usize>)>,
     content_length: Option<u64>,
     chunked: bool,
     /// Bytes up to and including the empty line.
@@ -104,10 +181,11 @@ struct Head<'a> {
 
 /// Parses a response head. `Err(pos)` is HAProxy's error offset: the offending byte, or
 /// -2 when the head is incomplete.
-fn parse_head(raw: &[u8]) -> Result<Head<'_>, i64> {
+fn parse_head(raw: &[u8]) -> Result<Head, i64> {
     const INCOMPLETE: i64 = -2;
     let at = |i: usize| raw.get(i).copied();
     let is_ver = |c: u8| c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'.' || c == b'/';
+    let blank = |c: u8| c == b' ' || c == b'\t';
     let mut i = 0;
     while at(i).is_some_and(is_ver) {
         i += 1;
@@ -117,8 +195,8 @@ fn parse_head(raw: &[u8]) -> Result<Head<'_>, i64> {
         Some(b' ' | b'\t') => {}
         Some(_) => return Err(i as i64),
     }
-    let version = &raw[..i];
-    while matches!(at(i), Some(b' ' | b'\t')) {
+    let version = 0..i;
+    while at(i).is_some_and(blank) {
         i += 1;
     }
     match at(i) {
@@ -126,6 +204,7 @@ fn parse_head(raw: &[u8]) -> Result<Head<'_>, i64> {
         Some(b'\r' | b'\n') => return Err(i as i64),
         _ => {}
     }
+    let code_start = i;
     let mut status: u32 = 0;
     while let Some(c) = at(i).filter(u8::is_ascii_digit) {
         status = status
@@ -138,40 +217,48 @@ fn parse_head(raw: &[u8]) -> Result<Head<'_>, i64> {
         Some(b' ' | b'\t' | b'\r' | b'\n') => {}
         Some(_) => return Err(i as i64),
     }
+    let code = code_start..i;
+    while at(i).is_some_and(blank) {
+        i += 1;
+    }
     // Reason phrase up to the end of the line.
+    let reason_start = i;
     while at(i).is_some_and(|c| c != b'\n') {
         i += 1;
     }
     if at(i).is_none() {
         return Err(INCOMPLETE);
     }
+    let reason_end = if i > reason_start && raw[i - 1] == b'\r' {
+        i - 1
+    } else {
+        i
+    };
+    let reason = reason_start..reason_end.max(reason_start);
     i += 1;
 
+    let mut headers = Vec::new();
     let mut content_length = None;
     let mut chunked = false;
     loop {
         // End of headers: an empty line.
-        match (at(i), at(i + 1)) {
-            (Some(b'\n'), _) => {
-                return Ok(Head {
-                    version,
-                    status,
-                    content_length,
-                    chunked,
-                    len: i + 1,
-                })
-            }
-            (Some(b'\r'), Some(b'\n')) => {
-                return Ok(Head {
-                    version,
-                    status,
-                    content_length,
-                    chunked,
-                    len: i + 2,
-                })
-            }
+        let end = match (at(i), at(i + 1)) {
+            (Some(b'\n'), _) => Some(i + 1),
+            (Some(b'\r'), Some(b'\n')) => Some(i + 2),
             (None, _) | (Some(b'\r'), None) => return Err(INCOMPLETE),
-            _ => {}
+            _ => None,
+        };
+        if let Some(len) = end {
+            return Ok(Head {
+                version,
+                code,
+                reason,
+                status,
+                headers,
+                content_length,
+                chunked,
+                len,
+            });
         }
         let name_start = i;
         while at(i).is_some_and(is_tchar) {
@@ -182,9 +269,9 @@ fn parse_head(raw: &[u8]) -> Result<Head<'_>, i64> {
             Some(b':') if i > name_start => {}
             Some(_) => return Err(i as i64),
         }
-        let name = &raw[name_start..i];
+        let name = name_start..i;
         i += 1;
-        while matches!(at(i), Some(b' ' | b'\t')) {
+        while at(i).is_some_and(blank) {
             i += 1;
         }
         let value_start = i;
@@ -194,20 +281,30 @@ fn parse_head(raw: &[u8]) -> Result<Head<'_>, i64> {
         if at(i).is_none() {
             return Err(INCOMPLETE);
         }
-        let value = String::from_utf8_lossy(&raw[value_start..i]);
-        let value = value.trim_matches(|c| c == ' ' || c == '\t' || c == '\r');
-        i += 1;
-        if name.eq_ignore_ascii_case(b"content-length") {
-            let v = value.parse::<u64>().map_err(|_| value_start as i64)?;
-            if content_length.is_some_and(|old| old != v) {
-                return Err(value_start as i64);
-            }
-            content_length = Some(v);
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-            chunked |= value
-                .split(',')
-                .any(|t| t.trim().eq_ignore_ascii_case("chunked"));
+        let mut value_end = i;
+        while value_end > value_start && matches!(raw[value_end - 1], b' ' | b'\t' | b'\r') {
+            value_end -= 1;
         }
+        let value = value_start..value_end;
+        i += 1;
+        let name_bytes = &raw[name.clone()];
+        if name_bytes.eq_ignore_ascii_case(b"content-length") {
+            let v = std::str::from_utf8(&raw[value.clone()])
+                .ok()
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or(value_start as i64)?;
+            match content_length {
+                Some(old) if old != v => return Err(value_start as i64),
+                // The same length again: HAProxy keeps one field.
+                Some(_) => continue,
+                None => content_length = Some(v),
+            }
+        } else if name_bytes.eq_ignore_ascii_case(b"transfer-encoding") {
+            chunked |= raw[value.clone()]
+                .split(|&c| c == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+        }
+        headers.push((name, value));
     }
 }
 
@@ -279,11 +376,60 @@ mod tests {
 
     #[test]
     fn status_codes_and_files() {
-        let e = load_errorfile(999, "x", Path::new("/nonexistent")).unwrap_err();
-        assert_eq!(e, "status code '999' not handled.");
-        let e = load_errorfile(503, "nonexist", Path::new("/nonexistent/x")).unwrap_err();
-        assert_eq!(e, "error opening file 'nonexist'.");
-        let e = load_errorfile(503, "d", Path::new("/")).unwrap_err();
-        assert_eq!(e, "error reading file 'd'.");
+        let load = |s, n, p: &str| load_errorfile(s, n, Path::new(p), 16384).map(|_| ());
+        assert_eq!(
+            load(999, "x", "/nonexistent").unwrap_err(),
+            "status code '999' not handled."
+        );
+        assert_eq!(
+            load(503, "nonexist", "/nonexistent/x").unwrap_err(),
+            "error opening file 'nonexist'."
+        );
+        assert_eq!(load(503, "d", "/").unwrap_err(), "error reading file 'd'.");
+    }
+
+    #[test]
+    fn parts_of_a_message() {
+        let raw = "HTTP/1.0   503  Service Unavailable \r\nContent-Length: 2\r\nX-A:  b c \r\nContent-Length: 2\r\n\r\nok";
+        let m = parse_message(raw.as_bytes().to_vec()).unwrap();
+        let part = |r: &Range<usize>| std::str::from_utf8(&m.raw[r.clone()]).unwrap().to_string();
+        assert_eq!(part(&m.version), "HTTP/1.0");
+        assert_eq!(part(&m.code), "503");
+        assert_eq!(part(&m.reason), "Service Unavailable ");
+        assert_eq!(m.status, 503);
+        let h: Vec<_> = m.headers.iter().map(|(n, v)| (part(n), part(v))).collect();
+        assert_eq!(
+            h,
+            [
+                ("Content-Length".into(), "2".into()),
+                ("X-A".into(), "b c".into())
+            ]
+        );
+        assert_eq!(&m.raw[m.body..], b"ok");
+        assert!(m.xfer_len && !m.ver11());
+        let m = parse_message(b"HTTP/1.1 503\nX: y\n\nbody".to_vec()).unwrap();
+        assert!(!m.xfer_len && m.ver11());
+        assert_eq!(m.reason, 12..12);
+        assert_eq!(&m.raw[m.body..], b"body");
+    }
+
+    #[test]
+    fn errorloc_messages() {
+        let (code, m) = errorloc_message(302, 503, "http://x/y").unwrap();
+        assert_eq!(code, 503);
+        assert_eq!(
+            m.raw,
+            b"HTTP/1.1 302 Found\r\nCache-Control: no-cache\r\nContent-length: 0\r\nLocation: http://x/y\r\n\r\n"
+        );
+        let (_, m) = errorloc_message(303, 503, "/z").unwrap();
+        assert!(m.raw.starts_with(b"HTTP/1.1 303 See Other\r\n"));
+        assert_eq!(
+            errorloc_message(302, 999, "/").unwrap_err(),
+            "status code '999' not handled."
+        );
+        assert_eq!(
+            errorloc_message(302, 503, "/a\r\nb").unwrap_err(),
+            "invalid error message: unable to parse headers (error offset: 79)"
+        );
     }
 }

@@ -8,7 +8,8 @@
 //!
 //! Files are read and checked now (missing or malformed files are errors, as in
 //! HAProxy); relative paths follow `default-path`. A later `errorfile` for the same code
-//! replaces the earlier one.
+//! replaces the earlier one. Proxies find their sections by name once everything is
+//! parsed ([`crate::proxy::errors::resolve`]), so a section may follow its users.
 
 use std::collections::BTreeMap;
 
@@ -32,12 +33,26 @@ pub struct HttpErrors {
 }
 
 /// Keywords of an `http-errors` section.
-pub static TABLE: &[Keyword<HttpErrors>] = &[Keyword::parse("errorfile", parse_errorfile)];
+pub static TABLE: &[Keyword<Builder>] = &[Keyword::parse("errorfile", parse_errorfile)];
+
+/// The section being parsed and the `tune.bufsize` that bounds its files.
+pub struct Builder {
+    section: HttpErrors,
+    bufsize: usize,
+}
 
 /// Lowers one `http-errors` section.
 pub(crate) fn lower(b: &mut OthersBuilder, s: &Section, cx: &mut LowerCx<'_>) {
     let span = s.header.span;
     let a = Args::new(&s.header);
+    if a.empty(1) {
+        // HAProxy stops reading the configuration here.
+        cx.diags.abort_with(Diagnostic::alert(
+            Some(span),
+            "missing name for http-errors section.",
+        ));
+        return;
+    }
     let rules = HeaderRules {
         missing: "missing name for http-errors section.",
         missing_tight: false,
@@ -66,25 +81,28 @@ pub(crate) fn lower(b: &mut OthersBuilder, s: &Section, cx: &mut LowerCx<'_>) {
             duplicate = true;
         }
     }
-    let mut section = HttpErrors {
-        name: name.clone().unwrap_or_default(),
-        span: Some(span),
-        ..Default::default()
+    let mut builder = Builder {
+        section: HttpErrors {
+            name: name.clone().unwrap_or_default(),
+            span: Some(span),
+            ..Default::default()
+        },
+        bufsize: b.bufsize,
     };
     lower_lines(
         TABLE,
-        &mut section,
+        &mut builder,
         s,
         cx,
         Unknown::Spaced(SectionKind::HttpErrors.keyword()),
     );
     if name.is_some() && !duplicate {
-        b.others.http_errors.push(section);
+        b.others.http_errors.push(builder.section);
     }
 }
 
 /// `errorfile <code> <file>`.
-fn parse_errorfile(h: &mut HttpErrors, cx: &mut Cx<'_>) -> Result<(), String> {
+fn parse_errorfile(h: &mut Builder, cx: &mut Cx<'_>) -> Result<(), String> {
     let a = Args::new(cx.line);
     if a.empty(1) || a.empty(2) {
         return Err(format!(
@@ -93,8 +111,11 @@ fn parse_errorfile(h: &mut HttpErrors, cx: &mut Cx<'_>) -> Result<(), String> {
         ));
     }
     let path = cx.path(a.get(2));
-    let file =
-        load_errorfile(atol(a.get(1)), a.get(2), &path).map_err(|e| format!("{} : {e}", a.kw()))?;
-    h.files.insert(file.status, file);
+    let (file, warning) = load_errorfile(atol(a.get(1)), a.get(2), &path, h.bufsize)
+        .map_err(|e| format!("{} : {e}", a.kw()))?;
+    if let Some(w) = warning {
+        cx.diags.push(Diagnostic::warning(None, w));
+    }
+    h.section.files.insert(file.status, file);
     Ok(())
 }

@@ -68,7 +68,7 @@ impl Others {
 }
 
 /// Walks the other sections in file order.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct OthersBuilder {
     pub(crate) others: Others,
     /// Cache sections whose size was never given (checked at the end, as HAProxy does when
@@ -78,6 +78,20 @@ pub struct OthersBuilder {
     pub(crate) programs_without_command: Vec<String>,
     /// Where user and group names are looked up.
     pub(crate) accounts: crate::global::accounts::AccountDb,
+    /// `tune.bufsize` in force (error files are cut to it).
+    pub(crate) bufsize: usize,
+}
+
+impl Default for OthersBuilder {
+    fn default() -> Self {
+        Self {
+            others: Others::default(),
+            caches_without_size: Vec::new(),
+            programs_without_command: Vec::new(),
+            accounts: Default::default(),
+            bufsize: 16384,
+        }
+    }
 }
 
 /// Lowers one section that is neither `global` nor a proxy.

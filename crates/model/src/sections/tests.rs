@@ -34,6 +34,9 @@ fn run_in(text: &str, cwd: &Path) -> (Others, Vec<String>) {
             .iter()
             .filter(|s| s.kind != SectionKind::Global && !s.kind.is_proxy())
         {
+            if cx.diags.aborted() {
+                break;
+            }
             lower_section(&mut b, s, &mut cx);
         }
         b.finish(&mut cx)
@@ -108,27 +111,32 @@ fn http_errors_sections() {
     );
     assert!(m.is_empty(), "{m:?}");
     let h = o.http_errors("site").unwrap();
-    assert_eq!(h.files[&503].content.len(), 57);
+    assert_eq!(h.files[&503].message.raw.len(), 57);
     assert_eq!(h.files[&503].path, dir.join("errors/503.http"));
 
     let (_, m) = run_in(
-        "http-errors\nhttp-errors a/b\nhttp-errors E\n errorfile 503\n errorfile 999 bad.http\n errorfile 503 nonexist\n \
+        "http-errors a/b\nhttp-errors E\n errorfile 503\n errorfile 999 bad.http\n errorfile 503 nonexist\n \
          errorfile 503 bad.http\n errorfile abc bad.http\n foo\nhttp-errors E\n",
         &dir,
     );
     assert_eq!(
         m,
         [
-            "ALERT parsing [t.cfg:1] : missing name for http-errors section.",
-            "ALERT parsing [t.cfg:2] : character '/' is not permitted in 'http-errors' name 'a/b'.",
-            "ALERT parsing [t.cfg:4] : errorfile: expects <status_code> and <file> as arguments.",
-            "ALERT parsing [t.cfg:5] : errorfile : status code '999' not handled.",
-            "ALERT parsing [t.cfg:6] : errorfile : error opening file 'nonexist'.",
-            "ALERT parsing [t.cfg:7] : errorfile : 'bad.http': unable to parse headers (error offset: 0)",
-            "ALERT parsing [t.cfg:8] : errorfile : status code '0' not handled.",
-            "ALERT parsing [t.cfg:9] : unknown keyword 'foo' in 'http-errors' section",
-            "ALERT parsing [t.cfg:10]: http-errors section 'E' already exists (declared at t.cfg:3).",
+            "ALERT parsing [t.cfg:1] : character '/' is not permitted in 'http-errors' name 'a/b'.",
+            "ALERT parsing [t.cfg:3] : errorfile: expects <status_code> and <file> as arguments.",
+            "ALERT parsing [t.cfg:4] : errorfile : status code '999' not handled.",
+            "ALERT parsing [t.cfg:5] : errorfile : error opening file 'nonexist'.",
+            "ALERT parsing [t.cfg:6] : errorfile : 'bad.http': unable to parse headers (error offset: 0)",
+            "ALERT parsing [t.cfg:7] : errorfile : status code '0' not handled.",
+            "ALERT parsing [t.cfg:8] : unknown keyword 'foo' in 'http-errors' section",
+            "ALERT parsing [t.cfg:9]: http-errors section 'E' already exists (declared at t.cfg:2).",
         ]
+    );
+    // A section without a name stops the load, as in HAProxy.
+    let (_, m) = run_in("http-errors\nhttp-errors a/b\n", &dir);
+    assert_eq!(
+        m,
+        ["ALERT parsing [t.cfg:1] : missing name for http-errors section."]
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

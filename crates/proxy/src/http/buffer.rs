@@ -50,7 +50,8 @@ impl Session {
                     inc(&self.fe.counters.ereq);
                     e.offset += head_len;
                     self.capture_request(e, true, Some(be));
-                    return Err(self.answer_error(&h.req, 400, false).await);
+                    // HAProxy's H1 layer answers an invalid body itself.
+                    return Err(self.answer_raw_error(400).await);
                 }
             }
             if self.rbuf.len() >= limit {
@@ -69,7 +70,7 @@ impl Session {
                 Ok(_) => {}
                 Err(ReadErr::Timeout) => {
                     inc(&self.fe.counters.ereq);
-                    return Err(self.answer_error(&h.req, 408, false).await);
+                    return Err(self.answer_error(&h.req, 408, false, Some(be)).await);
                 }
                 // The client is gone: what was received goes on (HAProxy then finds the
                 // client closed while forwarding).

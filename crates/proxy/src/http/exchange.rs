@@ -7,7 +7,7 @@
 
 use super::body::{buffered_end, forward, BodyErr, Duplex, Pipe};
 use super::io::{deadline, read_some, write_all, ReadErr};
-use super::reply::{conn_word, write_error, write_reply};
+use super::reply::{write_error, write_reply, Errors};
 use super::response::{self, Fail, RespCx, RespEnd};
 use super::{persist, rules, Heads, Next, Session};
 use crate::kill::Why;
@@ -18,10 +18,12 @@ use crate::state::Frontend;
 use crate::state::{add, inc, Backend};
 use crate::tunnel;
 use crate::upstream::{proxy_header, take_slot, take_slot_on};
+use rampart_h1::errmsg::Answer;
 use rampart_h1::{
     parse_request, write_request, BodyKind, CaseMap, ErrorKind, Method, ParseError, ParseOpts,
     Parsed, RequestHead, Version,
 };
+use rampart_model::proxy::errors::ErrorReply;
 use rampart_model::proxy::http_rules::Reply;
 use rampart_model::proxy::options::HttpConnMode;
 use std::future::Future;
@@ -403,7 +405,7 @@ impl Session {
                             self.w.put_buf(k.bytes);
                         }
                         self.rbuf = rbuf;
-                        return self.answer_error(&h.req, 503, false).await;
+                        return self.answer_error(&h.req, 503, false, Some(be)).await;
                     }
                 }
             }
@@ -428,18 +430,18 @@ impl Session {
             _ if ends.killed.is_some() => {
                 if dx.awaiting_response.get() {
                     let keep = req_done && client_may_keep;
-                    self.answer_error(&h.req, 502, keep).await
+                    self.answer_error(&h.req, 502, keep, Some(be)).await
                 } else {
                     Next::Close
                 }
             }
             // The client left (`abortonclose`) and the server closed without answering.
             (_, Some(RespEnd::Error(502, _))) if ends.client_gone => {
-                self.answer_error(&h.req, 400, false).await
+                self.answer_error(&h.req, 400, false, Some(be)).await
             }
             (_, Some(RespEnd::Error(status, _))) => {
                 let keep = req_done && client_may_keep && !ends.client_gone;
-                self.answer_error(&h.req, status, keep).await
+                self.answer_error(&h.req, status, keep, Some(be)).await
             }
             (Some(Ok(_)), Some(RespEnd::Tunnel)) => {
                 // 101 Switching Protocols or a successful CONNECT: from now on, bytes.
@@ -483,10 +485,11 @@ impl Session {
                 }
             }
             (Some(Err(BodyErr::Invalid(e))), None) => {
-                // An invalid request body before any response: HAProxy's 400.
+                // An invalid request body before any response: HAProxy's H1 layer
+                // answers 400 itself.
                 inc(&fe.counters.ereq);
                 self.capture_request(e, true, Some(be));
-                self.answer_error(&h.req, 400, false).await
+                self.answer_raw_error(400).await
             }
             _ => Next::Close,
         };
@@ -512,8 +515,20 @@ impl Session {
             && self.conn_mode(be) != HttpConnMode::Close
             && !self.w.ctl.is_stopping();
         let mut out = self.w.get_buf();
-        let case = self.client_case();
-        write_reply(reply, conn_word(!keep, http10), head_only, case, &mut out);
+        let w = Rc::clone(&self.w);
+        let answer = Answer {
+            keep,
+            req_ver11: !http10,
+            head_only,
+            case: self.client_case(),
+        };
+        let errors = Errors {
+            fe: &self.fe.http.errors,
+            be: be
+                .and_then(|i| w.rt.backends.get(i))
+                .map(|b| &b.http.errors),
+        };
+        let keep = write_reply(reply, &answer, errors, &mut out);
         let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
             .await
             .is_ok();
@@ -619,12 +634,19 @@ impl Session {
     }
 
     /// Errors found while reading a request are answered by HAProxy's H1 layer with the
-    /// built-in page exactly as stored (its header spelling and order), then a close.
-    async fn answer_raw_error(&mut self, status: u16) -> Next {
+    /// built-in page exactly as stored (its header spelling and order), then a close;
+    /// the frontend's custom page only counts when it is empty (nothing is sent).
+    pub(super) async fn answer_raw_error(&mut self, status: u16) -> Next {
+        let silent = matches!(
+            self.fe.http.errors.get(status),
+            Some(ErrorReply::Message(m)) if m.is_empty()
+        );
         let page = rampart_h1::errors::default_response(status)
             .or_else(|| rampart_h1::errors::default_response(400))
             .unwrap_or_default();
-        let _ = write_all(&self.cli, page, self.fe.timeouts.client).await;
+        if !silent {
+            let _ = write_all(&self.cli, page, self.fe.timeouts.client).await;
+        }
         self.cli.shutdown_write();
         Next::Close
     }
@@ -649,23 +671,35 @@ impl Session {
             }
             _ => false,
         };
-        self.answer_error(&h.req, status, keep).await
+        let w = Rc::clone(&self.w);
+        let be = be.and_then(|i| w.rt.backends.get(i));
+        self.answer_error(&h.req, status, keep, be).await
     }
 
-    /// Sends HAProxy's page for `status` as the stream produces it (through the H1
-    /// layer: the connection header of the mode), then keeps the connection when `keep`
-    /// (the request was received completely and may be followed by another), as HAProxy
+    /// Sends the proxy's page for `status` (the backend's `be`, the frontend's or
+    /// HAProxy's) as the stream produces it (through the H1 layer: the connection header
+    /// of the mode), then keeps the connection when `keep` (the request was received
+    /// completely and may be followed by another) and the page allows it, as HAProxy
     /// does after its 502, 503 and 504, or closes it.
     pub(super) async fn answer_error(
         &mut self,
         req: &RequestHead,
         status: u16,
         keep: bool,
+        be: Option<&Backend>,
     ) -> Next {
-        let http10 = req.version() == Version::Http10;
         let mut out = self.w.get_buf();
-        let case = self.client_case();
-        write_error(status, conn_word(!keep, http10), case, &mut out);
+        let answer = Answer {
+            keep,
+            req_ver11: req.version() != Version::Http10,
+            head_only: req.method() == Method::Head,
+            case: self.client_case(),
+        };
+        let errors = Errors {
+            fe: &self.fe.http.errors,
+            be: be.map(|b| &b.http.errors),
+        };
+        let keep = write_error(status, &answer, errors, &mut out);
         let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
             .await
             .is_ok();

@@ -1,11 +1,17 @@
-//! Responses the proxy writes itself: `http-request return` replies and HAProxy's
-//! built-in error pages (400, 408, 502, 503, 504...), or the proxy's `errorfile` for the
-//! status. The layout is HAProxy's: status line, `hdr` fields, `content-length`,
-//! `content-type`, then `connection: close` when the client connection ends after it
-//! (or `keep-alive` for an HTTP/1.0 client that keeps it).
+//! Responses the proxy writes itself: `http-request return` replies and error responses
+//! (400, 408, 500, 502, 503, 504...). An error response is the proxy's own when it has
+//! one for the status (`errorfile`, `errorloc302/303`, `errorfiles`, `http-error`):
+//! the backend's first, then the frontend's (HAProxy's `http_error_message`), else
+//! HAProxy's built-in page. The layout of a built reply is HAProxy's: status line, `hdr`
+//! fields, `content-length`, `content-type`, then `connection: close` when the client
+//! connection ends after it (or `keep-alive` for an HTTP/1.0 client that keeps it).
+//! Raw messages (error files, redirections) are written as HAProxy's H1 layer writes
+//! them ([`rampart_h1::errmsg`]), and no body follows the head for a `HEAD` request.
 
-use rampart_h1::errors::write_default_response;
-use rampart_h1::{push_header_name, reason_phrase, CaseMap};
+use rampart_h1::errmsg::Answer;
+use rampart_h1::errors::{default_body, write_default_response};
+use rampart_h1::{push_header_name, reason_phrase};
+use rampart_model::proxy::errors::{ErrorReply, ProxyErrors};
 use rampart_model::proxy::http_rules::{Reply, ReplyBody};
 
 /// The `connection` field value to announce, if any: `close` when closing an HTTP/1.1
@@ -18,27 +24,73 @@ pub fn conn_word(closing: bool, http10: bool) -> Option<&'static [u8]> {
     }
 }
 
-/// Writes the reply of an `http-request return` rule. `head_only`: the request was
-/// `HEAD` (no body is sent, the length is announced).
-/// `case`: the `h1-case-adjust` spellings for this client.
-pub fn write_reply(
-    r: &Reply,
-    conn: Option<&[u8]>,
-    head_only: bool,
-    case: Option<&CaseMap>,
-    out: &mut Vec<u8>,
-) {
-    match &r.body {
-        ReplyBody::ErrorFile(raw) => {
-            out.extend_from_slice(raw);
-            return;
-        }
-        ReplyBody::DefaultErrorFiles => {
-            write_error(r.status, conn, case, out);
-            return;
-        }
-        _ => {}
+/// The error tables a stream answers from: its backend's (once one is chosen) and its
+/// frontend's.
+#[derive(Clone, Copy)]
+pub struct Errors<'a> {
+    pub fe: &'a ProxyErrors,
+    pub be: Option<&'a ProxyErrors>,
+}
+
+impl<'a> Errors<'a> {
+    /// HAProxy's `http_error_message`: the backend's reply for `status`, else the
+    /// frontend's (`None`: the built-in page).
+    pub fn lookup(&self, status: u16) -> Option<&'a ErrorReply> {
+        self.be
+            .and_then(|b| b.get(status))
+            .or_else(|| self.fe.get(status))
     }
+}
+
+/// Writes the reply of an `http-request return` rule. Returns true when the connection
+/// may stay open after it (`a.keep`, unless the message itself ends it).
+pub fn write_reply(r: &Reply, a: &Answer<'_>, errors: Errors<'_>, out: &mut Vec<u8>) -> bool {
+    match &r.body {
+        ReplyBody::ErrorFile(m) => m.write(a, out),
+        ReplyBody::DefaultErrorFiles | ReplyBody::ErrorFiles(_) => {
+            write_error(r.status, a, errors, out)
+        }
+        _ => {
+            write_built(r, a, out);
+            a.keep
+        }
+    }
+}
+
+/// Writes the proxy's error response for `status`. Returns true when the connection may
+/// stay open after it.
+pub fn write_error(status: u16, a: &Answer<'_>, errors: Errors<'_>, out: &mut Vec<u8>) -> bool {
+    match errors.lookup(status) {
+        Some(ErrorReply::Message(m)) => m.write(a, out),
+        Some(ErrorReply::Reply(r)) => {
+            write_built(r, a, out);
+            a.keep
+        }
+        None => {
+            write_builtin(status, a, out);
+            a.keep
+        }
+    }
+}
+
+/// HAProxy's built-in page for `status` (a 500 page when there is none).
+fn write_builtin(status: u16, a: &Answer<'_>, out: &mut Vec<u8>) {
+    let conn = conn_word(!a.keep, !a.req_ver11);
+    let status = if write_default_response(status, conn, a.case, out) {
+        status
+    } else {
+        write_default_response(500, conn, a.case, out);
+        500
+    };
+    if a.head_only {
+        let body = default_body(status).map_or(0, <[u8]>::len);
+        out.truncate(out.len().saturating_sub(body));
+    }
+}
+
+/// A reply built from its parts (status, `hdr` fields, payload).
+fn write_built(r: &Reply, a: &Answer<'_>, out: &mut Vec<u8>) {
+    let case = a.case;
     out.extend_from_slice(b"HTTP/1.1 ");
     push_status(r.status, out);
     out.push(b' ');
@@ -66,22 +118,15 @@ pub fn write_reply(
         out.extend_from_slice(ct.as_bytes());
         out.extend_from_slice(b"\r\n");
     }
-    if let Some(c) = conn {
+    if let Some(c) = conn_word(!a.keep, !a.req_ver11) {
         push_header_name(out, b"connection", case);
         out.extend_from_slice(b": ");
         out.extend_from_slice(c);
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");
-    if !head_only {
+    if !a.head_only {
         out.extend_from_slice(body);
-    }
-}
-
-/// Writes HAProxy's built-in page for `status` (a 500 page when there is none).
-pub fn write_error(status: u16, conn: Option<&[u8]>, case: Option<&CaseMap>, out: &mut Vec<u8>) {
-    if !write_default_response(status, conn, case, out) {
-        write_default_response(500, conn, case, out);
     }
 }
 
