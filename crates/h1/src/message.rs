@@ -279,6 +279,13 @@ impl RequestHead {
         self.uri_form
     }
 
+    /// Sets the form of the request target after a rule rewrote it (HAProxy's
+    /// `http_update_host` recomputes whether the request has an authority; a new method
+    /// alone does not change it, so `set_method` leaves the form as it is).
+    pub fn set_uri_form(&mut self, form: UriForm) {
+        self.uri_form = form;
+    }
+
     /// The Host header value (identical duplicates are dropped while parsing).
     pub fn host(&self) -> Option<&[u8]> {
         self.headers.get(b"host")
