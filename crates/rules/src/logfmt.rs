@@ -181,9 +181,9 @@ impl LogFormat {
                         _ => return Err(format!("missing ']' after '{}'", &inner[..used])),
                     }
                     if !expr.fetch.uses.valid_at().contains(mode.place) {
+                        // HAProxy names the expression by the rest of the format.
                         return Err(format!(
-                            "sample fetch <{}> may not be reliably used here because it needs '{}' which is not available here",
-                            expr.fetch.name,
+                            "sample fetch <{inner}> may not be reliably used here because it needs '{}' which is not available here",
                             expr.fetch.uses.names()
                         ));
                     }

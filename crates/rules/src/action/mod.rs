@@ -12,22 +12,25 @@
 
 pub mod http;
 pub mod kw;
+pub mod normalize;
 pub mod redirect;
 
 mod headers;
 mod maps;
 mod misc;
-mod normalize;
 mod txn;
 mod uri;
 mod vars;
 
+pub use headers::{DelHeader, EarlyHint, NameMatch, ReplaceHeader, SetHeader};
 pub use http::HttpAct;
-pub use misc::{CaptureSlot, LogLevel, TimeoutKind};
+pub use maps::{MapAct, MapOp};
+pub use misc::{AddrPart, CaptureSlot, LogLevel, TimeoutKind, TimeoutValue};
 pub use normalize::Normalizer;
 pub use redirect::Redirect;
 pub use txn::{htx_req_usage, htx_res_usage, Effect, LfVar, Scratch, Txn, Verdict};
-pub use uri::UriPart;
+pub use uri::{ReplaceUri, SetStartLine, UriPart};
+pub use vars::{SetVar, VarValue};
 
 use crate::expr::Expr;
 use crate::fetch::place::{Ckp, Uses};
@@ -117,7 +120,7 @@ pub struct Warning {
 }
 
 /// Loads an `errorfile` by name: its content, or HAProxy's message.
-pub type ErrorFileLoader = dyn FnMut(&str) -> Result<Vec<u8>, String>;
+pub type ErrorFileLoader<'a> = dyn FnMut(&str) -> Result<Vec<u8>, String> + 'a;
 
 /// What parsing an action needs from the configuration being lowered, and what it
 /// reports back besides the action.
@@ -135,7 +138,7 @@ pub struct ActCx<'a> {
     /// Loads an `errorfile` payload as HAProxy's `http_load_errorfile` does (cached by
     /// name, shared with the `errorfile` keyword, validated as a response): the model's
     /// loader. Without it the file is read through `files` and checked here.
-    pub errorfile: Option<&'a mut ErrorFileLoader>,
+    pub errorfile: Option<&'a mut ErrorFileLoader<'a>>,
     /// `tune.bufsize`.
     pub bufsize: usize,
     /// `tune.maxrewrite`.

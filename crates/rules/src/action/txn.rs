@@ -42,7 +42,7 @@ pub struct Scratch {
 }
 
 /// Renders a log-format `%` variable by name.
-pub type LfVar = dyn Fn(&'static str, &mut Vec<u8>);
+pub type LfVar<'t> = dyn Fn(&'static str, &mut Vec<u8>) + 't;
 
 /// The transaction as one action sees it.
 pub struct Txn<'t> {
@@ -65,7 +65,7 @@ pub struct Txn<'t> {
     pub scratch: &'t mut Scratch,
     /// Renders the `%` variables of log-format strings (`%ci`, `%ID`...); without it
     /// they render as nothing.
-    pub lf_var: Option<&'t LfVar>,
+    pub lf_var: Option<&'t LfVar<'t>>,
     /// Rewrites failing is fatal (HAProxy's strict mode, the default): the orchestrator
     /// sets it at the start of each rule set evaluation, `strict-mode` changes it.
     pub strict: bool,

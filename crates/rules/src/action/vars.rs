@@ -71,7 +71,21 @@ pub(crate) fn parse(
         first = false;
         cond.add(c)?;
     }
-    let var = VarRef::parse(name)?;
+    let var = VarRef::parse(name).map_err(|e| {
+        // HAProxy prints from the bad character to the end of the action word.
+        match e.strip_prefix("invalid syntax at char '") {
+            Some(rest) => {
+                let bad = rest.len().saturating_sub(1);
+                let name_off = name.as_ptr() as usize - word.as_ptr() as usize;
+                let from = (name_off + name.len()).saturating_sub(bad);
+                format!(
+                    "invalid syntax at char '{}'",
+                    word.get(from..).unwrap_or("")
+                )
+            }
+            None => e,
+        }
+    })?;
     if var.scope == Scope::Proc && !cx.proc_vars.contains(&var) {
         cx.proc_vars.push(var.clone());
     }
