@@ -268,9 +268,11 @@ impl RequestHead {
         self.uri_span = self.headers.push_bytes(uri);
     }
 
-    /// Replaces the method.
+    /// Replaces the method on the request line. The method class ([`Self::method`])
+    /// stays the one received, as HAProxy's transaction keeps the method it parsed
+    /// (`txn->meth`): `http-request set-method` changes what is sent, not how the
+    /// request is handled nor what the `method` fetch reports for a known method.
     pub fn set_method(&mut self, method: &[u8]) {
-        self.method = Method::from_bytes(method);
         self.method_span = self.headers.push_bytes(method);
     }
 

@@ -35,31 +35,35 @@ pub(crate) fn parse(words: &[&str], idx: &mut usize) -> Result<Normalizer, ActEr
         return Err("missing argument <normalizer>".into());
     }
     i += 1;
-    // An optional word: `full` or `strict`, or nothing before a condition.
-    let mut flag = |want: &str| -> Result<bool, ActError> {
+    // An optional word: `full` or `strict` (`Some(true)`), nothing (`Some(false)`), or
+    // a condition (`None`): HAProxy 2.6 then leaves the rule's normalizer at its first
+    // value, `path-merge-slashes`, and Rampart does the same.
+    let mut flag = |want: &str| -> Result<Option<bool>, ActError> {
         let w = arg(words, i);
         if w == want {
             i += 1;
-            Ok(true)
-        } else if w.is_empty() || is_cond(w) {
-            Ok(false)
+            Ok(Some(true))
+        } else if w.is_empty() {
+            Ok(Some(false))
+        } else if is_cond(w) {
+            Ok(None)
         } else {
             Err(format!("unknown argument '{w}' for '{name}' normalizer").into())
         }
     };
+    let or_merge =
+        |f: Option<bool>, n: fn(bool) -> Normalizer| f.map_or(Normalizer::PathMergeSlashes, n);
     let n = match name {
         "path-merge-slashes" => Normalizer::PathMergeSlashes,
         "path-strip-dot" => Normalizer::PathStripDot,
-        "path-strip-dotdot" => Normalizer::PathStripDotdot {
-            full: flag("full")?,
-        },
+        "path-strip-dotdot" => or_merge(flag("full")?, |full| Normalizer::PathStripDotdot { full }),
         "query-sort-by-name" => Normalizer::QuerySortByName,
-        "percent-to-uppercase" => Normalizer::PercentToUppercase {
-            strict: flag("strict")?,
-        },
-        "percent-decode-unreserved" => Normalizer::PercentDecodeUnreserved {
-            strict: flag("strict")?,
-        },
+        "percent-to-uppercase" => or_merge(flag("strict")?, |strict| {
+            Normalizer::PercentToUppercase { strict }
+        }),
+        "percent-decode-unreserved" => or_merge(flag("strict")?, |strict| {
+            Normalizer::PercentDecodeUnreserved { strict }
+        }),
         "fragment-strip" => Normalizer::FragmentStrip,
         "fragment-encode" => Normalizer::FragmentEncode,
         _ => return Err(format!("unknown normalizer '{name}'").into()),
