@@ -192,7 +192,7 @@ fn sync_authority(tx: &mut Txn<'_>, res: bool, name: &[u8], value_of: &[u8]) -> 
         return true;
     }
     match tx.req.as_deref_mut() {
-        Some(req) => update_authority(req, value_of),
+        Some(req) => update_authority(req, value_of, &mut tx.scratch.aux),
         None => true,
     }
 }
@@ -283,12 +283,13 @@ impl ReplaceHeader {
                 i += 1;
                 continue;
             }
-            let out = &mut tx.scratch.tmp;
+            let sc = &mut *tx.scratch;
+            let out = &mut sc.tmp;
             out.clear();
             let changed = if self.full {
-                replace_whole(&self.re, v, &tx.scratch.out, room, out)
+                replace_whole(&self.re, v, &sc.out, room, out)
             } else {
-                replace_elements(&self.re, v, &tx.scratch.out, room, out)
+                replace_elements(&self.re, v, &sc.out, room, out, &mut sc.aux)
             };
             match changed {
                 Err(()) => return tx.rewrite_failed(),
@@ -341,10 +342,10 @@ fn replace_elements(
     tpl: &[u8],
     room: usize,
     out: &mut Vec<u8>,
+    repl: &mut Vec<u8>,
 ) -> Result<bool, ()> {
     let mut groups = Groups::default();
     let mut changed = false;
-    let mut repl = Vec::new();
     let mut pos = 0;
     let mut first = true;
     loop {
@@ -372,8 +373,8 @@ fn replace_elements(
         let elem = &v[vs..ve];
         if re.captures(elem, &mut groups) {
             repl.clear();
-            replace(&mut repl, room, elem, tpl, &groups).map_err(|_| ())?;
-            out.extend_from_slice(&repl);
+            replace(repl, room, elem, tpl, &groups).map_err(|_| ())?;
+            out.extend_from_slice(repl);
             changed = true;
         } else {
             out.extend_from_slice(&v[start..end]);

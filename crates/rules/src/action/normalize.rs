@@ -268,8 +268,9 @@ pub fn strip_dot(path: &[u8], out: &mut Vec<u8>) {
 /// `uri_normalizer_path_dotdot`: each `/..` removes the segment before it; those
 /// that go beyond the start stay in front (unless `full`).
 pub fn strip_dotdot(path: &[u8], full: bool, out: &mut Vec<u8>) {
-    // Built from the end, as HAProxy does, then reversed.
-    let mut rev: Vec<u8> = Vec::with_capacity(path.len() + 4);
+    // Built from the end, as HAProxy does, then reversed in place.
+    let start = out.len();
+    let rev = out;
     let mut offset = path.len() as isize - 1;
     let mut up = 0usize;
     let at = |o: isize| path[o as usize];
@@ -310,7 +311,7 @@ pub fn strip_dotdot(path: &[u8], full: bool, out: &mut Vec<u8>) {
             }
         }
     }
-    out.extend(rev.iter().rev());
+    rev[start..].reverse();
 }
 
 /// `uri_normalizer_path_merge_slashes`: runs of `/` become one.

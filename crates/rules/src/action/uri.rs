@@ -155,7 +155,7 @@ pub(crate) fn set_part(req: &mut RequestHead, part: UriPart, v: &[u8], tmp: &mut
             replace_query(req, v, tmp);
             true
         }
-        UriPart::Uri => replace_uri(req, v),
+        UriPart::Uri => replace_uri(req, v, tmp),
     }
 }
 
@@ -195,7 +195,7 @@ pub(crate) fn replace_query(req: &mut RequestHead, query: &[u8], tmp: &mut Vec<u
 /// `http_replace_req_uri` and `http_update_host`: the new target decides whether the
 /// request has an authority; when it has one, every `host` header takes it. False when
 /// an absolute URI has an empty authority.
-pub(crate) fn replace_uri(req: &mut RequestHead, uri: &[u8]) -> bool {
+pub(crate) fn replace_uri(req: &mut RequestHead, uri: &[u8], tmp: &mut Vec<u8>) -> bool {
     req.set_uri(uri);
     let form = match uri.first() {
         None | Some(b'/') => UriForm::Origin,
@@ -212,11 +212,12 @@ pub(crate) fn replace_uri(req: &mut RequestHead, uri: &[u8]) -> bool {
             _ => return false,
         },
     };
-    let auth = uri[authority.0..authority.1].to_vec();
+    tmp.clear();
+    tmp.extend_from_slice(&uri[authority.0..authority.1]);
     let h = req.headers_mut();
     for i in 0..h.len() {
         if h.get_index(i).is_some_and(|(n, _)| n == b"host") {
-            h.set_value_index(i, &auth);
+            h.set_value_index(i, tmp);
         }
     }
     true
@@ -225,7 +226,7 @@ pub(crate) fn replace_uri(req: &mut RequestHead, uri: &[u8]) -> bool {
 /// `http_update_authority`: after the `host` header changed to `host`, an absolute
 /// URI's authority follows. False when the request has an authority but the URI shows
 /// none.
-pub(crate) fn update_authority(req: &mut RequestHead, host: &[u8]) -> bool {
+pub(crate) fn update_authority(req: &mut RequestHead, host: &[u8], tmp: &mut Vec<u8>) -> bool {
     if !matches!(req.uri_form(), UriForm::Absolute | UriForm::Authority) {
         return true;
     }
@@ -236,11 +237,11 @@ pub(crate) fn update_authority(req: &mut RequestHead, host: &[u8]) -> bool {
     if &uri[s..e] == host {
         return true;
     }
-    let mut new = Vec::with_capacity(uri.len() + host.len());
-    new.extend_from_slice(&uri[..s]);
-    new.extend_from_slice(host);
-    new.extend_from_slice(&uri[e..]);
-    req.set_uri(&new);
+    tmp.clear();
+    tmp.extend_from_slice(&uri[..s]);
+    tmp.extend_from_slice(host);
+    tmp.extend_from_slice(&uri[e..]);
+    req.set_uri(tmp);
     true
 }
 
