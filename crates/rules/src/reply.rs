@@ -362,7 +362,9 @@ pub fn check_errorfile(raw: &[u8]) -> Result<(), String> {
 /// `content-type` with a non-empty payload, `connection: <conn>`, then the payload
 /// (not for a `HEAD` request: `head_only`). An `errorfile` is sent as it is;
 /// `default-errorfiles` sends `errorfile` (the proxy's message for the status) or
-/// HAProxy's built-in page. Log-format parts are rendered against `s`, through `tmp`.
+/// HAProxy's built-in page. Log-format parts are rendered against `s`, through `tmp`;
+/// in response rule sets HAProxy renders a reply once the server's response is dropped,
+/// so `s` then has no response head (`res` fetches find nothing).
 #[allow(clippy::too_many_arguments)]
 pub fn write_reply(
     r: &Reply,

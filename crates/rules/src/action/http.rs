@@ -213,6 +213,34 @@ impl HttpAct {
         }
     }
 
+    /// HAProxy's check of a capture by `id` once the proxy's slots are known
+    /// (`check_http_req_capture`, `check_http_res_capture`): in a proxy with the
+    /// frontend capability, the slot must exist among `req_slots` (request rules) or
+    /// `res_slots` (response rules). The message follows `Proxy '<name>': `.
+    pub fn check_capture(
+        &self,
+        frontend: bool,
+        req_slots: usize,
+        res_slots: usize,
+    ) -> Result<(), String> {
+        let Some(slot) = self.capture_slot().filter(|s| s.by_id && frontend) else {
+            return Ok(());
+        };
+        let (have, set) = if slot.response {
+            (res_slots, "http-response")
+        } else {
+            (req_slots, "http-request")
+        };
+        // HAProxy compares as `int`: a negative id passes, and never captures.
+        let id = slot.index as i32;
+        if id >= 0 && id as usize >= have {
+            return Err(format!(
+                "unable to find capture id '{id}' referenced by {set} capture rule"
+            ));
+        }
+        Ok(())
+    }
+
     /// Binds `add-acl`, `del-acl`, `set-map`, `del-map` to the reference of their
     /// file, once every ACL and map of the configuration is loaded.
     pub fn bind_refs(&mut self, registry: &Registry) {

@@ -2,6 +2,12 @@
 //! byte as `uri_normalizer.c` rewrites the path: merging slashes, removing `.` and
 //! `..` segments, sorting the query, percent-encoding, decoding and case, fragments.
 //! The path-only normalizers stop at `?`; the others see the query string too.
+//!
+//! HAProxy 2.6 quirk, kept: `path-strip-dotdot`, `percent-to-uppercase` and
+//! `percent-decode-unreserved` without their optional word but followed by a condition
+//! (`normalize-uri path-strip-dotdot if X`) run as `path-merge-slashes` (its parser
+//! never sets the normalizer in that case, leaving the first one).
+//! `tests/actions_vs_haproxy.rs` shows it.
 
 use super::txn::{Txn, Verdict};
 use super::uri::{path_range, replace_path, replace_query};

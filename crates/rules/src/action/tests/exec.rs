@@ -337,6 +337,10 @@ fn effects_and_flow() {
             &["set-priority-offset", "int(-1000000)"],
             "Effect(SetPriorityOffset(-524287))",
         ),
+        (
+            &["set-timeout", "tunnel", "2m"],
+            "Effect(SetTimeout { which: Tunnel, ms: 120000 })",
+        ),
         (&["disable-l7-retry"], "Effect(DisableL7Retry)"),
         (&["allow"], "Stop"),
         (&["reject"], "Reject"),
@@ -352,6 +356,22 @@ fn effects_and_flow() {
     for (words, want) in cases {
         let r = run_env(&[act(Req, words)], raw, None, &env, &vars);
         assert_eq!(r.verdicts, [*want], "{words:?}");
+    }
+    for (words, status) in [
+        (&["deny"][..], 403),
+        (&["tarpit"][..], 500),
+        (&["return"][..], 200),
+    ] {
+        let a = act(Req, words);
+        let r = run_env(std::slice::from_ref(&a), raw, None, &env, &vars);
+        let kind = ["Deny(", "Tarpit(", "Return("]
+            [usize::from(status == 500) + 2 * usize::from(status == 200)];
+        assert!(r.verdicts[0].starts_with(kind), "{:?}", r.verdicts);
+        assert!(
+            r.verdicts[0].contains(&format!("status: {status}")),
+            "{:?}",
+            r.verdicts
+        );
     }
     // Captures and early hints leave their value in the scratch buffer.
     let r = run_env(

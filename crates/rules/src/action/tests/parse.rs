@@ -338,3 +338,39 @@ fn the_redirect_keyword_takes_a_literal_destination() {
     assert_eq!(r.cookie.as_deref(), Some("S; path=/; Max-Age=0;"));
     assert_eq!(r.code, 301);
 }
+
+#[test]
+fn capture_ids_are_checked_against_the_slots() {
+    let files = Files::default();
+    let mut cx = ActCx::new("px", &files);
+    let a = try_parse(
+        RuleSet::HttpRequest,
+        &["capture", "path", "id", "1"],
+        &mut cx,
+    )
+    .unwrap();
+    assert_eq!(a.check_capture(true, 2, 0), Ok(()));
+    assert_eq!(
+        a.check_capture(true, 1, 5),
+        Err("unable to find capture id '1' referenced by http-request capture rule".into())
+    );
+    // Backends cannot know the frontend's slots.
+    assert_eq!(a.check_capture(false, 0, 0), Ok(()));
+    let a = try_parse(
+        RuleSet::HttpAfterResponse,
+        &["capture", "status", "id", "0"],
+        &mut cx,
+    )
+    .unwrap();
+    assert_eq!(
+        a.check_capture(true, 3, 0),
+        Err("unable to find capture id '0' referenced by http-response capture rule".into())
+    );
+    let a = try_parse(
+        RuleSet::HttpRequest,
+        &["capture", "path", "id", "-1"],
+        &mut cx,
+    )
+    .unwrap();
+    assert_eq!(a.check_capture(true, 0, 0), Ok(()));
+}
