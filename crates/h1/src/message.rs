@@ -268,15 +268,24 @@ impl RequestHead {
         self.uri_span = self.headers.push_bytes(uri);
     }
 
-    /// Replaces the method.
+    /// Replaces the method on the request line. The method class ([`Self::method`])
+    /// stays the one received, as HAProxy's transaction keeps the method it parsed
+    /// (`txn->meth`): `http-request set-method` changes what is sent, not how the
+    /// request is handled nor what the `method` fetch reports for a known method.
     pub fn set_method(&mut self, method: &[u8]) {
-        self.method = Method::from_bytes(method);
         self.method_span = self.headers.push_bytes(method);
     }
 
     /// The form of the request target.
     pub fn uri_form(&self) -> UriForm {
         self.uri_form
+    }
+
+    /// Sets the form of the request target after a rule rewrote it (HAProxy's
+    /// `http_update_host` recomputes whether the request has an authority; a new method
+    /// alone does not change it, so `set_method` leaves the form as it is).
+    pub fn set_uri_form(&mut self, form: UriForm) {
+        self.uri_form = form;
     }
 
     /// The Host header value (identical duplicates are dropped while parsing).

@@ -6,6 +6,7 @@
 //! it in memory, and returns a verdict the orchestrator (the proxy crate) acts on.
 
 pub mod acl;
+pub mod action;
 pub mod args;
 pub mod conv;
 pub mod expr;
@@ -14,6 +15,7 @@ pub mod logfmt;
 pub mod map;
 pub mod pattern;
 pub mod regex;
+pub mod reply;
 pub mod sample;
 pub mod stream;
 pub mod vars;

@@ -192,9 +192,9 @@ impl LogFormat {
                         _ => return Err(format!("missing ']' after '{}'", &inner[..used])),
                     }
                     if !expr.fetch.uses.valid_at().contains(mode.place) {
+                        // HAProxy names the expression by the rest of the format.
                         return Err(format!(
-                            "sample fetch <{}> may not be reliably used here because it needs '{}' which is not available here",
-                            expr.fetch.name,
+                            "sample fetch <{inner}> may not be reliably used here because it needs '{}' which is not available here",
                             expr.fetch.uses.names()
                         ));
                     }
@@ -253,6 +253,49 @@ impl LogFormat {
                     let v = e.eval(s, &mut Iter::single(), cx);
                     if let Some(Value::Str(b)) = v.and_then(|v| v.cast(SmpType::Str)) {
                         http_encode(&b, out);
+                    }
+                }
+                Node::Var(name, _) => var(name, out),
+            }
+        }
+    }
+
+    /// Renders without `LOG_OPT_HTTP` (`set-var-fmt`): samples cast to strings written
+    /// up to their first NUL byte (`lf_text_len`), quoted with `+Q`, with `"`, `\` and
+    /// `]` escaped by a backslash with `+E`; a missing sample is `-` with `+M` (unless
+    /// quoted: `""`), nothing otherwise.
+    pub fn render_text(
+        &self,
+        s: &Stream<'_>,
+        cx: &Cx,
+        out: &mut Vec<u8>,
+        var: &mut dyn FnMut(&'static str, &mut Vec<u8>),
+    ) {
+        for n in &self.nodes {
+            match n {
+                Node::Text(t) => out.extend_from_slice(t.as_bytes()),
+                Node::Separator => out.push(b' '),
+                Node::Expr(e, o) => {
+                    let v = e.eval(s, &mut Iter::single(), cx);
+                    let v = v.and_then(|v| v.cast(SmpType::Str));
+                    let quote = o.has(Opts::QUOTE);
+                    if quote {
+                        out.push(b'"');
+                    }
+                    match v {
+                        Some(Value::Str(b)) if !b.is_empty() => {
+                            for &c in b.iter().take_while(|&&c| c != 0) {
+                                if o.has(Opts::ESC) && matches!(c, b'"' | b'\\' | b']') {
+                                    out.push(b'\\');
+                                }
+                                out.push(c);
+                            }
+                        }
+                        _ if o.has(Opts::MANDATORY) && !quote => out.push(b'-'),
+                        _ => {}
+                    }
+                    if quote {
+                        out.push(b'"');
                     }
                 }
                 Node::Var(name, _) => var(name, out),

@@ -174,6 +174,12 @@ impl VarSet {
         }
     }
 
+    /// Deletes the variable (`var_clear` on a variable that is not permanent: a later
+    /// `ifexists` no longer finds it).
+    pub fn remove(&mut self, hash: u64) {
+        self.entries.retain(|(h, _)| *h != hash);
+    }
+
     /// Creates the variable unset if it does not exist (proc variables named in the
     /// configuration exist from the start).
     pub fn declare(&mut self, hash: u64) {

@@ -14,11 +14,13 @@ const HRQHP: Uses = uses(&[Src::Hrqhp]);
 const UNIQUE_ID: Uses = uses(&[Src::Const, Src::Listn, Src::Ftend]);
 
 pub(super) static FETCHES: &[FetchDef] = &[
-    // A known method needs no access to the request line (HAProxy keeps it in the
-    // transaction); another one is read from the request being processed.
+    // A known method needs no access to the request line (HAProxy keeps the method
+    // it parsed in the transaction, which `set-method` does not change); another one is
+    // read from the request line being processed.
     def("method", spec(&[], 0), T::Meth, HRQHP, |s, _, _| {
-        let m = s.req?.method_bytes();
-        Some(Value::Meth(match KnownMethod::find(m) {
+        let h = s.req?;
+        let parsed = h.method().as_bytes().and_then(KnownMethod::find);
+        Some(Value::Meth(match parsed {
             Some(k) => Method::Known(k),
             None => Method::Other(Cow::Borrowed(req_head(s)?.method_bytes())),
         }))

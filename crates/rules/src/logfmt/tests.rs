@@ -60,7 +60,7 @@ fn errors_use_haproxys_wording() {
     assert_eq!(err("%[path x]"), "expected ']' after 'path', but found ' '");
     assert_eq!(
         err("%[res.hdr(x)]"),
-        "sample fetch <res.hdr> may not be reliably used here because it needs 'HTTP response headers' which is not available here"
+        "sample fetch <res.hdr(x)]> may not be reliably used here because it needs 'HTTP response headers' which is not available here"
     );
     let tcp = Mode {
         proxy_http: false,

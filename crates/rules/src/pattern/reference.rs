@@ -319,6 +319,12 @@ impl PatRef {
         Ok(())
     }
 
+    /// Whether some entry has the pattern `key`, in any generation
+    /// (`pat_ref_find_elt`, as `add-acl` and `set-map` ask).
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.lock().entries.iter().any(|e| &*e.key == key)
+    }
+
     /// Deletes every entry whose pattern is `key` (`del map`), in every generation;
     /// whether there was one.
     pub fn del(&self, key: &[u8]) -> bool {

@@ -1,0 +1,161 @@
+//! `set-var(<name>[,<cond>...]) <expr>`, `set-var-fmt(<name>[,<cond>...]) <fmt>` and
+//! `unset-var(<name>)` (`vars.c`, `parse_store`): the variable and its conditions are
+//! glued to the action word; `proc.` variables exist from the start (HAProxy creates
+//! them while reading the configuration, and an unset keeps them), others are deleted
+//! by `unset-var`.
+
+use super::txn::{Txn, Verdict};
+use super::{ActCx, ActError, RuleSet};
+use crate::expr::{End, Expr};
+use crate::logfmt::LogFormat;
+use crate::sample::Value;
+use crate::stream::Iter;
+use crate::vars::{Scope, SetCond, VarRef};
+use std::borrow::Cow;
+
+/// What is stored.
+#[derive(Debug)]
+pub enum VarValue {
+    /// `set-var`: a sample expression.
+    Expr(Expr),
+    /// `set-var-fmt`: a log-format string (rendered as text, not HTTP-encoded).
+    Fmt(LogFormat),
+    /// `unset-var`.
+    Unset,
+}
+
+/// A variable action.
+#[derive(Debug)]
+pub struct SetVar {
+    pub var: VarRef,
+    pub cond: SetCond,
+    pub value: VarValue,
+}
+
+const EXPECTS: &str =
+    "Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'";
+
+/// Parses the action whose word is `words[*idx - 1]`; `*idx` is on its first argument.
+pub(crate) fn parse(
+    words: &[&str],
+    idx: &mut usize,
+    set: RuleSet,
+    cx: &mut ActCx<'_>,
+) -> Result<SetVar, ActError> {
+    let word = super::arg(words, idx.wrapping_sub(1));
+    let (kind, rest) = if let Some(r) = word.strip_prefix("set-var-fmt") {
+        (2, r)
+    } else if let Some(r) = word.strip_prefix("set-var") {
+        (1, r)
+    } else {
+        (0, word.strip_prefix("unset-var").unwrap_or(word))
+    };
+    let Some(inner) = rest.strip_prefix('(') else {
+        return Err(format!("invalid or incomplete action '{word}'. {EXPECTS}").into());
+    };
+    let Some(inner) = inner.strip_suffix(')') else {
+        return Err(format!("incomplete argument after action '{word}'. {EXPECTS}").into());
+    };
+    let mut parts = inner.split(',');
+    let name = parts.next().unwrap_or("");
+    let mut cond = SetCond::default();
+    // Conditions are read up to the first empty one.
+    let mut first = true;
+    for c in parts {
+        if c.is_empty() {
+            break;
+        }
+        if first && kind == 0 {
+            return Err("unset-var does not expect parameters after the variable name. Only \"set-var\" and \"set-var-fmt\" manage conditions".into());
+        }
+        first = false;
+        cond.add(c)?;
+    }
+    let var = VarRef::parse(name).map_err(|e| {
+        // HAProxy prints from the bad character to the end of the action word.
+        match e.strip_prefix("invalid syntax at char '") {
+            Some(rest) => {
+                let bad = rest.len().saturating_sub(1);
+                let name_off = name.as_ptr() as usize - word.as_ptr() as usize;
+                let from = (name_off + name.len()).saturating_sub(bad);
+                format!(
+                    "invalid syntax at char '{}'",
+                    word.get(from..).unwrap_or("")
+                )
+            }
+            None => e,
+        }
+    })?;
+    if var.scope == Scope::Proc && !cx.proc_vars.contains(&var) {
+        cx.proc_vars.push(var.clone());
+    }
+    let value = match kind {
+        0 => VarValue::Unset,
+        2 => {
+            let fmt = cx.logformat(super::arg(words, *idx), set, false)?;
+            *idx = (*idx + 1).min(words.len());
+            VarValue::Fmt(fmt)
+        }
+        _ => {
+            let (expr, _) = Expr::parse(words, idx, End::Words)?;
+            cx.check_fetch(&expr, set, word)?;
+            VarValue::Expr(expr)
+        }
+    };
+    Ok(SetVar { var, cond, value })
+}
+
+impl SetVar {
+    pub(crate) fn exec(&self, tx: &mut Txn<'_>) -> Verdict<'static> {
+        let value = match &self.value {
+            VarValue::Unset => {
+                self.unset(tx);
+                return Verdict::Continue;
+            }
+            VarValue::Fmt(lf) => {
+                tx.render_to(lf, false, false);
+                Value::Str(Cow::Borrowed(&tx.scratch.out[..]))
+            }
+            VarValue::Expr(e) => {
+                let s = tx.stream();
+                match e.eval(&s, &mut Iter::single(), tx.cx) {
+                    Some(v) => v.into_owned(),
+                    None => return Verdict::Continue,
+                }
+            }
+        };
+        let hash = self.var.hash;
+        match self.var.scope {
+            Scope::Proc => {
+                if let Some(lock) = tx.env.proc_vars() {
+                    let mut g = lock.write().unwrap_or_else(|p| p.into_inner());
+                    g.set(hash, value, self.cond);
+                }
+            }
+            Scope::Check => {}
+            scope => {
+                if let Some(store) = tx.vars.store(scope) {
+                    store.borrow_mut().set(hash, value, self.cond);
+                }
+            }
+        }
+        Verdict::Continue
+    }
+
+    fn unset(&self, tx: &mut Txn<'_>) {
+        let hash = self.var.hash;
+        match self.var.scope {
+            Scope::Proc => {
+                if let Some(lock) = tx.env.proc_vars() {
+                    lock.write().unwrap_or_else(|p| p.into_inner()).unset(hash);
+                }
+            }
+            Scope::Check => {}
+            scope => {
+                if let Some(store) = tx.vars.store(scope) {
+                    store.borrow_mut().remove(hash);
+                }
+            }
+        }
+    }
+}
