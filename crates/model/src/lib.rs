@@ -31,6 +31,8 @@ pub struct Snapshot {
     /// Every pattern reference (ACL and map files, inline ACL patterns), as the runtime
     /// API lists and changes them.
     pub patterns: rampart_rules::pattern::Registry,
+    /// `proc.` variables named by rules, declared (unset) at start-up.
+    pub proc_vars: Vec<rampart_rules::vars::VarRef>,
 }
 
 /// Inputs to lowering that come from the command line rather than the files.
@@ -84,6 +86,7 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
             SectionKind::Global => global::lower_section(&mut global, section, &mut cx),
             k if k.is_proxy() => {
                 proxies.bufsize = global.g.tune.bufsize as usize;
+                proxies.maxrewrite = global.g.tune.maxrewrite as usize;
                 proxy::lower_section(&mut proxies, section, &mut cx)
             }
             _ => {
@@ -99,6 +102,7 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
         proxies: parsed_proxies.proxies,
         others: others.finish(&mut cx),
         patterns: parsed_proxies.registry,
+        proc_vars: parsed_proxies.proc_vars,
     };
     let parsed = !cx.diags.has_alerts();
     if parsed {

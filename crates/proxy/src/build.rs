@@ -122,6 +122,7 @@ pub fn build(
             own_backend,
             timeouts: FeTimeouts {
                 client: ms(t.client),
+                tarpit: ms(if t.tarpit != 0 { t.tarpit } else { t.connect }),
                 client_fin: ms(t.client_fin),
                 http_request: ms(t.http_request),
                 http_keep_alive: ms(t.http_keep_alive),
@@ -137,7 +138,7 @@ pub fn build(
                 ignore_probes: p.options.flags.http_ignore_probes,
                 buffer_request: p.options.flags.http_buffer_request,
                 case_adjust_client: p.options.flags.h1_case_adjust_bogus_client,
-                rules: p.http_request.clone(),
+                rules: HttpRules::of(p),
                 errors: p.errors.clone(),
             },
             counters: ProxyCounters::default(),
@@ -166,7 +167,10 @@ pub fn build(
         .enumerate()
         .map(|(i, b)| (Box::from(b.name.as_bytes()), i))
         .collect();
+    let any_rules =
+        frontends.iter().any(|f| f.http.rules.any()) || backends.iter().any(|b| b.http.rules.any());
     let runtime = Runtime {
+        any_rules,
         frontends,
         backends,
         proxies,
@@ -351,7 +355,7 @@ fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
             buffer_request: p.options.flags.http_buffer_request,
             abortonclose: p.options.flags.abortonclose,
             case_adjust_server: p.options.flags.h1_case_adjust_bogus_server,
-            rules: p.http_request.clone(),
+            rules: HttpRules::of(p),
             errors: p.errors.clone(),
         },
         allbackups: p.options.flags.allbackups,

@@ -5,7 +5,7 @@
 
 use crate::queue::Queues;
 use crate::rate::FreqCtr;
-use rampart_model::proxy::http_rules::HttpRequestRule;
+use rampart_model::proxy::http_act::HttpRule;
 use rampart_model::proxy::keywords::HttpReuse;
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use rampart_model::proxy::Mode;
@@ -22,6 +22,8 @@ pub struct Runtime {
     /// Each proxy of the configuration (Snapshot index): its frontend and backend here,
     /// for rule arguments that name a proxy (`be_conn(app)`).
     pub proxies: Vec<ProxyRt>,
+    /// Some proxy has HTTP rules: sessions keep a variable store.
+    pub any_rules: bool,
     /// Backends by name, for names built per stream (dynamic `use_backend`).
     pub backend_names: std::collections::HashMap<Box<[u8]>, usize>,
     /// Global `maxconn` (after the file-descriptor limit was applied).
@@ -122,10 +124,34 @@ pub struct FeHttp {
     pub buffer_request: bool,
     /// `option h1-case-adjust-bogus-client`.
     pub case_adjust_client: bool,
-    /// `http-request` rules (only `return` so far).
-    pub rules: Vec<HttpRequestRule>,
+    /// `http-request`, `redirect`, `http-response` and `http-after-response` rules.
+    pub rules: HttpRules,
     /// Custom error responses (`errorfile`, `errorloc*`, `errorfiles`, `http-error`).
     pub errors: rampart_model::proxy::errors::ProxyErrors,
+}
+
+/// A proxy's HTTP rule sets.
+#[derive(Debug, Default)]
+pub struct HttpRules {
+    pub req: Vec<HttpRule>,
+    pub redirects: Vec<HttpRule>,
+    pub res: Vec<HttpRule>,
+    pub after: Vec<HttpRule>,
+}
+
+impl HttpRules {
+    pub fn of(p: &rampart_model::proxy::Proxy) -> HttpRules {
+        HttpRules {
+            req: p.http_request.clone(),
+            redirects: p.redirects.clone(),
+            res: p.http_response.clone(),
+            after: p.http_after_response.clone(),
+        }
+    }
+    /// The rules may read or set variables (a session then keeps a variable store).
+    pub fn any(&self) -> bool {
+        !(self.req.is_empty() && self.redirects.is_empty() && self.res.is_empty())
+    }
 }
 
 /// One listening socket of a frontend.
@@ -142,6 +168,8 @@ pub struct ListenerRt {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FeTimeouts {
     pub client: Option<Duration>,
+    /// `timeout tarpit` (`timeout connect` when unset, as HAProxy).
+    pub tarpit: Option<Duration>,
     pub client_fin: Option<Duration>,
     pub http_request: Option<Duration>,
     pub http_keep_alive: Option<Duration>,
@@ -205,8 +233,9 @@ pub struct BeHttp {
     pub abortonclose: bool,
     /// `option h1-case-adjust-bogus-server`.
     pub case_adjust_server: bool,
-    /// The backend's `http-request` rules, run after the frontend's.
-    pub rules: Vec<HttpRequestRule>,
+    /// The backend's rules (request rules run after the frontend's, response rules
+    /// before).
+    pub rules: HttpRules,
     /// Custom error responses, asked before the frontend's.
     pub errors: rampart_model::proxy::errors::ProxyErrors,
 }
@@ -351,6 +380,8 @@ pub struct ProxyCounters {
     /// Retries that stayed on their server (`wretr`) and that moved (`wredis`).
     pub retries: AtomicU64,
     pub redispatches: AtomicU64,
+    /// Header rewrites that failed (`wrew`).
+    pub failed_rewrites: AtomicU64,
 }
 
 /// Server counters.

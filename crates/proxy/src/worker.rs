@@ -188,6 +188,9 @@ pub struct WorkerCx {
     /// Boxed so that a session future holds a pointer, not the heads, across its awaits.
     #[allow(clippy::vec_box)]
     heads: RefCell<Vec<Box<crate::http::Heads>>>,
+    /// Buffers the rules render into (borrowed for one rule set at a time, never
+    /// across an await).
+    pub scratch: RefCell<rampart_rules::action::Scratch>,
     /// Idle server connections of this thread (`mode http`).
     pub pool: crate::pool::ThreadPool,
     /// Streams of this thread whose server's streams may be shut down.
@@ -377,6 +380,7 @@ fn worker_main(
                 waiting: crate::idle::IdleSet::default(),
                 bufs: RefCell::new(Vec::new()),
                 heads: RefCell::new(Vec::new()),
+                scratch: RefCell::new(Default::default()),
                 pool: crate::pool::ThreadPool::new(&rt),
                 kills: Default::default(),
             });

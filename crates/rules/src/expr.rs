@@ -11,6 +11,10 @@ use crate::pattern::LoadCx;
 use crate::sample::{can_cast, SmpType, Value};
 use crate::stream::{Iter, Stream};
 
+/// Loads what a converter's arguments name (the files of `map*` converters) while
+/// an expression is parsed.
+pub type ConvLoader<'l> = dyn FnMut(&str, &mut [Arg]) -> Result<(), String> + 'l;
+
 /// A converter with its arguments.
 #[derive(Debug)]
 pub struct ConvCall {
@@ -60,7 +64,24 @@ impl Expr {
         words: &[&str],
         idx: &mut usize,
         end: End,
-        mut load: Option<&mut LoadCx<'_>>,
+        load: Option<&mut LoadCx<'_>>,
+    ) -> Result<(Expr, usize), String> {
+        match load {
+            Some(cx) => {
+                let mut f = |name: &str, args: &mut [Arg]| crate::map::load(name, args, cx);
+                Expr::parse_with(words, idx, end, Some(&mut f))
+            }
+            None => Expr::parse_with(words, idx, end, None),
+        }
+    }
+
+    /// [`Expr::parse`], with `load` called on the arguments of every `map*` converter
+    /// (before their check).
+    pub fn parse_with(
+        words: &[&str],
+        idx: &mut usize,
+        end: End,
+        mut load: Option<&mut ConvLoader<'_>>,
     ) -> Result<(Expr, usize), String> {
         let first = words.get(*idx).copied().unwrap_or("");
         let n = name_len(first);
@@ -146,9 +167,9 @@ impl Expr {
             if !cargs.is_empty() && def.args.types.is_empty() {
                 return Err(format!("converter '{name}' does not support any args"));
             }
-            if let Some(lcx) = load.as_deref_mut() {
+            if let Some(l) = load.as_deref_mut() {
                 if crate::map::is_map_converter(name) {
-                    crate::map::load(name, &mut cargs, lcx)
+                    l(name, &mut cargs)
                         .map_err(|e| format!("invalid args in converter '{name}' : {e}"))?;
                 }
             }

@@ -106,7 +106,23 @@ impl LogFormat {
     pub fn parse_loading(
         fmt: &str,
         mode: Mode,
-        mut load: Option<&mut LoadCx<'_>>,
+        load: Option<&mut LoadCx<'_>>,
+    ) -> Result<LogFormat, String> {
+        match load {
+            Some(cx) => {
+                let mut f =
+                    |name: &str, args: &mut [crate::args::Arg]| crate::map::load(name, args, cx);
+                LogFormat::parse_with(fmt, mode, Some(&mut f))
+            }
+            None => LogFormat::parse_with(fmt, mode, None),
+        }
+    }
+
+    /// [`LogFormat::parse`], with `load` called on every `map*` converter's arguments.
+    pub fn parse_with(
+        fmt: &str,
+        mode: Mode,
+        mut load: Option<&mut crate::expr::ConvLoader<'_>>,
     ) -> Result<LogFormat, String> {
         let mut nodes = Vec::new();
         let b = fmt.as_bytes();
@@ -176,7 +192,7 @@ impl LogFormat {
                     let inner = &fmt[i + 1..];
                     let mut idx = 0;
                     let (expr, used) =
-                        Expr::parse_loading(&[inner], &mut idx, End::Embedded, load.as_deref_mut())
+                        Expr::parse_with(&[inner], &mut idx, End::Embedded, load.as_deref_mut())
                             .map_err(|e| {
                                 format!("failed to parse sample expression <{inner}> : {e}")
                             })?;

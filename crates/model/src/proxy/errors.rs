@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::http_rules::{parse_reply, HttpRequestAction, Reply, ReplyBody};
+use super::http_rules::{parse_reply, Reply, ReplyBody};
 use super::{Cap, ProxiesBuilder, Proxy};
 use crate::cnum::atol;
 use crate::kw::Cx;
@@ -268,17 +268,41 @@ pub fn resolve(s: &mut Snapshot, cx: &mut LowerCx<'_>) {
 /// The `errorfiles <name>` replies of a proxy's `http-request` rules: the section's
 /// message for the status, or an empty reply when the section has none (HAProxy warns).
 fn rule_replies(p: &mut Proxy, sections: &[HttpErrors], cx: &mut LowerCx<'_>) {
-    for rule in &mut p.http_request {
-        #[allow(irrefutable_let_patterns)]
-        let HttpRequestAction::Return(reply) = &mut rule.action
-        else {
+    for rule in p
+        .http_request
+        .iter_mut()
+        .chain(p.http_response.iter_mut())
+        .chain(p.http_after_response.iter_mut())
+    {
+        let Some(reply) = std::sync::Arc::get_mut(&mut rule.act).and_then(|a| a.reply_mut()) else {
             continue;
         };
-        if let Err(msg) = resolve_reply(&p.name, reply, sections, cx) {
+        let Some(name) = reply.errorfiles_section().map(str::to_string) else {
+            continue;
+        };
+        let Some(sec) = sections.iter().find(|h| h.name == name) else {
             cx.diags.push(Diagnostic::alert(
                 None,
-                format!("Proxy '{}': {msg}.", p.name),
+                format!(
+                    "Proxy '{}': unknown http-errors section '{name}' referenced by an http reply .",
+                    p.name
+                ),
             ));
+            continue;
+        };
+        let status = reply.status;
+        match sec.files.get(&status) {
+            Some(f) => reply.resolve_errorfiles(Some(f.message.raw.clone())),
+            None => {
+                cx.diags.push(Diagnostic::warning(
+                    None,
+                    format!(
+                        "Proxy '{}': status '{status}' referenced by an http reply not declared in http-errors section '{name}'.",
+                        p.name
+                    ),
+                ));
+                reply.resolve_errorfiles(None);
+            }
         }
     }
 }

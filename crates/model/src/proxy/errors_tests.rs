@@ -206,7 +206,8 @@ fn http_error_replies() {
 
 #[test]
 fn http_request_return_errorfiles_resolved() {
-    use crate::proxy::http_rules::HttpRequestAction;
+    use rampart_rules::action::HttpAct;
+    use rampart_rules::reply::ReplyBody as RB;
     let f = Files::new("return");
     let r = run(&f.cfg(&format!(
         "{T}frontend fe\n bind :8080\n http-request return status 503 errorfiles site if TRUE\n \
@@ -224,12 +225,14 @@ fn http_request_return_errorfiles_resolved() {
         .proxy("fe")
         .http_request
         .iter()
-        .map(|rule| {
-            let HttpRequestAction::Return(reply) = &rule.action;
-            match &reply.body {
-                ReplyBody::ErrorFile(m) => format!("file {}", m.status),
-                other => format!("{other:?}"),
-            }
+        .map(|rule| match &*rule.act {
+            HttpAct::Return(reply) => match &reply.body {
+                RB::ErrorFile(m) => format!("file {}", &String::from_utf8_lossy(m)[9..12]),
+                RB::Empty => "Empty".to_string(),
+                RB::ErrorFiles(n) => format!("ErrorFiles({n:?})"),
+                _ => "other".to_string(),
+            },
+            _ => "not a return".to_string(),
         })
         .collect();
     assert_eq!(bodies, ["file 503", "Empty", "ErrorFiles(\"nowhere\")"]);

@@ -1,31 +1,12 @@
-//! `http-request` rules (configuration manual 4.2 `http-request`; HAProxy's
-//! `parse_http_req_cond`, `http_parse_http_reply`). Until the rules issue lands, only the
-//! `return` action is implemented (so a frontend can answer by itself), with conditions
-//! over the proxy's ACLs ([`super::acls`]); every other action is "not
-//! supported yet", never accepted unchecked.
+//! Replies of `http-error` (HAProxy's `http_parse_http_reply` as the error table uses
+//! it; rule actions read theirs with `rampart_rules::reply`).
 
 use super::ProxiesBuilder;
 use crate::cnum::atol;
 use crate::kw::Cx;
 use crate::sections::errorfile::{load_message, Message, HTTP_ERR_CODES};
-use rampart_config::{Diagnostic, Span};
+use rampart_config::Diagnostic;
 use std::sync::Arc;
-
-/// One `http-request` rule.
-#[derive(Clone, Debug)]
-pub struct HttpRequestRule {
-    pub action: HttpRequestAction,
-    /// `if|unless` and the condition, over the proxy's ACLs.
-    pub cond: Option<super::Cond>,
-    pub span: Span,
-}
-
-/// The actions implemented so far.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum HttpRequestAction {
-    /// `return [status <code>] [content-type <type>] [payload] [hdr <name> <value>]*`.
-    Return(Reply),
-}
 
 /// An HTTP reply built by the proxy itself (HAProxy's `struct http_reply`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,58 +33,6 @@ pub enum ReplyBody {
     /// after parsing (`crate::proxy::errors::resolve`; in `http-error`, an entry of the
     /// proxy's error list).
     ErrorFiles(String),
-}
-
-/// `http-request <action> ...`.
-pub(crate) fn http_request(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
-    if b.in_defaults() && b.px().name.is_empty() {
-        return Err("'http-request' not allowed in anonymous 'defaults' section.".into());
-    }
-    let action = cx.arg(0).unwrap_or("");
-    if action != "return" {
-        return Err(format!("'http-request {action}' is not supported yet"));
-    }
-    let args = cx.args();
-    let mut i = 1;
-    let reply = parse_reply(args, &mut i, cx, b, 200).map_err(|e| {
-        format!(
-            "error detected in {} '{}' while parsing 'http-request {action}' rule : {e}.",
-            b.px().kind.type_str(),
-            b.px().name
-        )
-    })?;
-    let cond = match args.get(i).map(String::as_str) {
-        None => None,
-        Some("if" | "unless") => {
-            use rampart_rules::fetch::place::Ckp;
-            let words = args[i..].to_vec();
-            let place = b.places(Ckp::FeHrqHdr, Ckp::BeHrqHdr);
-            Some(b.parse_cond(cx, &words, Some(place)).map_err(|e| {
-                format!("error detected while parsing an 'http-request {action}' condition : {e}.")
-            })?)
-        }
-        Some(other) => {
-            let msg = format!(
-                "'http-request {action}' expects either 'if' or 'unless' followed by a condition but found '{other}'."
-            );
-            cx.diags.abort_with(Diagnostic::alert(Some(cx.span()), msg));
-            return Ok(());
-        }
-    };
-    let span = cx.span();
-    super::order::place(b, cx, super::order::Stage::HttpReq, "http-request");
-    let px = b.px();
-    if let Some(last) = px.http_request.last() {
-        if last.cond.is_none() {
-            cx.warn("previous 'http-request' action is final and has no condition attached, further entries are NOOP.");
-        }
-    }
-    b.px().http_request.push(HttpRequestRule {
-        action: HttpRequestAction::Return(reply),
-        cond,
-        span,
-    });
-    Ok(())
 }
 
 /// HAProxy's `http_parse_http_reply`: `default_status` when no `status` is given (0 for

@@ -125,8 +125,8 @@ fn unknown_and_not_yet() {
     ));
     let r = run("listen l\n zzzzzzzzzz\n");
     assert!(r.has_alert("unknown keyword 'zzzzzzzzzz' in 'listen' section"));
-    let r = run("backend b\n http-request deny\n");
-    assert!(r.has_alert("'http-request deny' is not supported yet"));
+    let r = run("backend b\n http-request track-sc0 src\n");
+    assert!(r.has_alert("'http-request track-sc0' is not supported yet (it needs stick tables)"));
 }
 
 #[test]

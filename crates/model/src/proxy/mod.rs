@@ -26,6 +26,7 @@ pub mod balance;
 pub mod bind;
 pub mod check;
 pub mod errors;
+pub mod http_act;
 pub mod http_rules;
 pub mod keywords;
 pub mod log;
@@ -172,8 +173,14 @@ pub struct Proxy {
     pub balance: balance::Balance,
     pub default_backend: Option<Spanned<String>>,
     pub use_backends: Vec<UseBackend>,
-    /// `http-request` rules, in order (only `return` until the rules issue).
-    pub http_request: Vec<http_rules::HttpRequestRule>,
+    /// `http-request`, `http-response`, `http-after-response` and `redirect` rules, in
+    /// order.
+    pub http_request: Vec<http_act::HttpRule>,
+    pub http_response: Vec<http_act::HttpRule>,
+    pub http_after_response: Vec<http_act::HttpRule>,
+    pub redirects: Vec<http_act::HttpRule>,
+    /// Request capture slots taken so far (`http-request capture ... len`).
+    pub req_captures: usize,
     /// `errorfile`, `errorfiles`, `errorloc*`, `http-error`: custom responses by status
     /// (inherited from defaults; the table is filled after parsing).
     pub errors: errors::ProxyErrors,
@@ -240,6 +247,10 @@ impl Proxy {
             default_backend: None,
             use_backends: Vec::new(),
             http_request: Vec::new(),
+            http_response: Vec::new(),
+            http_after_response: Vec::new(),
+            redirects: Vec::new(),
+            req_captures: 0,
             errors: errors::ProxyErrors::default(),
             options: options::Options::default(),
             checks: check::Checks::default(),
@@ -280,6 +291,10 @@ impl Proxy {
         p.servers.clear();
         p.use_backends.clear();
         p.http_request.clear();
+        p.http_response.clear();
+        p.http_after_response.clear();
+        p.redirects.clear();
+        p.req_captures = 0;
         p.monitor_fail.clear();
         p.acls = std::sync::Arc::from(Vec::new());
         p.stages_seen = 0;
@@ -357,6 +372,10 @@ pub struct ProxiesBuilder {
     pub(crate) bufsize: usize,
     /// Every pattern file and inline pattern list of the configuration.
     pub(crate) registry: rampart_rules::pattern::Registry,
+    /// `tune.maxrewrite` in force.
+    pub(crate) maxrewrite: usize,
+    /// `proc.` variables the rules name (declared at start-up, as HAProxy does).
+    pub(crate) proc_vars: Vec<rampart_rules::vars::VarRef>,
     /// The ACL tables of the proxies (same index) and of the defaults sections.
     pub(crate) tables: Vec<acls::Table>,
     pub(crate) def_tables: Vec<acls::Table>,
@@ -383,6 +402,8 @@ impl Default for ProxiesBuilder {
             base_dir: PathBuf::new(),
             bufsize: 16384,
             registry: rampart_rules::pattern::Registry::new(),
+            maxrewrite: 1024,
+            proc_vars: Vec::new(),
             tables: Vec::new(),
             def_tables: Vec::new(),
             scratch_table: acls::Table::default(),
@@ -814,6 +835,7 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
 /// references.
 pub struct Finished {
     pub proxies: Vec<Proxy>,
+    pub proc_vars: Vec<rampart_rules::vars::VarRef>,
     pub tables: acls::Tables,
     pub registry: rampart_rules::pattern::Registry,
 }
@@ -822,8 +844,11 @@ impl ProxiesBuilder {
     /// Ends parsing: server templates expanded, per-proxy checks that HAProxy runs after
     /// parsing and that only need the proxy itself.
     pub fn finish(self, _cx: &mut LowerCx<'_>) -> Finished {
+        let mut proxies = self.proxies;
+        http_act::bind(&mut proxies, &self.registry);
         Finished {
-            proxies: self.proxies,
+            proxies,
+            proc_vars: self.proc_vars,
             tables: acls::Tables {
                 tables: self.tables,
             },

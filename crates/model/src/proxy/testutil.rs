@@ -171,6 +171,7 @@ pub fn run_with(text: &str, resolver: HostResolver) -> Run {
         proxies: fin.proxies,
         others: others.finish(&mut cx),
         patterns: fin.registry,
+        proc_vars: fin.proc_vars,
         ..Default::default()
     };
     let parsed = !cx.diags.has_alerts();

@@ -7,9 +7,9 @@
 
 use super::body::{buffered_end, forward, BodyErr, Duplex, Pipe};
 use super::io::{deadline, read_some, write_all, ReadErr};
-use super::reply::{write_error, write_reply, Errors};
+use super::reply::{write_error, Errors};
 use super::response::{self, Fail, RespCx, RespEnd};
-use super::{persist, rules, Heads, Next, Session};
+use super::{actions, persist, rules, Heads, Next, Session};
 use crate::kill::Why;
 use crate::pool;
 use crate::retry::{Retries, RetryOn};
@@ -24,7 +24,6 @@ use rampart_h1::{
     Parsed, RequestHead, Version,
 };
 use rampart_model::proxy::errors::ErrorReply;
-use rampart_model::proxy::http_rules::Reply;
 use rampart_model::proxy::options::HttpConnMode;
 use std::future::Future;
 use std::rc::Rc;
@@ -87,8 +86,39 @@ impl Session {
                 return self.answer_before_server(h, status, head_len, None).await;
             }
         }
-        if let Some(reply) = rules::evaluate(&fe.http.rules, &fe_acls, &env, &h.req, data) {
-            return self.reply(h, reply, head_len, None).await;
+        // The session's variables: kept across its streams once a rule may use them.
+        if w.rt.any_rules && self.vars.is_none() {
+            self.vars = Some(Box::default());
+        }
+        let no_vars;
+        let vars = match self.vars.as_deref() {
+            Some(v) => {
+                v.new_transaction();
+                v
+            }
+            None => {
+                no_vars = rampart_rules::vars::StreamVars::default();
+                &no_vars
+            }
+        };
+        let outcome = {
+            let mut scratch = w.scratch.borrow_mut();
+            let mut acx = actions::Cx {
+                acls: &fe_acls,
+                env: &env,
+                vars,
+                scratch: &mut scratch,
+                failed_rewrites: &fe.counters.failed_rewrites,
+            };
+            match actions::run_request(&fe.http.rules.req, &mut acx, &mut h.req, data) {
+                actions::Outcome::Continue => {
+                    actions::run_request(&fe.http.rules.redirects, &mut acx, &mut h.req, data)
+                }
+                o => o,
+            }
+        };
+        if !matches!(outcome, actions::Outcome::Continue) {
+            return self.rule_outcome(h, outcome, head_len, None).await;
         }
         let chosen = rules::switch(&fe.switching, &fe_acls, &env, Some(&h.req), data);
         let Some(bi) = chosen.or(fe.default_backend) else {
@@ -98,8 +128,24 @@ impl Session {
         let be = &w.rt.backends[bi];
         if Some(bi) != fe.own_backend {
             let be_acls = crate::env::Rules::new(&be.acls, w.rt.bufsize);
-            if let Some(reply) = rules::evaluate(&be.http.rules, &be_acls, &env, &h.req, data) {
-                return self.reply(h, reply, head_len, Some(bi)).await;
+            let outcome = {
+                let mut scratch = w.scratch.borrow_mut();
+                let mut acx = actions::Cx {
+                    acls: &be_acls,
+                    env: &env,
+                    vars,
+                    scratch: &mut scratch,
+                    failed_rewrites: &be.counters.failed_rewrites,
+                };
+                match actions::run_request(&be.http.rules.req, &mut acx, &mut h.req, data) {
+                    actions::Outcome::Continue => {
+                        actions::run_request(&be.http.rules.redirects, &mut acx, &mut h.req, data)
+                    }
+                    o => o,
+                }
+            };
+            if !matches!(outcome, actions::Outcome::Continue) {
+                return self.rule_outcome(h, outcome, head_len, Some(bi)).await;
             }
         }
         let mode = self.conn_mode(Some(bi));
@@ -296,18 +342,39 @@ impl Session {
                 Some(_) if tries.done < be.retries => be.retry_on,
                 _ => RetryOn::default(),
             };
+            let first = self.served == 0;
             let ends = {
                 let Session {
                     cli,
                     fe,
                     req_opts,
                     addrs,
+                    vars,
                     ..
                 } = &mut *self;
+                let renv = crate::env::StreamEnv {
+                    w: &w,
+                    addrs,
+                    fe: fe.i,
+                    be: Some(bi),
+                    srv: Some(srv.server),
+                    first,
+                    http: true,
+                };
+                let rules = match vars.as_deref() {
+                    Some(v) if !be.http.rules.res.is_empty() || !fe.http.rules.res.is_empty() => {
+                        Some(response::RespRules {
+                            env: &renv,
+                            vars: v,
+                        })
+                    }
+                    _ => None,
+                };
                 let Heads { req, resp } = &mut *h;
                 let pipe = Pipe::upstream(cli, fe, &srv.conn, be, bufsize, &dx);
                 let up = forward(req_kind, &pipe, &mut rbuf, start, &mut out, req_opts);
                 let cx = RespCx {
+                    rules,
                     rt: &w.rt,
                     fe,
                     be,
@@ -498,15 +565,16 @@ impl Session {
         next
     }
 
-    /// Answers with an `http-request return` reply; the connection stays open when the
-    /// request had no body and the mode allows it.
-    async fn reply(
+    /// Answers as a rule decided (`return`, `deny`, `tarpit`, `redirect`, `auth`, a
+    /// failed rewrite), or closes (`reject`, `silent-drop`).
+    async fn rule_outcome(
         &mut self,
         h: &Heads,
-        reply: &Reply,
+        o: actions::Outcome<'_>,
         head_len: usize,
         be: Option<usize>,
     ) -> Next {
+        let w = Rc::clone(&self.w);
         let http10 = h.req.version() == Version::Http10;
         let head_only = h.req.method() == Method::Head;
         let has_body = !matches!(h.req.body_kind(), BodyKind::None | BodyKind::Length(0));
@@ -515,26 +583,118 @@ impl Session {
             && self.conn_mode(be) != HttpConnMode::Close
             && !self.w.ctl.is_stopping();
         let mut out = self.w.get_buf();
-        let w = Rc::clone(&self.w);
-        let answer = Answer {
-            keep,
-            req_ver11: !http10,
-            head_only,
-            case: self.client_case(),
-        };
-        let errors = Errors {
-            fe: &self.fe.http.errors,
-            be: be
-                .and_then(|i| w.rt.backends.get(i))
-                .map(|b| &b.http.errors),
-        };
-        let keep = write_reply(reply, &answer, errors, &mut out);
+        let case = self.client_case();
+        let conn = super::reply::conn_word(!keep, http10);
+        let mut keep_after = keep;
+        match o {
+            actions::Outcome::Continue => {}
+            actions::Outcome::Close => {
+                self.w.put_buf(out);
+                return Next::Close;
+            }
+            actions::Outcome::Status(st) => {
+                self.w.put_buf(out);
+                return self.answer_before_server(h, st, head_len, be).await;
+            }
+            actions::Outcome::Redirect { rule, loc } => {
+                // HAProxy closes when the request's body was not received whole.
+                let conn = if has_body { Some(&b"close"[..]) } else { conn };
+                keep_after = keep && !has_body;
+                rule.write_response(&loc, conn, case, &mut out);
+            }
+            actions::Outcome::Auth(realm) => {
+                let answer = Answer {
+                    keep,
+                    req_ver11: !http10,
+                    head_only,
+                    case,
+                };
+                let errors = Errors {
+                    fe: &self.fe.http.errors,
+                    be: be
+                        .and_then(|i| w.rt.backends.get(i))
+                        .map(|b| &b.http.errors),
+                };
+                keep_after = super::reply::write_error(401, &answer, errors, &mut out);
+                let realm = realm.unwrap_or(&self.fe.name);
+                let field = format!("www-authenticate: Basic realm=\"{realm}\"\r\n");
+                if let Some(p) = out.windows(4).position(|x| x == b"\r\n\r\n") {
+                    // After the page's own fields, before the connection field the H1
+                    // layer appends last.
+                    let at = out[..p + 2]
+                        .windows(12)
+                        .rposition(|x| x.eq_ignore_ascii_case(b"\r\nconnection"))
+                        .map_or(p + 2, |c| c + 2);
+                    out.splice(at..at, field.bytes());
+                }
+            }
+            actions::Outcome::Reply { reply, tarpit } => {
+                if tarpit {
+                    if let Some(t) = self.fe.timeouts.tarpit {
+                        tokio::time::sleep(t).await;
+                    }
+                }
+                let errors = Errors {
+                    fe: &self.fe.http.errors,
+                    be: be
+                        .and_then(|i| w.rt.backends.get(i))
+                        .map(|b| &b.http.errors),
+                };
+                let answer = Answer {
+                    keep,
+                    req_ver11: !http10,
+                    head_only,
+                    case,
+                };
+                use rampart_rules::reply::ReplyBody as RB;
+                match &reply.body {
+                    RB::DefaultErrorFiles => {
+                        keep_after =
+                            super::reply::write_error(reply.status, &answer, errors, &mut out);
+                    }
+                    // Written as HAProxy's H1 layer writes an error file.
+                    RB::ErrorFile(raw) => {
+                        match rampart_model::sections::errorfile::parse_message(raw.clone()) {
+                            Ok(m) => keep_after = m.write(&answer, &mut out),
+                            Err(_) => {
+                                out.extend_from_slice(raw);
+                                keep_after = false;
+                            }
+                        }
+                    }
+                    _ => {
+                        let env = crate::env::StreamEnv {
+                            w: &w,
+                            addrs: &self.addrs,
+                            fe: self.fe.i,
+                            be,
+                            srv: None,
+                            first: self.served == 0,
+                            http: true,
+                        };
+                        let s = rampart_rules::stream::Stream {
+                            req: Some(&h.req),
+                            vars: self.vars.as_deref(),
+                            ..rampart_rules::stream::Stream::new(&env)
+                        };
+                        let cx = rampart_rules::conv::Cx {
+                            bufsize: w.rt.bufsize,
+                        };
+                        let mut tmp = self.w.get_buf();
+                        rampart_rules::reply::write_reply(
+                            reply, &s, &cx, None, conn, head_only, case, &mut out, &mut tmp,
+                        );
+                        self.w.put_buf(tmp);
+                    }
+                }
+            }
+        }
         let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
             .await
             .is_ok();
         self.w.put_buf(out);
         self.rbuf.drain(..head_len);
-        if ok && keep {
+        if ok && keep_after {
             Next::KeepAlive
         } else {
             Next::Close

@@ -29,6 +29,7 @@
 //! Buffers are taken from the thread's pool only while data is in flight, so an idle
 //! keep-alive connection holds none.
 
+mod actions;
 mod body;
 mod buffer;
 pub(crate) mod cookie;
@@ -90,6 +91,8 @@ pub(crate) struct Session {
     pub srv: Option<Box<ServerConn>>,
     /// Requests served on this connection so far.
     pub served: u32,
+    /// The session's variables, once a rule needed them.
+    pub vars: Option<Box<rampart_rules::vars::StreamVars>>,
     pub req_opts: ParseOpts,
     /// The thread's session count and the `maxconn` slots, released with the session.
     _live: Live,
@@ -124,6 +127,7 @@ pub fn session(
         rbuf: Vec::new(),
         srv: None,
         served: 0,
+        vars: None,
         req_opts,
         _live: live,
         w,

@@ -42,21 +42,6 @@ impl<'a> Errors<'a> {
     }
 }
 
-/// Writes the reply of an `http-request return` rule. Returns true when the connection
-/// may stay open after it (`a.keep`, unless the message itself ends it).
-pub fn write_reply(r: &Reply, a: &Answer<'_>, errors: Errors<'_>, out: &mut Vec<u8>) -> bool {
-    match &r.body {
-        ReplyBody::ErrorFile(m) => m.write(a, out),
-        ReplyBody::DefaultErrorFiles | ReplyBody::ErrorFiles(_) => {
-            write_error(r.status, a, errors, out)
-        }
-        _ => {
-            write_built(r, a, out);
-            a.keep
-        }
-    }
-}
-
 /// Writes the proxy's error response for `status`. Returns true when the connection may
 /// stay open after it.
 pub fn write_error(status: u16, a: &Answer<'_>, errors: Errors<'_>, out: &mut Vec<u8>) -> bool {

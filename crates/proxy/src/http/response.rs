@@ -84,8 +84,16 @@ impl Fail {
     }
 }
 
+/// What the `http-response` rules need: the stream's view and its variables.
+pub struct RespRules<'a> {
+    pub env: &'a crate::env::StreamEnv<'a>,
+    pub vars: &'a rampart_rules::vars::StreamVars,
+}
+
 /// What the response side needs from the stream.
 pub struct RespCx<'a> {
+    /// The `http-response` rules' context (`None`: neither proxy has any).
+    pub rules: Option<RespRules<'a>>,
     pub rt: &'a std::sync::Arc<crate::state::Runtime>,
     pub fe: &'a Frontend,
     pub be: &'a Backend,
@@ -162,6 +170,13 @@ pub async fn run(
         return failed(cx, Fail::Junk, interim);
     }
     cx.dx.awaiting_response.set(false);
+    // `http-response` rules: the backend's, then the frontend's (a `listen` runs its
+    // own once). An answer of theirs replaces the server's response.
+    if let Some(rr) = &cx.rules {
+        if let Some(end) = response_rules(cx, rr, resp) {
+            return end;
+        }
+    }
     super::cookie::response(cx.be, cx.persist, cx.server, method, resp);
     let kind = response_body_kind(resp, method);
     let tunnel = kind == BodyKind::Tunnel;
@@ -224,6 +239,61 @@ pub async fn run(
         }
         Err(_) => RespEnd::Broken,
     }
+}
+
+/// Runs the `http-response` rules; `Some` when one ends the response with an answer of
+/// the proxy's (its status: the reply's, 500 for a failed rewrite, 502 otherwise).
+fn response_rules(cx: &RespCx<'_>, rr: &RespRules<'_>, resp: &mut ResponseHead) -> Option<RespEnd> {
+    use super::actions::{run_response, Cx, Outcome};
+    rr.vars.start_response();
+    let sets: [(
+        &crate::state::HttpRules,
+        &[rampart_rules::acl::Acl],
+        &std::sync::atomic::AtomicU64,
+    ); 2] = [
+        (
+            &cx.be.http.rules,
+            &cx.be.acls,
+            &cx.be.counters.failed_rewrites,
+        ),
+        (
+            &cx.fe.http.rules,
+            &cx.fe.acls,
+            &cx.fe.counters.failed_rewrites,
+        ),
+    ];
+    for (i, (rules, acls, failed)) in sets.into_iter().enumerate() {
+        // A `listen` section's rules are the same list on both sides: run them once.
+        if i == 1
+            && cx
+                .fe
+                .own_backend
+                .is_some_and(|b| std::ptr::eq(&cx.rt.backends[b], cx.be))
+        {
+            break;
+        }
+        if rules.res.is_empty() {
+            continue;
+        }
+        let acls = crate::env::Rules::new(acls, cx.bufsize);
+        let mut scratch = rr.env.w.scratch.borrow_mut();
+        let mut acx = Cx {
+            acls: &acls,
+            env: rr.env,
+            vars: rr.vars,
+            scratch: &mut scratch,
+            failed_rewrites: failed,
+        };
+        match run_response(&rules.res, &mut acx, cx.req, resp) {
+            Outcome::Continue => {}
+            Outcome::Close => return Some(RespEnd::Broken),
+            Outcome::Status(st) => return Some(RespEnd::Error(st, Fail::Body)),
+            Outcome::Reply { reply, .. } => return Some(RespEnd::Error(reply.status, Fail::Body)),
+            Outcome::Redirect { rule, .. } => return Some(RespEnd::Error(rule.code, Fail::Body)),
+            Outcome::Auth(_) => return Some(RespEnd::Error(401, Fail::Body)),
+        }
+    }
+    None
 }
 
 /// The response head could not be had: a retry when `retry-on` names the failure and

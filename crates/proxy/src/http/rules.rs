@@ -1,31 +1,11 @@
-//! Rules as they exist before the actions land (issue 5): `http-request return` of the
-//! frontend then of the backend, and `use_backend` switching, each guarded by a
-//! condition over its proxy's ACLs ([`crate::env::Rules`]), evaluated in order; the
-//! first matching rule decides.
+//! `use_backend` switching: the first rule whose condition over the frontend's ACLs
+//! ([`crate::env::Rules`]) holds names the backend, statically or by a name built per
+//! stream.
 
 use crate::env::{Rules, StreamEnv};
 use crate::state::{Switch, SwitchTo};
 use rampart_h1::RequestHead;
-use rampart_model::proxy::http_rules::{HttpRequestAction, HttpRequestRule, Reply};
 use rampart_rules::stream::Stream;
-
-/// The reply of the first applicable `return` rule, if any.
-pub fn evaluate<'r>(
-    rules: &'r [HttpRequestRule],
-    acls: &Rules<'_>,
-    env: &StreamEnv<'_>,
-    req: &RequestHead,
-    data: &[u8],
-) -> Option<&'r Reply> {
-    rules.iter().find_map(|r| {
-        if !acls.holds(r.cond.as_ref(), env, Some(req), data) {
-            return None;
-        }
-        match &r.action {
-            HttpRequestAction::Return(reply) => Some(reply),
-        }
-    })
-}
 
 /// The backend of the first `use_backend` rule whose condition matches; `req` is `None`
 /// in `mode tcp`. A dynamic name that matches no backend ends the search (the caller

@@ -68,7 +68,7 @@ pub(crate) fn parse_set(
     idx: &mut usize,
     set: RuleSet,
     add: bool,
-    cx: &ActCx<'_>,
+    cx: &mut ActCx<'_>,
 ) -> Result<SetHeader, ActError> {
     let (name, value) = parse_name_fmt(words, idx, set, cx)?;
     Ok(SetHeader {
@@ -82,7 +82,7 @@ pub(crate) fn parse_set(
 pub(crate) fn parse_early_hint(
     words: &[&str],
     idx: &mut usize,
-    cx: &ActCx<'_>,
+    cx: &mut ActCx<'_>,
 ) -> Result<EarlyHint, ActError> {
     let (name, value) = parse_name_fmt(words, idx, RuleSet::HttpRequest, cx)?;
     Ok(EarlyHint { name, value })
@@ -92,7 +92,7 @@ fn parse_name_fmt(
     words: &[&str],
     idx: &mut usize,
     set: RuleSet,
-    cx: &ActCx<'_>,
+    cx: &mut ActCx<'_>,
 ) -> Result<(String, LogFormat), ActError> {
     let i = *idx;
     if arg(words, i).is_empty() || arg(words, i + 1).is_empty() {
@@ -147,7 +147,7 @@ pub(crate) fn parse_replace(
     idx: &mut usize,
     set: RuleSet,
     full: bool,
-    cx: &ActCx<'_>,
+    cx: &mut ActCx<'_>,
 ) -> Result<ReplaceHeader, ActError> {
     let i = *idx;
     if arg(words, i).is_empty() || arg(words, i + 1).is_empty() || arg(words, i + 2).is_empty() {

@@ -47,7 +47,7 @@ pub(crate) fn parse(
     idx: &mut usize,
     op: MapOp,
     set: RuleSet,
-    cx: &ActCx<'_>,
+    cx: &mut ActCx<'_>,
 ) -> Result<MapAct, ActError> {
     let word = arg(words, idx.wrapping_sub(1));
     let i = *idx;

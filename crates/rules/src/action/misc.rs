@@ -6,7 +6,7 @@
 //! `return`.
 
 use super::{arg, is_cond, ActCx, ActError, ErrKind, RuleSet};
-use crate::expr::{End, Expr};
+use crate::expr::Expr;
 use crate::fetch::place::Ckp;
 use crate::reply::{parse_reply, Reply};
 use rampart_config::units::{parse_time, TimeError, TimeUnit};
@@ -82,7 +82,7 @@ pub(crate) fn parse_capture(
         .into());
     }
     let mut i = start;
-    let (expr, _) = Expr::parse(words, &mut i, End::Words)?;
+    let (expr, _) = cx.expr(words, &mut i)?;
     let place = if res { Ckp::FeHrsHdr } else { Ckp::FeHrqHdr };
     if !expr.fetch.uses.valid_at().contains(place) {
         return Err(format!(
@@ -144,10 +144,10 @@ pub(crate) fn parse_capture(
 pub(crate) fn parse_addr(
     words: &[&str],
     idx: &mut usize,
-    cx: &ActCx<'_>,
+    cx: &mut ActCx<'_>,
 ) -> Result<Expr, ActError> {
     let mut i = *idx;
-    let (expr, _) = Expr::parse(words, &mut i, End::Words)?;
+    let (expr, _) = cx.expr(words, &mut i)?;
     cx.check_fetch(&expr, RuleSet::HttpRequest, arg(words, i - 1))?;
     *idx += 1;
     Ok(expr)
@@ -157,10 +157,10 @@ pub(crate) fn parse_addr(
 pub(crate) fn parse_priority(
     words: &[&str],
     idx: &mut usize,
-    cx: &ActCx<'_>,
+    cx: &mut ActCx<'_>,
 ) -> Result<Expr, ActError> {
     let word = arg(words, idx.wrapping_sub(1));
-    let (expr, _) = Expr::parse(words, idx, End::Words)?;
+    let (expr, _) = cx.expr(words, idx)?;
     cx.check_fetch(&expr, RuleSet::HttpRequest, word)?;
     Ok(expr)
 }
@@ -219,6 +219,15 @@ pub(crate) fn parse_service(words: &[&str], idx: &usize, set: RuleSet) -> ActErr
         )
         .into();
     }
+    if name.starts_with("lua.") {
+        return ActError {
+            kind: ErrKind::NotYet,
+            msg: format!(
+                "'{} use-service {name}' is not supported yet (it needs Lua)",
+                set.keyword()
+            ),
+        };
+    }
     if name == "prometheus-exporter" {
         return ActError {
             kind: ErrKind::NotYet,
@@ -272,7 +281,7 @@ pub(crate) fn parse_timeout(
         }
         Err(TimeError::UnexpectedChar(c)) => {
             let mut j = i + 1;
-            match Expr::parse(words, &mut j, End::Words) {
+            match cx.expr(words, &mut j) {
                 Ok((e, _)) => TimeoutValue::Expr(e),
                 Err(_) => {
                     return Err(format!(

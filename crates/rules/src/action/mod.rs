@@ -153,6 +153,9 @@ pub struct ActCx<'a> {
     /// `proc.` variables named by the actions: HAProxy creates them when the
     /// configuration is read, so `var()` finds them (unset) from the start.
     pub proc_vars: Vec<VarRef>,
+    /// Loads the files of `map*` converters in the actions' expressions (the
+    /// configuration's pattern registry); without it such converters are refused.
+    pub load: Option<&'a mut crate::expr::ConvLoader<'a>>,
 }
 
 impl<'a> ActCx<'a> {
@@ -172,6 +175,7 @@ impl<'a> ActCx<'a> {
             req_captures: 0,
             warnings: Vec::new(),
             proc_vars: Vec::new(),
+            load: None,
         }
     }
 
@@ -224,7 +228,7 @@ impl<'a> ActCx<'a> {
     /// A fetch must be usable at one of the proxy's checkpoints, as HAProxy checks
     /// against their union.
     pub(crate) fn logformat(
-        &self,
+        &mut self,
         fmt: &str,
         set: RuleSet,
         http: bool,
@@ -237,13 +241,29 @@ impl<'a> ActCx<'a> {
         };
         let [a, b] = self.places(set);
         let first = a.or(b).unwrap_or(Ckp::FeHrqHdr);
-        match LogFormat::parse(fmt, mode(first)) {
+        match LogFormat::parse_with(fmt, mode(first), self.load.as_deref_mut()) {
             Ok(lf) => Ok(lf),
             Err(e) => match (a, b) {
-                (Some(_), Some(other)) => LogFormat::parse(fmt, mode(other)).map_err(|_| e),
+                (Some(_), Some(other)) => {
+                    LogFormat::parse_with(fmt, mode(other), self.load.as_deref_mut()).map_err(|_| e)
+                }
                 _ => Err(e),
             },
         }
+    }
+
+    /// A sample expression at `words[*idx]`, map files loaded.
+    pub(crate) fn expr(
+        &mut self,
+        words: &[&str],
+        idx: &mut usize,
+    ) -> Result<(Expr, usize), String> {
+        Expr::parse_with(
+            words,
+            idx,
+            crate::expr::End::Words,
+            self.load.as_deref_mut(),
+        )
     }
 }
 

@@ -54,7 +54,7 @@ pub fn parse(
     idx: &mut usize,
     set: RuleSet,
     use_fmt: bool,
-    cx: &ActCx<'_>,
+    cx: &mut ActCx<'_>,
 ) -> Result<Redirect, ActError> {
     let mut kind = None;
     let mut code = 302u16;

@@ -44,7 +44,7 @@ pub(crate) fn parse_set(
     words: &[&str],
     idx: &mut usize,
     part: UriPart,
-    cx: &ActCx<'_>,
+    cx: &mut ActCx<'_>,
 ) -> Result<SetStartLine, ActError> {
     let i = *idx;
     let next = arg(words, i + 1);
@@ -60,7 +60,7 @@ pub(crate) fn parse_replace(
     words: &[&str],
     idx: &mut usize,
     part: UriPart,
-    cx: &ActCx<'_>,
+    cx: &mut ActCx<'_>,
 ) -> Result<ReplaceUri, ActError> {
     let i = *idx;
     let third = arg(words, i + 2);

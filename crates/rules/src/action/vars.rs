@@ -6,7 +6,7 @@
 
 use super::txn::{Txn, Verdict};
 use super::{ActCx, ActError, RuleSet};
-use crate::expr::{End, Expr};
+use crate::expr::Expr;
 use crate::logfmt::LogFormat;
 use crate::sample::Value;
 use crate::stream::Iter;
@@ -97,7 +97,7 @@ pub(crate) fn parse(
             VarValue::Fmt(fmt)
         }
         _ => {
-            let (expr, _) = Expr::parse(words, idx, End::Words)?;
+            let (expr, _) = cx.expr(words, idx)?;
             cx.check_fetch(&expr, set, word)?;
             VarValue::Expr(expr)
         }
