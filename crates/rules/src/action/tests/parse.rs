@@ -314,7 +314,7 @@ fn actions_keep_their_arguments() {
 #[test]
 fn the_redirect_keyword_takes_a_literal_destination() {
     let files = Files::default();
-    let cx = ActCx::new("px", &files);
+    let mut cx = ActCx::new("px", &files);
     let mut idx = 0;
     let r = redirect::parse(
         &[
@@ -330,7 +330,7 @@ fn the_redirect_keyword_takes_a_literal_destination() {
         &mut idx,
         RuleSet::HttpRequest,
         false,
-        &cx,
+        &mut cx,
     )
     .unwrap();
     assert_eq!(idx, 6);
