@@ -46,7 +46,15 @@ fn later_subsystems_are_not_supported_yet() {
     let e = try_parse(RuleSet::HttpRequest, &["use-service", "lua.x"], &mut cx).unwrap_err();
     assert_eq!(
         (e.kind, e.msg.as_str()),
-        (ErrKind::Invalid, "'lua.x' unknown service name.")
+        (
+            ErrKind::NotYet,
+            "'http-request use-service lua.x' is not supported yet (it needs Lua)"
+        )
+    );
+    let e = try_parse(RuleSet::HttpRequest, &["use-service", "nosuch"], &mut cx).unwrap_err();
+    assert_eq!(
+        (e.kind, e.msg.as_str()),
+        (ErrKind::Invalid, "'nosuch' unknown service name.")
     );
 }
 
