@@ -15,8 +15,72 @@ use super::{Flags, Matcher, Method, Parser};
 use crate::regex::Groups;
 use crate::sample::{Method as MethodValue, Value};
 use aho_corasick::AhoCorasick;
-use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
+
+/// The maps of an index: keys come from the configuration and lookups only probe, so a
+/// fast multiplicative hash serves (nothing a client sends can lengthen a probe chain
+/// the configuration did not build).
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+
+/// A word-at-a-time multiplicative hash (rotate, xor, multiply by an odd constant).
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl KeyHasher {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    #[inline]
+    fn mix(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for KeyHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.mix(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.mix(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.mix(i);
+    }
+    #[inline]
+    fn write_i64(&mut self, i: i64) {
+        self.mix(i as u64);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.mix(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// `s` with ASCII letters lowered, on the stack when short.
+fn lowered<R>(s: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    let mut buf = [0u8; 128];
+    if s.len() <= buf.len() {
+        let b = &mut buf[..s.len()];
+        b.copy_from_slice(s);
+        b.make_ascii_lowercase();
+        f(b)
+    } else {
+        f(&s.to_ascii_lowercase())
+    }
+}
 
 /// Below this many patterns a list is scanned as HAProxy scans it.
 const SCAN_MAX: usize = 8;
@@ -99,7 +163,7 @@ impl Index {
             match m.method {
                 Method::Found | Method::Bool => How::Truth,
                 Method::Int | Method::Len => {
-                    let mut exact = HashMap::new();
+                    let mut exact = HashMap::default();
                     let mut ranges = Vec::new();
                     for (i, it) in numbered() {
                         match *it.pat {
@@ -140,7 +204,8 @@ impl Index {
                 Method::Str | Method::Bin => {
                     // `bin` compares bytes exactly, even with `-i`.
                     let fold = fold && m.method == Method::Str;
-                    let mut map = HashMap::with_capacity(items.len());
+                    let mut map =
+                        HashMap::with_capacity_and_hasher(items.len(), Default::default());
                     for (i, it) in numbered() {
                         if let Some(b) = bytes(it) {
                             let k: Box<[u8]> = if fold {
@@ -212,7 +277,7 @@ impl Index {
             How::Exact { map, fold } => {
                 let s = bytes_of(v)?;
                 if *fold && s.iter().any(u8::is_ascii_uppercase) {
-                    map.get(&*s.to_ascii_lowercase()).copied()
+                    lowered(s, |l| map.get(l).copied())
                 } else {
                     map.get(s).copied()
                 }
@@ -282,7 +347,7 @@ impl Snapshot {
             base: Arc::new(base),
             base_last,
             tail: Index::empty(),
-            overrides: HashMap::new(),
+            overrides: HashMap::default(),
         }
     }
 
@@ -548,7 +613,7 @@ struct Words {
 impl Words {
     fn build(method: Method, fold: bool, items: &[Arc<Item>]) -> Words {
         let delims = delimiters(method);
-        let mut map = HashMap::new();
+        let mut map = HashMap::default();
         let mut empty = None;
         for (i, it) in items.iter().enumerate() {
             if let Pat::Bytes(b) = &*it.pat {

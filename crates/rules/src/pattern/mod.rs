@@ -208,7 +208,16 @@ impl PatternSet {
 
     /// Whether the sample matches (an ACL term's test).
     pub fn matches(&self, v: Value<'_>) -> bool {
-        self.match_value(v).is_some()
+        if self.matcher.method == Method::Found {
+            return true;
+        }
+        let Some(v) = v.cast(self.expect) else {
+            return false;
+        };
+        let mut groups = Groups::default();
+        self.exprs
+            .iter()
+            .any(|e| e.load().lookup(&v, &mut groups).is_some())
     }
 
     /// Matches `v` as `pattern_exec_match` does: `found` matches any sample; otherwise
