@@ -10,8 +10,10 @@ use rampart_model::proxy::keywords::HttpReuse;
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use rampart_model::proxy::Mode;
 use rampart_net::connect::{SourceSpec, Target};
+use rampart_rules::acl::Acl;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Everything the workers share, immutable once built.
@@ -130,28 +132,115 @@ pub struct FeHttp {
     pub errors: rampart_model::proxy::errors::ProxyErrors,
 }
 
-/// A proxy's HTTP rule sets.
+/// A proxy's HTTP rule sets. The rules of the defaults section a proxy uses
+/// (HAProxy's `defpx`, a named `defaults` section with rules) come first in each list,
+/// their conditions indexing the defaults' ACLs appended to the proxy's own table
+/// ([`HttpRules::of`]): a final action among them (`allow`, `deny`...) ends the
+/// proxy's rules too, as in HAProxy.
 #[derive(Debug, Default)]
 pub struct HttpRules {
     pub req: Vec<HttpRule>,
     pub redirects: Vec<HttpRule>,
     pub res: Vec<HttpRule>,
     pub after: Vec<HttpRule>,
+    /// The defaults section whose rules lead the lists (its index in the Snapshot).
+    pub defpx: Option<usize>,
+    /// How many rules of `res` and `after` come from it.
+    pub res_defaults: usize,
+    pub after_defaults: usize,
 }
 
 impl HttpRules {
-    pub fn of(p: &rampart_model::proxy::Proxy) -> HttpRules {
-        HttpRules {
-            req: p.http_request.clone(),
+    /// The rules of proxy `p`, after those of its defaults section when it has one
+    /// (`defaults` are the Snapshot's), and the ACL table their conditions index.
+    pub fn of(
+        p: &rampart_model::proxy::Proxy,
+        defaults: &[rampart_model::proxy::Proxy],
+    ) -> (HttpRules, Arc<[Acl]>) {
+        let Some((di, d)) = p.defpx.and_then(|i| defaults.get(i).map(|d| (i, d))) else {
+            let rules = HttpRules {
+                req: p.http_request.clone(),
+                redirects: p.redirects.clone(),
+                res: p.http_response.clone(),
+                after: p.http_after_response.clone(),
+                ..HttpRules::default()
+            };
+            return (rules, p.acls.clone());
+        };
+        let shift = p.acls.len();
+        let acls: Arc<[Acl]> = p.acls.iter().chain(d.acls.iter()).cloned().collect();
+        let res = chain(&d.http_response, &p.http_response, shift);
+        let after = chain(&d.http_after_response, &p.http_after_response, shift);
+        let rules = HttpRules {
+            req: chain(&d.http_request, &p.http_request, shift).0,
             redirects: p.redirects.clone(),
-            res: p.http_response.clone(),
-            after: p.http_after_response.clone(),
-        }
+            res_defaults: res.1,
+            res: res.0,
+            after_defaults: after.1,
+            after: after.0,
+            defpx: Some(di),
+        };
+        (rules, acls)
     }
+
     /// The rules may read or set variables (a session then keeps a variable store).
     pub fn any(&self) -> bool {
         !(self.req.is_empty() && self.redirects.is_empty() && self.res.is_empty())
     }
+
+    /// The `http-response` rules of a frontend, run after those of backend `be`: the
+    /// rules of the frontend's defaults section are skipped when they are the
+    /// backend's, which already ran them (HAProxy's `http_process_res_common`).
+    pub fn res_after(&self, be: &HttpRules) -> &[HttpRule] {
+        if self.defpx.is_some() && self.defpx == be.defpx {
+            self.res.get(self.res_defaults..).unwrap_or_default()
+        } else {
+            &self.res
+        }
+    }
+
+    /// The same for `http-after-response` rules.
+    pub fn after_after(&self, be: &HttpRules) -> &[HttpRule] {
+        if self.defpx.is_some() && self.defpx == be.defpx {
+            self.after.get(self.after_defaults..).unwrap_or_default()
+        } else {
+            &self.after
+        }
+    }
+}
+
+/// The defaults' rules (their ACL indexes moved past the proxy's `shift` ACLs), then
+/// the proxy's; with how many lead. HAProxy runs each list in strict mode from its
+/// start: when a defaults' rule turns it off, a rule turning it back on separates them.
+fn chain(def: &[HttpRule], own: &[HttpRule], shift: usize) -> (Vec<HttpRule>, usize) {
+    use rampart_rules::action::HttpAct;
+    let mut out: Vec<HttpRule> = def
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            if let Some(c) = &mut r.cond {
+                for t in c.suites.iter_mut().flatten() {
+                    t.acl += shift;
+                }
+            }
+            r
+        })
+        .collect();
+    if let Some(last) = def
+        .iter()
+        .rev()
+        .find(|r| matches!(*r.act, HttpAct::StrictMode(false)))
+    {
+        out.push(HttpRule {
+            act: Arc::new(HttpAct::StrictMode(true)),
+            cond: None,
+            span: last.span,
+            ctx: last.ctx,
+        });
+    }
+    let n = out.len();
+    out.extend(own.iter().cloned());
+    (out, n)
 }
 
 /// One listening socket of a frontend.
