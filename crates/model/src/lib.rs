@@ -90,6 +90,7 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
             k if k.is_proxy() => {
                 proxies.bufsize = global.g.tune.bufsize as usize;
                 proxies.maxrewrite = global.g.tune.maxrewrite as usize;
+                proxies.experimental = global.g.expose_experimental_directives;
                 proxy::lower_section(&mut proxies, section, &mut cx)
             }
             _ => {

@@ -136,18 +136,15 @@ pub struct FeHttp {
 /// (HAProxy's `defpx`, a named `defaults` section with rules) come first in each list,
 /// their conditions indexing the defaults' ACLs appended to the proxy's own table
 /// ([`HttpRules::of`]): a final action among them (`allow`, `deny`...) ends the
-/// proxy's rules too, as in HAProxy.
+/// proxy's rules too, as in HAProxy. (HAProxy skips a frontend's defaults rules on
+/// the response side when they are its backend's; a defaults section with rules
+/// serves only frontends or only backends, so that never happens.)
 #[derive(Debug, Default)]
 pub struct HttpRules {
     pub req: Vec<HttpRule>,
     pub redirects: Vec<HttpRule>,
     pub res: Vec<HttpRule>,
     pub after: Vec<HttpRule>,
-    /// The defaults section whose rules lead the lists (its index in the Snapshot).
-    pub defpx: Option<usize>,
-    /// How many rules of `res` and `after` come from it.
-    pub res_defaults: usize,
-    pub after_defaults: usize,
 }
 
 impl HttpRules {
@@ -157,28 +154,22 @@ impl HttpRules {
         p: &rampart_model::proxy::Proxy,
         defaults: &[rampart_model::proxy::Proxy],
     ) -> (HttpRules, Arc<[Acl]>) {
-        let Some((di, d)) = p.defpx.and_then(|i| defaults.get(i).map(|d| (i, d))) else {
+        let Some(d) = p.defpx.and_then(|i| defaults.get(i)) else {
             let rules = HttpRules {
                 req: p.http_request.clone(),
                 redirects: p.redirects.clone(),
                 res: p.http_response.clone(),
                 after: p.http_after_response.clone(),
-                ..HttpRules::default()
             };
             return (rules, p.acls.clone());
         };
         let shift = p.acls.len();
         let acls: Arc<[Acl]> = p.acls.iter().chain(d.acls.iter()).cloned().collect();
-        let res = chain(&d.http_response, &p.http_response, shift);
-        let after = chain(&d.http_after_response, &p.http_after_response, shift);
         let rules = HttpRules {
-            req: chain(&d.http_request, &p.http_request, shift).0,
+            req: chain(&d.http_request, &p.http_request, shift),
             redirects: p.redirects.clone(),
-            res_defaults: res.1,
-            res: res.0,
-            after_defaults: after.1,
-            after: after.0,
-            defpx: Some(di),
+            res: chain(&d.http_response, &p.http_response, shift),
+            after: chain(&d.http_after_response, &p.http_after_response, shift),
         };
         (rules, acls)
     }
@@ -187,32 +178,12 @@ impl HttpRules {
     pub fn any(&self) -> bool {
         !(self.req.is_empty() && self.redirects.is_empty() && self.res.is_empty())
     }
-
-    /// The `http-response` rules of a frontend, run after those of backend `be`: the
-    /// rules of the frontend's defaults section are skipped when they are the
-    /// backend's, which already ran them (HAProxy's `http_process_res_common`).
-    pub fn res_after(&self, be: &HttpRules) -> &[HttpRule] {
-        if self.defpx.is_some() && self.defpx == be.defpx {
-            self.res.get(self.res_defaults..).unwrap_or_default()
-        } else {
-            &self.res
-        }
-    }
-
-    /// The same for `http-after-response` rules.
-    pub fn after_after(&self, be: &HttpRules) -> &[HttpRule] {
-        if self.defpx.is_some() && self.defpx == be.defpx {
-            self.after.get(self.after_defaults..).unwrap_or_default()
-        } else {
-            &self.after
-        }
-    }
 }
 
 /// The defaults' rules (their ACL indexes moved past the proxy's `shift` ACLs), then
-/// the proxy's; with how many lead. HAProxy runs each list in strict mode from its
-/// start: when a defaults' rule turns it off, a rule turning it back on separates them.
-fn chain(def: &[HttpRule], own: &[HttpRule], shift: usize) -> (Vec<HttpRule>, usize) {
+/// the proxy's. HAProxy runs each list in strict mode from its start: when a
+/// defaults' rule turns it off, a rule turning it back on separates them.
+fn chain(def: &[HttpRule], own: &[HttpRule], shift: usize) -> Vec<HttpRule> {
     use rampart_rules::action::HttpAct;
     let mut out: Vec<HttpRule> = def
         .iter()
@@ -238,9 +209,8 @@ fn chain(def: &[HttpRule], own: &[HttpRule], shift: usize) -> (Vec<HttpRule>, us
             ctx: last.ctx,
         });
     }
-    let n = out.len();
     out.extend(own.iter().cloned());
-    (out, n)
+    out
 }
 
 /// One listening socket of a frontend.

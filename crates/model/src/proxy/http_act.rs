@@ -140,6 +140,7 @@ fn rule_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: RuleSet) -> Result<(
     let (name, kind) = (p.name.clone(), p.kind);
     let (fe, be, http_mode) = (kind.is_fe(), kind.is_be(), p.mode == super::Mode::Http);
     let (bufsize, maxrewrite, req_captures) = (b.bufsize, b.maxrewrite, p.req_captures);
+    let experimental = b.experimental;
     let (parsed, warnings, captures, proc_vars) = b.with_acls(cx, |_, lcx| {
         let mut load =
             |n: &str, a: &mut [rampart_rules::args::Arg]| rampart_rules::map::load(n, a, &mut *lcx);
@@ -150,6 +151,7 @@ fn rule_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: RuleSet) -> Result<(
         acx.bufsize = bufsize;
         acx.maxrewrite = maxrewrite;
         acx.req_captures = req_captures;
+        acx.experimental = experimental;
         acx.load = Some(&mut load);
         let parsed = http::parse(set, &words, &mut idx, &mut acx);
         let warnings = std::mem::take(&mut acx.warnings);

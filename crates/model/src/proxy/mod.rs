@@ -393,6 +393,8 @@ pub struct ProxiesBuilder {
     pub(crate) registry: rampart_rules::pattern::Registry,
     /// `tune.maxrewrite` in force.
     pub(crate) maxrewrite: usize,
+    /// `expose-experimental-directives` was given in `global` (experimental actions).
+    pub(crate) experimental: bool,
     /// `proc.` variables the rules name (declared at start-up, as HAProxy does).
     pub(crate) proc_vars: Vec<rampart_rules::vars::VarRef>,
     /// The ACL tables of the proxies (same index) and of the defaults sections.
@@ -425,6 +427,7 @@ impl Default for ProxiesBuilder {
             bufsize: 16384,
             registry: rampart_rules::pattern::Registry::new(),
             maxrewrite: 1024,
+            experimental: false,
             proc_vars: Vec::new(),
             tables: Vec::new(),
             def_tables: Vec::new(),

@@ -272,13 +272,7 @@ fn response_rules(cx: &RespCx<'_>, rr: &RespRules<'_>, resp: &mut ResponseHead) 
         {
             break;
         }
-        // The frontend skips its defaults' rules when they are the backend's.
-        let res = if i == 0 {
-            &rules.res[..]
-        } else {
-            rules.res_after(&cx.be.http.rules)
-        };
-        if res.is_empty() {
+        if rules.res.is_empty() {
             continue;
         }
         let acls = crate::env::Rules::new(acls, cx.bufsize);
@@ -290,7 +284,7 @@ fn response_rules(cx: &RespCx<'_>, rr: &RespRules<'_>, resp: &mut ResponseHead) 
             scratch: &mut scratch,
             failed_rewrites: failed,
         };
-        match run_response(res, &mut acx, cx.req, resp) {
+        match run_response(&rules.res, &mut acx, cx.req, resp) {
             Outcome::Continue => {}
             Outcome::Close => return Some(RespEnd::Broken),
             Outcome::Status(st) => return Some(RespEnd::Error(st, Fail::Body)),
