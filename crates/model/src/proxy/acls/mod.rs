@@ -2,8 +2,12 @@
 //! (`if|unless …`, 7.2) of a proxy, read with `rampart_rules::acl`. Each proxy section
 //! keeps its own table of ACLs while it is parsed (a backend cannot use a frontend's
 //! ACL); once every section is read, arguments naming proxies, servers and user lists
-//! are resolved as HAProxy's `smp_resolve_args` does, and the table is frozen into the
-//! proxy ([`Proxy::acls`]), which conditions index.
+//! are resolved as HAProxy's `smp_resolve_args` does (in ACL criteria, in the
+//! expressions and log-formats of HTTP actions and in dynamic `use_backend` names, each
+//! reported in the context HAProxy's parser set for it), and the table is frozen into
+//! the proxy ([`Proxy::acls`]), which conditions index. The defaults sections whose
+//! rules proxies run are resolved and frozen the same way, just before their first
+//! proxy.
 
 use super::http_act::HttpRule;
 use super::{BackendRef, ProxiesBuilder, Proxy, UseBackend};
