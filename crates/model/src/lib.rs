@@ -27,6 +27,9 @@ use std::path::{Path, PathBuf};
 pub struct Snapshot {
     pub global: global::Global,
     pub proxies: Vec<proxy::Proxy>,
+    /// The `defaults` sections whose rules proxies run before their own
+    /// ([`proxy::Proxy::defpx`]), with their ACLs.
+    pub defaults: Vec<proxy::Proxy>,
     pub others: sections::Others,
     /// Every pattern reference (ACL and map files, inline ACL patterns), as the runtime
     /// API lists and changes them.
@@ -87,6 +90,7 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
             k if k.is_proxy() => {
                 proxies.bufsize = global.g.tune.bufsize as usize;
                 proxies.maxrewrite = global.g.tune.maxrewrite as usize;
+                proxies.experimental = global.g.expose_experimental_directives;
                 proxy::lower_section(&mut proxies, section, &mut cx)
             }
             _ => {
@@ -100,6 +104,7 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
     let mut snapshot = Snapshot {
         global,
         proxies: parsed_proxies.proxies,
+        defaults: parsed_proxies.defaults,
         others: others.finish(&mut cx),
         patterns: parsed_proxies.registry,
         proc_vars: parsed_proxies.proc_vars,
@@ -108,6 +113,7 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
     if parsed {
         proxy::acls::resolve(
             &mut snapshot.proxies,
+            &mut snapshot.defaults,
             parsed_proxies.tables,
             &snapshot.others,
             cx.sources,

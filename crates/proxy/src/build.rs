@@ -63,7 +63,7 @@ pub fn build(
         if let Some(i) = snap.proxies.iter().position(|q| std::ptr::eq(q, *p)) {
             proxies[i].be = Some(backends.len());
         }
-        let mut be = build_backend(p, limits, &mut errors);
+        let mut be = build_backend(p, &snap.defaults, limits, &mut errors);
         be.uuid = uuid_of(p);
         backends.push(be);
     }
@@ -106,10 +106,11 @@ pub fn build(
         if let Some(i) = snap.proxies.iter().position(|q| std::ptr::eq(q, *p)) {
             proxies[i].fe = Some(frontends.len());
         }
+        let (rules, acls) = HttpRules::of(p, &snap.defaults);
         frontends.push(Frontend {
             name: p.name.clone(),
             uuid: uuid_of(p),
-            acls: p.acls.clone(),
+            acls,
             monitor_uri: p.monitor_uri.as_ref().map(|u| Box::from(u.as_bytes())),
             monitor_fail: p.monitor_fail.clone(),
             mode: p.mode,
@@ -138,7 +139,7 @@ pub fn build(
                 ignore_probes: p.options.flags.http_ignore_probes,
                 buffer_request: p.options.flags.http_buffer_request,
                 case_adjust_client: p.options.flags.h1_case_adjust_bogus_client,
-                rules: HttpRules::of(p),
+                rules,
                 errors: p.errors.clone(),
             },
             counters: ProxyCounters::default(),
@@ -252,13 +253,18 @@ fn case_map(pairs: &[(String, String)]) -> rampart_h1::CaseMap {
     m
 }
 
-fn build_backend(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
-    let be = backend_of(p, limits, errors);
+fn build_backend(
+    p: &Proxy,
+    defaults: &[Proxy],
+    limits: &Limits,
+    errors: &mut Vec<String>,
+) -> Backend {
+    let be = backend_of(p, defaults, limits, errors);
     crate::upstream::servers_changed(&be);
     be
 }
 
-fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
+fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<String>) -> Backend {
     let t = &p.timeouts;
     let mut servers: Vec<Server> = p
         .servers
@@ -318,10 +324,11 @@ fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
         has_redir,
         p.mode == rampart_model::proxy::Mode::Http,
     );
+    let (rules, acls) = HttpRules::of(p, defaults);
     Backend {
         name: p.name.clone(),
         uuid: 0,
-        acls: p.acls.clone(),
+        acls,
         mode: p.mode,
         servers,
         timeouts: BeTimeouts {
@@ -355,7 +362,7 @@ fn backend_of(p: &Proxy, limits: &Limits, errors: &mut Vec<String>) -> Backend {
             buffer_request: p.options.flags.http_buffer_request,
             abortonclose: p.options.flags.abortonclose,
             case_adjust_server: p.options.flags.h1_case_adjust_bogus_server,
-            rules: HttpRules::of(p),
+            rules,
             errors: p.errors.clone(),
         },
         allbackups: p.options.flags.allbackups,

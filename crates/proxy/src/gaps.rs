@@ -43,6 +43,10 @@ pub fn warnings(snap: &Snapshot, nbthread: usize) -> Vec<Diagnostic> {
             backend(p, &mut n);
         }
     }
+    // The rules of defaults sections run before those of the proxies using them.
+    for d in &snap.defaults {
+        http_rules(d, &mut n);
+    }
     n.finish()
 }
 

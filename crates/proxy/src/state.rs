@@ -10,8 +10,10 @@ use rampart_model::proxy::keywords::HttpReuse;
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use rampart_model::proxy::Mode;
 use rampart_net::connect::{SourceSpec, Target};
+use rampart_rules::acl::Acl;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Everything the workers share, immutable once built.
@@ -130,7 +132,13 @@ pub struct FeHttp {
     pub errors: rampart_model::proxy::errors::ProxyErrors,
 }
 
-/// A proxy's HTTP rule sets.
+/// A proxy's HTTP rule sets. The rules of the defaults section a proxy uses
+/// (HAProxy's `defpx`, a named `defaults` section with rules) come first in each list,
+/// their conditions indexing the defaults' ACLs appended to the proxy's own table
+/// ([`HttpRules::of`]): a final action among them (`allow`, `deny`...) ends the
+/// proxy's rules too, as in HAProxy. (HAProxy skips a frontend's defaults rules on
+/// the response side when they are its backend's; a defaults section with rules
+/// serves only frontends or only backends, so that never happens.)
 #[derive(Debug, Default)]
 pub struct HttpRules {
     pub req: Vec<HttpRule>,
@@ -140,18 +148,69 @@ pub struct HttpRules {
 }
 
 impl HttpRules {
-    pub fn of(p: &rampart_model::proxy::Proxy) -> HttpRules {
-        HttpRules {
-            req: p.http_request.clone(),
+    /// The rules of proxy `p`, after those of its defaults section when it has one
+    /// (`defaults` are the Snapshot's), and the ACL table their conditions index.
+    pub fn of(
+        p: &rampart_model::proxy::Proxy,
+        defaults: &[rampart_model::proxy::Proxy],
+    ) -> (HttpRules, Arc<[Acl]>) {
+        let Some(d) = p.defpx.and_then(|i| defaults.get(i)) else {
+            let rules = HttpRules {
+                req: p.http_request.clone(),
+                redirects: p.redirects.clone(),
+                res: p.http_response.clone(),
+                after: p.http_after_response.clone(),
+            };
+            return (rules, p.acls.clone());
+        };
+        let shift = p.acls.len();
+        let acls: Arc<[Acl]> = p.acls.iter().chain(d.acls.iter()).cloned().collect();
+        let rules = HttpRules {
+            req: chain(&d.http_request, &p.http_request, shift),
             redirects: p.redirects.clone(),
-            res: p.http_response.clone(),
-            after: p.http_after_response.clone(),
-        }
+            res: chain(&d.http_response, &p.http_response, shift),
+            after: chain(&d.http_after_response, &p.http_after_response, shift),
+        };
+        (rules, acls)
     }
+
     /// The rules may read or set variables (a session then keeps a variable store).
     pub fn any(&self) -> bool {
         !(self.req.is_empty() && self.redirects.is_empty() && self.res.is_empty())
     }
+}
+
+/// The defaults' rules (their ACL indexes moved past the proxy's `shift` ACLs), then
+/// the proxy's. HAProxy runs each list in strict mode from its start: when a
+/// defaults' rule turns it off, a rule turning it back on separates them.
+fn chain(def: &[HttpRule], own: &[HttpRule], shift: usize) -> Vec<HttpRule> {
+    use rampart_rules::action::HttpAct;
+    let mut out: Vec<HttpRule> = def
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            if let Some(c) = &mut r.cond {
+                for t in c.suites.iter_mut().flatten() {
+                    t.acl += shift;
+                }
+            }
+            r
+        })
+        .collect();
+    if let Some(last) = def
+        .iter()
+        .rev()
+        .find(|r| matches!(*r.act, HttpAct::StrictMode(false)))
+    {
+        out.push(HttpRule {
+            act: Arc::new(HttpAct::StrictMode(true)),
+            cond: None,
+            span: last.span,
+            ctx: last.ctx,
+        });
+    }
+    out.extend(own.iter().cloned());
+    out
 }
 
 /// One listening socket of a frontend.

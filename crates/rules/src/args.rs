@@ -66,6 +66,60 @@ impl ArgType {
     }
 }
 
+/// Where an expression was written, as HAProxy's argument contexts (`ARGC_*`) say it
+/// in the messages of argument resolution (`smp_resolve_args`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ArgCtx {
+    /// An ACL criterion (`ARGC_ACL`, the context of a new proxy).
+    #[default]
+    Acl,
+    Stk,
+    Trk,
+    Log,
+    Hrq,
+    Hrs,
+    Uif,
+    Rdr,
+    Cap,
+    Srv,
+    Ubk,
+    Usrv,
+    Herr,
+    Tco,
+    Tse,
+    Trq,
+    Trs,
+    Tck,
+}
+
+impl ArgCtx {
+    /// What the keyword is (`ACL keyword`, `sample fetch keyword`) and the words
+    /// before the proxy's name (`in`, `in http-request expression in`...).
+    pub fn words(self) -> (&'static str, &'static str) {
+        let place = match self {
+            ArgCtx::Acl => return ("ACL keyword", "in"),
+            ArgCtx::Stk => "in stick rule in",
+            ArgCtx::Trk => "in tracking rule in",
+            ArgCtx::Log => "in log-format string in",
+            ArgCtx::Hrq => "in http-request expression in",
+            ArgCtx::Hrs => "in http-response response in",
+            ArgCtx::Uif => "in unique-id-format string in",
+            ArgCtx::Rdr => "in redirect format string in",
+            ArgCtx::Cap => "in capture rule in",
+            ArgCtx::Srv => "in server directive in",
+            ArgCtx::Ubk => "in use_backend expression in",
+            ArgCtx::Usrv => "in use-server or balance expression in",
+            ArgCtx::Herr => "in http-error directive in",
+            ArgCtx::Tco => "in tcp-request connection expression in",
+            ArgCtx::Tse => "in tcp-request session expression in",
+            ArgCtx::Trq => "in tcp-request content expression in",
+            ArgCtx::Trs => "in tcp-response content expression in",
+            ArgCtx::Tck => "in tcp-check expression in",
+        };
+        ("sample fetch keyword", place)
+    }
+}
+
 /// What a keyword accepts: the types in order and how many are mandatory.
 #[derive(Clone, Copy, Debug)]
 pub struct ArgSpec {

@@ -16,14 +16,14 @@ use crate::stream::{Iter, Stream};
 pub type ConvLoader<'l> = dyn FnMut(&str, &mut [Arg]) -> Result<(), String> + 'l;
 
 /// A converter with its arguments.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ConvCall {
     pub def: &'static ConvDef,
     pub args: Vec<Arg>,
 }
 
 /// A compiled sample expression.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Expr {
     pub fetch: &'static FetchDef,
     pub args: Vec<Arg>,

@@ -246,6 +246,16 @@ impl LogFormat {
         Ok(LogFormat { nodes })
     }
 
+    /// Calls `f` on every sample expression of the template, in order (the model
+    /// resolves their arguments naming proxies, servers and user lists).
+    pub fn exprs_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        for n in &mut self.nodes {
+            if let Node::Expr(e, _) = n {
+                f(e);
+            }
+        }
+    }
+
     /// True when the template is only literal text.
     pub fn is_const(&self) -> bool {
         self.nodes.iter().all(|n| matches!(n, Node::Text(_)))

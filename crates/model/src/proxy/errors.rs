@@ -211,6 +211,10 @@ pub(crate) fn http_error(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), 
 pub fn resolve(s: &mut Snapshot, cx: &mut LowerCx<'_>) {
     let start = cx.diags.len();
     let sections = &s.others.http_errors;
+    // The rules of defaults sections that proxies run are checked with them.
+    for p in s.defaults.iter_mut() {
+        rule_replies(p, sections, cx);
+    }
     for p in s.proxies.iter_mut().filter(|p| !p.disabled) {
         rule_replies(p, sections, cx);
     }

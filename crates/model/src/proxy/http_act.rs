@@ -10,6 +10,7 @@ use crate::kw::Cx;
 use rampart_config::{Diagnostic, Form, Span};
 use rampart_rules::action::http::{self, HttpAct};
 use rampart_rules::action::{ActCx, ErrKind, RuleSet};
+use rampart_rules::args::ArgCtx;
 use rampart_rules::fetch::place::Ckp;
 use rampart_rules::pattern::{FileSource, Registry};
 use std::path::Path;
@@ -21,6 +22,9 @@ pub struct HttpRule {
     pub act: Arc<HttpAct>,
     pub cond: Option<Cond>,
     pub span: Span,
+    /// The argument context of the action's expressions, for the messages of
+    /// argument resolution ([`super::acls::resolve`]).
+    pub ctx: ArgCtx,
 }
 
 /// Payload files, read relative to the line's directory.
@@ -99,10 +103,12 @@ pub(crate) fn redirect(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), St
     };
     super::order::place(b, cx, super::order::Stage::Redirect, "redirect");
     let span = cx.span();
+    let ctx = b.args_ctx;
     b.px().redirects.push(HttpRule {
         act: Arc::new(HttpAct::Redirect(red)),
         cond,
         span,
+        ctx,
     });
     Ok(())
 }
@@ -134,6 +140,7 @@ fn rule_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: RuleSet) -> Result<(
     let (name, kind) = (p.name.clone(), p.kind);
     let (fe, be, http_mode) = (kind.is_fe(), kind.is_be(), p.mode == super::Mode::Http);
     let (bufsize, maxrewrite, req_captures) = (b.bufsize, b.maxrewrite, p.req_captures);
+    let experimental = b.experimental;
     let (parsed, warnings, captures, proc_vars) = b.with_acls(cx, |_, lcx| {
         let mut load =
             |n: &str, a: &mut [rampart_rules::args::Arg]| rampart_rules::map::load(n, a, &mut *lcx);
@@ -144,6 +151,7 @@ fn rule_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: RuleSet) -> Result<(
         acx.bufsize = bufsize;
         acx.maxrewrite = maxrewrite;
         acx.req_captures = req_captures;
+        acx.experimental = experimental;
         acx.load = Some(&mut load);
         let parsed = http::parse(set, &words, &mut idx, &mut acx);
         let warnings = std::mem::take(&mut acx.warnings);
@@ -175,6 +183,10 @@ fn rule_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: RuleSet) -> Result<(
         .get(1)
         .map_or("", |w| &w[..w.find('(').unwrap_or(w.len())]);
     let what = format!("{kw} {action}");
+    // HAProxy's parsers set the proxy's argument context before reading the action's
+    // expressions, or leave it as it was (then the condition's ACLs set it).
+    let (ctx, after) = act.arg_ctx(set, b.args_ctx);
+    b.args_ctx = after;
     let cond = match cond_at(b, cx, &words, idx, set, &what) {
         Ok(c) => c,
         Err(e) if e.is_empty() => return Ok(()),
@@ -190,6 +202,10 @@ fn rule_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: RuleSet) -> Result<(
             ))
         }
     };
+    if after == ArgCtx::Rdr {
+        // A redirection reads its condition before its format.
+        b.args_ctx = after;
+    }
     if set == RuleSet::HttpRequest {
         super::order::place(b, cx, super::order::Stage::HttpReq, "http-request");
     }
@@ -203,14 +219,18 @@ fn rule_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: RuleSet) -> Result<(
         .last()
         .is_some_and(|r| r.cond.is_none() && r.act.is_final())
     {
-        cx.warn(format!(
-            "previous '{kw}' action is final and has no condition attached, further entries are NOOP."
-        ));
+        super::tight_warn(
+            cx,
+            format!(
+                "previous '{kw}' action is final and has no condition attached, further entries are NOOP."
+            ),
+        );
     }
     let rule = HttpRule {
         act: Arc::new(act),
         cond,
         span,
+        ctx,
     };
     let px = b.px();
     match set {

@@ -153,6 +153,9 @@ pub struct Proxy {
     pub span: Span,
     /// The defaults section this proxy started from (`None`: HAProxy's built-in defaults).
     pub defaults: Option<String>,
+    /// The defaults section whose rules run before the proxy's own (HAProxy's
+    /// `defpx`, kept only when it has rules): an index into [`crate::Snapshot::defaults`].
+    pub defpx: Option<usize>,
     pub mode: Mode,
     /// `id`: a forced numeric identifier.
     pub id: Option<u32>,
@@ -231,6 +234,7 @@ impl Proxy {
             kind: ProxyKind::Defaults,
             span,
             defaults: None,
+            defpx: None,
             mode: Mode::Tcp,
             id: None,
             description: None,
@@ -285,6 +289,9 @@ impl Proxy {
         p.span = span;
         p.defaults =
             (def.kind == ProxyKind::Defaults && def.span.line != 0).then(|| def.name.clone());
+        // The defaults' rules are not copied: they run from the defaults section
+        // itself (`defpx`), set by the section header.
+        p.defpx = None;
         p.id = None;
         p.description = None;
         p.binds.clear();
@@ -328,6 +335,13 @@ impl Proxy {
     pub fn designation(&self) -> String {
         format!("{} '{}'", self.kind.type_str(), self.name)
     }
+    /// The section has rules a proxy using it as its defaults runs first (HAProxy
+    /// tests its TCP and HTTP rule lists).
+    pub fn has_rules(&self) -> bool {
+        !(self.http_request.is_empty()
+            && self.http_response.is_empty()
+            && self.http_after_response.is_empty())
+    }
 }
 
 /// One defaults section as kept while parsing.
@@ -336,6 +350,11 @@ struct DefaultsEntry {
     proxy: Proxy,
     explicit_ref: bool,
     implicit_ref: bool,
+    /// Its index among the exported defaults, once a proxy uses its rules.
+    export: Option<usize>,
+    /// The kind of the proxies using its rules (HAProxy gives the section their
+    /// capability).
+    used_as: Option<ProxyKind>,
 }
 
 /// Which section lines currently go to.
@@ -374,6 +393,8 @@ pub struct ProxiesBuilder {
     pub(crate) registry: rampart_rules::pattern::Registry,
     /// `tune.maxrewrite` in force.
     pub(crate) maxrewrite: usize,
+    /// `expose-experimental-directives` was given in `global` (experimental actions).
+    pub(crate) experimental: bool,
     /// `proc.` variables the rules name (declared at start-up, as HAProxy does).
     pub(crate) proc_vars: Vec<rampart_rules::vars::VarRef>,
     /// The ACL tables of the proxies (same index) and of the defaults sections.
@@ -381,6 +402,9 @@ pub struct ProxiesBuilder {
     pub(crate) def_tables: Vec<acls::Table>,
     /// Where lines outside any proxy would put ACLs (never kept).
     pub(crate) scratch_table: acls::Table,
+    /// The argument context the last line of the section set (HAProxy's
+    /// `px->conf.args.ctx`): the expressions of actions that set none are reported in it.
+    pub(crate) args_ctx: rampart_rules::args::ArgCtx,
 }
 
 impl Default for ProxiesBuilder {
@@ -403,10 +427,12 @@ impl Default for ProxiesBuilder {
             bufsize: 16384,
             registry: rampart_rules::pattern::Registry::new(),
             maxrewrite: 1024,
+            experimental: false,
             proc_vars: Vec::new(),
             tables: Vec::new(),
             def_tables: Vec::new(),
             scratch_table: acls::Table::default(),
+            args_ctx: rampart_rules::args::ArgCtx::Acl,
         }
     }
 }
@@ -555,6 +581,10 @@ pub fn lower_section(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) 
     b.resolver = cx.opts.resolver.clone();
     header(b, s, cx);
     for line in &s.lines {
+        if cx.diags.aborted() {
+            // HAProxy's ERR_ABORT: nothing after the error is parsed.
+            break;
+        }
         b.base_dir = cx.base_dir(line.span);
         let base = b.base_dir.clone();
         // HAProxy shifts the words left over a `default` prefix without clearing the last
@@ -805,12 +835,18 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
         Some(i) => &b.defaults[i].proxy,
         None => &b.builtin,
     };
-    let p = Proxy::from_defaults(def, name, kind, span);
+    let mut p = Proxy::from_defaults(def, name, kind, span);
+    if let Some(i) = parent {
+        p.defpx = use_defaults_rules(b, i, kind, span, cx);
+    }
+    b.args_ctx = rampart_rules::args::ArgCtx::Acl;
     if is_def {
         b.defaults.push(DefaultsEntry {
             proxy: p,
             explicit_ref: false,
             implicit_ref: false,
+            export: None,
+            used_as: None,
         });
         let idx = b.defaults.len() - 1;
         b.last_defaults = Some(idx);
@@ -830,11 +866,54 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
     }
 }
 
+/// HAProxy's checks when a section starts from a defaults section with rules
+/// (`cfg_parse_listen`): only frontends, or only backends, may use it, and the first
+/// one sets its capability. Returns the defaults' index among the exported ones when
+/// the proxy runs its rules.
+fn use_defaults_rules(
+    b: &mut ProxiesBuilder,
+    i: usize,
+    kind: ProxyKind,
+    span: Span,
+    cx: &mut LowerCx<'_>,
+) -> Option<usize> {
+    let used_as = b.defaults[i].used_as;
+    let d = &b.defaults[i].proxy;
+    if !d.has_rules() {
+        return None;
+    }
+    let at = b.loc(d.span);
+    let refused = match kind {
+        ProxyKind::Defaults => Some(format!(
+            "a defaults section cannot inherit from a defaults section defining TCP/HTTP rules (defaults section at {at})."
+        )),
+        ProxyKind::Listen => {
+            Some("a listen section cannot inherit from a defaults section defining TCP/HTTP rules.".to_string())
+        }
+        _ if used_as.is_some_and(|k| k != kind) => Some(format!(
+            "frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules (defaults section at {at})."
+        )),
+        _ => None,
+    };
+    if let Some(msg) = refused {
+        cx.diags
+            .abort_with(Diagnostic::alert(Some(span), msg).tight());
+        return None;
+    }
+    let n = b.defaults.iter().filter(|d| d.export.is_some()).count();
+    let e = &mut b.defaults[i];
+    e.used_as = Some(kind);
+    Some(*e.export.get_or_insert(n))
+}
+
 /// What parsing the proxy sections produced: the proxies, their ACL tables (frozen
 /// into the proxies by [`acls::resolve`] once every section is known) and the pattern
 /// references.
 pub struct Finished {
     pub proxies: Vec<Proxy>,
+    /// The defaults sections whose rules proxies run ([`Proxy::defpx`]), with the
+    /// capability of those proxies.
+    pub defaults: Vec<Proxy>,
     pub proc_vars: Vec<rampart_rules::vars::VarRef>,
     pub tables: acls::Tables,
     pub registry: rampart_rules::pattern::Registry,
@@ -845,12 +924,36 @@ impl ProxiesBuilder {
     /// parsing and that only need the proxy itself.
     pub fn finish(self, _cx: &mut LowerCx<'_>) -> Finished {
         let mut proxies = self.proxies;
+        let mut def_tables = self.def_tables;
+        let mut exported = Vec::new();
+        for (i, d) in self.defaults.into_iter().enumerate() {
+            if let (Some(n), Some(kind)) = (d.export, d.used_as) {
+                let t = def_tables
+                    .get_mut(i)
+                    .map(std::mem::take)
+                    .unwrap_or_default();
+                exported.push((n, d.proxy, t, kind));
+            }
+        }
+        exported.sort_by_key(|e| e.0);
+        let mut defaults = Vec::with_capacity(exported.len());
+        let mut tables = Vec::with_capacity(exported.len());
+        let mut caps = Vec::with_capacity(exported.len());
+        for (_, p, t, kind) in exported {
+            defaults.push(p);
+            tables.push(t);
+            caps.push(kind);
+        }
         http_act::bind(&mut proxies, &self.registry);
+        http_act::bind(&mut defaults, &self.registry);
         Finished {
             proxies,
+            defaults,
             proc_vars: self.proc_vars,
             tables: acls::Tables {
                 tables: self.tables,
+                defaults: tables,
+                default_caps: caps,
             },
             registry: self.registry,
         }

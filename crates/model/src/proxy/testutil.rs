@@ -9,6 +9,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// The outcome of one run.
 pub struct Run {
     pub proxies: Vec<Proxy>,
+    /// The defaults sections whose rules proxies run.
+    pub defaults: Vec<Proxy>,
     pub diags: Diagnostics,
     pub sources: SourceMap,
 }
@@ -169,6 +171,7 @@ pub fn run_with(text: &str, resolver: HostResolver) -> Run {
     let fin = b.finish(&mut cx);
     let mut snap = crate::Snapshot {
         proxies: fin.proxies,
+        defaults: fin.defaults,
         others: others.finish(&mut cx),
         patterns: fin.registry,
         proc_vars: fin.proc_vars,
@@ -178,6 +181,7 @@ pub fn run_with(text: &str, resolver: HostResolver) -> Run {
     if parsed {
         super::acls::resolve(
             &mut snap.proxies,
+            &mut snap.defaults,
             fin.tables,
             &snap.others,
             cx.sources,
@@ -191,6 +195,7 @@ pub fn run_with(text: &str, resolver: HostResolver) -> Run {
     crate::check::init_servers(&snap, &mut cx);
     Run {
         proxies: snap.proxies,
+        defaults: snap.defaults,
         diags,
         sources,
     }

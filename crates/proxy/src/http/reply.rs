@@ -52,10 +52,31 @@ pub fn write_error(status: u16, a: &Answer<'_>, errors: Errors<'_>, out: &mut Ve
             a.keep
         }
         None => {
-            write_builtin(status, a, out);
-            a.keep
+            // HAProxy's pages for 400 and 408 carry `Connection: close`: its H1 layer
+            // then closes the client connection after them.
+            let keep = a.keep && !builtin_closes(status);
+            let a = Answer { keep, ..*a };
+            write_builtin(status, &a, out);
+            keep
         }
     }
+}
+
+/// HAProxy's built-in page for `status` asks for the connection to close.
+fn builtin_closes(status: u16) -> bool {
+    let Some(raw) = rampart_h1::errors::default_response(status) else {
+        return false;
+    };
+    let head = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(raw, |p| &raw[..p]);
+    head.split(|&b| b == b'\n').any(|l| {
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
+        l.len() > 11
+            && l[..11].eq_ignore_ascii_case(b"connection:")
+            && l[11..].trim_ascii().eq_ignore_ascii_case(b"close")
+    })
 }
 
 /// HAProxy's built-in page for `status` (a 500 page when there is none).

@@ -15,7 +15,7 @@ use crate::stream::{Iter, Stream};
 use keywords::{Match, Special};
 
 /// One criterion line of an ACL.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct AclExpr {
     /// The keyword as written (for messages): the ACL keyword or the fetch name.
     pub kw: String,
@@ -24,7 +24,7 @@ pub struct AclExpr {
 }
 
 /// A named (or anonymous) ACL: its criterion lines are OR-ed.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Acl {
     pub name: String,
     pub exprs: Vec<AclExpr>,

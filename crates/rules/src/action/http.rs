@@ -6,14 +6,15 @@ use super::kw::{self, Kw};
 use super::maps::{self, MapAct, MapOp};
 use super::misc::{self, AddrPart, CaptureSlot, LogLevel, TimeoutKind, TimeoutValue};
 use super::normalize::{self, Normalizer};
-use super::redirect::{self, Redirect};
+use super::redirect::{self, Dest, Redirect};
 use super::txn::{stream_of, Effect, Txn, Verdict};
 use super::uri::{self, ReplaceUri, SetStartLine, UriPart};
-use super::vars::{self, SetVar};
+use super::vars::{self, SetVar, VarValue};
 use super::{ActCx, ActError, ErrKind, RuleSet};
+use crate::args::ArgCtx;
 use crate::expr::Expr;
 use crate::pattern::Registry;
-use crate::reply::Reply;
+use crate::reply::{Reply, ReplyBody};
 use crate::sample::{SmpType, Value};
 use crate::stream::Iter;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -247,6 +248,94 @@ impl HttpAct {
         if let HttpAct::Map(m) = self {
             m.bind(registry);
         }
+    }
+
+    /// Calls `f` on every sample expression of the action, those of its log-format
+    /// strings included, in the order HAProxy parses them (a reply's headers before
+    /// its body), for the model's resolution of arguments naming proxies, servers and
+    /// user lists.
+    pub fn exprs_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        match self {
+            HttpAct::Deny(r) | HttpAct::Tarpit(r) | HttpAct::Return(r) => {
+                for h in &mut r.headers {
+                    h.value.exprs_mut(f);
+                }
+                if let ReplyBody::LogFormat(lf) = &mut r.body {
+                    lf.exprs_mut(f);
+                }
+            }
+            HttpAct::Redirect(r) => {
+                if let Dest::Fmt(lf) = &mut r.dest {
+                    lf.exprs_mut(f);
+                }
+            }
+            HttpAct::SetHeader(a) => a.value.exprs_mut(f),
+            HttpAct::EarlyHint(a) => a.value.exprs_mut(f),
+            HttpAct::ReplaceHeader(a) => a.value.exprs_mut(f),
+            HttpAct::SetStartLine(a) => a.fmt.exprs_mut(f),
+            HttpAct::ReplaceUri(a) => a.fmt.exprs_mut(f),
+            HttpAct::Var(v) => match &mut v.value {
+                VarValue::Expr(e) => f(e),
+                VarValue::Fmt(lf) => lf.exprs_mut(f),
+                VarValue::Unset => {}
+            },
+            HttpAct::Map(m) => {
+                m.key.exprs_mut(f);
+                if let Some(v) = &mut m.value {
+                    v.exprs_mut(f);
+                }
+            }
+            HttpAct::Capture { expr, .. } | HttpAct::SetAddr { expr, .. } => f(expr),
+            HttpAct::SetTimeout {
+                value: TimeoutValue::Expr(e),
+                ..
+            } => f(e),
+            HttpAct::SetPriorityClass(e) | HttpAct::SetPriorityOffset(e) => f(e),
+            HttpAct::Allow
+            | HttpAct::Auth { .. }
+            | HttpAct::Reject
+            | HttpAct::SilentDrop
+            | HttpAct::DisableL7Retry
+            | HttpAct::StrictMode(_)
+            | HttpAct::DelHeader(_)
+            | HttpAct::Normalize(_)
+            | HttpAct::SetStatus { .. }
+            | HttpAct::SetMark(_)
+            | HttpAct::SetTos(_)
+            | HttpAct::SetNice(_)
+            | HttpAct::SetLogLevel(_)
+            | HttpAct::SetTimeout { .. }
+            | HttpAct::WaitForBody { .. } => {}
+        }
+    }
+
+    /// The argument contexts of the action in rule set `set` when the proxy's
+    /// context (`px->conf.args.ctx`) was `previous`: the one its expressions are
+    /// reported in, and the one it leaves for the next line. Most of HAProxy's
+    /// parsers set it before reading their expressions; some leave it as it was
+    /// (`set-timeout`, `set-src`...), and `capture` sets it only after its expression.
+    pub fn arg_ctx(&self, set: RuleSet, previous: ArgCtx) -> (ArgCtx, ArgCtx) {
+        let by_set = if set.is_response() {
+            ArgCtx::Hrs
+        } else {
+            ArgCtx::Hrq
+        };
+        let ctx = match self {
+            HttpAct::Deny(_)
+            | HttpAct::Tarpit(_)
+            | HttpAct::Return(_)
+            | HttpAct::SetHeader(_)
+            | HttpAct::EarlyHint(_)
+            | HttpAct::DelHeader(_)
+            | HttpAct::ReplaceHeader(_)
+            | HttpAct::Map(_) => by_set,
+            HttpAct::Var(v) if !matches!(v.value, VarValue::Unset) => by_set,
+            HttpAct::SetStartLine(_) | HttpAct::ReplaceUri(_) => ArgCtx::Hrq,
+            HttpAct::Capture { .. } => return (previous, ArgCtx::Cap),
+            HttpAct::Redirect(r) if matches!(r.dest, Dest::Fmt(_)) => ArgCtx::Rdr,
+            _ => previous,
+        };
+        (ctx, ctx)
     }
 
     /// Runs the action.

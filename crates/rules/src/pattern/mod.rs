@@ -172,7 +172,7 @@ pub struct Flags {
 }
 
 /// What one ACL term or map matches samples against (HAProxy's `pattern_head`).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PatternSet {
     matcher: Matcher,
     /// The type samples are cast to before matching.

@@ -2,17 +2,22 @@
 //! (`if|unless …`, 7.2) of a proxy, read with `rampart_rules::acl`. Each proxy section
 //! keeps its own table of ACLs while it is parsed (a backend cannot use a frontend's
 //! ACL); once every section is read, arguments naming proxies, servers and user lists
-//! are resolved as HAProxy's `smp_resolve_args` does, and the table is frozen into the
-//! proxy ([`Proxy::acls`]), which conditions index.
+//! are resolved as HAProxy's `smp_resolve_args` does (in ACL criteria, in the
+//! expressions and log-formats of HTTP actions and in dynamic `use_backend` names, each
+//! reported in the context HAProxy's parser set for it), and the table is frozen into
+//! the proxy ([`Proxy::acls`]), which conditions index. The defaults sections whose
+//! rules proxies run are resolved and frozen the same way, just before their first
+//! proxy.
 
-use super::{ProxiesBuilder, Proxy};
+use super::http_act::HttpRule;
+use super::{BackendRef, ProxiesBuilder, Proxy, UseBackend};
 use crate::addr::IpFamily;
 use crate::kw::Cx;
 use crate::sections::Others;
 use rampart_config::{Diagnostic, Diagnostics, Form, Phase, Span};
 use rampart_rules::acl::cond::{Cond, Known};
-use rampart_rules::acl::{check_name, Acl, AclExpr};
-use rampart_rules::args::{Arg, ArgType};
+use rampart_rules::acl::{check_name, AclExpr};
+use rampart_rules::args::{Arg, ArgCtx, ArgType};
 use rampart_rules::expr::Expr;
 use rampart_rules::fetch::place::{Ckp, Places};
 use rampart_rules::pattern::{FileSource, LoadCx, Origin};
@@ -29,8 +34,10 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    /// Records `span` for every criterion added since the last call.
-    fn sync(&mut self, span: Span) {
+    /// Records `span` for every criterion added since the last call; true when there
+    /// was one.
+    fn sync(&mut self, span: Span) -> bool {
+        let mut added = false;
         for (i, acl) in self.known.acls.iter().enumerate() {
             if self.spans.len() <= i {
                 self.spans.push(Vec::new());
@@ -38,8 +45,10 @@ impl Table {
             let s = &mut self.spans[i];
             while s.len() < acl.exprs.len() {
                 s.push(span);
+                added = true;
             }
         }
+        added
     }
 }
 
@@ -108,7 +117,10 @@ impl ProxiesBuilder {
             };
             f(&mut table.known, &mut lcx)
         };
-        table.sync(span);
+        if table.sync(span) {
+            // Parsing an ACL criterion sets the proxy's argument context.
+            self.args_ctx = ArgCtx::Acl;
+        }
         *self.table() = table;
         r
     }
@@ -193,10 +205,15 @@ pub(crate) fn acl(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String>
     r.map_err(|e| format!("error detected while parsing ACL '{name}' : {e}."))
 }
 
-/// The ACL tables of every proxy, handed from parsing to argument resolution.
+/// The ACL tables of every proxy, handed from parsing to argument resolution; those
+/// of the defaults sections whose rules proxies use follow the order of
+/// [`super::Finished::defaults`].
 #[derive(Debug, Default)]
 pub struct Tables {
     pub(crate) tables: Vec<Table>,
+    pub(crate) defaults: Vec<Table>,
+    /// The kind of the proxies that use each defaults section's rules.
+    pub(crate) default_caps: Vec<super::ProxyKind>,
 }
 
 /// Names an argument may refer to.
@@ -218,6 +235,15 @@ impl Names<'_> {
     }
 }
 
+/// The section an expression belongs to: a proxy (a server name alone is looked up
+/// there, an empty proxy name designates it), or a defaults section with the
+/// capability the proxies using it gave it.
+#[derive(Clone, Copy, Debug)]
+enum Own {
+    Proxy(usize),
+    Defaults { fe: bool, be: bool },
+}
+
 /// Where an expression was written, for the messages of [`resolve_expr`].
 struct ArgCx<'a> {
     loc: String,
@@ -227,8 +253,7 @@ struct ArgCx<'a> {
     place: &'a str,
     kw: &'a str,
     proxy: &'a str,
-    /// The proxy the expression belongs to (a server name alone is looked up there).
-    own: Option<usize>,
+    own: Own,
 }
 
 /// Resolves the names in `expr`'s arguments; one message per failure.
@@ -270,13 +295,27 @@ fn resolve_expr(expr: &mut Expr, a: &ArgCx<'_>, names: &Names<'_>, errs: &mut Ve
                     ("frontend", "has not frontend capability")
                 };
                 if text.is_empty() {
-                    match a.own {
-                        Some(i)
-                            if (be && names.proxies[i].is_be())
-                                || (!be && names.proxies[i].is_fe()) =>
-                        {
-                            Ok(Arg::Proxy(i))
+                    let has = match a.own {
+                        Own::Proxy(i) => {
+                            if be {
+                                names.proxies[i].is_be()
+                            } else {
+                                names.proxies[i].is_fe()
+                            }
                         }
+                        Own::Defaults { fe, be: b } => {
+                            if be {
+                                b
+                            } else {
+                                fe
+                            }
+                        }
+                    };
+                    match a.own {
+                        // HAProxy points the argument at the defaults section itself,
+                        // a proxy without traffic: it is left to the stream's proxy.
+                        Own::Defaults { .. } if has => continue,
+                        Own::Proxy(i) if has => Ok(Arg::Proxy(i)),
                         _ => Err(format!(
                             "parsing [{loc}]: proxy '{}', {tail}, {cap}.",
                             a.proxy
@@ -337,8 +376,8 @@ fn resolve_server(text: &str, a: &ArgCx<'_>, names: &Names<'_>, tail: &str) -> R
             }
         },
         None => match a.own {
-            Some(i) => (i, a.proxy, text),
-            None => {
+            Own::Proxy(i) => (i, a.proxy, text),
+            Own::Defaults { .. } => {
                 return Err(format!(
                     "parsing [{loc}]: backend name must be set in arg {}",
                     tail.trim_start_matches("referenced in arg ")
@@ -358,51 +397,194 @@ fn resolve_server(text: &str, a: &ArgCx<'_>, names: &Names<'_>, tail: &str) -> R
     }
 }
 
-/// Resolves every argument of every proxy's ACLs and freezes the tables into the
-/// proxies. Errors are reported per proxy, as HAProxy's configuration checks do.
+/// The rules and switching rules of a section, taken out of it while every
+/// section's names are borrowed.
+#[derive(Default)]
+struct Exprs {
+    rules: [Vec<HttpRule>; 4],
+    switching: Vec<UseBackend>,
+}
+
+impl Exprs {
+    fn take(p: &mut Proxy) -> Exprs {
+        Exprs {
+            rules: [
+                std::mem::take(&mut p.http_request),
+                std::mem::take(&mut p.redirects),
+                std::mem::take(&mut p.http_response),
+                std::mem::take(&mut p.http_after_response),
+            ],
+            switching: std::mem::take(&mut p.use_backends),
+        }
+    }
+
+    fn put_back(self, p: &mut Proxy) {
+        let [req, red, res, after] = self.rules;
+        p.http_request = req;
+        p.redirects = red;
+        p.http_response = res;
+        p.http_after_response = after;
+        p.use_backends = self.switching;
+    }
+}
+
+/// One section to resolve.
+struct Section<'a> {
+    name: &'a str,
+    span: Span,
+    own: Own,
+    table: &'a mut Table,
+    exprs: &'a mut Exprs,
+}
+
+/// Resolves the arguments of a section's ACLs and rules, and returns HAProxy's
+/// messages in the order it would print them: the order in which the expressions
+/// were parsed (on a rule's line, the action before its condition, except for a
+/// redirection), then the names of dynamic `use_backend` rules, parsed during the
+/// configuration checks.
+fn resolve_section(
+    s: Section<'_>,
+    names: &Names<'_>,
+    sources: &rampart_config::SourceMap,
+) -> Vec<String> {
+    let mut keyed: Vec<((Span, u8), String)> = Vec::new();
+    let mut errs = Vec::new();
+    let table = s.table;
+    for (ai, acl) in table.known.acls.iter_mut().enumerate() {
+        for (ei, e) in acl.exprs.iter_mut().enumerate() {
+            let span = table
+                .spans
+                .get(ai)
+                .and_then(|sp| sp.get(ei))
+                .copied()
+                .unwrap_or(s.span);
+            let (ctx, place) = ArgCtx::Acl.words();
+            let a = ArgCx {
+                loc: sources.display(span).to_string(),
+                ctx,
+                place,
+                kw: e.expr.fetch.name,
+                proxy: s.name,
+                own: s.own,
+            };
+            resolve_expr(&mut e.expr, &a, names, &mut errs);
+            keyed.extend(errs.drain(..).map(|m| ((span, 1), m)));
+        }
+    }
+    for rule in s.exprs.rules.iter_mut().flatten() {
+        let Some(act) = Arc::get_mut(&mut rule.act) else {
+            continue;
+        };
+        let sub = if rule.ctx == ArgCtx::Rdr { 2 } else { 0 };
+        let (ctx, place) = rule.ctx.words();
+        let loc = sources.display(rule.span).to_string();
+        act.exprs_mut(&mut |e: &mut Expr| {
+            let a = ArgCx {
+                loc: loc.clone(),
+                ctx,
+                place,
+                kw: e.fetch.name,
+                proxy: s.name,
+                own: s.own,
+            };
+            resolve_expr(e, &a, names, &mut errs);
+        });
+        keyed.extend(errs.drain(..).map(|m| ((rule.span, sub), m)));
+    }
+    // Stable: the messages of one expression keep their order.
+    keyed.sort_by_key(|(k, _)| *k);
+    let mut out: Vec<String> = keyed.into_iter().map(|(_, m)| m).collect();
+    for ub in &mut s.exprs.switching {
+        let BackendRef::Dynamic(lf) = &mut ub.target else {
+            continue;
+        };
+        let Some(lf) = Arc::get_mut(lf) else {
+            continue;
+        };
+        let (ctx, place) = ArgCtx::Ubk.words();
+        let loc = sources.display(ub.span).to_string();
+        lf.exprs_mut(&mut |e: &mut Expr| {
+            let a = ArgCx {
+                loc: loc.clone(),
+                ctx,
+                place,
+                kw: e.fetch.name,
+                proxy: s.name,
+                own: s.own,
+            };
+            resolve_expr(e, &a, names, &mut out);
+        });
+    }
+    out
+}
+
+/// Resolves every argument of every proxy's ACLs and rules, and of the defaults
+/// sections whose rules proxies use, then freezes the ACL tables into them. Errors are
+/// reported per section, as HAProxy's configuration checks do: a defaults section's
+/// just before those of the first proxy that uses it. Disabled proxies are not
+/// checked, as in HAProxy.
 pub fn resolve(
     proxies: &mut [Proxy],
+    defaults: &mut [Proxy],
     tables: Tables,
     others: &Others,
     sources: &rampart_config::SourceMap,
     diags: &mut Diagnostics,
 ) {
-    let mut frozen: Vec<Vec<Acl>> = Vec::with_capacity(proxies.len());
+    let mut px_exprs: Vec<Exprs> = proxies.iter_mut().map(Exprs::take).collect();
+    let mut def_exprs: Vec<Exprs> = defaults.iter_mut().map(Exprs::take).collect();
+    let mut px_tables = tables.tables;
+    px_tables.resize_with(proxies.len(), Table::default);
+    let mut def_tables = tables.defaults;
+    def_tables.resize_with(defaults.len(), Table::default);
+    let mut def_done = vec![false; defaults.len()];
     {
         let names = Names { proxies, others };
-        let mut tables = tables.tables;
         for (i, p) in proxies.iter().enumerate() {
-            let mut errs = Vec::new();
-            let mut table = match tables.get_mut(i) {
-                Some(t) => std::mem::take(t),
-                None => Table::default(),
-            };
-            for (ai, acl) in table.known.acls.iter_mut().enumerate() {
-                for (ei, e) in acl.exprs.iter_mut().enumerate() {
-                    let span = table
-                        .spans
-                        .get(ai)
-                        .and_then(|s| s.get(ei))
-                        .copied()
-                        .unwrap_or(p.span);
-                    let kw = e.expr.fetch.name;
-                    let a = ArgCx {
-                        loc: sources.display(span).to_string(),
-                        ctx: "ACL keyword",
-                        place: "in",
-                        kw,
-                        proxy: &p.name,
-                        own: Some(i),
-                    };
-                    resolve_expr(&mut e.expr, &a, &names, &mut errs);
-                }
+            if p.disabled {
+                continue;
             }
+            if let Some(d) = p.defpx.filter(|&d| d < defaults.len() && !def_done[d]) {
+                def_done[d] = true;
+                let dp = &defaults[d];
+                let cap = tables.default_caps.get(d).copied().unwrap_or(dp.kind);
+                let errs = resolve_section(
+                    Section {
+                        name: &dp.name,
+                        span: dp.span,
+                        own: Own::Defaults {
+                            fe: cap.is_fe(),
+                            be: cap.is_be(),
+                        },
+                        table: &mut def_tables[d],
+                        exprs: &mut def_exprs[d],
+                    },
+                    &names,
+                    sources,
+                );
+                report(diags, errs);
+            }
+            let errs = resolve_section(
+                Section {
+                    name: &p.name,
+                    span: p.span,
+                    own: Own::Proxy(i),
+                    table: &mut px_tables[i],
+                    exprs: &mut px_exprs[i],
+                },
+                &names,
+                sources,
+            );
             report(diags, errs);
-            frozen.push(table.known.acls);
         }
     }
-    for (p, acls) in proxies.iter_mut().zip(frozen) {
-        p.acls = Arc::from(acls);
+    for ((p, e), t) in proxies.iter_mut().zip(px_exprs).zip(px_tables) {
+        e.put_back(p);
+        p.acls = Arc::from(t.known.acls);
+    }
+    for ((p, e), t) in defaults.iter_mut().zip(def_exprs).zip(def_tables) {
+        e.put_back(p);
+        p.acls = Arc::from(t.known.acls);
     }
 }
 
