@@ -8,7 +8,7 @@
 //! - [`keywords`]: the proxy keyword table (manual 4.1 / 4.2);
 //! - [`options`]: `option ...` (4.2, every `option` name);
 //! - [`timeout`]: `timeout ...`;
-//! - [`tcp_rules`]: `tcp-request ...` (`inspect-delay`);
+//! - [`tcp_rules`]: `tcp-request ...`, `tcp-response ...` (rules and `inspect-delay`);
 //! - [`bind`]: `bind` lines and bind options (5.1);
 //! - [`server`]: `server`, `default-server`, `server-template` and server options (5.2, 5.3);
 //! - [`balance`]: `balance` algorithms, `hash-type`, `hash-balance-factor`;
@@ -199,6 +199,14 @@ pub struct Proxy {
     pub persist: persist::Persistence,
     /// `tcp-request inspect-delay`, in ms (0: none).
     pub tcp_request_inspect_delay: u32,
+    /// `tcp-response inspect-delay`, in ms (0: none).
+    pub tcp_response_inspect_delay: u32,
+    /// `tcp-request connection`, `tcp-request session`, `tcp-request content` and
+    /// `tcp-response content` rules, in order.
+    pub tcp_request_connection: Vec<tcp_rules::TcpRule>,
+    pub tcp_request_session: Vec<tcp_rules::TcpRule>,
+    pub tcp_request_content: Vec<tcp_rules::TcpRule>,
+    pub tcp_response_content: Vec<tcp_rules::TcpRule>,
     pub retry_on: keywords::RetryOn,
     /// `rate-limit sessions`.
     pub rate_limit_sessions: Option<u32>,
@@ -263,6 +271,11 @@ impl Proxy {
             unique_id_header: None,
             persist: persist::Persistence::default(),
             tcp_request_inspect_delay: 0,
+            tcp_response_inspect_delay: 0,
+            tcp_request_connection: Vec::new(),
+            tcp_request_session: Vec::new(),
+            tcp_request_content: Vec::new(),
+            tcp_response_content: Vec::new(),
             retry_on: keywords::RetryOn::default(),
             rate_limit_sessions: None,
             max_keep_alive_queue: None,
@@ -294,6 +307,10 @@ impl Proxy {
         p.http_response.clear();
         p.http_after_response.clear();
         p.redirects.clear();
+        p.tcp_request_connection.clear();
+        p.tcp_request_session.clear();
+        p.tcp_request_content.clear();
+        p.tcp_response_content.clear();
         p.req_captures = 0;
         p.monitor_fail.clear();
         p.acls = std::sync::Arc::from(Vec::new());
@@ -618,6 +635,7 @@ fn record_line(b: &mut ProxiesBuilder, cx: &Cx<'_>, name: &'static str) {
             "option" => kw::lookup(options::TABLE, a).map(|k| k.name),
             "timeout" => kw::lookup(timeout::TABLE, a).map(|k| k.name),
             "tcp-request" => kw::lookup(tcp_rules::TABLE, a).map(|k| k.name),
+            "tcp-response" => kw::lookup(tcp_rules::RESPONSE_TABLE, a).map(|k| k.name),
             _ => None,
         })
         .unwrap_or("");
@@ -865,6 +883,7 @@ pub fn tables() -> Vec<crate::kw::TableInfo> {
         TableInfo::of("proxy: option", "4.2", options::TABLE),
         TableInfo::of("proxy: timeout", "4.2", timeout::TABLE),
         TableInfo::of("proxy: tcp-request", "4.2", tcp_rules::TABLE),
+        TableInfo::of("proxy: tcp-response", "4.2", tcp_rules::RESPONSE_TABLE),
         TableInfo::of("bind options", "5.1", bind::TABLE),
         TableInfo::of("server options", "5.2", server::TABLE),
         TableInfo::of("proxy: balance", "4.2", balance::TABLE),
