@@ -168,8 +168,37 @@ fn http_rules(p: &Proxy, n: &mut Notes) {
     }
 }
 
+/// TCP rules whose action the runtime does not carry out yet (`set-src`/`set-dst`
+/// are: they change the addresses the stream reports and connects with).
+fn tcp_rules(p: &Proxy, n: &mut Notes) {
+    use rampart_rules::action::tcp::TcpAct;
+    use rampart_rules::action::HttpAct as A;
+    for (set, rules) in [
+        ("tcp-request connection", &p.tcp_request_connection),
+        ("tcp-request session", &p.tcp_request_session),
+        ("tcp-request content", &p.tcp_request_content),
+        ("tcp-response content", &p.tcp_response_content),
+    ] {
+        for r in rules {
+            let TcpAct::Http(a) = &*r.act else { continue };
+            if matches!(a, A::SetAddr { .. }) {
+                continue;
+            }
+            if let Some(w) = inert_action(a) {
+                n.add(
+                    r.span,
+                    &format!("{set} {w}"),
+                    "not carried out yet",
+                    "the rule is skipped",
+                );
+            }
+        }
+    }
+}
+
 fn any_proxy(p: &Proxy, n: &mut Notes) {
     http_rules(p, n);
+    tcp_rules(p, n);
     for t in &p.logs.targets {
         let span = match t {
             LogTarget::Global(span) => *span,
