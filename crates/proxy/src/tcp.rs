@@ -55,17 +55,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
         expect_proxy: false,
     };
     let mut eof = false;
-    let t = &f.tcp;
-    let d = tcp_rules::inspect(
-        &t.content,
-        &f.acls,
-        t.inspect_delay,
-        &cli,
-        &mut pending,
-        &mut eof,
-        &mut rc,
-    )
-    .await;
+    let d = tcp_rules::inspect(&f.tcp, &f.acls, &cli, &mut pending, &mut eof, &mut rc).await;
     match d {
         Decision::Continue => {}
         Decision::SwitchHttp => {
@@ -131,9 +121,7 @@ async fn serve(
     let be = &w.rt.backends[bi];
     inc(&be.counters.stot);
     if f.own_backend != Some(bi) {
-        let t = &be.tcp;
-        let d =
-            tcp_rules::inspect(&t.content, &be.acls, t.inspect_delay, cli, pending, eof, rc).await;
+        let d = tcp_rules::inspect(&be.tcp, &be.acls, cli, pending, eof, rc).await;
         if d != Decision::Continue {
             tcp_rules::count(d, TcpSet::Content, &f.counters, Some(&be.counters));
             refuse(cli, d);
@@ -177,21 +165,12 @@ async fn serve(
     }
     pre.extend_from_slice(pending);
     let mut pre_s2c = Vec::new();
-    let t = &be.tcp;
-    if !t.response.is_empty() {
+    if be.tcp.has(TcpSet::Response) {
         // The response side sees `res.` variables (HAProxy keeps one store for
         // `req.` and `res.` in `mode tcp`).
         rc.vars.in_response.set(true);
-        let (d, got) = tcp_rules::inspect_response(
-            &t.response,
-            &be.acls,
-            t.res_inspect_delay,
-            cli,
-            &mut srv,
-            &pre,
-            rc,
-        )
-        .await;
+        let (d, got) =
+            tcp_rules::inspect_response(&be.tcp, &be.acls, cli, &mut srv, &pre, rc).await;
         if d != Decision::Continue {
             tcp_rules::count(d, TcpSet::Response, &f.counters, Some(&be.counters));
             refuse(cli, d);

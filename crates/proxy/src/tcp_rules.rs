@@ -16,8 +16,8 @@
 use crate::env::StreamEnv;
 use crate::state::{inc, ProxyCounters};
 use crate::worker::WorkerCx;
-use rampart_h1::{parse_request, ParseOpts, Parsed, RequestHead};
-use rampart_model::proxy::tcp_rules::TcpRule;
+use rampart_h1::{parse_request, ParseOpts, Parsed, RequestHead, ResponseHead};
+use rampart_model::proxy::tcp_rules::{InheritedTcp, TcpRule};
 use rampart_model::proxy::Proxy;
 use rampart_net::{Conn, ConnAddrs};
 use rampart_rules::acl::Test;
@@ -42,6 +42,9 @@ pub struct TcpRules {
     pub sess: Vec<TcpRule>,
     pub content: Vec<TcpRule>,
     pub response: Vec<TcpRule>,
+    /// The rules of the named defaults section the proxy started from, run before its
+    /// own, over that section's ACLs.
+    pub def: Option<std::sync::Arc<InheritedTcp>>,
     /// `tcp-request inspect-delay`, `tcp-response inspect-delay`.
     pub inspect_delay: Option<Duration>,
     pub res_inspect_delay: Option<Duration>,
@@ -55,6 +58,7 @@ impl TcpRules {
             sess: p.tcp_request_session.clone(),
             content: p.tcp_request_content.clone(),
             response: p.tcp_response_content.clone(),
+            def: p.tcp_defaults.clone(),
             inspect_delay: ms(p.tcp_request_inspect_delay),
             res_inspect_delay: ms(p.tcp_response_inspect_delay),
         }
@@ -62,10 +66,78 @@ impl TcpRules {
 
     /// Some rule set is not empty (a session then keeps a variable store).
     pub fn any(&self) -> bool {
-        !(self.conn.is_empty()
-            && self.sess.is_empty()
-            && self.content.is_empty()
-            && self.response.is_empty())
+        [
+            TcpSet::Connection,
+            TcpSet::Session,
+            TcpSet::Content,
+            TcpSet::Response,
+        ]
+        .into_iter()
+        .any(|set| self.has(set))
+    }
+
+    /// The rule set has a rule, its own or its defaults section's.
+    pub fn has(&self, set: TcpSet) -> bool {
+        !self.own(set).is_empty()
+            || self
+                .def
+                .as_ref()
+                .is_some_and(|d| !def_list(d, set).is_empty())
+    }
+
+    fn own(&self, set: TcpSet) -> &[TcpRule] {
+        match set {
+            TcpSet::Connection => &self.conn,
+            TcpSet::Session => &self.sess,
+            TcpSet::Content => &self.content,
+            TcpSet::Response => &self.response,
+        }
+    }
+}
+
+fn def_list(d: &InheritedTcp, set: TcpSet) -> &[TcpRule] {
+    match set {
+        TcpSet::Connection => &d.connection,
+        TcpSet::Session => &d.session,
+        TcpSet::Content => &d.content,
+        TcpSet::Response => &d.response,
+    }
+}
+
+/// Runs a proxy's rule set: its defaults section's rules first, over that section's
+/// ACLs, then its own over `acls`; `accept` ends both lists. `skip_def` replays
+/// HAProxy's resumption (`tcp_inspect_request`): a pass that waited in the defaults
+/// section's list resumes with the proxy's own list, the next one starts over.
+pub fn run_set(
+    t: &TcpRules,
+    set: TcpSet,
+    acls: &[rampart_rules::acl::Acl],
+    rc: &mut RuleCx<'_>,
+    mut data: Data<'_>,
+    partial: bool,
+    skip_def: &mut bool,
+) -> Decision {
+    if let Some(d) = t.def.as_deref() {
+        if !std::mem::take(skip_def) {
+            let part = Data {
+                req: data.req.as_deref_mut(),
+                res: data.res.as_deref_mut(),
+                ..data
+            };
+            match eval(def_list(d, set), set, &d.acls, rc, part, partial) {
+                Decision::Continue => {}
+                Decision::Wait => {
+                    *skip_def = true;
+                    return Decision::Wait;
+                }
+                Decision::Accept => return Decision::Continue,
+                other => return other,
+            }
+        }
+    }
+    match eval(t.own(set), set, acls, rc, data, partial) {
+        Decision::Accept => Decision::Continue,
+        d => d,
     }
 }
 
@@ -74,6 +146,9 @@ impl TcpRules {
 pub enum Decision {
     /// Every rule ran, or `accept` stopped the set: go on.
     Continue,
+    /// `accept` (within [`run_set`] only: it ends the defaults section's list and the
+    /// proxy's).
+    Accept,
     /// A condition needs more data and the set may still wait for it.
     Wait,
     /// `reject`: close (counted as denied).
@@ -112,6 +187,10 @@ pub struct Data<'d> {
     /// read from the payload when it holds a whole HTTP/1 request head (HAProxy's
     /// `smp_prefetch_htx` on a raw buffer).
     pub req: Option<&'d mut RequestHead>,
+    /// The request head, read-only (response rules in `mode http`).
+    pub req_view: Option<&'d RequestHead>,
+    /// The response head (`tcp-response content` rules in `mode http`).
+    pub res: Option<&'d mut ResponseHead>,
     /// In `mode tcp`, the payload begins an HTTP request head that is not whole yet:
     /// HTTP fetches then "may change" (they wait on a non-final pass).
     pub head_partial: bool,
@@ -119,11 +198,11 @@ pub struct Data<'d> {
     pub res_data: &'d [u8],
 }
 
-/// Runs `rules` of `set` once over `data`. `partial`: more data may come (the
+/// Runs one list of rules of `set` once over `data`. `partial`: more data may come (the
 /// inspect delay runs, the buffer is neither full nor closed), so a condition that
 /// may change waits instead of failing. `acls` are the proxy's; the deny counters
 /// are `fe_ctr` (and `be_ctr` for the response side).
-pub fn eval(
+fn eval(
     rules: &[TcpRule],
     set: TcpSet,
     acls: &[rampart_rules::acl::Acl],
@@ -161,7 +240,8 @@ pub fn eval(
         };
         if let Some(c) = &r.cond {
             let s = Stream {
-                req: data.req.as_deref(),
+                req: data.req.as_deref().or(data.req_view),
+                res: data.res.as_deref(),
                 req_data: data.req_data,
                 res_data: data.res_data,
                 dir,
@@ -182,7 +262,7 @@ pub fn eval(
         let mut tx = Txn {
             env: &env,
             req: data.req.as_deref_mut(),
-            res: None,
+            res: data.res.as_deref_mut(),
             req_data: data.req_data,
             res_data: data.res_data,
             req_complete: false,
@@ -221,7 +301,7 @@ pub fn eval(
                 rc.expect_proxy = true;
                 continue;
             }
-            TcpVerdict::Common(Verdict::Stop) => Decision::Continue,
+            TcpVerdict::Common(Verdict::Stop) => Decision::Accept,
             TcpVerdict::Common(Verdict::SilentDrop) => Decision::SilentDrop,
             TcpVerdict::Close => Decision::Close,
             // An HTTP stream is one already (HAProxy's action stops the set).
@@ -332,7 +412,7 @@ pub fn on_connection(
     expect_proxy: &mut bool,
 ) -> bool {
     let f = w.frontend(fe);
-    if f.tcp.conn.is_empty() {
+    if !f.tcp.has(TcpSet::Connection) {
         return true;
     }
     let mut rc = RuleCx {
@@ -347,13 +427,14 @@ pub fn on_connection(
         vars,
         expect_proxy: *expect_proxy,
     };
-    let d = eval(
-        &f.tcp.conn,
+    let d = run_set(
+        &f.tcp,
         TcpSet::Connection,
         &f.acls,
         &mut rc,
         Data::default(),
         false,
+        &mut false,
     );
     *addrs = rc.addrs;
     *expect_proxy = rc.expect_proxy;
@@ -380,7 +461,7 @@ pub fn on_session(
     vars: &StreamVars,
 ) -> bool {
     let f = w.frontend(fe);
-    if f.tcp.sess.is_empty() {
+    if !f.tcp.has(TcpSet::Session) {
         return true;
     }
     let mut rc = RuleCx {
@@ -395,13 +476,14 @@ pub fn on_session(
         vars,
         expect_proxy: false,
     };
-    let d = eval(
-        &f.tcp.sess,
+    let d = run_set(
+        &f.tcp,
         TcpSet::Session,
         &f.acls,
         &mut rc,
         Data::default(),
         false,
+        &mut false,
     );
     *addrs = rc.addrs;
     if d == Decision::Continue {
@@ -432,10 +514,10 @@ pub(crate) fn http_content(
 ) -> Decision {
     let f = w.frontend(fe);
     let (rules, acls, be_ctr) = match be.and_then(|b| w.rt.backends.get(b)) {
-        Some(b) => (&b.tcp.content, &b.acls, Some(&b.counters)),
-        None => (&f.tcp.content, &f.acls, None),
+        Some(b) => (&b.tcp, &b.acls, Some(&b.counters)),
+        None => (&f.tcp, &f.acls, None),
     };
-    if rules.is_empty() {
+    if !rules.has(TcpSet::Content) {
         return Decision::Continue;
     }
     let mut rc = RuleCx {
@@ -455,9 +537,63 @@ pub(crate) fn http_content(
         req_data: data,
         ..Data::default()
     };
-    let d = eval(rules, TcpSet::Content, acls, &mut rc, data, false);
+    let d = run_set(
+        rules,
+        TcpSet::Content,
+        acls,
+        &mut rc,
+        data,
+        false,
+        &mut false,
+    );
     *addrs = rc.addrs;
     count(d, TcpSet::Content, &f.counters, be_ctr);
+    d
+}
+
+/// The backend's `tcp-response content` rules in `mode http`, once the response head
+/// is parsed (the pass is final; a set that could wait has the head then). Anything but `Continue` closes both connections
+/// without a response (counted).
+pub(crate) fn http_response(
+    fe: &crate::state::Frontend,
+    be: &crate::state::Backend,
+    env: &StreamEnv<'_>,
+    vars: &StreamVars,
+    req: &RequestHead,
+    res: &mut ResponseHead,
+) -> Decision {
+    if !be.tcp.has(TcpSet::Response) {
+        return Decision::Continue;
+    }
+    let mut rc = RuleCx {
+        w: env.w,
+        addrs: *env.addrs,
+        conn: *env.addrs,
+        fe: env.fe,
+        be: env.be,
+        srv: env.srv,
+        http: true,
+        first: env.first,
+        vars,
+        expect_proxy: false,
+    };
+    // Without `tcp-response inspect-delay` HAProxy runs them as soon as the server
+    // connection is up, before any response: they see no response then.
+    let data = Data {
+        req_view: Some(req),
+        res: be.tcp.res_inspect_delay.map(|_| res),
+        ..Data::default()
+    };
+    let d = run_set(
+        &be.tcp,
+        TcpSet::Response,
+        &be.acls,
+        &mut rc,
+        data,
+        false,
+        &mut false,
+    );
+    count(d, TcpSet::Response, &fe.counters, Some(&be.counters));
     d
 }
 
@@ -492,17 +628,18 @@ pub fn read_available(cli: &Conn, buf: &mut Vec<u8>, limit: usize) -> bool {
 /// Without `delay` the rules are evaluated once, over what is there.
 #[allow(clippy::too_many_arguments)]
 pub async fn inspect(
-    rules: &[TcpRule],
+    t: &TcpRules,
     acls: &[rampart_rules::acl::Acl],
-    delay: Option<Duration>,
     cli: &Conn,
     pending: &mut Vec<u8>,
     eof: &mut bool,
     rc: &mut RuleCx<'_>,
 ) -> Decision {
-    if rules.is_empty() {
+    if !t.has(TcpSet::Content) {
         return Decision::Continue;
     }
+    let delay = t.inspect_delay;
+    let mut skip_def = false;
     let rt = &rc.w.rt;
     let limit = rt.bufsize.saturating_sub(rt.maxrewrite).max(1);
     if !*eof {
@@ -530,9 +667,9 @@ pub async fn inspect(
             req: (head == HeadState::Whole).then_some(&mut heads.req),
             head_partial: head == HeadState::Partial && !pending.is_empty(),
             req_data: pending,
-            res_data: &[],
+            ..Data::default()
         };
-        let d = eval(rules, TcpSet::Content, acls, rc, data, partial);
+        let d = run_set(t, TcpSet::Content, acls, rc, data, partial, &mut skip_def);
         let until = match deadline {
             Some(until) if d == Decision::Wait => until,
             _ => {
@@ -582,9 +719,8 @@ pub struct Inspected {
 /// evaluated once, at once.
 #[allow(clippy::too_many_arguments)]
 pub async fn inspect_response(
-    rules: &[TcpRule],
+    t: &TcpRules,
     acls: &[rampart_rules::acl::Acl],
-    delay: Option<Duration>,
     cli: &mut Conn,
     srv: &mut Conn,
     pre_c2s: &[u8],
@@ -596,7 +732,8 @@ pub async fn inspect_response(
     let mut sent = 0usize;
     let mut s2c: Vec<u8> = Vec::new();
     let (mut cli_eof, mut srv_eof) = (false, false);
-    let deadline = delay.map(|d| Instant::now() + d);
+    let deadline = t.res_inspect_delay.map(|d| Instant::now() + d);
+    let mut skip_def = false;
     let mut sleep = deadline.map(|d| Box::pin(tokio::time::sleep_until(d)));
     loop {
         let expired = deadline.is_none_or(|d| Instant::now() >= d);
@@ -605,7 +742,7 @@ pub async fn inspect_response(
             res_data: &s2c,
             ..Data::default()
         };
-        let d = eval(rules, TcpSet::Response, acls, rc, data, partial);
+        let d = run_set(t, TcpSet::Response, acls, rc, data, partial, &mut skip_def);
         if d != Decision::Wait {
             c2s.drain(..sent);
             return (d, Inspected { c2s, s2c });

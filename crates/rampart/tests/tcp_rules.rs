@@ -333,3 +333,52 @@ fn response_rules_judge_the_servers_first_data() {
     let mut c = connect(local(base + 2));
     assert_refused(&mut c, "tcp-response content close");
 }
+
+#[test]
+fn named_defaults_rules_run_first_and_response_rules_see_http() {
+    let dir = TempDir::new("tcprules-defaults");
+    let base = free_ports(4);
+    let _srv = TestServer::tcp(base + 2, echo);
+    let _web = TestServer::tcp(base + 3, |mut s: Stream| {
+        let mut b = [0u8; 4096];
+        let mut got = Vec::new();
+        while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+            match s.read(&mut b) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got.extend_from_slice(&b[..n]),
+            }
+        }
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nx-origin: web\r\n\r\nok");
+    });
+    let body = format!(
+        "defaults accepting\n    mode tcp\n    timeout connect 2s\n    timeout client 30s\n    timeout server 30s\n\
+         \x20   tcp-request content accept if {{ src 127.0.0.1 }}\n\
+         frontend fe\n    bind 127.0.0.1:{}\n    tcp-request content reject\n    default_backend echo\n\
+         defaults web\n    mode http\n    timeout connect 2s\n    timeout client 30s\n    timeout server 30s\n\
+         frontend web\n    bind 127.0.0.1:{}\n    default_backend web\n\
+         backend echo\n    mode tcp\n    server s 127.0.0.1:{}\n\
+         backend web\n    tcp-response inspect-delay 20s\n    tcp-response content set-var(txn.origin) res.hdr(x-origin)\n\
+         \x20   tcp-response content reject if {{ res.hdr(x-origin) -m str evil }}\n\
+         \x20   http-response set-header x-seen %[var(txn.origin)]\n\
+         \x20   server s 127.0.0.1:{}\n",
+        base,
+        base + 1,
+        base + 2,
+        base + 3
+    );
+    let _p = Launch::rampart("proxy", &dir, &body)
+        .ready_tcp(local(base + 1))
+        .spawn();
+    // The defaults section's `accept` ends the rule set: the frontend's own reject is
+    // never reached.
+    assert_eq!(exchange(base, b"hi", 2), b"hi");
+    let mut c = connect(local(base + 1));
+    c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("sending");
+    let raw = String::from_utf8_lossy(&read_until_closed(&mut c, 1 << 16)).into_owned();
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    assert!(
+        raw.to_ascii_lowercase().contains("x-seen: web\r\n"),
+        "{raw}"
+    );
+}

@@ -207,6 +207,9 @@ pub struct Proxy {
     pub tcp_request_session: Vec<tcp_rules::TcpRule>,
     pub tcp_request_content: Vec<tcp_rules::TcpRule>,
     pub tcp_response_content: Vec<tcp_rules::TcpRule>,
+    /// The TCP rules of the named defaults section the proxy started from, run before
+    /// its own.
+    pub tcp_defaults: Option<std::sync::Arc<tcp_rules::InheritedTcp>>,
     pub retry_on: keywords::RetryOn,
     /// `rate-limit sessions`.
     pub rate_limit_sessions: Option<u32>,
@@ -276,6 +279,7 @@ impl Proxy {
             tcp_request_session: Vec::new(),
             tcp_request_content: Vec::new(),
             tcp_response_content: Vec::new(),
+            tcp_defaults: None,
             retry_on: keywords::RetryOn::default(),
             rate_limit_sessions: None,
             max_keep_alive_queue: None,
@@ -311,6 +315,7 @@ impl Proxy {
         p.tcp_request_session.clear();
         p.tcp_request_content.clear();
         p.tcp_response_content.clear();
+        p.tcp_defaults = None;
         p.req_captures = 0;
         p.monitor_fail.clear();
         p.acls = std::sync::Arc::from(Vec::new());
@@ -353,6 +358,11 @@ struct DefaultsEntry {
     proxy: Proxy,
     explicit_ref: bool,
     implicit_ref: bool,
+    /// Once a proxy used this section's rules: whether it was a frontend (HAProxy
+    /// narrows the defaults section's capability to its first user's).
+    rules_user_fe: Option<bool>,
+    /// Its TCP rules with its ACLs, shared by the proxies that use them.
+    tcp: Option<std::sync::Arc<tcp_rules::InheritedTcp>>,
 }
 
 /// Which section lines currently go to.
@@ -819,16 +829,36 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
         }
     }
 
+    // A defaults section with rules runs them before those of the proxies that use it.
+    let mut inherited = None;
+    if let Some(i) = parent {
+        match tcp_rules::inherit(b, i, kind, span) {
+            Ok(t) => inherited = t,
+            Err(msg) => {
+                cx.diags
+                    .abort_with(Diagnostic::alert(Some(span), msg).tight());
+                b.current = Current::Skip;
+                return;
+            }
+        }
+    }
     let def = match parent {
         Some(i) => &b.defaults[i].proxy,
         None => &b.builtin,
     };
-    let p = Proxy::from_defaults(def, name, kind, span);
+    let mut p = Proxy::from_defaults(def, name, kind, span);
+    if inherited.is_some() {
+        // Their capture slots come first.
+        p.req_captures = def.req_captures;
+    }
+    p.tcp_defaults = inherited;
     if is_def {
         b.defaults.push(DefaultsEntry {
             proxy: p,
             explicit_ref: false,
             implicit_ref: false,
+            rules_user_fe: None,
+            tcp: None,
         });
         let idx = b.defaults.len() - 1;
         b.last_defaults = Some(idx);

@@ -15,7 +15,7 @@
 //! multiplexer that cannot serve HTTP, a `switch-mode http` proxy with no backend).
 
 use super::order::Stage;
-use super::{Cond, ProxiesBuilder};
+use super::{Cond, ProxiesBuilder, ProxyKind};
 use crate::kw::{Cx, Keyword};
 use rampart_config::units::TimeError;
 use rampart_config::{Diagnostic, Form, Span};
@@ -274,13 +274,6 @@ fn rule(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: TcpSet) -> Result<(), Stri
             ))
         }
     };
-    if b.in_defaults() {
-        // HAProxy runs a defaults section's rules before those of the proxies that use
-        // it; Rampart does not carry them over yet.
-        return Err(format!(
-            "'{a0} {a1}' in a 'defaults' section is not supported yet"
-        ));
-    }
     match set {
         TcpSet::Connection => super::order::place(b, cx, Stage::TcpConn, a0),
         TcpSet::Session => super::order::place(b, cx, Stage::TcpSess, a0),
@@ -307,6 +300,85 @@ fn rule(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: TcpSet) -> Result<(), Stri
         TcpSet::Response => px.tcp_response_content.push(rule),
     }
     Ok(())
+}
+
+/// A named defaults section's TCP rules as the proxies that use it run them: before
+/// their own, over the defaults section's ACLs.
+#[derive(Debug)]
+pub struct InheritedTcp {
+    pub acls: Arc<[rampart_rules::acl::Acl]>,
+    pub connection: Vec<TcpRule>,
+    pub session: Vec<TcpRule>,
+    pub content: Vec<TcpRule>,
+    pub response: Vec<TcpRule>,
+}
+
+/// A proxy of `kind` starts from defaults section `i`: HAProxy's checks when that
+/// section has TCP or HTTP rules (`Err`: the message, which stops the load), and its
+/// TCP rules for the proxy to run first.
+pub(crate) fn inherit(
+    b: &mut ProxiesBuilder,
+    i: usize,
+    kind: ProxyKind,
+    _span: Span,
+) -> Result<Option<Arc<InheritedTcp>>, String> {
+    let Some(d) = b.defaults.get(i) else {
+        return Ok(None);
+    };
+    let def = &d.proxy;
+    let http = !(def.http_request.is_empty()
+        && def.http_response.is_empty()
+        && def.http_after_response.is_empty());
+    if !http && !def.has_tcp_rules() {
+        return Ok(None);
+    }
+    let at = b.loc(def.span);
+    let fe = kind.is_fe();
+    if kind == ProxyKind::Defaults {
+        return Err(format!("a defaults section cannot inherit from a defaults section defining TCP/HTTP rules (defaults section at {at})."));
+    }
+    if kind == ProxyKind::Listen {
+        return Err(
+            "a listen section cannot inherit from a defaults section defining TCP/HTTP rules."
+                .into(),
+        );
+    }
+    if d.rules_user_fe.is_some_and(|f| f != fe) {
+        return Err(format!("frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules (defaults section at {at})."));
+    }
+    let l4_l5 = !(def.tcp_request_connection.is_empty() && def.tcp_request_session.is_empty());
+    if !fe && l4_l5 {
+        return Err(format!("a backend section cannot inherit from a defaults section defining 'tcp-request connection' or 'tcp-request session' rules (defaults section at {at})."));
+    }
+    if fe && !def.tcp_response_content.is_empty() {
+        return Err(format!("a frontend section cannot inherit from a defaults section defining 'tcp-response content' rules (defaults section at {at})."));
+    }
+    let tcp = def.has_tcp_rules();
+    let d = &mut b.defaults[i];
+    d.rules_user_fe = Some(fe);
+    if !tcp {
+        return Ok(None);
+    }
+    if let Some(t) = &d.tcp {
+        return Ok(Some(t.clone()));
+    }
+    // The section is closed: its ACL table moves into the rules' own.
+    let acls = b
+        .def_tables
+        .get_mut(i)
+        .map(|t| std::mem::take(&mut t.known.acls))
+        .unwrap_or_default();
+    let d = &mut b.defaults[i];
+    let p = &d.proxy;
+    let t = Arc::new(InheritedTcp {
+        acls: Arc::from(acls),
+        connection: p.tcp_request_connection.clone(),
+        session: p.tcp_request_session.clone(),
+        content: p.tcp_request_content.clone(),
+        response: p.tcp_response_content.clone(),
+    });
+    d.tcp = Some(t.clone());
+    Ok(Some(t))
 }
 
 /// The TCP rule sets word the generic condition warnings their own way: the "will

@@ -397,7 +397,11 @@ impl Session {
                     http: true,
                 };
                 let rules = match vars.as_deref() {
-                    Some(v) if !be.http.rules.res.is_empty() || !fe.http.rules.res.is_empty() => {
+                    Some(v)
+                        if !be.http.rules.res.is_empty()
+                            || !fe.http.rules.res.is_empty()
+                            || be.tcp.has(rampart_rules::action::tcp::TcpSet::Response) =>
+                    {
                         Some(response::RespRules {
                             env: &renv,
                             vars: v,

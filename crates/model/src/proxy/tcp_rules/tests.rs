@@ -161,10 +161,62 @@ fn configuration_checks() {
 }
 
 #[test]
-fn rules_in_named_defaults_are_not_yet() {
-    let r = run(&format!("{T} tcp-request content accept\n"));
-    assert!(r.has_alert("'tcp-request content' in a 'defaults' section is not supported yet"));
-    // Errors HAProxy reports come first.
-    let r = run(&format!("{T} tcp-request content foo(\n"));
-    assert!(!r.has_alert("'tcp-request content' in a 'defaults' section is not supported yet"));
+fn named_defaults_rules_go_to_the_proxies_that_use_them() {
+    let r = run(&format!(
+        "{T} tcp-request inspect-delay 1s\n tcp-request connection accept if {{ src 127.0.0.1 }}\n tcp-request content capture req.payload(0,3) len 3\n\
+         frontend f\n bind :80\n tcp-request content capture req.payload(0,2) len 2\n tcp-request content reject\n default_backend b\n\
+         frontend g\n bind :81\n default_backend b\n\
+         {T}backend b\n"
+    ));
+    assert!(r.clean());
+    let f = r.proxy("f");
+    let d = f.tcp_defaults.as_ref().expect("inherited rules");
+    assert_eq!(d.connection.len(), 1);
+    assert_eq!(d.content.len(), 1);
+    assert_eq!(d.acls.len(), 1);
+    assert_eq!(f.tcp_request_content.len(), 2);
+    // The defaults' capture slot comes first.
+    assert_eq!(f.req_captures, 2);
+    assert!(std::sync::Arc::ptr_eq(
+        d,
+        r.proxy("g").tcp_defaults.as_ref().unwrap()
+    ));
+    assert!(r.proxy("b").tcp_defaults.is_none());
+}
+
+#[test]
+fn defaults_with_rules_and_their_users() {
+    let cases = [
+        (
+            "defaults d\n tcp-request content accept\ndefaults e from d\n",
+            "a defaults section cannot inherit from a defaults section defining TCP/HTTP rules (defaults section at t.cfg:1).",
+        ),
+        (
+            "defaults d\n tcp-request content accept\nlisten l\n bind :80\n",
+            "a listen section cannot inherit from a defaults section defining TCP/HTTP rules.",
+        ),
+        (
+            "defaults d\n http-request deny\nlisten l\n bind :80\n",
+            "a listen section cannot inherit from a defaults section defining TCP/HTTP rules.",
+        ),
+        (
+            "defaults d\n tcp-request content accept\nfrontend f\n bind :80\nbackend b\n",
+            "frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules (defaults section at t.cfg:1).",
+        ),
+        (
+            "defaults d\n tcp-request session accept\nbackend b\n",
+            "a backend section cannot inherit from a defaults section defining 'tcp-request connection' or 'tcp-request session' rules (defaults section at t.cfg:1).",
+        ),
+        (
+            "defaults d\n tcp-response content accept\nfrontend f\n bind :80\n",
+            "a frontend section cannot inherit from a defaults section defining 'tcp-response content' rules (defaults section at t.cfg:1).",
+        ),
+    ];
+    for (text, want) in cases {
+        let r = run(text);
+        let m = format!("[ALERT]    (1) : config : parsing [t.cfg:3]: {want}");
+        let m2 = format!("[ALERT]    (1) : config : parsing [t.cfg:5]: {want}");
+        let got = r.messages();
+        assert!(got.contains(&m) || got.contains(&m2), "{text}: {got:#?}");
+    }
 }
