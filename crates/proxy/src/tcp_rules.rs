@@ -305,7 +305,7 @@ fn eval(
             TcpVerdict::Common(Verdict::SilentDrop) => Decision::SilentDrop,
             TcpVerdict::Close => Decision::Close,
             // An HTTP stream is one already (HAProxy's action stops the set).
-            TcpVerdict::SwitchHttp if rc.http => Decision::Continue,
+            TcpVerdict::SwitchHttp if rc.http => Decision::Accept,
             TcpVerdict::SwitchHttp => Decision::SwitchHttp,
             // `reject`, and what no TCP action answers (an internal error there).
             TcpVerdict::Common(_) => Decision::Reject,
