@@ -40,8 +40,15 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
     }
     inc(&f.counters.stot);
     vars.new_transaction();
-    let mut pending = w.get_buf();
-    pending.extend_from_slice(&acc.pending);
+    // What the client sent, kept while rules or the balancing look at it (a pooled
+    // buffer only when content rules may read more).
+    let mut pending = if f.tcp.has(TcpSet::Content) {
+        let mut b = w.get_buf();
+        b.extend_from_slice(&acc.pending);
+        b
+    } else {
+        acc.pending
+    };
     let mut rc = RuleCx {
         w: &w,
         addrs,
@@ -164,6 +171,7 @@ async fn serve(
         crate::upstream::proxy_header(s, &addrs, authority, &mut pre);
     }
     pre.extend_from_slice(pending);
+    w.put_buf(std::mem::take(pending));
     let mut pre_s2c = Vec::new();
     if be.tcp.has(TcpSet::Response) {
         // The response side sees `res.` variables (HAProxy keeps one store for
