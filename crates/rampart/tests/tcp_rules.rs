@@ -5,11 +5,12 @@
 //! Covered: a connection refused by its source (closed before any byte, the server never
 //! reached), content rules waiting within `inspect-delay` for the payload they test
 //! (`req.payload`, `req.ssl_hello_type`, `WAIT_END`) and deciding as soon as it is
-//! there, `accept` ending the rule set, a backend's own content rules, `silent-drop`
-//! (a reset), variables set by `tcp-request` rules read by `http-request` rules,
-//! `expect-proxy layer4`, content rules in `mode http`, `switch-mode http` turning a
-//! `mode tcp` connection into HTTP (keep-alive included), and `tcp-response content`
-//! rules on the server's first data.
+//! there, `use_backend` on the server name of a TLS hello the rules waited for,
+//! `accept` ending the rule set, a backend's own content rules, `silent-drop`, variables
+//! set by `tcp-request` rules read by `http-request` rules, `expect-proxy layer4`,
+//! content rules in `mode http`, `switch-mode http` turning a `mode tcp` connection into
+//! HTTP (keep-alive included), `tcp-response content` rules on the server's first data
+//! and on HTTP responses, and a named `defaults` section's rules running first.
 //!
 //! `RAMPART_UNDER_TEST=/usr/sbin/haproxy` runs the same tests against HAProxy. Time
 //! bounds are generous: "before the inspect delay ended" uses delays of 10 s or more.
@@ -49,17 +50,30 @@ fn assert_refused(c: &mut Stream, what: &str) -> Closed {
     }
 }
 
-/// A minimal TLS 1.2 ClientHello record.
-fn client_hello() -> Vec<u8> {
+/// A minimal TLS 1.2 ClientHello record, with a server name when `sni` is not empty.
+fn client_hello(sni: &str) -> Vec<u8> {
     let mut body = vec![0x03, 0x03];
     body.extend_from_slice(&[7u8; 32]); // random
     body.push(0); // session id
     body.extend_from_slice(&[0x00, 0x02, 0x00, 0x2f]); // one cipher suite
     body.extend_from_slice(&[0x01, 0x00]); // null compression
-    body.extend_from_slice(&[0x00, 0x00]); // no extensions
-    let mut hs = vec![0x01, 0x00, 0x00, body.len() as u8];
+    let mut ext = Vec::new();
+    if !sni.is_empty() {
+        let n = sni.len() as u16;
+        ext.extend_from_slice(&[0x00, 0x00]); // server_name
+        ext.extend_from_slice(&(n + 5).to_be_bytes());
+        ext.extend_from_slice(&(n + 3).to_be_bytes());
+        ext.push(0); // host_name
+        ext.extend_from_slice(&n.to_be_bytes());
+        ext.extend_from_slice(sni.as_bytes());
+    }
+    body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+    body.extend_from_slice(&ext);
+    let len = body.len();
+    let mut hs = vec![0x01, 0x00, (len >> 8) as u8, len as u8];
     hs.extend_from_slice(&body);
-    let mut rec = vec![0x16, 0x03, 0x01, 0x00, hs.len() as u8];
+    let mut rec = vec![0x16, 0x03, 0x01];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
     rec.extend_from_slice(&hs);
     rec
 }
@@ -143,25 +157,37 @@ fn content_rules_wait_for_the_payload_they_test() {
 }
 
 #[test]
-fn ssl_hello_type_routes_tls_and_refuses_the_rest() {
+fn ssl_hello_type_and_sni_route_tls_and_refuse_the_rest() {
     let dir = TempDir::new("tcprules-ssl");
-    let base = free_ports(2);
-    let srv = TestServer::tcp(base + 1, echo);
+    let base = free_ports(3);
+    let _a = TestServer::tcp(base + 1, greet_then_echo(|_| "A\n".into()));
+    let _b = TestServer::tcp(base + 2, greet_then_echo(|_| "B\n".into()));
     let body = format!(
-        "frontend tls\n    bind 127.0.0.1:{}\n    tcp-request inspect-delay 20s\n    tcp-request content accept if {{ req.ssl_hello_type 1 }}\n    tcp-request content reject\n    default_backend echo\n\
-         backend echo\n    server s 127.0.0.1:{}\n",
+        "frontend tls\n    bind 127.0.0.1:{}\n    tcp-request inspect-delay 20s\n    tcp-request content accept if {{ req.ssl_hello_type 1 }}\n    tcp-request content reject\n\
+         \x20   use_backend b if {{ req.ssl_sni -i b.test }}\n    default_backend a\n\
+         backend a\n    server s 127.0.0.1:{}\n\
+         backend b\n    server s 127.0.0.1:{}\n",
         base,
-        base + 1
+        base + 1,
+        base + 2
     );
     let _p = Launch::rampart("proxy", &dir, &cfg(&body))
         .ready_tcp(local(base))
         .spawn();
-    let hello = client_hello();
-    assert_eq!(exchange(base, &hello, hello.len()), hello);
+    // The hello arrives in two parts: the rules wait for all of it, then the server
+    // name chooses the backend.
+    for (sni, want) in [("b.test", "B\n"), ("a.test", "A\n"), ("", "A\n")] {
+        let hello = client_hello(sni);
+        let mut c = connect(local(base));
+        c.write_all(&hello[..7]).expect("sending");
+        std::thread::sleep(Duration::from_millis(100));
+        c.write_all(&hello[7..]).expect("sending");
+        assert_eq!(read_exact(&mut c, 2), want.as_bytes(), "sni {sni:?}");
+        assert_eq!(read_exact(&mut c, hello.len()), hello);
+    }
     let mut c = connect(local(base));
     c.write_all(b"hello, not TLS").expect("sending");
     assert_refused(&mut c, "not a ClientHello");
-    assert_eq!(srv.accepted(), 1);
 }
 
 #[test]
