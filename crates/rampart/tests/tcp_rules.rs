@@ -260,7 +260,7 @@ fn tcp_request_variables_reach_http_rules() {
 #[test]
 fn switch_mode_http_turns_a_tcp_connection_into_http() {
     let dir = TempDir::new("tcprules-switch");
-    let base = free_ports(2);
+    let base = free_ports(3);
     let srv = TestServer::tcp(base + 1, echo);
     let body = format!(
         "frontend mixed\n    bind 127.0.0.1:{}\n    tcp-request inspect-delay 20s\n\
@@ -269,12 +269,15 @@ fn switch_mode_http_turns_a_tcp_connection_into_http() {
          \x20   tcp-request content accept if {{ req.len ge 4 }}\n\
          \x20   http-request return status 200 content-type text/plain lf-string \"first=%[var(sess.first)] path=%[path]\"\n\
          \x20   default_backend echo\n\
+         frontend unanswered\n    bind 127.0.0.1:{}\n    tcp-request inspect-delay 20s\n\
+         \x20   tcp-request content switch-mode http if HTTP\n    default_backend echo\n\
          backend echo\n    server s 127.0.0.1:{}\n",
         base,
+        base + 2,
         base + 1
     );
     let _p = Launch::rampart("proxy", &dir, &cfg(&body))
-        .ready_tcp(local(base))
+        .ready_tcp(local(base + 2))
         .spawn();
     // Two requests on one connection: both are HTTP streams of the same session.
     let mut c = connect(local(base));
@@ -289,6 +292,12 @@ fn switch_mode_http_turns_a_tcp_connection_into_http() {
     assert!(two.ends_with("first=GET path=/two"), "{two}");
     // Anything else stays TCP (a first byte no method has: not HTTP at once).
     assert_eq!(exchange(base, b"\x01raw bytes", 10), b"\x01raw bytes");
+    // An HTTP request no rule answers cannot go to the `mode tcp` backend: closed
+    // without a response.
+    let mut c = connect(local(base + 2));
+    c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("sending");
+    assert_refused(&mut c, "HTTP stream to a mode tcp backend");
     assert_eq!(srv.accepted(), 1);
 }
 

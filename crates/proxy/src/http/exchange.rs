@@ -145,6 +145,11 @@ impl Session {
         };
         env.be = Some(bi);
         let be = &w.rt.backends[bi];
+        // An HTTP stream cannot go on in a `mode tcp` backend (a `switch-mode http`
+        // frontend's, or a dynamic name's): HAProxy closes without a response.
+        if be.mode != rampart_model::proxy::Mode::Http {
+            return Next::Close;
+        }
         if Some(bi) != fe.own_backend {
             // The backend's `tcp-request content` rules (their `set-src`/`set-dst` last
             // for the rule set only).
