@@ -157,6 +157,25 @@ impl Conn {
         }
     }
 
+    /// `silent-drop`: make the connection vanish without a word to the peer, as
+    /// HAProxy does: in TCP repair mode (needs `CAP_NET_ADMIN`) closing sends nothing;
+    /// otherwise a hop limit of 1 keeps the final reset from leaving a routed network
+    /// (it still reaches a local peer).
+    pub fn silent_drop(&self) {
+        use nix::sys::socket::{setsockopt, sockopt};
+        if let Conn::Tcp(s) = self {
+            if setsockopt(s, sockopt::TcpRepair, &1).is_ok() {
+                return;
+            }
+            let _ = match s.peer_addr() {
+                Ok(SocketAddr::V4(_)) => setsockopt(s, sockopt::Ipv4Ttl, &1),
+                Ok(SocketAddr::V6(_)) => setsockopt(s, sockopt::Ipv6Ttl, &1),
+                Err(_) => Ok(()),
+            };
+        }
+        self.set_nolinger();
+    }
+
     pub fn set_nodelay(&self) {
         if let Conn::Tcp(s) = self {
             let _ = s.set_nodelay(true);

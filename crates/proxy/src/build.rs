@@ -121,6 +121,7 @@ pub fn build(
             default_backend,
             switching,
             own_backend,
+            tcp: crate::tcp_rules::TcpRules::of(p),
             timeouts: FeTimeouts {
                 client: ms(t.client),
                 tarpit: ms(if t.tarpit != 0 { t.tarpit } else { t.connect }),
@@ -168,8 +169,8 @@ pub fn build(
         .enumerate()
         .map(|(i, b)| (Box::from(b.name.as_bytes()), i))
         .collect();
-    let any_rules =
-        frontends.iter().any(|f| f.http.rules.any()) || backends.iter().any(|b| b.http.rules.any());
+    let any_rules = frontends.iter().any(|f| f.http.rules.any() || f.tcp.any())
+        || backends.iter().any(|b| b.http.rules.any() || b.tcp.any());
     let runtime = Runtime {
         any_rules,
         frontends,
@@ -373,6 +374,7 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
         counters: ProxyCounters::default(),
         invalid_rep: Default::default(),
         persist,
+        tcp: crate::tcp_rules::TcpRules::of(p),
     }
 }
 

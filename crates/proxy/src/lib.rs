@@ -8,7 +8,8 @@
 //! - [`limits`]: `maxconn` and the file-descriptor limit, computed as HAProxy does;
 //! - [`worker`]: one thread per `nbthread`, each with its own event loop, accepting on
 //!   every listener; soft and hard stop; [`affinity`]: `cpu-map`;
-//! - [`tcp`]: `mode tcp` sessions; [`tunnel`]: the two-way copy with HAProxy's
+//! - [`tcp`]: `mode tcp` sessions; [`tcp_rules`]: the `tcp-request` and `tcp-response`
+//!   rule sets in both modes; [`tunnel`]: the two-way copy with HAProxy's
 //!   inactivity timeouts and half-close propagation; [`splice`]: which directions splice
 //!   and how many pipes may exist;
 //! - [`lb`]: the balancing algorithm of each backend ([`rampart_balance`]) fed with
@@ -47,6 +48,7 @@ pub mod snapshot;
 pub mod splice;
 pub mod state;
 pub mod tcp;
+pub mod tcp_rules;
 pub mod tunnel;
 pub mod upstream;
 pub mod worker;

@@ -24,7 +24,7 @@ pub struct Runtime {
     /// Each proxy of the configuration (Snapshot index): its frontend and backend here,
     /// for rule arguments that name a proxy (`be_conn(app)`).
     pub proxies: Vec<ProxyRt>,
-    /// Some proxy has HTTP rules: sessions keep a variable store.
+    /// Some proxy has HTTP or TCP rules: sessions keep a variable store.
     pub any_rules: bool,
     /// Backends by name, for names built per stream (dynamic `use_backend`).
     pub backend_names: std::collections::HashMap<Box<[u8]>, usize>,
@@ -104,6 +104,8 @@ pub struct Frontend {
     /// The backend side of the same proxy (a `listen`): its `http-request` rules are the
     /// frontend's and run once.
     pub own_backend: Option<usize>,
+    /// `tcp-request` rules and `inspect-delay`.
+    pub tcp: crate::tcp_rules::TcpRules,
     pub timeouts: FeTimeouts,
     pub clitcpka: bool,
     pub nolinger: bool,
@@ -273,6 +275,8 @@ pub struct Backend {
     pub invalid_rep: crate::snapshot::ErrorSlot,
     /// Cookies, `use-server`, persistence rules, `redir` (`None`: none of them).
     pub persist: Option<Box<crate::http::persist::Persist>>,
+    /// `tcp-request content`, `tcp-response content` rules and their inspect delays.
+    pub tcp: crate::tcp_rules::TcpRules,
 }
 
 /// HTTP settings of a backend.
@@ -431,8 +435,14 @@ pub struct ProxyCounters {
     pub ereq: AtomicU64,
     pub econ: AtomicU64,
     pub eresp: AtomicU64,
-    /// Denied connections for protocol errors on the PROXY header.
+    /// Denied connections: protocol errors on the PROXY header, `tcp-request
+    /// connection reject`.
     pub denied_conn: AtomicU64,
+    /// Sessions, requests and responses denied by rules (`tcp-request session`,
+    /// `tcp-request content`, `silent-drop`, `tcp-response content`).
+    pub denied_sess: AtomicU64,
+    pub denied_req: AtomicU64,
+    pub denied_resp: AtomicU64,
     /// Streams waiting in the backend's queue now, and the most ever (`qcur`, `qmax`).
     pub qcur: AtomicU64,
     pub qmax: AtomicU64,

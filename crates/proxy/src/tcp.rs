@@ -1,97 +1,220 @@
-//! `mode tcp` sessions: pick the backend and a server (`use-server`, or the balancing),
-//! connect, then tunnel until both sides closed or an inactivity timeout fired.
+//! `mode tcp` sessions: the frontend's `tcp-request connection` rules, the PROXY
+//! handshake, `tcp-request session` rules, `tcp-request content` rules (waiting for
+//! data within `inspect-delay`), the backend (`use_backend`) and its content rules, a
+//! server (`use-server`, or the balancing), `tcp-response content` rules on the
+//! server's first data, then the tunnel until both sides closed or an inactivity
+//! timeout fired. A `switch-mode http` rule hands the connection to an HTTP session
+//! ([`crate::http::upgrade`]).
 
 use crate::state::{add, dec, inc};
+use crate::tcp_rules::{self, Decision, RuleCx};
 use crate::tunnel;
 use crate::upstream::connect_server;
 use crate::worker::{Live, WorkerCx};
 use rampart_net::{Conn, ConnAddrs};
+use rampart_rules::action::tcp::TcpSet;
+use rampart_rules::vars::StreamVars;
 
 /// Runs one TCP-mode session to its end.
 pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: ConnAddrs) {
-    let w: &WorkerCx = &live.w;
+    let w = live.w.clone();
     let f = w.frontend(fe);
-    inc(&f.counters.stot);
     inc(&f.counters.scur);
-    let expect_proxy = f.listeners.get(li).is_some_and(|l| l.accept_proxy);
-    let Some(acc) = crate::handshake::accept(&cli, peer, expect_proxy, f, f.timeouts.client).await
+    let mut addrs = cli.accepted_addrs(peer);
+    let vars = StreamVars::default();
+    let mut expect_proxy = f.listeners.get(li).is_some_and(|l| l.accept_proxy);
+    if !tcp_rules::on_connection(&w, fe, &cli, &mut addrs, &vars, &mut expect_proxy) {
+        dec(&f.counters.scur);
+        return;
+    }
+    let Some(acc) = crate::handshake::accept(&cli, addrs, expect_proxy, f, f.timeouts.client).await
     else {
         dec(&f.counters.scur);
         return;
     };
-    let addrs = acc.addrs;
-    let mut env = crate::env::StreamEnv {
-        w,
-        addrs: &addrs,
+    let conn_addrs = acc.addrs;
+    let mut addrs = acc.addrs;
+    if !tcp_rules::on_session(&w, fe, &cli, &mut addrs, &vars) {
+        dec(&f.counters.scur);
+        return;
+    }
+    inc(&f.counters.stot);
+    vars.new_transaction();
+    // What the client sent, kept while rules or the balancing look at it (a pooled
+    // buffer only when content rules may read more).
+    let mut pending = if f.tcp.has(TcpSet::Content) {
+        let mut b = w.get_buf();
+        b.extend_from_slice(&acc.pending);
+        b
+    } else {
+        acc.pending
+    };
+    let mut rc = RuleCx {
+        w: &w,
+        addrs,
+        conn: conn_addrs,
         fe,
         be: None,
         srv: None,
-        first: true,
         http: false,
+        first: true,
+        vars: &vars,
+        expect_proxy: false,
     };
-    let acls = crate::env::Rules::new(&f.acls, w.rt.bufsize);
-    let chosen = crate::http::rules::switch(&f.switching, &acls, &env, None, &acc.pending)
-        .or(f.default_backend);
-    if let Some(bi) = chosen {
-        env.be = Some(bi);
-        let be = &w.rt.backends[bi];
-        inc(&be.counters.stot);
-        let mut pending = acc.pending;
-        if be.balance.reads_payload() {
-            // `balance rdp-cookie`: the cookie is looked for in what the client has
-            // sent by now, as HAProxy reads what is there when the stream starts.
-            read_available(&cli, &mut pending);
+    let mut eof = false;
+    let d = tcp_rules::inspect(&f.tcp, &f.acls, &cli, &mut pending, &mut eof, &mut rc).await;
+    match d {
+        Decision::Continue => {}
+        Decision::SwitchHttp => {
+            let addrs = rc.addrs;
+            // The HTTP session counts the session as its own from here on.
+            dec(&f.counters.scur);
+            let vars = Box::new(vars);
+            crate::http::upgrade(live, fe, cli, addrs, acc.authority, pending, vars).await;
+            return;
         }
-        // `use-server` may choose the server (and `force-persist` keep its retries
-        // there); else the balancing does.
-        let got = match crate::http::persist::connect_tcp(&w.rt, be, &addrs, &env, &pending).await {
-            Some(got) => got,
-            None => connect_server(&w.rt, be, &addrs, &pending).await,
-        };
-        if let Ok((mut srv, si, _slot)) = got {
-            let s = &be.servers[si];
-            inc(&s.counters.stot);
-            inc(&s.counters.scur);
-            let mut pre = Vec::new();
-            if s.send_proxy || s.send_proxy_v2 {
-                crate::upstream::proxy_header(s, &addrs, acc.authority.as_deref(), &mut pre);
-            }
-            pre.extend_from_slice(&pending);
-            let t = tunnel::Settings::of(&w.rt, f, be);
-            let run = tunnel::run(&mut cli, &mut srv, &pre, &[], &t);
-            // `on-marked-down` / `on-marked-up` may shut the session down.
-            let out = match w.kills.watch(&w.rt, bi, si) {
-                Some(k) => tokio::select! {
-                    o = run => Some(o),
-                    _ = k.killed() => None,
-                },
-                None => Some(run.await),
-            };
-            if let Some(out) = out {
-                add(&f.counters.bytes_in, out.c2s);
-                add(&f.counters.bytes_out, out.s2c);
-                add(&be.counters.bytes_in, out.c2s);
-                add(&be.counters.bytes_out, out.s2c);
-            }
-            dec(&s.counters.scur);
-        } else {
-            drain_and_close(&cli);
+        d => {
+            tcp_rules::count(d, TcpSet::Content, &f.counters, None);
+            refuse(&cli, d);
+            w.put_buf(pending);
+            dec(&f.counters.scur);
+            return;
         }
-    } else {
-        drain_and_close(&cli);
     }
+    serve(
+        &w,
+        fe,
+        &mut cli,
+        &mut pending,
+        &mut eof,
+        &mut rc,
+        acc.authority.as_deref(),
+    )
+    .await;
+    w.put_buf(pending);
     dec(&f.counters.scur);
+    drop(live);
 }
 
-/// Appends what the client has sent already, without waiting (one buffer at most).
-fn read_available(cli: &Conn, into: &mut Vec<u8>) {
-    let mut buf = [0u8; 4096];
-    while into.len() < 16384 {
-        match cli.try_read(&mut buf) {
-            Ok(n) if n > 0 => into.extend_from_slice(&buf[..n]),
-            _ => break,
+/// From the backend's choice to the end of the tunnel.
+async fn serve(
+    w: &WorkerCx,
+    fe: usize,
+    cli: &mut Conn,
+    pending: &mut Vec<u8>,
+    eof: &mut bool,
+    rc: &mut RuleCx<'_>,
+    authority: Option<&[u8]>,
+) {
+    let f = w.frontend(fe);
+    let acls = crate::env::Rules::new(&f.acls, w.rt.bufsize);
+    let chosen = {
+        let env = crate::env::StreamEnv {
+            w,
+            addrs: &rc.addrs,
+            fe,
+            be: None,
+            srv: None,
+            first: true,
+            http: false,
+        };
+        crate::http::rules::switch(&f.switching, &acls, &env, None, pending).or(f.default_backend)
+    };
+    let Some(bi) = chosen else {
+        drain_and_close(cli);
+        return;
+    };
+    rc.be = Some(bi);
+    let be = &w.rt.backends[bi];
+    inc(&be.counters.stot);
+    if f.own_backend != Some(bi) {
+        let d = tcp_rules::inspect(&be.tcp, &be.acls, cli, pending, eof, rc).await;
+        if d != Decision::Continue {
+            tcp_rules::count(d, TcpSet::Content, &f.counters, Some(&be.counters));
+            refuse(cli, d);
+            return;
         }
     }
+    if be.balance.reads_payload() && !*eof {
+        // `balance rdp-cookie`: the cookie is looked for in what the client has
+        // sent by now, as HAProxy reads what is there when the stream starts.
+        tcp_rules::read_available(cli, pending, w.rt.bufsize);
+    }
+    let addrs = rc.addrs;
+    // `use-server` may choose the server (and `force-persist` keep its retries
+    // there); else the balancing does.
+    let got = {
+        let env = crate::env::StreamEnv {
+            w,
+            addrs: &addrs,
+            fe,
+            be: Some(bi),
+            srv: None,
+            first: true,
+            http: false,
+        };
+        match crate::http::persist::connect_tcp(&w.rt, be, &addrs, &env, pending).await {
+            Some(got) => got,
+            None => connect_server(&w.rt, be, &addrs, pending).await,
+        }
+    };
+    let Ok((mut srv, si, _slot)) = got else {
+        drain_and_close(cli);
+        return;
+    };
+    rc.srv = Some(si);
+    let s = &be.servers[si];
+    inc(&s.counters.stot);
+    inc(&s.counters.scur);
+    let mut pre = Vec::new();
+    if s.send_proxy || s.send_proxy_v2 {
+        crate::upstream::proxy_header(s, &addrs, authority, &mut pre);
+    }
+    pre.extend_from_slice(pending);
+    w.put_buf(std::mem::take(pending));
+    let mut pre_s2c = Vec::new();
+    if be.tcp.has(TcpSet::Response) {
+        // The response side sees `res.` variables (HAProxy keeps one store for
+        // `req.` and `res.` in `mode tcp`).
+        rc.vars.in_response.set(true);
+        let (d, got) =
+            tcp_rules::inspect_response(&be.tcp, &be.acls, cli, &mut srv, &pre, rc).await;
+        if d != Decision::Continue {
+            tcp_rules::count(d, TcpSet::Response, &f.counters, Some(&be.counters));
+            refuse(cli, d);
+            dec(&s.counters.scur);
+            return;
+        }
+        pre = got.c2s;
+        pre_s2c = got.s2c;
+    }
+    let t = tunnel::Settings::of(&w.rt, f, be);
+    let run = tunnel::run(cli, &mut srv, &pre, &pre_s2c, &t);
+    // `on-marked-down` / `on-marked-up` may shut the session down.
+    let out = match w.kills.watch(&w.rt, bi, si) {
+        Some(k) => tokio::select! {
+            o = run => Some(o),
+            _ = k.killed() => None,
+        },
+        None => Some(run.await),
+    };
+    if let Some(out) = out {
+        add(&f.counters.bytes_in, out.c2s);
+        add(&f.counters.bytes_out, out.s2c);
+        add(&be.counters.bytes_in, out.c2s);
+        add(&be.counters.bytes_out, out.s2c);
+    }
+    dec(&s.counters.scur);
+}
+
+/// Closes a connection a rule refused: `silent-drop` with a reset and nothing else,
+/// the others as a plain close.
+fn refuse(cli: &Conn, d: Decision) {
+    if d == Decision::SilentDrop {
+        cli.silent_drop();
+        return;
+    }
+    drain_and_close(cli);
 }
 
 /// Closes a client that will not be served without a reset: what it already sent is

@@ -724,14 +724,14 @@ fn same_address_in_two_frontends_is_valid_with_a_warning() {
     );
 }
 
-/// `tcp-request inspect-delay` alone is valid (it only matters to `tcp-request content`
-/// rules, which are not supported yet and say so).
+/// `tcp-request inspect-delay` and content rules are valid; a rule needing a subsystem
+/// Rampart does not have yet (stick tables) says so.
 #[test]
-fn tcp_request_inspect_delay_is_valid_and_content_rules_are_not_yet() {
+fn tcp_request_rules_are_valid_and_track_sc_is_not_yet() {
     let dir = TempDir::new();
     let base = "defaults\n    mode tcp\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\n\
                 listen l\n    bind 127.0.0.1:8080\n    tcp-request inspect-delay 5s\n    server s1 127.0.0.1:8081\n";
-    dir.write("ok.cfg", base);
+    dir.write("ok.cfg", &format!("{base}    tcp-request content accept\n"));
     let r = dir.run(&["-c", "-f", "ok.cfg"]);
     assert_eq!(
         (r.code, r.stdout.as_str(), r.stderr.as_str()),
@@ -739,13 +739,13 @@ fn tcp_request_inspect_delay_is_valid_and_content_rules_are_not_yet() {
     );
     dir.write(
         "rules.cfg",
-        &format!("{base}    tcp-request content accept\n"),
+        &format!("{base}    tcp-request content track-sc0 src\n"),
     );
     let r = dir.run(&["-c", "-f", "rules.cfg"]);
     assert_eq!(r.code, Some(1));
     assert!(
         r.stderr.contains(
-            "[ALERT]    (PID) : config : parsing [rules.cfg:10] : 'tcp-request content' is not supported yet"
+            "[ALERT]    (PID) : config : parsing [rules.cfg:10] : 'tcp-request content track-sc0' is not supported yet (it needs stick tables)"
         ),
         "{}",
         r.stderr

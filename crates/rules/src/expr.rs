@@ -210,11 +210,26 @@ impl Expr {
     pub fn eval<'a>(&'a self, s: &Stream<'a>, it: &mut Iter, cx: &Cx) -> Option<Value<'a>> {
         let mut v = (self.fetch.f)(s, &self.args, it)?;
         for c in &self.convs {
-            v = conv::apply(c.def, v, &c.args, cx)?;
+            let r = conv::apply(c.def, v, &c.args, cx);
+            // The protocol converters decide themselves whether more data could change
+            // their answer (HAProxy's `SMP_F_MAY_CHANGE`): a result is final.
+            if r.is_some() && DECIDES_MAY_CHANGE.contains(&c.def.name) {
+                it.may_change = false;
+            }
+            v = r?;
         }
         Some(v)
     }
 }
+
+/// Converters that clear the "may change" flag of what they convert and set it again
+/// only when their input is too short to tell (`sample.c`).
+const DECIDES_MAY_CHANGE: [&str; 4] = [
+    "fix_is_valid",
+    "fix_tag_value",
+    "mqtt_is_valid",
+    "mqtt_field_value",
+];
 
 #[cfg(test)]
 mod tests;

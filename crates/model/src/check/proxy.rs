@@ -132,6 +132,7 @@ pub(super) fn check_proxy(p: &Proxy, all: &Backends<'_>, cx: &mut LowerCx<'_>) {
             check_target(p, all, name, "use_backend", cx);
         }
     }
+    crate::proxy::tcp_rules::check(p, cx);
     let t = &p.timeouts;
     if (p.is_fe() && t.client == 0)
         || (p.is_be()
@@ -170,7 +171,20 @@ pub(super) fn check_proxy(p: &Proxy, all: &Backends<'_>, cx: &mut LowerCx<'_>) {
             format!("log format ignored for {d} since it has no log address."),
         );
     }
-    if p.mode != Mode::Http {
+    if p.mode != Mode::Http && !p.http_upgrade() {
+        for (set, rules) in [
+            ("http-request", p.http_request.is_empty()),
+            ("http-response", p.http_response.is_empty()),
+            ("http-after-response", p.http_after_response.is_empty()),
+            ("redirect", p.redirects.is_empty()),
+        ] {
+            if !rules {
+                warn(
+                    cx,
+                    format!("'{set}' rules ignored for {d} as they require HTTP mode."),
+                );
+            }
+        }
         if p.options.forwardfor.is_some() {
             warn(
                 cx,

@@ -206,7 +206,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::not_yet("stick-table"),
     Keyword::parse("tcp-check", super::check::tcp_check),
     Keyword::parse("tcp-request", super::tcp_rules::tcp_request),
-    Keyword::not_yet("tcp-response"),
+    Keyword::parse("tcp-response", super::tcp_rules::tcp_response),
     Keyword::parse("timeout", timeout::timeout),
     Keyword::not_yet_checked("transparent", transparent),
     Keyword::not_yet("unique-id-format"),

@@ -8,7 +8,7 @@
 //! - [`keywords`]: the proxy keyword table (manual 4.1 / 4.2);
 //! - [`options`]: `option ...` (4.2, every `option` name);
 //! - [`timeout`]: `timeout ...`;
-//! - [`tcp_rules`]: `tcp-request ...` (`inspect-delay`);
+//! - [`tcp_rules`]: `tcp-request ...`, `tcp-response ...` (rules and `inspect-delay`);
 //! - [`bind`]: `bind` lines and bind options (5.1);
 //! - [`server`]: `server`, `default-server`, `server-template` and server options (5.2, 5.3);
 //! - [`balance`]: `balance` algorithms, `hash-type`, `hash-balance-factor`;
@@ -202,6 +202,17 @@ pub struct Proxy {
     pub persist: persist::Persistence,
     /// `tcp-request inspect-delay`, in ms (0: none).
     pub tcp_request_inspect_delay: u32,
+    /// `tcp-response inspect-delay`, in ms (0: none).
+    pub tcp_response_inspect_delay: u32,
+    /// `tcp-request connection`, `tcp-request session`, `tcp-request content` and
+    /// `tcp-response content` rules, in order.
+    pub tcp_request_connection: Vec<tcp_rules::TcpRule>,
+    pub tcp_request_session: Vec<tcp_rules::TcpRule>,
+    pub tcp_request_content: Vec<tcp_rules::TcpRule>,
+    pub tcp_response_content: Vec<tcp_rules::TcpRule>,
+    /// The TCP rules of the named defaults section the proxy started from, run before
+    /// its own.
+    pub tcp_defaults: Option<std::sync::Arc<tcp_rules::InheritedTcp>>,
     pub retry_on: keywords::RetryOn,
     /// `rate-limit sessions`.
     pub rate_limit_sessions: Option<u32>,
@@ -267,6 +278,12 @@ impl Proxy {
             unique_id_header: None,
             persist: persist::Persistence::default(),
             tcp_request_inspect_delay: 0,
+            tcp_response_inspect_delay: 0,
+            tcp_request_connection: Vec::new(),
+            tcp_request_session: Vec::new(),
+            tcp_request_content: Vec::new(),
+            tcp_response_content: Vec::new(),
+            tcp_defaults: None,
             retry_on: keywords::RetryOn::default(),
             rate_limit_sessions: None,
             max_keep_alive_queue: None,
@@ -301,6 +318,11 @@ impl Proxy {
         p.http_response.clear();
         p.http_after_response.clear();
         p.redirects.clear();
+        p.tcp_request_connection.clear();
+        p.tcp_request_session.clear();
+        p.tcp_request_content.clear();
+        p.tcp_response_content.clear();
+        p.tcp_defaults = None;
         p.req_captures = 0;
         p.monitor_fail.clear();
         p.acls = std::sync::Arc::from(Vec::new());
@@ -355,6 +377,11 @@ struct DefaultsEntry {
     /// The kind of the proxies using its rules (HAProxy gives the section their
     /// capability).
     used_as: Option<ProxyKind>,
+    /// Once a proxy used this section's TCP rules: whether it was a frontend (HAProxy
+    /// narrows the defaults section's capability to its first user's).
+    rules_user_fe: Option<bool>,
+    /// Its TCP rules with its ACLs, shared by the proxies that use them.
+    tcp: Option<std::sync::Arc<tcp_rules::InheritedTcp>>,
 }
 
 /// Which section lines currently go to.
@@ -648,6 +675,7 @@ fn record_line(b: &mut ProxiesBuilder, cx: &Cx<'_>, name: &'static str) {
             "option" => kw::lookup(options::TABLE, a).map(|k| k.name),
             "timeout" => kw::lookup(timeout::TABLE, a).map(|k| k.name),
             "tcp-request" => kw::lookup(tcp_rules::TABLE, a).map(|k| k.name),
+            "tcp-response" => kw::lookup(tcp_rules::RESPONSE_TABLE, a).map(|k| k.name),
             _ => None,
         })
         .unwrap_or("");
@@ -831,11 +859,29 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
         }
     }
 
+    // A defaults section with rules runs them before those of the proxies that use it.
+    let mut inherited = None;
+    if let Some(i) = parent {
+        match tcp_rules::inherit(b, i, kind, span) {
+            Ok(t) => inherited = t,
+            Err(msg) => {
+                cx.diags
+                    .abort_with(Diagnostic::alert(Some(span), msg).tight());
+                b.current = Current::Skip;
+                return;
+            }
+        }
+    }
     let def = match parent {
         Some(i) => &b.defaults[i].proxy,
         None => &b.builtin,
     };
     let mut p = Proxy::from_defaults(def, name, kind, span);
+    if inherited.is_some() {
+        // Their capture slots come first.
+        p.req_captures = def.req_captures;
+    }
+    p.tcp_defaults = inherited;
     if let Some(i) = parent {
         p.defpx = use_defaults_rules(b, i, kind, span, cx);
     }
@@ -847,6 +893,8 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
             implicit_ref: false,
             export: None,
             used_as: None,
+            rules_user_fe: None,
+            tcp: None,
         });
         let idx = b.defaults.len() - 1;
         b.last_defaults = Some(idx);
@@ -968,6 +1016,7 @@ pub fn tables() -> Vec<crate::kw::TableInfo> {
         TableInfo::of("proxy: option", "4.2", options::TABLE),
         TableInfo::of("proxy: timeout", "4.2", timeout::TABLE),
         TableInfo::of("proxy: tcp-request", "4.2", tcp_rules::TABLE),
+        TableInfo::of("proxy: tcp-response", "4.2", tcp_rules::RESPONSE_TABLE),
         TableInfo::of("bind options", "5.1", bind::TABLE),
         TableInfo::of("server options", "5.2", server::TABLE),
         TableInfo::of("proxy: balance", "4.2", balance::TABLE),

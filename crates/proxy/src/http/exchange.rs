@@ -61,6 +61,32 @@ impl Session {
             Ok(n) => n,
             Err(e) => return self.request_failed(e).await,
         };
+        // The session's variables: kept across its streams once a rule may use them.
+        if w.rt.any_rules && self.vars.is_none() {
+            self.vars = Some(Box::default());
+        }
+        // The stream a `switch-mode http` continues keeps its transaction, and its
+        // `tcp-request content` rules ran already.
+        let upgraded = std::mem::take(&mut self.upgraded);
+        if let Some(v) = self.vars.as_deref() {
+            if !upgraded {
+                v.new_transaction();
+                let data = self.rbuf.get(head_len..).unwrap_or_default();
+                let d = crate::tcp_rules::http_content(
+                    &w,
+                    self.fe.i,
+                    None,
+                    &mut self.addrs,
+                    self.served == 0,
+                    v,
+                    &mut h.req,
+                    data,
+                );
+                if d != crate::tcp_rules::Decision::Continue {
+                    return crate::tcp_rules::http_refused(&self.cli, d);
+                }
+            }
+        }
         // Frontend rules, then the backend (`use_backend`, `default_backend`) and its own
         // rules (a `listen` has one set, run once).
         let mut env = crate::env::StreamEnv {
@@ -86,16 +112,9 @@ impl Session {
                 return self.answer_before_server(h, status, head_len, None).await;
             }
         }
-        // The session's variables: kept across its streams once a rule may use them.
-        if w.rt.any_rules && self.vars.is_none() {
-            self.vars = Some(Box::default());
-        }
         let no_vars;
         let vars = match self.vars.as_deref() {
-            Some(v) => {
-                v.new_transaction();
-                v
-            }
+            Some(v) => v,
             None => {
                 no_vars = rampart_rules::vars::StreamVars::default();
                 &no_vars
@@ -126,7 +145,28 @@ impl Session {
         };
         env.be = Some(bi);
         let be = &w.rt.backends[bi];
+        // An HTTP stream cannot go on in a `mode tcp` backend (a `switch-mode http`
+        // frontend's, or a dynamic name's): HAProxy closes without a response.
+        if be.mode != rampart_model::proxy::Mode::Http {
+            return Next::Close;
+        }
         if Some(bi) != fe.own_backend {
+            // The backend's `tcp-request content` rules (their `set-src`/`set-dst` last
+            // for the rule set only).
+            let mut addrs = self.addrs;
+            let d = crate::tcp_rules::http_content(
+                &w,
+                self.fe.i,
+                Some(bi),
+                &mut addrs,
+                self.served == 0,
+                vars,
+                &mut h.req,
+                data,
+            );
+            if d != crate::tcp_rules::Decision::Continue {
+                return crate::tcp_rules::http_refused(&self.cli, d);
+            }
             let be_acls = crate::env::Rules::new(&be.acls, w.rt.bufsize);
             let outcome = {
                 let mut scratch = w.scratch.borrow_mut();
@@ -362,7 +402,11 @@ impl Session {
                     http: true,
                 };
                 let rules = match vars.as_deref() {
-                    Some(v) if !be.http.rules.res.is_empty() || !fe.http.rules.res.is_empty() => {
+                    Some(v)
+                        if !be.http.rules.res.is_empty()
+                            || !fe.http.rules.res.is_empty()
+                            || be.tcp.has(rampart_rules::action::tcp::TcpSet::Response) =>
+                    {
                         Some(response::RespRules {
                             env: &renv,
                             vars: v,

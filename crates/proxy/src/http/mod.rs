@@ -93,6 +93,9 @@ pub(crate) struct Session {
     pub served: u32,
     /// The session's variables, once a rule needed them.
     pub vars: Option<Box<rampart_rules::vars::StreamVars>>,
+    /// The next stream goes on with a `mode tcp` stream that `switch-mode http` turned
+    /// into this session: its `tcp-request content` rules ran, its variables stay.
+    pub upgraded: bool,
     pub req_opts: ParseOpts,
     /// The thread's session count and the `maxconn` slots, released with the session.
     _live: Live,
@@ -107,32 +110,73 @@ pub fn session(
     cli: Conn,
     peer: ConnAddrs,
 ) -> impl std::future::Future<Output = ()> {
-    let w = live.w.clone();
-    let rt = &w.rt;
-    let f = w.frontend(fe);
-    let req_opts = ParseOpts {
-        max_head: rt.bufsize.saturating_sub(rt.maxrewrite),
-        max_headers: rt.max_http_hdr,
-        accept_invalid: f.http.accept_invalid,
-        ..ParseOpts::default()
-    };
-    let s = Session {
-        fe: FeRef {
-            w: w.clone(),
-            i: fe,
-        },
-        addrs: cli.accepted_addrs(peer),
-        cli,
-        authority: None,
-        rbuf: Vec::new(),
-        srv: None,
-        served: 0,
-        vars: None,
-        req_opts,
-        _live: live,
-        w,
-    };
-    s.serve(li)
+    let addrs = cli.accepted_addrs(peer);
+    Session::new(live, fe, cli, addrs).serve(li)
+}
+
+/// Goes on in HTTP with a `mode tcp` connection a `tcp-request content switch-mode
+/// http` rule turned (HAProxy's `stream_set_http_mode`): its handshake and rules are
+/// done, what the client sent so far is `pending` (a buffer of the thread's pool), its
+/// variables are `vars`.
+pub(crate) fn upgrade(
+    live: Live,
+    fe: usize,
+    cli: Conn,
+    addrs: ConnAddrs,
+    authority: Option<Box<[u8]>>,
+    pending: Vec<u8>,
+    vars: Box<rampart_rules::vars::StreamVars>,
+) -> impl std::future::Future<Output = ()> {
+    let mut s = Session::new(live, fe, cli, addrs);
+    s.authority = authority;
+    s.rbuf = pending;
+    s.vars = Some(vars);
+    s.upgraded = true;
+    async move {
+        inc(&s.fe.counters.scur);
+        s.run().await;
+        s.end();
+    }
+}
+
+impl Session {
+    fn new(live: Live, fe: usize, cli: Conn, addrs: ConnAddrs) -> Session {
+        let w = live.w.clone();
+        let rt = &w.rt;
+        let f = w.frontend(fe);
+        let req_opts = ParseOpts {
+            max_head: rt.bufsize.saturating_sub(rt.maxrewrite),
+            max_headers: rt.max_http_hdr,
+            accept_invalid: f.http.accept_invalid,
+            ..ParseOpts::default()
+        };
+        Session {
+            fe: FeRef {
+                w: w.clone(),
+                i: fe,
+            },
+            addrs,
+            cli,
+            authority: None,
+            rbuf: Vec::new(),
+            srv: None,
+            served: 0,
+            vars: None,
+            upgraded: false,
+            req_opts,
+            _live: live,
+            w,
+        }
+    }
+
+    /// Gives the session's buffer back and uncounts it.
+    fn end(&mut self) {
+        let rbuf = std::mem::take(&mut self.rbuf);
+        if rbuf.capacity() > 0 {
+            self.w.put_buf(rbuf);
+        }
+        dec(&self.fe.counters.scur);
+    }
 }
 
 impl Session {
@@ -141,9 +185,30 @@ impl Session {
     #[allow(clippy::manual_async_fn)]
     fn serve(mut self, li: usize) -> impl std::future::Future<Output = ()> {
         async move {
-            inc(&self.fe.counters.stot);
             inc(&self.fe.counters.scur);
-            if self.fe.listeners.get(li).is_some_and(|l| l.accept_proxy) {
+            // `tcp-request connection` rules, before any handshake; they and the
+            // session rules may set session variables.
+            let t = &self.fe.tcp;
+            if !(t.conn.is_empty() && t.sess.is_empty()) {
+                self.vars = Some(Box::default());
+            }
+            let mut expect_proxy = self.fe.listeners.get(li).is_some_and(|l| l.accept_proxy);
+            if let Some(vars) = self.vars.as_deref() {
+                let (w, fe) = (&self.w, self.fe.i);
+                let ok = crate::tcp_rules::on_connection(
+                    w,
+                    fe,
+                    &self.cli,
+                    &mut self.addrs,
+                    vars,
+                    &mut expect_proxy,
+                );
+                if !ok {
+                    dec(&self.fe.counters.scur);
+                    return;
+                }
+            }
+            if expect_proxy {
                 // Boxed: its state would otherwise weigh on every session's future.
                 let t = &self.fe.timeouts;
                 let timeout = t.http_request.or(t.client);
@@ -159,17 +224,21 @@ impl Session {
                         }
                     }
                     None => {
-                        dec(&self.fe.counters.scur);
+                        self.end();
                         return;
                     }
                 }
             }
-            self.run().await;
-            let rbuf = std::mem::take(&mut self.rbuf);
-            if rbuf.capacity() > 0 {
-                self.w.put_buf(rbuf);
+            if let Some(vars) = self.vars.as_deref() {
+                let (w, fe) = (&self.w, self.fe.i);
+                if !crate::tcp_rules::on_session(w, fe, &self.cli, &mut self.addrs, vars) {
+                    self.end();
+                    return;
+                }
             }
-            dec(&self.fe.counters.scur);
+            inc(&self.fe.counters.stot);
+            self.run().await;
+            self.end();
         }
     }
 }

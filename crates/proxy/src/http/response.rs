@@ -246,6 +246,11 @@ pub async fn run(
 fn response_rules(cx: &RespCx<'_>, rr: &RespRules<'_>, resp: &mut ResponseHead) -> Option<RespEnd> {
     use super::actions::{run_response, Cx, Outcome};
     rr.vars.start_response();
+    // The backend's `tcp-response content` rules run first (HAProxy's `AN_RES_INSPECT`).
+    let tcp = crate::tcp_rules::http_response(cx.fe, cx.be, rr.env, rr.vars, cx.req, resp);
+    if tcp != crate::tcp_rules::Decision::Continue {
+        return Some(RespEnd::Broken);
+    }
     let sets: [(
         &crate::state::HttpRules,
         &[rampart_rules::acl::Acl],

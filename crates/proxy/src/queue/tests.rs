@@ -74,6 +74,7 @@ fn backend(servers: &[(u32, u32)]) -> Backend {
         counters: Default::default(),
         invalid_rep: Default::default(),
         persist: None,
+        tcp: Default::default(),
     }
 }
 

@@ -155,18 +155,16 @@ impl Cond {
     /// HAProxy's warning when the condition cannot work at any of the places `place`,
     /// if any (`warnif_cond_conflicts`).
     pub fn conflict(&self, known: &Known, place: Places) -> Option<String> {
-        if !self.suites.is_empty() && !self.valid_at(known).meets(place) {
-            // Some ACL is entirely unusable here.
-            for t in self.suites.iter().flatten() {
-                let acl = &known.acls[t.acl];
-                if !acl.valid_at().meets(place) {
-                    return Some(if acl.name.is_empty() {
-                        let kw = acl.exprs.first().map_or("", |e| e.kw.as_str());
-                        format!("anonymous acl will never match because it uses keyword '{kw}' which is incompatible with '{}'", place.first_name())
-                    } else {
-                        format!("acl '{}' will never match because it only involves keywords that are incompatible with '{}'", acl.name, place.first_name())
-                    });
-                }
+        // An ACL none of whose criteria can work here (`acl_cond_conflicts`).
+        for t in self.suites.iter().flatten() {
+            let acl = &known.acls[t.acl];
+            if !acl.valid_at().meets(place) {
+                return Some(if acl.name.is_empty() {
+                    let kw = acl.exprs.first().map_or("", |e| e.kw.as_str());
+                    format!("anonymous acl will never match because it uses keyword '{kw}' which is incompatible with '{}'", place.first_name())
+                } else {
+                    format!("acl '{}' will never match because it only involves keywords that are incompatible with '{}'", acl.name, place.first_name())
+                });
             }
         }
         for t in self.suites.iter().flatten() {

@@ -141,12 +141,13 @@ fn matcher(method: Match, special: Special) -> Matcher {
 }
 
 impl Acl {
-    /// Every checkpoint where all of the ACL's criteria have their information.
+    /// Every checkpoint where one of the ACL's criteria has its information (HAProxy's
+    /// `acl->val`: the ACL may match wherever one of its criteria can).
     pub fn valid_at(&self) -> Places {
         Places(
             self.exprs
                 .iter()
-                .fold(u32::MAX, |acc, e| acc & e.uses().valid_at().0),
+                .fold(0, |acc, e| acc | e.uses().valid_at().0),
         )
     }
 

@@ -264,21 +264,33 @@ pub fn unknown(set: RuleSet, word: &str) -> ActError {
 /// fingerprint distance of at most twice the length of either word, three times for
 /// prefix keywords.
 pub fn suggest(set: RuleSet, word: &str) -> Option<&'static str> {
+    closest(word, keywords(set).iter().map(|k| (k.name, k.prefix)), &[])
+}
+
+/// The closest of `names` (a name and whether it is a prefix keyword), then of
+/// `extra` (words the rule set's parser knows itself, never prefixes), to `word`, when
+/// close enough (`action_suggest`).
+pub(crate) fn closest(
+    word: &str,
+    names: impl IntoIterator<Item = (&'static str, bool)>,
+    extra: &[&'static str],
+) -> Option<&'static str> {
     if word.is_empty() {
         return None;
     }
     let fp = fingerprint(word);
-    let mut best: Option<(u32, &ActionKw)> = None;
-    for kw in keywords(set) {
-        let d = distance(&fp, &fingerprint(kw.name));
-        if best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, kw));
+    let mut best: Option<(u32, &'static str, bool)> = None;
+    let extra = extra.iter().map(|e| (*e, false));
+    for (name, prefix) in names.into_iter().chain(extra) {
+        let d = distance(&fp, &fingerprint(name));
+        if best.is_none_or(|(bd, _, _)| d < bd) {
+            best = Some((d, name, prefix));
         }
     }
-    let (d, kw) = best?;
-    let factor = 2 + u32::from(kw.prefix);
+    let (d, name, prefix) = best?;
+    let factor = 2 + u32::from(prefix);
     let too_far = |len: usize| u64::from(d) > u64::from(factor) * len as u64;
-    (!too_far(word.len()) && !too_far(kw.name.len())).then_some(kw.name)
+    (!too_far(word.len()) && !too_far(name.len())).then_some(name)
 }
 
 /// HAProxy's word fingerprint: counts of transitions between character classes

@@ -6,14 +6,17 @@
 //! orchestrator acts on (answer, close, apply an [`Effect`] and go on).
 //!
 //! Modules by concept: [`kw`] (which words name actions, HAProxy's lists and
-//! suggestions), [`http`] (the action type, its parser and executor), `headers`, `uri`
-//! and `normalize` (head rewrites), `vars`, `maps`, `redirect`, `misc` (flow control and
-//! stream settings), `txn` (what execution borrows and returns).
+//! suggestions), [`http`] (the action type, its parser and executor), [`tcp`] (the
+//! `tcp-request` and `tcp-response` rule sets, which share most of their actions with
+//! the HTTP ones), `headers`, `uri` and `normalize` (head rewrites), `vars`, `maps`,
+//! `redirect`, `misc` (flow control and stream settings), `txn` (what execution
+//! borrows and returns).
 
 pub mod http;
 pub mod kw;
 pub mod normalize;
 pub mod redirect;
+pub mod tcp;
 
 mod headers;
 mod maps;
@@ -203,25 +206,10 @@ impl<'a> ActCx<'a> {
         [self.frontend.then_some(fe), self.backend.then_some(be)]
     }
 
-    /// The fetch's information exists where the rule set runs (`fetch->val & where`).
-    pub(crate) fn fetch_ok(&self, uses: Uses, set: RuleSet) -> bool {
-        let valid = uses.valid_at();
-        self.places(set)
-            .iter()
-            .flatten()
-            .any(|&c| valid.contains(c))
-    }
-
     /// Checks an expression's fetch as the action parsers do, with their message
     /// naming `word`.
     pub(crate) fn check_fetch(&self, expr: &Expr, set: RuleSet, word: &str) -> Result<(), String> {
-        if self.fetch_ok(expr.fetch.uses, set) {
-            return Ok(());
-        }
-        Err(format!(
-            "fetch method '{word}' extracts information from '{}', none of which is available here",
-            expr.fetch.uses.names()
-        ))
+        check_fetch_at(expr, self.places(set), word)
     }
 
     /// Parses a log-format string for the rule set, with `LOG_OPT_HTTP` when `http`.
@@ -233,13 +221,24 @@ impl<'a> ActCx<'a> {
         set: RuleSet,
         http: bool,
     ) -> Result<LogFormat, String> {
+        let places = self.places(set);
+        self.logformat_at(fmt, places, http)
+    }
+
+    /// [`ActCx::logformat`] for a rule set given by its checkpoints (the TCP rule
+    /// sets, [`tcp`]).
+    pub(crate) fn logformat_at(
+        &mut self,
+        fmt: &str,
+        [a, b]: [Option<Ckp>; 2],
+        http: bool,
+    ) -> Result<LogFormat, String> {
         let mode = |place| Mode {
             http,
             merge_spaces: false,
             proxy_http: self.http_mode,
             place,
         };
-        let [a, b] = self.places(set);
         let first = a.or(b).unwrap_or(Ckp::FeHrqHdr);
         match LogFormat::parse_with(fmt, mode(first), self.load.as_deref_mut()) {
             Ok(lf) => Ok(lf),
@@ -265,6 +264,27 @@ impl<'a> ActCx<'a> {
             self.load.as_deref_mut(),
         )
     }
+}
+
+/// The fetch's information exists at one of `places` (`fetch->val & where`).
+pub(crate) fn fetch_ok_at(uses: Uses, places: [Option<Ckp>; 2]) -> bool {
+    let valid = uses.valid_at();
+    places.iter().flatten().any(|&c| valid.contains(c))
+}
+
+/// Checks an expression's fetch against `places`, HAProxy's message naming `word`.
+pub(crate) fn check_fetch_at(
+    expr: &Expr,
+    places: [Option<Ckp>; 2],
+    word: &str,
+) -> Result<(), String> {
+    if fetch_ok_at(expr.fetch.uses, places) {
+        return Ok(());
+    }
+    Err(format!(
+        "fetch method '{word}' extracts information from '{}', none of which is available here",
+        expr.fetch.uses.names()
+    ))
 }
 
 /// Word `i` of the line, `""` past its end (HAProxy's argument array ends with empty

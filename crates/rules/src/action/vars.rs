@@ -7,6 +7,7 @@
 use super::txn::{Txn, Verdict};
 use super::{ActCx, ActError, RuleSet};
 use crate::expr::Expr;
+use crate::fetch::place::Ckp;
 use crate::logfmt::LogFormat;
 use crate::sample::Value;
 use crate::stream::Iter;
@@ -40,6 +41,18 @@ pub(crate) fn parse(
     words: &[&str],
     idx: &mut usize,
     set: RuleSet,
+    cx: &mut ActCx<'_>,
+) -> Result<SetVar, ActError> {
+    let places = cx.places(set);
+    parse_at(words, idx, places, cx)
+}
+
+/// [`parse`] for a rule set given by its checkpoints (`vars.c` checks the expression
+/// against the rule set's own: `tcp-request connection` only has the connection).
+pub(crate) fn parse_at(
+    words: &[&str],
+    idx: &mut usize,
+    places: [Option<Ckp>; 2],
     cx: &mut ActCx<'_>,
 ) -> Result<SetVar, ActError> {
     let word = super::arg(words, idx.wrapping_sub(1));
@@ -92,13 +105,13 @@ pub(crate) fn parse(
     let value = match kind {
         0 => VarValue::Unset,
         2 => {
-            let fmt = cx.logformat(super::arg(words, *idx), set, false)?;
+            let fmt = cx.logformat_at(super::arg(words, *idx), places, false)?;
             *idx = (*idx + 1).min(words.len());
             VarValue::Fmt(fmt)
         }
         _ => {
             let (expr, _) = cx.expr(words, idx)?;
-            cx.check_fetch(&expr, set, word)?;
+            super::check_fetch_at(&expr, places, word)?;
             VarValue::Expr(expr)
         }
     };

@@ -126,3 +126,34 @@ fn layer4_fetches_read_the_environment() {
     assert_eq!(get("fe_name"), Some(Value::Str(Cow::Borrowed(b"fe"))));
     assert_eq!(get("be_name"), None, "no backend yet");
 }
+
+#[test]
+fn protocol_validators_decide_whether_more_data_matters() {
+    /// A content rule pass before its data is final.
+    struct Partial;
+    impl Env for Partial {
+        fn partial(&self) -> bool {
+            true
+        }
+    }
+    let eval = |expr: &str, data: &[u8]| {
+        let e = Expr::parse_str(expr).unwrap_or_else(|m| panic!("{expr}: {m}"));
+        let mut s = Stream::new(&Partial);
+        s.req_data = data;
+        let mut it = Iter::single();
+        let v = e.eval(&s, &mut it, &Cx::default()).map(|v| v.into_owned());
+        (v, it.may_change)
+    };
+    // "Everything from offset 0" may grow...
+    assert!(eval("req.payload(0,0)", b"\xd0\x00").1);
+    // ...but an invalid MQTT packet stays invalid (HAProxy's converter clears the flag)
+    assert_eq!(
+        eval("req.payload(0,0),mqtt_is_valid", b"\xd0\x00"),
+        (Some(Value::Bool(false)), false)
+    );
+    // while a truncated one may still become valid.
+    assert_eq!(
+        eval("req.payload(0,0),mqtt_is_valid", b"\x10\x14\x00"),
+        (None, true)
+    );
+}

@@ -1,0 +1,217 @@
+//! Where the sessions hand the TCP rule sets over: connection and session rules (both
+//! modes), content and response rules of `mode http` streams, run once on the parsed
+//! heads.
+
+use super::{count, run_set, Data, Decision, RuleCx};
+use crate::env::StreamEnv;
+use crate::worker::WorkerCx;
+use rampart_h1::{RequestHead, ResponseHead};
+use rampart_net::{Conn, ConnAddrs};
+use rampart_rules::action::tcp::TcpSet;
+use rampart_rules::vars::StreamVars;
+
+/// The frontend's `tcp-request connection` rules, right after `accept()`: `false` when
+/// the connection must be closed (counted; closed with a reset, as HAProxy does).
+/// `addrs` and `expect_proxy` come back as the rules left them.
+pub fn on_connection(
+    w: &WorkerCx,
+    fe: usize,
+    cli: &Conn,
+    addrs: &mut ConnAddrs,
+    vars: &StreamVars,
+    expect_proxy: &mut bool,
+) -> bool {
+    let f = w.frontend(fe);
+    if !f.tcp.has(TcpSet::Connection) {
+        return true;
+    }
+    let mut rc = RuleCx {
+        w,
+        addrs: *addrs,
+        conn: *addrs,
+        fe,
+        be: None,
+        srv: None,
+        http: f.mode == rampart_model::proxy::Mode::Http,
+        first: true,
+        vars,
+        expect_proxy: *expect_proxy,
+    };
+    let d = run_set(
+        &f.tcp,
+        TcpSet::Connection,
+        &f.acls,
+        &mut rc,
+        Data::default(),
+        false,
+        &mut false,
+    );
+    *addrs = rc.addrs;
+    *expect_proxy = rc.expect_proxy;
+    if d == Decision::Continue {
+        return true;
+    }
+    count(d, TcpSet::Connection, &f.counters, None);
+    if d == Decision::SilentDrop {
+        cli.silent_drop();
+    } else {
+        cli.set_nolinger();
+    }
+    false
+}
+
+/// The frontend's `tcp-request session` rules, once the handshake is done: `false`
+/// when the connection must be closed (counted). `addrs` (the connection's, after a
+/// PROXY header) come back as `set-src`/`set-dst` left them.
+pub fn on_session(
+    w: &WorkerCx,
+    fe: usize,
+    cli: &Conn,
+    addrs: &mut ConnAddrs,
+    vars: &StreamVars,
+) -> bool {
+    let f = w.frontend(fe);
+    if !f.tcp.has(TcpSet::Session) {
+        return true;
+    }
+    let mut rc = RuleCx {
+        w,
+        addrs: *addrs,
+        conn: *addrs,
+        fe,
+        be: None,
+        srv: None,
+        http: f.mode == rampart_model::proxy::Mode::Http,
+        first: true,
+        vars,
+        expect_proxy: false,
+    };
+    let d = run_set(
+        &f.tcp,
+        TcpSet::Session,
+        &f.acls,
+        &mut rc,
+        Data::default(),
+        false,
+        &mut false,
+    );
+    *addrs = rc.addrs;
+    if d == Decision::Continue {
+        return true;
+    }
+    count(d, TcpSet::Session, &f.counters, None);
+    if d == Decision::SilentDrop {
+        cli.silent_drop();
+    }
+    false
+}
+
+/// `tcp-request content` rules in `mode http`, once per request, its head parsed
+/// (HAProxy's HTX streams have it before their first analyser runs): the frontend's,
+/// or with `be` the backend's after `use_backend`. The pass is final (the request
+/// head is whole; a condition still missing data does not match). Refusals are
+/// counted; the caller closes with [`http_refused`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn http_content(
+    w: &WorkerCx,
+    fe: usize,
+    be: Option<usize>,
+    addrs: &mut ConnAddrs,
+    first: bool,
+    vars: &StreamVars,
+    req: &mut RequestHead,
+    data: &[u8],
+) -> Decision {
+    let f = w.frontend(fe);
+    let (rules, acls, be_ctr) = match be.and_then(|b| w.rt.backends.get(b)) {
+        Some(b) => (&b.tcp, &b.acls, Some(&b.counters)),
+        None => (&f.tcp, &f.acls, None),
+    };
+    if !rules.has(TcpSet::Content) {
+        return Decision::Continue;
+    }
+    let mut rc = RuleCx {
+        w,
+        addrs: *addrs,
+        conn: *addrs,
+        fe,
+        be,
+        srv: None,
+        http: true,
+        first,
+        vars,
+        expect_proxy: false,
+    };
+    let data = Data {
+        req: Some(req),
+        req_data: data,
+        ..Data::default()
+    };
+    let d = run_set(
+        rules,
+        TcpSet::Content,
+        acls,
+        &mut rc,
+        data,
+        false,
+        &mut false,
+    );
+    *addrs = rc.addrs;
+    count(d, TcpSet::Content, &f.counters, be_ctr);
+    d
+}
+
+/// The backend's `tcp-response content` rules in `mode http`, once the response head
+/// is parsed (the pass is final; a set that could wait has the head then). Anything
+/// but `Continue` closes both connections without a response (counted).
+pub(crate) fn http_response(
+    fe: &crate::state::Frontend,
+    be: &crate::state::Backend,
+    env: &StreamEnv<'_>,
+    vars: &StreamVars,
+    req: &RequestHead,
+    res: &mut ResponseHead,
+) -> Decision {
+    if !be.tcp.has(TcpSet::Response) {
+        return Decision::Continue;
+    }
+    let mut rc = RuleCx {
+        w: env.w,
+        addrs: *env.addrs,
+        conn: *env.addrs,
+        fe: env.fe,
+        be: env.be,
+        srv: env.srv,
+        http: true,
+        first: env.first,
+        vars,
+        expect_proxy: false,
+    };
+    // Without `tcp-response inspect-delay` HAProxy runs them as soon as the server
+    // connection is up, before any response: they see no response then.
+    let data = Data {
+        req_view: Some(req),
+        res: be.tcp.res_inspect_delay.map(|_| res),
+        ..Data::default()
+    };
+    let d = run_set(
+        &be.tcp,
+        TcpSet::Response,
+        &be.acls,
+        &mut rc,
+        data,
+        false,
+        &mut false,
+    );
+    count(d, TcpSet::Response, &fe.counters, Some(&be.counters));
+    d
+}
+
+/// Ends an HTTP session a content rule refused: closed without a response
+/// (`silent-drop` with a reset).
+pub(crate) fn http_refused(cli: &Conn, d: Decision) -> crate::http::Next {
+    if d == Decision::SilentDrop {
+        cli.silent_drop();
+    }
+    crate::http::Next::Close
+}
