@@ -177,7 +177,9 @@ fn bare_warning(cx: &mut Cx<'_>, msg: String) {
 
 /// `acl <name> <criterion> [flags] [operator] [<value>] ...`.
 pub(crate) fn acl(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
-    b.not_in_defaults("acl")?;
+    if b.in_defaults() && b.cur().name.is_empty() {
+        return Err("'acl' not allowed in anonymous 'defaults' section.".into());
+    }
     let args = cx.args();
     let name = args.first().map(String::as_str).unwrap_or("");
     if let Some(c) = rampart_config::names::invalid_char(name) {

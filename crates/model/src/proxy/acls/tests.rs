@@ -30,8 +30,10 @@ fn acl_errors_are_haproxy_s() {
     ));
     assert!(r.has_alert("character '$' is not permitted in acl name 'c$'."));
     assert!(r.has_alert("error detected while parsing switching rule : no such ACL : 'x'."));
-    let r = run("defaults d\n acl a path /\n");
-    assert!(r.has_alert("'acl' not allowed in 'defaults' section."));
+    let r = run("defaults\n acl a path /\n");
+    assert!(r.has_alert("'acl' not allowed in anonymous 'defaults' section."));
+    let r = run("defaults d\n mode http\n acl a path /\n");
+    assert!(r.valid());
 }
 
 #[test]
