@@ -157,6 +157,45 @@ impl Conn {
         }
     }
 
+    /// `set-tos`: the TOS field (IPv4 `IP_TOS`) or traffic class (IPv6
+    /// `IPV6_TCLASS`) of the packets sent; errors are ignored, as HAProxy ignores them.
+    pub fn set_tos(&self, tos: i32) {
+        if let Conn::Tcp(s) = self {
+            let sock = socket2::SockRef::from(s);
+            let _ = match s.local_addr() {
+                Ok(std::net::SocketAddr::V6(_)) => sock.set_tclass_v6(tos as u32),
+                _ => sock.set_tos(tos as u32),
+            };
+        }
+    }
+
+    /// `set-mark`: the netfilter mark of the packets sent (`SO_MARK`, which needs
+    /// `CAP_NET_ADMIN`; without it nothing changes, as with HAProxy).
+    pub fn set_mark(&self, mark: u32) {
+        if let Conn::Tcp(s) = self {
+            let _ = socket2::SockRef::from(s).set_mark(mark);
+        }
+    }
+
+    /// `silent-drop` (HAProxy's `tcp_exec_action_silent_drop`): prepares the socket so
+    /// that closing it tells the client nothing. Pending input is acknowledged at once
+    /// (`TCP_QUICKACK`), lingering is off, then `TCP_REPAIR` makes the kernel forget
+    /// the connection silently; without that privilege the TTL drops to 1 so that a
+    /// reset dies on the first router (on a local network the client sees the reset).
+    pub fn silent_drop(&self) {
+        let Conn::Tcp(s) = self else { return };
+        let sock = socket2::SockRef::from(s);
+        let _ = sock.set_quickack(true);
+        let _ = sock.set_linger(Some(std::time::Duration::ZERO));
+        if nix::sys::socket::setsockopt(s, nix::sys::socket::sockopt::TcpRepair, &1).is_ok() {
+            return;
+        }
+        let _ = match s.peer_addr() {
+            Ok(std::net::SocketAddr::V6(_)) => sock.set_unicast_hops_v6(1),
+            _ => sock.set_ttl(1),
+        };
+    }
+
     pub fn set_nodelay(&self) {
         if let Conn::Tcp(s) = self {
             let _ = s.set_nodelay(true);

@@ -107,62 +107,25 @@ fn global(snap: &Snapshot, n: &mut Notes) {
 }
 
 /// What any proxy may have: `log` lines, logging options.
-/// Rule actions parsed and checked but not carried out yet, by the word HAProxy uses.
-fn inert_action(a: &rampart_rules::action::HttpAct) -> Option<&'static str> {
+/// Rule actions carried out only in part, by the word HAProxy uses.
+fn partial_action(a: &rampart_rules::action::HttpAct) -> Option<&'static str> {
     use rampart_rules::action::HttpAct as A;
     Some(match a {
-        A::SetAddr { .. } => "set-src/set-dst",
-        A::SetMark(_) => "set-mark",
-        A::SetTos(_) => "set-tos",
-        A::SetNice(_) => "set-nice",
-        A::SetLogLevel(_) => "set-log-level",
-        A::SetTimeout { .. } => "set-timeout",
         A::SetPriorityClass(_) => "set-priority-class",
         A::SetPriorityOffset(_) => "set-priority-offset",
-        A::Capture { .. } => "capture",
-        A::EarlyHint(_) => "early-hint",
-        A::DisableL7Retry => "disable-l7-retry",
-        A::WaitForBody { .. } => "wait-for-body",
         _ => return None,
     })
 }
 
-/// HTTP rules the runtime does not carry out (fully) yet.
+/// HTTP rules the runtime does not carry out fully yet.
 fn http_rules(p: &Proxy, n: &mut Notes) {
-    use rampart_rules::action::HttpAct as A;
-    for r in &p.http_after_response {
-        n.add(
-            r.span,
-            "http-after-response",
-            "not applied yet",
-            "responses are sent without these rules",
-        );
-    }
-    for (set, rules) in [
-        ("http-request", &p.http_request),
-        ("http-response", &p.http_response),
-    ] {
-        for r in rules {
-            if let Some(w) = inert_action(&r.act) {
-                n.add(
-                    r.span,
-                    &format!("{set} {w}"),
-                    "not carried out yet",
-                    "the rule is skipped",
-                );
-            }
-        }
-    }
-    for r in &p.http_response {
-        if matches!(
-            &*r.act,
-            A::Deny(_) | A::Tarpit(_) | A::Return(_) | A::Redirect(_) | A::Auth { .. }
-        ) {
+    for r in &p.http_request {
+        if let Some(w) = partial_action(&r.act) {
             n.add(
                 r.span,
-                "http-response",
-                "answers with the proxy's error page for the status",
-                "custom replies on the response side come with a later version",
+                &format!("http-request {w}"),
+                "recorded but not applied yet",
+                "the backend's queue serves streams in arrival order",
             );
         }
     }

@@ -52,6 +52,8 @@ pub struct Runtime {
     /// `on-marked-up`); `kills_watched`: some server has them.
     pub kill_bell: crate::kill::Bell,
     pub kills_watched: bool,
+    /// `userlist` sections (`http_auth`, `http_auth_group`).
+    pub userlists: crate::auth::Userlists,
 }
 
 /// Where a proxy of the configuration lives in the runtime (`None`: not that side, or
@@ -103,6 +105,9 @@ pub struct Frontend {
     /// frontend's and run once.
     pub own_backend: Option<usize>,
     pub timeouts: FeTimeouts,
+    /// The length of each request capture slot (`http-request capture ... len`), in
+    /// slot order: `capture ... id` cuts its value to the slot's length.
+    pub req_cap_lens: Vec<usize>,
     pub clitcpka: bool,
     pub nolinger: bool,
     pub splice: crate::splice::SpliceOpts,
@@ -124,6 +129,9 @@ pub struct FeHttp {
     pub buffer_request: bool,
     /// `option h1-case-adjust-bogus-client`.
     pub case_adjust_client: bool,
+    /// `option http-use-proxy-header`: proxy requests carry their credentials in
+    /// `Proxy-Authorization`, and `auth` answers them with a 407.
+    pub use_proxy_header: bool,
     /// `http-request`, `redirect`, `http-response` and `http-after-response` rules.
     pub rules: HttpRules,
     /// Custom error responses (`errorfile`, `errorloc*`, `errorfiles`, `http-error`).
@@ -150,7 +158,10 @@ impl HttpRules {
     }
     /// The rules may read or set variables (a session then keeps a variable store).
     pub fn any(&self) -> bool {
-        !(self.req.is_empty() && self.redirects.is_empty() && self.res.is_empty())
+        !(self.req.is_empty()
+            && self.redirects.is_empty()
+            && self.res.is_empty()
+            && self.after.is_empty())
     }
 }
 
@@ -251,6 +262,9 @@ pub struct BeTimeouts {
     pub tunnel: Option<Duration>,
     /// `timeout queue`, `timeout connect` when not set.
     pub queue: Option<Duration>,
+    /// `timeout tarpit`, `timeout connect` when not set (a `tarpit` rule of the
+    /// backend holds the request this long).
+    pub tarpit: Option<Duration>,
 }
 
 /// One server.
@@ -382,6 +396,10 @@ pub struct ProxyCounters {
     pub redispatches: AtomicU64,
     /// Header rewrites that failed (`wrew`).
     pub failed_rewrites: AtomicU64,
+    /// Requests and responses denied by rules (`dreq`, `dresp`: `deny`, `tarpit`,
+    /// `reject`, `silent-drop`).
+    pub denied_req: AtomicU64,
+    pub denied_resp: AtomicU64,
 }
 
 /// Server counters.

@@ -28,6 +28,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
         srv: None,
         first: true,
         http: false,
+        fx: None,
     };
     let acls = crate::env::Rules::new(&f.acls, w.rt.bufsize);
     let chosen = crate::http::rules::switch(&f.switching, &acls, &env, None, &acc.pending)
