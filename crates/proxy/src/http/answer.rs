@@ -353,7 +353,7 @@ impl Session {
             Ok(Some(e)) => Some(e),
             _ => None,
         };
-        let mut keep = end.is_some()
+        let keep = end.is_some()
             && h.req.keep_alive()
             && self.conn_mode(be) != HttpConnMode::Close
             && !self.w.ctl.is_stopping();
@@ -361,7 +361,6 @@ impl Session {
             Outcome::Continue | Outcome::Wait { .. } => return Next::KeepAlive,
             Outcome::Reject => {
                 denied();
-                self.cli.set_nolinger();
                 return Next::Close;
             }
             Outcome::SilentDrop => {
@@ -381,12 +380,9 @@ impl Session {
                         Some(b) => b.timeouts.tarpit,
                         None => fe.timeouts.tarpit,
                     };
-                    match self.tarpit(t).await {
-                        Held::Done => {}
-                        // The client shut its side: the reply goes at once.
-                        Held::Shut => keep = false,
-                        // A reset: nothing is sent.
-                        Held::Error => return Next::Close,
+                    // A reset ends the wait, and nothing is sent.
+                    if !self.tarpit(t).await {
+                        return Next::Close;
                     }
                 }
                 Made::Reply(reply)
@@ -442,24 +438,27 @@ impl Session {
 
     /// Holds a tarpitted request for `t` (HAProxy's `http_process_tarpit`), watching
     /// the client: what it sends meanwhile is kept for after the answer (up to a
-    /// buffer), its close ends the wait.
-    async fn tarpit(&mut self, t: Option<std::time::Duration>) -> Held {
-        let Some(t) = t else { return Held::Done };
+    /// buffer); false when its connection failed (a shut write side changes nothing).
+    async fn tarpit(&mut self, t: Option<std::time::Duration>) -> bool {
+        let Some(t) = t else { return true };
         let until = tokio::time::Instant::now() + t;
         let limit = self.w.rt.bufsize;
         loop {
             if self.rbuf.len() >= limit {
                 tokio::time::sleep_until(until).await;
-                return Held::Done;
+                return true;
             }
             if self.rbuf.capacity() - self.rbuf.len() < 1024 {
                 self.rbuf.reserve(limit);
             }
             match super::io::read_some(&self.cli, &mut self.rbuf, Some(until)).await {
                 Ok(_) => {}
-                Err(super::io::ReadErr::Timeout) => return Held::Done,
-                Err(super::io::ReadErr::Closed) => return Held::Shut,
-                Err(super::io::ReadErr::Error) => return Held::Error,
+                Err(super::io::ReadErr::Timeout) => return true,
+                Err(super::io::ReadErr::Closed) => {
+                    tokio::time::sleep_until(until).await;
+                    return true;
+                }
+                Err(super::io::ReadErr::Error) => return false,
             }
         }
     }
@@ -504,16 +503,6 @@ impl Session {
     ) -> Next {
         self.answer(h, Made::Page(status), keep, be).await
     }
-}
-
-/// How a tarpit ended.
-enum Held {
-    /// `timeout tarpit` passed.
-    Done,
-    /// The client shut its side.
-    Shut,
-    /// The client connection failed.
-    Error,
 }
 
 impl Made<'_> {
