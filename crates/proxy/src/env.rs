@@ -58,6 +58,10 @@ pub struct StreamFx {
     /// The length of the request head while the request is still in the client buffer
     /// (the proxy's own answers may render its body: `lf-string "%[req.body]"`).
     pub buffered_head: Option<usize>,
+    /// How many body bytes the request rules see: what HAProxy's buffer holds of the
+    /// body, its input stopping `tune.maxrewrite` short of the buffer (counted in HTX
+    /// bytes, with the head as received), so that rewrites have that much room.
+    pub body_cap: usize,
 }
 
 impl StreamFx {
@@ -79,6 +83,7 @@ impl StreamFx {
         self.early_open = false;
         self.location.clear();
         self.buffered_head = None;
+        self.body_cap = 0;
     }
 
     /// Stores a capture in request slot `idx`, cut to `len` bytes.

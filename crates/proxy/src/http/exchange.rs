@@ -70,6 +70,7 @@ impl Session {
             Err(e) => return self.request_failed(e).await,
         };
         h.fx.buffered_head = Some(head_len);
+        h.fx.body_cap = super::request::body_cap(&h.req, w.rt.bufsize, w.rt.maxrewrite);
         // `monitor-uri`: 200, or 503 when a `monitor fail` condition holds.
         if let Some(m) = fe.monitor_uri.as_deref() {
             let uri = h.req.uri();
@@ -92,6 +93,13 @@ impl Session {
         if let Some(v) = self.vars.as_deref() {
             v.new_transaction();
         }
+        // `option http-buffer-request` in the frontend: the body first, then the rules.
+        if fe.http.buffer_request {
+            let t = fe.timeouts.http_request;
+            if let Err(next) = self.wait_for_body(h, head_len, None, t, 0).await {
+                return next;
+            }
+        }
         // Frontend rules, then the backend (`use_backend`, `default_backend`) and its own
         // rules (a `listen` has one set, run once).
         if let Some(next) = self.request_rules(h, head_len, None).await {
@@ -107,6 +115,13 @@ impl Session {
             return self.answer_before_server(h, 503, head_len, None).await;
         };
         let be = &w.rt.backends[bi];
+        // The backend's `option http-buffer-request` waits before its rules.
+        if be.http.buffer_request && !fe.http.buffer_request {
+            let t = be.timeouts.http_request;
+            if let Err(next) = self.wait_for_body(h, head_len, Some(bi), t, 0).await {
+                return next;
+            }
+        }
         if Some(bi) != fe.own_backend {
             if let Some(next) = self.request_rules(h, head_len, Some(bi)).await {
                 return next;
@@ -114,14 +129,6 @@ impl Session {
         }
         let mode = self.conn_mode(Some(bi));
         inc(&be.counters.stot);
-
-        // `option http-buffer-request`: the body first, then the server.
-        if fe.http.buffer_request || be.http.buffer_request {
-            let t = be.timeouts.http_request;
-            if let Err(next) = self.wait_for_body(h, head_len, Some(bi), t, 0).await {
-                return next;
-            }
-        }
 
         // Persistence (`use-server`, the cookie) may choose the server; a `redir`
         // server answers with a redirection instead.

@@ -13,6 +13,16 @@ use rampart_h1::BodyKind;
 use std::rc::Rc;
 use std::time::Duration;
 
+/// `sizeof(struct htx)` and one HTX block, as `rampart_rules::action` counts them.
+const HTX_HEADER: usize = 48;
+const HTX_BLK: usize = 8;
+
+/// `StreamFx::body_cap` for a request head just read.
+pub(super) fn body_cap(req: &rampart_h1::RequestHead, bufsize: usize, maxrewrite: usize) -> usize {
+    let room = bufsize.saturating_sub(HTX_HEADER + maxrewrite);
+    room.saturating_sub(rampart_rules::action::htx_req_usage(req, 0) + HTX_BLK)
+}
+
 impl Session {
     /// Runs the request rules of the frontend (`be` is `None`) or of backend `be`; a
     /// request head of `head_len` bytes is in the client buffer. `Some` when the
@@ -38,14 +48,17 @@ impl Session {
         let mut from = 0;
         loop {
             let o = {
-                let data = self.rbuf.get(head_len..).unwrap_or_default();
-                let complete = match h.req.body_kind() {
-                    BodyKind::None => true,
-                    kind => matches!(
-                        buffered_end(kind, &self.rbuf, head_len, &self.req_opts),
-                        Ok(Some(_))
-                    ),
-                };
+                // The rules see what HAProxy's buffer would hold (`StreamFx::body_cap`).
+                let all = self.rbuf.get(head_len..).unwrap_or_default();
+                let data = &all[..all.len().min(h.fx.body_cap)];
+                let complete = data.len() == all.len()
+                    && match h.req.body_kind() {
+                        BodyKind::None => true,
+                        kind => matches!(
+                            buffered_end(kind, &self.rbuf, head_len, &self.req_opts),
+                            Ok(Some(_))
+                        ),
+                    };
                 let no_vars;
                 let vars = match self.vars.as_deref() {
                     Some(v) => v,

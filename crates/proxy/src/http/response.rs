@@ -188,8 +188,19 @@ pub async fn run<'r>(
     cx.dx.awaiting_response.set(false);
     // `http-response` rules: the backend's, then the frontend's (a `listen` runs its
     // own once). An answer of theirs replaces the server's response.
+    // The rules see what HAProxy's buffer would hold of the body: its input stops
+    // `tune.maxrewrite` short of the buffer (in HTX bytes, with the head as received).
+    let body_cap = {
+        let room = cx.bufsize.saturating_sub(48 + cx.rt.maxrewrite);
+        room.saturating_sub(rampart_rules::action::htx_res_usage(resp, 0) + 8)
+    };
     if let Some(rr) = &cx.rules {
-        if let Some(end) = response_rules(cx, rr, req, resp, sbuf, head_len, fx).await {
+        let body = Body {
+            start: head_len,
+            cap: body_cap,
+        };
+        let end = response_rules(cx, rr, req, resp, sbuf, body, fx).await;
+        if let Some(end) = end {
             return end;
         }
     }
@@ -197,6 +208,7 @@ pub async fn run<'r>(
     // `http-after-response` rules: the last word on the response head.
     if let Some(rr) = &cx.rules {
         let body = sbuf.get(head_len..).unwrap_or_default();
+        let body = &body[..body.len().min(body_cap)];
         if !after_rules(cx, rr, req, resp, body, fx) {
             return RespEnd::Error(500, Fail::Rules);
         }
@@ -265,6 +277,14 @@ pub async fn run<'r>(
     }
 }
 
+/// Where the response body starts in the server buffer, and how much of it the rules
+/// see.
+#[derive(Clone, Copy)]
+struct Body {
+    start: usize,
+    cap: usize,
+}
+
 /// The rule sets of a stream's proxies with their ACLs: the backend's first, then the
 /// frontend's unless they are one proxy (a `listen`).
 pub type RuleSets<'r> = [Option<(&'r crate::state::HttpRules, &'r [rampart_rules::acl::Acl])>; 2];
@@ -282,7 +302,8 @@ pub fn rule_sets<'r>(rt: &'r crate::state::Runtime, fe_i: usize, bi: usize) -> R
     ]
 }
 
-/// Runs the `http-response` rules; `Some` when one ends the response: an answer of the
+/// Runs the `http-response` rules over the response and at most `body_cap` bytes of its
+/// body; `Some` when one ends the response: an answer of the
 /// proxy's (`deny`, `return`, `redirect`), a close, or an error (500 for a failed
 /// rewrite, 502 for an invalid response, 504 when `wait-for-body` waited in vain).
 async fn response_rules<'r>(
@@ -291,9 +312,10 @@ async fn response_rules<'r>(
     req: &mut RequestHead,
     resp: &mut ResponseHead,
     sbuf: &mut Vec<u8>,
-    head_len: usize,
+    body: Body,
     fx: &mut StreamFx,
 ) -> Option<RespEnd<'r>> {
+    let head_len = body.start;
     use super::actions::{run_response, Cx};
     rr.vars.start_response();
     for (rules, acls) in cx.sets.into_iter().flatten() {
@@ -320,6 +342,7 @@ async fn response_rules<'r>(
                     case: cx.case,
                 };
                 let data = sbuf.get(head_len..).unwrap_or_default();
+                let data = &data[..data.len().min(body.cap)];
                 run_response(&rules.res, &mut acx, Some(&mut *req), resp, data, from)
             };
             match o {
