@@ -107,32 +107,7 @@ fn global(snap: &Snapshot, n: &mut Notes) {
 }
 
 /// What any proxy may have: `log` lines, logging options.
-/// Rule actions carried out only in part, by the word HAProxy uses.
-fn partial_action(a: &rampart_rules::action::HttpAct) -> Option<&'static str> {
-    use rampart_rules::action::HttpAct as A;
-    Some(match a {
-        A::SetPriorityClass(_) => "set-priority-class",
-        A::SetPriorityOffset(_) => "set-priority-offset",
-        _ => return None,
-    })
-}
-
-/// HTTP rules the runtime does not carry out fully yet.
-fn http_rules(p: &Proxy, n: &mut Notes) {
-    for r in &p.http_request {
-        if let Some(w) = partial_action(&r.act) {
-            n.add(
-                r.span,
-                &format!("http-request {w}"),
-                "recorded but not applied yet",
-                "the backend's queue serves streams in arrival order",
-            );
-        }
-    }
-}
-
 fn any_proxy(p: &Proxy, n: &mut Notes) {
-    http_rules(p, n);
     for t in &p.logs.targets {
         let span = match t {
             LogTarget::Global(span) => *span,

@@ -621,3 +621,49 @@ fn reject_and_silent_drop_send_nothing() {
     }
     assert_eq!(origin.requests().len(), 1);
 }
+
+#[test]
+fn priority_class_orders_the_queue() {
+    let dir = TempDir::new("prio");
+    let p = free_ports(2);
+    let o = p + 1;
+    let origin = Origin::start(o, |m, _| {
+        let a = Answer::ok("done");
+        if m.start.starts_with("GET /hold ") {
+            a.after(Duration::from_millis(800))
+        } else {
+            a
+        }
+    });
+    let conf = cfg(
+        "",
+        "    timeout queue 10s\n",
+        &format!(
+            "frontend f\n    bind 127.0.0.1:{p}\n    default_backend b\n\
+             backend b\n\
+             \x20   http-request set-priority-class req.hdr(x-class) if {{ req.hdr(x-class) -m found }}\n\
+             \x20   server s 127.0.0.1:{o} maxconn 1\n"
+        ),
+    );
+    let _px = proxy(&dir, &conf, p);
+    // One request holds the only slot; two more queue behind it, the second with a
+    // better class: it is served first.
+    let send = |req: &'static [u8]| std::thread::spawn(move || exchange(p, req).1.status());
+    let hold = send(b"GET /hold HTTP/1.1\r\nhost: t\r\n\r\n");
+    assert!(wait_until(Duration::from_secs(5), || origin
+        .requests()
+        .len()
+        == 1));
+    let late = send(b"GET /plain HTTP/1.1\r\nhost: t\r\n\r\n");
+    std::thread::sleep(Duration::from_millis(150));
+    let first = send(b"GET /urgent HTTP/1.1\r\nhost: t\r\nx-class: -1\r\n\r\n");
+    for t in [hold, late, first] {
+        assert_eq!(t.join().ok(), Some(200));
+    }
+    let paths: Vec<String> = origin
+        .requests()
+        .iter()
+        .map(|m| m.start.split(' ').nth(1).unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(paths, ["/hold", "/urgent", "/plain"]);
+}

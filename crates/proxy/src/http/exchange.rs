@@ -177,6 +177,11 @@ impl Session {
                 b.extend_from_slice(self.rbuf.get(head_len..).unwrap_or_default());
                 b
             });
+        // `set-priority-class` / `set-priority-offset`: the stream's place in the queues.
+        let prio = crate::queue::Priority {
+            class: h.fx.prio_class,
+            offset: h.fx.prio_offset,
+        };
         let got = {
             let Session {
                 w,
@@ -196,7 +201,7 @@ impl Session {
             let last = own.as_ref().filter(|c| c.private && c.backend == bi);
             let prefer = last.map(|c| c.server);
             let req = &h.req;
-            let connect = async {
+            let connect = crate::queue::PRIORITY.scope(prio, async {
                 // A persisted server whose queue is full, a server that goes down while
                 // the stream waits in its queue, or a retry (`option redispatch`) may
                 // send the stream to the balancing again, with the same key.
@@ -224,7 +229,7 @@ impl Session {
                 };
                 let c = pool::obtain(w, own, bi, be, &mut slot, client, not_first, &mut r).await;
                 Some((slot, c.ok()?, r.rebind(Default::default())))
-            };
+            });
             let got = if be.http.abortonclose {
                 // `option abortonclose`: a client leaving while the connection is being
                 // set up (or waits in the queue) abandons it. A connection that
@@ -414,7 +419,9 @@ impl Session {
                         head: &h.req,
                         after_head: kept.as_ref().map_or(&[][..], |k| k.body_bytes()),
                     };
-                    self.l7_retry(reqv, bi, be, &mut slot, &mut tries, not_first)
+                    let retry = self.l7_retry(reqv, bi, be, &mut slot, &mut tries, not_first);
+                    crate::queue::PRIORITY
+                        .scope(prio, retry)
                         .await
                         .map(|c| (c, kept.as_ref().map_or(&[][..], |k| &k.bytes[..])))
                 } else {
@@ -427,9 +434,9 @@ impl Session {
                         after_head: &[],
                     };
                     let mut r = tries.rebind(crate::lb::input(&self.addrs, &reqv));
-                    let again =
-                        pool::resend(&self.w, bi, be, &mut slot, client, &h.req, &mut out, &mut r)
-                            .await;
+                    let resend =
+                        pool::resend(&self.w, bi, be, &mut slot, client, &h.req, &mut out, &mut r);
+                    let again = crate::queue::PRIORITY.scope(prio, resend).await;
                     tries = r.rebind(Default::default());
                     again.map(|c| (c, &[][..]))
                 };
