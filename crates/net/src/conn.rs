@@ -274,3 +274,55 @@ fn drained(r: io::Result<usize>, room: usize, got: &mut usize) -> io::Result<usi
         Ok(n)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// A connected pair of TCP sockets on `addr`'s family: the accepted side as a
+    /// [`Conn`], the client side.
+    fn pair(addr: &str) -> Option<(Conn, std::net::TcpStream)> {
+        let l = std::net::TcpListener::bind(addr).ok()?;
+        let c = std::net::TcpStream::connect(l.local_addr().ok()?).ok()?;
+        let (s, _) = l.accept().ok()?;
+        s.set_nonblocking(true).ok()?;
+        Some((Conn::Tcp(TcpStream::from_std(s).ok()?), c))
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .expect("runtime")
+    }
+
+    #[test]
+    fn set_tos_sets_the_tos_or_traffic_class() {
+        rt().block_on(async {
+            let (conn, _c) = pair("127.0.0.1:0").expect("IPv4 pair");
+            conn.set_tos(0x28);
+            let Conn::Tcp(s) = &conn else { unreachable!() };
+            assert_eq!(socket2::SockRef::from(s).tos().unwrap(), 0x28);
+            // IPv6 may be missing on the test host.
+            if let Some((conn, _c)) = pair("[::1]:0") {
+                conn.set_tos(0x48);
+                let Conn::Tcp(s) = &conn else { unreachable!() };
+                assert_eq!(socket2::SockRef::from(s).tclass_v6().unwrap(), 0x48);
+            }
+        });
+    }
+
+    #[test]
+    fn silent_drop_leaves_the_socket_without_lingering() {
+        rt().block_on(async {
+            let (conn, _c) = pair("127.0.0.1:0").expect("IPv4 pair");
+            conn.silent_drop();
+            let Conn::Tcp(s) = &conn else { unreachable!() };
+            assert_eq!(
+                socket2::SockRef::from(s).linger().unwrap(),
+                Some(std::time::Duration::ZERO)
+            );
+        });
+    }
+}

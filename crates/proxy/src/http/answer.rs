@@ -287,8 +287,8 @@ impl Session {
         let be_rt = be.and_then(|b| w.rt.backends.get(b));
         let same = be.is_some() && fe.own_backend == be;
         let sets = [
-            be_rt.map(|b| (&b.http.rules.after, &b.acls, &b.counters)),
-            (!same).then_some((&fe.http.rules.after, &fe.acls, &fe.counters)),
+            be_rt.map(|b| (&b.http.rules.after, &b.acls)),
+            (!same).then_some((&fe.http.rules.after, &fe.acls)),
         ];
         let base = StreamEnv {
             w: &w,
@@ -300,7 +300,7 @@ impl Session {
             http: true,
             fx: None,
         };
-        for (rules, acls, counters) in sets.into_iter().flatten() {
+        for (rules, acls) in sets.into_iter().flatten() {
             if rules.is_empty() {
                 continue;
             }
@@ -312,7 +312,10 @@ impl Session {
                 fx: &mut h.fx,
                 vars,
                 scratch: &mut scratch,
-                failed_rewrites: [Some(&counters.failed_rewrites), None],
+                failed_rewrites: [
+                    Some(&fe.counters.failed_rewrites),
+                    be_rt.map(|b| &b.counters.failed_rewrites),
+                ],
                 cli: Some(&self.cli),
                 cap_lens: &fe.req_cap_lens,
                 case: None,
