@@ -17,7 +17,9 @@ use super::{Heads, Next, Session};
 use crate::env::{Rules, StreamEnv};
 use crate::state::inc;
 use rampart_h1::errmsg::Answer;
-use rampart_h1::{parse_response, write_response, Method, ParseOpts, Parsed, RequestHead, Version};
+use rampart_h1::{
+    parse_response, write_response, BodyKind, Method, ParseOpts, Parsed, RequestHead, Version,
+};
 use rampart_model::proxy::options::HttpConnMode;
 use rampart_rules::reply::{Reply, ReplyBody};
 use rampart_rules::vars::Scope;
@@ -356,7 +358,7 @@ impl Session {
             Ok(Some(e)) => Some(e),
             _ => None,
         };
-        let keep = end.is_some()
+        let mut keep = end.is_some()
             && h.req.keep_alive()
             && self.conn_mode(be) != HttpConnMode::Close
             && !self.w.ctl.is_stopping();
@@ -372,7 +374,12 @@ impl Session {
                 return Next::Close;
             }
             Outcome::Status(st) => return self.answer_before_server(h, st, head_len, be).await,
-            Outcome::Redirect(rule) => Made::Redirect(rule),
+            // A redirection closes whenever the request has a body (HAProxy's
+            // `http_apply_redirect_rule` asks for it, the body not being forwarded yet).
+            Outcome::Redirect(rule) => {
+                keep &= matches!(h.req.body_kind(), BodyKind::None | BodyKind::Length(0));
+                Made::Redirect(rule)
+            }
             Outcome::Auth(realm) => Made::Auth { realm, proxy },
             Outcome::Reply { reply, kind } => {
                 if kind != ReplyKind::Return {
