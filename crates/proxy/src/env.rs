@@ -60,8 +60,9 @@ pub struct StreamFx {
     pub buffered_head: Option<usize>,
     /// How many body bytes the request rules see: what HAProxy's buffer holds of the
     /// body, its input stopping `tune.maxrewrite` short of the buffer (counted in HTX
-    /// bytes, with the head as received), so that rewrites have that much room.
-    pub body_cap: usize,
+    /// bytes, with the head as received), so that rewrites have that much room;
+    /// computed when the first request rule runs.
+    pub body_cap: Option<usize>,
 }
 
 impl StreamFx {
@@ -83,7 +84,7 @@ impl StreamFx {
         self.early_open = false;
         self.location.clear();
         self.buffered_head = None;
-        self.body_cap = 0;
+        self.body_cap = None;
     }
 
     /// Stores a capture in request slot `idx`, cut to `len` bytes.

@@ -70,7 +70,6 @@ impl Session {
             Err(e) => return self.request_failed(e).await,
         };
         h.fx.buffered_head = Some(head_len);
-        h.fx.body_cap = super::request::body_cap(&h.req, w.rt.bufsize, w.rt.maxrewrite);
         // `monitor-uri`: 200, or 503 when a `monitor fail` condition holds.
         if let Some(m) = fe.monitor_uri.as_deref() {
             let uri = h.req.uri();

@@ -18,7 +18,7 @@ const HTX_HEADER: usize = 48;
 const HTX_BLK: usize = 8;
 
 /// `StreamFx::body_cap` for a request head just read.
-pub(super) fn body_cap(req: &rampart_h1::RequestHead, bufsize: usize, maxrewrite: usize) -> usize {
+fn body_cap(req: &rampart_h1::RequestHead, bufsize: usize, maxrewrite: usize) -> usize {
     let room = bufsize.saturating_sub(HTX_HEADER + maxrewrite);
     room.saturating_sub(rampart_rules::action::htx_req_usage(req, 0) + HTX_BLK)
 }
@@ -49,8 +49,13 @@ impl Session {
         loop {
             let o = {
                 // The rules see what HAProxy's buffer would hold (`StreamFx::body_cap`).
+                let (bufsize, maxrewrite) = (w.rt.bufsize, w.rt.maxrewrite);
+                let cap = *h
+                    .fx
+                    .body_cap
+                    .get_or_insert_with(|| body_cap(&h.req, bufsize, maxrewrite));
                 let all = self.rbuf.get(head_len..).unwrap_or_default();
-                let data = &all[..all.len().min(h.fx.body_cap)];
+                let data = &all[..all.len().min(cap)];
                 let complete = data.len() == all.len()
                     && match h.req.body_kind() {
                         BodyKind::None => true,

@@ -190,9 +190,12 @@ pub async fn run<'r>(
     // own once). An answer of theirs replaces the server's response.
     // The rules see what HAProxy's buffer would hold of the body: its input stops
     // `tune.maxrewrite` short of the buffer (in HTX bytes, with the head as received).
-    let body_cap = {
-        let room = cx.bufsize.saturating_sub(48 + cx.rt.maxrewrite);
-        room.saturating_sub(rampart_rules::action::htx_res_usage(resp, 0) + 8)
+    let body_cap = match cx.rules {
+        Some(_) => {
+            let room = cx.bufsize.saturating_sub(48 + cx.rt.maxrewrite);
+            room.saturating_sub(rampart_rules::action::htx_res_usage(resp, 0) + 8)
+        }
+        None => 0,
     };
     if let Some(rr) = &cx.rules {
         let body = Body {
