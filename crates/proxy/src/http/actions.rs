@@ -33,12 +33,12 @@ pub enum Outcome<'r> {
     /// `auth`: 401 (407 for a proxy request with `option http-use-proxy-header`) with
     /// the realm.
     Auth(Option<&'r str>),
-    /// `reject`: close without answering (a reset).
+    /// `reject`: close without answering.
     Reject,
     /// `silent-drop`: close without telling the client.
     SilentDrop,
     /// `wait-for-body` at rule `at`: wait up to `time_ms` for the body (or `at_least`
-    /// bytes of it), then run the rule set again from that rule.
+    /// bytes of it), then run the rule set on from the rule after it.
     Wait {
         at: usize,
         time_ms: u32,
@@ -303,7 +303,7 @@ fn effect(e: Effect<'_>, cx: &mut Cx<'_>, rules: &[HttpRule], i: usize) {
                 fx.early.extend_from_slice(b"HTTP/1.1 103 Early Hints\r\n");
                 fx.early_open = true;
             }
-            push_header_name(&mut fx.early, name.to_ascii_lowercase().as_bytes(), cx.case);
+            push_header_name(&mut fx.early, name.as_bytes(), cx.case);
             fx.early.extend_from_slice(b": ");
             fx.early.extend_from_slice(&cx.scratch.out);
             fx.early.extend_from_slice(b"\r\n");
