@@ -157,23 +157,43 @@ impl Conn {
         }
     }
 
-    /// `silent-drop`: make the connection vanish without a word to the peer, as
-    /// HAProxy does: in TCP repair mode (needs `CAP_NET_ADMIN`) closing sends nothing;
-    /// otherwise a hop limit of 1 keeps the final reset from leaving a routed network
-    /// (it still reaches a local peer).
-    pub fn silent_drop(&self) {
-        use nix::sys::socket::{setsockopt, sockopt};
+    /// `set-tos`: the TOS field (IPv4 `IP_TOS`) or traffic class (IPv6
+    /// `IPV6_TCLASS`) of the packets sent; errors are ignored, as HAProxy ignores them.
+    pub fn set_tos(&self, tos: i32) {
         if let Conn::Tcp(s) = self {
-            if setsockopt(s, sockopt::TcpRepair, &1).is_ok() {
-                return;
-            }
-            let _ = match s.peer_addr() {
-                Ok(SocketAddr::V4(_)) => setsockopt(s, sockopt::Ipv4Ttl, &1),
-                Ok(SocketAddr::V6(_)) => setsockopt(s, sockopt::Ipv6Ttl, &1),
-                Err(_) => Ok(()),
+            let sock = socket2::SockRef::from(s);
+            let _ = match s.local_addr() {
+                Ok(std::net::SocketAddr::V6(_)) => sock.set_tclass_v6(tos as u32),
+                _ => sock.set_tos(tos as u32),
             };
         }
-        self.set_nolinger();
+    }
+
+    /// `set-mark`: the netfilter mark of the packets sent (`SO_MARK`, which needs
+    /// `CAP_NET_ADMIN`; without it nothing changes, as with HAProxy).
+    pub fn set_mark(&self, mark: u32) {
+        if let Conn::Tcp(s) = self {
+            let _ = socket2::SockRef::from(s).set_mark(mark);
+        }
+    }
+
+    /// `silent-drop` (HAProxy's `tcp_exec_action_silent_drop`): prepares the socket so
+    /// that closing it tells the client nothing. Pending input is acknowledged at once
+    /// (`TCP_QUICKACK`), lingering is off, then `TCP_REPAIR` makes the kernel forget
+    /// the connection silently; without that privilege the TTL drops to 1 so that a
+    /// reset dies on the first router (on a local network the client sees the reset).
+    pub fn silent_drop(&self) {
+        let Conn::Tcp(s) = self else { return };
+        let sock = socket2::SockRef::from(s);
+        let _ = sock.set_quickack(true);
+        let _ = sock.set_linger(Some(std::time::Duration::ZERO));
+        if nix::sys::socket::setsockopt(s, nix::sys::socket::sockopt::TcpRepair, &1).is_ok() {
+            return;
+        }
+        let _ = match s.peer_addr() {
+            Ok(std::net::SocketAddr::V6(_)) => sock.set_unicast_hops_v6(1),
+            _ => sock.set_ttl(1),
+        };
     }
 
     pub fn set_nodelay(&self) {
@@ -252,5 +272,57 @@ fn drained(r: io::Result<usize>, room: usize, got: &mut usize) -> io::Result<usi
         Err(io::ErrorKind::WouldBlock.into())
     } else {
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// A connected pair of TCP sockets on `addr`'s family: the accepted side as a
+    /// [`Conn`], the client side.
+    fn pair(addr: &str) -> Option<(Conn, std::net::TcpStream)> {
+        let l = std::net::TcpListener::bind(addr).ok()?;
+        let c = std::net::TcpStream::connect(l.local_addr().ok()?).ok()?;
+        let (s, _) = l.accept().ok()?;
+        s.set_nonblocking(true).ok()?;
+        Some((Conn::Tcp(TcpStream::from_std(s).ok()?), c))
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .expect("runtime")
+    }
+
+    #[test]
+    fn set_tos_sets_the_tos_or_traffic_class() {
+        rt().block_on(async {
+            let (conn, _c) = pair("127.0.0.1:0").expect("IPv4 pair");
+            conn.set_tos(0x28);
+            let Conn::Tcp(s) = &conn else { unreachable!() };
+            assert_eq!(socket2::SockRef::from(s).tos().unwrap(), 0x28);
+            // IPv6 may be missing on the test host.
+            if let Some((conn, _c)) = pair("[::1]:0") {
+                conn.set_tos(0x48);
+                let Conn::Tcp(s) = &conn else { unreachable!() };
+                assert_eq!(socket2::SockRef::from(s).tclass_v6().unwrap(), 0x48);
+            }
+        });
+    }
+
+    #[test]
+    fn silent_drop_leaves_the_socket_without_lingering() {
+        rt().block_on(async {
+            let (conn, _c) = pair("127.0.0.1:0").expect("IPv4 pair");
+            conn.silent_drop();
+            let Conn::Tcp(s) = &conn else { unreachable!() };
+            assert_eq!(
+                socket2::SockRef::from(s).linger().unwrap(),
+                Some(std::time::Duration::ZERO)
+            );
+        });
     }
 }

@@ -129,6 +129,7 @@ pub fn build(
                 http_request: ms(t.http_request),
                 http_keep_alive: ms(t.http_keep_alive),
             },
+            req_cap_lens: req_cap_lens(p),
             clitcpka: p.options.flags.clitcpka,
             nolinger: p.options.flags.nolinger,
             splice: crate::splice::SpliceOpts::of(&p.options.flags, limits),
@@ -140,6 +141,7 @@ pub fn build(
                 ignore_probes: p.options.flags.http_ignore_probes,
                 buffer_request: p.options.flags.http_buffer_request,
                 case_adjust_client: p.options.flags.h1_case_adjust_bogus_client,
+                use_proxy_header: p.options.flags.http_use_proxy_header,
                 rules,
                 errors: p.errors.clone(),
             },
@@ -196,6 +198,7 @@ pub fn build(
         checks,
         kill_bell: Default::default(),
         kills_watched,
+        userlists: crate::auth::Userlists::of(&snap.others.userlists),
     };
     Ok(Built {
         runtime,
@@ -252,6 +255,20 @@ fn case_map(pairs: &[(String, String)]) -> rampart_h1::CaseMap {
         let _ = m.insert(from.as_bytes(), to.as_bytes());
     }
     m
+}
+
+/// The lengths of a frontend's request capture slots, declared by its `http-request
+/// capture ... len` rules in order.
+fn req_cap_lens(p: &Proxy) -> Vec<usize> {
+    let mut lens = vec![0; p.req_captures];
+    for r in &p.http_request {
+        if let Some(s) = r.act.capture_slot().filter(|s| !s.response && !s.by_id) {
+            if let (Some(slot), Some(len)) = (lens.get_mut(s.index), s.len) {
+                *slot = len;
+            }
+        }
+    }
+    lens
 }
 
 fn build_backend(
@@ -340,6 +357,7 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
             tunnel: ms(t.tunnel),
             // HAProxy: `timeout queue` defaults to `timeout connect`.
             queue: ms(if t.queue != 0 { t.queue } else { t.connect }),
+            tarpit: ms(if t.tarpit != 0 { t.tarpit } else { t.connect }),
         },
         retries: p.retries,
         redispatch: p

@@ -1,8 +1,9 @@
 //! The orchestrator's side of a stream for the rules engine: [`StreamEnv`] answers the
 //! questions sample fetches ask (`rampart_rules::stream::Env`) from the session's
-//! addresses, the runtime's proxies, servers and counters, and the process state, and
-//! [`Rules`] evaluates a proxy's conditions with it. Nothing here allocates: a
-//! `StreamEnv` is a handful of references built on the stack for one evaluation.
+//! addresses, the runtime's proxies, servers and counters, the process state and what
+//! the rules set on the stream ([`StreamFx`]), and [`Rules`] evaluates a proxy's
+//! conditions with it. Nothing here allocates: a `StreamEnv` is a handful of references
+//! built on the stack for one evaluation.
 
 use crate::state::Runtime;
 use crate::worker::WorkerCx;
@@ -10,12 +11,106 @@ use rampart_h1::RequestHead;
 use rampart_model::proxy::Cond;
 use rampart_net::ConnAddrs;
 use rampart_rules::acl::Acl;
+use rampart_rules::action::LogLevel;
 use rampart_rules::conv::Cx;
 use rampart_rules::stream::{Dir, Env, Stat, Stream, Target};
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// What the HTTP rules set on one stream (`Effect`s of `rampart_rules::action`): it
+/// lives as long as the stream, and only what a rule set is kept (its vectors stay
+/// empty, without allocation, when no rule captures or hints).
+#[derive(Debug, Default)]
+pub struct StreamFx {
+    /// `set-src`, `set-dst` and their ports: the stream's view of the client's
+    /// addresses, until the request goes to a server (then the session's addresses are
+    /// these for the rest of the stream, and `conn` keeps the connection's own).
+    pub addrs: Option<ConnAddrs>,
+    /// The connection's own addresses while the session's were replaced by `addrs`
+    /// (`fc_src`, `fc_dst` still read them), to be restored when the stream ends.
+    pub conn: Option<ConnAddrs>,
+    /// `set-log-level` (for the logs of a later version).
+    pub log_level: Option<LogLevel>,
+    /// `set-nice`: recorded, the stream's priority among the thread's tasks (HAProxy's
+    /// scheduler uses it; Rampart's threads run their streams in turn).
+    pub nice: i32,
+    /// `set-timeout server` / `set-timeout tunnel` (`Some(None)`: no timeout, as a
+    /// value of 0 gives).
+    pub server_timeout: Option<Option<Duration>>,
+    pub tunnel_timeout: Option<Option<Duration>>,
+    /// `set-priority-class` and `set-priority-offset` (milliseconds).
+    pub prio_class: i32,
+    pub prio_offset: i32,
+    /// `disable-l7-retry`: `retry-on` conditions other than connection failures stop
+    /// applying to this stream.
+    pub no_l7_retry: bool,
+    /// The frontend's request capture slots (`capture ... len`, `capture ... id`):
+    /// `capture.req.hdr(N)` reads them. A slot is set when its flag is; the bytes keep
+    /// their storage from one stream to the next.
+    pub req_caps: Vec<(bool, Vec<u8>)>,
+    /// 103 responses built by `early-hint` rules, to send before anything else.
+    pub early: Vec<u8>,
+    /// A 103 response is being built in `early` (its head is not ended yet).
+    pub early_open: bool,
+    /// The location of a `redirect` answer chosen by response rules.
+    pub location: Vec<u8>,
+    /// The length of the request head while the request is still in the client buffer
+    /// (the proxy's own answers may render its body: `lf-string "%[req.body]"`).
+    pub buffered_head: Option<usize>,
+    /// How many body bytes the request rules see: what HAProxy's buffer holds of the
+    /// body, its input stopping `tune.maxrewrite` short of the buffer (counted in HTX
+    /// bytes, with the head as received), so that rewrites have that much room;
+    /// computed when the first request rule runs.
+    pub body_cap: Option<usize>,
+}
+
+impl StreamFx {
+    /// Forgets what the previous stream set, keeping the storage.
+    pub fn reset(&mut self) {
+        self.addrs = None;
+        self.conn = None;
+        self.log_level = None;
+        self.nice = 0;
+        self.server_timeout = None;
+        self.tunnel_timeout = None;
+        self.prio_class = 0;
+        self.prio_offset = 0;
+        self.no_l7_retry = false;
+        for c in &mut self.req_caps {
+            c.0 = false;
+        }
+        self.early.clear();
+        self.early_open = false;
+        self.location.clear();
+        self.buffered_head = None;
+        self.body_cap = None;
+    }
+
+    /// Stores a capture in request slot `idx`, cut to `len` bytes.
+    pub fn capture(&mut self, idx: usize, value: &[u8], len: usize) {
+        if self.req_caps.len() <= idx {
+            self.req_caps.resize_with(idx + 1, Default::default);
+        }
+        let slot = &mut self.req_caps[idx];
+        slot.0 = true;
+        slot.1.clear();
+        slot.1.extend_from_slice(&value[..len.min(value.len())]);
+    }
+
+    /// The server timeout in force: `set-timeout server`'s, else `configured`.
+    pub fn server_timeout(&self, configured: Option<Duration>) -> Option<Duration> {
+        self.server_timeout.unwrap_or(configured)
+    }
+
+    /// The tunnel timeout in force.
+    pub fn tunnel_timeout(&self, configured: Option<Duration>) -> Option<Duration> {
+        self.tunnel_timeout.unwrap_or(configured)
+    }
+}
 
 /// What one evaluation may read about its stream.
+#[derive(Clone, Copy)]
 pub struct StreamEnv<'a> {
     pub w: &'a WorkerCx,
     pub addrs: &'a ConnAddrs,
@@ -29,6 +124,8 @@ pub struct StreamEnv<'a> {
     /// The request is the first of its connection.
     pub first: bool,
     pub http: bool,
+    /// What the rules set on the stream so far (addresses, timeouts, captures).
+    pub fx: Option<&'a StreamFx>,
 }
 
 impl StreamEnv<'_> {
@@ -55,10 +152,59 @@ impl StreamEnv<'_> {
 
 impl Env for StreamEnv<'_> {
     fn src(&self) -> Option<SocketAddr> {
-        self.addrs.src
+        match self.fx.and_then(|f| f.addrs) {
+            Some(a) => a.src,
+            None => self.addrs.src,
+        }
     }
     fn dst(&self) -> Option<SocketAddr> {
-        self.addrs.dst
+        match self.fx.and_then(|f| f.addrs) {
+            Some(a) => a.dst,
+            None => self.addrs.dst,
+        }
+    }
+    fn conn_addrs(&self) -> Option<(Option<SocketAddr>, Option<SocketAddr>)> {
+        let fx = self.fx?;
+        match (fx.conn, fx.addrs) {
+            (Some(c), _) => Some((c.src, c.dst)),
+            (None, Some(_)) => Some((self.addrs.src, self.addrs.dst)),
+            (None, None) => None,
+        }
+    }
+    fn stream_timeout(&self, tunnel: bool) -> Option<i64> {
+        let b = self.rt().backends.get(self.backend_of(None)?)?;
+        let t = match (self.fx, tunnel) {
+            (Some(f), true) => f.tunnel_timeout(b.timeouts.tunnel),
+            (Some(f), false) => f.server_timeout(b.timeouts.server),
+            (None, true) => b.timeouts.tunnel,
+            (None, false) => b.timeouts.server,
+        };
+        Some(t.map_or(0, |d| d.as_millis().min(i64::MAX as u128) as i64))
+    }
+    fn priority(&self) -> Option<(i64, i64)> {
+        let f = self.fx?;
+        Some((i64::from(f.prio_class), i64::from(f.prio_offset)))
+    }
+    fn capture(&self, response: bool, idx: usize) -> Option<&[u8]> {
+        if response {
+            return None;
+        }
+        match self.fx?.req_caps.get(idx)? {
+            (true, v) => Some(v),
+            _ => None,
+        }
+    }
+    fn check_user(&self, userlist: &str, user: &[u8], pass: &[u8]) -> Option<bool> {
+        self.rt().userlists.check(userlist, user, pass)
+    }
+    fn user_groups(&self, userlist: &str, user: &[u8], f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        self.rt().userlists.any_group(userlist, user, f)
+    }
+    fn use_proxy_header(&self) -> bool {
+        self.rt()
+            .frontends
+            .get(self.fe)
+            .is_some_and(|f| f.http.use_proxy_header)
     }
     fn frontend(&self) -> Option<(i64, &str)> {
         let f = self.rt().frontends.get(self.fe)?;

@@ -43,10 +43,6 @@ pub fn warnings(snap: &Snapshot, nbthread: usize) -> Vec<Diagnostic> {
             backend(p, &mut n);
         }
     }
-    // The rules of defaults sections run before those of the proxies using them.
-    for d in &snap.defaults {
-        http_rules(d, &mut n);
-    }
     n.finish()
 }
 
@@ -131,47 +127,6 @@ fn inert_action(a: &rampart_rules::action::HttpAct) -> Option<&'static str> {
     })
 }
 
-/// HTTP rules the runtime does not carry out (fully) yet.
-fn http_rules(p: &Proxy, n: &mut Notes) {
-    use rampart_rules::action::HttpAct as A;
-    for r in &p.http_after_response {
-        n.add(
-            r.span,
-            "http-after-response",
-            "not applied yet",
-            "responses are sent without these rules",
-        );
-    }
-    for (set, rules) in [
-        ("http-request", &p.http_request),
-        ("http-response", &p.http_response),
-    ] {
-        for r in rules {
-            if let Some(w) = inert_action(&r.act) {
-                n.add(
-                    r.span,
-                    &format!("{set} {w}"),
-                    "not carried out yet",
-                    "the rule is skipped",
-                );
-            }
-        }
-    }
-    for r in &p.http_response {
-        if matches!(
-            &*r.act,
-            A::Deny(_) | A::Tarpit(_) | A::Return(_) | A::Redirect(_) | A::Auth { .. }
-        ) {
-            n.add(
-                r.span,
-                "http-response",
-                "answers with the proxy's error page for the status",
-                "custom replies on the response side come with a later version",
-            );
-        }
-    }
-}
-
 /// TCP rules whose action the runtime does not carry out yet (`set-src`/`set-dst`
 /// are: they change the addresses the stream reports and connects with).
 fn tcp_rules(p: &Proxy, n: &mut Notes) {
@@ -211,7 +166,6 @@ fn tcp_rules(p: &Proxy, n: &mut Notes) {
 }
 
 fn any_proxy(p: &Proxy, n: &mut Notes) {
-    http_rules(p, n);
     tcp_rules(p, n);
     for t in &p.logs.targets {
         let span = match t {

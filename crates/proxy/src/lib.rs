@@ -22,12 +22,14 @@
 //! - [`checks`]: health and agent checks running on the workers, publishing server
 //!   state changes; [`observe`]: server health seen from traffic (`observe`);
 //!   [`kill`]: shutting a server's streams down (`on-marked-down`, `on-marked-up`);
+//! - [`auth`]: `userlist` sections checking HTTP basic authentication;
 //! - [`rate`]: event rates (`rate-limit sessions`, `maxconnrate`, `maxsessrate`).
 //! - [`snapshot`]: the last invalid request and response of each proxy (`show errors`);
 //! - [`gaps`]: the start-up warnings about settings accepted but not applied yet.
 
 pub mod accept;
 pub mod affinity;
+pub mod auth;
 pub mod build;
 pub mod checks;
 pub mod env;

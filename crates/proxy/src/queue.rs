@@ -15,8 +15,12 @@
 //!   stream beyond it is refused ([`QueueError::Full`]: 503, or another server when the
 //!   caller may redispatch).
 //!
-//! A slot freed on a server goes to the oldest stream waiting for it, in its own queue or
-//! the backend's. Waiting ends after `timeout queue` ([`QueueError::Timeout`]: 503).
+//! A slot freed on a server goes to the first stream waiting for it, in its own queue or
+//! the backend's: the oldest, unless `http-request set-priority-class` /
+//! `set-priority-offset` ordered them otherwise (HAProxy's queue keys: the lowest class
+//! first, then the earliest arrival time plus offset; the stream's [`Priority`] is a
+//! task-local value set around its connection phase). Waiting ends after `timeout
+//! queue` ([`QueueError::Timeout`]: 503).
 //!
 //! Each change of a server's `served` count is told to the balancing algorithm
 //! (`leastconn` orders servers by it).
@@ -90,10 +94,39 @@ struct Lists {
 
 #[derive(Debug)]
 struct Waiter {
-    seq: u64,
+    key: Key,
     /// `force-persist`: never redistributed.
     forced: bool,
     tx: oneshot::Sender<Grant>,
+}
+
+/// A waiter's place in the queues' order: class, then arrival time plus offset (in
+/// milliseconds since the process started), then arrival order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    class: i32,
+    when: i64,
+    seq: u64,
+}
+
+/// A stream's queue priority (`set-priority-class`, `set-priority-offset` in
+/// milliseconds).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Priority {
+    pub class: i32,
+    pub offset: i32,
+}
+
+tokio::task_local! {
+    /// The priority of the stream whose future runs (none set: class 0, offset 0).
+    pub static PRIORITY: Priority;
+}
+
+/// Milliseconds since the first call (the queue keys' clock).
+fn now_ms() -> i64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let start = START.get_or_init(std::time::Instant::now);
+    start.elapsed().as_millis().min(i64::MAX as u128) as i64
 }
 
 /// What a waiting stream receives.
@@ -229,7 +262,8 @@ pub async fn acquire<'a>(
         }
     };
     let (tx, rx) = oneshot::channel();
-    let seq = {
+    let prio = PRIORITY.try_with(|p| *p).unwrap_or_default();
+    let key = {
         let mut l = be.queue.lock();
         if let Some(i) = on {
             let s = &be.servers[i];
@@ -238,9 +272,20 @@ pub async fn acquire<'a>(
             }
         }
         l.seq += 1;
-        let seq = l.seq;
+        let key = Key {
+            class: prio.class,
+            when: now_ms() + i64::from(prio.offset),
+            seq: l.seq,
+        };
         let forced = matches!(assign, Assign::Forced(_));
-        l.queue(on).push_back(Waiter { seq, forced, tx });
+        let q = l.queue(on);
+        // In key order: at the back unless a priority says otherwise.
+        let at = if q.back().is_none_or(|w| w.key < key) {
+            q.len()
+        } else {
+            q.partition_point(|w| w.key < key)
+        };
+        q.insert(at, Waiter { key, forced, tx });
         let c = counters(be, on);
         let n = c.0.fetch_add(1, Ordering::SeqCst) + 1;
         c.1.fetch_max(n, Ordering::Relaxed);
@@ -255,20 +300,25 @@ pub async fn acquire<'a>(
                 }
             }
         }
-        seq
+        key
     };
-    let mut ticket = Ticket { be, seq, on, rx };
+    let mut ticket = Ticket {
+        be,
+        key: Some(key),
+        on,
+        rx,
+    };
     let got = match timeout {
         Some(t) => tokio::time::timeout(t, &mut ticket.rx).await.ok(),
         None => Some((&mut ticket.rx).await),
     };
     match got {
         Some(Ok(Grant::Slot(server))) => {
-            ticket.seq = 0;
+            ticket.key = None;
             return Ok(slot(server, inb));
         }
         Some(Ok(Grant::Requeue)) => {
-            ticket.seq = 0;
+            ticket.key = None;
             return Err(QueueError::Redistributed);
         }
         _ => {}
@@ -286,7 +336,8 @@ pub async fn acquire<'a>(
 /// waiting) removes the entry, and a slot handed over meanwhile is passed on.
 struct Ticket<'a> {
     be: &'a Backend,
-    seq: u64,
+    /// `None` once it left the queue.
+    key: Option<Key>,
     on: Option<usize>,
     rx: oneshot::Receiver<Grant>,
 }
@@ -295,19 +346,17 @@ impl Ticket<'_> {
     /// Leaves the queue; returns what was granted before leaving.
     fn cancel(&mut self) -> Option<Grant> {
         let be = self.be;
-        {
+        if let Some(key) = self.key.take() {
             let mut l = be.queue.lock();
             let q = l.queue(self.on);
-            // Entries are in increasing `seq` order.
-            if let Ok(pos) = q.binary_search_by_key(&self.seq, |w| w.seq) {
+            // Entries are in increasing key order.
+            if let Ok(pos) = q.binary_search_by_key(&key, |w| w.key) {
                 q.remove(pos);
                 counters(be, self.on).0.fetch_sub(1, Ordering::SeqCst);
                 be.queue.pending.fetch_sub(1, Ordering::SeqCst);
-                self.seq = 0;
                 return None;
             }
         }
-        self.seq = 0;
         // Already dequeued: the slot was sent, or is being sent and will bounce.
         self.rx.close();
         self.rx.try_recv().ok()
@@ -316,7 +365,7 @@ impl Ticket<'_> {
 
 impl Drop for Ticket<'_> {
     fn drop(&mut self) {
-        if self.seq == 0 {
+        if self.key.is_none() {
             return;
         }
         if let Some(Grant::Slot(server)) = self.cancel() {
@@ -420,13 +469,13 @@ fn release(be: &Backend, i: usize) {
     }
 }
 
-/// Hands the free slots of server `i` to the oldest streams waiting for it (in its own
-/// queue, or in the backend's when the server may serve it).
+/// Hands the free slots of server `i` to the first streams waiting for it (in its own
+/// queue, or in the backend's when the server may serve it), in key order.
 fn dispatch(be: &Backend, l: &mut Lists, i: usize) {
     let backend_ok = usable(be, i);
     loop {
-        let own = l.servers.get(i).and_then(|q| q.front()).map(|w| w.seq);
-        let shared = l.backend.front().filter(|_| backend_ok).map(|w| w.seq);
+        let own = l.servers.get(i).and_then(|q| q.front()).map(|w| w.key);
+        let shared = l.backend.front().filter(|_| backend_ok).map(|w| w.key);
         let from_own = match (own, shared) {
             (None, None) => return,
             (Some(_), None) => true,

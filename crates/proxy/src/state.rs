@@ -54,6 +54,8 @@ pub struct Runtime {
     /// `on-marked-up`); `kills_watched`: some server has them.
     pub kill_bell: crate::kill::Bell,
     pub kills_watched: bool,
+    /// `userlist` sections (`http_auth`, `http_auth_group`).
+    pub userlists: crate::auth::Userlists,
 }
 
 /// Where a proxy of the configuration lives in the runtime (`None`: not that side, or
@@ -107,6 +109,9 @@ pub struct Frontend {
     /// `tcp-request` rules and `inspect-delay`.
     pub tcp: crate::tcp_rules::TcpRules,
     pub timeouts: FeTimeouts,
+    /// The length of each request capture slot (`http-request capture ... len`), in
+    /// slot order: `capture ... id` cuts its value to the slot's length.
+    pub req_cap_lens: Vec<usize>,
     pub clitcpka: bool,
     pub nolinger: bool,
     pub splice: crate::splice::SpliceOpts,
@@ -128,6 +133,9 @@ pub struct FeHttp {
     pub buffer_request: bool,
     /// `option h1-case-adjust-bogus-client`.
     pub case_adjust_client: bool,
+    /// `option http-use-proxy-header`: proxy requests carry their credentials in
+    /// `Proxy-Authorization`, and `auth` answers them with a 407.
+    pub use_proxy_header: bool,
     /// `http-request`, `redirect`, `http-response` and `http-after-response` rules.
     pub rules: HttpRules,
     /// Custom error responses (`errorfile`, `errorloc*`, `errorfiles`, `http-error`).
@@ -178,7 +186,10 @@ impl HttpRules {
 
     /// The rules may read or set variables (a session then keeps a variable store).
     pub fn any(&self) -> bool {
-        !(self.req.is_empty() && self.redirects.is_empty() && self.res.is_empty())
+        !(self.req.is_empty()
+            && self.redirects.is_empty()
+            && self.res.is_empty()
+            && self.after.is_empty())
     }
 }
 
@@ -314,6 +325,9 @@ pub struct BeTimeouts {
     pub tunnel: Option<Duration>,
     /// `timeout queue`, `timeout connect` when not set.
     pub queue: Option<Duration>,
+    /// `timeout tarpit`, `timeout connect` when not set (a `tarpit` rule of the
+    /// backend holds the request this long).
+    pub tarpit: Option<Duration>,
 }
 
 /// One server.
@@ -439,7 +453,8 @@ pub struct ProxyCounters {
     /// connection reject`.
     pub denied_conn: AtomicU64,
     /// Sessions, requests and responses denied by rules (`tcp-request session`,
-    /// `tcp-request content`, `silent-drop`, `tcp-response content`).
+    /// `tcp-request content`, `tcp-response content`; `deny`, `tarpit`, `reject`,
+    /// `silent-drop` of the HTTP rules).
     pub denied_sess: AtomicU64,
     pub denied_req: AtomicU64,
     pub denied_resp: AtomicU64,

@@ -110,6 +110,7 @@ async fn serve(
     let acls = crate::env::Rules::new(&f.acls, w.rt.bufsize);
     let chosen = {
         let env = crate::env::StreamEnv {
+            fx: None,
             w,
             addrs: &rc.addrs,
             fe,
@@ -145,6 +146,7 @@ async fn serve(
     // there); else the balancing does.
     let got = {
         let env = crate::env::StreamEnv {
+            fx: None,
             w,
             addrs: &addrs,
             fe,

@@ -280,6 +280,17 @@ pub trait Env {
     fn check_user(&self, _userlist: &str, _user: &[u8], _pass: &[u8]) -> Option<bool> {
         None
     }
+    /// Calls `f` with each group `user` belongs to in `userlist` until it returns true;
+    /// true when it did (`http_auth_group` ACLs match the user's groups against their
+    /// patterns, HAProxy's `pat_match_auth`).
+    fn user_groups(
+        &self,
+        _userlist: &str,
+        _user: &[u8],
+        _f: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> bool {
+        false
+    }
     /// The process-wide variables (`proc.*`).
     fn proc_vars(&self) -> Option<&RwLock<VarSet>> {
         None

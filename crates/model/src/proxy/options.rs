@@ -169,7 +169,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
         "http-tunnel",
         "option 'http-tunnel' is not supported any more since HAProxy 2.1, please just remove it, it shouldn't be needed.",
     ),
-    Keyword::not_yet("http-use-proxy-header"),
+    Keyword::parse("http-use-proxy-header", simple),
     Keyword::rejected(
         "http_proxy",
         "option 'http_proxy' is not supported any more since HAProxy 2.5. This option stopped working in HAProxy 1.9 and usually had nasty side effects. It can be more reliably implemented with combinations of 'http-request set-dst' and 'http-request set-uri', and even 'http-request do-resolve' if DNS resolution is desired.",
@@ -565,7 +565,6 @@ mod tests {
         for name in [
             "checkcache",
             "http-pretend-keepalive",
-            "http-use-proxy-header",
             "idle-close-on-response",
             "independent-streams",
             "prefer-last-server",

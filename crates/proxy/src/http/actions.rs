@@ -1,17 +1,22 @@
-//! Running a proxy's HTTP rule sets (`http-request`, `redirect`, `http-response`) over a
-//! stream with `rampart_rules::action`: each rule's condition is tested on a read-only
-//! view, then its action edits the heads and variables in place; the first verdict that
-//! ends the rule set is handed back as an [`Outcome`] for the session to act on (answer,
-//! close, wait). Steady state allocates nothing: the scratch buffers are the thread's.
+//! Running a proxy's HTTP rule sets (`http-request`, `redirect`, `http-response`,
+//! `http-after-response`) over a stream with `rampart_rules::action`: each rule's
+//! condition is tested on a read-only view, then its action edits the heads and
+//! variables in place; a setting it asks for ([`Effect`]) is applied to the stream's
+//! [`StreamFx`] (or to the client socket: `set-tos`, `set-mark`) before the next rule,
+//! and the first verdict that ends the rule set is handed back as an [`Outcome`] for
+//! the session to act on (answer, close, wait for the body). Steady state allocates
+//! nothing: the scratch buffers are the thread's.
 
-use crate::env::{Rules, StreamEnv};
-use rampart_h1::{RequestHead, ResponseHead};
+use crate::env::{Rules, StreamEnv, StreamFx};
+use rampart_h1::{push_header_name, CaseMap, RequestHead, ResponseHead};
 use rampart_model::proxy::http_act::HttpRule;
-use rampart_rules::action::{Scratch, Txn, Verdict};
+use rampart_net::Conn;
+use rampart_rules::action::{Effect, HttpAct, Scratch, TimeoutKind, Txn, Verdict};
 use rampart_rules::reply::Reply;
 use rampart_rules::stream::{Dir, Stream};
 use rampart_rules::vars::StreamVars;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 /// How a rule set ended.
 #[derive(Debug)]
@@ -19,60 +24,102 @@ pub enum Outcome<'r> {
     /// Every rule ran (or `allow` stopped the set): go on.
     Continue,
     /// Answer with this reply (`return`, `deny`, `tarpit`).
-    Reply { reply: &'r Reply, tarpit: bool },
-    /// Answer with a redirection; the response is written in `scratch.out` by the
-    /// caller through the rule (`loc` is the location).
-    Redirect {
-        rule: &'r rampart_rules::action::Redirect,
-        loc: Vec<u8>,
-    },
+    Reply { reply: &'r Reply, kind: ReplyKind },
+    /// Answer with a redirection; the location is the stream's `StreamFx::location`.
+    Redirect(&'r rampart_rules::action::Redirect),
     /// Answer with the proxy's page for this status (failed rewrite: 500, invalid
     /// request: 400, on the response side 502).
     Status(u16),
-    /// `auth`: 401 with the realm.
+    /// `auth`: 401 (407 for a proxy request with `option http-use-proxy-header`) with
+    /// the realm.
     Auth(Option<&'r str>),
-    /// Close without answering (`reject`, `silent-drop`).
-    Close,
+    /// `reject`: close without answering.
+    Reject,
+    /// `silent-drop`: close without telling the client.
+    SilentDrop,
+    /// `wait-for-body` at rule `at`: wait up to `time_ms` for the body (or `at_least`
+    /// bytes of it), then run the rule set on from the rule after it.
+    Wait {
+        at: usize,
+        time_ms: u32,
+        at_least: u32,
+    },
+}
+
+/// Which action answered with a reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyKind {
+    Return,
+    /// `deny`: counted as a denied request or response.
+    Deny,
+    /// `tarpit`: counted, held for `timeout tarpit`, then answered.
+    Tarpit,
 }
 
 /// What one evaluation borrows besides the rules.
 pub struct Cx<'a> {
     pub acls: &'a Rules<'a>,
+    /// The stream's view for the fetches; what the rules set so far is added to it
+    /// for each rule from `fx`.
     pub env: &'a StreamEnv<'a>,
+    pub fx: &'a mut StreamFx,
     pub vars: &'a StreamVars,
     pub scratch: &'a mut Scratch,
-    /// Rewrites that failed without ending the stream (`strict-mode off`).
-    pub failed_rewrites: &'a std::sync::atomic::AtomicU64,
+    /// Where rewrites that failed are counted (the frontend's, and the backend's once
+    /// known).
+    pub failed_rewrites: [Option<&'a AtomicU64>; 2],
+    /// The client connection (`set-tos`, `set-mark`).
+    pub cli: Option<&'a Conn>,
+    /// The frontend's request capture slot lengths (`capture ... id`).
+    pub cap_lens: &'a [usize],
+    /// `h1-case-adjust` spellings for the client (early hints).
+    pub case: Option<&'a CaseMap>,
 }
 
-/// Runs request rules over `req`, whose buffered body bytes are `data`.
+impl Cx<'_> {
+    fn count_failed_rewrite(&self) {
+        for c in self.failed_rewrites.iter().flatten() {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Runs request rules from rule `from` over `req`, whose buffered body bytes are
+/// `data` (`complete`: the whole body).
 pub fn run_request<'r>(
     rules: &'r [HttpRule],
     cx: &mut Cx<'_>,
     req: &mut RequestHead,
     data: &[u8],
+    complete: bool,
+    from: usize,
 ) -> Outcome<'r> {
     let mut strict = true;
-    for r in rules {
+    for (i, r) in rules.iter().enumerate().skip(from) {
+        let env = StreamEnv {
+            fx: Some(&*cx.fx),
+            ..*cx.env
+        };
         if let Some(c) = &r.cond {
             let s = Stream {
                 req: Some(req),
                 req_data: data,
+                req_complete: complete,
                 dir: Dir::Req,
                 vars: Some(cx.vars),
-                ..Stream::new(cx.env)
+                ..Stream::new(&env)
             };
             if !c.holds(cx.acls.acls, &s, &cx.acls.cx) {
                 continue;
             }
         }
         let mut tx = Txn {
-            env: cx.env,
+            env: &env,
             req: Some(req),
             res: None,
             req_data: data,
             res_data: &[],
-            req_complete: false,
+            req_complete: complete,
             dir: Dir::Req,
             vars: cx.vars,
             cx: &cx.acls.cx,
@@ -82,32 +129,39 @@ pub fn run_request<'r>(
         };
         let v = r.act.exec(&mut tx);
         strict = tx.strict;
-        match verdict(v, cx, true) {
-            Some(o) => return o,
-            None => continue,
+        if let Some(o) = verdict(v, cx, rules, i, true) {
+            return o;
         }
     }
     Outcome::Continue
 }
 
-/// Runs response rules over `res` (the request head is still readable).
+/// Runs response rules (`http-response`, `http-after-response`) from rule `from` over
+/// `res`; the request head, when there is one, is lent for reading only (no response
+/// action changes it), and `data` is the buffered response body.
 pub fn run_response<'r>(
     rules: &'r [HttpRule],
     cx: &mut Cx<'_>,
-    req: &RequestHead,
+    mut req: Option<&mut RequestHead>,
     res: &mut ResponseHead,
+    data: &[u8],
+    from: usize,
 ) -> Outcome<'r> {
     let mut strict = true;
-    // The response rules read the request, never change it: a copy-free view is lent
-    // through a mutable borrow the actions do not use.
-    for r in rules {
+    for (i, r) in rules.iter().enumerate().skip(from) {
+        let env = StreamEnv {
+            fx: Some(&*cx.fx),
+            ..*cx.env
+        };
         if let Some(c) = &r.cond {
             let s = Stream {
-                req: Some(req),
+                req: req.as_deref(),
                 res: Some(res),
+                res_data: data,
+                req_complete: true,
                 dir: Dir::Res,
                 vars: Some(cx.vars),
-                ..Stream::new(cx.env)
+                ..Stream::new(&env)
             };
             if !c.holds(cx.acls.acls, &s, &cx.acls.cx) {
                 continue;
@@ -115,11 +169,11 @@ pub fn run_response<'r>(
         }
         let v = {
             let mut tx = Txn {
-                env: cx.env,
-                req: None,
+                env: &env,
+                req: req.as_deref_mut(),
                 res: Some(res),
                 req_data: &[],
-                res_data: &[],
+                res_data: data,
                 req_complete: true,
                 dir: Dir::Res,
                 vars: cx.vars,
@@ -132,46 +186,136 @@ pub fn run_response<'r>(
             strict = tx.strict;
             v
         };
-        match verdict(v, cx, false) {
-            Some(o) => return o,
-            None => continue,
+        if let Some(o) = verdict(v, cx, rules, i, false) {
+            return o;
         }
     }
     Outcome::Continue
 }
 
-/// The outcome of a verdict, `None` to go on with the next rule.
-fn verdict<'r>(v: Verdict<'r>, cx: &mut Cx<'_>, request: bool) -> Option<Outcome<'r>> {
+/// The outcome of the verdict of rule `i` of `rules`, `None` to go on with the next
+/// rule.
+fn verdict<'r>(
+    v: Verdict<'r>,
+    cx: &mut Cx<'_>,
+    rules: &'r [HttpRule],
+    i: usize,
+    request: bool,
+) -> Option<Outcome<'r>> {
     Some(match v {
-        Verdict::Continue | Verdict::Effect(_) => return None,
+        Verdict::Continue => return None,
+        Verdict::Effect(e) => {
+            effect(e, cx, rules, i);
+            return None;
+        }
         Verdict::RewriteFailed => {
-            cx.failed_rewrites.fetch_add(1, Ordering::Relaxed);
+            cx.count_failed_rewrite();
             return None;
         }
         Verdict::Stop => Outcome::Continue,
         Verdict::Error { failed_rewrite } => {
             if failed_rewrite {
-                cx.failed_rewrites.fetch_add(1, Ordering::Relaxed);
+                cx.count_failed_rewrite();
             }
             Outcome::Status(500)
         }
         Verdict::BadRequest => Outcome::Status(if request { 400 } else { 502 }),
-        Verdict::Deny(reply) | Verdict::Return(reply) => Outcome::Reply {
+        Verdict::Deny(reply) => Outcome::Reply {
             reply,
-            tarpit: false,
+            kind: ReplyKind::Deny,
+        },
+        Verdict::Return(reply) => Outcome::Reply {
+            reply,
+            kind: ReplyKind::Return,
         },
         Verdict::Tarpit(reply) => Outcome::Reply {
             reply,
-            tarpit: true,
+            kind: ReplyKind::Tarpit,
         },
-        Verdict::Reject | Verdict::SilentDrop => Outcome::Close,
-        Verdict::Redirect(rule) => Outcome::Redirect {
-            rule,
-            loc: cx.scratch.out.clone(),
-        },
+        Verdict::Reject => Outcome::Reject,
+        Verdict::SilentDrop => Outcome::SilentDrop,
+        Verdict::Redirect(rule) => {
+            cx.fx.location.clear();
+            cx.fx.location.extend_from_slice(&cx.scratch.out);
+            Outcome::Redirect(rule)
+        }
         Verdict::Auth { realm } => Outcome::Auth(realm),
-        // Waiting for a body is decided before the rules by `option
-        // http-buffer-request`; a rule asking for it goes on with what is buffered.
-        Verdict::WaitForBody { .. } => return None,
+        Verdict::WaitForBody { time_ms, at_least } => Outcome::Wait {
+            at: i,
+            time_ms,
+            at_least,
+        },
     })
+}
+
+/// Applies a setting a rule asked for.
+fn effect(e: Effect<'_>, cx: &mut Cx<'_>, rules: &[HttpRule], i: usize) {
+    let fx = &mut *cx.fx;
+    match e {
+        Effect::SetSrc(a) => {
+            let mut v = fx.addrs.unwrap_or(*cx.env.addrs);
+            v.src = Some(a);
+            fx.addrs = Some(v);
+        }
+        Effect::SetDst(a) => {
+            let mut v = fx.addrs.unwrap_or(*cx.env.addrs);
+            v.dst = Some(a);
+            fx.addrs = Some(v);
+        }
+        Effect::SetTos(t) => {
+            if let Some(c) = cx.cli {
+                c.set_tos(t);
+            }
+        }
+        Effect::SetMark(m) => {
+            if let Some(c) = cx.cli {
+                c.set_mark(m);
+            }
+        }
+        Effect::SetNice(n) => fx.nice = n,
+        Effect::SetLogLevel(l) => fx.log_level = Some(l),
+        Effect::SetTimeout { which, ms } => {
+            // 0 is HAProxy's `TICK_ETERNITY`: no timeout.
+            let t = (ms > 0).then(|| Duration::from_millis(u64::from(ms)));
+            match which {
+                TimeoutKind::Server => fx.server_timeout = Some(t),
+                TimeoutKind::Tunnel => fx.tunnel_timeout = Some(t),
+            }
+        }
+        Effect::SetPriorityClass(c) => fx.prio_class = c,
+        Effect::SetPriorityOffset(o) => fx.prio_offset = o,
+        Effect::Capture(slot) => {
+            if slot.response {
+                // No response capture slot can be declared yet (`declare capture`).
+                return;
+            }
+            let len = match slot.len {
+                Some(l) => l,
+                None => match cx.cap_lens.get(slot.index) {
+                    Some(&l) => l,
+                    None => return,
+                },
+            };
+            fx.capture(slot.index, &cx.scratch.out, len);
+        }
+        Effect::EarlyHint { name } => {
+            if !fx.early_open {
+                fx.early.extend_from_slice(b"HTTP/1.1 103 Early Hints\r\n");
+                fx.early_open = true;
+            }
+            push_header_name(&mut fx.early, name.as_bytes(), cx.case);
+            fx.early.extend_from_slice(b": ");
+            fx.early.extend_from_slice(&cx.scratch.out);
+            fx.early.extend_from_slice(b"\r\n");
+            // The 103 ends unless the next rule is an unconditional `early-hint`.
+            let more = rules
+                .get(i + 1)
+                .is_some_and(|n| n.cond.is_none() && matches!(*n.act, HttpAct::EarlyHint(_)));
+            if !more {
+                fx.early.extend_from_slice(b"\r\n");
+                fx.early_open = false;
+            }
+        }
+        Effect::DisableL7Retry => fx.no_l7_retry = true,
+    }
 }

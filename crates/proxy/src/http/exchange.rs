@@ -5,11 +5,11 @@
 //! missing response; after a generated page the connection stays open when the request
 //! was received completely, as HAProxy's H1 layer does.
 
-use super::body::{buffered_end, forward, BodyErr, Duplex, Pipe};
+use super::answer::Made;
+use super::body::{forward, BodyErr, Duplex, Pipe};
 use super::io::{deadline, read_some, write_all, ReadErr};
-use super::reply::{write_error, Errors};
 use super::response::{self, Fail, RespCx, RespEnd};
-use super::{actions, persist, rules, Heads, Next, Session};
+use super::{persist, rules, Heads, Next, Session};
 use crate::kill::Why;
 use crate::pool;
 use crate::retry::{Retries, RetryOn};
@@ -18,10 +18,8 @@ use crate::state::Frontend;
 use crate::state::{add, inc, Backend};
 use crate::tunnel;
 use crate::upstream::{proxy_header, take_slot, take_slot_on};
-use rampart_h1::errmsg::Answer;
 use rampart_h1::{
-    parse_request, write_request, BodyKind, CaseMap, ErrorKind, Method, ParseError, ParseOpts,
-    Parsed, RequestHead, Version,
+    parse_request, write_request, BodyKind, CaseMap, ErrorKind, ParseError, ParseOpts, Parsed,
 };
 use rampart_model::proxy::errors::ErrorReply;
 use rampart_model::proxy::options::HttpConnMode;
@@ -41,9 +39,9 @@ enum HeadErr {
 }
 
 /// How the two directions of a stream ended (`None`: abandoned before its end).
-struct Ends {
+struct Ends<'r> {
     req: Option<Result<u64, BodyErr>>,
-    resp: Option<RespEnd>,
+    resp: Option<RespEnd<'r>>,
     /// The client closed its side while the response was awaited (`abortonclose`).
     client_gone: bool,
     /// The server's streams were shut down (`on-marked-down`, `on-marked-up`).
@@ -53,6 +51,16 @@ struct Ends {
 impl Session {
     /// Runs one request/response exchange.
     pub(super) async fn stream(&mut self, h: &mut Heads) -> Next {
+        h.fx.reset();
+        let next = self.exchange(h).await;
+        // `set-src`, `set-dst`: the stream's view of the addresses ends with it.
+        if let Some(a) = h.fx.conn.take() {
+            self.addrs = a;
+        }
+        next
+    }
+
+    async fn exchange(&mut self, h: &mut Heads) -> Next {
         // The runtime through a handle of the stream's own, so that the frontend and the
         // backend can be borrowed while the session changes.
         let w = Rc::clone(&self.w);
@@ -61,6 +69,22 @@ impl Session {
             Ok(n) => n,
             Err(e) => return self.request_failed(e).await,
         };
+        h.fx.buffered_head = Some(head_len);
+        // `monitor-uri`: 200, or 503 when a `monitor fail` condition holds.
+        if let Some(m) = fe.monitor_uri.as_deref() {
+            let uri = h.req.uri();
+            if (m.first() == Some(&b'/') && rampart_h1::uri::path_of(uri) == m) || uri == m {
+                let env = self.env_for(None, None);
+                let fe_acls = crate::env::Rules::new(&fe.acls, w.rt.bufsize);
+                let data = self.rbuf.get(head_len..).unwrap_or_default();
+                let fail = fe
+                    .monitor_fail
+                    .iter()
+                    .any(|c| fe_acls.holds(Some(c), &env, Some(&h.req), data));
+                let status = if fail { 503 } else { 200 };
+                return self.answer_before_server(h, status, head_len, None).await;
+            }
+        }
         // The session's variables: kept across its streams once a rule may use them.
         if w.rt.any_rules && self.vars.is_none() {
             self.vars = Some(Box::default());
@@ -87,129 +111,71 @@ impl Session {
                 }
             }
         }
+        // `option http-buffer-request` in the frontend: the body first, then the rules.
+        if fe.http.buffer_request {
+            let t = fe.timeouts.http_request;
+            if let Err(next) = self.wait_for_body(h, head_len, None, t, 0).await {
+                return next;
+            }
+        }
         // Frontend rules, then the backend (`use_backend`, `default_backend`) and its own
         // rules (a `listen` has one set, run once).
-        let mut env = crate::env::StreamEnv {
-            w: &w,
-            addrs: &self.addrs,
-            fe: self.fe.i,
-            be: None,
-            srv: None,
-            first: self.served == 0,
-            http: true,
-        };
-        let data = self.rbuf.get(head_len..).unwrap_or_default();
-        let fe_acls = crate::env::Rules::new(&fe.acls, w.rt.bufsize);
-        // `monitor-uri`: 200, or 503 when a `monitor fail` condition holds.
-        if let Some(m) = fe.monitor_uri.as_deref() {
-            let uri = h.req.uri();
-            if (m.first() == Some(&b'/') && rampart_h1::uri::path_of(uri) == m) || uri == m {
-                let fail = fe
-                    .monitor_fail
-                    .iter()
-                    .any(|c| fe_acls.holds(Some(c), &env, Some(&h.req), data));
-                let status = if fail { 503 } else { 200 };
-                return self.answer_before_server(h, status, head_len, None).await;
-            }
+        if let Some(next) = self.request_rules(h, head_len, None).await {
+            return next;
         }
-        let no_vars;
-        let vars = match self.vars.as_deref() {
-            Some(v) => v,
-            None => {
-                no_vars = rampart_rules::vars::StreamVars::default();
-                &no_vars
-            }
+        let chosen = {
+            let env = self.env_for(None, Some(&h.fx));
+            let fe_acls = crate::env::Rules::new(&fe.acls, w.rt.bufsize);
+            let data = self.rbuf.get(head_len..).unwrap_or_default();
+            rules::switch(&fe.switching, &fe_acls, &env, Some(&h.req), data)
         };
-        let outcome = {
-            let mut scratch = w.scratch.borrow_mut();
-            let mut acx = actions::Cx {
-                acls: &fe_acls,
-                env: &env,
-                vars,
-                scratch: &mut scratch,
-                failed_rewrites: &fe.counters.failed_rewrites,
-            };
-            match actions::run_request(&fe.http.rules.req, &mut acx, &mut h.req, data) {
-                actions::Outcome::Continue => {
-                    actions::run_request(&fe.http.rules.redirects, &mut acx, &mut h.req, data)
-                }
-                o => o,
-            }
-        };
-        if !matches!(outcome, actions::Outcome::Continue) {
-            return self.rule_outcome(h, outcome, head_len, None).await;
-        }
-        let chosen = rules::switch(&fe.switching, &fe_acls, &env, Some(&h.req), data);
         let Some(bi) = chosen.or(fe.default_backend) else {
             return self.answer_before_server(h, 503, head_len, None).await;
         };
-        env.be = Some(bi);
         let be = &w.rt.backends[bi];
         // An HTTP stream cannot go on in a `mode tcp` backend (a `switch-mode http`
         // frontend's, or a dynamic name's): HAProxy closes without a response.
         if be.mode != rampart_model::proxy::Mode::Http {
             return Next::Close;
         }
+        // The backend's `option http-buffer-request` waits before its rules.
+        if be.http.buffer_request && !fe.http.buffer_request {
+            let t = be.timeouts.http_request;
+            if let Err(next) = self.wait_for_body(h, head_len, Some(bi), t, 0).await {
+                return next;
+            }
+        }
         if Some(bi) != fe.own_backend {
             // The backend's `tcp-request content` rules (their `set-src`/`set-dst` last
             // for the rule set only).
-            let mut addrs = self.addrs;
-            let d = crate::tcp_rules::http_content(
-                &w,
-                self.fe.i,
-                Some(bi),
-                &mut addrs,
-                self.served == 0,
-                vars,
-                &mut h.req,
-                data,
-            );
-            if d != crate::tcp_rules::Decision::Continue {
-                return crate::tcp_rules::http_refused(&self.cli, d);
-            }
-            let be_acls = crate::env::Rules::new(&be.acls, w.rt.bufsize);
-            let outcome = {
-                let mut scratch = w.scratch.borrow_mut();
-                let mut acx = actions::Cx {
-                    acls: &be_acls,
-                    env: &env,
-                    vars,
-                    scratch: &mut scratch,
-                    failed_rewrites: &be.counters.failed_rewrites,
-                };
-                match actions::run_request(&be.http.rules.req, &mut acx, &mut h.req, data) {
-                    actions::Outcome::Continue => {
-                        actions::run_request(&be.http.rules.redirects, &mut acx, &mut h.req, data)
-                    }
-                    o => o,
+            if let Some(v) = self.vars.as_deref() {
+                let mut addrs = self.addrs;
+                let data = self.rbuf.get(head_len..).unwrap_or_default();
+                let d = crate::tcp_rules::http_content(
+                    &w,
+                    self.fe.i,
+                    Some(bi),
+                    &mut addrs,
+                    self.served == 0,
+                    v,
+                    &mut h.req,
+                    data,
+                );
+                if d != crate::tcp_rules::Decision::Continue {
+                    return crate::tcp_rules::http_refused(&self.cli, d);
                 }
-            };
-            if !matches!(outcome, actions::Outcome::Continue) {
-                return self.rule_outcome(h, outcome, head_len, Some(bi)).await;
+            }
+            if let Some(next) = self.request_rules(h, head_len, Some(bi)).await {
+                return next;
             }
         }
         let mode = self.conn_mode(Some(bi));
         inc(&be.counters.stot);
 
-        // `option http-buffer-request`: the body first, then the server.
-        if fe.http.buffer_request || be.http.buffer_request {
-            if let Err(next) = self.wait_for_body(h, head_len, be).await {
-                return next;
-            }
-        }
-
         // Persistence (`use-server`, the cookie) may choose the server; a `redir`
         // server answers with a redirection instead.
         let persist = {
-            let env = crate::env::StreamEnv {
-                w: &w,
-                addrs: &self.addrs,
-                fe: self.fe.i,
-                be: Some(bi),
-                srv: None,
-                first: self.served == 0,
-                http: true,
-            };
+            let env = self.env_for(Some(bi), Some(&h.fx));
             let data = self.rbuf.get(head_len..).unwrap_or_default();
             persist::request(be, &mut h.req, &env, data)
         };
@@ -217,7 +183,14 @@ impl Session {
             .server
             .and_then(|i| persist::redirect(be, i, &h.req))
         {
-            return self.redirect(h, prefix).await;
+            return self
+                .answer(h, Made::ServerRedirect(prefix), false, Some(bi))
+                .await;
+        }
+        // From here on, what `set-src` and `set-dst` made of the addresses is what the
+        // balancing, the server's PROXY header and `option forwardfor` see.
+        if let Some(a) = h.fx.addrs.take() {
+            h.fx.conn = Some(std::mem::replace(&mut self.addrs, a));
         }
         let redirected = std::cell::Cell::new(None);
 
@@ -246,6 +219,11 @@ impl Session {
                 b.extend_from_slice(self.rbuf.get(head_len..).unwrap_or_default());
                 b
             });
+        // `set-priority-class` / `set-priority-offset`: the stream's place in the queues.
+        let prio = crate::queue::Priority {
+            class: h.fx.prio_class,
+            offset: h.fx.prio_offset,
+        };
         let got = {
             let Session {
                 w,
@@ -265,7 +243,7 @@ impl Session {
             let last = own.as_ref().filter(|c| c.private && c.backend == bi);
             let prefer = last.map(|c| c.server);
             let req = &h.req;
-            let connect = async {
+            let connect = crate::queue::PRIORITY.scope(prio, async {
                 // A persisted server whose queue is full, a server that goes down while
                 // the stream waits in its queue, or a retry (`option redispatch`) may
                 // send the stream to the balancing again, with the same key.
@@ -293,7 +271,7 @@ impl Session {
                 };
                 let c = pool::obtain(w, own, bi, be, &mut slot, client, not_first, &mut r).await;
                 Some((slot, c.ok()?, r.rebind(Default::default())))
-            };
+            });
             let got = if be.http.abortonclose {
                 // `option abortonclose`: a client leaving while the connection is being
                 // set up (or waits in the queue) abandons it. A connection that
@@ -324,7 +302,9 @@ impl Session {
                     .get()
                     .and_then(|i| persist::redirect(be, i, &h.req))
                 {
-                    return self.redirect(h, prefix).await;
+                    return self
+                        .answer(h, Made::ServerRedirect(prefix), false, Some(bi))
+                        .await;
                 }
                 return self.answer_before_server(h, 503, head_len, Some(bi)).await;
             }
@@ -349,11 +329,17 @@ impl Session {
         write_request(&h.req, &mut out, server_case);
         let mut req_kind = h.req.body_kind();
         let mut rbuf = std::mem::take(&mut self.rbuf);
+        h.fx.buffered_head = None;
         let bufsize = w.rt.bufsize;
         let mut start = head_len;
         // `retry-on` beyond connection failures: a request received whole by now is
         // kept to be sent again (see `retry.rs`).
-        let kept = self.keep(be, &mut rbuf, head_len, req_kind, &mut out, proxy_len);
+        // `disable-l7-retry` leaves only connection failures to retry.
+        let kept = if h.fx.no_l7_retry {
+            None
+        } else {
+            self.keep(be, &mut rbuf, head_len, req_kind, &mut out, proxy_len)
+        };
         let kept_body = kept.as_ref().map_or(0, |k| k.body);
         if kept.is_some() {
             req_kind = BodyKind::None;
@@ -361,7 +347,9 @@ impl Session {
         }
         let mut sbuf = self.w.get_buf();
         let mut rout = self.w.get_buf();
-        let dx = Duplex::new(be.timeouts.server.is_some());
+        // `set-timeout server` replaces the backend's for this stream.
+        let server_timeout = h.fx.server_timeout(be.timeouts.server);
+        let dx = Duplex::new(server_timeout.is_some());
         let client_may_keep =
             h.req.keep_alive() && mode != HttpConnMode::Close && !self.w.ctl.is_stopping();
         let client_case = client_case(&w, fe);
@@ -400,11 +388,13 @@ impl Session {
                     srv: Some(srv.server),
                     first,
                     http: true,
+                    fx: None,
                 };
+                let any = |r: &crate::state::HttpRules| !r.res.is_empty() || !r.after.is_empty();
                 let rules = match vars.as_deref() {
                     Some(v)
-                        if !be.http.rules.res.is_empty()
-                            || !fe.http.rules.res.is_empty()
+                        if any(&be.http.rules)
+                            || any(&fe.http.rules)
                             || be.tcp.has(rampart_rules::action::tcp::TcpSet::Response) =>
                     {
                         Some(response::RespRules {
@@ -414,8 +404,9 @@ impl Session {
                     }
                     _ => None,
                 };
-                let Heads { req, resp } = &mut *h;
-                let pipe = Pipe::upstream(cli, fe, &srv.conn, be, bufsize, &dx);
+                let Heads { req, resp, fx } = &mut *h;
+                let mut pipe = Pipe::upstream(cli, fe, &srv.conn, be, bufsize, &dx);
+                pipe.dst_timeout = server_timeout;
                 let up = forward(req_kind, &pipe, &mut rbuf, start, &mut out, req_opts);
                 let cx = RespCx {
                     rules,
@@ -424,7 +415,6 @@ impl Session {
                     be,
                     cli,
                     srv: &srv.conn,
-                    req,
                     opts: ParseOpts {
                         accept_invalid: be.http.accept_invalid,
                         require_host: false,
@@ -441,8 +431,10 @@ impl Session {
                     case: client_case,
                     dx: &dx,
                     retry,
+                    server_timeout,
+                    sets: response::rule_sets(&w.rt, fe.i, bi),
                 };
-                let down = response::run(&cx, resp, &mut sbuf, &mut rout);
+                let down = response::run(&cx, req, resp, &mut sbuf, &mut rout, fx);
                 let extra = &mut extra;
                 let gone = watch.then_some(async {
                     client_gone(cli, extra, bufsize).await;
@@ -473,7 +465,9 @@ impl Session {
                         head: &h.req,
                         after_head: kept.as_ref().map_or(&[][..], |k| k.body_bytes()),
                     };
-                    self.l7_retry(reqv, bi, be, &mut slot, &mut tries, not_first)
+                    let retry = self.l7_retry(reqv, bi, be, &mut slot, &mut tries, not_first);
+                    crate::queue::PRIORITY
+                        .scope(prio, retry)
                         .await
                         .map(|c| (c, kept.as_ref().map_or(&[][..], |k| &k.bytes[..])))
                 } else {
@@ -486,9 +480,9 @@ impl Session {
                         after_head: &[],
                     };
                     let mut r = tries.rebind(crate::lb::input(&self.addrs, &reqv));
-                    let again =
-                        pool::resend(&self.w, bi, be, &mut slot, client, &h.req, &mut out, &mut r)
-                            .await;
+                    let resend =
+                        pool::resend(&self.w, bi, be, &mut slot, client, &h.req, &mut out, &mut r);
+                    let again = crate::queue::PRIORITY.scope(prio, resend).await;
                     tries = r.rebind(Default::default());
                     again.map(|c| (c, &[][..]))
                 };
@@ -516,7 +510,7 @@ impl Session {
                             self.w.put_buf(k.bytes);
                         }
                         self.rbuf = rbuf;
-                        return self.answer_error(&h.req, 503, false, Some(be)).await;
+                        return self.answer_error(h, 503, false, Some(bi)).await;
                     }
                 }
             }
@@ -541,23 +535,30 @@ impl Session {
             _ if ends.killed.is_some() => {
                 if dx.awaiting_response.get() {
                     let keep = req_done && client_may_keep;
-                    self.answer_error(&h.req, 502, keep, Some(be)).await
+                    self.answer_error(h, 502, keep, Some(bi)).await
                 } else {
                     Next::Close
                 }
             }
             // The client left (`abortonclose`) and the server closed without answering.
             (_, Some(RespEnd::Error(502, _))) if ends.client_gone => {
-                self.answer_error(&h.req, 400, false, Some(be)).await
+                self.answer_error(h, 400, false, Some(bi)).await
             }
             (_, Some(RespEnd::Error(status, _))) => {
                 let keep = req_done && client_may_keep && !ends.client_gone;
-                self.answer_error(&h.req, status, keep, Some(be)).await
+                self.answer_error(h, status, keep, Some(bi)).await
+            }
+            // An `http-response` rule answered instead of the server.
+            (_, Some(RespEnd::Answer(o))) => {
+                let keep = req_done && client_may_keep && !ends.client_gone;
+                self.response_outcome(h, o, keep, bi).await
             }
             (Some(Ok(_)), Some(RespEnd::Tunnel)) => {
                 // 101 Switching Protocols or a successful CONNECT: from now on, bytes.
                 // Bytes already read past the heads go first, in each direction.
-                let t = tunnel::Settings::of(&w.rt, fe, be);
+                let mut t = tunnel::Settings::of(&w.rt, fe, be);
+                t.timeouts.server = h.fx.server_timeout(t.timeouts.server);
+                t.timeouts.tunnel = h.fx.tunnel_timeout(t.timeouts.tunnel);
                 let run = tunnel::run(&mut self.cli, &mut srv.conn, &self.rbuf, &sbuf, &t);
                 let o = match w.kills.watch(&w.rt, bi, srv.server) {
                     Some(k) => tokio::select! {
@@ -609,145 +610,9 @@ impl Session {
         next
     }
 
-    /// Answers as a rule decided (`return`, `deny`, `tarpit`, `redirect`, `auth`, a
-    /// failed rewrite), or closes (`reject`, `silent-drop`).
-    async fn rule_outcome(
-        &mut self,
-        h: &Heads,
-        o: actions::Outcome<'_>,
-        head_len: usize,
-        be: Option<usize>,
-    ) -> Next {
-        let w = Rc::clone(&self.w);
-        let http10 = h.req.version() == Version::Http10;
-        let head_only = h.req.method() == Method::Head;
-        let has_body = !matches!(h.req.body_kind(), BodyKind::None | BodyKind::Length(0));
-        let keep = h.req.keep_alive()
-            && !has_body
-            && self.conn_mode(be) != HttpConnMode::Close
-            && !self.w.ctl.is_stopping();
-        let mut out = self.w.get_buf();
-        let case = self.client_case();
-        let conn = super::reply::conn_word(!keep, http10);
-        let mut keep_after = keep;
-        match o {
-            actions::Outcome::Continue => {}
-            actions::Outcome::Close => {
-                self.w.put_buf(out);
-                return Next::Close;
-            }
-            actions::Outcome::Status(st) => {
-                self.w.put_buf(out);
-                return self.answer_before_server(h, st, head_len, be).await;
-            }
-            actions::Outcome::Redirect { rule, loc } => {
-                // HAProxy closes when the request's body was not received whole.
-                let conn = if has_body { Some(&b"close"[..]) } else { conn };
-                keep_after = keep && !has_body;
-                rule.write_response(&loc, conn, case, &mut out);
-            }
-            actions::Outcome::Auth(realm) => {
-                let answer = Answer {
-                    keep,
-                    req_ver11: !http10,
-                    head_only,
-                    case,
-                };
-                let errors = Errors {
-                    fe: &self.fe.http.errors,
-                    be: be
-                        .and_then(|i| w.rt.backends.get(i))
-                        .map(|b| &b.http.errors),
-                };
-                keep_after = super::reply::write_error(401, &answer, errors, &mut out);
-                let realm = realm.unwrap_or(&self.fe.name);
-                let field = format!("www-authenticate: Basic realm=\"{realm}\"\r\n");
-                if let Some(p) = out.windows(4).position(|x| x == b"\r\n\r\n") {
-                    // After the page's own fields, before the connection field the H1
-                    // layer appends last.
-                    let at = out[..p + 2]
-                        .windows(12)
-                        .rposition(|x| x.eq_ignore_ascii_case(b"\r\nconnection"))
-                        .map_or(p + 2, |c| c + 2);
-                    out.splice(at..at, field.bytes());
-                }
-            }
-            actions::Outcome::Reply { reply, tarpit } => {
-                if tarpit {
-                    if let Some(t) = self.fe.timeouts.tarpit {
-                        tokio::time::sleep(t).await;
-                    }
-                }
-                let errors = Errors {
-                    fe: &self.fe.http.errors,
-                    be: be
-                        .and_then(|i| w.rt.backends.get(i))
-                        .map(|b| &b.http.errors),
-                };
-                let answer = Answer {
-                    keep,
-                    req_ver11: !http10,
-                    head_only,
-                    case,
-                };
-                use rampart_rules::reply::ReplyBody as RB;
-                match &reply.body {
-                    RB::DefaultErrorFiles => {
-                        keep_after =
-                            super::reply::write_error(reply.status, &answer, errors, &mut out);
-                    }
-                    // Written as HAProxy's H1 layer writes an error file.
-                    RB::ErrorFile(raw) => {
-                        match rampart_model::sections::errorfile::parse_message(raw.clone()) {
-                            Ok(m) => keep_after = m.write(&answer, &mut out),
-                            Err(_) => {
-                                out.extend_from_slice(raw);
-                                keep_after = false;
-                            }
-                        }
-                    }
-                    _ => {
-                        let env = crate::env::StreamEnv {
-                            w: &w,
-                            addrs: &self.addrs,
-                            fe: self.fe.i,
-                            be,
-                            srv: None,
-                            first: self.served == 0,
-                            http: true,
-                        };
-                        let s = rampart_rules::stream::Stream {
-                            req: Some(&h.req),
-                            vars: self.vars.as_deref(),
-                            ..rampart_rules::stream::Stream::new(&env)
-                        };
-                        let cx = rampart_rules::conv::Cx {
-                            bufsize: w.rt.bufsize,
-                        };
-                        let mut tmp = self.w.get_buf();
-                        rampart_rules::reply::write_reply(
-                            reply, &s, &cx, None, conn, head_only, case, &mut out, &mut tmp,
-                        );
-                        self.w.put_buf(tmp);
-                    }
-                }
-            }
-        }
-        let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
-            .await
-            .is_ok();
-        self.w.put_buf(out);
-        self.rbuf.drain(..head_len);
-        if ok && keep_after {
-            Next::KeepAlive
-        } else {
-            Next::Close
-        }
-    }
-
     /// The `h1-case-adjust` spellings for what this client receives (`option
     /// h1-case-adjust-bogus-client`), when there are some.
-    fn client_case(&self) -> Option<&CaseMap> {
+    pub(super) fn client_case(&self) -> Option<&CaseMap> {
         client_case(&self.w, &self.fe)
     }
 
@@ -854,67 +719,6 @@ impl Session {
         self.cli.shutdown_write();
         Next::Close
     }
-
-    /// Answers with HAProxy's page for `status` before any server saw the request (no
-    /// backend, no server could be reached). The connection may stay open when the whole
-    /// request, body included, was already received (the body is skipped).
-    async fn answer_before_server(
-        &mut self,
-        h: &Heads,
-        status: u16,
-        head_len: usize,
-        be: Option<usize>,
-    ) -> Next {
-        let end = buffered_end(h.req.body_kind(), &self.rbuf, head_len, &self.req_opts);
-        let keep = match end {
-            Ok(Some(end)) => {
-                self.rbuf.drain(..end);
-                h.req.keep_alive()
-                    && self.conn_mode(be) != HttpConnMode::Close
-                    && !self.w.ctl.is_stopping()
-            }
-            _ => false,
-        };
-        let w = Rc::clone(&self.w);
-        let be = be.and_then(|i| w.rt.backends.get(i));
-        self.answer_error(&h.req, status, keep, be).await
-    }
-
-    /// Sends the proxy's page for `status` (the backend's `be`, the frontend's or
-    /// HAProxy's) as the stream produces it (through the H1 layer: the connection header
-    /// of the mode), then keeps the connection when `keep` (the request was received
-    /// completely and may be followed by another) and the page allows it, as HAProxy
-    /// does after its 502, 503 and 504, or closes it.
-    pub(super) async fn answer_error(
-        &mut self,
-        req: &RequestHead,
-        status: u16,
-        keep: bool,
-        be: Option<&Backend>,
-    ) -> Next {
-        let mut out = self.w.get_buf();
-        let answer = Answer {
-            keep,
-            req_ver11: req.version() != Version::Http10,
-            head_only: req.method() == Method::Head,
-            case: self.client_case(),
-        };
-        let errors = Errors {
-            fe: &self.fe.http.errors,
-            be: be.map(|b| &b.http.errors),
-        };
-        let keep = write_error(status, &answer, errors, &mut out);
-        let ok = write_all(&self.cli, &out, self.fe.timeouts.client)
-            .await
-            .is_ok();
-        self.w.put_buf(out);
-        if ok && keep {
-            Next::KeepAlive
-        } else {
-            self.cli.shutdown_write();
-            Next::Close
-        }
-    }
 }
 
 /// Runs the request side (`up`) and the response side (`down`) of a stream together
@@ -925,12 +729,12 @@ impl Session {
 /// `gone` (`option abortonclose`) watches the client once the request was sent, until
 /// the response ends; when it fires the stream goes on without the client. `killed`
 /// ends the stream at once.
-async fn both(
+async fn both<'r>(
     up: impl Future<Output = Result<u64, BodyErr>>,
-    down: impl Future<Output = RespEnd>,
+    down: impl Future<Output = RespEnd<'r>>,
     gone: Option<impl Future<Output = ()>>,
     killed: Option<impl Future<Output = Why>>,
-) -> Ends {
+) -> Ends<'r> {
     let mut up = std::pin::pin!(up);
     let mut down = std::pin::pin!(down);
     let watching = gone.is_some();
@@ -966,8 +770,12 @@ async fn both(
                 }
             }
             r = &mut down, if e.resp.is_none() => {
+                let end = matches!(
+                    r,
+                    RespEnd::Error(..) | RespEnd::Answer(_) | RespEnd::Broken | RespEnd::Retry
+                );
                 e.resp = Some(r);
-                if matches!(r, RespEnd::Error(..) | RespEnd::Broken | RespEnd::Retry) {
+                if end {
                     return e;
                 }
             }
@@ -999,7 +807,10 @@ async fn client_gone(cli: &rampart_net::Conn, buf: &mut Vec<u8>, limit: usize) {
 
 /// The `h1-case-adjust` spellings for what a frontend's clients receive (`option
 /// h1-case-adjust-bogus-client`), when there are some.
-fn client_case<'w>(w: &'w crate::worker::WorkerCx, fe: &Frontend) -> Option<&'w CaseMap> {
+pub(super) fn client_case<'w>(
+    w: &'w crate::worker::WorkerCx,
+    fe: &Frontend,
+) -> Option<&'w CaseMap> {
     fe.http
         .case_adjust_client
         .then_some(&w.rt.h1_case)

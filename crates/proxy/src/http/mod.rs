@@ -9,8 +9,10 @@
 //! 1. wait for a request head under `timeout http-keep-alive` (idle)
 //!    then `timeout http-request`; parse and validate it with [`rampart_h1`]; an invalid
 //!    request gets HAProxy's 400 page, a timeout its 408;
-//! 2. frontend `http-request` rules ([`rules`]): a `return` answers directly; with
-//!    `option http-buffer-request` the body is awaited before going on ([`buffer`]);
+//! 2. frontend `http-request` rules ([`request`], [`actions`]): a `return` answers
+//!    directly ([`answer`], where `http-after-response` rules apply to the proxy's own
+//!    responses); `use_backend` ([`rules`]), the backend's rules; with `option
+//!    http-buffer-request` the body is awaited before going on ([`buffer`]);
 //! 3. pick the backend, reuse the session's server connection or open one
 //!    ([`crate::upstream`]); failures give 503;
 //! 4. send the head (lower-case names, `x-forwarded-for`...) and stream the body
@@ -30,6 +32,7 @@
 //! keep-alive connection holds none.
 
 mod actions;
+mod answer;
 mod body;
 mod buffer;
 pub(crate) mod cookie;
@@ -38,6 +41,7 @@ mod io;
 mod outgoing;
 pub(crate) mod persist;
 mod reply;
+mod request;
 mod response;
 mod retry;
 pub(crate) mod rules;
@@ -53,12 +57,14 @@ use std::rc::Rc;
 /// A server connection (kept between the streams of a session with `http-reuse never`).
 pub(crate) use crate::pool::ServerConn;
 
-/// A request and a response head, lent to a stream by the thread's pool: parsing reuses
-/// their storage, and an idle connection holds none.
+/// A request and a response head, and what the rules set on the stream, lent to a
+/// stream by the thread's pool: parsing reuses their storage, and an idle connection
+/// holds none.
 #[derive(Default)]
 pub struct Heads {
     pub req: RequestHead,
     pub resp: ResponseHead,
+    pub fx: crate::env::StreamFx,
 }
 
 /// The frontend of a session, reached through the worker's runtime: a session owns its

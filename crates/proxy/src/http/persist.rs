@@ -245,24 +245,6 @@ pub fn write_redirect(prefix: &str, req: &RequestHead, case: Option<&CaseMap>, o
     out.extend_from_slice(b"\r\n");
 }
 
-impl super::Session {
-    /// Answers with `redir`'s 302, then closes the connection as HAProxy does.
-    pub(super) async fn redirect(&mut self, h: &super::Heads, prefix: &str) -> super::Next {
-        let mut out = self.w.get_buf();
-        let case = self
-            .fe
-            .http
-            .case_adjust_client
-            .then_some(&self.w.rt.h1_case)
-            .filter(|m| !m.is_empty());
-        write_redirect(prefix, &h.req, case, &mut out);
-        let _ = super::io::write_all(&self.cli, &out, self.fe.timeouts.client).await;
-        self.w.put_buf(out);
-        self.cli.shutdown_write();
-        super::Next::Close
-    }
-}
-
 /// A slot on the server persistence chose. With `option redispatch`, a full queue
 /// there sends the stream to the balancing instead (unless `force-persist`), as
 /// HAProxy's `srv_redispatch_connect`.

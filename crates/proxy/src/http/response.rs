@@ -1,12 +1,15 @@
 //! The response side of a stream (HAProxy's `http_wait_for_response` and
 //! `http_response_forward_body`): read the server's head under `timeout server` (504)
 //! and validate it (502), relay interim responses, check a `101` against the request,
-//! send the head and stream the body. It runs while the request body may still be going
-//! up, so an early answer (a `413`, a `401` to `Expect: 100-continue`) reaches the
-//! client at once.
+//! run the `http-response` rules (an answer of theirs replaces the response; a
+//! `wait-for-body` reads the body first), then the `http-after-response` rules, send the
+//! head and stream the body. It runs while the request body may still be going up, so an
+//! early answer (a `413`, a `401` to `Expect: 100-continue`) reaches the client at once.
 
-use super::body::{forward, BodyErr, Duplex, Pipe};
+use super::actions::Outcome;
+use super::body::{buffered_end, forward, BodyErr, Duplex, Pipe};
 use super::io::{read_some, write_all, ReadErr};
+use crate::env::StreamFx;
 use crate::observe::{self, Event};
 use crate::snapshot::Capture;
 use crate::state::{add, inc, Backend, Frontend};
@@ -19,11 +22,14 @@ use std::net::SocketAddr;
 use tokio::time::Instant;
 
 /// How the response side ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RespEnd {
+#[derive(Debug)]
+pub enum RespEnd<'r> {
     /// Nothing reached the client: it gets HAProxy's page for this status (502 invalid
-    /// or missing response, 504 `timeout server`), for this reason.
+    /// or missing response, 504 `timeout server`, 500 a rule's error), for this reason.
     Error(u16, Fail),
+    /// An `http-response` rule answers instead of the server (`deny`, `return`,
+    /// `redirect`) or closes (`silent-drop`); nothing was relayed.
+    Answer(Outcome<'r>),
     /// What the server did is a condition `retry-on` names and the stream may retry:
     /// nothing was relayed, the request is to be sent again (HAProxy's `do_l7_retry`).
     Retry,
@@ -59,6 +65,9 @@ pub enum Fail {
     Junk,
     /// The first bytes of the body were invalid.
     Body,
+    /// A response rule failed (a rewrite in strict mode, an invalid response for
+    /// `normalize-uri`...).
+    Rules,
 }
 
 impl Fail {
@@ -68,7 +77,7 @@ impl Fail {
             Fail::Closed | Fail::ReadError => r.empty,
             Fail::Timeout => r.timeout,
             Fail::Junk => r.junk,
-            Fail::Body => false,
+            Fail::Body | Fail::Rules => false,
         }
     }
 
@@ -79,7 +88,7 @@ impl Fail {
             Fail::ReadError => Event::ReadError,
             Fail::Timeout => Event::ReadTimeout,
             Fail::Junk => Event::HttpHdrRsp,
-            Fail::Body => Event::HttpRsp,
+            Fail::Body | Fail::Rules => Event::HttpRsp,
         }
     }
 }
@@ -90,8 +99,9 @@ pub struct RespRules<'a> {
     pub vars: &'a rampart_rules::vars::StreamVars,
 }
 
-/// What the response side needs from the stream.
-pub struct RespCx<'a> {
+/// What the response side needs from the stream; `'r` is the runtime's lifetime (the
+/// rules an answer comes from).
+pub struct RespCx<'a, 'r> {
     /// The `http-response` rules' context (`None`: neither proxy has any).
     pub rules: Option<RespRules<'a>>,
     pub rt: &'a std::sync::Arc<crate::state::Runtime>,
@@ -99,7 +109,6 @@ pub struct RespCx<'a> {
     pub be: &'a Backend,
     pub cli: &'a Conn,
     pub srv: &'a Conn,
-    pub req: &'a RequestHead,
     /// The client's address and the server's name, for error snapshots.
     pub src: Option<SocketAddr>,
     /// The server that answers and what persistence decided (cookies to insert).
@@ -122,17 +131,24 @@ pub struct RespCx<'a> {
     /// The conditions that may retry the request now (none when it was not kept whole
     /// or no retry is left).
     pub retry: crate::retry::RetryOn,
+    /// `timeout server`, or what `set-timeout server` made of it.
+    pub server_timeout: Option<std::time::Duration>,
+    /// The proxies' rule sets.
+    pub sets: RuleSets<'r>,
 }
 
 /// Runs the response side to its end. `sbuf` is the server input buffer, `out` a
-/// scratch buffer for serialized heads.
-pub async fn run(
-    cx: &RespCx<'_>,
+/// scratch buffer for serialized heads; `req` is the request (the rules may read it),
+/// `fx` what the rules set on the stream.
+pub async fn run<'r>(
+    cx: &RespCx<'_, 'r>,
+    req: &mut RequestHead,
     resp: &mut ResponseHead,
     sbuf: &mut Vec<u8>,
     out: &mut Vec<u8>,
-) -> RespEnd {
-    let method = cx.req.method();
+    fx: &mut StreamFx,
+) -> RespEnd<'r> {
+    let method = req.method();
     // A relayed interim response cannot be taken back: no retry after one.
     let mut interim = false;
     let head_len = loop {
@@ -166,18 +182,40 @@ pub async fn run(
         }
     };
     // A 101 is only valid when both sides asked for the upgrade (http_wait_for_response).
-    if resp.status() == 101 && !(cx.req.conn_upgrade() && resp.conn_upgrade()) {
+    if resp.status() == 101 && !(req.conn_upgrade() && resp.conn_upgrade()) {
         return failed(cx, Fail::Junk, interim);
     }
     cx.dx.awaiting_response.set(false);
     // `http-response` rules: the backend's, then the frontend's (a `listen` runs its
     // own once). An answer of theirs replaces the server's response.
+    // The rules see what HAProxy's buffer would hold of the body: its input stops
+    // `tune.maxrewrite` short of the buffer (in HTX bytes, with the head as received).
+    let body_cap = match cx.rules {
+        Some(_) => {
+            let room = cx.bufsize.saturating_sub(48 + cx.rt.maxrewrite);
+            room.saturating_sub(rampart_rules::action::htx_res_usage(resp, 0) + 8)
+        }
+        None => 0,
+    };
     if let Some(rr) = &cx.rules {
-        if let Some(end) = response_rules(cx, rr, resp) {
+        let body = Body {
+            start: head_len,
+            cap: body_cap,
+        };
+        let end = response_rules(cx, rr, req, resp, sbuf, body, fx).await;
+        if let Some(end) = end {
             return end;
         }
     }
     super::cookie::response(cx.be, cx.persist, cx.server, method, resp);
+    // `http-after-response` rules: the last word on the response head.
+    if let Some(rr) = &cx.rules {
+        let body = sbuf.get(head_len..).unwrap_or_default();
+        let body = &body[..body.len().min(body_cap)];
+        if !after_rules(cx, rr, req, resp, body, fx) {
+            return RespEnd::Error(500, Fail::Rules);
+        }
+    }
     let kind = response_body_kind(resp, method);
     let tunnel = kind == BodyKind::Tunnel;
     // Transfer-Encoding on an HTTP/1.0 response forces the close of the client side
@@ -198,7 +236,7 @@ pub async fn run(
     }
     if !tunnel {
         h.remove(b"connection");
-        let req10 = cx.req.version() == Version::Http10;
+        let req10 = req.version() == Version::Http10;
         if let Some(w) = relayed_conn_word(!client_keep, req10, resp10) {
             h.append(b"connection", w);
         }
@@ -212,7 +250,8 @@ pub async fn run(
         sbuf.drain(..head_len);
         return RespEnd::Tunnel;
     }
-    let pipe = Pipe::downstream(cx.srv, cx.be, cx.cli, cx.fe, cx.bufsize);
+    let mut pipe = Pipe::downstream(cx.srv, cx.be, cx.cli, cx.fe, cx.bufsize);
+    pipe.src_timeout = cx.server_timeout;
     match forward(kind, &pipe, sbuf, head_len, out, &cx.opts).await {
         Ok(n) => {
             add(&cx.fe.counters.bytes_out, n);
@@ -241,69 +280,200 @@ pub async fn run(
     }
 }
 
-/// Runs the `http-response` rules; `Some` when one ends the response with an answer of
-/// the proxy's (its status: the reply's, 500 for a failed rewrite, 502 otherwise).
-fn response_rules(cx: &RespCx<'_>, rr: &RespRules<'_>, resp: &mut ResponseHead) -> Option<RespEnd> {
-    use super::actions::{run_response, Cx, Outcome};
+/// Where the response body starts in the server buffer, and how much of it the rules
+/// see.
+#[derive(Clone, Copy)]
+struct Body {
+    start: usize,
+    cap: usize,
+}
+
+/// The rule sets of a stream's proxies with their ACLs: the backend's first, then the
+/// frontend's unless they are one proxy (a `listen`).
+pub type RuleSets<'r> = [Option<(&'r crate::state::HttpRules, &'r [rampart_rules::acl::Acl])>; 2];
+
+/// The [`RuleSets`] of a stream of frontend `fe` (runtime index `fe_i`) and backend
+/// `bi`.
+pub fn rule_sets<'r>(rt: &'r crate::state::Runtime, fe_i: usize, bi: usize) -> RuleSets<'r> {
+    let (Some(fe), Some(be)) = (rt.frontends.get(fe_i), rt.backends.get(bi)) else {
+        return [None, None];
+    };
+    let same = fe.own_backend == Some(bi);
+    [
+        Some((&be.http.rules, &be.acls[..])),
+        (!same).then_some((&fe.http.rules, &fe.acls[..])),
+    ]
+}
+
+/// Runs the `http-response` rules over the response and at most `body_cap` bytes of its
+/// body; `Some` when one ends the response: an answer of the
+/// proxy's (`deny`, `return`, `redirect`), a close, or an error (500 for a failed
+/// rewrite, 502 for an invalid response, 504 when `wait-for-body` waited in vain).
+async fn response_rules<'r>(
+    cx: &RespCx<'_, 'r>,
+    rr: &RespRules<'_>,
+    req: &mut RequestHead,
+    resp: &mut ResponseHead,
+    sbuf: &mut Vec<u8>,
+    body: Body,
+    fx: &mut StreamFx,
+) -> Option<RespEnd<'r>> {
+    let head_len = body.start;
+    use super::actions::{run_response, Cx};
     rr.vars.start_response();
     // The backend's `tcp-response content` rules run first (HAProxy's `AN_RES_INSPECT`).
-    let tcp = crate::tcp_rules::http_response(cx.fe, cx.be, rr.env, rr.vars, cx.req, resp);
+    let tcp = crate::tcp_rules::http_response(cx.fe, cx.be, rr.env, rr.vars, req, resp);
     if tcp != crate::tcp_rules::Decision::Continue {
         return Some(RespEnd::Broken);
     }
-    let sets: [(
-        &crate::state::HttpRules,
-        &[rampart_rules::acl::Acl],
-        &std::sync::atomic::AtomicU64,
-    ); 2] = [
-        (
-            &cx.be.http.rules,
-            &cx.be.acls,
-            &cx.be.counters.failed_rewrites,
-        ),
-        (
-            &cx.fe.http.rules,
-            &cx.fe.acls,
-            &cx.fe.counters.failed_rewrites,
-        ),
-    ];
-    for (i, (rules, acls, failed)) in sets.into_iter().enumerate() {
-        // A `listen` section's rules are the same list on both sides: run them once.
-        if i == 1
-            && cx
-                .fe
-                .own_backend
-                .is_some_and(|b| std::ptr::eq(&cx.rt.backends[b], cx.be))
-        {
-            break;
-        }
+    for (rules, acls) in cx.sets.into_iter().flatten() {
         if rules.res.is_empty() {
             continue;
+        }
+        let acls = crate::env::Rules::new(acls, cx.bufsize);
+        let mut from = 0;
+        loop {
+            let o = {
+                let mut scratch = rr.env.w.scratch.borrow_mut();
+                let mut acx = Cx {
+                    acls: &acls,
+                    env: rr.env,
+                    fx: &mut *fx,
+                    vars: rr.vars,
+                    scratch: &mut scratch,
+                    failed_rewrites: [
+                        Some(&cx.fe.counters.failed_rewrites),
+                        Some(&cx.be.counters.failed_rewrites),
+                    ],
+                    cli: Some(cx.cli),
+                    cap_lens: &cx.fe.req_cap_lens,
+                    case: cx.case,
+                };
+                let data = sbuf.get(head_len..).unwrap_or_default();
+                let data = &data[..data.len().min(body.cap)];
+                run_response(&rules.res, &mut acx, Some(&mut *req), resp, data, from)
+            };
+            match o {
+                Outcome::Continue => break,
+                Outcome::Wait {
+                    at,
+                    time_ms,
+                    at_least,
+                } => {
+                    if let Err(end) =
+                        wait_body(cx, req, resp, sbuf, head_len, time_ms, at_least).await
+                    {
+                        return Some(end);
+                    }
+                    from = at + 1;
+                }
+                Outcome::Status(st) => return Some(RespEnd::Error(st, Fail::Rules)),
+                o => return Some(RespEnd::Answer(o)),
+            }
+        }
+    }
+    None
+}
+
+/// `http-response wait-for-body`: reads the response body into `sbuf` (after the head,
+/// `head_len` bytes) until it is complete, the buffer is full, `at_least` bytes of it
+/// are there, or the server closed; `time_ms` passing first ends the stream with a 504.
+async fn wait_body<'r>(
+    cx: &RespCx<'_, 'r>,
+    req: &RequestHead,
+    resp: &ResponseHead,
+    sbuf: &mut Vec<u8>,
+    head_len: usize,
+    time_ms: u32,
+    at_least: u32,
+) -> Result<(), RespEnd<'r>> {
+    let kind = response_body_kind(resp, req.method());
+    if matches!(
+        kind,
+        BodyKind::None | BodyKind::Tunnel | BodyKind::Length(0)
+    ) {
+        return Ok(());
+    }
+    let until = Instant::now() + std::time::Duration::from_millis(u64::from(time_ms));
+    let limit = cx.bufsize.saturating_sub(cx.rt.maxrewrite);
+    loop {
+        match buffered_end(kind, sbuf, head_len, &cx.opts) {
+            Ok(Some(_)) => return Ok(()),
+            Ok(None) => {}
+            // The body's own error shows once it is forwarded.
+            Err(_) => return Ok(()),
+        }
+        let got = sbuf.len().saturating_sub(head_len);
+        if sbuf.len() >= limit || (at_least > 0 && got >= at_least as usize) {
+            return Ok(());
+        }
+        if sbuf.capacity() - sbuf.len() < 1024 {
+            sbuf.reserve(cx.bufsize);
+        }
+        let server = cx.server_timeout.map(|t| Instant::now() + t);
+        let wait_until = match server {
+            Some(s) => s.min(until),
+            None => until,
+        };
+        match read_some(cx.srv, sbuf, Some(wait_until)).await {
+            Ok(_) => cx.dx.srv_active.set(Instant::now()),
+            Err(ReadErr::Timeout) => {
+                observe::report(cx.rt, cx.be, cx.server, Event::ReadTimeout);
+                return Err(RespEnd::Error(504, Fail::Timeout));
+            }
+            // The server closed: what came goes on.
+            Err(_) => return Ok(()),
+        }
+    }
+}
+
+/// Runs the `http-after-response` rules over the response about to be sent; false when
+/// one failed (the client then gets the proxy's 500).
+fn after_rules(
+    cx: &RespCx<'_, '_>,
+    rr: &RespRules<'_>,
+    req: &mut RequestHead,
+    resp: &mut ResponseHead,
+    body: &[u8],
+    fx: &mut StreamFx,
+) -> bool {
+    use super::actions::{run_response, Cx};
+    for (rules, acls) in cx.sets.into_iter().flatten() {
+        if rules.after.is_empty() {
+            continue;
+        }
+        if rr.vars.store(rampart_rules::vars::Scope::Res).is_none() {
+            rr.vars.start_response();
         }
         let acls = crate::env::Rules::new(acls, cx.bufsize);
         let mut scratch = rr.env.w.scratch.borrow_mut();
         let mut acx = Cx {
             acls: &acls,
             env: rr.env,
+            fx: &mut *fx,
             vars: rr.vars,
             scratch: &mut scratch,
-            failed_rewrites: failed,
+            failed_rewrites: [
+                Some(&cx.fe.counters.failed_rewrites),
+                Some(&cx.be.counters.failed_rewrites),
+            ],
+            cli: Some(cx.cli),
+            cap_lens: &cx.fe.req_cap_lens,
+            case: cx.case,
         };
-        match run_response(&rules.res, &mut acx, cx.req, resp) {
-            Outcome::Continue => {}
-            Outcome::Close => return Some(RespEnd::Broken),
-            Outcome::Status(st) => return Some(RespEnd::Error(st, Fail::Body)),
-            Outcome::Reply { reply, .. } => return Some(RespEnd::Error(reply.status, Fail::Body)),
-            Outcome::Redirect { rule, .. } => return Some(RespEnd::Error(rule.code, Fail::Body)),
-            Outcome::Auth(_) => return Some(RespEnd::Error(401, Fail::Body)),
+        if !matches!(
+            run_response(&rules.after, &mut acx, Some(&mut *req), resp, body, 0),
+            Outcome::Continue
+        ) {
+            return false;
         }
     }
-    None
+    true
 }
 
 /// The response head could not be had: a retry when `retry-on` names the failure and
 /// the stream may retry, else HAProxy's 502 or 504 (counted, and seen by `observe`).
-fn failed(cx: &RespCx<'_>, fail: Fail, interim: bool) -> RespEnd {
+fn failed<'r>(cx: &RespCx<'_, '_>, fail: Fail, interim: bool) -> RespEnd<'r> {
     // An invalid response is counted (and seen by `observe`) even when it is retried,
     // as HAProxy's `return_bad_res` does; the other failures only when they are not.
     let junk = fail == Fail::Junk;
@@ -330,12 +500,12 @@ fn failed(cx: &RespCx<'_>, fail: Fail, interim: bool) -> RespEnd {
 /// on the server connection, `Err(Junk)` when the head is invalid or incomplete when the
 /// server closed, `Err(Closed | ReadError)` when nothing came.
 async fn read_head(
-    cx: &RespCx<'_>,
+    cx: &RespCx<'_, '_>,
     resp: &mut ResponseHead,
     sbuf: &mut Vec<u8>,
 ) -> Result<usize, Fail> {
     resp.clear();
-    let timeout = cx.be.timeouts.server;
+    let timeout = cx.server_timeout;
     loop {
         if !sbuf.is_empty() {
             match parse_response(sbuf, &cx.opts, resp) {
@@ -387,7 +557,7 @@ fn relayed_conn_word(closing: bool, req10: bool, resp10: bool) -> Option<&'stati
 }
 
 /// Keeps the server buffer as the backend's last invalid response (`show errors`).
-fn capture(cx: &RespCx<'_>, sbuf: &[u8], e: ParseError, in_body: bool) {
+fn capture(cx: &RespCx<'_, '_>, sbuf: &[u8], e: ParseError, in_body: bool) {
     cx.be.invalid_rep.capture(
         sbuf,
         cx.bufsize,

@@ -121,6 +121,39 @@ fn a_freed_slot_goes_to_the_oldest_waiter() {
 }
 
 #[test]
+fn priorities_order_the_waiters() {
+    // Lower classes first, then earlier arrival plus offset, then arrival order; a
+    // server's own queue and the backend's are merged in that order.
+    let be = backend(&[(1, 0)]);
+    rt().block_on(async {
+        let first = acquire(&be, Assign::Any, 0..1, LONG).await;
+        let first = first.unwrap_or_else(|e| panic!("{e:?}"));
+        let order = std::cell::RefCell::new(Vec::new());
+        let waiter = |tag: u32, class: i32, offset: i32, assign: Assign| {
+            let (be, order) = (&be, &order);
+            PRIORITY.scope(Priority { class, offset }, async move {
+                let s = acquire(be, assign, 0..1, LONG).await;
+                order.borrow_mut().push(tag);
+                drop(s);
+            })
+        };
+        let a = waiter(1, 0, 0, Assign::Any);
+        let b = waiter(2, 0, -5000, Assign::Server(0));
+        let c = waiter(3, -1, 0, Assign::Any);
+        let d = waiter(4, 1, -60000, Assign::Server(0));
+        let e = waiter(5, 0, 5000, Assign::Any);
+        let release = async {
+            tokio::task::yield_now().await;
+            assert_eq!(be.queue.pending.load(Ordering::SeqCst), 5);
+            drop(first);
+        };
+        tokio::join!(a, b, c, d, e, release);
+        assert_eq!(*order.borrow(), [3, 2, 1, 5, 4]);
+    });
+    assert_eq!(be.queue.pending.load(Ordering::SeqCst), 0);
+}
+
+#[test]
 fn waiting_ends_at_the_queue_timeout() {
     let be = backend(&[(1, 0)]);
     rt().block_on(async {

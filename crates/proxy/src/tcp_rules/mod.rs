@@ -230,6 +230,7 @@ fn eval(
     let mut decision = Decision::Continue;
     for r in rules {
         let senv = StreamEnv {
+            fx: None,
             w: rc.w,
             addrs: &rc.addrs,
             fe: rc.fe,

@@ -21,6 +21,9 @@ pub struct AclExpr {
     pub kw: String,
     pub expr: Expr,
     pub patterns: PatternSet,
+    /// `http_auth_group(<userlist>)`: the patterns are group names, matched against
+    /// the groups of the authenticated user (HAProxy's `pat_match_auth`).
+    pub auth_group: bool,
 }
 
 /// A named (or anonymous) ACL: its criterion lines are OR-ed.
@@ -49,6 +52,7 @@ impl AclExpr {
     ) -> Result<AclExpr, String> {
         let first = words.first().copied().unwrap_or("");
         let name_end = crate::expr::name_len(first);
+        let mut auth_group = false;
         let (expr, kw, keyword) = match keywords::find(&first[..name_end]) {
             Some(k) => {
                 let Some(fetch) = crate::fetch::find(k.fetch) else {
@@ -65,6 +69,7 @@ impl AclExpr {
                     Expr::parse_loading(&[renamed.as_str()], &mut idx, End::Words, Some(&mut *cx))
                         .map_err(|e| format!("ACL keyword '{}' : {e}", k.name))?;
                 if expr.convs.is_empty() {
+                    auth_group = k.special == Special::AuthGroup;
                     (expr, k.name.to_string(), Some(matcher(k.method, k.special)))
                 } else {
                     (expr, fetch.name.to_string(), None)
@@ -100,11 +105,19 @@ impl AclExpr {
             out_type: out,
         };
         let patterns = parse_acl_patterns(rest, &spec, cx)?;
-        Ok(AclExpr { kw, expr, patterns })
+        Ok(AclExpr {
+            kw,
+            expr,
+            patterns,
+            auth_group,
+        })
     }
 
     /// Tests every value the criterion yields until one matches.
     pub fn test(&self, s: &Stream<'_>, cx: &Cx) -> Test {
+        if self.auth_group {
+            return self.test_groups(s, cx);
+        }
         let mut it = Iter::all();
         loop {
             let v = self.expr.eval(s, &mut it, cx);
@@ -121,6 +134,28 @@ impl AclExpr {
                     Test::Fail
                 };
             }
+        }
+    }
+
+    /// `http_auth_group`: the fetch gives the authenticated user's name; one of the
+    /// user's groups must be among the patterns.
+    fn test_groups(&self, s: &Stream<'_>, cx: &Cx) -> Test {
+        let list = match self.expr.args.first() {
+            Some(crate::args::Arg::Unresolved(_, n) | crate::args::Arg::Str(n)) => n.as_str(),
+            _ => return Test::Fail,
+        };
+        let Some(crate::sample::Value::Str(user)) = self.expr.eval(s, &mut Iter::single(), cx)
+        else {
+            return Test::Fail;
+        };
+        let patterns = &self.patterns;
+        let hit = s.env.user_groups(list, &user, &mut |g| {
+            patterns.matches(crate::sample::Value::str(g))
+        });
+        if hit {
+            Test::Pass
+        } else {
+            Test::Fail
         }
     }
 
