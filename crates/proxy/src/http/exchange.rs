@@ -697,15 +697,7 @@ impl Session {
                             super::reply::write_error(reply.status, &answer, errors, &mut out);
                     }
                     // Written as HAProxy's H1 layer writes an error file.
-                    RB::ErrorFile(raw) => {
-                        match rampart_model::sections::errorfile::parse_message(raw.clone()) {
-                            Ok(m) => keep_after = m.write(&answer, &mut out),
-                            Err(_) => {
-                                out.extend_from_slice(raw);
-                                keep_after = false;
-                            }
-                        }
-                    }
+                    RB::ErrorFile(m) => keep_after = m.write(&answer, &mut out),
                     _ => {
                         let env = crate::env::StreamEnv {
                             w: &w,
