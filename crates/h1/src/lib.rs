@@ -17,6 +17,7 @@ pub mod chars;
 pub mod errmsg;
 mod error;
 pub mod errors;
+pub mod errparse;
 mod headers;
 mod message;
 mod parse;

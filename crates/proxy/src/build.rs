@@ -41,35 +41,32 @@ pub fn build(
     loc: &dyn Fn(rampart_config::Span) -> String,
 ) -> Result<Built, BuildError> {
     let mut errors = Vec::new();
-    let live: Vec<&Proxy> = snap
+    // The running proxies and their Snapshot indexes.
+    let (live_idx, live): (Vec<usize>, Vec<&Proxy>) = snap
         .proxies
         .iter()
-        .filter(|p| p.kind != ProxyKind::Defaults && !p.disabled)
-        .collect();
-    let uuids = proxy_uuids(snap);
-    let uuid_of = |p: &Proxy| {
+        .enumerate()
+        .filter(|(_, p)| p.kind != ProxyKind::Defaults && !p.disabled)
+        .unzip();
+    let uuids = auto_ids(
         snap.proxies
             .iter()
-            .position(|q| std::ptr::eq(q, p))
-            .and_then(|i| uuids.get(i).copied())
-            .unwrap_or(0)
-    };
+            .map(|p| (p.kind != ProxyKind::Defaults).then_some(p.id)),
+    );
     let mut proxies = vec![ProxyRt::default(); snap.proxies.len()];
     // Backends first: frontends refer to them by index.
     let mut be_index: HashMap<&str, usize> = HashMap::new();
     let mut backends = Vec::new();
-    for p in live.iter().filter(|p| p.is_be()) {
+    for (&i, p) in live_idx.iter().zip(&live).filter(|(_, p)| p.is_be()) {
         be_index.insert(p.name.as_str(), backends.len());
-        if let Some(i) = snap.proxies.iter().position(|q| std::ptr::eq(q, *p)) {
-            proxies[i].be = Some(backends.len());
-        }
+        proxies[i].be = Some(backends.len());
         let mut be = build_backend(p, &snap.defaults, limits, &mut errors);
-        be.uuid = uuid_of(p);
+        be.uuid = uuids[i];
         backends.push(be);
     }
     let mut frontends = Vec::new();
     let mut sockets = Vec::new();
-    for p in live.iter().filter(|p| p.is_fe()) {
+    for (&pi, p) in live_idx.iter().zip(&live).filter(|(_, p)| p.is_fe()) {
         let own_backend = p
             .is_be()
             .then(|| be_index.get(p.name.as_str()).copied())
@@ -103,13 +100,11 @@ pub fn build(
         }
         sockets.push(socks);
         let t = &p.timeouts;
-        if let Some(i) = snap.proxies.iter().position(|q| std::ptr::eq(q, *p)) {
-            proxies[i].fe = Some(frontends.len());
-        }
+        proxies[pi].fe = Some(frontends.len());
         let (rules, acls) = HttpRules::of(p, &snap.defaults);
         frontends.push(Frontend {
             name: p.name.clone(),
-            uuid: uuid_of(p),
+            uuid: uuids[pi],
             acls,
             monitor_uri: p.monitor_uri.as_ref().map(|u| Box::from(u.as_bytes())),
             monitor_fail: p.monitor_fail.clone(),
@@ -206,44 +201,23 @@ pub fn build(
     })
 }
 
-/// HAProxy's proxy identifiers, by Snapshot index: forced `id`s, then the next free one
-/// from 1 for each other proxy in configuration order (`defaults` get none).
-fn proxy_uuids(snap: &Snapshot) -> Vec<i64> {
-    let forced: std::collections::HashSet<u32> = snap.proxies.iter().filter_map(|p| p.id).collect();
+/// HAProxy's numbering of proxies (`uuid`) and of a backend's servers (`puid`): each
+/// item keeps its forced `id`, the others take the next free number from 1 in
+/// configuration order. `None` items (`defaults` sections) get no number (0).
+fn auto_ids(items: impl Iterator<Item = Option<Option<u32>>> + Clone) -> Vec<i64> {
+    let forced: std::collections::HashSet<u32> = items.clone().flatten().flatten().collect();
     let mut next = 1u32;
-    snap.proxies
-        .iter()
-        .map(|p| {
-            if p.kind == ProxyKind::Defaults {
-                return 0;
-            }
-            if let Some(id) = p.id {
-                return i64::from(id);
-            }
-            while forced.contains(&next) {
+    items
+        .map(|item| match item {
+            None => 0,
+            Some(Some(id)) => i64::from(id),
+            Some(None) => {
+                while forced.contains(&next) {
+                    next += 1;
+                }
                 next += 1;
+                i64::from(next - 1)
             }
-            next += 1;
-            i64::from(next - 1)
-        })
-        .collect()
-}
-
-/// Server identifiers of a backend: forced `id`s, then the next free one from 1.
-fn server_puids(p: &Proxy) -> Vec<i64> {
-    let forced: std::collections::HashSet<u32> = p.servers.iter().filter_map(|s| s.id).collect();
-    let mut next = 1u32;
-    p.servers
-        .iter()
-        .map(|s| {
-            if let Some(id) = s.id {
-                return i64::from(id);
-            }
-            while forced.contains(&next) {
-                next += 1;
-            }
-            next += 1;
-            i64::from(next - 1)
         })
         .collect()
 }
@@ -289,7 +263,10 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
         .iter()
         .map(|s| build_server(p, s, errors))
         .collect();
-    for (s, id) in servers.iter_mut().zip(server_puids(p)) {
+    for (s, id) in servers
+        .iter_mut()
+        .zip(auto_ids(p.servers.iter().map(|s| Some(s.id))))
+    {
         s.puid = id;
     }
     // `dispatch <addr>:<port>`: a backend without servers sends everything there.

@@ -8,8 +8,11 @@ use crate::action::{arg, ActCx, RuleSet};
 use crate::conv::Cx;
 use crate::logfmt::LogFormat;
 use crate::stream::Stream;
+use rampart_h1::errmsg::Message;
 use rampart_h1::errors::write_default_response;
-use rampart_h1::{parse_response, push_header_name, reason_phrase, CaseMap, ParseOpts, Parsed};
+use rampart_h1::errparse::parse_message;
+use rampart_h1::{push_header_name, reason_phrase, CaseMap};
+use std::sync::Arc;
 
 /// The statuses HAProxy has error messages for (`http_err_codes`).
 pub const HTTP_ERR_CODES: [u16; 19] = [
@@ -43,8 +46,9 @@ pub enum ReplyBody {
     Raw(Vec<u8>),
     /// `lf-string` or `lf-file` (`HTTP_REPLY_LOGFMT`).
     LogFormat(LogFormat),
-    /// `errorfile <file>`: a whole response, sent as it is (`HTTP_REPLY_ERRMSG`).
-    ErrorFile(Vec<u8>),
+    /// `errorfile <file>`: a whole response, validated and located once at start-up,
+    /// written as HAProxy's H1 layer writes it (`HTTP_REPLY_ERRMSG`).
+    ErrorFile(Arc<Message>),
     /// `default-errorfiles`, or `deny` without a payload: the proxy's error message for
     /// the status (its `errorfile`, or HAProxy's built-in page).
     DefaultErrorFiles,
@@ -64,7 +68,7 @@ impl Reply {
 
     /// Resolves `errorfiles`: the section's message for the status, or `None` when the
     /// section has none (HAProxy warns, and the reply has no payload then).
-    pub fn resolve_errorfiles(&mut self, message: Option<Vec<u8>>) {
+    pub fn resolve_errorfiles(&mut self, message: Option<Arc<Message>>) {
         if let ReplyBody::ErrorFiles(_) = self.body {
             self.body = message.map_or(ReplyBody::Empty, ReplyBody::ErrorFile);
         }
@@ -281,7 +285,7 @@ pub fn parse_reply(
 
 /// Loads an `errorfile` payload: through the model's loader when there is one,
 /// otherwise read and checked here (`http_load_errorfile`, `http_str_to_htx`).
-fn load_errorfile(name: &str, cx: &mut ActCx<'_>) -> Result<Vec<u8>, String> {
+fn load_errorfile(name: &str, cx: &mut ActCx<'_>) -> Result<Arc<Message>, String> {
     if let Some(load) = cx.errorfile.as_mut() {
         return load(name);
     }
@@ -296,65 +300,14 @@ fn load_errorfile(name: &str, cx: &mut ActCx<'_>) -> Result<Vec<u8>, String> {
         ));
         data.truncate(cx.bufsize);
     }
-    check_errorfile(&data).map_err(|e| format!("'{name}': {e}"))?;
-    Ok(data)
+    parse_message(data)
+        .map(Arc::new)
+        .map_err(|e| format!("'{name}': {e}"))
 }
 
 /// The checks HAProxy makes on an error message file (`http_str_to_htx`).
 pub fn check_errorfile(raw: &[u8]) -> Result<(), String> {
-    if raw.is_empty() {
-        return Ok(());
-    }
-    let opts = ParseOpts {
-        max_head: raw.len(),
-        max_headers: 101,
-        accept_invalid: true,
-        require_host: false,
-        accept_payload_with_any_method: true,
-    };
-    let mut head = rampart_h1::ResponseHead::new();
-    let len = match parse_response(raw, &opts, &mut head) {
-        Ok(Parsed::Complete(n)) => n,
-        Ok(Parsed::Partial) => return Err("unable to parse headers (error offset: -2)".into()),
-        Err(e) => {
-            return Err(format!(
-                "unable to parse headers (error offset: {})",
-                e.offset
-            ))
-        }
-    };
-    let v = head.version_bytes();
-    if v.len() != 8 {
-        return Err(format!(
-            "invalid http version ({})",
-            String::from_utf8_lossy(v)
-        ));
-    }
-    let status = head.status();
-    if status < 200 && (status == 100 || status >= 102) {
-        return Err(format!(
-            "invalid http status code for an error message ({status})"
-        ));
-    }
-    let body = raw.len() - len;
-    let (xfer, clen) = if status == 204 || status == 304 {
-        (true, Some(0))
-    } else if head.is_chunked() {
-        return Err("chunk-encoded payload not supported".into());
-    } else {
-        (head.content_length().is_some(), head.content_length())
-    };
-    if xfer && clen.unwrap_or(0) == 0 && body > 0 {
-        return Err("message payload not expected".into());
-    }
-    if let Some(cl) = clen {
-        if cl != body as u64 {
-            return Err(format!(
-                "payload size does not match the announced content-length ({body} != {cl})"
-            ));
-        }
-    }
-    Ok(())
+    parse_message(raw.to_vec()).map(|_| ())
 }
 
 /// Writes `r` as an HTTP/1.1 response: the status line with HAProxy's reason, the
@@ -379,8 +332,8 @@ pub fn write_reply(
 ) {
     let mut none = |_: &'static str, _: &mut Vec<u8>| {};
     let body: &[u8] = match &r.body {
-        ReplyBody::ErrorFile(raw) => {
-            out.extend_from_slice(raw);
+        ReplyBody::ErrorFile(m) => {
+            out.extend_from_slice(&m.raw);
             return;
         }
         ReplyBody::DefaultErrorFiles => {

@@ -5,6 +5,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
 // This binary uses part of the harness only.
 #[allow(dead_code)]
 #[path = "conv_vs_haproxy/harness.rs"]

@@ -20,6 +20,9 @@
 
 #![allow(clippy::expect_used)]
 
+mod common;
+
+use common::{free_ports, Haproxy, TempDir};
 use rampart_h1::{parse_request, parse_response, ParseOpts, Parsed, RequestHead, ResponseHead};
 use rampart_rules::args::parse_args;
 use rampart_rules::fetch;
@@ -28,10 +31,8 @@ use rampart_rules::stream::{Dir, Env, Iter, Stream};
 use std::fmt::Write as _;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 // ---------------------------------------------------------------------------------------
 // What is compared.
@@ -336,7 +337,7 @@ fn fetches_match_haproxy() {
     thread::spawn(move || serve(server));
     let base = free_ports(3);
     let (http_port, res_port, tcp_port) = (base, base + 1, base + 2);
-    let dir = TempDir::new();
+    let dir = TempDir::new("fetch");
     let cfg = config(http_port, res_port, tcp_port, log_port, server_addr);
     let cfg_path = dir.0.join("fetch.cfg");
     std::fs::write(&cfg_path, &cfg).expect("write configuration");
@@ -786,95 +787,6 @@ fn decode_chunks(mut b: &[u8]) -> Vec<u8> {
 
 fn local(port: u16) -> Option<SocketAddr> {
     Some(SocketAddr::from(([127, 0, 0, 1], port)))
-}
-
-/// `n` consecutive ports free on 127.0.0.1, below the ephemeral range.
-fn free_ports(n: u16) -> u16 {
-    let start = 20000 + (std::process::id() * 7919 % 12000) as u16;
-    let mut base = start;
-    for _ in 0..2000 {
-        if base + n > 32000 {
-            base = 20000;
-        }
-        if (base..base + n).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok()) {
-            return base;
-        }
-        base += n;
-    }
-    panic!("no {n} free ports");
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        let p = std::env::temp_dir().join(format!("rp-fetch-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("temporary directory");
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn haproxy_bin() -> PathBuf {
-    if let Some(p) = std::env::var_os("HAPROXY_BIN") {
-        return PathBuf::from(p);
-    }
-    let p = PathBuf::from("/usr/sbin/haproxy");
-    assert!(
-        p.exists(),
-        "haproxy is not installed: this test compares with Debian's HAProxy 2.6. \
-         Install it with `apt-get install -y haproxy`, or set HAPROXY_BIN."
-    );
-    p
-}
-
-struct Haproxy(Child);
-
-impl Haproxy {
-    fn start(cfg: &std::path::Path, ports: &[u16]) -> Haproxy {
-        let bin = haproxy_bin();
-        let check = Command::new(&bin)
-            .arg("-c")
-            .arg("-f")
-            .arg(cfg)
-            .output()
-            .expect("run haproxy -c");
-        assert!(
-            check.status.success(),
-            "haproxy rejects the configuration:\n{}",
-            String::from_utf8_lossy(&check.stderr)
-        );
-        let child = Command::new(&bin)
-            .arg("-db")
-            .arg("-f")
-            .arg(cfg)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start haproxy");
-        let h = Haproxy(child);
-        let end = Instant::now() + Duration::from_secs(10);
-        for &p in ports {
-            while TcpStream::connect(("127.0.0.1", p)).is_err() {
-                assert!(Instant::now() < end, "haproxy does not listen on {p}");
-                thread::sleep(Duration::from_millis(20));
-            }
-        }
-        h
-    }
-}
-
-impl Drop for Haproxy {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn connect(port: u16) -> TcpStream {

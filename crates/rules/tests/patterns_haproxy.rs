@@ -8,13 +8,15 @@
 
 #![allow(clippy::expect_used)]
 
+mod common;
+
 use rampart_rules::args::{parse_args, Arg};
 use rampart_rules::conv::{apply, find, Cx};
 use rampart_rules::map;
 use rampart_rules::pattern::{parse_acl_patterns, AclSpec, Disk, LoadCx, Origin, Registry};
 use rampart_rules::sample::{SmpType, Value};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -235,11 +237,6 @@ const INPUTS: &[&str] = &[
     "1.2.3.4:80",
 ];
 
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    l.local_addr().expect("local address").port()
-}
-
 /// Removes the directory and stops HAProxy whatever happens.
 struct Run {
     dir: PathBuf,
@@ -391,7 +388,7 @@ fn maps_acls_and_regsub_answer_as_haproxy() {
     for (name, content) in FILES {
         std::fs::write(dir.join(name), content).expect("write pattern file");
     }
-    let port = free_port();
+    let port = common::free_ports(1);
     let cfg = dir.join("t.cfg");
     std::fs::write(&cfg, config(&dir, port)).expect("write configuration");
     let check = Command::new(HAPROXY)
@@ -544,7 +541,7 @@ fn load_errors_read_as_haproxy_writes_them() {
         let words = expand(words, &dir);
         let cfg = format!(
             "defaults\n    mode http\nfrontend f{k}\n    bind 127.0.0.1:{}\n    acl a req.fhdr(x) {words}\n",
-            free_port()
+            common::free_ports(1)
         );
         let theirs = haproxy_error(&dir, &cfg, "while parsing ACL 'a' : ");
         let mut reg = Registry::new();
@@ -575,7 +572,7 @@ fn load_errors_read_as_haproxy_writes_them() {
         let name = &expr[..expr.find('(').unwrap_or(expr.len())];
         let cfg = format!(
             "defaults\n    mode http\nfrontend f{k}\n    bind 127.0.0.1:{}\n    http-request set-header y %[req.fhdr(x),{expr}]\n",
-            free_port()
+            common::free_ports(1)
         );
         let theirs = haproxy_error(
             &dir,

@@ -5,6 +5,8 @@
 
 #![allow(clippy::expect_used)]
 
+mod common;
+
 use rampart_rules::args::{parse_args, Arg};
 use rampart_rules::conv::find;
 use rampart_rules::map::{self, Map};
@@ -13,7 +15,7 @@ use rampart_rules::pattern::{
 };
 use rampart_rules::sample::{SmpType, Value};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -35,11 +37,6 @@ impl Drop for Run {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("ephemeral port");
-    l.local_addr().expect("local address").port()
 }
 
 /// One command on the stats socket; the answer.
@@ -154,7 +151,7 @@ fn runtime_changes_answer_as_haproxy() {
     std::fs::write(&ip, "10.0.0.0/8 ten\n10.1.0.0/16 ten-one\n::1 lo6\n").expect("write");
     std::fs::write(&dom, "example.com\nfoo.org\n").expect("write");
     let sock = dir.join("s.sock");
-    let port = free_port();
+    let port = common::free_ports(1);
     let cfg = format!(
         "global\n    stats socket {} level admin\n\
          defaults\n    mode http\n    timeout client 10s\n    timeout server 10s\n    timeout connect 10s\n\

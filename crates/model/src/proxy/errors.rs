@@ -296,7 +296,7 @@ fn rule_replies(p: &mut Proxy, sections: &[HttpErrors], cx: &mut LowerCx<'_>) {
         };
         let status = reply.status;
         match sec.files.get(&status) {
-            Some(f) => reply.resolve_errorfiles(Some(f.message.raw.clone())),
+            Some(f) => reply.resolve_errorfiles(Some(f.message.clone())),
             None => {
                 cx.diags.push(Diagnostic::warning(
                     None,

@@ -227,7 +227,7 @@ fn http_request_return_errorfiles_resolved() {
         .iter()
         .map(|rule| match &*rule.act {
             HttpAct::Return(reply) => match &reply.body {
-                RB::ErrorFile(m) => format!("file {}", &String::from_utf8_lossy(m)[9..12]),
+                RB::ErrorFile(m) => format!("file {}", m.status),
                 RB::Empty => "Empty".to_string(),
                 RB::ErrorFiles(n) => format!("ErrorFiles({n:?})"),
                 _ => "other".to_string(),

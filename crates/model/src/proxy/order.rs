@@ -7,10 +7,8 @@
 use super::ProxiesBuilder;
 use crate::kw::Cx;
 
-/// The stages, in the order they run (`tcp-request`, `monitor fail` and `redirect` are
-/// placed by their keywords as they land).
+/// The stages, in the order they run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[allow(dead_code)]
 pub(crate) enum Stage {
     TcpConn,
     TcpSess,

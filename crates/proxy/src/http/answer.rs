@@ -158,15 +158,7 @@ impl Session {
             Made::Reply(reply) => match &reply.body {
                 ReplyBody::DefaultErrorFiles => write_error(reply.status, &answer, errors, out),
                 // Written as HAProxy's H1 layer writes an error file.
-                ReplyBody::ErrorFile(raw) => {
-                    match rampart_model::sections::errorfile::parse_message(raw.clone()) {
-                        Ok(m) => m.write(&answer, out),
-                        Err(_) => {
-                            out.extend_from_slice(raw);
-                            false
-                        }
-                    }
-                }
+                ReplyBody::ErrorFile(m) => m.write(&answer, out),
                 _ => {
                     let env = self.env_for(be, Some(&h.fx));
                     let data = match h.fx.buffered_head {

@@ -197,8 +197,9 @@ pub struct Data<'d> {
     pub req_view: Option<&'d RequestHead>,
     /// The response head (`tcp-response content` rules in `mode http`).
     pub res: Option<&'d mut ResponseHead>,
-    /// In `mode tcp`, the payload begins an HTTP request head that is not whole yet:
-    /// HTTP fetches then "may change" (they wait on a non-final pass).
+    /// In `mode tcp`, the payload is empty or begins an HTTP request head that is not
+    /// whole yet: HTTP fetches then "may change" (they wait on a non-final pass), as
+    /// HAProxy's raw-buffer prefetch says of a buffer without a whole head.
     pub head_partial: bool,
     pub req_data: &'d [u8],
     pub res_data: &'d [u8],

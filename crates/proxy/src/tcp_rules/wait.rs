@@ -70,7 +70,7 @@ pub async fn inspect(
         }
         let data = Data {
             req: (head == HeadState::Whole).then_some(&mut heads.req),
-            head_partial: head == HeadState::Partial && !pending.is_empty(),
+            head_partial: head == HeadState::Partial,
             req_data: pending,
             ..Data::default()
         };

@@ -12,34 +12,54 @@ use crate::stream::Stream;
 
 /// The ACLs of a proxy: those it declared, the predefined ones its conditions use
 /// and its anonymous ones, in one table that conditions index. A line added to an ACL
-/// after a rule used it still counts for that rule, as in HAProxy.
+/// after a rule used it still counts for that rule, as in HAProxy. Names are indexed,
+/// so a proxy with tens of thousands of ACL lines is read in linear time.
 #[derive(Debug, Default)]
 pub struct Known {
     pub acls: Vec<Acl>,
+    by_name: std::collections::HashMap<String, usize>,
+    /// The ACL the last [`Known::add`] extended, if any (see [`Known::take_touched`]).
+    touched: Option<usize>,
 }
 
 impl Known {
     /// Adds a criterion line to ACL `name` (created on first use).
     pub fn add(&mut self, name: &str, expr: AclExpr) {
-        match self.acls.iter_mut().find(|a| a.name == name) {
-            Some(a) => a.exprs.push(expr),
-            None => self.acls.push(Acl {
+        let i = match self.find(name) {
+            Some(i) => {
+                self.acls[i].exprs.push(expr);
+                i
+            }
+            None => self.push(Acl {
                 name: name.to_string(),
                 exprs: vec![expr],
             }),
-        }
+        };
+        self.touched = Some(i);
+    }
+
+    /// The ACL an [`Known::add`] extended since the last call (ACLs a condition creates
+    /// are appended at the end instead).
+    pub fn take_touched(&mut self) -> Option<usize> {
+        self.touched.take()
     }
 
     fn find(&self, name: &str) -> Option<usize> {
         if name.is_empty() {
             return None;
         }
-        self.acls.iter().position(|a| a.name == name)
+        // The table may have been emptied by its owner: a stale entry finds nothing.
+        let &i = self.by_name.get(name)?;
+        self.acls.get(i).filter(|a| a.name == name).map(|_| i)
     }
 
     fn push(&mut self, acl: Acl) -> usize {
+        let i = self.acls.len();
+        if !acl.name.is_empty() {
+            self.by_name.insert(acl.name.clone(), i);
+        }
         self.acls.push(acl);
-        self.acls.len() - 1
+        i
     }
 }
 

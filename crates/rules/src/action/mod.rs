@@ -123,7 +123,8 @@ pub struct Warning {
 }
 
 /// Loads an `errorfile` by name: its content, or HAProxy's message.
-pub type ErrorFileLoader<'a> = dyn FnMut(&str) -> Result<Vec<u8>, String> + 'a;
+pub type ErrorFileLoader<'a> =
+    dyn FnMut(&str) -> Result<std::sync::Arc<rampart_h1::errmsg::Message>, String> + 'a;
 
 /// What parsing an action needs from the configuration being lowered, and what it
 /// reports back besides the action.

@@ -13,7 +13,7 @@ use rampart_rules::conv::{self, Cx, Lookup};
 use rampart_rules::sample::{SmpType, Value};
 use std::borrow::Cow;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -83,17 +83,6 @@ impl Drop for TempDir {
     }
 }
 
-/// A loopback port that is free now, below the ephemeral range.
-fn free_port() -> u16 {
-    let start = 20000 + (std::process::id() % 9000) as u16;
-    for p in (start..29000).chain(20000..start) {
-        if TcpListener::bind(("127.0.0.1", p)).is_ok() {
-            return p;
-        }
-    }
-    panic!("no free port in 20000-29000");
-}
-
 /// An expression as one configuration word: double-quoted, with `\`, `"` and `$`
 /// escaped.
 fn config_word(s: &str) -> String {
@@ -126,7 +115,7 @@ impl Haproxy {
     /// Starts haproxy with `env` (such as `TZ`) for `cases`.
     pub fn start(cases: &[Case], env: &[(&str, &str)]) -> Haproxy {
         let dir = TempDir::new("conv");
-        let port = free_port();
+        let port = crate::common::free_ports(1);
         let mut cfg = format!(
             "global\n  nbthread 1\ndefaults\n  mode http\n  timeout client 10s\n  timeout server 10s\n  timeout connect 10s\nfrontend f\n  bind 127.0.0.1:{port}\n"
         );

@@ -6,6 +6,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod cases;
+#[path = "../common/mod.rs"]
+mod common;
 mod harness;
 
 use rampart_rules::args::parse_args;

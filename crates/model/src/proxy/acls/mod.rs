@@ -34,16 +34,18 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    /// Records `span` for every criterion added since the last call; true when there
-    /// was one.
-    fn sync(&mut self, span: Span) -> bool {
+    /// Records `span` for every criterion added by one line: to the ACL an `acl` line
+    /// extended and to those appended from index `from` on; true when there was one.
+    fn sync(&mut self, span: Span, from: usize) -> bool {
+        let touched = self.known.take_touched();
         let mut added = false;
-        for (i, acl) in self.known.acls.iter().enumerate() {
-            if self.spans.len() <= i {
+        let len = self.known.acls.len();
+        for i in touched.into_iter().chain(from.min(len)..len) {
+            while self.spans.len() <= i {
                 self.spans.push(Vec::new());
             }
             let s = &mut self.spans[i];
-            while s.len() < acl.exprs.len() {
+            while s.len() < self.known.acls[i].exprs.len() {
                 s.push(span);
                 added = true;
             }
@@ -104,6 +106,7 @@ impl ProxiesBuilder {
             }
         };
         let files = Files(cx.base_dir);
+        let before = table.known.acls.len();
         let r = {
             let mut lcx = LoadCx {
                 registry: &mut self.registry,
@@ -117,7 +120,7 @@ impl ProxiesBuilder {
             };
             f(&mut table.known, &mut lcx)
         };
-        if table.sync(span) {
+        if table.sync(span, before) {
             // Parsing an ACL criterion sets the proxy's argument context.
             self.args_ctx = ArgCtx::Acl;
         }

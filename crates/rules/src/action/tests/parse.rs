@@ -163,7 +163,7 @@ fn replies_keep_their_payloads() {
     };
     assert_eq!(lf.nodes.len(), 2);
     let r = reply(&mut cx, &["return", "status", "404", "errorfile", "err"]);
-    assert!(matches!(&r.body, ReplyBody::ErrorFile(b) if b.ends_with(b"no")));
+    assert!(matches!(&r.body, ReplyBody::ErrorFile(b) if b.raw.ends_with(b"no")));
     assert_eq!(r.status, 404);
     let e = try_parse(
         RuleSet::HttpRequest,
@@ -184,9 +184,10 @@ fn replies_keep_their_payloads() {
     assert_eq!(e.msg, "error opening file 'none'.");
     let mut loaded = Vec::new();
     {
-        let mut loader = |name: &str| -> Result<Vec<u8>, String> {
+        let mut loader = |name: &str| {
             loaded.push(name.to_string());
-            Ok(b"HTTP/1.1 200 OK\r\n\r\n".to_vec())
+            rampart_h1::errparse::parse_message(b"HTTP/1.1 200 OK\r\n\r\n".to_vec())
+                .map(std::sync::Arc::new)
         };
         let mut cx2 = ActCx::new("px", &files);
         cx2.errorfile = Some(&mut loader);
