@@ -98,6 +98,10 @@ pub fn build(
         for b in &p.binds {
             open_bind(p, b, limits, loc, &mut listeners, &mut socks, &mut errors);
         }
+        let forced: Vec<_> = listeners.iter().map(|l| Some(l.forced_id)).collect();
+        for (l, id) in listeners.iter_mut().zip(auto_ids(forced.into_iter())) {
+            l.id = id;
+        }
         sockets.push(socks);
         let t = &p.timeouts;
         proxies[pi].fe = Some(frontends.len());
@@ -655,6 +659,7 @@ fn open_bind(
             )),
         }
     }
+    let name: Option<std::sync::Arc<str>> = o.name.as_deref().map(Into::into);
     for addr in specs {
         match Listener::open(&addr, &spec) {
             Ok(socket) => {
@@ -663,6 +668,9 @@ fn open_bind(
                     shown: addr.to_string(),
                     accept_proxy: o.accept_proxy,
                     maxconn,
+                    name: name.clone(),
+                    id: 0,
+                    forced_id: o.id,
                 });
             }
             Err(e) => errors.push(format!(

@@ -116,6 +116,8 @@ pub struct StreamEnv<'a> {
     pub addrs: &'a ConnAddrs,
     /// The frontend (runtime index).
     pub fe: usize,
+    /// The listener that accepted the connection (index in the frontend's).
+    pub li: usize,
     /// The backend once chosen (runtime index). Frontend rules run before: HAProxy
     /// reports the frontend itself as the backend then.
     pub be: Option<usize>,
@@ -205,6 +207,10 @@ impl Env for StreamEnv<'_> {
             .frontends
             .get(self.fe)
             .is_some_and(|f| f.http.use_proxy_header)
+    }
+    fn listener(&self) -> Option<(i64, &str)> {
+        let l = self.rt().frontends.get(self.fe)?.listeners.get(self.li)?;
+        Some((l.id, l.name.as_deref().unwrap_or("")))
     }
     fn frontend(&self) -> Option<(i64, &str)> {
         let f = self.rt().frontends.get(self.fe)?;

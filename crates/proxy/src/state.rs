@@ -7,6 +7,7 @@ use crate::queue::Queues;
 use crate::rate::FreqCtr;
 use rampart_model::proxy::http_act::HttpRule;
 use rampart_model::proxy::keywords::HttpReuse;
+use rampart_model::proxy::options::RestrictHdrNames;
 use rampart_model::proxy::options::{HeaderOpt, HttpConnMode};
 use rampart_model::proxy::Mode;
 use rampart_net::connect::{SourceSpec, Target};
@@ -155,6 +156,8 @@ pub struct HttpRules {
     pub redirects: Vec<HttpRule>,
     pub res: Vec<HttpRule>,
     pub after: Vec<HttpRule>,
+    /// `option http-restrict-req-hdr-names`, applied after the request rules.
+    pub restrict_names: RestrictHdrNames,
 }
 
 impl HttpRules {
@@ -164,12 +167,17 @@ impl HttpRules {
         p: &rampart_model::proxy::Proxy,
         defaults: &[rampart_model::proxy::Proxy],
     ) -> (HttpRules, Arc<[Acl]>) {
+        let restrict_names = p
+            .options
+            .restrict_req_hdr_names
+            .unwrap_or(RestrictHdrNames::Preserve);
         let Some(d) = p.defpx.and_then(|i| defaults.get(i)) else {
             let rules = HttpRules {
                 req: p.http_request.clone(),
                 redirects: p.redirects.clone(),
                 res: p.http_response.clone(),
                 after: p.http_after_response.clone(),
+                restrict_names,
             };
             return (rules, p.acls.clone());
         };
@@ -180,6 +188,7 @@ impl HttpRules {
             redirects: p.redirects.clone(),
             res: chain(&d.http_response, &p.http_response, shift),
             after: chain(&d.http_after_response, &p.http_after_response, shift),
+            restrict_names,
         };
         (rules, acls)
     }
@@ -234,6 +243,13 @@ pub struct ListenerRt {
     pub accept_proxy: bool,
     /// `maxconn` of the bind line (0: none).
     pub maxconn: u32,
+    /// The bind's `name` (`so_name`), shared by every listener of the line.
+    pub name: Option<std::sync::Arc<str>>,
+    /// The listener's id (`so_id`): the bind's `id`, else the next free number of the
+    /// frontend, as HAProxy numbers its listeners.
+    pub id: i64,
+    /// The bind's own `id`, if it has one.
+    pub forced_id: Option<u32>,
 }
 
 /// Client-side timeouts of a frontend.

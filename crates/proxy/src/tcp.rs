@@ -23,7 +23,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
     let mut addrs = cli.accepted_addrs(peer);
     let vars = StreamVars::default();
     let mut expect_proxy = f.listeners.get(li).is_some_and(|l| l.accept_proxy);
-    if !tcp_rules::on_connection(&w, fe, &cli, &mut addrs, &vars, &mut expect_proxy) {
+    if !tcp_rules::on_connection(&w, (fe, li), &cli, &mut addrs, &vars, &mut expect_proxy) {
         dec(&f.counters.scur);
         return;
     }
@@ -34,7 +34,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
     };
     let conn_addrs = acc.addrs;
     let mut addrs = acc.addrs;
-    if !tcp_rules::on_session(&w, fe, &cli, &mut addrs, &vars) {
+    if !tcp_rules::on_session(&w, (fe, li), &cli, &mut addrs, &vars) {
         dec(&f.counters.scur);
         return;
     }
@@ -54,6 +54,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
         addrs,
         conn: conn_addrs,
         fe,
+        li,
         be: None,
         srv: None,
         http: false,
@@ -70,7 +71,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
             // The HTTP session counts the session as its own from here on.
             dec(&f.counters.scur);
             let vars = Box::new(vars);
-            crate::http::upgrade(live, fe, cli, addrs, acc.authority, pending, vars).await;
+            crate::http::upgrade(live, fe, li, cli, addrs, acc.authority, pending, vars).await;
             return;
         }
         d => {
@@ -114,6 +115,7 @@ async fn serve(
             w,
             addrs: &rc.addrs,
             fe,
+            li: rc.li,
             be: None,
             srv: None,
             first: true,
@@ -150,6 +152,7 @@ async fn serve(
             w,
             addrs: &addrs,
             fe,
+            li: rc.li,
             be: Some(bi),
             srv: None,
             first: true,

@@ -673,3 +673,91 @@ fn priority_class_orders_the_queue() {
         .collect();
     assert_eq!(paths, ["/hold", "/urgent", "/plain"]);
 }
+
+#[test]
+fn listener_names_and_ids_as_haproxy_numbers_them() {
+    let dir = TempDir::new("so-name");
+    let p = free_ports(4);
+    // A named single address, a named port range (one listener per port, sharing the
+    // name), and an unnamed bind with its own id, which the automatic numbering skips.
+    let conf = cfg(
+        "",
+        "",
+        &format!(
+            "frontend f\n    bind 127.0.0.1:{p} name foo\n\
+             \x20   bind 127.0.0.1:{}-{} name bar\n\
+             \x20   bind 127.0.0.1:{} id 2\n\
+             \x20   http-request return status 200 hdr so-name \"%[so_name]\" hdr so-id %[so_id]\n",
+            p + 1,
+            p + 2,
+            p + 3
+        ),
+    );
+    let _px = proxy(&dir, &conf, p);
+    let seen: Vec<(Option<String>, Option<String>)> = (0..4)
+        .map(|i| {
+            let (_, m) = exchange(p + i, b"GET / HTTP/1.1\r\nhost: t\r\n\r\n");
+            (
+                m.header("so-name").map(str::to_owned),
+                m.header("so-id").map(str::to_owned),
+            )
+        })
+        .collect();
+    let want = |n: Option<&str>, id: &str| (n.map(str::to_owned), Some(id.to_owned()));
+    assert_eq!(
+        seen,
+        [
+            want(Some("foo"), "1"),
+            want(Some("bar"), "3"),
+            want(Some("bar"), "4"),
+            // No name, no sample: `return` leaves out a header whose value is empty.
+            want(None, "2"),
+        ]
+    );
+}
+
+#[test]
+fn restricted_header_names_are_removed_or_refused() {
+    let dir = TempDir::new("restrict");
+    let p = free_ports(2);
+    let o = p + 1;
+    let _origin = echo_origin(o);
+    // The frontend removes such fields after its own rules (which still see them);
+    // the backend `b2` refuses them with the 403 page, as a denied request.
+    let conf = cfg(
+        "",
+        "",
+        &format!(
+            "frontend f\n    bind 127.0.0.1:{p}\n\
+             \x20   option http-restrict-req-hdr-names delete\n\
+             \x20   http-request set-header x-saw %[req.hdr(x_a)]\n\
+             \x20   use_backend b2 if {{ path /strict }}\n\
+             \x20   default_backend b\n\
+             backend b\n    server s 127.0.0.1:{o}\n\
+             backend b2\n    option http-restrict-req-hdr-names reject\n    server s 127.0.0.1:{o}\n"
+        ),
+    );
+    let _px = proxy(&dir, &conf, p);
+    let (_, m) = exchange(
+        p,
+        b"GET / HTTP/1.1\r\nhost: t\r\nx_a: 1\r\nx-b: 2\r\nx.c: 3\r\nx-d_: 4\r\n\r\n",
+    );
+    assert_eq!(m.status(), 200);
+    let seen = String::from_utf8_lossy(&m.body).into_owned();
+    assert!(seen.contains("x-b: 2\r\n"), "{seen}");
+    assert!(seen.contains("x-saw: 1\r\n"), "{seen}");
+    for gone in ["x_a", "x.c", "x-d_"] {
+        assert!(!seen.contains(gone), "{gone} in {seen}");
+    }
+    // The backend's option sees the request the frontend left: nothing to refuse.
+    let (_, m) = exchange(p, b"GET /strict HTTP/1.1\r\nhost: t\r\nx_a: 1\r\n\r\n");
+    assert_eq!(m.status(), 200);
+    // With a frontend that keeps them, the backend refuses.
+    drop(_px);
+    let conf = conf.replace("    option http-restrict-req-hdr-names delete\n", "");
+    let _px = proxy(&dir, &conf, p);
+    let (_, m) = exchange(p, b"GET /strict HTTP/1.1\r\nhost: t\r\nx_a: 1\r\n\r\n");
+    assert_eq!(m.status(), 403);
+    let (_, m) = exchange(p, b"GET /strict HTTP/1.1\r\nhost: t\r\nx-a: 1\r\n\r\n");
+    assert_eq!(m.status(), 200);
+}

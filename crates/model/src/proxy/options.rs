@@ -6,9 +6,9 @@
 //! (`httpclose`, `http-server-close`, `http-keep-alive`) override each other; options with
 //! arguments (`forwardfor`, `originalto`, `httplog`, `redispatch`,
 //! `http-restrict-req-hdr-names`) have their own fields; health-check options fill
-//! [`super::check::Checks`]. The options the runtime does not
-//! act on yet and that would change behaviour (`checkcache`, `prefer-last-server`,
-//! `transparent`... and `http-restrict-req-hdr-names delete|reject`; docs/runtime-gaps.md).
+//! [`super::check::Checks`]. The options the runtime does not act on yet and that
+//! would change behaviour (`checkcache`, `prefer-last-server`, `transparent`...) are
+//! refused as not supported yet (docs/runtime-gaps.md).
 
 use super::net::{parse_net, Net};
 use super::{Cap, ProxiesBuilder};
@@ -116,8 +116,10 @@ pub struct HeaderOpt {
 }
 
 /// `option http-restrict-req-hdr-names`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RestrictHdrNames {
+    /// HAProxy's default.
+    #[default]
     Preserve,
     Reject,
     Delete,
@@ -484,15 +486,6 @@ fn restrict_hdr_names(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), Str
             ))
         }
     };
-    if v != RestrictHdrNames::Preserve {
-        // Removing or refusing such headers needs the HTTP layer to look at every name;
-        // `preserve` (HAProxy's default) is what the runtime does.
-        let what = format!(
-            "option http-restrict-req-hdr-names {}",
-            cx.arg(1).unwrap_or_default()
-        );
-        return Err(crate::kw::not_supported_yet(&what));
-    }
     b.px().options.restrict_req_hdr_names = Some(v);
     Ok(())
 }
@@ -657,9 +650,15 @@ mod tests {
         );
         assert!(r.clean());
         let r = run("backend b\n option http-restrict-req-hdr-names delete\n");
-        assert!(r.has_alert("'option http-restrict-req-hdr-names delete' is not supported yet"));
+        assert_eq!(
+            r.proxy("b").options.restrict_req_hdr_names,
+            Some(RestrictHdrNames::Delete)
+        );
         let r = run("backend b\n option http-restrict-req-hdr-names reject\n");
-        assert!(r.has_alert("'option http-restrict-req-hdr-names reject' is not supported yet"));
+        assert_eq!(
+            r.proxy("b").options.restrict_req_hdr_names,
+            Some(RestrictHdrNames::Reject)
+        );
         let r = run("backend b\n option http-restrict-req-hdr-names\n");
         assert!(r.has_alert("missing parameter. option 'http-restrict-req-hdr-names' expects 'preserve', 'reject' or 'delete' option."));
         let r = run("backend b\n option http-restrict-req-hdr-names foo\n");

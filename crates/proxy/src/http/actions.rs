@@ -35,6 +35,9 @@ pub enum Outcome<'r> {
     Auth(Option<&'r str>),
     /// `reject`: close without answering.
     Reject,
+    /// Refused by `option http-restrict-req-hdr-names reject`: a denied request,
+    /// answered with the proxy's 403 page.
+    Forbidden,
     /// `silent-drop`: close without telling the client.
     SilentDrop,
     /// `wait-for-body` at rule `at`: wait up to `time_ms` for the body (or `at_least`

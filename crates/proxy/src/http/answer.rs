@@ -203,6 +203,7 @@ impl Session {
             w: &self.w,
             addrs: &self.addrs,
             fe: self.fe.i,
+            li: self.fe.li,
             be,
             srv: None,
             first: self.served == 0,
@@ -288,6 +289,7 @@ impl Session {
             w: &w,
             addrs: &self.addrs,
             fe: self.fe.i,
+            li: self.fe.li,
             be,
             srv: None,
             first: self.served == 0,
@@ -366,6 +368,10 @@ impl Session {
                 return Next::Close;
             }
             Outcome::Status(st) => return self.answer_before_server(h, st, head_len, be).await,
+            Outcome::Forbidden => {
+                denied();
+                Made::Page(403)
+            }
             // A redirection closes whenever the request has a body (HAProxy's
             // `http_apply_redirect_rule` asks for it, the body not being forwarded yet).
             Outcome::Redirect(rule) => {
@@ -422,6 +428,7 @@ impl Session {
             }
             Outcome::Redirect(rule) => Made::Redirect(rule),
             Outcome::Status(st) => Made::Page(st),
+            Outcome::Forbidden => Made::Page(403),
             Outcome::Auth(realm) => Made::Auth {
                 realm,
                 proxy: &be.name,

@@ -98,7 +98,7 @@ impl Session {
                 let data = self.rbuf.get(head_len..).unwrap_or_default();
                 let d = crate::tcp_rules::http_content(
                     &w,
-                    self.fe.i,
+                    (self.fe.i, self.fe.li),
                     None,
                     &mut self.addrs,
                     self.served == 0,
@@ -153,7 +153,7 @@ impl Session {
                 let data = self.rbuf.get(head_len..).unwrap_or_default();
                 let d = crate::tcp_rules::http_content(
                     &w,
-                    self.fe.i,
+                    (self.fe.i, self.fe.li),
                     Some(bi),
                     &mut addrs,
                     self.served == 0,
@@ -384,6 +384,7 @@ impl Session {
                     w: &w,
                     addrs,
                     fe: fe.i,
+                    li: fe.li,
                     be: Some(bi),
                     srv: Some(srv.server),
                     first,

@@ -72,6 +72,8 @@ pub struct Heads {
 pub(crate) struct FeRef {
     w: Rc<WorkerCx>,
     pub i: usize,
+    /// The listener that accepted the connection (index in the frontend's).
+    pub li: usize,
 }
 
 impl std::ops::Deref for FeRef {
@@ -117,7 +119,7 @@ pub fn session(
     peer: ConnAddrs,
 ) -> impl std::future::Future<Output = ()> {
     let addrs = cli.accepted_addrs(peer);
-    Session::new(live, fe, cli, addrs).serve(li)
+    Session::new(live, fe, li, cli, addrs).serve()
 }
 
 /// Goes on in HTTP with a `mode tcp` connection a `tcp-request content switch-mode
@@ -127,13 +129,14 @@ pub fn session(
 pub(crate) fn upgrade(
     live: Live,
     fe: usize,
+    li: usize,
     cli: Conn,
     addrs: ConnAddrs,
     authority: Option<Box<[u8]>>,
     pending: Vec<u8>,
     vars: Box<rampart_rules::vars::StreamVars>,
 ) -> impl std::future::Future<Output = ()> {
-    let mut s = Session::new(live, fe, cli, addrs);
+    let mut s = Session::new(live, fe, li, cli, addrs);
     s.authority = authority;
     s.rbuf = pending;
     s.vars = Some(vars);
@@ -146,7 +149,7 @@ pub(crate) fn upgrade(
 }
 
 impl Session {
-    fn new(live: Live, fe: usize, cli: Conn, addrs: ConnAddrs) -> Session {
+    fn new(live: Live, fe: usize, li: usize, cli: Conn, addrs: ConnAddrs) -> Session {
         let w = live.w.clone();
         let rt = &w.rt;
         let f = w.frontend(fe);
@@ -160,6 +163,7 @@ impl Session {
             fe: FeRef {
                 w: w.clone(),
                 i: fe,
+                li,
             },
             addrs,
             cli,
@@ -189,7 +193,7 @@ impl Session {
     /// An `async move` block rather than an `async fn`: the block uses the captured
     /// session in place, where an `async fn` would keep a second copy of its argument.
     #[allow(clippy::manual_async_fn)]
-    fn serve(mut self, li: usize) -> impl std::future::Future<Output = ()> {
+    fn serve(mut self) -> impl std::future::Future<Output = ()> {
         async move {
             inc(&self.fe.counters.scur);
             // `tcp-request connection` rules, before any handshake; they and the
@@ -198,12 +202,16 @@ impl Session {
             if !(t.conn.is_empty() && t.sess.is_empty()) {
                 self.vars = Some(Box::default());
             }
-            let mut expect_proxy = self.fe.listeners.get(li).is_some_and(|l| l.accept_proxy);
+            let mut expect_proxy = self
+                .fe
+                .listeners
+                .get(self.fe.li)
+                .is_some_and(|l| l.accept_proxy);
             if let Some(vars) = self.vars.as_deref() {
                 let (w, fe) = (&self.w, self.fe.i);
                 let ok = crate::tcp_rules::on_connection(
                     w,
-                    fe,
+                    (fe, self.fe.li),
                     &self.cli,
                     &mut self.addrs,
                     vars,
@@ -237,7 +245,13 @@ impl Session {
             }
             if let Some(vars) = self.vars.as_deref() {
                 let (w, fe) = (&self.w, self.fe.i);
-                if !crate::tcp_rules::on_session(w, fe, &self.cli, &mut self.addrs, vars) {
+                if !crate::tcp_rules::on_session(
+                    w,
+                    (fe, self.fe.li),
+                    &self.cli,
+                    &mut self.addrs,
+                    vars,
+                ) {
                     self.end();
                     return;
                 }

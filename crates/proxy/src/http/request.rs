@@ -10,6 +10,7 @@ use super::io::write_all;
 use super::{Heads, Next, Session};
 use crate::env::{Rules, StreamEnv};
 use rampart_h1::BodyKind;
+use rampart_model::proxy::options::RestrictHdrNames::{self, Preserve};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -21,6 +22,29 @@ const HTX_BLK: usize = 8;
 fn body_cap(req: &rampart_h1::RequestHead, bufsize: usize, maxrewrite: usize) -> usize {
     let room = bufsize.saturating_sub(HTX_HEADER + maxrewrite);
     room.saturating_sub(rampart_rules::action::htx_req_usage(req, 0) + HTX_BLK)
+}
+
+/// `option http-restrict-req-hdr-names` (HAProxy's `http_req_restrict_header_names`):
+/// a field whose name has a character other than a letter, a digit or `-` is removed
+/// (`delete`) or gets the request refused (`reject`: `false`).
+fn restrict_names(how: RestrictHdrNames, req: &mut rampart_h1::RequestHead) -> bool {
+    let bad = |n: &[u8]| n.iter().any(|&c| !c.is_ascii_alphanumeric() && c != b'-');
+    if how == Preserve || !req.headers().iter().any(|(n, _)| bad(n)) {
+        return true;
+    }
+    if how == RestrictHdrNames::Reject {
+        return false;
+    }
+    let hs = req.headers_mut();
+    let mut i = 0;
+    while let Some((n, _)) = hs.get_index(i) {
+        if bad(n) {
+            hs.remove_index(i);
+        } else {
+            i += 1;
+        }
+    }
+    true
 }
 
 impl Session {
@@ -40,7 +64,8 @@ impl Session {
             Some(b) => (&b.http.rules, &b.acls, b.name.as_str()),
             None => (&fe.http.rules, &fe.acls, fe.name.as_str()),
         };
-        if rules.req.is_empty() && rules.redirects.is_empty() {
+        let restrict = rules.restrict_names;
+        if rules.req.is_empty() && rules.redirects.is_empty() && restrict == Preserve {
             return None;
         }
         let acls = Rules::new(acls, w.rt.bufsize);
@@ -76,6 +101,7 @@ impl Session {
                     w: &w,
                     addrs: &self.addrs,
                     fe: self.fe.i,
+                    li: self.fe.li,
                     be,
                     srv: None,
                     first: self.served == 0,
@@ -98,6 +124,9 @@ impl Session {
                     case,
                 };
                 match actions::run_request(&rules.req, &mut acx, &mut h.req, data, complete, from) {
+                    Outcome::Continue if !restrict_names(restrict, &mut h.req) => {
+                        Outcome::Forbidden
+                    }
                     Outcome::Continue => actions::run_request(
                         &rules.redirects,
                         &mut acx,

@@ -15,7 +15,7 @@ use rampart_rules::vars::StreamVars;
 /// `addrs` and `expect_proxy` come back as the rules left them.
 pub fn on_connection(
     w: &WorkerCx,
-    fe: usize,
+    (fe, li): (usize, usize),
     cli: &Conn,
     addrs: &mut ConnAddrs,
     vars: &StreamVars,
@@ -30,6 +30,7 @@ pub fn on_connection(
         addrs: *addrs,
         conn: *addrs,
         fe,
+        li,
         be: None,
         srv: None,
         http: f.mode == rampart_model::proxy::Mode::Http,
@@ -65,7 +66,7 @@ pub fn on_connection(
 /// PROXY header) come back as `set-src`/`set-dst` left them.
 pub fn on_session(
     w: &WorkerCx,
-    fe: usize,
+    (fe, li): (usize, usize),
     cli: &Conn,
     addrs: &mut ConnAddrs,
     vars: &StreamVars,
@@ -79,6 +80,7 @@ pub fn on_session(
         addrs: *addrs,
         conn: *addrs,
         fe,
+        li,
         be: None,
         srv: None,
         http: f.mode == rampart_model::proxy::Mode::Http,
@@ -114,7 +116,7 @@ pub fn on_session(
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn http_content(
     w: &WorkerCx,
-    fe: usize,
+    (fe, li): (usize, usize),
     be: Option<usize>,
     addrs: &mut ConnAddrs,
     first: bool,
@@ -135,6 +137,7 @@ pub(crate) fn http_content(
         addrs: *addrs,
         conn: *addrs,
         fe,
+        li,
         be,
         srv: None,
         http: true,
@@ -180,6 +183,7 @@ pub(crate) fn http_response(
         addrs: *env.addrs,
         conn: *env.addrs,
         fe: env.fe,
+        li: env.li,
         be: env.be,
         srv: env.srv,
         http: true,

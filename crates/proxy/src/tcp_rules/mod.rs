@@ -177,6 +177,8 @@ pub struct RuleCx<'a> {
     /// change them.
     pub conn: ConnAddrs,
     pub fe: usize,
+    /// The listener (index in the frontend's).
+    pub li: usize,
     pub be: Option<usize>,
     pub srv: Option<usize>,
     pub http: bool,
@@ -235,6 +237,7 @@ fn eval(
             w: rc.w,
             addrs: &rc.addrs,
             fe: rc.fe,
+            li: rc.li,
             be: rc.be,
             srv: rc.srv,
             first: rc.first,
