@@ -71,7 +71,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
             // The HTTP session counts the session as its own from here on.
             dec(&f.counters.scur);
             let vars = Box::new(vars);
-            crate::http::upgrade(live, fe, li, cli, addrs, acc.authority, pending, vars).await;
+            crate::http::upgrade(live, (fe, li), cli, addrs, acc.authority, pending, vars).await;
             return;
         }
         d => {

@@ -128,8 +128,7 @@ pub fn session(
 /// variables are `vars`.
 pub(crate) fn upgrade(
     live: Live,
-    fe: usize,
-    li: usize,
+    (fe, li): (usize, usize),
     cli: Conn,
     addrs: ConnAddrs,
     authority: Option<Box<[u8]>>,
