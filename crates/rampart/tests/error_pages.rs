@@ -220,6 +220,35 @@ fn http_error_builds_the_reply() {
 }
 
 #[test]
+fn http_error_log_format_values_render_per_answer() {
+    let dir = TempDir::new("httperr-lf");
+    let p = free_ports(1);
+    // The page is rendered for the stream it answers: the request's path and a
+    // variable a rule set; an empty `hdr` value leaves the field out.
+    let conf = cfg(
+        "",
+        "",
+        &format!(
+            "frontend f\n    bind 127.0.0.1:{p}\n\
+             \x20   http-request set-var(txn.who) str(guest) if {{ path /v }}\n\
+             \x20   http-error status 403 content-type text/plain hdr x-path \"p=%[path]\" hdr x-who %[var(txn.who)] lf-string \"no %[path] for %[var(txn.who)]\"\n\
+             \x20   http-request deny\n"
+        ),
+    );
+    let _px = start(&dir, &conf, &[p]);
+    let head = |len: usize, extra: &str| {
+        format!("HTTP/1.1 403 Forbidden\r\nx-path: p=/v\r\n{extra}content-length: {len}\r\ncontent-type: text/plain\r\n\r\n")
+    };
+    kept(
+        p,
+        b"GET /v HTTP/1.1\r\nHost: t\r\n\r\n",
+        &format!("{}no /v for guest", head(15, "x-who: guest\r\n")),
+    );
+    let other = "HTTP/1.1 403 Forbidden\r\nx-path: p=/\r\ncontent-length: 9\r\ncontent-type: text/plain\r\n\r\nno / for ";
+    kept(p, GET, other);
+}
+
+#[test]
 fn backend_page_first_then_frontend_page() {
     let dir = TempDir::new("errprec");
     let (p, o) = (free_ports(3), free_port());

@@ -6,6 +6,7 @@
 
 use crate::action::{arg, ActCx, RuleSet};
 use crate::conv::Cx;
+use crate::fetch::place::Ckp;
 use crate::logfmt::LogFormat;
 use crate::stream::Stream;
 use rampart_h1::errmsg::Message;
@@ -84,6 +85,35 @@ pub fn parse_reply(
     idx: &mut usize,
     default_status: u16,
     set: RuleSet,
+    cx: &mut ActCx<'_>,
+) -> Result<Reply, String> {
+    let places = cx.places(set);
+    parse_reply_at(words, idx, default_status, places, cx)
+}
+
+/// The reply of an `http-error` line (no default status: it must give one). Its
+/// log-format values may read whatever a request or a response rule may (HAProxy's
+/// `ARGC_HERR`: every request and response checkpoint).
+pub fn parse_http_error(
+    words: &[&str],
+    idx: &mut usize,
+    cx: &mut ActCx<'_>,
+) -> Result<Reply, String> {
+    parse_reply_at(
+        words,
+        idx,
+        0,
+        [Some(Ckp::BeHrqHdr), Some(Ckp::BeHrsHdr)],
+        cx,
+    )
+}
+
+/// [`parse_reply`] with the checkpoints its log-format values are checked against.
+fn parse_reply_at(
+    words: &[&str],
+    idx: &mut usize,
+    default_status: u16,
+    places: [Option<Ckp>; 2],
     cx: &mut ActCx<'_>,
 ) -> Result<Reply, String> {
     let mut status = i64::from(default_status);
@@ -212,7 +242,7 @@ pub fn parse_reply(
                 } else {
                     hdrs.push(ReplyHdr {
                         name: next.to_string(),
-                        value: cx.logformat(value, set, true)?,
+                        value: cx.logformat_at(value, places, true)?,
                     });
                 }
                 i += 3;
@@ -272,7 +302,7 @@ pub fn parse_reply(
         }
     }
     if let Some(text) = lf_text {
-        body = ReplyBody::LogFormat(cx.logformat(&text, set, true)?);
+        body = ReplyBody::LogFormat(cx.logformat_at(&text, places, true)?);
     }
     *idx = i;
     Ok(Reply {

@@ -15,7 +15,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::http_rules::{parse_reply, Reply, ReplyBody};
 use super::{Cap, ProxiesBuilder, Proxy};
 use crate::cnum::atol;
 use crate::kw::Cx;
@@ -25,9 +24,11 @@ use crate::sections::errorfile::{
 use crate::sections::http_errors::HttpErrors;
 use crate::{LowerCx, Snapshot};
 use rampart_config::{Diagnostic, Phase, Span};
+use rampart_rules::action::{ActCx, Warning};
+use rampart_rules::reply::{Reply, ReplyBody};
 
 /// What a proxy sends for a status it customises (HAProxy's `px->replies`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum ErrorReply {
     /// A raw response: `errorfile`, `errorloc302/303`, an `http-errors` section's file,
     /// `http-error ... errorfile` (empty: nothing is sent, the connection is closed).
@@ -35,6 +36,20 @@ pub enum ErrorReply {
     /// An `http-error` reply built from its arguments (status, payload, headers).
     Reply(Arc<Reply>),
 }
+
+/// Messages compare by content, built replies by identity (their log-format values
+/// have no equality).
+impl PartialEq for ErrorReply {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (ErrorReply::Message(a), ErrorReply::Message(b)) => a == b,
+            (ErrorReply::Reply(a), ErrorReply::Reply(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for ErrorReply {}
 
 /// One error setting, in configuration order (HAProxy's `struct conf_errors`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,14 +175,54 @@ pub(crate) fn errorfiles(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), 
     Ok(())
 }
 
-/// `http-error status <code> [content-type <type>] [payload] [hdr <name> <value>]*`.
+/// `http-error status <code> [content-type <type>] [payload] [hdr <name> <value>]*`,
+/// read by the rules' reply parser (HAProxy's `http_parse_http_reply` in the
+/// `ARGC_HERR` context): log-format payloads and `hdr` values are rendered per answer.
 pub(crate) fn http_error(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
     if b.warn_not_cap(cx, Cap::Any, "http-error", "") {
         return Ok(());
     }
-    let args = cx.args();
-    let mut i = 0;
-    let reply = parse_reply(args, &mut i, cx, b, 0).map_err(|e| format!("http-error : {e}"))?;
+    let words: Vec<&str> = std::iter::once("http-error")
+        .chain(cx.args().iter().map(String::as_str))
+        .collect();
+    let mut i = 1;
+    let base = cx.base_dir.to_path_buf();
+    let files = super::http_act::Files(&base);
+    let p = b.cur();
+    let (name, fe, be, http) = (
+        p.name.clone(),
+        p.is_fe(),
+        p.is_be(),
+        p.mode == super::Mode::Http,
+    );
+    let (bufsize, maxrewrite) = (b.bufsize, b.maxrewrite);
+    let (parsed, warnings) = b.with_acls(cx, |_, lcx| {
+        let mut load =
+            |n: &str, a: &mut [rampart_rules::args::Arg]| rampart_rules::map::load(n, a, &mut *lcx);
+        // `errorfile` payloads load as the `errorfile` keyword's (truncated to the
+        // buffer with a warning).
+        let mut file_warnings = Vec::new();
+        let mut errorfile = |n: &str| {
+            let loaded = crate::sections::errorfile::load_message(n, &base.join(n), bufsize)?;
+            file_warnings.extend(loaded.warning.map(|msg| Warning { located: true, msg }));
+            Ok(loaded.message)
+        };
+        let mut acx = ActCx::new(&name, &files);
+        acx.frontend = fe;
+        acx.backend = be;
+        acx.http_mode = http;
+        acx.bufsize = bufsize;
+        acx.maxrewrite = maxrewrite;
+        acx.load = Some(&mut load);
+        acx.errorfile = Some(&mut errorfile);
+        let r = rampart_rules::reply::parse_http_error(&words, &mut i, &mut acx);
+        let mut warnings = std::mem::take(&mut acx.warnings);
+        drop(acx);
+        warnings.extend(file_warnings);
+        (r, warnings)
+    });
+    super::http_act::report_warnings(cx, warnings);
+    let reply = parsed.map_err(|e| format!("http-error : {e}"))?;
     if reply.status == 0 {
         return Err("http-error : expects at least a <status> as arguments.\n".into());
     }
@@ -177,7 +232,7 @@ pub(crate) fn http_error(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), 
             reply.status
         ));
     }
-    if let Some(extra) = args.get(i).filter(|a| !a.is_empty()) {
+    if let Some(extra) = words.get(i).filter(|a| !a.is_empty()) {
         return Err(format!("http-error : unknown keyword '{extra}'."));
     }
     let status = reply.status;
@@ -309,38 +364,6 @@ fn rule_replies(p: &mut Proxy, sections: &[HttpErrors], cx: &mut LowerCx<'_>) {
             }
         }
     }
-}
-
-/// HAProxy's `http_check_http_reply` for one reply of proxy `px`. `Err` is HAProxy's
-/// message, printed after `Proxy '<name>': `.
-pub fn resolve_reply(
-    px: &str,
-    reply: &mut Reply,
-    sections: &[HttpErrors],
-    cx: &mut LowerCx<'_>,
-) -> Result<(), String> {
-    let ReplyBody::ErrorFiles(name) = &reply.body else {
-        return Ok(());
-    };
-    let Some(sec) = sections.iter().find(|h| &h.name == name) else {
-        return Err(format!(
-            "unknown http-errors section '{name}' referenced by an http reply "
-        ));
-    };
-    reply.body = match sec.files.get(&reply.status) {
-        Some(f) => ReplyBody::ErrorFile(f.message.clone()),
-        None => {
-            cx.diags.push(Diagnostic::warning(
-                None,
-                format!(
-                    "Proxy '{px}': status '{}' referenced by an http reply not declared in http-errors section '{name}'.",
-                    reply.status
-                ),
-            ));
-            ReplyBody::Empty
-        }
-    };
-    Ok(())
 }
 
 #[cfg(test)]

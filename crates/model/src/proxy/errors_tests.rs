@@ -2,8 +2,8 @@
 //! lines), inheritance, precedence and the resolution of `http-errors` sections.
 
 use super::{ErrorConf, ErrorReply};
-use crate::proxy::http_rules::ReplyBody;
 use crate::proxy::testutil::*;
+use rampart_rules::reply::ReplyBody;
 use std::path::PathBuf;
 
 /// A directory with error files, removed when dropped.
@@ -196,12 +196,13 @@ fn http_error_replies() {
     let Some(ErrorReply::Reply(reply)) = p.errors.get(500) else {
         panic!("{:?}", p.errors.table);
     };
-    assert_eq!(reply.body, ReplyBody::Raw(b"twice".to_vec()));
+    assert!(matches!(&reply.body, ReplyBody::Raw(b) if b == b"twice"));
     assert_eq!(reply.content_type.as_deref(), Some("text/plain"));
     let Some(ErrorReply::Reply(reply)) = p.errors.get(400) else {
         panic!("{:?}", p.errors.table);
     };
-    assert_eq!((reply.status, &reply.body), (400, &ReplyBody::Empty));
+    assert_eq!(reply.status, 400);
+    assert!(matches!(reply.body, ReplyBody::Empty));
 }
 
 #[test]

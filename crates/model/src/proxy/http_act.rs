@@ -28,7 +28,7 @@ pub struct HttpRule {
 }
 
 /// Payload files, read relative to the line's directory.
-struct Files<'a>(&'a Path);
+pub(crate) struct Files<'a>(pub(crate) &'a Path);
 
 impl FileSource for Files<'_> {
     fn read(&self, path: &str) -> Result<Vec<u8>, String> {
@@ -275,7 +275,7 @@ fn cond_at(
 }
 
 /// Warnings of the action parser: tied to the line, or printed alone.
-fn report_warnings(cx: &mut Cx<'_>, warnings: Vec<rampart_rules::action::Warning>) {
+pub(crate) fn report_warnings(cx: &mut Cx<'_>, warnings: Vec<rampart_rules::action::Warning>) {
     for w in warnings {
         if w.located {
             cx.warn(w.msg);

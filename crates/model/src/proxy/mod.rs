@@ -27,7 +27,6 @@ pub mod bind;
 pub mod check;
 pub mod errors;
 pub mod http_act;
-pub mod http_rules;
 pub mod keywords;
 pub mod log;
 pub mod net;

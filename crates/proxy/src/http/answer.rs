@@ -141,11 +141,14 @@ impl Session {
                 .map(|b| &b.http.errors),
         };
         let conn = conn_word(!keep, http10);
+        let mut built = |r: &Reply, out: &mut Vec<u8>| {
+            self.write_rules_reply(h, r, be, conn, &answer, out);
+        };
         match made {
-            Made::Page(st) => write_error(st, &answer, errors, out),
+            Made::Page(st) => write_error(st, &answer, errors, out, &mut built),
             Made::Auth { .. } => {
                 let st = if self.proxy_auth(&h.req) { 407 } else { 401 };
-                write_error(st, &answer, errors, out)
+                write_error(st, &answer, errors, out, &mut built)
             }
             Made::Redirect(rule) => {
                 rule.write_response(&h.fx.location, conn, answer.case, out);
@@ -156,41 +159,58 @@ impl Session {
                 false
             }
             Made::Reply(reply) => match &reply.body {
-                ReplyBody::DefaultErrorFiles => write_error(reply.status, &answer, errors, out),
+                ReplyBody::DefaultErrorFiles => {
+                    write_error(reply.status, &answer, errors, out, &mut built)
+                }
                 // Written as HAProxy's H1 layer writes an error file.
                 ReplyBody::ErrorFile(m) => m.write(&answer, out),
                 _ => {
-                    let env = self.env_for(be, Some(&h.fx));
-                    let data = match h.fx.buffered_head {
-                        Some(n) => self.rbuf.get(n..).unwrap_or_default(),
-                        None => &[],
-                    };
-                    let s = rampart_rules::stream::Stream {
-                        req: Some(&h.req),
-                        req_data: data,
-                        vars: self.vars.as_deref(),
-                        ..rampart_rules::stream::Stream::new(&env)
-                    };
-                    let cx = rampart_rules::conv::Cx {
-                        bufsize: w.rt.bufsize,
-                    };
-                    let mut tmp = w.get_buf();
-                    rampart_rules::reply::write_reply(
-                        reply,
-                        &s,
-                        &cx,
-                        None,
-                        conn,
-                        answer.head_only,
-                        answer.case,
-                        out,
-                        &mut tmp,
-                    );
-                    w.put_buf(tmp);
+                    built(reply, out);
                     keep
                 }
             },
         }
+    }
+
+    /// Writes a reply built from its parts (`return`, `deny` with a payload, an
+    /// `http-error` reply), its log-format values rendered for the stream.
+    fn write_rules_reply(
+        &self,
+        h: &Heads,
+        reply: &Reply,
+        be: Option<usize>,
+        conn: Option<&[u8]>,
+        answer: &Answer<'_>,
+        out: &mut Vec<u8>,
+    ) {
+        let w = &self.w;
+        let env = self.env_for(be, Some(&h.fx));
+        let data = match h.fx.buffered_head {
+            Some(n) => self.rbuf.get(n..).unwrap_or_default(),
+            None => &[],
+        };
+        let s = rampart_rules::stream::Stream {
+            req: Some(&h.req),
+            req_data: data,
+            vars: self.vars.as_deref(),
+            ..rampart_rules::stream::Stream::new(&env)
+        };
+        let cx = rampart_rules::conv::Cx {
+            bufsize: w.rt.bufsize,
+        };
+        let mut tmp = w.get_buf();
+        rampart_rules::reply::write_reply(
+            reply,
+            &s,
+            &cx,
+            None,
+            conn,
+            answer.head_only,
+            answer.case,
+            out,
+            &mut tmp,
+        );
+        w.put_buf(tmp);
     }
 
     /// The stream's view for the rules and replies, before a server is chosen.

@@ -10,9 +10,8 @@
 
 use rampart_h1::errmsg::Answer;
 use rampart_h1::errors::{default_body, write_default_response};
-use rampart_h1::{push_header_name, reason_phrase};
 use rampart_model::proxy::errors::{ErrorReply, ProxyErrors};
-use rampart_model::proxy::http_rules::{Reply, ReplyBody};
+use rampart_rules::reply::Reply;
 
 /// The `connection` field value to announce, if any: `close` when closing an HTTP/1.1
 /// or 1.0 client, `keep-alive` to keep an HTTP/1.0 client.
@@ -44,11 +43,19 @@ impl<'a> Errors<'a> {
 
 /// Writes the proxy's error response for `status`. Returns true when the connection may
 /// stay open after it.
-pub fn write_error(status: u16, a: &Answer<'_>, errors: Errors<'_>, out: &mut Vec<u8>) -> bool {
+/// An `http-error` reply built from its parts is written by `built`, which renders its
+/// log-format values for the stream.
+pub fn write_error(
+    status: u16,
+    a: &Answer<'_>,
+    errors: Errors<'_>,
+    out: &mut Vec<u8>,
+    built: &mut dyn FnMut(&Reply, &mut Vec<u8>),
+) -> bool {
     match errors.lookup(status) {
         Some(ErrorReply::Message(m)) => m.write(a, out),
         Some(ErrorReply::Reply(r)) => {
-            write_built(r, a, out);
+            built(r, out);
             a.keep
         }
         None => {
@@ -92,68 +99,4 @@ fn write_builtin(status: u16, a: &Answer<'_>, out: &mut Vec<u8>) {
         let body = default_body(status).map_or(0, <[u8]>::len);
         out.truncate(out.len().saturating_sub(body));
     }
-}
-
-/// A reply built from its parts (status, `hdr` fields, payload).
-fn write_built(r: &Reply, a: &Answer<'_>, out: &mut Vec<u8>) {
-    let case = a.case;
-    out.extend_from_slice(b"HTTP/1.1 ");
-    push_status(r.status, out);
-    out.push(b' ');
-    out.extend_from_slice(reason_phrase(r.status).as_bytes());
-    out.extend_from_slice(b"\r\n");
-    for (n, v) in &r.headers {
-        push_header_name(out, n.as_bytes(), case);
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(v.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    let body: &[u8] = match &r.body {
-        ReplyBody::Raw(b) => b,
-        _ => &[],
-    };
-    if r.status != 204 && r.status != 304 {
-        push_header_name(out, b"content-length", case);
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(itoa(body.len() as u64, &mut [0u8; 20]));
-        out.extend_from_slice(b"\r\n");
-    }
-    if let Some(ct) = &r.content_type {
-        push_header_name(out, b"content-type", case);
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(ct.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    if let Some(c) = conn_word(!a.keep, !a.req_ver11) {
-        push_header_name(out, b"connection", case);
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(c);
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-    if !a.head_only {
-        out.extend_from_slice(body);
-    }
-}
-
-fn push_status(s: u16, out: &mut Vec<u8>) {
-    out.extend_from_slice(&[
-        b'0' + (s / 100 % 10) as u8,
-        b'0' + (s / 10 % 10) as u8,
-        b'0' + (s % 10) as u8,
-    ]);
-}
-
-/// Decimal digits of `v` without allocating.
-pub fn itoa(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    &buf[i..]
 }
