@@ -1,8 +1,8 @@
 //! `userlist` sections at run time (manual 3.4): the users and groups that `http_auth`
 //! and `http_auth_group` check credentials against, as HAProxy's `check_user` does:
 //! the user must exist in the list, then an `insecure-password` is compared as is and a
-//! `password` hash is computed again with crypt(3) (`pwhash`: SHA-512, SHA-256, MD5,
-//! bcrypt, BSDi and traditional DES forms) and compared with the stored one.
+//! `password` hash is computed again with the system's crypt(3) (every method it knows,
+//! yescrypt included: [`crate::crypt`]) and compared with the stored one.
 //!
 //! Computing a crypt(3) hash is slow on purpose (5,000 rounds of SHA-512 by default), and
 //! a browser sends its credentials with every request: each worker thread keeps the last
@@ -79,7 +79,7 @@ impl Userlists {
         Some(match &u.password {
             Password::None => false,
             Password::Insecure(p) => p.as_bytes() == pass,
-            Password::Crypt(hash) => cached(li, user, pass, || pwhash::unix::verify(pass, hash)),
+            Password::Crypt(hash) => cached(li, user, pass, || crate::crypt::verify(pass, hash)),
         })
     }
 

@@ -32,6 +32,7 @@ pub mod affinity;
 pub mod auth;
 pub mod build;
 pub mod checks;
+pub mod crypt;
 pub mod env;
 pub mod gaps;
 pub mod handshake;

@@ -254,7 +254,9 @@ fn auth_checks_userlists() {
         "401.http",
         "HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nWWW-Authenticate: Negotiate\r\nX-Custom: yes\r\nContent-Length: 5\r\n\r\nnope\n",
     );
-    // bob's password is `hello`, as SHA-512 crypt(3) (`openssl passwd -6`).
+    // bob's password is `hello`, as SHA-512 crypt(3) (`openssl passwd -6`); carol's is
+    // `hello` too, as yescrypt (Debian's default method, computed by the system's
+    // libxcrypt through Python's `crypt`).
     let conf = cfg(
         "",
         "",
@@ -262,6 +264,7 @@ fn auth_checks_userlists() {
             "userlist L\n    group admins users alice\n    group ops\n\
              \x20   user alice insecure-password secret\n\
              \x20   user bob password $6$abcdefgh$bp46WUxDu2cphMRE0PvVJlqas2imuSq186YS793XKfmqn9XUEL17HECskUTZInaNigNndLLYc7A6yWBmFEFn3/ groups ops\n\
+             \x20   user carol password $y$j9T$abcdefghijklmnopqrstu.$ydgcsGt7XwkF.imYTED9FPsB2NhbgtwHaAbOVp8DoZ8\n\
              frontend f\n    bind 127.0.0.1:{p}\n    option http-use-proxy-header\n\
              \x20   http-request auth realm Ops if {{ path /ops }} !{{ http_auth_group(L) ops }}\n\
              \x20   http-request auth if {{ path /adm }} !{{ http_auth_group(L) admins }}\n\
@@ -295,6 +298,11 @@ fn auth_checks_userlists() {
     // Group membership from either side of the declaration.
     assert_eq!(body(with("/ops", "bob", "hello")).body_text(), "user=bob");
     assert_eq!(body(with("/ops", "bob", "hellO")).status(), 401);
+    assert_eq!(
+        body(with("/priv", "carol", "hello")).body_text(),
+        "user=carol"
+    );
+    assert_eq!(body(with("/priv", "carol", "hellO")).status(), 401);
     assert_eq!(body(with("/ops", "alice", "secret")).status(), 401);
     assert_eq!(
         body(with("/adm", "alice", "secret")).body_text(),
