@@ -208,6 +208,9 @@ impl Expr {
     /// Evaluates the expression: the fetch (one value, or the next one when `it`
     /// iterates), then each converter in turn; `None` when any step has no result.
     pub fn eval<'a>(&'a self, s: &Stream<'a>, it: &mut Iter, cx: &Cx) -> Option<Value<'a>> {
+        if self.convs.is_empty() {
+            return (self.fetch.f)(s, &self.args, it);
+        }
         let mut v = (self.fetch.f)(s, &self.args, it)?;
         for c in &self.convs {
             let r = conv::apply(c.def, v, &c.args, cx);

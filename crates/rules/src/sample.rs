@@ -154,6 +154,14 @@ impl<'a> Value<'a> {
     /// Converts to `to` as HAProxy's `sample_casts` matrix does; `None` when the cast
     /// does not exist or fails on this value (an empty string to an integer, text that
     /// is not an address).
+    /// Whether [`Value::cast`] to `to` gives the value back unchanged.
+    pub fn is_already(&self, to: SmpType) -> bool {
+        let from = self.smp_type();
+        to == SmpType::Any
+            || from == to
+            || (to == SmpType::Addr && matches!(from, SmpType::Ipv4 | SmpType::Ipv6))
+    }
+
     pub fn cast(self, to: SmpType) -> Option<Value<'a>> {
         use SmpType as T;
         use Value as V;

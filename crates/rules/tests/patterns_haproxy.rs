@@ -462,7 +462,7 @@ fn maps_acls_and_regsub_answer_as_haproxy() {
     for (id, words, set) in &sets {
         for x in &inputs {
             let theirs = client.get(id, x);
-            let ours = if set.matches(Value::str(x.as_bytes())) {
+            let ours = if set.matches(&Value::str(x.as_bytes())) {
                 "1"
             } else {
                 "0"

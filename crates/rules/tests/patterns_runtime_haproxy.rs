@@ -307,7 +307,7 @@ fn runtime_changes_answer_as_haproxy() {
                             16384,
                         ),
                     ),
-                    _ => (if acl.matches(Value::str(x.as_bytes())) {
+                    _ => (if acl.matches(&Value::str(x.as_bytes())) {
                         "1"
                     } else {
                         "0"

@@ -124,7 +124,7 @@ impl AclExpr {
             if v.is_none() && it.may_change {
                 return Test::Miss;
             }
-            if v.is_some_and(|v| self.patterns.matches(v)) {
+            if v.as_ref().is_some_and(|v| self.patterns.matches(v)) {
                 return Test::Pass;
             }
             if !it.more {
@@ -150,7 +150,7 @@ impl AclExpr {
         };
         let patterns = &self.patterns;
         let hit = s.env.user_groups(list, &user, &mut |g| {
-            patterns.matches(crate::sample::Value::str(g))
+            patterns.matches(&crate::sample::Value::str(g))
         });
         if hit {
             Test::Pass

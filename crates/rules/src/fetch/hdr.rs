@@ -106,9 +106,12 @@ pub(crate) fn fetch<'h>(
 ) -> Option<&'h [u8]> {
     let occ = if occ == 0 && !it.iterate { -1 } else { occ };
     if occ == 0 {
-        let v = elements(headers, name, full).nth(it.pos);
+        // The element at `pos`, and whether another follows (the same scan goes on to
+        // look), so that an ACL stops after the last one instead of asking again.
+        let mut e = elements(headers, name, full).skip(it.pos);
+        let v = e.next();
         it.pos += 1;
-        it.more = v.is_some();
+        it.more = v.is_some() && e.next().is_some();
         return v;
     }
     it.more = false;

@@ -259,6 +259,7 @@ impl Index {
             How::Ranges { exact, ranges, len } => {
                 let n = match v {
                     Value::Sint(i) if !len => *i,
+                    Value::Bool(b) if !len => i64::from(*b),
                     Value::Str(s) if *len => s.len() as i64,
                     _ => return None,
                 };

@@ -207,17 +207,31 @@ impl PatternSet {
     }
 
     /// Whether the sample matches (an ACL term's test).
-    pub fn matches(&self, v: Value<'_>) -> bool {
+    /// The sample is taken by reference and copied only when it must be cast: ACL
+    /// tests run by the hundred per request.
+    pub fn matches(&self, v: &Value<'_>) -> bool {
         if self.matcher.method == Method::Found {
             return true;
         }
-        let Some(v) = v.cast(self.expect) else {
-            return false;
+        let cast;
+        // The index reads a boolean as the integer it casts to.
+        let as_is = v.is_already(self.expect)
+            || (self.expect == SmpType::Sint && matches!(v, Value::Bool(_)));
+        let v = if as_is {
+            v
+        } else {
+            match v.clone().cast(self.expect) {
+                Some(c) => {
+                    cast = c;
+                    &cast
+                }
+                None => return false,
+            }
         };
         let mut groups = Groups::default();
         self.exprs
             .iter()
-            .any(|e| e.load().lookup(&v, &mut groups).is_some())
+            .any(|e| e.load().lookup(v, &mut groups).is_some())
     }
 
     /// Matches `v` as `pattern_exec_match` does: `found` matches any sample; otherwise

@@ -193,9 +193,9 @@ fn acl_references_take_acl_entries() {
     let fs = files(&[("l", "a\n")]);
     let set = build(&mut reg, &fs, SmpType::Str, None, "-f l").unwrap();
     let r = reg.lookup("l").unwrap().clone();
-    assert!(!set.matches(Value::str(b"b")));
+    assert!(!set.matches(&Value::str(b"b")));
     r.add(b"b", None).unwrap();
-    assert!(set.matches(Value::str(b"b")));
+    assert!(set.matches(&Value::str(b"b")));
     assert!(r.flags().acl && !r.flags().smp);
     let inline = reg.refs().iter().find(|r| r.name().is_none()).unwrap();
     assert!(inline
@@ -324,7 +324,7 @@ fn entries_added_to_a_bool_or_found_set_change_nothing() {
     let set = build(&mut reg, &fs, SmpType::Sint, None, "-m bool x").unwrap();
     let inline = reg.refs().last().unwrap().clone();
     inline.add(b"y", None).unwrap();
-    assert!(!set.matches(Value::Sint(0)));
+    assert!(!set.matches(&Value::Sint(0)));
     let hit = set.match_value(Value::Sint(3)).unwrap();
     assert_eq!(hit.pattern(), None);
     assert_eq!(hit.data(), None);
