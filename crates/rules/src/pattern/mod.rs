@@ -231,7 +231,7 @@ impl PatternSet {
         let mut groups = Groups::default();
         self.exprs
             .iter()
-            .any(|e| e.load().lookup(v, &mut groups).is_some())
+            .any(|e| e.with(|s| s.lookup(v, &mut groups)).is_some())
     }
 
     /// Matches `v` as `pattern_exec_match` does: `found` matches any sample; otherwise

@@ -13,7 +13,8 @@ use super::index::{budget, Index, Snapshot};
 use super::parse::{parse, Item, SampleData};
 use super::{Flags, Matcher, ValueKind};
 use arc_swap::{ArcSwap, Guard};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 pub use super::parse::Resolver;
 
@@ -63,11 +64,42 @@ pub struct PatExpr {
     flags: Flags,
     value: Option<ValueKind>,
     current: ArcSwap<Snapshot>,
+    /// The snapshot in force when the configuration was loaded ([`Registry::finalize`]),
+    /// read with a plain load until the runtime API changes the expression: ACL tests
+    /// run by the hundred per request, and the swap's bookkeeping would cost more than
+    /// most matches. It is kept after a change (one snapshot's worth of memory).
+    frozen: OnceLock<Arc<Snapshot>>,
+    /// The expression changed since `frozen` was taken (or was never frozen).
+    changed: AtomicBool,
 }
 
 impl PatExpr {
     pub(crate) fn load(&self) -> Guard<Arc<Snapshot>> {
         self.current.load()
+    }
+
+    /// Calls `f` with the snapshot in force.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&Snapshot) -> R) -> R {
+        if !self.changed.load(Ordering::Acquire) {
+            if let Some(s) = self.frozen.get() {
+                return f(s);
+            }
+        }
+        f(&self.current.load())
+    }
+
+    /// Publishes `s` as the snapshot in force.
+    fn publish(&self, s: Snapshot) {
+        self.current.store(Arc::new(s));
+        self.changed.store(true, Ordering::Release);
+    }
+
+    /// Takes the snapshot in force as the frozen one (once, when the configuration is
+    /// loaded).
+    fn freeze(&self) {
+        if self.frozen.set(self.current.load_full()).is_ok() {
+            self.changed.store(false, Ordering::Release);
+        }
     }
 
     pub fn matcher(&self) -> Matcher {
@@ -417,6 +449,8 @@ impl PatRef {
             flags,
             value,
             current: ArcSwap::from_pointee(Snapshot::full(Index::empty(), 0)),
+            frozen: OnceLock::new(),
+            changed: AtomicBool::new(true),
         });
         let mut items = Vec::with_capacity(st.entries.len());
         for e in &st.entries {
@@ -522,7 +556,7 @@ impl RefState {
             .collect();
         let last = self.entries.last().map_or(0, |r| r.id);
         let index = Index::build(e.matcher, e.flags, items);
-        e.current.store(Arc::new(Snapshot::full(index, last)));
+        e.publish(Snapshot::full(index, last));
     }
 
     /// The entries in force added after each expression's base: indexed apart, unless
@@ -551,7 +585,7 @@ impl RefState {
                 tail: Index::build(e.matcher, e.flags, tail),
                 overrides: cur.overrides.clone(),
             };
-            e.current.store(Arc::new(next));
+            e.publish(next);
         }
     }
 
@@ -583,7 +617,7 @@ impl RefState {
                 tail: Index::empty(),
                 overrides,
             };
-            e.current.store(Arc::new(next));
+            e.publish(next);
         }
         // The tail (if any) is rebuilt with its new values.
         self.publish_appended();
@@ -707,5 +741,10 @@ impl Registry {
             }
         }
         self.refs.sort_by_key(|r| r.unique_id());
+        for r in &self.refs {
+            for e in &r.lock().exprs {
+                e.freeze();
+            }
+        }
     }
 }

@@ -132,7 +132,11 @@ const STRINGS: &[(&str, &str, bool)] = &[
 #[test]
 fn methods_on_strings() {
     for &(words, sample, want) in STRINGS {
-        assert_eq!(acl(words).matches(&s(sample)), want, "{words} on {sample:?}");
+        assert_eq!(
+            acl(words).matches(&s(sample)),
+            want,
+            "{words} on {sample:?}"
+        );
     }
 }
 

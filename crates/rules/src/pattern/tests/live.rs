@@ -329,3 +329,23 @@ fn entries_added_to_a_bool_or_found_set_change_nothing() {
     assert_eq!(hit.pattern(), None);
     assert_eq!(hit.data(), None);
 }
+
+#[test]
+fn frozen_snapshots_give_way_to_runtime_changes() {
+    let mut reg = Registry::new();
+    let fs = files(&[("l", "a\n")]);
+    let set = build(&mut reg, &fs, SmpType::Str, None, "-f l").unwrap();
+    let other = build(&mut reg, &fs, SmpType::Str, None, "c").unwrap();
+    // The configuration is loaded: the expressions read their frozen snapshots.
+    reg.finalize();
+    assert!(set.matches(&Value::str(b"a")));
+    assert!(!set.matches(&Value::str(b"b")));
+    // A change through the runtime API is seen at once, by this set only.
+    let r = reg.lookup("l").unwrap().clone();
+    r.add(b"b", None).unwrap();
+    assert!(set.matches(&Value::str(b"b")));
+    assert!(r.del(b"a"));
+    assert!(!set.matches(&Value::str(b"a")));
+    assert!(other.matches(&Value::str(b"c")));
+    assert!(!other.matches(&Value::str(b"b")));
+}
