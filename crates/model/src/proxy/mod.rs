@@ -15,6 +15,7 @@
 //! - [`persist`]: `cookie`, `dynamic-cookie-key`, `force-persist`, `ignore-persist`,
 //!   `use-server`, `load-server-state-from-file`, `server-state-file-name`;
 //! - [`log`]: `log` / `no log` / `log global` (targets parsed by [`crate::log`]);
+//! - [`capture`]: `capture request|response header`, `declare capture`, `capture cookie`;
 //! - [`errors`]: `errorfile`, `errorfiles`, `errorloc*`, `http-error`;
 //! - [`net`]: small value parsers (networks, C integers, user and group names).
 //!
@@ -24,6 +25,7 @@
 pub mod acls;
 pub mod balance;
 pub mod bind;
+pub mod capture;
 pub mod check;
 pub mod errors;
 pub mod http_act;
@@ -182,8 +184,12 @@ pub struct Proxy {
     pub http_response: Vec<http_act::HttpRule>,
     pub http_after_response: Vec<http_act::HttpRule>,
     pub redirects: Vec<http_act::HttpRule>,
-    /// Request capture slots taken so far (`http-request capture ... len`).
+    /// Request capture slots taken so far (`capture request header`, `declare capture
+    /// request`, `http-request capture ... len`, `tcp-request content capture`).
     pub req_captures: usize,
+    /// The slots `capture ... header` and `declare capture` declared, and the count of
+    /// response slots.
+    pub captures: capture::Captures,
     /// `errorfile`, `errorfiles`, `errorloc*`, `http-error`: custom responses by status
     /// (inherited from defaults; the table is filled after parsing).
     pub errors: errors::ProxyErrors,
@@ -266,6 +272,7 @@ impl Proxy {
             http_after_response: Vec::new(),
             redirects: Vec::new(),
             req_captures: 0,
+            captures: capture::Captures::default(),
             errors: errors::ProxyErrors::default(),
             options: options::Options::default(),
             checks: check::Checks::default(),
@@ -324,6 +331,7 @@ impl Proxy {
         p.tcp_response_content.clear();
         p.tcp_defaults = None;
         p.req_captures = 0;
+        p.captures = capture::Captures::default();
         p.monitor_fail.clear();
         p.acls = std::sync::Arc::from(Vec::new());
         p.stages_seen = 0;
