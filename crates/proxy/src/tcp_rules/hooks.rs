@@ -3,7 +3,7 @@
 //! heads.
 
 use super::{count, run_set, Data, Decision, RuleCx};
-use crate::env::StreamEnv;
+use crate::env::{StreamEnv, StreamFx};
 use crate::worker::WorkerCx;
 use rampart_h1::{RequestHead, ResponseHead};
 use rampart_net::{Conn, ConnAddrs};
@@ -36,12 +36,14 @@ pub fn on_connection(
         first: true,
         vars,
         expect_proxy: *expect_proxy,
+        fx: None,
     };
     let d = run_set(
         &f.tcp,
         TcpSet::Connection,
         &f.acls,
         &mut rc,
+        cli,
         Data::default(),
         false,
         &mut false,
@@ -85,12 +87,14 @@ pub fn on_session(
         first: true,
         vars,
         expect_proxy: false,
+        fx: None,
     };
     let d = run_set(
         &f.tcp,
         TcpSet::Session,
         &f.acls,
         &mut rc,
+        cli,
         Data::default(),
         false,
         &mut false,
@@ -121,6 +125,8 @@ pub(crate) fn http_content(
     vars: &StreamVars,
     req: &mut RequestHead,
     data: &[u8],
+    fx: &mut StreamFx,
+    cli: &Conn,
 ) -> Decision {
     let f = w.frontend(fe);
     let (rules, acls, be_ctr) = match be.and_then(|b| w.rt.backends.get(b)) {
@@ -141,6 +147,7 @@ pub(crate) fn http_content(
         first,
         vars,
         expect_proxy: false,
+        fx: Some(fx),
     };
     let data = Data {
         req: Some(req),
@@ -152,6 +159,7 @@ pub(crate) fn http_content(
         TcpSet::Content,
         acls,
         &mut rc,
+        cli,
         data,
         false,
         &mut false,
@@ -164,6 +172,7 @@ pub(crate) fn http_content(
 /// The backend's `tcp-response content` rules in `mode http`, once the response head
 /// is parsed (the pass is final; a set that could wait has the head then). Anything
 /// but `Continue` closes both connections without a response (counted).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn http_response(
     fe: &crate::state::Frontend,
     be: &crate::state::Backend,
@@ -171,6 +180,8 @@ pub(crate) fn http_response(
     vars: &StreamVars,
     req: &RequestHead,
     res: &mut ResponseHead,
+    fx: &mut StreamFx,
+    cli: &Conn,
 ) -> Decision {
     if !be.tcp.has(TcpSet::Response) {
         return Decision::Continue;
@@ -186,6 +197,7 @@ pub(crate) fn http_response(
         first: env.first,
         vars,
         expect_proxy: false,
+        fx: Some(fx),
     };
     // Without `tcp-response inspect-delay` HAProxy runs them as soon as the server
     // connection is up, before any response: they see no response then.
@@ -199,6 +211,7 @@ pub(crate) fn http_response(
         TcpSet::Response,
         &be.acls,
         &mut rc,
+        cli,
         data,
         false,
         &mut false,
