@@ -368,7 +368,10 @@ fn test_waiting_head(
         let mut res = Test::Fail;
         for e in &a.exprs {
             let u = e.uses();
-            let http = u.contains(Src::Hrqhv) || u.contains(Src::Hrqhp) || u.contains(Src::Hrqbo);
+            // The capture fetches read the stream's slots and logged line, never the
+            // buffer: they do not wait for a head (HAProxy's never say "may change").
+            let http = (u.contains(Src::Hrqhv) || u.contains(Src::Hrqhp) || u.contains(Src::Hrqbo))
+                && !e.expr.fetch.name.starts_with("capture.");
             match e.test(s, cx) {
                 Test::Pass => return Test::Pass,
                 Test::Fail if !http => {}
