@@ -159,12 +159,13 @@ async fn serve(
             http: false,
         };
         // `set-priority-class` / `set-priority-offset`: the stream's place in the queues.
-        let prio = rc.fx.as_deref().map_or_else(Default::default, |f| {
-            crate::queue::Priority {
+        let prio = rc
+            .fx
+            .as_deref()
+            .map_or_else(Default::default, |f| crate::queue::Priority {
                 class: f.prio_class,
                 offset: f.prio_offset,
-            }
-        });
+            });
         crate::queue::PRIORITY
             .scope(prio, async {
                 match crate::http::persist::connect_tcp(&w.rt, be, &addrs, &env, pending).await {

@@ -49,12 +49,12 @@ pub(crate) fn capture(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), Str
     let kind = word(0);
     let header = word(1) == "header";
     if kind != "cookie" && !(header && (kind == "request" || kind == "response")) {
-        return Err(
-            "'capture' expects 'cookie' or 'request header' or 'response header'.".into(),
-        );
+        return Err("'capture' expects 'cookie' or 'request header' or 'response header'.".into());
     }
     if b.in_defaults() {
-        return Err(format!("'capture {kind}' not allowed in 'defaults' section."));
+        return Err(format!(
+            "'capture {kind}' not allowed in 'defaults' section."
+        ));
     }
     if !word(5).is_empty() {
         return Err(format!(
@@ -102,7 +102,10 @@ pub(crate) fn declare(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), Str
     let word = |i: usize| cx.arg(i).unwrap_or("");
     match word(0) {
         "" => {
-            return Err("'declare' needs a second keyword that specify the type of declaration ('capture')".into())
+            return Err(
+                "'declare' needs a second keyword that specify the type of declaration ('capture')"
+                    .into(),
+            )
         }
         "capture" => {}
         other => {

@@ -885,8 +885,9 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
         None => &b.builtin,
     };
     let mut p = Proxy::from_defaults(def, name, kind, span);
-    if inherited.is_some() {
-        // Their capture slots come first.
+    if kind.is_fe() {
+        // The capture slots of the defaults section's rules come first (HAProxy's
+        // `proxy_defproxy_cpy` copies `nb_req_cap` into frontends).
         p.req_captures = def.req_captures;
     }
     p.tcp_defaults = inherited;

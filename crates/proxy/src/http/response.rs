@@ -325,8 +325,7 @@ async fn response_rules<'r>(
     use super::actions::{run_response, Cx};
     rr.vars.start_response();
     // The backend's `tcp-response content` rules run first (HAProxy's `AN_RES_INSPECT`).
-    let tcp =
-        crate::tcp_rules::http_response(cx.fe, cx.be, rr.env, rr.vars, req, resp, fx, cx.cli);
+    let tcp = crate::tcp_rules::http_response(cx.fe, cx.be, rr.env, rr.vars, req, resp, fx, cx.cli);
     if tcp != crate::tcp_rules::Decision::Continue {
         return Some(RespEnd::Broken);
     }

@@ -91,3 +91,18 @@ fn capture_cookie_is_not_supported_yet() {
     ));
     assert!(r.has_alert("'capture cookie' is not supported yet"));
 }
+
+#[test]
+fn slots_of_a_defaults_sections_rules_come_first() {
+    // reg-tests/http-rules/default_rules.vtc
+    let r = run(
+        "defaults base-http\n mode http\n timeout client 1s\n timeout server 1s\n timeout connect 1s\n\
+         http-request capture hdr(Host) len 64\n http-request capture hdr(X-req-1) len 32\n\
+         frontend fe1 from base-http\n bind :8080\n declare capture request len 32\n http-request capture hdr(X-req-2) id 2\n\
+         frontend fe2 from base-http\n bind :8081\n http-request capture hdr(X-req-2) id 1\n",
+    );
+    assert!(r.valid());
+    assert_eq!(r.proxy("fe1").req_captures, 3);
+    assert_eq!(r.proxy("fe1").captures.decls[0].index, 2);
+    assert_eq!(r.proxy("fe2").req_captures, 2);
+}
