@@ -128,7 +128,7 @@ pub fn build(
                 http_request: ms(t.http_request),
                 http_keep_alive: ms(t.http_keep_alive),
             },
-            req_cap_lens: req_cap_lens(p),
+            caps: crate::capture::CapSlots::of(p, &snap.defaults),
             clitcpka: p.options.flags.clitcpka,
             nolinger: p.options.flags.nolinger,
             splice: crate::splice::SpliceOpts::of(&p.options.flags, limits),
@@ -233,20 +233,6 @@ fn case_map(pairs: &[(String, String)]) -> rampart_h1::CaseMap {
         let _ = m.insert(from.as_bytes(), to.as_bytes());
     }
     m
-}
-
-/// The lengths of a frontend's request capture slots, declared by its `http-request
-/// capture ... len` rules in order.
-fn req_cap_lens(p: &Proxy) -> Vec<usize> {
-    let mut lens = vec![0; p.req_captures];
-    for r in &p.http_request {
-        if let Some(s) = r.act.capture_slot().filter(|s| !s.response && !s.by_id) {
-            if let (Some(slot), Some(len)) = (lens.get_mut(s.index), s.len) {
-                *slot = len;
-            }
-        }
-    }
-    lens
 }
 
 fn build_backend(

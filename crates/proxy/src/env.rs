@@ -45,10 +45,10 @@ pub struct StreamFx {
     /// `disable-l7-retry`: `retry-on` conditions other than connection failures stop
     /// applying to this stream.
     pub no_l7_retry: bool,
-    /// The frontend's request capture slots (`capture ... len`, `capture ... id`):
-    /// `capture.req.hdr(N)` reads them. A slot is set when its flag is; the bytes keep
-    /// their storage from one stream to the next.
-    pub req_caps: Vec<(bool, Vec<u8>)>,
+    /// The values of the frontend's request and response capture slots
+    /// (`capture.req.hdr(N)`, `capture.res.hdr(N)`; the logs' `%hr`, `%hs`).
+    pub req_caps: crate::capture::Values,
+    pub res_caps: crate::capture::Values,
     /// 103 responses built by `early-hint` rules, to send before anything else.
     pub early: Vec<u8>,
     /// A 103 response is being built in `early` (its head is not ended yet).
@@ -77,9 +77,8 @@ impl StreamFx {
         self.prio_class = 0;
         self.prio_offset = 0;
         self.no_l7_retry = false;
-        for c in &mut self.req_caps {
-            c.0 = false;
-        }
+        self.req_caps.clear();
+        self.res_caps.clear();
         self.early.clear();
         self.early_open = false;
         self.location.clear();
@@ -87,15 +86,14 @@ impl StreamFx {
         self.body_cap = None;
     }
 
-    /// Stores a capture in request slot `idx`, cut to `len` bytes.
-    pub fn capture(&mut self, idx: usize, value: &[u8], len: usize) {
-        if self.req_caps.len() <= idx {
-            self.req_caps.resize_with(idx + 1, Default::default);
-        }
-        let slot = &mut self.req_caps[idx];
-        slot.0 = true;
-        slot.1.clear();
-        slot.1.extend_from_slice(&value[..len.min(value.len())]);
+    /// Stores a capture in slot `idx` of a direction, cut to `len` bytes.
+    pub fn capture(&mut self, response: bool, idx: usize, value: &[u8], len: usize) {
+        let v = if response {
+            &mut self.res_caps
+        } else {
+            &mut self.req_caps
+        };
+        v.set(idx, value, len);
     }
 
     /// The server timeout in force: `set-timeout server`'s, else `configured`.
@@ -188,12 +186,11 @@ impl Env for StreamEnv<'_> {
         Some((i64::from(f.prio_class), i64::from(f.prio_offset)))
     }
     fn capture(&self, response: bool, idx: usize) -> Option<&[u8]> {
+        let fx = self.fx?;
         if response {
-            return None;
-        }
-        match self.fx?.req_caps.get(idx)? {
-            (true, v) => Some(v),
-            _ => None,
+            fx.res_caps.get(idx)
+        } else {
+            fx.req_caps.get(idx)
         }
     }
     fn check_user(&self, userlist: &str, user: &[u8], pass: &[u8]) -> Option<bool> {

@@ -31,6 +31,7 @@ pub mod accept;
 pub mod affinity;
 pub mod auth;
 pub mod build;
+pub mod capture;
 pub mod checks;
 pub mod crypt;
 pub mod env;

@@ -110,9 +110,9 @@ pub struct Frontend {
     /// `tcp-request` rules and `inspect-delay`.
     pub tcp: crate::tcp_rules::TcpRules,
     pub timeouts: FeTimeouts,
-    /// The length of each request capture slot (`http-request capture ... len`), in
-    /// slot order: `capture ... id` cuts its value to the slot's length.
-    pub req_cap_lens: Vec<usize>,
+    /// The capture slots (`capture ... header`, `declare capture`, the rules' `capture
+    /// ... len`).
+    pub caps: crate::capture::CapSlots,
     pub clitcpka: bool,
     pub nolinger: bool,
     pub splice: crate::splice::SpliceOpts,

@@ -49,6 +49,8 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
     } else {
         acc.pending
     };
+    // What the content rules set on the stream (captures, queue priority...).
+    let mut fx = crate::env::StreamFx::default();
     let mut rc = RuleCx {
         w: &w,
         addrs,
@@ -61,6 +63,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
         first: true,
         vars: &vars,
         expect_proxy: false,
+        fx: Some(&mut fx),
     };
     let mut eof = false;
     let d = tcp_rules::inspect(&f.tcp, &f.acls, &cli, &mut pending, &mut eof, &mut rc).await;
@@ -111,7 +114,7 @@ async fn serve(
     let acls = crate::env::Rules::new(&f.acls, w.rt.bufsize);
     let chosen = {
         let env = crate::env::StreamEnv {
-            fx: None,
+            fx: rc.fx.as_deref(),
             w,
             addrs: &rc.addrs,
             fe,
@@ -148,7 +151,7 @@ async fn serve(
     // there); else the balancing does.
     let got = {
         let env = crate::env::StreamEnv {
-            fx: None,
+            fx: rc.fx.as_deref(),
             w,
             addrs: &addrs,
             fe,
@@ -158,10 +161,22 @@ async fn serve(
             first: true,
             http: false,
         };
-        match crate::http::persist::connect_tcp(&w.rt, be, &addrs, &env, pending).await {
-            Some(got) => got,
-            None => connect_server(&w.rt, be, &addrs, pending).await,
-        }
+        // `set-priority-class` / `set-priority-offset`: the stream's place in the queues.
+        let prio = rc
+            .fx
+            .as_deref()
+            .map_or_else(Default::default, |f| crate::queue::Priority {
+                class: f.prio_class,
+                offset: f.prio_offset,
+            });
+        crate::queue::PRIORITY
+            .scope(prio, async {
+                match crate::http::persist::connect_tcp(&w.rt, be, &addrs, &env, pending).await {
+                    Some(got) => got,
+                    None => connect_server(&w.rt, be, &addrs, pending).await,
+                }
+            })
+            .await
     };
     let Ok((mut srv, si, _slot)) = got else {
         drain_and_close(cli);

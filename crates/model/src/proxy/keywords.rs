@@ -31,7 +31,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
         "block",
         "The 'block' directive is not supported anymore since HAProxy 2.1. Use 'http-request deny' which uses the exact same syntax.",
     ),
-    Keyword::not_yet("capture"),
+    Keyword::parse("capture", super::capture::capture),
     Keyword::rejected(
         "cliexp",
         "The 'cliexp' directive is not supported anymore since HAProxy 2.1. Use 'http-request replace-path', 'http-request replace-uri' or 'http-request replace-header' instead.",
@@ -49,7 +49,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
         "the 'contimeout' directive is not supported anymore since HAProxy 2.1. Use 'timeout connect'.",
     ),
     Keyword::parse("cookie", persist::cookie),
-    Keyword::not_yet("declare"),
+    Keyword::parse("declare", super::capture::declare),
     Keyword::parse("default-server", server::default_server),
     Keyword::parse("default_backend", default_backend),
     Keyword::parse("description", description),

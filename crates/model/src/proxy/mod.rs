@@ -15,6 +15,7 @@
 //! - [`persist`]: `cookie`, `dynamic-cookie-key`, `force-persist`, `ignore-persist`,
 //!   `use-server`, `load-server-state-from-file`, `server-state-file-name`;
 //! - [`log`]: `log` / `no log` / `log global` (targets parsed by [`crate::log`]);
+//! - [`capture`]: `capture request|response header`, `declare capture`, `capture cookie`;
 //! - [`errors`]: `errorfile`, `errorfiles`, `errorloc*`, `http-error`;
 //! - [`net`]: small value parsers (networks, C integers, user and group names).
 //!
@@ -24,6 +25,7 @@
 pub mod acls;
 pub mod balance;
 pub mod bind;
+pub mod capture;
 pub mod check;
 pub mod errors;
 pub mod http_act;
@@ -181,8 +183,12 @@ pub struct Proxy {
     pub http_response: Vec<http_act::HttpRule>,
     pub http_after_response: Vec<http_act::HttpRule>,
     pub redirects: Vec<http_act::HttpRule>,
-    /// Request capture slots taken so far (`http-request capture ... len`).
+    /// Request capture slots taken so far (`capture request header`, `declare capture
+    /// request`, `http-request capture ... len`, `tcp-request content capture`).
     pub req_captures: usize,
+    /// The slots `capture ... header` and `declare capture` declared, and the count of
+    /// response slots.
+    pub captures: capture::Captures,
     /// `errorfile`, `errorfiles`, `errorloc*`, `http-error`: custom responses by status
     /// (inherited from defaults; the table is filled after parsing).
     pub errors: errors::ProxyErrors,
@@ -265,6 +271,7 @@ impl Proxy {
             http_after_response: Vec::new(),
             redirects: Vec::new(),
             req_captures: 0,
+            captures: capture::Captures::default(),
             errors: errors::ProxyErrors::default(),
             options: options::Options::default(),
             checks: check::Checks::default(),
@@ -323,6 +330,7 @@ impl Proxy {
         p.tcp_response_content.clear();
         p.tcp_defaults = None;
         p.req_captures = 0;
+        p.captures = capture::Captures::default();
         p.monitor_fail.clear();
         p.acls = std::sync::Arc::from(Vec::new());
         p.stages_seen = 0;
@@ -876,8 +884,9 @@ fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
         None => &b.builtin,
     };
     let mut p = Proxy::from_defaults(def, name, kind, span);
-    if inherited.is_some() {
-        // Their capture slots come first.
+    if kind.is_fe() {
+        // The capture slots of the defaults section's rules come first (HAProxy's
+        // `proxy_defproxy_cpy` copies `nb_req_cap` into frontends).
         p.req_captures = def.req_captures;
     }
     p.tcp_defaults = inherited;

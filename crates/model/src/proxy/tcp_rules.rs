@@ -423,6 +423,7 @@ pub(crate) fn check(p: &super::Proxy, cx: &mut crate::LowerCx<'_>) {
             ));
         }
     }
+    super::capture::check_rules(p, cx);
     if p.default_backend.is_none()
         && p.use_backends.is_empty()
         && !p.servers.is_empty()

@@ -73,8 +73,8 @@ pub struct Cx<'a> {
     pub failed_rewrites: [Option<&'a AtomicU64>; 2],
     /// The client connection (`set-tos`, `set-mark`).
     pub cli: Option<&'a Conn>,
-    /// The frontend's request capture slot lengths (`capture ... id`).
-    pub cap_lens: &'a [usize],
+    /// The frontend's capture slots (`capture ... id` cuts to their lengths).
+    pub caps: &'a crate::capture::CapSlots,
     /// `h1-case-adjust` spellings for the client (early hints).
     pub case: Option<&'a CaseMap>,
 }
@@ -288,18 +288,12 @@ fn effect(e: Effect<'_>, cx: &mut Cx<'_>, rules: &[HttpRule], i: usize) {
         Effect::SetPriorityClass(c) => fx.prio_class = c,
         Effect::SetPriorityOffset(o) => fx.prio_offset = o,
         Effect::Capture(slot) => {
-            if slot.response {
-                // No response capture slot can be declared yet (`declare capture`).
+            // A slot the frontend does not have (an `id` in a backend's rule) is
+            // left alone.
+            let Some(len) = cx.caps.len(slot.response, slot.index) else {
                 return;
-            }
-            let len = match slot.len {
-                Some(l) => l,
-                None => match cx.cap_lens.get(slot.index) {
-                    Some(&l) => l,
-                    None => return,
-                },
             };
-            fx.capture(slot.index, &cx.scratch.out, len);
+            fx.capture(slot.response, slot.index, &cx.scratch.out, len);
         }
         Effect::EarlyHint { name } => {
             if !fx.early_open {

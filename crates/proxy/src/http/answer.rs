@@ -333,7 +333,7 @@ impl Session {
                     be_rt.map(|b| &b.counters.failed_rewrites),
                 ],
                 cli: Some(&self.cli),
-                cap_lens: &fe.req_cap_lens,
+                caps: &fe.caps,
                 case: None,
             };
             match actions::run_response(rules, &mut acx, Some(&mut h.req), &mut h.resp, body, 0) {

@@ -105,6 +105,8 @@ impl Session {
                     v,
                     &mut h.req,
                     data,
+                    &mut h.fx,
+                    &self.cli,
                 );
                 if d != crate::tcp_rules::Decision::Continue {
                     return crate::tcp_rules::http_refused(&self.cli, d);
@@ -160,6 +162,8 @@ impl Session {
                     v,
                     &mut h.req,
                     data,
+                    &mut h.fx,
+                    &self.cli,
                 );
                 if d != crate::tcp_rules::Decision::Continue {
                     return crate::tcp_rules::http_refused(&self.cli, d);

@@ -60,6 +60,12 @@ impl Session {
         let w = Rc::clone(&self.w);
         let fe = w.frontend(self.fe.i);
         let be_rt = be.and_then(|b| w.rt.backends.get(b));
+        if be.is_none() {
+            // `capture request header`: before the frontend's rules, as HAProxy's
+            // `http_wait_for_request` does.
+            h.fx.req_caps
+                .capture_headers(&fe.caps.req_hdrs, h.req.headers());
+        }
         let (rules, acls, name) = match be_rt {
             Some(b) => (&b.http.rules, &b.acls, b.name.as_str()),
             None => (&fe.http.rules, &fe.acls, fe.name.as_str()),
@@ -120,7 +126,7 @@ impl Session {
                         be_rt.map(|b| &b.counters.failed_rewrites),
                     ],
                     cli: Some(&self.cli),
-                    cap_lens: &fe.req_cap_lens,
+                    caps: &fe.caps,
                     case,
                 };
                 match actions::run_request(&rules.req, &mut acx, &mut h.req, data, complete, from) {

@@ -186,6 +186,9 @@ pub async fn run<'r>(
         return failed(cx, Fail::Junk, interim);
     }
     cx.dx.awaiting_response.set(false);
+    // `capture response header`: before the response rules (`http_wait_for_response`).
+    fx.res_caps
+        .capture_headers(&cx.fe.caps.res_hdrs, resp.headers());
     // `http-response` rules: the backend's, then the frontend's (a `listen` runs its
     // own once). An answer of theirs replaces the server's response.
     // The rules see what HAProxy's buffer would hold of the body: its input stops
@@ -322,7 +325,7 @@ async fn response_rules<'r>(
     use super::actions::{run_response, Cx};
     rr.vars.start_response();
     // The backend's `tcp-response content` rules run first (HAProxy's `AN_RES_INSPECT`).
-    let tcp = crate::tcp_rules::http_response(cx.fe, cx.be, rr.env, rr.vars, req, resp);
+    let tcp = crate::tcp_rules::http_response(cx.fe, cx.be, rr.env, rr.vars, req, resp, fx, cx.cli);
     if tcp != crate::tcp_rules::Decision::Continue {
         return Some(RespEnd::Broken);
     }
@@ -346,7 +349,7 @@ async fn response_rules<'r>(
                         Some(&cx.be.counters.failed_rewrites),
                     ],
                     cli: Some(cx.cli),
-                    cap_lens: &cx.fe.req_cap_lens,
+                    caps: &cx.fe.caps,
                     case: cx.case,
                 };
                 let data = sbuf.get(head_len..).unwrap_or_default();
@@ -458,7 +461,7 @@ fn after_rules(
                 Some(&cx.be.counters.failed_rewrites),
             ],
             cli: Some(cx.cli),
-            cap_lens: &cx.fe.req_cap_lens,
+            caps: &cx.fe.caps,
             case: cx.case,
         };
         if !matches!(

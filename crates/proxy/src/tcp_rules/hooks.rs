@@ -3,7 +3,7 @@
 //! heads.
 
 use super::{count, run_set, Data, Decision, RuleCx};
-use crate::env::StreamEnv;
+use crate::env::{StreamEnv, StreamFx};
 use crate::worker::WorkerCx;
 use rampart_h1::{RequestHead, ResponseHead};
 use rampart_net::{Conn, ConnAddrs};
@@ -37,12 +37,14 @@ pub fn on_connection(
         first: true,
         vars,
         expect_proxy: *expect_proxy,
+        fx: None,
     };
     let d = run_set(
         &f.tcp,
         TcpSet::Connection,
         &f.acls,
         &mut rc,
+        cli,
         Data::default(),
         false,
         &mut false,
@@ -87,12 +89,14 @@ pub fn on_session(
         first: true,
         vars,
         expect_proxy: false,
+        fx: None,
     };
     let d = run_set(
         &f.tcp,
         TcpSet::Session,
         &f.acls,
         &mut rc,
+        cli,
         Data::default(),
         false,
         &mut false,
@@ -123,6 +127,8 @@ pub(crate) fn http_content(
     vars: &StreamVars,
     req: &mut RequestHead,
     data: &[u8],
+    fx: &mut StreamFx,
+    cli: &Conn,
 ) -> Decision {
     let f = w.frontend(fe);
     let (rules, acls, be_ctr) = match be.and_then(|b| w.rt.backends.get(b)) {
@@ -144,6 +150,7 @@ pub(crate) fn http_content(
         first,
         vars,
         expect_proxy: false,
+        fx: Some(fx),
     };
     let data = Data {
         req: Some(req),
@@ -155,6 +162,7 @@ pub(crate) fn http_content(
         TcpSet::Content,
         acls,
         &mut rc,
+        cli,
         data,
         false,
         &mut false,
@@ -167,6 +175,7 @@ pub(crate) fn http_content(
 /// The backend's `tcp-response content` rules in `mode http`, once the response head
 /// is parsed (the pass is final; a set that could wait has the head then). Anything
 /// but `Continue` closes both connections without a response (counted).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn http_response(
     fe: &crate::state::Frontend,
     be: &crate::state::Backend,
@@ -174,6 +183,8 @@ pub(crate) fn http_response(
     vars: &StreamVars,
     req: &RequestHead,
     res: &mut ResponseHead,
+    fx: &mut StreamFx,
+    cli: &Conn,
 ) -> Decision {
     if !be.tcp.has(TcpSet::Response) {
         return Decision::Continue;
@@ -190,6 +201,7 @@ pub(crate) fn http_response(
         first: env.first,
         vars,
         expect_proxy: false,
+        fx: Some(fx),
     };
     // Without `tcp-response inspect-delay` HAProxy runs them as soon as the server
     // connection is up, before any response: they see no response then.
@@ -203,6 +215,7 @@ pub(crate) fn http_response(
         TcpSet::Response,
         &be.acls,
         &mut rc,
+        cli,
         data,
         false,
         &mut false,

@@ -26,13 +26,13 @@ pub(crate) use hooks::{http_content, http_refused, http_response};
 pub use hooks::{on_connection, on_session};
 pub use wait::{inspect, inspect_response, read_available, Inspected};
 
-use crate::env::StreamEnv;
+use crate::env::{StreamEnv, StreamFx};
 use crate::state::{inc, ProxyCounters};
 use crate::worker::WorkerCx;
 use rampart_h1::{RequestHead, ResponseHead};
 use rampart_model::proxy::tcp_rules::{InheritedTcp, TcpRule};
 use rampart_model::proxy::Proxy;
-use rampart_net::ConnAddrs;
+use rampart_net::{Conn, ConnAddrs};
 use rampart_rules::acl::Test;
 use rampart_rules::action::tcp::{TcpSet, TcpVerdict};
 use rampart_rules::action::{Effect, Txn, Verdict};
@@ -114,11 +114,14 @@ fn def_list(d: &InheritedTcp, set: TcpSet) -> &[TcpRule] {
 /// ACLs, then its own over `acls`; `accept` ends both lists. `skip_def` replays
 /// HAProxy's resumption (`tcp_inspect_request`): a pass that waited in the defaults
 /// section's list resumes with the proxy's own list, the next one starts over.
+/// `cli` is the client connection (`set-mark`, `set-tos`).
+#[allow(clippy::too_many_arguments)]
 pub fn run_set(
     t: &TcpRules,
     set: TcpSet,
     acls: &[rampart_rules::acl::Acl],
     rc: &mut RuleCx<'_>,
+    cli: &Conn,
     mut data: Data<'_>,
     partial: bool,
     skip_def: &mut bool,
@@ -130,7 +133,7 @@ pub fn run_set(
                 res: data.res.as_deref_mut(),
                 ..data
             };
-            match eval(def_list(d, set), set, &d.acls, rc, part, partial) {
+            match eval(def_list(d, set), set, &d.acls, rc, cli, part, partial) {
                 Decision::Continue => {}
                 Decision::Wait => {
                     *skip_def = true;
@@ -141,7 +144,7 @@ pub fn run_set(
             }
         }
     }
-    match eval(t.own(set), set, acls, rc, data, partial) {
+    match eval(t.own(set), set, acls, rc, cli, data, partial) {
         Decision::Accept => Decision::Continue,
         d => d,
     }
@@ -186,6 +189,9 @@ pub struct RuleCx<'a> {
     pub vars: &'a StreamVars,
     /// `expect-proxy layer4` ran.
     pub expect_proxy: bool,
+    /// What the rules set on the stream (captures, queue priority, nice value, log
+    /// level); `None` before there is a stream (connection and session rules).
+    pub fx: Option<&'a mut StreamFx>,
 }
 
 /// What a rule set reads.
@@ -210,11 +216,13 @@ pub struct Data<'d> {
 /// Runs one list of rules of `set` once over `data`, conditions over `acls`.
 /// `partial`: more data may come (the inspect delay runs, the buffer is neither full
 /// nor closed), so a condition that may change waits instead of failing.
+#[allow(clippy::too_many_arguments)]
 fn eval(
     rules: &[TcpRule],
     set: TcpSet,
     acls: &[rampart_rules::acl::Acl],
     rc: &mut RuleCx<'_>,
+    cli: &Conn,
     mut data: Data<'_>,
     partial: bool,
 ) -> Decision {
@@ -233,7 +241,7 @@ fn eval(
     let mut decision = Decision::Continue;
     for r in rules {
         let senv = StreamEnv {
-            fx: None,
+            fx: rc.fx.as_deref(),
             w: rc.w,
             addrs: &rc.addrs,
             fe: rc.fe,
@@ -287,24 +295,7 @@ fn eval(
         decision = match v {
             TcpVerdict::Common(Verdict::Continue) => continue,
             TcpVerdict::Common(Verdict::Effect(e)) => {
-                match e {
-                    Effect::SetSrc(a) => {
-                        rc.addrs.src = Some(a);
-                        if set == TcpSet::Connection {
-                            rc.conn.src = Some(a);
-                        }
-                    }
-                    Effect::SetDst(a) => {
-                        rc.addrs.dst = Some(a);
-                        if set == TcpSet::Connection {
-                            rc.conn.dst = Some(a);
-                        }
-                    }
-                    // Captures have no reader without logs; the socket and
-                    // scheduling settings are announced at start-up as not applied
-                    // (`gaps`).
-                    _ => {}
-                }
+                effect(e, set, rc, cli, &scratch.out);
                 continue;
             }
             TcpVerdict::ExpectProxy => {
@@ -325,6 +316,46 @@ fn eval(
     decision
 }
 
+/// Applies a setting a TCP rule asked for, as the HTTP rules' (`http::actions`): the
+/// addresses on the rule context, the socket options on the client connection, the
+/// rest on the stream.
+fn effect(e: Effect<'_>, set: TcpSet, rc: &mut RuleCx<'_>, cli: &Conn, out: &[u8]) {
+    match e {
+        Effect::SetSrc(a) => {
+            rc.addrs.src = Some(a);
+            if set == TcpSet::Connection {
+                rc.conn.src = Some(a);
+            }
+        }
+        Effect::SetDst(a) => {
+            rc.addrs.dst = Some(a);
+            if set == TcpSet::Connection {
+                rc.conn.dst = Some(a);
+            }
+        }
+        Effect::SetMark(m) => cli.set_mark(m),
+        Effect::SetTos(t) => cli.set_tos(t),
+        e => {
+            let Some(fx) = rc.fx.as_deref_mut() else {
+                return;
+            };
+            match e {
+                Effect::SetNice(n) => fx.nice = n,
+                Effect::SetLogLevel(l) => fx.log_level = Some(l),
+                Effect::SetPriorityClass(c) => fx.prio_class = c,
+                Effect::SetPriorityOffset(o) => fx.prio_offset = o,
+                // `tcp-request content capture ... len`: the value is cut already.
+                Effect::Capture(slot) => {
+                    let len = slot.len.unwrap_or(out.len());
+                    fx.capture(slot.response, slot.index, out, len);
+                }
+                // No TCP action asks for the others.
+                _ => {}
+            }
+        }
+    }
+}
+
 /// `Cond::test` while the payload holds part of an HTTP request head: a criterion
 /// reading the HTTP request that finds nothing answers "miss" (HAProxy's HTTP fetches
 /// set `SMP_F_MAY_CHANGE` on an incomplete raw request), so the rule set waits.
@@ -340,7 +371,10 @@ fn test_waiting_head(
         let mut res = Test::Fail;
         for e in &a.exprs {
             let u = e.uses();
-            let http = u.contains(Src::Hrqhv) || u.contains(Src::Hrqhp) || u.contains(Src::Hrqbo);
+            // The capture fetches read the stream's slots and logged line, never the
+            // buffer: they do not wait for a head (HAProxy's never say "may change").
+            let http = (u.contains(Src::Hrqhv) || u.contains(Src::Hrqhp) || u.contains(Src::Hrqbo))
+                && !e.expr.fetch.name.starts_with("capture.");
             match e.test(s, cx) {
                 Test::Pass => return Test::Pass,
                 Test::Fail if !http => {}

@@ -74,7 +74,16 @@ pub async fn inspect(
             req_data: pending,
             ..Data::default()
         };
-        let d = run_set(t, TcpSet::Content, acls, rc, data, partial, &mut skip_def);
+        let d = run_set(
+            t,
+            TcpSet::Content,
+            acls,
+            rc,
+            cli,
+            data,
+            partial,
+            &mut skip_def,
+        );
         let until = match deadline {
             Some(until) if d == Decision::Wait => until,
             _ => {
@@ -147,7 +156,16 @@ pub async fn inspect_response(
             res_data: &s2c,
             ..Data::default()
         };
-        let d = run_set(t, TcpSet::Response, acls, rc, data, partial, &mut skip_def);
+        let d = run_set(
+            t,
+            TcpSet::Response,
+            acls,
+            rc,
+            cli,
+            data,
+            partial,
+            &mut skip_def,
+        );
         if d != Decision::Wait {
             c2s.drain(..sent);
             return (d, Inspected { c2s, s2c });
