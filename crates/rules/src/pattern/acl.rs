@@ -168,11 +168,7 @@ pub fn parse_acl_patterns(
         }
         inline.load(text.as_bytes(), None, 0, cx.resolver)?;
     }
-    Ok(PatternSet {
-        matcher: m,
-        expect,
-        exprs,
-    })
+    Ok(PatternSet::with_exprs(m, expect, exprs))
 }
 
 /// Rewrites `gt 5` as `6:`, `le 3.1` as `:3.1`... as the ACL parser does before the

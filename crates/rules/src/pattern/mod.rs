@@ -178,6 +178,11 @@ pub struct PatternSet {
     /// The type samples are cast to before matching.
     expect: SmpType,
     exprs: Vec<Arc<PatExpr>>,
+    /// The index a test reads directly while no expression changed since start-up
+    /// (filled on first use after the freeze): one expression's whole frozen index, so
+    /// that a test follows no pointer it does not need. `None` when the set has several
+    /// expressions or its snapshot had entries indexed apart.
+    fast: std::sync::OnceLock<Option<Arc<index::Index>>>,
 }
 
 impl PatternSet {
@@ -190,6 +195,7 @@ impl PatternSet {
             matcher,
             expect,
             exprs,
+            fast: std::sync::OnceLock::new(),
         }
     }
 
@@ -229,9 +235,26 @@ impl PatternSet {
             }
         };
         let mut groups = Groups::default();
+        if !reference::FROZEN_STALE.load(std::sync::atomic::Ordering::Acquire) {
+            if let Some(ix) = self.fast_index() {
+                return ix.lookup(v, &mut groups).is_some();
+            }
+        }
         self.exprs
             .iter()
             .any(|e| e.with(|s| s.lookup(v, &mut groups)).is_some())
+    }
+
+    /// [`PatternSet::fast`], taken once the expressions are frozen.
+    fn fast_index(&self) -> Option<&index::Index> {
+        if let Some(f) = self.fast.get() {
+            return f.as_deref();
+        }
+        let f = match self.exprs.as_slice() {
+            [e] => e.frozen_index()?,
+            _ => None,
+        };
+        self.fast.get_or_init(|| f).as_deref()
     }
 
     /// Matches `v` as `pattern_exec_match` does: `found` matches any sample; otherwise

@@ -56,6 +56,11 @@ pub struct Entry {
     pub generation: u32,
 }
 
+/// Set when the runtime API changes an expression frozen at start-up: from then on, ACL
+/// tests stop reading the indexes they took from the frozen snapshots
+/// (`PatternSet::matches`) and ask each expression for its snapshot in force.
+pub(crate) static FROZEN_STALE: AtomicBool = AtomicBool::new(false);
+
 /// One expression: a reference's entries parsed and indexed for one matcher, flags and
 /// value type (HAProxy's `pattern_expr`).
 #[derive(Debug)]
@@ -92,6 +97,16 @@ impl PatExpr {
     fn publish(&self, s: Snapshot) {
         self.current.store(Arc::new(s));
         self.changed.store(true, Ordering::Release);
+        if self.frozen.get().is_some() {
+            FROZEN_STALE.store(true, Ordering::Release);
+        }
+    }
+
+    /// The index of the snapshot frozen at start-up, when it is the whole of it (no
+    /// entries indexed apart since its base was built); `None` before the freeze.
+    pub(crate) fn frozen_index(&self) -> Option<Option<Arc<Index>>> {
+        let s = self.frozen.get()?;
+        Some((s.tail.len() == 0).then(|| s.base.clone()))
     }
 
     /// Takes the snapshot in force as the frozen one (once, when the configuration is
@@ -741,8 +756,14 @@ impl Registry {
             }
         }
         self.refs.sort_by_key(|r| r.unique_id());
+        // Each expression is frozen whole: entries indexed apart while the
+        // configuration was read (inline patterns come one by one) join its base.
         for r in &self.refs {
-            for e in &r.lock().exprs {
+            let st = r.lock();
+            for (k, e) in st.exprs.iter().enumerate() {
+                if e.current.load().tail.len() > 0 {
+                    st.publish_one(k);
+                }
                 e.freeze();
             }
         }
