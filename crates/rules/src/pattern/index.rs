@@ -126,8 +126,49 @@ enum How {
     Regex { groups: bool },
     /// The `method` ACL keyword.
     HttpMethod { fold: bool },
-    /// Short lists of strings, scanned.
-    Scan { method: Method, fold: bool },
+    /// Short lists of strings, scanned: the patterns side by side in one buffer (a
+    /// test reads one allocation, not one per pattern). `longest`: the longest match
+    /// wins (`beg` without `-i`, as the tree would answer), else the first.
+    Scan {
+        method: Method,
+        fold: bool,
+        longest: bool,
+        list: ScanList,
+    },
+}
+
+/// The byte patterns of a short list and their positions in the list.
+#[derive(Debug, Default)]
+struct ScanList {
+    bytes: Box<[u8]>,
+    /// (end in `bytes`, position in the list) of each pattern, in list order; each
+    /// pattern starts where the previous one ended.
+    ends: Box<[(u32, u32)]>,
+}
+
+impl ScanList {
+    fn of<'i>(pats: impl Iterator<Item = (u32, &'i [u8])>) -> ScanList {
+        let mut bytes = Vec::new();
+        let mut ends = Vec::new();
+        for (i, p) in pats {
+            bytes.extend_from_slice(p);
+            ends.push((bytes.len() as u32, i));
+        }
+        ScanList {
+            bytes: bytes.into(),
+            ends: ends.into(),
+        }
+    }
+
+    /// Each pattern with its position in the list.
+    fn iter(&self) -> impl Iterator<Item = (&[u8], u32)> + '_ {
+        let mut start = 0usize;
+        self.ends.iter().map(move |&(end, i)| {
+            let p = self.bytes.get(start..end as usize).unwrap_or_default();
+            start = end as usize;
+            (p, i)
+        })
+    }
 }
 
 impl Index {
@@ -218,9 +259,7 @@ impl Index {
                     }
                     How::Exact { map, fold }
                 }
-                Method::Beg | Method::End
-                    if items.len() > SCAN_MAX || m.method == Method::Beg && !fold =>
-                {
+                Method::Beg | Method::End if items.len() > SCAN_MAX => {
                     let view = View {
                         reverse: m.method == Method::End,
                         fold,
@@ -241,7 +280,12 @@ impl Index {
                 Method::Reg | Method::Regm => How::Regex {
                     groups: m.method == Method::Regm,
                 },
-                method => How::Scan { method, fold },
+                method => How::Scan {
+                    method,
+                    fold,
+                    longest: method == Method::Beg && !fold,
+                    list: ScanList::of(numbered().filter_map(|(i, it)| Some((i, bytes(it)?)))),
+                },
             }
         };
         Index { items, how }
@@ -302,12 +346,25 @@ impl Index {
                 })
             }
             How::HttpMethod { fold } => self.lookup_http_method(v, *fold),
-            How::Scan { method, fold } => {
+            How::Scan {
+                method,
+                fold,
+                longest,
+                list,
+            } => {
                 let s = bytes_of(v)?;
-                (0..self.items.len() as u32).find(|&i| match &*self.items[i as usize].pat {
-                    Pat::Bytes(p) => scan_match(*method, *fold, p, s),
-                    _ => false,
+                let mut hits = list
+                    .iter()
+                    .filter(|(p, _)| scan_match(*method, *fold, p, s));
+                if !*longest {
+                    return hits.next().map(|(_, i)| i);
+                }
+                // The longest prefix; the earlier pattern on a tie.
+                hits.fold(None, |best: Option<(usize, u32)>, (p, i)| match best {
+                    Some((len, _)) if len >= p.len() => best,
+                    _ => Some((p.len(), i)),
                 })
+                .map(|(_, i)| i)
             }
         }
     }
@@ -378,7 +435,7 @@ impl Snapshot {
         let b = self.base.len() as u32;
         match &self.base.how {
             How::Ip { .. } => lookup_ip(&[(&self.base, 0), (&self.tail, b)], v),
-            How::Prefix { longest: true, .. } => {
+            How::Prefix { longest: true, .. } | How::Scan { longest: true, .. } => {
                 let x = self.base.lookup(v, groups);
                 let y = self.tail.lookup(v, groups).map(|j| j.saturating_add(b));
                 let len = |i: u32| self.item(i).map_or(0, |it| it.key.len());
