@@ -113,8 +113,9 @@ pub struct SplitLine {
     /// The line ended with an empty word, which HAProxy drops from the words but keeps in
     /// its output buffer.
     trailing_empty: bool,
-    /// The first word that was not UTF-8 and was decoded as Latin-1 instead (HAProxy takes
-    /// any byte; Rampart keeps such configurations valid and warns with this position).
+    /// The first word that was not UTF-8 (HAProxy takes any byte; Rampart keeps such
+    /// configurations valid, each invalid byte carried as a private-use character that
+    /// [`raw_bytes`] turns back into the byte, and warns with this position).
     pub latin1: Option<LexError>,
 }
 
@@ -163,7 +164,7 @@ pub fn split_line_full(
                         word: index,
                     });
                 }
-                words.push(visible.iter().map(|&b| char::from(b)).collect());
+                words.push(escape_invalid(visible));
             }
         }
     }
@@ -173,6 +174,46 @@ pub fn split_line_full(
         trailing_empty: lexer.trailing_empty,
         latin1,
     })
+}
+
+/// The first of the 128 private-use characters (U+10FF80..=U+10FFFF) that stand for
+/// the bytes 0x80..=0xFF of a word that is not UTF-8.
+const RAW_BASE: u32 = 0x10_FF00;
+
+/// A word that is not UTF-8 as text: its valid sequences kept, each other byte carried
+/// as the private-use character `U+10FF00 + byte`.
+fn escape_invalid(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for &b in chunk.invalid() {
+            out.push(
+                char::from_u32(RAW_BASE + u32::from(b)).unwrap_or(char::REPLACEMENT_CHARACTER),
+            );
+        }
+    }
+    out
+}
+
+/// The bytes a configuration word stands for: the word itself, except that the
+/// private-use characters standing for bytes that were not UTF-8 become those bytes
+/// again (places that take bytes, such as `str()`, use it to see what HAProxy sees).
+pub fn raw_bytes(word: &str) -> std::borrow::Cow<'_, [u8]> {
+    // U+10FF80..=U+10FFFF are encoded F4 8F BE 80 ..= F4 8F BF BF.
+    if !word.as_bytes().contains(&0xf4) {
+        return std::borrow::Cow::Borrowed(word.as_bytes());
+    }
+    let mut out = Vec::with_capacity(word.len());
+    for c in word.chars() {
+        match u32::from(c).checked_sub(RAW_BASE) {
+            Some(b @ 0x80..=0xff) => out.push(b as u8),
+            _ => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The input offset that produced byte `offset` of word `word` (re-lexes the line).
@@ -214,8 +255,8 @@ impl LexError {
                 self.detail
             ),
             LexErrorKind::InvalidUtf8 => format!(
-                "invalid UTF-8 sequence in word {} at position {p}; the word is read as \
-                 Latin-1 (ISO-8859-1):",
+                "invalid UTF-8 sequence in word {} at position {p}; its bytes are kept where \
+                 a sample reads them (str()), elsewhere read as text:",
                 self.word + 1
             ),
             LexErrorKind::TooLong => "line too long, cannot allocate memory.".to_owned(),

@@ -198,11 +198,22 @@ pub fn build(
         kill_bell: Default::default(),
         kills_watched,
         userlists: crate::auth::Userlists::of(&snap.others.userlists),
+        proc_vars: std::sync::RwLock::new(proc_vars(snap)),
     };
     Ok(Built {
         runtime,
         listeners: sockets,
     })
+}
+
+/// The process-wide variables at start-up: the global `set-var` values, and every
+/// `proc.` variable the rules name, created unset as HAProxy does while reading them.
+fn proc_vars(snap: &Snapshot) -> rampart_rules::vars::VarSet {
+    let mut set = snap.global.proc_vars.clone();
+    for v in &snap.proc_vars {
+        set.declare(v.hash);
+    }
+    set
 }
 
 /// HAProxy's numbering of proxies (`uuid`) and of a backend's servers (`puid`): each

@@ -151,6 +151,9 @@ impl StreamEnv<'_> {
 }
 
 impl Env for StreamEnv<'_> {
+    fn proc_vars(&self) -> Option<&std::sync::RwLock<rampart_rules::vars::VarSet>> {
+        Some(&self.rt().proc_vars)
+    }
     fn src(&self) -> Option<SocketAddr> {
         match self.fx.and_then(|f| f.addrs) {
             Some(a) => a.src,

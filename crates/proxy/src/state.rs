@@ -57,6 +57,9 @@ pub struct Runtime {
     pub kills_watched: bool,
     /// `userlist` sections (`http_auth`, `http_auth_group`).
     pub userlists: crate::auth::Userlists,
+    /// The process-wide variables (`proc.*`): those the configuration names, with the
+    /// values of the global `set-var` lines. Touched only by rules that use them.
+    pub proc_vars: std::sync::RwLock<rampart_rules::vars::VarSet>,
 }
 
 /// Where a proxy of the configuration lives in the runtime (`None`: not that side, or

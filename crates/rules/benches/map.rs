@@ -47,6 +47,7 @@ fn loaded(conv: &str, data: &Mem) -> Arc<Map> {
         },
         resolver: None,
         bufsize: 16384,
+        proc_vars: Vec::new(),
     };
     let mut args = vec![Arg::Str(format!("{conv}.map"))];
     load(conv, &mut args, &mut cx).expect("map loads");

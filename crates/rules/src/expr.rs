@@ -10,10 +10,34 @@ use crate::fetch::{self, FetchDef};
 use crate::pattern::LoadCx;
 use crate::sample::{can_cast, SmpType, Value};
 use crate::stream::{Iter, Stream};
+use crate::vars::Scope;
 
-/// Loads what a converter's arguments name (the files of `map*` converters) while
-/// an expression is parsed.
+/// Loads what a keyword's arguments name while an expression is parsed: the files of
+/// `map*` converters (before their check), the `proc.` variables of fetches and
+/// converters (after it). [`load`] is the configuration's loader.
 pub type ConvLoader<'l> = dyn FnMut(&str, &mut [Arg]) -> Result<(), String> + 'l;
+
+/// The loader of a configuration: loads the map of a `map*` converter, records the
+/// `proc.` variables other keywords name.
+pub fn load(name: &str, args: &mut [Arg], cx: &mut LoadCx<'_>) -> Result<(), String> {
+    if crate::map::is_map_converter(name) {
+        return crate::map::load(name, args, cx);
+    }
+    for a in args.iter() {
+        if let Arg::Var(v) = a {
+            if v.scope == Scope::Proc && !cx.proc_vars.contains(v) {
+                cx.proc_vars.push(v.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the arguments name a `proc.` variable (the loader must then see them).
+fn names_proc_var(args: &[Arg]) -> bool {
+    args.iter()
+        .any(|a| matches!(a, Arg::Var(v) if v.scope == Scope::Proc))
+}
 
 /// A converter with its arguments.
 #[derive(Clone, Debug)]
@@ -68,7 +92,7 @@ impl Expr {
     ) -> Result<(Expr, usize), String> {
         match load {
             Some(cx) => {
-                let mut f = |name: &str, args: &mut [Arg]| crate::map::load(name, args, cx);
+                let mut f = |name: &str, args: &mut [Arg]| self::load(name, args, cx);
                 Expr::parse_with(words, idx, end, Some(&mut f))
             }
             None => Expr::parse_with(words, idx, end, None),
@@ -103,6 +127,11 @@ impl Expr {
             if let Some(check) = fetch.check {
                 check(&mut args)
                     .map_err(|e| format!("invalid args in fetch method '{fkw}' : {e}"))?;
+            }
+        }
+        if names_proc_var(&args) {
+            if let Some(l) = load.as_deref_mut() {
+                l(fkw, &mut args)?;
             }
         }
         let mut expr = Expr {
@@ -177,6 +206,11 @@ impl Expr {
                 check(&mut cargs)
                     .map_err(|e| format!("invalid args in converter '{name}' : {e}"))?;
             }
+            if names_proc_var(&cargs) {
+                if let Some(l) = load.as_deref_mut() {
+                    l(name, &mut cargs)?;
+                }
+            }
             expr.convs.push(ConvCall { def, args: cargs });
             ckw = Some(name.to_string());
             pos += cn + used;
@@ -213,7 +247,7 @@ impl Expr {
         }
         let mut v = (self.fetch.f)(s, &self.args, it)?;
         for c in &self.convs {
-            let r = conv::apply(c.def, v, &c.args, cx);
+            let r = conv::apply_in(c.def, v, &c.args, cx, s);
             // The protocol converters decide themselves whether more data could change
             // their answer (HAProxy's `SMP_F_MAY_CHANGE`): a result is final.
             if r.is_some() && DECIDES_MAY_CHANGE.contains(&c.def.name) {

@@ -111,7 +111,7 @@ impl LogFormat {
         match load {
             Some(cx) => {
                 let mut f =
-                    |name: &str, args: &mut [crate::args::Arg]| crate::map::load(name, args, cx);
+                    |name: &str, args: &mut [crate::args::Arg]| crate::expr::load(name, args, cx);
                 LogFormat::parse_with(fmt, mode, Some(&mut f))
             }
             None => LogFormat::parse_with(fmt, mode, None),

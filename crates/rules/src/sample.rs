@@ -137,6 +137,34 @@ impl<'a> Value<'a> {
         Value::Str(Cow::Borrowed(s))
     }
 
+    /// A copy detached from what it borrowed (one copy of the bytes).
+    pub fn to_owned_value(&self) -> Value<'static> {
+        match self {
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Sint(i) => Value::Sint(*i),
+            Value::Ipv4(a) => Value::Ipv4(*a),
+            Value::Ipv6(a) => Value::Ipv6(*a),
+            Value::Str(s) => Value::Str(Cow::Owned(s.to_vec())),
+            Value::Bin(s) => Value::Bin(Cow::Owned(s.to_vec())),
+            Value::Meth(Method::Known(m)) => Value::Meth(Method::Known(*m)),
+            Value::Meth(Method::Other(s)) => Value::Meth(Method::Other(Cow::Owned(s.to_vec()))),
+        }
+    }
+
+    /// A view of this value borrowing its bytes (no copy).
+    pub fn reborrow(&self) -> Value<'_> {
+        match self {
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Sint(i) => Value::Sint(*i),
+            Value::Ipv4(a) => Value::Ipv4(*a),
+            Value::Ipv6(a) => Value::Ipv6(*a),
+            Value::Str(s) => Value::Str(Cow::Borrowed(s)),
+            Value::Bin(s) => Value::Bin(Cow::Borrowed(s)),
+            Value::Meth(Method::Known(m)) => Value::Meth(Method::Known(*m)),
+            Value::Meth(Method::Other(s)) => Value::Meth(Method::Other(Cow::Borrowed(s))),
+        }
+    }
+
     /// The value detached from what it borrowed.
     pub fn into_owned(self) -> Value<'static> {
         match self {

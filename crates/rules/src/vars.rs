@@ -6,6 +6,8 @@
 //! the rest, computed once at configuration time.
 
 use crate::sample::Value;
+use crate::stream::Stream;
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 /// Variable scopes (`SCOPE_*`).
@@ -103,6 +105,15 @@ impl SetCond {
         Ok(())
     }
 
+    /// The conditions as bits, kept in a converter's arguments.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    pub fn from_bits(b: u8) -> SetCond {
+        SetCond(b)
+    }
+
     fn has(self, f: u8) -> bool {
         self.0 & f != 0
     }
@@ -112,7 +123,7 @@ impl SetCond {
 type Slot = Option<Value<'static>>;
 
 /// The variables of one scope instance (a short list, as in HAProxy).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VarSet {
     entries: Vec<(u64, Slot)>,
 }
@@ -131,20 +142,25 @@ impl VarSet {
     }
 
     /// Stores `v` under the conditions `cond` (`var_set`); returns whether it was stored.
-    pub fn set(&mut self, hash: u64, v: Value<'_>, cond: SetCond) -> bool {
-        let pos = self.entries.iter().position(|(h, _)| *h == hash);
-        if (cond.has(SetCond::IFEXISTS) && pos.is_none())
-            || (cond.has(SetCond::IFNOTEXISTS) && pos.is_some())
-        {
-            return false;
-        }
-        let prev = pos.and_then(|p| self.entries[p].1.as_ref());
+    /// As in HAProxy, a variable that did not exist is created (unset) before the
+    /// conditions on its value are tested, so a failed `ifset` still creates it.
+    pub fn set(&mut self, hash: u64, v: &Value<'_>, cond: SetCond) -> bool {
+        let pos = match self.entries.iter().position(|(h, _)| *h == hash) {
+            Some(_) if cond.has(SetCond::IFNOTEXISTS) => return false,
+            Some(p) => p,
+            None if cond.has(SetCond::IFEXISTS) => return false,
+            None => {
+                self.entries.push((hash, None));
+                self.entries.len() - 1
+            }
+        };
+        let prev = self.entries[pos].1.as_ref();
         if (cond.has(SetCond::IFSET) && prev.is_none())
             || (cond.has(SetCond::IFNOTSET) && prev.is_some())
         {
             return false;
         }
-        let empty = match &v {
+        let empty = match v {
             Value::Str(s) | Value::Bin(s) => Some(s.is_empty()),
             _ => None,
         };
@@ -154,15 +170,20 @@ impl VarSet {
             Some(true) if cond.has(SetCond::IFNOTEMPTY) => return false,
             _ => {}
         }
-        if let (Value::Sint(new), Some(Value::Sint(old))) = (&v, prev) {
+        if let (Value::Sint(new), Some(Value::Sint(old))) = (v, prev) {
             if (cond.has(SetCond::IFGT) && old <= new) || (cond.has(SetCond::IFLT) && old >= new) {
                 return false;
             }
         }
-        let v = Some(v.into_owned());
-        match pos {
-            Some(p) => self.entries[p].1 = v,
-            None => self.entries.push((hash, v)),
+        let slot = &mut self.entries[pos].1;
+        match (slot.as_mut(), v) {
+            // Reuse the stored bytes' allocation when a string replaces a string.
+            (Some(Value::Str(Cow::Owned(old))), Value::Str(new))
+            | (Some(Value::Bin(Cow::Owned(old))), Value::Bin(new)) => {
+                old.clear();
+                old.extend_from_slice(new);
+            }
+            (_, v) => *slot = Some(v.to_owned_value()),
         }
         true
     }
@@ -229,10 +250,81 @@ impl StreamVars {
     }
 }
 
+/// Calls `f` with the value of variable `v` as the stream sees it (`None` when it is
+/// not set or its scope is not visible here), without copying it: `proc` variables
+/// under the process-wide read lock, the others borrowed from the stream's stores.
+pub fn with_var<R>(s: &Stream<'_>, v: &VarRef, f: impl FnOnce(Option<&Value<'static>>) -> R) -> R {
+    match v.scope {
+        Scope::Proc => match s.env.proc_vars() {
+            Some(lock) => {
+                let g = lock.read().unwrap_or_else(|p| p.into_inner());
+                f(g.get(v.hash))
+            }
+            None => f(None),
+        },
+        Scope::Check => f(None),
+        scope => match s.vars.and_then(|sv| sv.store(scope)) {
+            Some(store) => match store.try_borrow() {
+                Ok(b) => f(b.get(v.hash)),
+                Err(_) => f(None),
+            },
+            None => f(None),
+        },
+    }
+}
+
+/// Stores `val` in variable `v` under `cond` (`var_set`): false when the scope is not
+/// visible here or a condition refused the value.
+pub fn set_var(s: &Stream<'_>, v: &VarRef, val: &Value<'_>, cond: SetCond) -> bool {
+    match v.scope {
+        Scope::Proc => match s.env.proc_vars() {
+            Some(lock) => lock
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .set(v.hash, val, cond),
+            None => false,
+        },
+        Scope::Check => false,
+        scope => match s.vars.and_then(|sv| sv.store(scope)) {
+            Some(store) => match store.try_borrow_mut() {
+                Ok(mut b) => b.set(v.hash, val, cond),
+                Err(_) => false,
+            },
+            None => false,
+        },
+    }
+}
+
+/// Unsets variable `v` (`var_unset`): `proc` variables keep existing (HAProxy creates
+/// them permanent), the others are deleted. False when the scope is not visible here.
+pub fn unset_var(s: &Stream<'_>, v: &VarRef) -> bool {
+    match v.scope {
+        Scope::Proc => match s.env.proc_vars() {
+            Some(lock) => {
+                lock.write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .unset(v.hash);
+                true
+            }
+            None => false,
+        },
+        Scope::Check => false,
+        scope => match s.vars.and_then(|sv| sv.store(scope)) {
+            Some(store) => match store.try_borrow_mut() {
+                Ok(mut b) => {
+                    b.remove(v.hash);
+                    true
+                }
+                Err(_) => false,
+            },
+            None => false,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
 
     #[test]
     fn names_need_a_scope_and_a_valid_syntax() {
@@ -262,21 +354,21 @@ mod tests {
             }
             c
         };
-        assert!(!s.set(1, Value::Sint(5), c(&["ifexists"])));
-        assert!(s.set(1, Value::Sint(5), c(&[])));
-        assert!(!s.set(1, Value::Sint(7), c(&["ifnotexists"])));
+        assert!(!s.set(1, &Value::Sint(5), c(&["ifexists"])));
+        assert!(s.set(1, &Value::Sint(5), c(&[])));
+        assert!(!s.set(1, &Value::Sint(7), c(&["ifnotexists"])));
         // ifgt: only when the stored value is greater than the new one.
-        assert!(s.set(1, Value::Sint(4), c(&["ifgt"])));
-        assert!(!s.set(1, Value::Sint(7), c(&["ifgt"])));
+        assert!(s.set(1, &Value::Sint(4), c(&["ifgt"])));
+        assert!(!s.set(1, &Value::Sint(7), c(&["ifgt"])));
         assert_eq!(s.get(1), Some(&Value::Sint(4)));
-        assert!(s.set(1, Value::Sint(9), c(&["iflt"])));
-        assert!(!s.set(2, Value::Sint(1), c(&["ifempty"])));
-        assert!(!s.set(2, Value::Str(Cow::Borrowed(b"")), c(&["ifnotempty"])));
-        assert!(s.set(2, Value::Str(Cow::Borrowed(b"x")), c(&["ifnotempty"])));
+        assert!(s.set(1, &Value::Sint(9), c(&["iflt"])));
+        assert!(!s.set(2, &Value::Sint(1), c(&["ifempty"])));
+        assert!(!s.set(2, &Value::Str(Cow::Borrowed(b"")), c(&["ifnotempty"])));
+        assert!(s.set(2, &Value::Str(Cow::Borrowed(b"x")), c(&["ifnotempty"])));
         s.unset(2);
         assert_eq!(s.get(2), None);
-        assert!(!s.set(2, Value::Sint(1), c(&["ifset"])));
-        assert!(s.set(2, Value::Sint(1), c(&["ifexists", "ifnotset"])));
+        assert!(!s.set(2, &Value::Sint(1), c(&["ifset"])));
+        assert!(s.set(2, &Value::Sint(1), c(&["ifexists", "ifnotset"])));
         assert_eq!(
             SetCond::default().add("nope").unwrap_err(),
             "unknown condition \"nope\""
@@ -290,10 +382,10 @@ mod tests {
         v.store(Scope::Req)
             .unwrap()
             .borrow_mut()
-            .set(r.hash, Value::Sint(1), SetCond::default());
+            .set(r.hash, &Value::Sint(1), SetCond::default());
         v.txn
             .borrow_mut()
-            .set(r.hash, Value::Sint(2), SetCond::default());
+            .set(r.hash, &Value::Sint(2), SetCond::default());
         assert!(v.store(Scope::Res).is_none());
         v.start_response();
         assert!(v.store(Scope::Req).is_none());

@@ -354,6 +354,7 @@ fn ours_conv(
                     },
                     resolver: None,
                     bufsize: 16384,
+                    proc_vars: Vec::new(),
                 };
                 map::load(name, &mut a, &mut cx).expect("map loads");
             }
@@ -455,6 +456,7 @@ fn maps_acls_and_regsub_answer_as_haproxy() {
             },
             resolver: None,
             bufsize: 16384,
+            proc_vars: Vec::new(),
         };
         let set = parse_acl_patterns(&w, &spec, &mut cx).unwrap_or_else(|e| panic!("{id}: {e}"));
         sets.push((id, words.clone(), set));
@@ -554,6 +556,7 @@ fn load_errors_read_as_haproxy_writes_them() {
             },
             resolver: None,
             bufsize: 16384,
+            proc_vars: Vec::new(),
         };
         let spec = AclSpec {
             kw: "req.fhdr",
@@ -591,6 +594,7 @@ fn load_errors_read_as_haproxy_writes_them() {
             },
             resolver: None,
             bufsize: 16384,
+            proc_vars: Vec::new(),
         };
         let ours = map::load(name, &mut a, &mut cx).err();
         // HAProxy ends the converter message with a period of its own.

@@ -91,6 +91,7 @@ fn load_map(reg: &mut Registry, conv: &str, file: &Path) -> Arc<Map> {
         },
         resolver: None,
         bufsize: 16384,
+        proc_vars: Vec::new(),
     };
     map::load(conv, &mut a, &mut cx).expect("map loads");
     match a.swap_remove(0) {
@@ -214,6 +215,7 @@ fn runtime_changes_answer_as_haproxy() {
         },
         resolver: None,
         bufsize: 16384,
+        proc_vars: Vec::new(),
     };
     let acl: PatternSet = parse_acl_patterns(&w, &spec, &mut cx).expect("acl");
     let (b, i, d) = (beg.display(), ip.display(), dom.display());

@@ -403,7 +403,7 @@ fn embedded_nul_ends_a_word() {
 }
 
 #[test]
-fn non_utf8_words_are_read_as_latin1_with_their_position() {
+fn non_utf8_words_keep_their_bytes_and_are_reported_with_their_position() {
     let full = |line: &[u8]| {
         let env = env();
         let ctx = LineCtx {
@@ -415,17 +415,20 @@ fn non_utf8_words_are_read_as_latin1_with_their_position() {
         split_line_full(line, &ctx, LexOptions::CONFIG).expect("HAProxy accepts any byte")
     };
     let s = full(b"a b\xffc");
-    assert_eq!(s.words, ["a", "b\u{ff}c"]);
+    assert_eq!(s.words, ["a", "b\u{10ffff}c"]);
+    assert_eq!(&*raw_bytes(&s.words[1]), b"b\xffc");
+    assert_eq!(&*raw_bytes("caf\u{e9}"), "caf\u{e9}".as_bytes());
     let e = s.latin1.expect("reported");
     assert_eq!((e.kind, e.pos, e.word), (LexErrorKind::InvalidUtf8, 3, 1));
     let s = full(br#"ok "x\xc3""#);
-    assert_eq!(s.words, ["ok", "x\u{c3}"]);
+    assert_eq!(s.words, ["ok", "x\u{10ffc3}"]);
+    assert_eq!(&*raw_bytes(&s.words[1]), b"x\xc3");
     let e = s.latin1.expect("reported");
     assert_eq!((e.kind, e.pos, e.word), (LexErrorKind::InvalidUtf8, 5, 1));
     assert_eq!(
         e.render(br#"ok "x\xc3""#),
-        "invalid UTF-8 sequence in word 2 at position 6; the word is read as Latin-1 \
-         (ISO-8859-1):\n  ok \"x\\xc3\"\n       ^"
+        "invalid UTF-8 sequence in word 2 at position 6; its bytes are kept where a \
+         sample reads them (str()), elsewhere read as text:\n  ok \"x\\xc3\"\n       ^"
     );
     assert!(full(b"plain words").latin1.is_none());
 }

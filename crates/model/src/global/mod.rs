@@ -16,6 +16,7 @@
 //! - [`stats`]: `stats socket|timeout|maxconn|bind-process`;
 //! - [`h1`]: `h1-case-adjust`, `h1-case-adjust-file`;
 //! - [`tune`]: the implemented `tune.*` values;
+//! - [`vars`]: `set-var`, `set-var-fmt` (process-wide variables set at start-up);
 //! - [`args`]: HAProxy's C-style argument reading; [`accounts`]: user and group names.
 //!
 //! Addresses (log targets, stats sockets) are parsed by [`crate::addr`].
@@ -30,6 +31,7 @@ pub mod process;
 pub mod stats;
 pub mod table;
 pub mod tune;
+pub mod vars;
 
 use std::path::{Path, PathBuf};
 
@@ -126,6 +128,9 @@ pub struct Global {
     pub server_state_file: Option<String>,
     /// The line of each keyword in force, for messages about values without a position.
     pub lines: crate::lines::KeywordLines,
+    /// The process-wide variables as `set-var`/`set-var-fmt` left them at the end of
+    /// the section, and those their expressions name (unset).
+    pub proc_vars: rampart_rules::vars::VarSet,
 }
 
 /// Accumulates every `global` section (they merge, as in HAProxy). Besides the typed

@@ -67,8 +67,9 @@ pub(crate) fn redirect(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), St
     );
     let bufsize = b.bufsize;
     let (r, warnings) = b.with_acls(cx, |_, lcx| {
-        let mut load =
-            |n: &str, a: &mut [rampart_rules::args::Arg]| rampart_rules::map::load(n, a, &mut *lcx);
+        let mut load = |n: &str, a: &mut [rampart_rules::args::Arg]| {
+            rampart_rules::expr::load(n, a, &mut *lcx)
+        };
         let mut acx = ActCx::new(&name, &files);
         acx.frontend = fe;
         acx.backend = be;
@@ -142,8 +143,9 @@ fn rule_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: RuleSet) -> Result<(
     let (bufsize, maxrewrite, req_captures) = (b.bufsize, b.maxrewrite, p.req_captures);
     let experimental = b.experimental;
     let (parsed, warnings, captures, proc_vars) = b.with_acls(cx, |_, lcx| {
-        let mut load =
-            |n: &str, a: &mut [rampart_rules::args::Arg]| rampart_rules::map::load(n, a, &mut *lcx);
+        let mut load = |n: &str, a: &mut [rampart_rules::args::Arg]| {
+            rampart_rules::expr::load(n, a, &mut *lcx)
+        };
         let mut acx = ActCx::new(&name, &files);
         acx.frontend = fe;
         acx.backend = be;

@@ -225,8 +225,9 @@ fn rule(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: TcpSet) -> Result<(), Stri
     let http_mode = b.cur().mode == super::Mode::Http;
     let (bufsize, maxrewrite, req_captures) = (b.bufsize, b.maxrewrite, b.cur().req_captures);
     let (parsed, warnings, captures, proc_vars) = b.with_acls(cx, |_, lcx| {
-        let mut load =
-            |n: &str, a: &mut [rampart_rules::args::Arg]| rampart_rules::map::load(n, a, &mut *lcx);
+        let mut load = |n: &str, a: &mut [rampart_rules::args::Arg]| {
+            rampart_rules::expr::load(n, a, &mut *lcx)
+        };
         let mut acx = ActCx::new(&name, &files);
         acx.frontend = fe;
         acx.backend = be;

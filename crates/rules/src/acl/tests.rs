@@ -31,6 +31,7 @@ fn run(acls: &[(&str, &str)], conds: &[&str], raw: &str) -> Result<Vec<bool>, St
         },
         resolver: None,
         bufsize: 16384,
+        proc_vars: Vec::new(),
     };
     let mut known = Known::default();
     let mut warnings = Vec::new();

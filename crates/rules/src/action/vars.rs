@@ -11,7 +11,7 @@ use crate::fetch::place::Ckp;
 use crate::logfmt::LogFormat;
 use crate::sample::Value;
 use crate::stream::Iter;
-use crate::vars::{Scope, SetCond, VarRef};
+use crate::vars::{set_var, unset_var, Scope, SetCond, VarRef};
 use std::borrow::Cow;
 
 /// What is stored.
@@ -120,55 +120,86 @@ pub(crate) fn parse_at(
 
 impl SetVar {
     pub(crate) fn exec(&self, tx: &mut Txn<'_>) -> Verdict<'static> {
-        let value = match &self.value {
+        match &self.value {
             VarValue::Unset => {
-                self.unset(tx);
-                return Verdict::Continue;
+                unset_var(&tx.stream(), &self.var);
             }
             VarValue::Fmt(lf) => {
                 tx.render_to(lf, false, false);
-                Value::Str(Cow::Borrowed(&tx.scratch.out[..]))
+                let v = Value::Str(Cow::Borrowed(&tx.scratch.out[..]));
+                set_var(&tx.stream(), &self.var, &v, self.cond);
             }
             VarValue::Expr(e) => {
                 let s = tx.stream();
-                match e.eval(&s, &mut Iter::single(), tx.cx) {
-                    Some(v) => v.into_owned(),
-                    None => return Verdict::Continue,
-                }
-            }
-        };
-        let hash = self.var.hash;
-        match self.var.scope {
-            Scope::Proc => {
-                if let Some(lock) = tx.env.proc_vars() {
-                    let mut g = lock.write().unwrap_or_else(|p| p.into_inner());
-                    g.set(hash, value, self.cond);
-                }
-            }
-            Scope::Check => {}
-            scope => {
-                if let Some(store) = tx.vars.store(scope) {
-                    store.borrow_mut().set(hash, value, self.cond);
+                if let Some(v) = e.eval(&s, &mut Iter::single(), tx.cx) {
+                    set_var(&s, &self.var, &v, self.cond);
                 }
             }
         }
         Verdict::Continue
     }
+}
 
-    fn unset(&self, tx: &mut Txn<'_>) {
-        let hash = self.var.hash;
-        match self.var.scope {
-            Scope::Proc => {
-                if let Some(lock) = tx.env.proc_vars() {
-                    lock.write().unwrap_or_else(|p| p.into_inner()).unset(hash);
-                }
-            }
-            Scope::Check => {}
-            scope => {
-                if let Some(store) = tx.vars.store(scope) {
-                    store.borrow_mut().remove(hash);
-                }
+/// The `global` section's `set-var <var> <expr>` and `set-var-fmt <var> <fmt>`
+/// (`vars_parse_global_set_var`): read as the `set-var(<var>)` action would be in the
+/// configuration parser's place (only fetches that need no stream), then evaluated
+/// once, at once, into the process-wide variables `proc`. `words` starts with the
+/// keyword. `cx.load` sees the `proc.` variables the expression names.
+pub fn global_set_var(
+    words: &[&str],
+    proc: &std::sync::RwLock<crate::vars::VarSet>,
+    cx: &mut ActCx<'_>,
+) -> Result<(), String> {
+    let kw = super::arg(words, 0);
+    let fmt = kw == "set-var-fmt";
+    let (name, value) = (super::arg(words, 1), super::arg(words, 2));
+    if name.is_empty() || value.is_empty() {
+        let what = if fmt {
+            "a format string"
+        } else {
+            "a sample expression"
+        };
+        return Err(format!(
+            "'{kw}' requires a process-wide variable name ('proc.<name>') and {what}."
+        ));
+    }
+    let action = format!("set-var{}({name})", if fmt { "-fmt" } else { "" });
+    let mut w: Vec<&str> = words.to_vec();
+    w[1] = &action;
+    let mut idx = 2;
+    let sv = parse_at(&w, &mut idx, [Some(Ckp::CfgParser), None], cx).map_err(|e| e.msg)?;
+    if sv.var.scope != Scope::Proc {
+        return Err(format!(
+            "'{kw}': cannot set variable '{name}', only scope 'proc' is permitted in the global section."
+        ));
+    }
+    let env = ProcOnly(proc);
+    let s = crate::stream::Stream::new(&env);
+    let ccx = crate::conv::Cx {
+        bufsize: cx.bufsize,
+    };
+    match &sv.value {
+        VarValue::Expr(e) => {
+            if let Some(v) = e.eval(&s, &mut Iter::single(), &ccx) {
+                set_var(&s, &sv.var, &v, sv.cond);
             }
         }
+        VarValue::Fmt(lf) => {
+            let mut out = Vec::new();
+            lf.render_text(&s, &ccx, &mut out, &mut |_, _| {});
+            out.truncate(cx.bufsize);
+            set_var(&s, &sv.var, &Value::Str(Cow::Owned(out)), sv.cond);
+        }
+        VarValue::Unset => {}
+    }
+    Ok(())
+}
+
+/// What the configuration parser's evaluations see: the process-wide variables only.
+struct ProcOnly<'a>(&'a std::sync::RwLock<crate::vars::VarSet>);
+
+impl crate::stream::Env for ProcOnly<'_> {
+    fn proc_vars(&self) -> Option<&std::sync::RwLock<crate::vars::VarSet>> {
+        Some(self.0)
     }
 }

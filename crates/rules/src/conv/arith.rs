@@ -4,17 +4,18 @@
 
 use super::Cx;
 use crate::args::{read_int64, Arg};
-use crate::sample::Value;
+use crate::sample::{SmpType, Value};
+use crate::stream::Stream;
+use crate::vars::{with_var, VarRef};
 
 /// HAProxy's `check_operator`: the argument is a variable name or an integer.
 pub fn check_operand(args: &mut [Arg]) -> Result<(), String> {
     let Some(Arg::Str(s)) = args.first() else {
         return Ok(());
     };
-    if is_var_name(s) {
-        return Err(format!(
-            "variable '{s}' as an operand is not supported yet (variables come with the rules engine)"
-        ));
+    if let Ok(v) = VarRef::parse(s) {
+        args[0] = Arg::Var(v);
+        return Ok(());
     }
     let (n, used) = read_int64(s.as_bytes());
     if used != s.len() {
@@ -24,15 +25,9 @@ pub fn check_operand(args: &mut [Arg]) -> Result<(), String> {
     Ok(())
 }
 
-/// A variable reference names its scope first (`txn.x`, `sess.y`...), followed by a
-/// name.
-pub(super) fn is_var_name(s: &str) -> bool {
-    ["proc.", "sess.", "txn.", "req.", "res.", "check."]
-        .iter()
-        .any(|p| s.len() > p.len() && s.starts_with(p))
-}
-
-fn operands(v: &Value<'_>, args: &[Arg]) -> Option<(i64, i64)> {
+/// The input and the operand: the integer argument, or the variable's value cast to
+/// an integer (`sample_conv_var2smp_sint`; a missing variable fails the converter).
+fn operands(v: &Value<'_>, args: &[Arg], s: &Stream<'_>) -> Option<(i64, i64)> {
     let a = match v {
         Value::Sint(n) => *n,
         Value::Bool(b) => i64::from(*b),
@@ -40,6 +35,13 @@ fn operands(v: &Value<'_>, args: &[Arg]) -> Option<(i64, i64)> {
     };
     match args.first() {
         Some(Arg::Sint(b)) => Some((a, *b)),
+        Some(Arg::Var(var)) => {
+            let b = with_var(s, var, |x| match x?.reborrow().cast(SmpType::Sint)? {
+                Value::Sint(n) => Some(n),
+                _ => None,
+            })?;
+            Some((a, b))
+        }
         _ => None,
     }
 }
@@ -49,14 +51,14 @@ fn add_sat(a: i64, b: i64) -> i64 {
     a.saturating_add(b)
 }
 
-pub fn add<'a>(v: Value<'a>, args: &[Arg], _: &Cx) -> Option<Value<'a>> {
-    let (a, b) = operands(&v, args)?;
+pub fn add<'a>(v: Value<'a>, args: &[Arg], _: &Cx, s: &Stream<'_>) -> Option<Value<'a>> {
+    let (a, b) = operands(&v, args, s)?;
     Some(Value::Sint(add_sat(a, b)))
 }
 
 /// `sub`: `a - i64::MIN` is computed as `a + i64::MAX + 1`, saturating.
-pub fn sub<'a>(v: Value<'a>, args: &[Arg], _: &Cx) -> Option<Value<'a>> {
-    let (a, b) = operands(&v, args)?;
+pub fn sub<'a>(v: Value<'a>, args: &[Arg], _: &Cx, s: &Stream<'_>) -> Option<Value<'a>> {
+    let (a, b) = operands(&v, args, s)?;
     let r = if b == i64::MIN {
         let r = add_sat(a, i64::MAX);
         if r < i64::MAX {
@@ -70,13 +72,13 @@ pub fn sub<'a>(v: Value<'a>, args: &[Arg], _: &Cx) -> Option<Value<'a>> {
     Some(Value::Sint(r))
 }
 
-pub fn mul<'a>(v: Value<'a>, args: &[Arg], _: &Cx) -> Option<Value<'a>> {
-    let (a, b) = operands(&v, args)?;
+pub fn mul<'a>(v: Value<'a>, args: &[Arg], _: &Cx, s: &Stream<'_>) -> Option<Value<'a>> {
+    let (a, b) = operands(&v, args, s)?;
     Some(Value::Sint(a.saturating_mul(b)))
 }
 
-pub fn div<'a>(v: Value<'a>, args: &[Arg], _: &Cx) -> Option<Value<'a>> {
-    let (a, b) = operands(&v, args)?;
+pub fn div<'a>(v: Value<'a>, args: &[Arg], _: &Cx, s: &Stream<'_>) -> Option<Value<'a>> {
+    let (a, b) = operands(&v, args, s)?;
     Some(Value::Sint(match b {
         0 => i64::MAX,
         -1 if a == i64::MIN => i64::MAX,
@@ -84,8 +86,8 @@ pub fn div<'a>(v: Value<'a>, args: &[Arg], _: &Cx) -> Option<Value<'a>> {
     }))
 }
 
-pub fn modulo<'a>(v: Value<'a>, args: &[Arg], _: &Cx) -> Option<Value<'a>> {
-    let (a, b) = operands(&v, args)?;
+pub fn modulo<'a>(v: Value<'a>, args: &[Arg], _: &Cx, s: &Stream<'_>) -> Option<Value<'a>> {
+    let (a, b) = operands(&v, args, s)?;
     Some(Value::Sint(match b {
         0 => 0,
         -1 if a == i64::MIN => 0,
@@ -93,17 +95,17 @@ pub fn modulo<'a>(v: Value<'a>, args: &[Arg], _: &Cx) -> Option<Value<'a>> {
     }))
 }
 
-pub fn and<'a>(v: Value<'a>, args: &[Arg], _: &Cx) -> Option<Value<'a>> {
-    let (a, b) = operands(&v, args)?;
+pub fn and<'a>(v: Value<'a>, args: &[Arg], _: &Cx, s: &Stream<'_>) -> Option<Value<'a>> {
+    let (a, b) = operands(&v, args, s)?;
     Some(Value::Sint(a & b))
 }
 
-pub fn or<'a>(v: Value<'a>, args: &[Arg], _: &Cx) -> Option<Value<'a>> {
-    let (a, b) = operands(&v, args)?;
+pub fn or<'a>(v: Value<'a>, args: &[Arg], _: &Cx, s: &Stream<'_>) -> Option<Value<'a>> {
+    let (a, b) = operands(&v, args, s)?;
     Some(Value::Sint(a | b))
 }
 
-pub fn xor<'a>(v: Value<'a>, args: &[Arg], _: &Cx) -> Option<Value<'a>> {
-    let (a, b) = operands(&v, args)?;
+pub fn xor<'a>(v: Value<'a>, args: &[Arg], _: &Cx, s: &Stream<'_>) -> Option<Value<'a>> {
+    let (a, b) = operands(&v, args, s)?;
     Some(Value::Sint(a ^ b))
 }

@@ -271,10 +271,9 @@ pub fn check_hmac(args: &mut [Arg]) -> Result<(), String> {
         args[1] = Arg::Bin(Vec::new());
         return Ok(());
     }
-    if super::arith::is_var_name(key) {
-        return Err(format!(
-            "failed to parse key : variable '{key}' as a key is not supported yet (variables come with the rules engine)"
-        ));
+    if let Ok(v) = crate::vars::VarRef::parse(key) {
+        args[1] = Arg::Var(v);
+        return Ok(());
     }
     let err = || {
         "failed to parse key : argument needs to be base64 encoded, and can either be a string or a variable"
@@ -288,13 +287,26 @@ pub fn check_hmac(args: &mut [Arg]) -> Result<(), String> {
     Ok(())
 }
 
-/// `hmac(alg,key)`.
-pub fn hmac<'a>(v: Value<'a>, args: &[Arg], _: &Cx) -> Option<Value<'a>> {
+/// `hmac(alg,key)`: a key in a variable is read as text and base64-decoded on use.
+pub fn hmac<'a>(
+    v: Value<'a>,
+    args: &[Arg],
+    _: &Cx,
+    strm: &crate::stream::Stream<'_>,
+) -> Option<Value<'a>> {
     let s = bytes_of(v)?;
     let alg = alg_arg(args)?;
-    let key: &[u8] = match args.get(1) {
-        Some(Arg::Bin(k)) => k,
+    let out = match args.get(1) {
+        Some(Arg::Bin(k)) => alg.hmac(k, &s)?,
+        Some(Arg::Var(var)) => crate::vars::with_var(strm, var, |x| {
+            let text = match x?.reborrow().cast(crate::sample::SmpType::Str)? {
+                Value::Str(t) => t,
+                _ => return None,
+            };
+            let key = super::encode::base64_decode(&text)?;
+            alg.hmac(&key, &s)
+        })?,
         _ => return None,
     };
-    Some(Value::Bin(Cow::Owned(alg.hmac(key, &s)?)))
+    Some(Value::Bin(Cow::Owned(out)))
 }

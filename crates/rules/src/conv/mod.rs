@@ -1,7 +1,7 @@
 //! Converters (configuration manual 7.3.1): the table of every converter Rampart knows,
 //! with its arguments, input and output types, and the functions of those that need
-//! nothing but their input and arguments. Every other converter HAProxy 2.6 registers is
-//! listed in [`NOT_YET`] with what it waits for (variables, maps, stick tables...), so a
+//! nothing but their input and arguments or the stream's variables. Every other converter
+//! HAProxy 2.6 registers is listed in [`NOT_YET`] with what it waits for (stick tables...), so a
 //! configuration using one is told "not supported yet" rather than "unknown converter".
 //!
 //! Outputs that HAProxy builds in a buffer of `tune.bufsize` bytes are bounded the same
@@ -19,9 +19,11 @@ mod protobuf;
 mod regsub;
 mod string;
 pub mod time;
+mod vars;
 
 use crate::args::{Arg, ArgSpec, ArgType};
 use crate::sample::{SmpType, Value};
+use crate::stream::{NoEnv, Stream};
 use std::borrow::Cow;
 
 /// What a converter may use besides its input and arguments.
@@ -41,6 +43,21 @@ impl Default for Cx {
 /// `None` when the conversion fails (the sample is then missing, as in HAProxy).
 pub type ConvFn = for<'a> fn(Value<'a>, &[Arg], &Cx) -> Option<Value<'a>>;
 
+/// A converter that also reads or writes the stream's variables (`concat`, `strcmp`,
+/// `set-var`, the arithmetic ones with a variable operand...). Variables are behind
+/// interior mutability (the stream's `RefCell`s, the process-wide lock), so the stream
+/// is lent shared, as to fetches.
+pub type StreamConvFn = for<'a> fn(Value<'a>, &[Arg], &Cx, &Stream<'_>) -> Option<Value<'a>>;
+
+/// What a converter runs.
+#[derive(Clone, Copy)]
+pub enum Func {
+    /// Its input and arguments only.
+    Pure(ConvFn),
+    /// The stream's variables too.
+    Stream(StreamConvFn),
+}
+
 /// A converter's configuration-time check of its parsed arguments (HAProxy's
 /// `val_args`), which may also turn them into their final form. It receives the
 /// arguments that were given; absent optional ones are not in the slice.
@@ -53,7 +70,7 @@ pub struct ConvDef {
     pub args: ArgSpec,
     pub input: SmpType,
     pub output: SmpType,
-    pub f: ConvFn,
+    pub f: Func,
     pub check: Option<CheckFn>,
 }
 
@@ -223,7 +240,7 @@ pub static CONVERTERS: &[ConvDef] = &[
         hash::digest,
         hash::check_digest,
     ),
-    ck(
+    cs(
         "hmac",
         spec(&[A::Str, A::Str], 2),
         T::Bin,
@@ -332,9 +349,58 @@ pub static CONVERTERS: &[ConvDef] = &[
         args: spec(&[A::Reg, A::Str, A::Str], 2),
         input: T::Str,
         output: T::Str,
-        f: regsub::regsub,
+        f: Func::Pure(regsub::regsub),
         check: Some(regsub::check),
     },
+    // Variables.
+    cs(
+        "concat",
+        spec(&[A::Str, A::Str, A::Str], 1),
+        T::Str,
+        T::Str,
+        vars::concat,
+        vars::check_concat,
+    ),
+    cs(
+        "add_item",
+        spec(&[A::Str, A::Str, A::Str], 2),
+        T::Str,
+        T::Str,
+        vars::add_item,
+        vars::check_add_item,
+    ),
+    cs(
+        "strcmp",
+        spec(&[A::Str], 1),
+        T::Str,
+        T::Sint,
+        vars::strcmp,
+        vars::check_var_arg,
+    ),
+    cs(
+        "secure_memcmp",
+        spec(&[A::Str], 1),
+        T::Bin,
+        T::Bool,
+        vars::secure_memcmp,
+        vars::check_var_arg,
+    ),
+    cs(
+        "set-var",
+        spec(&[A::Str, A::Str, A::Str, A::Str, A::Str], 1),
+        T::Any,
+        T::Any,
+        vars::set_var,
+        vars::check_set_var,
+    ),
+    cs(
+        "unset-var",
+        spec(&[A::Str], 1),
+        T::Any,
+        T::Any,
+        vars::unset_var,
+        vars::check_unset_var,
+    ),
     map("map", T::Str, T::Str),
     map("map_str", T::Str, T::Str),
     map("map_beg", T::Str, T::Str),
@@ -366,18 +432,11 @@ pub static CONVERTERS: &[ConvDef] = &[
     map("map_ip_ip", T::Addr, T::Addr),
 ];
 
-const VARS: &str = "needs variables";
 const TABLES: &str = "needs stick tables";
 
 /// The converters of HAProxy 2.6 that wait for another part of Rampart. Entries leave
 /// this table when their converter joins [`CONVERTERS`].
 pub static NOT_YET: &[NotYet] = &[
-    ny("add_item", VARS),
-    ny("concat", VARS),
-    ny("strcmp", VARS),
-    ny("secure_memcmp", VARS),
-    ny("set-var", VARS),
-    ny("unset-var", VARS),
     ny("debug", "needs the stream"),
     ny("capture-req", "needs the stream's captures"),
     ny("capture-res", "needs the stream's captures"),
@@ -433,21 +492,40 @@ const fn map(name: &'static str, input: SmpType, output: SmpType) -> ConvDef {
         args,
         input,
         output,
-        f: crate::map::conv,
+        f: Func::Pure(crate::map::conv),
         check: Some(crate::map::check_loaded),
     }
 }
 
 /// The two-operand integer converters: one argument, an integer or a variable.
-const fn op(name: &'static str, f: ConvFn) -> ConvDef {
-    ck(
+const fn op(name: &'static str, f: StreamConvFn) -> ConvDef {
+    ConvDef {
         name,
-        spec(&[A::Str], 1),
-        T::Sint,
-        T::Sint,
-        f,
-        arith::check_operand,
-    )
+        args: spec(&[A::Str], 1),
+        input: T::Sint,
+        output: T::Sint,
+        f: Func::Stream(f),
+        check: Some(arith::check_operand),
+    }
+}
+
+/// A converter using the stream's variables.
+const fn cs(
+    name: &'static str,
+    args: ArgSpec,
+    input: SmpType,
+    output: SmpType,
+    f: StreamConvFn,
+    check: CheckFn,
+) -> ConvDef {
+    ConvDef {
+        name,
+        args,
+        input,
+        output,
+        f: Func::Stream(f),
+        check: Some(check),
+    }
 }
 
 const fn c(
@@ -462,7 +540,7 @@ const fn c(
         args,
         input,
         output,
-        f,
+        f: Func::Pure(f),
         check: None,
     }
 }
@@ -480,7 +558,7 @@ const fn ck(
         args,
         input,
         output,
-        f,
+        f: Func::Pure(f),
         check: Some(check),
     }
 }
@@ -516,11 +594,26 @@ impl NotYet {
     }
 }
 
-/// Runs converter `d` on `v`: casts the input to the declared type first, as HAProxy's
-/// `sample_process_cnv` does (`None` when the cast fails).
+/// Runs converter `d` on `v` outside any stream (no variable is visible): casts the
+/// input to the declared type first, as HAProxy's `sample_process_cnv` does (`None`
+/// when the cast fails).
 pub fn apply<'a>(d: &ConvDef, v: Value<'a>, args: &[Arg], cx: &Cx) -> Option<Value<'a>> {
+    apply_in(d, v, args, cx, &Stream::new(&NoEnv))
+}
+
+/// [`apply`] within stream `s`, whose variables the converter may read or write.
+pub fn apply_in<'a>(
+    d: &ConvDef,
+    v: Value<'a>,
+    args: &[Arg],
+    cx: &Cx,
+    s: &Stream<'_>,
+) -> Option<Value<'a>> {
     let v = v.cast(d.input)?;
-    (d.f)(v, args, cx)
+    match d.f {
+        Func::Pure(f) => f(v, args, cx),
+        Func::Stream(f) => f(v, args, cx, s),
+    }
 }
 
 /// An integer argument, or `default` when absent.

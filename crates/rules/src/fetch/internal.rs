@@ -19,9 +19,15 @@ pub(super) static FETCHES: &[FetchDef] = &[
     def("always_true", spec(&[], 0), T::Bool, CONST, |_, _, _| {
         Some(Value::Bool(true))
     }),
-    def("str", spec(&[A::Str], 1), T::Str, CONST, |_, a, _| {
-        Some(Value::str(str_arg(a, 0)))
-    }),
+    FetchDef {
+        check: Some(check_str),
+        ..def("str", spec(&[A::Str], 1), T::Str, CONST, |_, a, _| {
+            Some(Value::str(match a.first() {
+                Some(Arg::Bin(b)) => b,
+                _ => str_arg(a, 0),
+            }))
+        })
+    },
     FetchDef {
         check: Some(check_bool),
         ..def("bool", spec(&[A::Str], 1), T::Bool, CONST, |_, a, _| {
@@ -313,4 +319,15 @@ fn hostname() -> &'static str {
             .map(|s| s.trim_end_matches('\n').to_string())
             .unwrap_or_default()
     })
+}
+
+/// `str(<text>)` keeps the bytes of a configuration word that was not UTF-8 (HAProxy
+/// reads any byte): such a word becomes binary here.
+fn check_str(args: &mut [Arg]) -> Result<(), String> {
+    if let Some(Arg::Str(s)) = args.first() {
+        if let std::borrow::Cow::Owned(b) = rampart_config::lexer::raw_bytes(s) {
+            args[0] = Arg::Bin(b);
+        }
+    }
+    Ok(())
 }

@@ -61,6 +61,7 @@ impl Env {
             },
             resolver: None,
             bufsize: 16384,
+            proc_vars: Vec::new(),
         };
         load(name, &mut a, &mut cx)?;
         (d.check.unwrap())(&mut a)?;

@@ -35,6 +35,9 @@ pub struct LoadCx<'a> {
     pub resolver: Option<Resolver<'a>>,
     /// `tune.bufsize`: HAProxy reads pattern files line by line into such a buffer.
     pub bufsize: usize,
+    /// `proc.` variables the expressions name (fetch and converter arguments):
+    /// HAProxy creates them, unset, while it reads the configuration.
+    pub proc_vars: Vec<crate::vars::VarRef>,
 }
 
 /// `PAT_REF_*`: who uses a reference, and whether its entries carry values.

@@ -50,6 +50,7 @@ fn build(
         },
         resolver: None,
         bufsize: 16384,
+        proc_vars: Vec::new(),
     };
     parse_acl_patterns(&words, &spec, &mut cx)
 }
@@ -233,6 +234,7 @@ fn names_resolve_through_the_hook_only() {
         origin: Origin { file: "f", line: 1 },
         resolver: Some(&hosts),
         bufsize: 16384,
+        proc_vars: Vec::new(),
     };
     let set = parse_acl_patterns(&["gw.local/24"], &spec, &mut cx).unwrap();
     assert!(set.matches(&Value::Ipv4(Ipv4Addr::new(10, 9, 9, 1))));

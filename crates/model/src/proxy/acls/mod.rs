@@ -117,8 +117,15 @@ impl ProxiesBuilder {
                 },
                 resolver: Some(&resolve),
                 bufsize: self.bufsize,
+                proc_vars: Vec::new(),
             };
-            f(&mut table.known, &mut lcx)
+            let r = f(&mut table.known, &mut lcx);
+            for v in lcx.proc_vars {
+                if !self.proc_vars.contains(&v) {
+                    self.proc_vars.push(v);
+                }
+            }
+            r
         };
         if table.sync(span, before) {
             // Parsing an ACL criterion sets the proxy's argument context.

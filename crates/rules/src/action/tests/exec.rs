@@ -462,6 +462,7 @@ fn maps_change_their_reference() {
         origin: Origin { file: "t", line: 1 },
         resolver: None,
         bufsize: 16384,
+        proc_vars: Vec::new(),
     };
     let mut args = vec![crate::args::Arg::Str("m.map".into())];
     crate::map::load("map", &mut args, &mut load).unwrap();

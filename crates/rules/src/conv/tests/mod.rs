@@ -147,3 +147,4 @@ use std::borrow::Cow;
 
 mod catalogue;
 mod formats;
+mod vars;
