@@ -231,3 +231,25 @@ fn adopt_fd(fd: RawFd) -> Result<Listener, String> {
         }
     })
 }
+
+/// Takes a connection the kernel has queued on `l` now, with a direct `accept(2)`
+/// rather than through the event loop (which only tries once it has seen the listener
+/// readable): the last sweep before a listener closes at a soft stop, so that what the
+/// kernel queued in between is served instead of reset. `None` when nothing is queued
+/// (or the call failed).
+pub fn accept_queued_tcp(
+    l: &tokio::net::TcpListener,
+) -> Option<(tokio::net::TcpStream, std::net::SocketAddr)> {
+    let (s, peer) = socket2::SockRef::from(l).accept().ok()?;
+    s.set_nonblocking(true).ok()?;
+    let peer = peer.as_socket()?;
+    let s = tokio::net::TcpStream::from_std(std::net::TcpStream::from(s)).ok()?;
+    Some((s, peer))
+}
+
+/// [`accept_queued_tcp`] for a Unix listener.
+pub fn accept_queued_unix(l: &tokio::net::UnixListener) -> Option<tokio::net::UnixStream> {
+    let (s, _) = socket2::SockRef::from(l).accept().ok()?;
+    s.set_nonblocking(true).ok()?;
+    tokio::net::UnixStream::from_std(std::os::unix::net::UnixStream::from(s)).ok()
+}

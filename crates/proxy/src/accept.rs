@@ -72,8 +72,15 @@ async fn drain(wcx: &Rc<WorkerCx>, fe: usize, li: usize, tl: &Accepting) {
         let next = tokio::time::timeout(std::time::Duration::from_millis(1), tl.accept());
         match next.await {
             Ok(Ok((conn, peer))) => start_session(wcx, fe, li, permit, conn, peer),
-            _ => return,
+            _ => break,
         }
+    }
+    // What the kernel queued since the event loop last looked: taken with direct
+    // calls, the listener closing right after (the caller returns), so that only what
+    // arrives within microseconds can still be reset.
+    while let Some((conn, peer)) = tl.accept_queued() {
+        let permit = acquire(&wcx.ctl, fe, li).await;
+        start_session(wcx, fe, li, permit, conn, peer);
     }
 }
 
@@ -130,6 +137,26 @@ enum Accepting {
 }
 
 impl Accepting {
+    /// A connection queued on the listener now, without waiting ([`Accepting::accept`]'s
+    /// address handling).
+    fn accept_queued(&self) -> Option<(Conn, ConnAddrs)> {
+        match self {
+            Accepting::Tcp(l, fixed) => {
+                let (s, peer) = rampart_net::listener::accept_queued_tcp(l)?;
+                let _ = s.set_nodelay(true);
+                let got = ConnAddrs {
+                    src: Some(peer),
+                    dst: *fixed,
+                };
+                Some((Conn::Tcp(s), got))
+            }
+            Accepting::Unix(l) => {
+                let s = rampart_net::listener::accept_queued_unix(l)?;
+                Some((Conn::Unix(s), ConnAddrs::default()))
+            }
+        }
+    }
+
     /// A new connection and, for TCP, the client's address as `accept(2)` gave it and the
     /// destination when the listener fixes it.
     async fn accept(&self) -> std::io::Result<(Conn, ConnAddrs)> {
