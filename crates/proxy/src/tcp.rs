@@ -73,8 +73,13 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
             let addrs = rc.addrs;
             // The HTTP session counts the session as its own from here on.
             dec(&f.counters.scur);
-            let vars = Box::new(vars);
-            crate::http::upgrade(live, (fe, li), cli, addrs, acc.authority, pending, vars).await;
+            let carried = crate::http::Carried {
+                authority: acc.authority,
+                pending,
+                vars: Box::new(vars),
+                fx: Box::new(fx),
+            };
+            crate::http::upgrade(live, (fe, li), cli, addrs, carried).await;
             return;
         }
         d => {

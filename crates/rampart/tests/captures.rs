@@ -206,3 +206,31 @@ fn tcp_mode_content_capture_is_read_by_later_rules() {
     );
     drop(server);
 }
+
+#[test]
+fn switch_mode_http_keeps_what_the_tcp_rules_set() {
+    let dir = TempDir::new("cap-switch");
+    let p = free_ports(1);
+    // The `mode tcp` stream's capture (slot 1: the declared slot comes first) and
+    // priority class stay with the HTTP stream `switch-mode http` turns it into
+    // (HAProxy's stream goes on).
+    let conf = format!(
+        "defaults\n    mode tcp\n    timeout connect 2s\n    timeout client 20s\n    timeout server 20s\n\
+         frontend f\n    bind 127.0.0.1:{p}\n\
+         \x20   declare capture request len 8\n\
+         \x20   tcp-request inspect-delay 30s\n\
+         \x20   tcp-request content capture req.payload(0,3) len 3 if {{ req.len ge 3 }}\n\
+         \x20   tcp-request content set-priority-class int(7)\n\
+         \x20   tcp-request content switch-mode http if HTTP\n\
+         \x20   http-request return status 200 content-type text/plain lf-string \"cap=%[capture.req.hdr(0)],%[capture.req.hdr(1)] prio=%[prio_class]\"\n"
+    );
+    let _px = Launch::rampart("proxy", &dir, &conf)
+        .ready_tcp(local(p))
+        .spawn();
+    let mut c = connect(local(p));
+    c.write_all(b"GET / HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n")
+        .expect("sending");
+    let got = String::from_utf8_lossy(&read_until_closed(&mut c, 1 << 16)).into_owned();
+    assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+    assert!(got.ends_with("cap=,GET prio=7"), "{got}");
+}

@@ -52,6 +52,12 @@ impl Session {
     /// Runs one request/response exchange.
     pub(super) async fn stream(&mut self, h: &mut Heads) -> Next {
         h.fx.reset();
+        if let Some(mut fx) = self.carried_fx.take() {
+            // The stream a `switch-mode http` goes on with keeps what its rules set.
+            std::mem::swap(&mut h.fx, &mut fx);
+            h.fx.buffered_head = None;
+            h.fx.body_cap = None;
+        }
         let next = self.exchange(h).await;
         // `set-src`, `set-dst`: the stream's view of the addresses ends with it.
         if let Some(a) = h.fx.conn.take() {

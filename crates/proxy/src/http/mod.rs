@@ -104,6 +104,8 @@ pub(crate) struct Session {
     /// The next stream goes on with a `mode tcp` stream that `switch-mode http` turned
     /// into this session: its `tcp-request content` rules ran, its variables stay.
     pub upgraded: bool,
+    /// What the `mode tcp` stream's rules set, for the stream that goes on.
+    pub carried_fx: Option<Box<crate::env::StreamFx>>,
     pub req_opts: ParseOpts,
     /// The thread's session count and the `maxconn` slots, released with the session.
     _live: Live,
@@ -122,23 +124,32 @@ pub fn session(
     Session::new(live, fe, li, cli, addrs).serve()
 }
 
+/// What a `mode tcp` stream hands to the HTTP session a `switch-mode http` turns it
+/// into: the PROXY header's AUTHORITY, the bytes read so far (a buffer of the thread's
+/// pool), the variables, and what its rules set on the stream (captures, priority, log
+/// level...), which HAProxy keeps since the stream goes on.
+pub(crate) struct Carried {
+    pub authority: Option<Box<[u8]>>,
+    pub pending: Vec<u8>,
+    pub vars: Box<rampart_rules::vars::StreamVars>,
+    pub fx: Box<crate::env::StreamFx>,
+}
+
 /// Goes on in HTTP with a `mode tcp` connection a `tcp-request content switch-mode
 /// http` rule turned (HAProxy's `stream_set_http_mode`): its handshake and rules are
-/// done, what the client sent so far is `pending` (a buffer of the thread's pool), its
-/// variables are `vars`.
+/// done; the rest of its state comes in `carried`.
 pub(crate) fn upgrade(
     live: Live,
     (fe, li): (usize, usize),
     cli: Conn,
     addrs: ConnAddrs,
-    authority: Option<Box<[u8]>>,
-    pending: Vec<u8>,
-    vars: Box<rampart_rules::vars::StreamVars>,
+    carried: Carried,
 ) -> impl std::future::Future<Output = ()> {
     let mut s = Session::new(live, fe, li, cli, addrs);
-    s.authority = authority;
-    s.rbuf = pending;
-    s.vars = Some(vars);
+    s.authority = carried.authority;
+    s.rbuf = carried.pending;
+    s.vars = Some(carried.vars);
+    s.carried_fx = Some(carried.fx);
     s.upgraded = true;
     async move {
         inc(&s.fe.counters.scur);
@@ -172,6 +183,7 @@ impl Session {
             served: 0,
             vars: None,
             upgraded: false,
+            carried_fx: None,
             req_opts,
             _live: live,
             w,
