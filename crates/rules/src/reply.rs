@@ -59,6 +59,17 @@ pub enum ReplyBody {
 }
 
 impl Reply {
+    /// Calls `f` on every expression of the reply's log-format strings, its headers'
+    /// before its body's, as HAProxy parses them.
+    pub fn exprs_mut(&mut self, f: &mut dyn FnMut(&mut crate::expr::Expr)) {
+        for h in &mut self.headers {
+            h.value.exprs_mut(f);
+        }
+        if let ReplyBody::LogFormat(lf) = &mut self.body {
+            lf.exprs_mut(f);
+        }
+    }
+
     /// The `http-errors` section an `errorfiles` reply names, before resolution.
     pub fn errorfiles_section(&self) -> Option<&str> {
         match &self.body {

@@ -70,6 +70,15 @@ pub enum ErrorConf {
         /// The line (a defaults section's for inherited entries).
         span: Span,
     },
+    /// `http-error` with a reply built from its arguments; its expressions' arguments
+    /// (proxy names...) are resolved once every section is read (`acls::resolve`,
+    /// HAProxy's `ARGC_HERR` context), which needs the line.
+    Built {
+        status: u16,
+        /// Always [`ErrorReply::Reply`].
+        reply: ErrorReply,
+        span: Span,
+    },
 }
 
 /// A proxy's error settings and, once resolved, its table.
@@ -250,9 +259,10 @@ pub(crate) fn http_error(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), 
             status,
             reply: Some(ErrorReply::Message(msg)),
         },
-        _ => ErrorConf::Set {
+        _ => ErrorConf::Built {
             status,
-            reply: Some(ErrorReply::Reply(Arc::new(reply))),
+            reply: ErrorReply::Reply(Arc::new(reply)),
+            span: cx.span(),
         },
     };
     b.px().errors.conf.push(entry);
@@ -277,6 +287,9 @@ pub fn resolve(s: &mut Snapshot, cx: &mut LowerCx<'_>) {
         let mut table = BTreeMap::new();
         for c in &p.errors.conf {
             match c {
+                ErrorConf::Built { status, reply, .. } => {
+                    table.insert(*status, reply.clone());
+                }
                 ErrorConf::Set { status, reply } => match reply {
                     Some(r) => {
                         table.insert(*status, r.clone());

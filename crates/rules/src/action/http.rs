@@ -14,7 +14,7 @@ use super::{ActCx, ActError, ErrKind, RuleSet};
 use crate::args::ArgCtx;
 use crate::expr::Expr;
 use crate::pattern::Registry;
-use crate::reply::{Reply, ReplyBody};
+use crate::reply::Reply;
 use crate::sample::{SmpType, Value};
 use crate::stream::Iter;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -256,14 +256,7 @@ impl HttpAct {
     /// user lists.
     pub fn exprs_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
         match self {
-            HttpAct::Deny(r) | HttpAct::Tarpit(r) | HttpAct::Return(r) => {
-                for h in &mut r.headers {
-                    h.value.exprs_mut(f);
-                }
-                if let ReplyBody::LogFormat(lf) = &mut r.body {
-                    lf.exprs_mut(f);
-                }
-            }
+            HttpAct::Deny(r) | HttpAct::Tarpit(r) | HttpAct::Return(r) => r.exprs_mut(f),
             HttpAct::Redirect(r) => {
                 if let Dest::Fmt(lf) = &mut r.dest {
                     lf.exprs_mut(f);

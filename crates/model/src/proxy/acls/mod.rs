@@ -415,6 +415,8 @@ fn resolve_server(text: &str, a: &ArgCx<'_>, names: &Names<'_>, tail: &str) -> R
 struct Exprs {
     rules: [Vec<HttpRule>; 4],
     switching: Vec<UseBackend>,
+    /// The proxy's error settings (`http-error` replies have expressions).
+    errors: Vec<super::errors::ErrorConf>,
 }
 
 impl Exprs {
@@ -427,6 +429,7 @@ impl Exprs {
                 std::mem::take(&mut p.http_after_response),
             ],
             switching: std::mem::take(&mut p.use_backends),
+            errors: std::mem::take(&mut p.errors.conf),
         }
     }
 
@@ -437,6 +440,7 @@ impl Exprs {
         p.http_response = res;
         p.http_after_response = after;
         p.use_backends = self.switching;
+        p.errors.conf = self.errors;
     }
 }
 
@@ -502,6 +506,34 @@ fn resolve_section(
             resolve_expr(e, &a, names, &mut errs);
         });
         keyed.extend(errs.drain(..).map(|m| ((rule.span, sub), m)));
+    }
+    for c in &mut s.exprs.errors {
+        let super::errors::ErrorConf::Built {
+            reply: super::errors::ErrorReply::Reply(reply),
+            span,
+            ..
+        } = c
+        else {
+            continue;
+        };
+        // Inherited from a defaults section: shared, resolved there.
+        let Some(r) = Arc::get_mut(reply) else {
+            continue;
+        };
+        let (ctx, place) = ArgCtx::Herr.words();
+        let loc = sources.display(*span).to_string();
+        r.exprs_mut(&mut |e: &mut Expr| {
+            let a = ArgCx {
+                loc: loc.clone(),
+                ctx,
+                place,
+                kw: e.fetch.name,
+                proxy: s.name,
+                own: s.own,
+            };
+            resolve_expr(e, &a, names, &mut errs);
+        });
+        keyed.extend(errs.drain(..).map(|m| ((*span, 0), m)));
     }
     // Stable: the messages of one expression keep their order.
     keyed.sort_by_key(|(k, _)| *k);
