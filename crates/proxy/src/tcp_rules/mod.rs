@@ -365,7 +365,6 @@ fn test_waiting_head(
     s: &Stream<'_>,
     cx: &Cx,
 ) -> Test {
-    use rampart_rules::acl::cond::Pol;
     use rampart_rules::fetch::place::Src;
     let acl_test = |a: &rampart_rules::acl::Acl| {
         let mut res = Test::Fail;
@@ -383,41 +382,7 @@ fn test_waiting_head(
         }
         res
     };
-    let mut res = Test::Fail;
-    for suite in &c.suites {
-        let mut sres = Test::Pass;
-        for t in suite {
-            let mut r = acls.get(t.acl).map_or(Test::Fail, acl_test);
-            if t.neg {
-                r = match r {
-                    Test::Pass => Test::Fail,
-                    Test::Fail => Test::Pass,
-                    Test::Miss => Test::Miss,
-                };
-            }
-            sres = match (sres, r) {
-                (_, Test::Fail) | (Test::Fail, _) => Test::Fail,
-                (Test::Miss, _) | (_, Test::Miss) => Test::Miss,
-                _ => Test::Pass,
-            };
-            if sres == Test::Fail {
-                break;
-            }
-        }
-        match sres {
-            Test::Pass => {
-                res = Test::Pass;
-                break;
-            }
-            Test::Miss => res = Test::Miss,
-            Test::Fail => {}
-        }
-    }
-    match (c.pol, res) {
-        (Pol::Unless, Test::Pass) => Test::Fail,
-        (Pol::Unless, Test::Fail) => Test::Pass,
-        (_, r) => r,
-    }
+    c.test_with(acls, acl_test)
 }
 
 /// Counts a rule set's refusal where HAProxy does: `denied_conn`, `denied_sess`,

@@ -214,11 +214,17 @@ impl Cond {
     /// Evaluates the condition with the proxy's ACLs (`acl_exec_cond`, then the
     /// policy).
     pub fn test(&self, acls: &[Acl], s: &Stream<'_>, cx: &Cx) -> Test {
+        self.test_with(acls, |a| a.test(s, cx))
+    }
+
+    /// [`Cond::test`] with each ACL's own test given by `acl_test` (an evaluation that
+    /// reads samples its own way, such as TCP rules over a request head not whole yet).
+    pub fn test_with(&self, acls: &[Acl], mut acl_test: impl FnMut(&Acl) -> Test) -> Test {
         let mut res = Test::Fail;
         for suite in &self.suites {
             let mut sres = Test::Pass;
             for t in suite {
-                let mut r = acls.get(t.acl).map_or(Test::Fail, |a| a.test(s, cx));
+                let mut r = acls.get(t.acl).map_or(Test::Fail, &mut acl_test);
                 if t.neg {
                     r = match r {
                         Test::Pass => Test::Fail,

@@ -453,6 +453,27 @@ struct Section<'a> {
     exprs: &'a mut Exprs,
 }
 
+/// Resolves the arguments of `e`, an expression of a line at `at` parsed in `ctx`.
+fn resolve_at(
+    e: &mut Expr,
+    ctx: ArgCtx,
+    at: &str,
+    (proxy, own): (&str, Own),
+    names: &Names<'_>,
+    errs: &mut Vec<String>,
+) {
+    let (ctx, place) = ctx.words();
+    let a = ArgCx {
+        loc: at.to_string(),
+        ctx,
+        place,
+        kw: e.fetch.name,
+        proxy,
+        own,
+    };
+    resolve_expr(e, &a, names, errs);
+}
+
 /// Resolves the arguments of a section's ACLs and rules, and returns HAProxy's
 /// messages in the order it would print them: the order in which the expressions
 /// were parsed (on a rule's line, the action before its condition, except for a
@@ -487,24 +508,15 @@ fn resolve_section(
             keyed.extend(errs.drain(..).map(|m| ((span, 1), m)));
         }
     }
+    let who = (s.name, s.own);
     for rule in s.exprs.rules.iter_mut().flatten() {
         let Some(act) = Arc::get_mut(&mut rule.act) else {
             continue;
         };
         let sub = if rule.ctx == ArgCtx::Rdr { 2 } else { 0 };
-        let (ctx, place) = rule.ctx.words();
-        let loc = sources.display(rule.span).to_string();
-        act.exprs_mut(&mut |e: &mut Expr| {
-            let a = ArgCx {
-                loc: loc.clone(),
-                ctx,
-                place,
-                kw: e.fetch.name,
-                proxy: s.name,
-                own: s.own,
-            };
-            resolve_expr(e, &a, names, &mut errs);
-        });
+        let at = sources.display(rule.span).to_string();
+        let mut each = |e: &mut Expr| resolve_at(e, rule.ctx, &at, who, names, &mut errs);
+        act.exprs_mut(&mut each);
         keyed.extend(errs.drain(..).map(|m| ((rule.span, sub), m)));
     }
     for c in &mut s.exprs.errors {
@@ -520,19 +532,8 @@ fn resolve_section(
         let Some(r) = Arc::get_mut(reply) else {
             continue;
         };
-        let (ctx, place) = ArgCtx::Herr.words();
-        let loc = sources.display(*span).to_string();
-        r.exprs_mut(&mut |e: &mut Expr| {
-            let a = ArgCx {
-                loc: loc.clone(),
-                ctx,
-                place,
-                kw: e.fetch.name,
-                proxy: s.name,
-                own: s.own,
-            };
-            resolve_expr(e, &a, names, &mut errs);
-        });
+        let at = sources.display(*span).to_string();
+        r.exprs_mut(&mut |e: &mut Expr| resolve_at(e, ArgCtx::Herr, &at, who, names, &mut errs));
         keyed.extend(errs.drain(..).map(|m| ((*span, 0), m)));
     }
     // Stable: the messages of one expression keep their order.
@@ -545,19 +546,8 @@ fn resolve_section(
         let Some(lf) = Arc::get_mut(lf) else {
             continue;
         };
-        let (ctx, place) = ArgCtx::Ubk.words();
-        let loc = sources.display(ub.span).to_string();
-        lf.exprs_mut(&mut |e: &mut Expr| {
-            let a = ArgCx {
-                loc: loc.clone(),
-                ctx,
-                place,
-                kw: e.fetch.name,
-                proxy: s.name,
-                own: s.own,
-            };
-            resolve_expr(e, &a, names, &mut out);
-        });
+        let at = sources.display(ub.span).to_string();
+        lf.exprs_mut(&mut |e: &mut Expr| resolve_at(e, ArgCtx::Ubk, &at, who, names, &mut out));
     }
     out
 }
