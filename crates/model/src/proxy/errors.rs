@@ -24,7 +24,6 @@ use crate::sections::errorfile::{
 use crate::sections::http_errors::HttpErrors;
 use crate::{LowerCx, Snapshot};
 use rampart_config::{Diagnostic, Phase, Span};
-use rampart_rules::action::{ActCx, Warning};
 use rampart_rules::reply::{Reply, ReplyBody};
 
 /// What a proxy sends for a status it customises (HAProxy's `px->replies`).
@@ -195,42 +194,9 @@ pub(crate) fn http_error(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), 
         .chain(cx.args().iter().map(String::as_str))
         .collect();
     let mut i = 1;
-    let base = cx.base_dir.to_path_buf();
-    let files = super::http_act::Files(&base);
-    let p = b.cur();
-    let (name, fe, be, http) = (
-        p.name.clone(),
-        p.is_fe(),
-        p.is_be(),
-        p.mode == super::Mode::Http,
-    );
-    let (bufsize, maxrewrite) = (b.bufsize, b.maxrewrite);
-    let (parsed, warnings) = b.with_acls(cx, |_, lcx| {
-        let mut load =
-            |n: &str, a: &mut [rampart_rules::args::Arg]| rampart_rules::map::load(n, a, &mut *lcx);
-        // `errorfile` payloads load as the `errorfile` keyword's (truncated to the
-        // buffer with a warning).
-        let mut file_warnings = Vec::new();
-        let mut errorfile = |n: &str| {
-            let loaded = crate::sections::errorfile::load_message(n, &base.join(n), bufsize)?;
-            file_warnings.extend(loaded.warning.map(|msg| Warning { located: true, msg }));
-            Ok(loaded.message)
-        };
-        let mut acx = ActCx::new(&name, &files);
-        acx.frontend = fe;
-        acx.backend = be;
-        acx.http_mode = http;
-        acx.bufsize = bufsize;
-        acx.maxrewrite = maxrewrite;
-        acx.load = Some(&mut load);
-        acx.errorfile = Some(&mut errorfile);
-        let r = rampart_rules::reply::parse_http_error(&words, &mut i, &mut acx);
-        let mut warnings = std::mem::take(&mut acx.warnings);
-        drop(acx);
-        warnings.extend(file_warnings);
-        (r, warnings)
+    let parsed = super::http_act::with_act_cx(b, cx, |acx| {
+        rampart_rules::reply::parse_http_error(&words, &mut i, acx)
     });
-    super::http_act::report_warnings(cx, warnings);
     let reply = parsed.map_err(|e| format!("http-error : {e}"))?;
     if reply.status == 0 {
         return Err("http-error : expects at least a <status> as arguments.\n".into());

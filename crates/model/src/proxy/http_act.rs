@@ -28,12 +28,52 @@ pub struct HttpRule {
 }
 
 /// Payload files, read relative to the line's directory.
-pub(crate) struct Files<'a>(pub(crate) &'a Path);
+struct Files<'a>(&'a Path);
 
 impl FileSource for Files<'_> {
     fn read(&self, path: &str) -> Result<Vec<u8>, String> {
         std::fs::read(self.0.join(path)).map_err(|_| format!("error opening file '{path}'"))
     }
+}
+
+/// Runs `f` with the context the action parsers need for the current proxy (its
+/// capabilities and mode, the buffer sizes, map files, `expose-experimental-directives`),
+/// then reports the warnings and keeps what the parse declared: request capture slots
+/// and `proc.` variables.
+pub(crate) fn with_act_cx<R>(
+    b: &mut ProxiesBuilder,
+    cx: &mut Cx<'_>,
+    f: impl FnOnce(&mut ActCx<'_>) -> R,
+) -> R {
+    let base = cx.base_dir.to_path_buf();
+    let files = Files(&base);
+    let p = b.cur();
+    let name = p.name.clone();
+    let (fe, be, http_mode) = (p.is_fe(), p.is_be(), p.mode == super::Mode::Http);
+    let req_captures = p.req_captures;
+    let (bufsize, maxrewrite, experimental) = (b.bufsize, b.maxrewrite, b.experimental);
+    let (r, warnings, captures, proc_vars) = b.with_acls(cx, |_, lcx| {
+        let mut load = |n: &str, a: &mut [rampart_rules::args::Arg]| {
+            rampart_rules::expr::load(n, a, &mut *lcx)
+        };
+        let mut acx = ActCx::new(&name, &files);
+        acx.frontend = fe;
+        acx.backend = be;
+        acx.http_mode = http_mode;
+        acx.bufsize = bufsize;
+        acx.maxrewrite = maxrewrite;
+        acx.req_captures = req_captures;
+        acx.experimental = experimental;
+        acx.load = Some(&mut load);
+        let r = f(&mut acx);
+        let warnings = std::mem::take(&mut acx.warnings);
+        let proc_vars = std::mem::take(&mut acx.proc_vars);
+        (r, warnings, acx.req_captures, proc_vars)
+    });
+    report_warnings(cx, warnings);
+    b.px().req_captures = captures;
+    b.proc_vars.extend(proc_vars);
+    r
 }
 
 pub(crate) fn http_request(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
@@ -56,36 +96,10 @@ pub(crate) fn redirect(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), St
         .chain(cx.args().iter().map(String::as_str))
         .collect();
     let mut idx = 1;
-    let base = cx.base_dir.to_path_buf();
-    let files = Files(&base);
-    let p = b.cur();
-    let (name, fe, be, http) = (
-        p.name.clone(),
-        p.is_fe(),
-        p.is_be(),
-        p.mode == super::Mode::Http,
-    );
-    let bufsize = b.bufsize;
-    let (r, warnings) = b.with_acls(cx, |_, lcx| {
-        let mut load = |n: &str, a: &mut [rampart_rules::args::Arg]| {
-            rampart_rules::expr::load(n, a, &mut *lcx)
-        };
-        let mut acx = ActCx::new(&name, &files);
-        acx.frontend = fe;
-        acx.backend = be;
-        acx.http_mode = http;
-        acx.bufsize = bufsize;
-        acx.load = Some(&mut load);
-        let r = rampart_rules::action::redirect::parse(
-            &words,
-            &mut idx,
-            RuleSet::HttpRequest,
-            false,
-            &mut acx,
-        );
-        (r, std::mem::take(&mut acx.warnings))
+    let name = b.cur().name.clone();
+    let r = with_act_cx(b, cx, |acx| {
+        rampart_rules::action::redirect::parse(&words, &mut idx, RuleSet::HttpRequest, false, acx)
     });
-    report_warnings(cx, warnings);
     let ty = b.cur().kind.type_str();
     let red = r.map_err(|e| {
         format!(
@@ -135,32 +149,8 @@ fn rule_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: RuleSet) -> Result<(
         .collect();
     let word = words.get(1).copied().unwrap_or("");
     let mut idx = 1;
-    let base = cx.base_dir.to_path_buf();
-    let files = Files(&base);
-    let p = b.cur();
-    let (name, kind) = (p.name.clone(), p.kind);
-    let (fe, be, http_mode) = (kind.is_fe(), kind.is_be(), p.mode == super::Mode::Http);
-    let (bufsize, maxrewrite, req_captures) = (b.bufsize, b.maxrewrite, p.req_captures);
-    let experimental = b.experimental;
-    let (parsed, warnings, captures, proc_vars) = b.with_acls(cx, |_, lcx| {
-        let mut load = |n: &str, a: &mut [rampart_rules::args::Arg]| {
-            rampart_rules::expr::load(n, a, &mut *lcx)
-        };
-        let mut acx = ActCx::new(&name, &files);
-        acx.frontend = fe;
-        acx.backend = be;
-        acx.http_mode = http_mode;
-        acx.bufsize = bufsize;
-        acx.maxrewrite = maxrewrite;
-        acx.req_captures = req_captures;
-        acx.experimental = experimental;
-        acx.load = Some(&mut load);
-        let parsed = http::parse(set, &words, &mut idx, &mut acx);
-        let warnings = std::mem::take(&mut acx.warnings);
-        let proc_vars = std::mem::take(&mut acx.proc_vars);
-        (parsed, warnings, acx.req_captures, proc_vars)
-    });
-    report_warnings(cx, warnings);
+    let (name, kind) = (b.cur().name.clone(), b.cur().kind);
+    let parsed = with_act_cx(b, cx, |acx| http::parse(set, &words, &mut idx, acx));
     let act = match parsed {
         Ok(a) => a,
         Err(e) => {
@@ -179,8 +169,6 @@ fn rule_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: RuleSet) -> Result<(
             };
         }
     };
-    b.px().req_captures = captures;
-    b.proc_vars.extend(proc_vars);
     let action = words
         .get(1)
         .map_or("", |w| &w[..w.find('(').unwrap_or(w.len())]);
@@ -277,7 +265,7 @@ fn cond_at(
 }
 
 /// Warnings of the action parser: tied to the line, or printed alone.
-pub(crate) fn report_warnings(cx: &mut Cx<'_>, warnings: Vec<rampart_rules::action::Warning>) {
+fn report_warnings(cx: &mut Cx<'_>, warnings: Vec<rampart_rules::action::Warning>) {
     for w in warnings {
         if w.located {
             cx.warn(w.msg);

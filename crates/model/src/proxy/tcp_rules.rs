@@ -18,12 +18,10 @@ use super::order::Stage;
 use super::{Cond, ProxiesBuilder, ProxyKind};
 use crate::kw::{Cx, Keyword};
 use rampart_config::units::TimeError;
-use rampart_config::{Diagnostic, Form, Span};
+use rampart_config::{Diagnostic, Span};
 use rampart_rules::action::tcp::{self, MuxProto, TcpAct, TcpSet};
-use rampart_rules::action::{ActCx, ErrKind};
+use rampart_rules::action::ErrKind;
 use rampart_rules::fetch::place::{Ckp, Places};
-use rampart_rules::pattern::FileSource;
-use std::path::Path;
 use std::sync::Arc;
 
 /// One TCP rule: the action and its condition.
@@ -172,15 +170,6 @@ fn response_content(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), Strin
     rule(b, cx, TcpSet::Response)
 }
 
-/// Payload files, read relative to the line's directory.
-struct Files<'a>(&'a Path);
-
-impl FileSource for Files<'_> {
-    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
-        std::fs::read(self.0.join(path)).map_err(|_| format!("error opening file '{path}'"))
-    }
-}
-
 /// The checkpoints of a rule set in the current proxy.
 fn places(b: &ProxiesBuilder, set: TcpSet) -> Places {
     let p = b.cur();
@@ -220,40 +209,12 @@ fn rule(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: TcpSet) -> Result<(), Stri
         _ => {}
     }
     let mut idx = 2;
-    let base = cx.base_dir.to_path_buf();
-    let files = Files(&base);
-    let http_mode = b.cur().mode == super::Mode::Http;
-    let (bufsize, maxrewrite, req_captures) = (b.bufsize, b.maxrewrite, b.cur().req_captures);
-    let (parsed, warnings, captures, proc_vars) = b.with_acls(cx, |_, lcx| {
-        let mut load = |n: &str, a: &mut [rampart_rules::args::Arg]| {
-            rampart_rules::expr::load(n, a, &mut *lcx)
-        };
-        let mut acx = ActCx::new(&name, &files);
-        acx.frontend = fe;
-        acx.backend = be;
-        acx.http_mode = http_mode;
-        acx.bufsize = bufsize;
-        acx.maxrewrite = maxrewrite;
-        acx.req_captures = req_captures;
-        acx.load = Some(&mut load);
-        let parsed = tcp::parse(set, &words, &mut idx, kind.type_str(), &mut acx);
-        let warnings = std::mem::take(&mut acx.warnings);
-        let proc_vars = std::mem::take(&mut acx.proc_vars);
-        (parsed, warnings, acx.req_captures, proc_vars)
+    let parsed = super::http_act::with_act_cx(b, cx, |acx| {
+        tcp::parse(set, &words, &mut idx, kind.type_str(), acx)
     });
-    for w in warnings {
-        if w.located {
-            cx.warn(w.msg);
-        } else {
-            cx.diags
-                .push(Diagnostic::warning(Some(cx.span()), w.msg).form(Form::Bare));
-        }
-    }
     let act = parsed.map_err(|e| match e.kind {
         ErrKind::Invalid | ErrKind::Unknown | ErrKind::Experimental | ErrKind::NotYet => e.msg,
     })?;
-    b.px().req_captures = captures;
-    b.proc_vars.extend(proc_vars);
     let a2 = words.get(2).copied().unwrap_or("");
     let ty = kind.type_str();
     let cond = match words.get(idx).copied() {

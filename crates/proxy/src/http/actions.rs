@@ -97,6 +97,53 @@ pub fn run_request<'r>(
     complete: bool,
     from: usize,
 ) -> Outcome<'r> {
+    let on = On {
+        req: Some(req),
+        res: None,
+        data,
+        complete,
+        dir: Dir::Req,
+    };
+    run(rules, cx, on, from)
+}
+
+/// Runs response rules (`http-response`, `http-after-response`) from rule `from` over
+/// `res`; the request head, when there is one, is lent for reading only (no response
+/// action changes it), and `data` is the buffered response body.
+pub fn run_response<'r>(
+    rules: &'r [HttpRule],
+    cx: &mut Cx<'_>,
+    req: Option<&mut RequestHead>,
+    res: &mut ResponseHead,
+    data: &[u8],
+    from: usize,
+) -> Outcome<'r> {
+    let on = On {
+        req,
+        res: Some(res),
+        data,
+        complete: true,
+        dir: Dir::Res,
+    };
+    run(rules, cx, on, from)
+}
+
+/// What a rule set works on: the heads, and the buffered body of the direction `dir`.
+struct On<'h> {
+    req: Option<&'h mut RequestHead>,
+    res: Option<&'h mut ResponseHead>,
+    data: &'h [u8],
+    complete: bool,
+    dir: Dir,
+}
+
+/// Runs `rules` from rule `from`: each condition tested on a read-only view, then the
+/// action over the heads.
+fn run<'r>(rules: &'r [HttpRule], cx: &mut Cx<'_>, mut on: On<'_>, from: usize) -> Outcome<'r> {
+    let (req_data, res_data) = match on.dir {
+        Dir::Req => (on.data, &[][..]),
+        Dir::Res => (&[][..], on.data),
+    };
     let mut strict = true;
     for (i, r) in rules.iter().enumerate().skip(from) {
         let env = StreamEnv {
@@ -105,10 +152,12 @@ pub fn run_request<'r>(
         };
         if let Some(c) = &r.cond {
             let s = Stream {
-                req: Some(req),
-                req_data: data,
-                req_complete: complete,
-                dir: Dir::Req,
+                req: on.req.as_deref(),
+                res: on.res.as_deref(),
+                req_data,
+                res_data,
+                req_complete: on.complete,
+                dir: on.dir,
                 vars: Some(cx.vars),
                 ..Stream::new(&env)
             };
@@ -118,12 +167,12 @@ pub fn run_request<'r>(
         }
         let mut tx = Txn {
             env: &env,
-            req: Some(req),
-            res: None,
-            req_data: data,
-            res_data: &[],
-            req_complete: complete,
-            dir: Dir::Req,
+            req: on.req.as_deref_mut(),
+            res: on.res.as_deref_mut(),
+            req_data,
+            res_data,
+            req_complete: on.complete,
+            dir: on.dir,
             vars: cx.vars,
             cx: &cx.acls.cx,
             scratch: cx.scratch,
@@ -132,64 +181,7 @@ pub fn run_request<'r>(
         };
         let v = r.act.exec(&mut tx);
         strict = tx.strict;
-        if let Some(o) = verdict(v, cx, rules, i, true) {
-            return o;
-        }
-    }
-    Outcome::Continue
-}
-
-/// Runs response rules (`http-response`, `http-after-response`) from rule `from` over
-/// `res`; the request head, when there is one, is lent for reading only (no response
-/// action changes it), and `data` is the buffered response body.
-pub fn run_response<'r>(
-    rules: &'r [HttpRule],
-    cx: &mut Cx<'_>,
-    mut req: Option<&mut RequestHead>,
-    res: &mut ResponseHead,
-    data: &[u8],
-    from: usize,
-) -> Outcome<'r> {
-    let mut strict = true;
-    for (i, r) in rules.iter().enumerate().skip(from) {
-        let env = StreamEnv {
-            fx: Some(&*cx.fx),
-            ..*cx.env
-        };
-        if let Some(c) = &r.cond {
-            let s = Stream {
-                req: req.as_deref(),
-                res: Some(res),
-                res_data: data,
-                req_complete: true,
-                dir: Dir::Res,
-                vars: Some(cx.vars),
-                ..Stream::new(&env)
-            };
-            if !c.holds(cx.acls.acls, &s, &cx.acls.cx) {
-                continue;
-            }
-        }
-        let v = {
-            let mut tx = Txn {
-                env: &env,
-                req: req.as_deref_mut(),
-                res: Some(res),
-                req_data: &[],
-                res_data: data,
-                req_complete: true,
-                dir: Dir::Res,
-                vars: cx.vars,
-                cx: &cx.acls.cx,
-                scratch: cx.scratch,
-                lf_var: None,
-                strict,
-            };
-            let v = r.act.exec(&mut tx);
-            strict = tx.strict;
-            v
-        };
-        if let Some(o) = verdict(v, cx, rules, i, false) {
+        if let Some(o) = verdict(v, cx, rules, i, on.dir == Dir::Req) {
             return o;
         }
     }

@@ -15,14 +15,41 @@ use rampart_rules::vars::StreamVars;
 /// `addrs` and `expect_proxy` come back as the rules left them.
 pub fn on_connection(
     w: &WorkerCx,
+    fe: (usize, usize),
+    cli: &Conn,
+    addrs: &mut ConnAddrs,
+    vars: &StreamVars,
+    expect_proxy: &mut bool,
+) -> bool {
+    front_set(w, fe, TcpSet::Connection, cli, addrs, vars, expect_proxy)
+}
+
+/// The frontend's `tcp-request session` rules, once the handshake is done: `false`
+/// when the connection must be closed (counted). `addrs` (the connection's, after a
+/// PROXY header) come back as `set-src`/`set-dst` left them.
+pub fn on_session(
+    w: &WorkerCx,
+    fe: (usize, usize),
+    cli: &Conn,
+    addrs: &mut ConnAddrs,
+    vars: &StreamVars,
+) -> bool {
+    front_set(w, fe, TcpSet::Session, cli, addrs, vars, &mut false)
+}
+
+/// A frontend rule set that runs before any stream: connection or session rules,
+/// over no data, in one final pass.
+fn front_set(
+    w: &WorkerCx,
     (fe, li): (usize, usize),
+    set: TcpSet,
     cli: &Conn,
     addrs: &mut ConnAddrs,
     vars: &StreamVars,
     expect_proxy: &mut bool,
 ) -> bool {
     let f = w.frontend(fe);
-    if !f.tcp.has(TcpSet::Connection) {
+    if !f.tcp.has(set) {
         return true;
     }
     let mut rc = RuleCx {
@@ -41,7 +68,7 @@ pub fn on_connection(
     };
     let d = run_set(
         &f.tcp,
-        TcpSet::Connection,
+        set,
         &f.acls,
         &mut rc,
         cli,
@@ -54,60 +81,12 @@ pub fn on_connection(
     if d == Decision::Continue {
         return true;
     }
-    count(d, TcpSet::Connection, &f.counters, None);
+    count(d, set, &f.counters, None);
     if d == Decision::SilentDrop {
         cli.silent_drop();
-    } else {
+    } else if set == TcpSet::Connection {
+        // A connection refused before any handshake is reset, as HAProxy does.
         cli.set_nolinger();
-    }
-    false
-}
-
-/// The frontend's `tcp-request session` rules, once the handshake is done: `false`
-/// when the connection must be closed (counted). `addrs` (the connection's, after a
-/// PROXY header) come back as `set-src`/`set-dst` left them.
-pub fn on_session(
-    w: &WorkerCx,
-    (fe, li): (usize, usize),
-    cli: &Conn,
-    addrs: &mut ConnAddrs,
-    vars: &StreamVars,
-) -> bool {
-    let f = w.frontend(fe);
-    if !f.tcp.has(TcpSet::Session) {
-        return true;
-    }
-    let mut rc = RuleCx {
-        w,
-        addrs: *addrs,
-        conn: *addrs,
-        fe,
-        li,
-        be: None,
-        srv: None,
-        http: f.mode == rampart_model::proxy::Mode::Http,
-        first: true,
-        vars,
-        expect_proxy: false,
-        fx: None,
-    };
-    let d = run_set(
-        &f.tcp,
-        TcpSet::Session,
-        &f.acls,
-        &mut rc,
-        cli,
-        Data::default(),
-        false,
-        &mut false,
-    );
-    *addrs = rc.addrs;
-    if d == Decision::Continue {
-        return true;
-    }
-    count(d, TcpSet::Session, &f.counters, None);
-    if d == Decision::SilentDrop {
-        cli.silent_drop();
     }
     false
 }
