@@ -216,6 +216,13 @@ impl Diagnostics {
     pub fn has_alerts(&self) -> bool {
         self.items.iter().any(|d| d.level == Level::Alert)
     }
+    /// True when an alert came from parsing itself (not from the configuration checks,
+    /// which HAProxy runs to their end).
+    pub fn has_parse_alerts(&self) -> bool {
+        self.items
+            .iter()
+            .any(|d| d.level == Level::Alert && d.phase == Phase::Parse)
+    }
     /// True when any warning was emitted (HAProxy's exit code 2 with `-c` in strict mode).
     pub fn has_warnings(&self) -> bool {
         self.items.iter().any(|d| d.level == Level::Warning)

@@ -79,6 +79,14 @@ impl Conn {
     /// cleared, so [`Conn::writable`] waits for the next edge. (Each worker is a
     /// current-thread runtime: no event can be recorded between the `send` and the
     /// clearing.)
+    /// The socket's own and its peer's addresses (Unix sockets have none).
+    pub fn socket_addrs(&self) -> (Option<SocketAddr>, Option<SocketAddr>) {
+        match self {
+            Conn::Tcp(t) => (t.local_addr().ok(), t.peer_addr().ok()),
+            Conn::Unix(_) => (None, None),
+        }
+    }
+
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         const FLAGS: i32 = nix::libc::MSG_NOSIGNAL | nix::libc::MSG_DONTWAIT;
         let r = match self {

@@ -100,6 +100,15 @@ impl CapSlots {
     }
 
     /// The length of slot `idx` of a direction, if the frontend has it.
+    /// How many slots a direction has.
+    pub fn count(&self, response: bool) -> usize {
+        if response {
+            self.res_lens.len()
+        } else {
+            self.req_lens.len()
+        }
+    }
+
     pub fn len(&self, response: bool, idx: usize) -> Option<usize> {
         let lens = if response {
             &self.res_lens

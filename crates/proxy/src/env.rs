@@ -55,6 +55,8 @@ pub struct StreamFx {
     pub early_open: bool,
     /// The location of a `redirect` answer chosen by response rules.
     pub location: Vec<u8>,
+    /// What the stream's log line reports (timers, termination state, request line).
+    pub log: crate::logs::StreamLog,
     /// The length of the request head while the request is still in the client buffer
     /// (the proxy's own answers may render its body: `lf-string "%[req.body]"`).
     pub buffered_head: Option<usize>,
@@ -187,6 +189,27 @@ impl Env for StreamEnv<'_> {
     fn priority(&self) -> Option<(i64, i64)> {
         let f = self.fx?;
         Some((i64::from(f.prio_class), i64::from(f.prio_offset)))
+    }
+    fn logged_request_line(&self) -> Option<&[u8]> {
+        let l = &self.fx?.log;
+        l.has_uri.then_some(&l.uri[..])
+    }
+    fn server_conn(&self) -> Option<(Option<SocketAddr>, Option<SocketAddr>)> {
+        self.fx?.log.srv_addrs
+    }
+    fn unique_id(&self) -> Option<&[u8]> {
+        let l = &self.fx?.log;
+        l.has_unique_id.then_some(&l.unique_id[..])
+    }
+    fn captures(&self, response: bool) -> usize {
+        // Without a stream (a connection's early error) there are no capture slots.
+        if self.fx.is_none() {
+            return 0;
+        }
+        self.rt()
+            .frontends
+            .get(self.fe)
+            .map_or(0, |f| f.caps.count(response))
     }
     fn capture(&self, response: bool, idx: usize) -> Option<&[u8]> {
         let fx = self.fx?;

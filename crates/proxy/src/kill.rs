@@ -29,6 +29,16 @@ pub enum Why {
     Up,
 }
 
+impl Why {
+    /// The termination cause it logs (`D`, `U`).
+    pub fn term(self) -> rampart_rules::logfmt::TermErr {
+        match self {
+            Why::Down => rampart_rules::logfmt::TermErr::Down,
+            Why::Up => rampart_rules::logfmt::TermErr::Up,
+        }
+    }
+}
+
 /// A server's kill epoch.
 #[derive(Debug, Default)]
 pub struct KillSwitch {

@@ -42,6 +42,7 @@ pub mod idle;
 pub mod kill;
 pub mod lb;
 pub mod limits;
+pub mod logs;
 pub mod observe;
 pub mod pool;
 pub mod queue;

@@ -86,6 +86,8 @@ pub struct Retries<'i> {
     pub direct: bool,
     /// `force-persist`: the stream never leaves its server.
     pub force: bool,
+    /// A retry went back to the balancing (HAProxy's `SF_REDISP`, `%rc`'s `+`).
+    pub redispatched: bool,
     /// The stream's key for the balancing algorithm.
     pub input: Input<'i>,
 }
@@ -96,6 +98,7 @@ impl<'i> Retries<'i> {
             done: 0,
             direct: false,
             force: false,
+            redispatched: false,
             input,
         }
     }
@@ -106,6 +109,7 @@ impl<'i> Retries<'i> {
             done: self.done,
             direct: self.direct,
             force: self.force,
+            redispatched: self.redispatched,
             input,
         }
     }
@@ -174,6 +178,7 @@ pub async fn redispatch<'b>(
     let prev = slot.server();
     slot.vacate();
     r.direct = false;
+    r.redispatched = true;
     let input = r.input;
     let rechoose = || crate::upstream::choose_avoiding(be, &input, Some(prev));
     *slot = crate::upstream::take_slot(be, rechoose(), rechoose).await?;

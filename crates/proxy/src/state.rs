@@ -123,6 +123,8 @@ pub struct Frontend {
     pub counters: ProxyCounters,
     /// The last invalid request (`show errors`).
     pub invalid_req: crate::snapshot::ErrorSlot,
+    /// Traffic logs: formats, filters, where lines go.
+    pub log: crate::logs::FeLog,
 }
 
 /// HTTP settings of a frontend.

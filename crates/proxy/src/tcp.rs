@@ -13,12 +13,14 @@ use crate::upstream::connect_server;
 use crate::worker::{Live, WorkerCx};
 use rampart_net::{Conn, ConnAddrs};
 use rampart_rules::action::tcp::TcpSet;
+use rampart_rules::logfmt::{FinState, TermErr};
 use rampart_rules::vars::StreamVars;
 
 /// Runs one TCP-mode session to its end.
 pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: ConnAddrs) {
     let w = live.w.clone();
     let f = w.frontend(fe);
+    let accepted = std::time::Instant::now();
     inc(&f.counters.scur);
     let mut addrs = cli.accepted_addrs(peer);
     let vars = StreamVars::default();
@@ -51,6 +53,12 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
     };
     // What the content rules set on the stream (captures, queue priority...).
     let mut fx = crate::env::StreamFx::default();
+    if f.log.on() {
+        let hs = accepted.elapsed().as_millis().min(i64::MAX as u128) as i64;
+        fx.log.begin(accepted, hs);
+        fx.log.rec.t_idle = -1;
+        crate::logs::connect_line(&w, fe, li, &addrs);
+    }
     let mut rc = RuleCx {
         w: &w,
         addrs,
@@ -84,6 +92,9 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
         }
         d => {
             tcp_rules::count(d, TcpSet::Content, &f.counters, None);
+            let a = rc.addrs;
+            fx.log.term(TermErr::PrxCond, FinState::Request);
+            end_log(&w, (fe, li), &a, &vars, &mut fx);
             refuse(&cli, d);
             w.put_buf(pending);
             dec(&f.counters.scur);
@@ -100,6 +111,8 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
         acc.authority.as_deref(),
     )
     .await;
+    let addrs_now = rc.addrs;
+    end_log(&w, (fe, li), &addrs_now, &vars, &mut fx);
     w.put_buf(pending);
     dec(&f.counters.scur);
     drop(live);
@@ -132,16 +145,25 @@ async fn serve(
         crate::http::rules::switch(&f.switching, &acls, &env, None, pending).or(f.default_backend)
     };
     let Some(bi) = chosen else {
+        if let Some(l) = log(rc) {
+            l.term(TermErr::SrvClosed, FinState::Connect);
+        }
         drain_and_close(cli);
         return;
     };
     rc.be = Some(bi);
+    if let Some(l) = log(rc) {
+        l.be = Some(bi);
+    }
     let be = &w.rt.backends[bi];
     inc(&be.counters.stot);
     if f.own_backend != Some(bi) {
         let d = tcp_rules::inspect(&be.tcp, &be.acls, cli, pending, eof, rc).await;
         if d != Decision::Continue {
             tcp_rules::count(d, TcpSet::Content, &f.counters, Some(&be.counters));
+            if let Some(l) = log(rc) {
+                l.term(TermErr::PrxCond, FinState::Request);
+            }
             refuse(cli, d);
             return;
         }
@@ -183,11 +205,25 @@ async fn serve(
             })
             .await
     };
-    let Ok((mut srv, si, _slot)) = got else {
-        drain_and_close(cli);
-        return;
+    let (mut srv, si, _slot) = match got {
+        Ok(g) => g,
+        Err(e) => {
+            if let Some(l) = log(rc) {
+                l.queued();
+                let (err, fin) = e.term();
+                l.term(err, fin);
+            }
+            drain_and_close(cli);
+            return;
+        }
     };
     rc.srv = Some(si);
+    let srv_addrs = f.log.srv_addrs.then(|| srv.socket_addrs());
+    if let Some(l) = log(rc) {
+        l.srv = Some(si);
+        l.queued();
+        l.connected(srv_addrs.unwrap_or((None, None)));
+    }
     let s = &be.servers[si];
     inc(&s.counters.stot);
     inc(&s.counters.scur);
@@ -206,6 +242,9 @@ async fn serve(
             tcp_rules::inspect_response(&be.tcp, &be.acls, cli, &mut srv, &pre, rc).await;
         if d != Decision::Continue {
             tcp_rules::count(d, TcpSet::Response, &f.counters, Some(&be.counters));
+            if let Some(l) = log(rc) {
+                l.term(TermErr::PrxCond, FinState::Data);
+            }
             refuse(cli, d);
             dec(&s.counters.scur);
             return;
@@ -223,6 +262,25 @@ async fn serve(
         },
         None => Some(run.await),
     };
+    if let Some(l) = log(rc) {
+        match out {
+            Some(o) => {
+                l.rec.bytes_in = o.c2s;
+                l.rec.bytes_out = o.s2c;
+                let err = match o.end {
+                    tunnel::End::Closed => TermErr::None,
+                    tunnel::End::ClientTimeout => TermErr::CliTimeout,
+                    tunnel::End::ServerTimeout => TermErr::SrvTimeout,
+                    tunnel::End::ClientError => TermErr::CliClosed,
+                    tunnel::End::ServerError => TermErr::SrvClosed,
+                };
+                if err != TermErr::None {
+                    l.term(err, FinState::Data);
+                }
+            }
+            None => l.term(TermErr::Down, FinState::Data),
+        }
+    }
     if let Some(out) = out {
         add(&f.counters.bytes_in, out.c2s);
         add(&f.counters.bytes_out, out.s2c);
@@ -230,6 +288,36 @@ async fn serve(
         add(&be.counters.bytes_out, out.s2c);
     }
     dec(&s.counters.scur);
+}
+
+/// Sends the stream's log line, when the frontend logs.
+fn end_log(
+    w: &WorkerCx,
+    (fe, li): (usize, usize),
+    addrs: &ConnAddrs,
+    vars: &StreamVars,
+    fx: &mut crate::env::StreamFx,
+) {
+    if !fx.log.on {
+        return;
+    }
+    let e = crate::logs::Ended {
+        fe,
+        li,
+        be: fx.log.be,
+        srv: fx.log.srv,
+        addrs,
+        req: None,
+        res: None,
+        vars: Some(vars),
+        first: true,
+    };
+    crate::logs::stream_end(w, &e, fx);
+}
+
+/// The stream's log record, when the frontend logs.
+fn log<'a>(rc: &'a mut RuleCx<'_>) -> Option<&'a mut crate::logs::StreamLog> {
+    rc.fx.as_deref_mut().map(|f| &mut f.log).filter(|l| l.on)
 }
 
 /// Closes a connection a rule refused: `silent-drop` with a reset and nothing else,

@@ -37,6 +37,26 @@ pub enum ConnectError {
     QueueFull,
 }
 
+impl ConnectError {
+    /// The termination state of a stream that could not reach a server.
+    pub fn term(
+        self,
+    ) -> (
+        rampart_rules::logfmt::TermErr,
+        rampart_rules::logfmt::FinState,
+    ) {
+        use rampart_rules::logfmt::{FinState, TermErr};
+        match self {
+            ConnectError::NoServer | ConnectError::Refused => {
+                (TermErr::SrvClosed, FinState::Connect)
+            }
+            ConnectError::Timeout => (TermErr::SrvTimeout, FinState::Connect),
+            ConnectError::QueueTimeout => (TermErr::SrvTimeout, FinState::Queue),
+            ConnectError::QueueFull => (TermErr::SrvClosed, FinState::Queue),
+        }
+    }
+}
+
 impl From<QueueError> for ConnectError {
     fn from(e: QueueError) -> Self {
         match e {

@@ -54,6 +54,11 @@ impl Gate {
         }
     }
 
+    /// Slots taken now (HAProxy's `actconn`, `feconn`...).
+    pub fn current(&self) -> u32 {
+        self.cur.load(Ordering::Relaxed)
+    }
+
     fn try_acquire(&self) -> bool {
         self.cur
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
@@ -94,6 +99,9 @@ pub struct Control {
     pub listeners: Vec<Vec<Gate>>,
     workers_alive: AtomicUsize,
     workers_done: Notify,
+    /// Sessions alive in the process (HAProxy's `actconn`; the gates also count the
+    /// slots accept loops hold while they wait).
+    pub actconn: AtomicU32,
 }
 
 impl Control {
@@ -111,6 +119,7 @@ impl Control {
                 .collect(),
             workers_alive: AtomicUsize::new(0),
             workers_done: Notify::new(),
+            actconn: AtomicU32::new(0),
         })
     }
 
@@ -158,12 +167,14 @@ pub struct Live {
 impl Live {
     pub fn new(w: Rc<WorkerCx>, permit: Permit) -> Live {
         w.sessions.set(w.sessions.get() + 1);
+        w.ctl.actconn.fetch_add(1, Ordering::Relaxed);
         Live { w, _permit: permit }
     }
 }
 
 impl Drop for Live {
     fn drop(&mut self) {
+        self.w.ctl.actconn.fetch_sub(1, Ordering::Relaxed);
         let n = self.w.sessions.get().saturating_sub(1);
         self.w.sessions.set(n);
         if n == 0 {

@@ -11,6 +11,9 @@ use crate::pattern::LoadCx;
 use crate::sample::{SmpType, Value};
 use crate::stream::{Iter, Stream};
 
+mod vars;
+pub use vars::{date_ms, FinState, LogRec, TermErr, Var, TABLE as VARIABLES};
+
 /// Node options (`LOG_OPT_*` set with `%{+X}`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Opts(u8);
@@ -25,9 +28,9 @@ impl Opts {
         self.0 & o != 0
     }
 
-    /// `+Q,-X,…`; unknown names are skipped as HAProxy skips them.
-    fn parse(s: &str) -> Opts {
-        let mut o = 0u8;
+    /// `+Q,-X,…` applied to `base`; unknown names are skipped as HAProxy skips them.
+    fn parse(s: &str, base: Opts) -> Opts {
+        let mut o = base.0;
         for part in s.split(',') {
             let (add, name) = match part.as_bytes().first() {
                 Some(b'+') => (true, &part[1..]),
@@ -51,21 +54,6 @@ impl Opts {
     }
 }
 
-/// The `%` variables of section 8.2.4, by name.
-pub const VARIABLES: &[&str] = &[
-    "o", "B", "CC", "CS", "H", "ID", "ST", "T", "Ta", "Tc", "Th", "Ti", "Tl", "Tq", "Tr", "TR",
-    "Td", "Ts", "Tt", "Tu", "Tw", "U", "ac", "b", "bc", "bi", "bp", "bq", "ci", "cp", "f", "fc",
-    "fi", "fp", "ft", "hr", "hrl", "hs", "hsl", "HM", "HP", "HPO", "HQ", "HU", "HV", "lc", "ms",
-    "pid", "r", "rc", "rt", "s", "sc", "si", "sp", "sq", "sslc", "sslv", "t", "tr", "trg", "trl",
-    "ts", "tsc",
-];
-
-/// Variables that exist only in `mode http`.
-const HTTP_ONLY: &[&str] = &[
-    "CC", "CS", "Ta", "Ti", "Tq", "Tr", "TR", "HM", "HP", "HPO", "HQ", "HU", "HV", "r", "tr",
-    "trg", "trl",
-];
-
 /// One element of a template.
 #[derive(Debug)]
 pub enum Node {
@@ -73,7 +61,7 @@ pub enum Node {
     /// A run of spaces merged into one (log lines only).
     Separator,
     Expr(Expr, Opts),
-    Var(&'static str, Opts),
+    Var(Var, Opts),
 }
 
 /// A compiled template.
@@ -126,6 +114,12 @@ impl LogFormat {
     ) -> Result<LogFormat, String> {
         let mut nodes = Vec::new();
         let b = fmt.as_bytes();
+        // Log lines write `-` for what is missing unless told otherwise (`%{-M}o`...).
+        let mut defopts = if mode.merge_spaces && !mode.http {
+            Opts(Opts::MANDATORY)
+        } else {
+            Opts::default()
+        };
         let mut text = String::new();
         let mut i = 0;
         let flush = |text: &mut String, nodes: &mut Vec<Node>| {
@@ -167,14 +161,14 @@ impl LogFormat {
                     n as char
                 ));
             }
-            let mut opts = Opts::default();
+            let mut opts = defopts;
             let mut had_args = false;
             if n == b'{' {
                 let Some(close) = fmt[i + 1..].find('}') else {
                     return Err(format!("truncated line after '{}'", &fmt[i + 1..]));
                 };
                 let args = &fmt[i + 1..i + 1 + close];
-                opts = Opts::parse(args);
+                opts = Opts::parse(args, defopts);
                 i += close + 2;
                 had_args = true;
                 match b.get(i) {
@@ -224,17 +218,21 @@ impl LogFormat {
                         i += 1;
                     }
                     let name = &fmt[start..i];
-                    let Some(v) = VARIABLES.iter().find(|v| **v == name) else {
+                    let Some((v, http_only)) = Var::from_name(name) else {
                         return Err(format!(
                             "no such format variable '{name}'. If you wanted to emit the '%' character verbatim, you need to use '%%'"
                         ));
                     };
-                    if !mode.proxy_http && HTTP_ONLY.contains(v) {
+                    if !mode.proxy_http && http_only {
                         return Err(format!(
                             "format variable '{name}' is reserved for HTTP mode"
                         ));
                     }
-                    nodes.push(Node::Var(v, opts));
+                    if v == Var::Global {
+                        defopts = opts;
+                    } else {
+                        nodes.push(Node::Var(v, opts));
+                    }
                 }
                 _ => {
                     // '%' followed by another character: the '%' is dropped and the
@@ -269,7 +267,7 @@ impl LogFormat {
         s: &Stream<'_>,
         cx: &Cx,
         out: &mut Vec<u8>,
-        var: &mut dyn FnMut(&'static str, &mut Vec<u8>),
+        var: &mut dyn FnMut(Var, &mut Vec<u8>),
     ) {
         for n in &self.nodes {
             match n {
@@ -281,7 +279,7 @@ impl LogFormat {
                         http_encode(&b, out);
                     }
                 }
-                Node::Var(name, _) => var(name, out),
+                Node::Var(v, _) => var(*v, out),
             }
         }
     }
@@ -295,7 +293,7 @@ impl LogFormat {
         s: &Stream<'_>,
         cx: &Cx,
         out: &mut Vec<u8>,
-        var: &mut dyn FnMut(&'static str, &mut Vec<u8>),
+        var: &mut dyn FnMut(Var, &mut Vec<u8>),
     ) {
         for n in &self.nodes {
             match n {
@@ -303,28 +301,79 @@ impl LogFormat {
                 Node::Separator => out.push(b' '),
                 Node::Expr(e, o) => {
                     let v = e.eval(s, &mut Iter::single(), cx);
-                    let v = v.and_then(|v| v.cast(SmpType::Str));
-                    let quote = o.has(Opts::QUOTE);
-                    if quote {
-                        out.push(b'"');
-                    }
-                    match v {
-                        Some(Value::Str(b)) if !b.is_empty() => {
-                            for &c in b.iter().take_while(|&&c| c != 0) {
-                                if o.has(Opts::ESC) && matches!(c, b'"' | b'\\' | b']') {
-                                    out.push(b'\\');
-                                }
-                                out.push(c);
-                            }
-                        }
-                        _ if o.has(Opts::MANDATORY) && !quote => out.push(b'-'),
-                        _ => {}
-                    }
-                    if quote {
-                        out.push(b'"');
+                    match v.and_then(|v| v.cast(SmpType::Str)) {
+                        Some(Value::Str(b)) => vars::text(Some(&b), *o, out),
+                        _ => vars::text(None, *o, out),
                     }
                 }
-                Node::Var(name, _) => var(name, out),
+                Node::Var(v, _) => var(*v, out),
+            }
+        }
+    }
+
+    /// Renders a log line (`sess_build_logline`): separators written once between
+    /// non-empty runs, samples as text (`-` when missing), variables from `rec` and
+    /// the stream's environment; `http_be` tells how `%Td` counts. The line is cut at
+    /// `max` bytes.
+    pub fn render_log(
+        &self,
+        s: &Stream<'_>,
+        cx: &Cx,
+        rec: &LogRec,
+        http_be: bool,
+        max: usize,
+        out: &mut Vec<u8>,
+    ) {
+        let start = out.len();
+        let mut last_space = true;
+        for n in &self.nodes {
+            match n {
+                Node::Separator => {
+                    if !last_space {
+                        out.push(b' ');
+                        last_space = true;
+                    }
+                    continue;
+                }
+                Node::Text(t) => out.extend_from_slice(t.as_bytes()),
+                Node::Expr(e, o) => {
+                    let v = e.eval(s, &mut Iter::single(), cx);
+                    match v.and_then(|v| v.cast(SmpType::Str)) {
+                        Some(Value::Str(b)) => vars::text(Some(&b), *o, out),
+                        _ => vars::text(None, *o, out),
+                    }
+                }
+                Node::Var(v, o) => {
+                    // Capture lists of a frontend without captures write nothing and
+                    // leave the separator pending, as in HAProxy.
+                    if !rec.render(*v, *o, s.env, http_be, out) {
+                        continue;
+                    }
+                }
+            }
+            last_space = false;
+            if out.len() - start >= max {
+                break;
+            }
+        }
+        out.truncate(start + max);
+    }
+
+    /// Renders a unique id (`unique-id-format`: HTTP encoding, spaces merged).
+    pub fn render_id(&self, s: &Stream<'_>, cx: &Cx, rec: &LogRec, out: &mut Vec<u8>) {
+        for n in &self.nodes {
+            match n {
+                Node::Text(t) => out.extend_from_slice(t.as_bytes()),
+                Node::Separator => out.push(b' '),
+                Node::Expr(e, _) => {
+                    let v = e.eval(s, &mut Iter::single(), cx);
+                    if let Some(Value::Str(b)) = v.and_then(|v| v.cast(SmpType::Str)) {
+                        http_encode(&b, out);
+                    }
+                }
+                Node::Var(v, o) => {
+                    rec.render(*v, *o, s.env, true, out);
+                }
             }
         }
     }

@@ -371,7 +371,7 @@ pub fn write_reply(
     out: &mut Vec<u8>,
     tmp: &mut Vec<u8>,
 ) {
-    let mut none = |_: &'static str, _: &mut Vec<u8>| {};
+    let mut none = |_: crate::logfmt::Var, _: &mut Vec<u8>| {};
     let body: &[u8] = match &r.body {
         ReplyBody::ErrorFile(m) => {
             out.extend_from_slice(&m.raw);

@@ -261,6 +261,11 @@ pub trait Env {
     fn capture(&self, _response: bool, _idx: usize) -> Option<&[u8]> {
         None
     }
+    /// How many capture slots the frontend declares for requests or responses (the
+    /// logs' `%hr`, `%hs` list them all).
+    fn captures(&self, _response: bool) -> usize {
+        0
+    }
     /// The request line kept for the logs (HAProxy's `txn->uri`: method, target and
     /// version separated by single spaces, at most `tune.http.logurilen - 1` bytes),
     /// present only when the frontend logs it (`capture.req.method`,

@@ -23,7 +23,7 @@ use rampart_config::{Diagnostic, Form, Phase, Span};
 use std::collections::HashMap;
 
 pub fn cross_check(s: &Snapshot, cx: &mut LowerCx<'_>) {
-    if cx.diags.has_alerts() {
+    if cx.diags.has_parse_alerts() {
         return;
     }
     let start = cx.diags.len();

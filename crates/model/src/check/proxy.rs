@@ -84,7 +84,7 @@ pub(super) fn check_proxy(p: &Proxy, all: &Backends<'_>, cx: &mut LowerCx<'_>) {
             let name = match lf.value {
                 LogFormat::Http | LogFormat::HttpClf => Some("option httplog"),
                 LogFormat::Https => Some("option httpslog"),
-                LogFormat::Tcp => None,
+                LogFormat::Tcp | LogFormat::Custom(_) => None,
             };
             if let Some(name) = name {
                 cx.diags.push(Diagnostic::warning(

@@ -175,7 +175,6 @@ fn keywords_the_runtime_does_not_apply_yet() {
         "srvtcpka-intvl 5",
         "http-send-name-header X-Server",
         "transparent",
-        "unique-id-header X-ID",
     ] {
         let r = run(&format!("listen l\n mode http\n bind :80\n {line}\n"));
         let kw = line.split(' ').next().unwrap_or_default();

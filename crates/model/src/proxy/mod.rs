@@ -31,6 +31,7 @@ pub mod errors;
 pub mod http_act;
 pub mod keywords;
 pub mod log;
+pub mod logfmt;
 pub mod net;
 pub mod options;
 pub(crate) mod order;
@@ -197,6 +198,10 @@ pub struct Proxy {
     pub checks: check::Checks,
     pub logs: log::ProxyLogs,
     pub log_tag: Option<String>,
+    /// `log-format-sd`, `error-log-format`, `unique-id-format` as written.
+    pub formats: logfmt::FormatLines,
+    /// The log formats compiled at the end of parsing.
+    pub compiled: logfmt::Compiled,
     pub monitor_uri: Option<String>,
     /// `monitor fail` conditions.
     pub monitor_fail: Vec<Cond>,
@@ -277,6 +282,8 @@ impl Proxy {
             checks: check::Checks::default(),
             logs: log::ProxyLogs::default(),
             log_tag: None,
+            formats: logfmt::FormatLines::default(),
+            compiled: logfmt::Compiled::default(),
             monitor_uri: None,
             monitor_fail: Vec::new(),
             http_reuse: keywords::HttpReuse::default(),
@@ -978,7 +985,10 @@ pub struct Finished {
 impl ProxiesBuilder {
     /// Ends parsing: server templates expanded, per-proxy checks that HAProxy runs after
     /// parsing and that only need the proxy itself.
-    pub fn finish(self, _cx: &mut LowerCx<'_>) -> Finished {
+    pub fn finish(mut self, cx: &mut LowerCx<'_>) -> Finished {
+        for i in 0..self.proxies.len() {
+            logfmt::compile(&mut self, i, cx);
+        }
         let mut proxies = self.proxies;
         let mut def_tables = self.def_tables;
         let mut exported = Vec::new();

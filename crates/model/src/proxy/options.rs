@@ -91,9 +91,15 @@ pub enum LogFormat {
     HttpClf,
     Https,
     Tcp,
+    /// `log-format <string>`.
+    Custom(String),
 }
 
 impl LogFormat {
+    pub fn is_custom(&self) -> bool {
+        matches!(self, LogFormat::Custom(_))
+    }
+
     /// The directive that selected it, as HAProxy names it in messages.
     pub fn directive(&self) -> &'static str {
         match self {
@@ -101,6 +107,7 @@ impl LogFormat {
             LogFormat::HttpClf => "option httplog clf",
             LogFormat::Https => "option httpslog",
             LogFormat::Tcp => "option tcplog",
+            LogFormat::Custom(_) => "log-format",
         }
     }
 }

@@ -49,6 +49,29 @@ pub enum Outcome<'r> {
     },
 }
 
+impl Outcome<'_> {
+    /// What ending so logs as the cause (`L` for the proxy's own answers, `P` for a
+    /// refusal, `I` for an internal error); `None`: the stream goes on.
+    pub fn term(&self) -> Option<rampart_rules::logfmt::TermErr> {
+        use rampart_rules::logfmt::TermErr;
+        Some(match self {
+            Outcome::Continue | Outcome::Wait { .. } => return None,
+            Outcome::Reply {
+                kind: ReplyKind::Return,
+                ..
+            }
+            | Outcome::Redirect(_)
+            | Outcome::Auth(_) => TermErr::Local,
+            Outcome::Status(500) => TermErr::Internal,
+            Outcome::Reply { .. }
+            | Outcome::Status(_)
+            | Outcome::Reject
+            | Outcome::Forbidden
+            | Outcome::SilentDrop => TermErr::PrxCond,
+        })
+    }
+}
+
 /// Which action answered with a reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReplyKind {

@@ -21,6 +21,7 @@ use rampart_h1::{
     parse_response, write_response, BodyKind, Method, ParseOpts, Parsed, RequestHead, Version,
 };
 use rampart_model::proxy::options::HttpConnMode;
+use rampart_rules::logfmt::FinState;
 use rampart_rules::reply::{Reply, ReplyBody};
 use rampart_rules::vars::Scope;
 use std::rc::Rc;
@@ -56,6 +57,9 @@ impl Session {
     ) -> Next {
         let mut out = self.w.get_buf();
         let keep_after = self.render_answer(h, made, keep, be, &mut out);
+        if h.fx.log.on {
+            h.fx.log.rec.bytes_out += crate::logs::htx_wire(&out);
+        }
         let ok = out.is_empty()
             || write_all(&self.cli, &out, self.fe.timeouts.client)
                 .await
@@ -85,6 +89,7 @@ impl Session {
         loop {
             out.clear();
             let keep_after = self.write_made(h, made, keep, be, out);
+            h.fx.log.status(status);
             let auth = matches!(made, Made::Auth { .. });
             if out.is_empty() || !(auth || rules_on) {
                 return keep_after;
@@ -376,6 +381,9 @@ impl Session {
             && h.req.keep_alive()
             && self.conn_mode(be) != HttpConnMode::Close
             && !self.w.ctl.is_stopping();
+        if let Some(t) = o.term() {
+            h.fx.log.term(t, FinState::Request);
+        }
         let made = match o {
             Outcome::Continue | Outcome::Wait { .. } => return Next::KeepAlive,
             Outcome::Reject => {
@@ -409,6 +417,7 @@ impl Session {
                         None => fe.timeouts.tarpit,
                     };
                     // A reset ends the wait, and nothing is sent.
+                    h.fx.log.rec.fin = FinState::Tarpit;
                     if !self.tarpit(t).await {
                         return Next::Close;
                     }
@@ -438,6 +447,9 @@ impl Session {
         let Some(be) = w.rt.backends.get(bi) else {
             return Next::Close;
         };
+        if let Some(t) = o.term() {
+            h.fx.log.term(t, FinState::Headers);
+        }
         let made = match o {
             Outcome::Reply { reply, kind } => {
                 if kind != ReplyKind::Return {

@@ -23,6 +23,7 @@ use rampart_h1::{
 };
 use rampart_model::proxy::errors::ErrorReply;
 use rampart_model::proxy::options::HttpConnMode;
+use rampart_rules::logfmt::{FinState, TermErr};
 use std::future::Future;
 use std::rc::Rc;
 
@@ -58,7 +59,20 @@ impl Session {
             h.fx.buffered_head = None;
             h.fx.body_cap = None;
         }
+        let on = self.fe.log.on();
+        h.fx.log.on = on;
+        if on {
+            h.fx.log.begin(self.since, i64::from(self.t_handshake));
+            crate::logs::connect_line(&self.w, self.fe.i, self.fe.li, &self.addrs);
+        }
         let next = self.exchange(h).await;
+        if on {
+            self.log_stream(h);
+            // The next stream of the connection starts now (HAProxy resets the
+            // session's accept date when a stream ends).
+            self.since = std::time::Instant::now();
+            self.t_handshake = 0;
+        }
         // `set-src`, `set-dst`: the stream's view of the addresses ends with it.
         if let Some(a) = h.fx.conn.take() {
             self.addrs = a;
@@ -73,8 +87,15 @@ impl Session {
         let fe = w.frontend(self.fe.i);
         let head_len = match self.read_request(h).await {
             Ok(n) => n,
-            Err(e) => return self.request_failed(e).await,
+            Err(e) => return self.request_failed(h, e).await,
         };
+        h.fx.log
+            .request_head(h.req.method_bytes(), h.req.uri(), h.req.version_bytes());
+        if h.fx.log.on {
+            h.fx.log.rec.bytes_in = crate::logs::htx_req(&h.req);
+        }
+        h.fx.log.has_unique_id = false;
+        self.unique_id(h);
         h.fx.buffered_head = Some(head_len);
         // `monitor-uri`: 200, or 503 when a `monitor fail` condition holds.
         if let Some(m) = fe.monitor_uri.as_deref() {
@@ -88,6 +109,7 @@ impl Session {
                     .iter()
                     .any(|c| fe_acls.holds(Some(c), &env, Some(&h.req), data));
                 let status = if fail { 503 } else { 200 };
+                h.fx.log.term(TermErr::Local, FinState::Request);
                 return self.answer_before_server(h, status, head_len, None).await;
             }
         }
@@ -138,8 +160,10 @@ impl Session {
             rules::switch(&fe.switching, &fe_acls, &env, Some(&h.req), data)
         };
         let Some(bi) = chosen.or(fe.default_backend) else {
+            h.fx.log.term(TermErr::SrvClosed, FinState::Connect);
             return self.answer_before_server(h, 503, head_len, None).await;
         };
+        h.fx.log.be = Some(bi);
         let be = &w.rt.backends[bi];
         // An HTTP stream cannot go on in a `mode tcp` backend (a `switch-mode http`
         // frontend's, or a dynamic name's): HAProxy closes without a response.
@@ -203,6 +227,8 @@ impl Session {
             h.fx.conn = Some(std::mem::replace(&mut self.addrs, a));
         }
         let redirected = std::cell::Cell::new(None);
+        // Why no connection could be made, for the log.
+        let failed = std::cell::Cell::new(None);
 
         // A slot on a server (`maxconn`, queue) for the whole exchange, then a connection
         // to it: the session's own, an idle one (`http-reuse`) or a new one.
@@ -253,6 +279,8 @@ impl Session {
             let last = own.as_ref().filter(|c| c.private && c.backend == bi);
             let prefer = last.map(|c| c.server);
             let req = &h.req;
+            let lg = &mut h.fx.log;
+            let failed = &failed;
             let connect = crate::queue::PRIORITY.scope(prio, async {
                 // A persisted server whose queue is full, a server that goes down while
                 // the stream waits in its queue, or a retry (`option redispatch`) may
@@ -269,7 +297,14 @@ impl Session {
                     (None, None, Some(c)) => take_slot(be, c, balance).await,
                     (None, None, None) => Err(crate::upstream::ConnectError::NoServer),
                 };
-                let mut slot = slot.ok()?;
+                let mut slot = match slot {
+                    Ok(s) => s,
+                    Err(e) => {
+                        failed.set(Some(e));
+                        return None;
+                    }
+                };
+                lg.queued();
                 if persist::redirect(be, slot.server(), req).is_some() {
                     redirected.set(Some(slot.server()));
                     return None;
@@ -280,7 +315,16 @@ impl Session {
                     ..Retries::new(input)
                 };
                 let c = pool::obtain(w, own, bi, be, &mut slot, client, not_first, &mut r).await;
-                Some((slot, c.ok()?, r.rebind(Default::default())))
+                lg.rec.retries = i64::from(r.done);
+                lg.rec.redispatched = r.redispatched;
+                let c = match c {
+                    Ok(c) => c,
+                    Err(e) => {
+                        failed.set(Some(e));
+                        return None;
+                    }
+                };
+                Some((slot, c, r.rebind(Default::default())))
             });
             let got = if be.http.abortonclose {
                 // `option abortonclose`: a client leaving while the connection is being
@@ -312,14 +356,29 @@ impl Session {
                     .get()
                     .and_then(|i| persist::redirect(be, i, &h.req))
                 {
+                    h.fx.log.term(TermErr::Local, FinState::Connect);
                     return self
                         .answer(h, Made::ServerRedirect(prefix), false, Some(bi))
                         .await;
                 }
+                let (err, fin) = failed
+                    .get()
+                    .unwrap_or(crate::upstream::ConnectError::NoServer)
+                    .term();
+                h.fx.log.term(err, fin);
                 return self.answer_before_server(h, 503, head_len, Some(bi)).await;
             }
-            None => return Next::Close,
+            None => {
+                h.fx.log.term(TermErr::CliClosed, FinState::Connect);
+                return Next::Close;
+            }
         };
+        h.fx.log.srv = Some(srv.server);
+        if self.fe.log.srv_addrs {
+            h.fx.log.connected(srv.conn.socket_addrs());
+        } else {
+            h.fx.log.connected((None, None));
+        }
         inc(&be.servers[srv.server].counters.stot);
 
         // The request as the server receives it.
@@ -536,6 +595,21 @@ impl Session {
         self.rbuf.extend_from_slice(&extra);
         let req_done = matches!(ends.req, Some(Ok(_)));
         if let Some(Ok(n)) = ends.req {
+            h.fx.log.rec.bytes_in += n + kept_body + u64::from(req_kind == BodyKind::Chunked);
+        }
+        match &ends.req {
+            Some(Err(BodyErr::Src(ReadErr::Timeout))) => {
+                h.fx.log.term(TermErr::CliTimeout, FinState::Data)
+            }
+            Some(Err(BodyErr::Src(_))) => h.fx.log.term(TermErr::CliClosed, FinState::Data),
+            Some(Err(BodyErr::Dst(true))) => h.fx.log.term(TermErr::SrvTimeout, FinState::Data),
+            Some(Err(BodyErr::Dst(false))) => h.fx.log.term(TermErr::SrvClosed, FinState::Data),
+            _ => {}
+        }
+        if let Some(why) = ends.killed {
+            h.fx.log.term(why.term(), FinState::Data);
+        }
+        if let Some(Ok(n)) = ends.req {
             add(&fe.counters.bytes_in, n + kept_body);
             add(&be.counters.bytes_in, n + kept_body);
         }
@@ -553,9 +627,12 @@ impl Session {
             }
             // The client left (`abortonclose`) and the server closed without answering.
             (_, Some(RespEnd::Error(502, _))) if ends.client_gone => {
+                h.fx.log.term(TermErr::CliClosed, FinState::Headers);
                 self.answer_error(h, 400, false, Some(bi)).await
             }
-            (_, Some(RespEnd::Error(status, _))) => {
+            (_, Some(RespEnd::Error(status, fail))) => {
+                let (err, fin) = fail.term();
+                h.fx.log.term(err, fin);
                 let keep = req_done && client_may_keep && !ends.client_gone;
                 self.answer_error(h, status, keep, Some(bi)).await
             }
@@ -581,6 +658,8 @@ impl Session {
                 if let Some(o) = o {
                     add(&fe.counters.bytes_in, o.c2s);
                     add(&fe.counters.bytes_out, o.s2c);
+                    h.fx.log.rec.bytes_in += o.c2s;
+                    h.fx.log.rec.bytes_out += o.s2c;
                 }
                 self.rbuf.clear();
                 Next::Close
@@ -703,13 +782,23 @@ impl Session {
         self.answer_raw_error(status).await
     }
 
-    async fn request_failed(&mut self, e: HeadErr) -> Next {
-        match e {
-            HeadErr::Quiet => Next::Close,
-            HeadErr::Timeout | HeadErr::Aborted if self.probe_like() => Next::Close,
-            HeadErr::Timeout => self.probe_error(408).await,
-            HeadErr::Aborted => self.probe_error(400).await,
-            HeadErr::Invalid(status) => self.answer_raw_error(status).await,
+    async fn request_failed(&mut self, h: &mut Heads, e: HeadErr) -> Next {
+        use crate::logs::SessionFail;
+        let why = match e {
+            HeadErr::Quiet => return Next::Close,
+            HeadErr::Timeout | HeadErr::Aborted if self.probe_like() => return Next::Close,
+            HeadErr::Timeout => SessionFail::Timeout,
+            HeadErr::Aborted => SessionFail::Closed,
+            HeadErr::Invalid(status) => SessionFail::Invalid {
+                status,
+                client_closed: false,
+            },
+        };
+        self.log_failure(h, why, true);
+        match why {
+            SessionFail::Timeout => self.probe_error(408).await,
+            SessionFail::Closed => self.probe_error(400).await,
+            SessionFail::Invalid { status, .. } => self.answer_raw_error(status).await,
         }
     }
 

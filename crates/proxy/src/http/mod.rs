@@ -38,6 +38,7 @@ mod buffer;
 pub(crate) mod cookie;
 mod exchange;
 mod io;
+mod log;
 mod outgoing;
 pub(crate) mod persist;
 mod reply;
@@ -47,6 +48,7 @@ mod retry;
 pub(crate) mod rules;
 
 use crate::idle;
+use crate::logs;
 use crate::state::{dec, inc, Frontend};
 use crate::worker::{Live, WorkerCx};
 use rampart_h1::{ParseOpts, RequestHead, ResponseHead};
@@ -107,6 +109,10 @@ pub(crate) struct Session {
     /// What the `mode tcp` stream's rules set, for the stream that goes on.
     pub carried_fx: Option<Box<crate::env::StreamFx>>,
     pub req_opts: ParseOpts,
+    /// When the current stream started (the accept, then the end of the previous
+    /// stream) and the handshake time of the first one, for the logs.
+    pub since: std::time::Instant,
+    pub t_handshake: u32,
     /// The thread's session count and the `maxconn` slots, released with the session.
     _live: Live,
 }
@@ -185,6 +191,8 @@ impl Session {
             upgraded: false,
             carried_fx: None,
             req_opts,
+            since: std::time::Instant::now(),
+            t_handshake: 0,
             _live: live,
             w,
         }
@@ -268,6 +276,9 @@ impl Session {
                 }
             }
             inc(&self.fe.counters.stot);
+            if self.fe.log.on() {
+                self.t_handshake = self.since.elapsed().as_millis().min(u32::MAX as u128) as u32;
+            }
             self.run().await;
             self.end();
         }
@@ -334,6 +345,7 @@ impl Session {
                 // A first connection that says nothing gets HAProxy's 408, unless
                 // `option http-ignore-probes`.
                 Err(idle::IdleEnd::Timeout) if !self.probe_like() => {
+                    self.log_early(logs::SessionFail::Timeout, false);
                     Box::pin(self.probe_error(408)).await;
                     return false;
                 }
@@ -351,6 +363,7 @@ impl Session {
                     // Closed without a byte: a 400 as HAProxy's H1 layer sends it (the
                     // client may only have shut its side), unless a probe.
                     if !self.probe_like() {
+                        self.log_early(logs::SessionFail::Closed, false);
                         Box::pin(self.probe_error(400)).await;
                     }
                     return false;
@@ -360,6 +373,16 @@ impl Session {
                     return false;
                 }
             }
+        }
+    }
+
+    /// Logs a failure found while no stream runs (HAProxy's H1 layer logs it).
+    fn log_early(&mut self, why: logs::SessionFail, received: bool) {
+        if self.fe.log.on() {
+            let mut heads = self.w.take_heads();
+            heads.fx.log.on = false;
+            self.log_failure(&mut heads, why, received);
+            self.w.put_heads(heads);
         }
     }
 

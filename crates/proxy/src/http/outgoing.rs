@@ -15,6 +15,7 @@ impl Session {
     pub(super) fn prepare_request(&self, h: &mut Heads, be: &Backend, keep_server: bool) {
         let http10 = h.req.version() == Version::Http10;
         let upgrade = h.req.conn_upgrade();
+        let unique_id = h.fx.log.has_unique_id.then_some(&h.fx.log.unique_id[..]);
         let h = h.req.headers_mut();
         if !upgrade {
             // The server side's persistence is the proxy's decision, whatever the client
@@ -28,6 +29,11 @@ impl Session {
             }
         }
         keep_only_te_trailers(h);
+        if let Some(name) = self.fe.log.unique_id_header.as_deref() {
+            if let Some(id) = unique_id {
+                h.append(name, id);
+            }
+        }
         let ff = be
             .http
             .forwardfor

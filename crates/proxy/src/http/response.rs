@@ -18,6 +18,7 @@ use rampart_h1::{
     ParseOpts, Parsed, RequestHead, ResponseHead, Version,
 };
 use rampart_net::Conn;
+use rampart_rules::logfmt::{FinState, TermErr};
 use std::net::SocketAddr;
 use tokio::time::Instant;
 
@@ -71,6 +72,18 @@ pub enum Fail {
 }
 
 impl Fail {
+    /// The termination state of a stream that ended so (HAProxy's `SH`, `sH`, `PH`,
+    /// `IH`).
+    pub fn term(self) -> (TermErr, FinState) {
+        let err = match self {
+            Fail::Closed | Fail::ReadError => TermErr::SrvClosed,
+            Fail::Timeout => TermErr::SrvTimeout,
+            Fail::Junk | Fail::Body => TermErr::PrxCond,
+            Fail::Rules => TermErr::Internal,
+        };
+        (err, FinState::Headers)
+    }
+
     /// Whether `retry-on` names this failure.
     fn retried(self, r: &crate::retry::RetryOn) -> bool {
         match self {
@@ -161,17 +174,25 @@ pub async fn run<'r>(
                     let h = resp.headers_mut();
                     h.remove(b"content-length");
                     h.remove(b"transfer-encoding");
+                    if fx.log.on {
+                        fx.log.rec.bytes_out += crate::logs::htx_res(resp);
+                    }
                     out.clear();
                     write_response(resp, out, cx.case);
                     sbuf.drain(..n);
                     interim = true;
                     if write_all(cx.cli, out, cx.fe.timeouts.client).await.is_err() {
+                        fx.log.term(TermErr::CliClosed, FinState::Headers);
                         return RespEnd::Broken;
                     }
                     continue;
                 }
                 if !interim && cx.retry.status(st) {
                     return RespEnd::Retry;
+                }
+                fx.log.response_head(st);
+                if fx.log.on {
+                    fx.log.rec.bytes_out += crate::logs::htx_res(resp);
                 }
                 // A status retried is not held against the server (HAProxy looks at
                 // it after the retry).
@@ -248,6 +269,7 @@ pub async fn run<'r>(
     write_response(resp, out, cx.case);
     if tunnel {
         if write_all(cx.cli, out, cx.fe.timeouts.client).await.is_err() {
+            fx.log.term(TermErr::CliClosed, FinState::Data);
             return RespEnd::Broken;
         }
         sbuf.drain(..head_len);
@@ -255,8 +277,20 @@ pub async fn run<'r>(
     }
     let mut pipe = Pipe::downstream(cx.srv, cx.be, cx.cli, cx.fe, cx.bufsize);
     pipe.src_timeout = cx.server_timeout;
-    match forward(kind, &pipe, sbuf, head_len, out, &cx.opts).await {
+    let r = forward(kind, &pipe, sbuf, head_len, out, &cx.opts).await;
+    if let Err(e) = &r {
+        // Where the data phase failed: the server (source) or the client.
+        let err = match e {
+            BodyErr::Src(ReadErr::Timeout) => TermErr::SrvTimeout,
+            BodyErr::Src(_) | BodyErr::Invalid(_) => TermErr::SrvClosed,
+            BodyErr::Dst(true) => TermErr::CliTimeout,
+            BodyErr::Dst(false) => TermErr::CliClosed,
+        };
+        fx.log.term(err, FinState::Data);
+    }
+    match r {
         Ok(n) => {
+            fx.log.rec.bytes_out += n + u64::from(kind == BodyKind::Chunked);
             add(&cx.fe.counters.bytes_out, n);
             add(&cx.be.counters.bytes_out, n);
             // Whatever the server sent past its response makes its connection unusable.
@@ -327,6 +361,7 @@ async fn response_rules<'r>(
     // The backend's `tcp-response content` rules run first (HAProxy's `AN_RES_INSPECT`).
     let tcp = crate::tcp_rules::http_response(cx.fe, cx.be, rr.env, rr.vars, req, resp, fx, cx.cli);
     if tcp != crate::tcp_rules::Decision::Continue {
+        fx.log.term(TermErr::PrxCond, FinState::Headers);
         return Some(RespEnd::Broken);
     }
     for (rules, acls) in cx.sets.into_iter().flatten() {

@@ -42,7 +42,7 @@ pub struct Scratch {
 }
 
 /// Renders a log-format `%` variable by name.
-pub type LfVar<'t> = dyn Fn(&'static str, &mut Vec<u8>) + 't;
+pub type LfVar<'t> = dyn Fn(crate::logfmt::Var, &mut Vec<u8>) + 't;
 
 /// The transaction as one action sees it.
 pub struct Txn<'t> {
@@ -94,7 +94,7 @@ impl<'t> Txn<'t> {
         };
         out.clear();
         let lf_var = self.lf_var;
-        let mut var = |name: &'static str, o: &mut Vec<u8>| {
+        let mut var = |name: crate::logfmt::Var, o: &mut Vec<u8>| {
             if let Some(f) = lf_var {
                 f(name, o);
             }

@@ -312,7 +312,7 @@ fn random32() -> u32 {
 }
 
 /// The host name (the kernel's, as `gethostname(2)` reports it), read once.
-fn hostname() -> &'static str {
+pub(crate) fn hostname() -> &'static str {
     static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     NAME.get_or_init(|| {
         std::fs::read_to_string("/proc/sys/kernel/hostname")

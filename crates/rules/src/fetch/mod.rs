@@ -33,6 +33,7 @@ mod url;
 mod var;
 
 pub use conn::conn_err_str;
+pub(crate) use internal::hostname;
 
 use crate::args::{Arg, ArgSpec, ArgType};
 use crate::sample::{SmpType, Value};

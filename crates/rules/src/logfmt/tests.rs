@@ -87,10 +87,124 @@ fn log_lines_merge_spaces_and_keep_variables() {
             Node::Text(t) => t.clone(),
             Node::Separator => "_".into(),
             Node::Expr(..) => "E".into(),
-            Node::Var(v, o) => format!("{v}{}", if o.has(Opts::QUOTE) { "Q" } else { "" }),
+            Node::Var(v, o) => format!("{}{}", v.name(), if o.has(Opts::QUOTE) { "Q" } else { "" }),
         })
         .collect();
     assert_eq!(kinds, ["ci", ":", "cp", "_", "[", "tr", "]", "_", "rQ"]);
     assert!(!lf.is_const());
     assert!(LogFormat::parse("plain", m).unwrap().is_const());
+}
+
+struct LogEnv {
+    caps: Vec<Option<&'static [u8]>>,
+    line: Option<&'static [u8]>,
+}
+
+impl crate::stream::Env for LogEnv {
+    fn src(&self) -> Option<std::net::SocketAddr> {
+        "10.0.0.1:4242".parse().ok()
+    }
+    fn dst(&self) -> Option<std::net::SocketAddr> {
+        "127.0.0.1:80".parse().ok()
+    }
+    fn frontend(&self) -> Option<(i64, &str)> {
+        Some((1, "fe"))
+    }
+    fn backend(&self) -> Option<(i64, &str)> {
+        Some((2, "be"))
+    }
+    fn server(&self) -> Option<(i64, &str)> {
+        Some((1, "s1"))
+    }
+    fn capture(&self, response: bool, idx: usize) -> Option<&[u8]> {
+        if response {
+            None
+        } else {
+            self.caps.get(idx).copied().flatten()
+        }
+    }
+    fn captures(&self, response: bool) -> usize {
+        if response {
+            0
+        } else {
+            self.caps.len()
+        }
+    }
+    fn logged_request_line(&self) -> Option<&[u8]> {
+        self.line
+    }
+}
+
+fn log_line(fmt: &str, env: &LogEnv, rec: &LogRec) -> String {
+    let m = Mode {
+        http: false,
+        merge_spaces: true,
+        ..http()
+    };
+    let lf = LogFormat::parse(fmt, m).unwrap_or_else(|e| panic!("{fmt}: {e}"));
+    let s = Stream::new(env);
+    let mut out = Vec::new();
+    lf.render_log(&s, &Cx::default(), rec, true, 1024, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn log_variables_render_as_haproxy() {
+    let rec = LogRec {
+        t_handshake: 0,
+        t_idle: 2,
+        t_request: 3,
+        t_queue: 3,
+        t_connect: 4,
+        t_data: 9,
+        t_close: 10,
+        status: 200,
+        bytes_out: 123,
+        err: TermErr::None,
+        fin: FinState::None,
+        actconn: 1,
+        feconn: 1,
+        beconn: 1,
+        srvconn: 1,
+        ..LogRec::default()
+    };
+    let env = LogEnv {
+        caps: vec![],
+        line: Some(b"GET /a?b=\"c\"#d HTTP/1.1"),
+    };
+    // The default httplog format without its dates; no captures: one space only.
+    assert_eq!(
+        log_line(
+            "%ci:%cp %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r",
+            &env,
+            &rec
+        ),
+        "10.0.0.1:4242 fe be/s1 1/0/1/5/8 200 123 - - ---- 1/1/1/1/0 0/0 \"GET /a?b=#22c#22#23d HTTP/1.1\""
+    );
+    assert_eq!(
+        log_line("%HM|%HU|%HP|%HPO|%HQ|%HV", &env, &rec),
+        "GET|/a?b=#22c#22#23d|/a|/a|?b=#22c#22#23d|HTTP/1.1"
+    );
+    let env = LogEnv {
+        caps: vec![Some(b"a|b{c}"), None],
+        line: None,
+    };
+    assert_eq!(
+        log_line(
+            "%hr %hrl %{+Q}hrl %r %{-M}[str()] %[str()] %{+Q}o %[str(x)]",
+            &env,
+            &rec
+        ),
+        "{a#7Cb#7Bc#7D|} a#7Cb#7Bc#7D - \"a#7Cb#7Bc#7D\" \"\" <BADREQ>  - \"x\""
+    );
+    let rec = LogRec {
+        redispatched: true,
+        retries: 3,
+        logasap: true,
+        ..rec
+    };
+    assert_eq!(
+        log_line("%rc %B %Tt %{+X}ci:%{+X}cp", &env, &rec),
+        "+3 +123 +10 0A000001:1092"
+    );
 }

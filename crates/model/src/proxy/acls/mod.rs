@@ -97,6 +97,24 @@ impl ProxiesBuilder {
         let span = cx.span();
         // Take the table out to borrow the other fields freely.
         let mut table = std::mem::take(self.table());
+        let before = table.known.acls.len();
+        let r = self.with_loader(span, cx.base_dir, |lcx| f(&mut table.known, lcx));
+        if table.sync(span, before) {
+            // Parsing an ACL criterion sets the proxy's argument context.
+            self.args_ctx = ArgCtx::Acl;
+        }
+        *self.table() = table;
+        r
+    }
+
+    /// Runs `f` with what loading the pattern files of an expression written at `span`
+    /// needs; `base_dir` resolves relative file names.
+    pub(crate) fn with_loader<R>(
+        &mut self,
+        span: Span,
+        base_dir: &Path,
+        f: impl FnOnce(&mut LoadCx<'_>) -> R,
+    ) -> R {
         let file = self.sources.name(span.file).to_string();
         let resolver = self.resolver.clone();
         let resolve = move |host: &str| -> Option<Ipv4Addr> {
@@ -105,33 +123,24 @@ impl ProxiesBuilder {
                 _ => None,
             }
         };
-        let files = Files(cx.base_dir);
-        let before = table.known.acls.len();
-        let r = {
-            let mut lcx = LoadCx {
-                registry: &mut self.registry,
-                files: &files,
-                origin: Origin {
-                    file: &file,
-                    line: span.line,
-                },
-                resolver: Some(&resolve),
-                bufsize: self.bufsize,
-                proc_vars: Vec::new(),
-            };
-            let r = f(&mut table.known, &mut lcx);
-            for v in lcx.proc_vars {
-                if !self.proc_vars.contains(&v) {
-                    self.proc_vars.push(v);
-                }
-            }
-            r
+        let files = Files(base_dir);
+        let mut lcx = LoadCx {
+            registry: &mut self.registry,
+            files: &files,
+            origin: Origin {
+                file: &file,
+                line: span.line,
+            },
+            resolver: Some(&resolve),
+            bufsize: self.bufsize,
+            proc_vars: Vec::new(),
         };
-        if table.sync(span, before) {
-            // Parsing an ACL criterion sets the proxy's argument context.
-            self.args_ctx = ArgCtx::Acl;
+        let r = f(&mut lcx);
+        for v in lcx.proc_vars {
+            if !self.proc_vars.contains(&v) {
+                self.proc_vars.push(v);
+            }
         }
-        *self.table() = table;
         r
     }
 
