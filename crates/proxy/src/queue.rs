@@ -120,6 +120,39 @@ pub struct Priority {
 tokio::task_local! {
     /// The priority of the stream whose future runs (none set: class 0, offset 0).
     pub static PRIORITY: Priority;
+    /// Where the stream's log reports its queue positions (`%sq`, `%bq`): set when the
+    /// stream leaves a queue it waited in.
+    pub static POSITIONS: std::rc::Rc<std::cell::Cell<QueuePos>>;
+}
+
+/// A stream's positions in the queues (HAProxy's `srv_queue_pos`, `prx_queue_pos`):
+/// one plus the number of streams that left the queue ahead of it while it waited.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueuePos {
+    pub server: u64,
+    pub backend: u64,
+}
+
+/// Records how far the stream went in queue `on` since it entered at `idx`.
+fn note_position(be: &Backend, on: Option<usize>, idx: u64) {
+    let now = dequeued(be, on).load(Ordering::SeqCst);
+    let n = now.wrapping_sub(idx) + 1;
+    let _ = POSITIONS.try_with(|c| {
+        let mut p = c.get();
+        match on {
+            Some(_) => p.server += n,
+            None => p.backend += n,
+        }
+        c.set(p);
+    });
+}
+
+/// How many streams left queue `on` (served from it) so far.
+fn dequeued(be: &Backend, on: Option<usize>) -> &AtomicU64 {
+    match on {
+        Some(i) => &be.servers[i].counters.qidx,
+        None => &be.counters.qidx,
+    }
 }
 
 /// Milliseconds since the first call (the queue keys' clock).
@@ -263,7 +296,7 @@ pub async fn acquire<'a>(
     };
     let (tx, rx) = oneshot::channel();
     let prio = PRIORITY.try_with(|p| *p).unwrap_or_default();
-    let key = {
+    let (key, idx_then) = {
         let mut l = be.queue.lock();
         if let Some(i) = on {
             let s = &be.servers[i];
@@ -286,6 +319,7 @@ pub async fn acquire<'a>(
             q.partition_point(|w| w.key < key)
         };
         q.insert(at, Waiter { key, forced, tx });
+        let idx = dequeued(be, on).load(Ordering::SeqCst);
         let c = counters(be, on);
         let n = c.0.fetch_add(1, Ordering::SeqCst) + 1;
         c.1.fetch_max(n, Ordering::Relaxed);
@@ -300,7 +334,7 @@ pub async fn acquire<'a>(
                 }
             }
         }
-        key
+        (key, idx)
     };
     let mut ticket = Ticket {
         be,
@@ -312,6 +346,7 @@ pub async fn acquire<'a>(
         Some(t) => tokio::time::timeout(t, &mut ticket.rx).await.ok(),
         None => Some((&mut ticket.rx).await),
     };
+    note_position(be, on, idx_then);
     match got {
         Some(Ok(Grant::Slot(server))) => {
             ticket.key = None;
@@ -490,6 +525,7 @@ fn dispatch(be: &Backend, l: &mut Lists, i: usize) {
             release_only(be, i);
             return;
         };
+        dequeued(be, on).fetch_add(1, Ordering::SeqCst);
         counters(be, on).0.fetch_sub(1, Ordering::SeqCst);
         be.queue.pending.fetch_sub(1, Ordering::SeqCst);
         if w.tx.send(Grant::Slot(i)).is_err() {
@@ -551,6 +587,7 @@ pub fn grab_from_backend(be: &Backend, i: usize) -> usize {
             release_only(be, i);
             break;
         };
+        be.counters.qidx.fetch_add(1, Ordering::SeqCst);
         be.counters.qcur.fetch_sub(1, Ordering::SeqCst);
         be.queue.pending.fetch_sub(1, Ordering::SeqCst);
         if w.tx.send(Grant::Slot(i)).is_err() {

@@ -482,6 +482,8 @@ pub struct ProxyCounters {
     /// Streams waiting in the backend's queue now, and the most ever (`qcur`, `qmax`).
     pub qcur: AtomicU64,
     pub qmax: AtomicU64,
+    /// Streams served from the backend's queue so far (the logs' queue positions).
+    pub qidx: AtomicU64,
     /// Retries that stayed on their server (`wretr`) and that moved (`wredis`).
     pub retries: AtomicU64,
     pub redispatches: AtomicU64,
@@ -503,6 +505,24 @@ pub struct ServerCounters {
     /// Streams waiting in the server's own queue now, and the most ever.
     pub qcur: AtomicU64,
     pub qmax: AtomicU64,
+    /// Streams served from the server's queue so far.
+    pub qidx: AtomicU64,
+}
+
+/// A count held while it lives: incremented now, decremented when dropped.
+pub struct Held<'a>(&'a AtomicU64);
+
+impl<'a> Held<'a> {
+    pub fn new(c: &'a AtomicU64) -> Held<'a> {
+        inc(c);
+        Held(c)
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        dec(self.0);
+    }
 }
 
 /// Increments a counter (relaxed: counters are statistics, not synchronisation).

@@ -157,6 +157,8 @@ async fn serve(
     }
     let be = &w.rt.backends[bi];
     inc(&be.counters.stot);
+    // The backend counts the stream until it ends (`beconn`).
+    let _beconn = crate::state::Held::new(&be.counters.scur);
     if f.own_backend != Some(bi) {
         let d = tcp_rules::inspect(&be.tcp, &be.acls, cli, pending, eof, rc).await;
         if d != Decision::Continue {

@@ -25,7 +25,30 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use support::*;
 
-fn config(http: u16, tcp: u16, custom: u16, plain: u16, origin: u16, udp: u16) -> String {
+/// The ports of one side.
+#[derive(Clone, Copy)]
+struct Ports {
+    http: u16,
+    tcp: u16,
+    custom: u16,
+    plain: u16,
+    short: u16,
+    quiet: u16,
+    origin: u16,
+    dead: u16,
+}
+
+fn config(p: Ports, udp: u16) -> String {
+    let Ports {
+        http,
+        tcp,
+        custom,
+        plain,
+        short,
+        quiet,
+        origin,
+        dead,
+    } = p;
     format!(
         r#"global
     nbthread 1
@@ -36,17 +59,26 @@ defaults
     timeout client 5s
     timeout server 400ms
     timeout http-request 300ms
+    timeout tarpit 100ms
+    timeout queue 200ms
 
 frontend fe
     bind 127.0.0.1:{http}
     log 127.0.0.1:{udp} local0
     option httplog
+    option log-separate-errors
     capture request header User-Agent len 10
     capture response header Content-Type len 20
     http-request deny if {{ path /deny }}
     http-request return status 200 content-type text/plain string ok if {{ path /ret }}
     http-request redirect location /x if {{ path /redir }}
+    http-request tarpit if {{ path /tarpit }}
+    http-request set-log-level silent if {{ path /silent }}
+    http-request set-log-level notice if {{ path /notice }}
     use_backend nosrv if {{ path /nosrv }}
+    use_backend bdead if {{ path /dead }}
+    use_backend bred if {{ path_beg /red }}
+    use_backend bq if {{ path_beg /q }}
     default_backend be
 
 backend be
@@ -54,6 +86,19 @@ backend be
 
 backend nosrv
     server s1 127.0.0.1:{origin} disabled
+
+backend bdead
+    retries 2
+    server s1 127.0.0.1:{dead}
+
+backend bred
+    retries 1
+    option redispatch 1
+    server s1 127.0.0.1:{dead}
+    server s2 127.0.0.1:{origin}
+
+backend bq
+    server s1 127.0.0.1:{origin} maxconn 1
 
 frontend fc
     bind 127.0.0.1:{custom}
@@ -67,6 +112,20 @@ frontend fc
 frontend fn
     bind 127.0.0.1:{plain}
     log 127.0.0.1:{udp} local0
+    default_backend be
+
+frontend fs
+    bind 127.0.0.1:{short}
+    timeout client 300ms
+    log 127.0.0.1:{udp} local0
+    option httplog
+    default_backend be
+
+frontend fq
+    bind 127.0.0.1:{quiet}
+    log 127.0.0.1:{udp} local0
+    option httplog
+    option dontlog-normal
     default_backend be
 
 frontend ft
@@ -114,7 +173,7 @@ impl Collector {
         self.lines.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    /// Waits for the next line (bounded) and returns its message part.
+    /// Waits for the next line (bounded) and returns its priority and message.
     fn next(&self, seen: &mut usize) -> String {
         wait_until(Duration::from_secs(5), || self.count() > *seen);
         let l = self.lines.lock().unwrap_or_else(|e| e.into_inner());
@@ -123,8 +182,9 @@ impl Collector {
         };
         *seen += 1;
         // "<134>date tag[pid]: message"
+        let pri = line.split('>').next().unwrap_or_default();
         match line.find("]: ") {
-            Some(i) => line[i + 3..].trim_end_matches('\n').to_string(),
+            Some(i) => format!("{pri}> {}", line[i + 3..].trim_end_matches('\n')),
             None => line,
         }
     }
@@ -132,10 +192,11 @@ impl Collector {
 
 /// Masks what differs between two runs: the client port, the accept date and the
 /// values of the timers (a `-1` stays).
-fn mask(line: &str) -> String {
+fn mask(line: &str, bytes: bool) -> String {
+    let connect = line.contains("> Connect from");
     let mut out = Vec::new();
     for (i, w) in line.split(' ').enumerate() {
-        let w = if w.starts_with("127.0.0.1:") && line.starts_with("Connect from") {
+        let w = if w.starts_with("127.0.0.1:") && connect {
             "127.0.0.1:P".to_string()
         } else if let Some(rest) = w.strip_prefix("127.0.0.1:") {
             if rest.chars().all(|c| c.is_ascii_digit()) {
@@ -145,8 +206,10 @@ fn mask(line: &str) -> String {
             }
         } else if w.starts_with('[') && w.contains("/20") {
             "[DATE]".to_string()
-        } else if i == 4 && w.contains('/') {
-            // The timers field of httplog and tcplog.
+        } else if bytes && i == 7 {
+            "B".to_string()
+        } else if i == 5 && w.contains('/') {
+            // The timers field of httplog and tcplog (after the priority).
             w.split('/')
                 .map(|t| if t == "-1" { "-1" } else { "T" })
                 .collect::<Vec<_>>()
@@ -161,13 +224,10 @@ fn mask(line: &str) -> String {
 
 /// One proxy under test with its origin and log socket.
 struct Side {
-    http: u16,
-    tcp: u16,
-    custom: u16,
-    plain: u16,
+    p: Ports,
     logs: Collector,
     seen: usize,
-    _origin: Origin,
+    origin: Origin,
     _proc: Proc,
 }
 
@@ -176,6 +236,22 @@ fn origin_answer(m: &Msg, _: usize) -> Answer {
         "/slow" => Answer::ok("late").after(Duration::from_millis(1500)),
         "/close" => Answer::raw("", Then::Close),
         "/junk" => Answer::raw("HTTP/1.1 abc\r\n\r\n", Then::Close),
+        "/partial-close" => Answer::raw(
+            "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789",
+            Then::Close,
+        ),
+        "/partial-hold" => Answer::raw(
+            "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789",
+            Then::Hold(Duration::from_millis(1500)),
+        ),
+        "/big" => {
+            let body = vec![b'x'; 8 << 20];
+            let mut a =
+                format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+            a.extend_from_slice(&body);
+            Answer::raw(a, Then::KeepAlive)
+        }
+        "/q-hold" => Answer::ok("held").after(Duration::from_millis(800)),
         "/chunked" => Answer::raw(
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/x\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
             Then::KeepAlive,
@@ -185,31 +261,34 @@ fn origin_answer(m: &Msg, _: usize) -> Answer {
 }
 
 fn side(name: &str, dir: &TempDir, haproxy: bool) -> Side {
-    let base = free_ports(5);
-    let (http, tcp, custom, plain, origin) = (base, base + 1, base + 2, base + 3, base + 4);
+    let base = free_ports(8);
+    let p = Ports {
+        http: base,
+        tcp: base + 1,
+        custom: base + 2,
+        plain: base + 3,
+        short: base + 4,
+        quiet: base + 5,
+        origin: base + 6,
+        dead: base + 7,
+    };
     let logs = Collector::start();
-    let o = Origin::start(origin, origin_answer);
-    let cfg = config(http, tcp, custom, plain, origin, logs.port);
+    let origin = Origin::start(p.origin, origin_answer);
+    let cfg = config(p, logs.port);
     let l = if haproxy {
         Launch::haproxy(name, dir, &cfg)
     } else {
         Launch::rampart(name, dir, &cfg)
     };
-    let p = l.ready_tcp(local(http)).spawn();
+    let proc = l.ready_tcp(local(p.http)).spawn();
     Side {
-        http,
-        tcp,
-        custom,
-        plain,
+        p,
         logs,
         seen: 0,
-        _origin: o,
-        _proc: p,
+        origin,
+        _proc: proc,
     }
 }
-
-/// What one exchange does, given the ports of a side.
-type Step = (&'static str, fn(&Side));
 
 fn get(port: u16, path: &str) {
     let req = format!("GET {path} HTTP/1.1\r\nHost: h\r\nUser-Agent: curl/8.0\r\n\r\n");
@@ -218,6 +297,7 @@ fn get(port: u16, path: &str) {
     let _ = read_response(&mut w, false);
 }
 
+/// Sends `bytes` on a new connection and reads until the proxy closes.
 fn raw(port: u16, bytes: &[u8]) {
     let mut w = Wire::connect(port);
     if !bytes.is_empty() {
@@ -226,28 +306,77 @@ fn raw(port: u16, bytes: &[u8]) {
     let _ = w.rest_until_close();
 }
 
+/// Reads a response head, waits, then closes without reading the rest.
+fn head_then(port: u16, path: &str, wait: Duration) {
+    let mut w = Wire::connect(port);
+    w.send(format!("GET {path} HTTP/1.1\r\nHost: h\r\n\r\n").as_bytes());
+    let _ = w.head();
+    std::thread::sleep(wait);
+}
+
+/// What one exchange does, given the ports of a side, and how many lines it logs.
+/// Steps whose name says "(bytes vary)" have their byte count masked too: how much
+/// of a body passed before the client left depends on timing.
+type Step = (&'static str, usize, fn(&Ports));
+
 const STEPS: &[Step] = &[
-    ("relayed", |s| get(s.http, "/")),
-    ("deny", |s| get(s.http, "/deny")),
-    ("return", |s| get(s.http, "/ret")),
-    ("redirect", |s| get(s.http, "/redir")),
-    ("no server", |s| get(s.http, "/nosrv")),
-    ("server timeout", |s| get(s.http, "/slow")),
-    ("server closes", |s| get(s.http, "/close")),
-    ("junk response", |s| get(s.http, "/junk")),
-    ("chunked", |s| get(s.http, "/chunked")),
-    ("invalid request", |s| {
-        raw(s.http, b"GET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n")
+    ("relayed", 1, |p| get(p.http, "/")),
+    ("deny", 1, |p| get(p.http, "/deny")),
+    ("return", 1, |p| get(p.http, "/ret")),
+    ("redirect", 1, |p| get(p.http, "/redir")),
+    ("tarpit", 1, |p| get(p.http, "/tarpit")),
+    ("no server", 1, |p| get(p.http, "/nosrv")),
+    ("connection refused, retried", 1, |p| get(p.http, "/dead")),
+    ("redispatched", 1, |p| get(p.http, "/red")),
+    ("queue timeout", 2, |p| {
+        let port = p.http;
+        let t = std::thread::spawn(move || get(port, "/q-hold"));
+        std::thread::sleep(Duration::from_millis(100));
+        get(p.http, "/q");
+        let _ = t.join();
     }),
-    ("request timeout", |s| raw(s.http, b"GET / HTTP/1.1\r\n")),
-    ("empty connection", |s| {
-        let w = Wire::connect(s.http);
+    ("server timeout", 1, |p| get(p.http, "/slow")),
+    ("server closes", 1, |p| get(p.http, "/close")),
+    ("junk response", 1, |p| get(p.http, "/junk")),
+    ("server closes mid-body", 1, |p| {
+        raw(p.http, b"GET /partial-close HTTP/1.1\r\nHost: h\r\n\r\n")
+    }),
+    ("server times out mid-body", 1, |p| {
+        raw(p.http, b"GET /partial-hold HTTP/1.1\r\nHost: h\r\n\r\n")
+    }),
+    ("client aborts mid-body (bytes vary)", 1, |p| {
+        head_then(p.http, "/big", Duration::from_millis(50))
+    }),
+    ("client times out mid-body (bytes vary)", 1, |p| {
+        head_then(p.short, "/big", Duration::from_millis(1200))
+    }),
+    ("client aborts its request body", 1, |p| {
+        raw(
+            p.http,
+            b"POST /post HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n0123456789",
+        )
+    }),
+    ("chunked", 1, |p| get(p.http, "/chunked")),
+    ("set-log-level silent", 0, |p| get(p.http, "/silent")),
+    ("set-log-level notice", 1, |p| get(p.http, "/notice")),
+    ("invalid request", 1, |p| {
+        raw(p.http, b"GET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n")
+    }),
+    ("request timeout", 1, |p| raw(p.http, b"GET / HTTP/1.1\r\n")),
+    ("empty connection", 1, |p| {
+        let w = Wire::connect(p.http);
         drop(w);
     }),
-    ("custom format", |s| get(s.custom, "/p/a?q=1")),
-    ("no format: connect line", |s| get(s.plain, "/")),
-    ("tcp tunnel", |s| {
-        let mut w = Wire::connect(s.tcp);
+    ("custom format", 1, |p| get(p.custom, "/p/a?q=1")),
+    ("no format: connect line", 1, |p| get(p.plain, "/")),
+    ("dontlog-normal: success not logged", 0, |p| {
+        get(p.quiet, "/")
+    }),
+    ("dontlog-normal: error logged", 1, |p| {
+        get(p.quiet, "/close")
+    }),
+    ("tcp tunnel", 1, |p| {
+        let mut w = Wire::connect(p.tcp);
         w.send(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n");
         let _ = read_response(&mut w, false);
     }),
@@ -260,31 +389,30 @@ fn log_lines_match_haproxy() {
     let mut ra = side("rampart", &dir, false);
     let dump = std::env::var_os("LOGS_DUMP").is_some();
     let mut failures = Vec::new();
-    for (what, step) in STEPS {
-        step(&ha);
-        let h = ha.logs.next(&mut ha.seen);
-        step(&ra);
-        let r = ra.logs.next(&mut ra.seen);
-        if dump {
-            eprintln!("{what}\n  haproxy: {h}\n  rampart: {r}");
-        }
-        if mask(&h) != mask(&r) {
-            failures.push(format!("{what}:\n  haproxy: {h}\n  rampart: {r}"));
+    for (what, lines, step) in STEPS {
+        step(&ha.p);
+        step(&ra.p);
+        for _ in 0..*lines {
+            let h = ha.logs.next(&mut ha.seen);
+            let r = ra.logs.next(&mut ra.seen);
+            if dump {
+                eprintln!("{what}\n  haproxy: {h}\n  rampart: {r}");
+            }
+            let vary = what.contains("(bytes vary)");
+            if mask(&h, vary) != mask(&r, vary) {
+                failures.push(format!("{what}:\n  haproxy: {h}\n  rampart: {r}"));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // `unique-id-header`: the server received the id the log reports.
+    // `unique-id-header`: the server received the id.
     for side in [&ha, &ra] {
-        let seen = side._origin.requests();
+        let seen = side.origin.requests();
         let r = seen
             .iter()
             .find(|m| m.start.starts_with("GET /p/a"))
             .expect("the custom frontend's request reached the origin");
-        assert_eq!(
-            r.header("x-unique-id"),
-            Some("7F000001-000C"),
-            "{}",
-            r.head_text()
-        );
+        let id = r.header("x-unique-id").unwrap_or_default();
+        assert!(id.starts_with("7F000001-"), "{}", r.head_text());
     }
 }

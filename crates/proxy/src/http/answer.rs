@@ -55,6 +55,12 @@ impl Session {
         keep: bool,
         be: Option<usize>,
     ) -> Next {
+        if h.fx.log.rec.fin != rampart_rules::logfmt::FinState::Tarpit {
+            h.fx.log.request_done();
+        } else {
+            // HAProxy reports the time held as the queue time of a tarpitted request.
+            h.fx.log.queued();
+        }
         let mut out = self.w.get_buf();
         let keep_after = self.render_answer(h, made, keep, be, &mut out);
         if h.fx.log.on {

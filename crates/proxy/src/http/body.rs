@@ -68,6 +68,8 @@ pub struct Pipe<'a> {
     pub bufsize: usize,
     /// The request direction of a stream whose response is read at the same time.
     pub dx: Option<&'a Duplex>,
+    /// Bytes read from the source so far (what the logs count when the body fails).
+    pub got: std::cell::Cell<u64>,
 }
 
 impl<'a> Pipe<'a> {
@@ -87,6 +89,7 @@ impl<'a> Pipe<'a> {
             dst_timeout: be.timeouts.server,
             bufsize,
             dx: Some(dx),
+            got: Default::default(),
         }
     }
 
@@ -105,6 +108,7 @@ impl<'a> Pipe<'a> {
             dst_timeout: fe.timeouts.client,
             bufsize,
             dx: None,
+            got: Default::default(),
         }
     }
 
@@ -160,7 +164,12 @@ async fn fill(p: &Pipe<'_>, buf: &mut Vec<u8>) -> Result<usize, BodyErr> {
     loop {
         match read_some(p.src, buf, deadline(p.src_timeout)).await {
             Err(ReadErr::Timeout) if p.dx.is_some_and(Duplex::client_timeout_suspended) => {}
-            r => return r.map_err(BodyErr::Src),
+            r => {
+                if let Ok(n) = r {
+                    p.got.set(p.got.get() + n as u64);
+                }
+                return r.map_err(BodyErr::Src);
+            }
         }
     }
 }
@@ -310,6 +319,7 @@ mod tests {
                 dst_timeout: Some(Duration::from_secs(5)),
                 bufsize: 16384,
                 dx: None,
+                got: Default::default(),
             };
             // The head and a first valid chunk are there; the next read brings a bad size.
             let mut buf = b"HEAD\r\n\r\n3\r\nabc\r\n".to_vec();

@@ -65,7 +65,12 @@ impl Session {
             h.fx.log.begin(self.since, i64::from(self.t_handshake));
             crate::logs::connect_line(&self.w, self.fe.i, self.fe.li, &self.addrs);
         }
+        h.fx.log.counted_be = None;
         let next = self.exchange(h).await;
+        // The backend stops counting the stream before its line (`%bc`).
+        if let Some(be) = h.fx.log.counted_be.and_then(|b| self.w.rt.backends.get(b)) {
+            crate::state::dec(&be.counters.scur);
+        }
         if on {
             self.log_stream(h);
             // The next stream of the connection starts now (HAProxy resets the
@@ -73,6 +78,7 @@ impl Session {
             self.since = std::time::Instant::now();
             self.t_handshake = 0;
         }
+
         // `set-src`, `set-dst`: the stream's view of the addresses ends with it.
         if let Some(a) = h.fx.conn.take() {
             self.addrs = a;
@@ -205,6 +211,10 @@ impl Session {
         }
         let mode = self.conn_mode(Some(bi));
         inc(&be.counters.stot);
+        // The backend counts the stream until it ends (`beconn`, `%bc`).
+        inc(&be.counters.scur);
+        h.fx.log.counted_be = Some(bi);
+        h.fx.log.request_done();
 
         // Persistence (`use-server`, the cookie) may choose the server; a `redir`
         // server answers with a redirection instead.
@@ -281,6 +291,8 @@ impl Session {
             let req = &h.req;
             let lg = &mut h.fx.log;
             let failed = &failed;
+            let qpos = Rc::new(std::cell::Cell::new(crate::queue::QueuePos::default()));
+            let qpos2 = qpos.clone();
             let connect = crate::queue::PRIORITY.scope(prio, async {
                 // A persisted server whose queue is full, a server that goes down while
                 // the stream waits in its queue, or a retry (`option redispatch`) may
@@ -300,11 +312,16 @@ impl Session {
                 let mut slot = match slot {
                     Ok(s) => s,
                     Err(e) => {
+                        use crate::upstream::ConnectError as E;
+                        if matches!(e, E::QueueTimeout | E::QueueFull) {
+                            lg.queued();
+                        }
                         failed.set(Some(e));
                         return None;
                     }
                 };
                 lg.queued();
+                lg.srv = Some(slot.server());
                 if persist::redirect(be, slot.server(), req).is_some() {
                     redirected.set(Some(slot.server()));
                     return None;
@@ -320,12 +337,14 @@ impl Session {
                 let c = match c {
                     Ok(c) => c,
                     Err(e) => {
+                        lg.srv = Some(slot.server());
                         failed.set(Some(e));
                         return None;
                     }
                 };
                 Some((slot, c, r.rebind(Default::default())))
             });
+            let connect = crate::queue::POSITIONS.scope(qpos2, connect);
             let got = if be.http.abortonclose {
                 // `option abortonclose`: a client leaving while the connection is being
                 // set up (or waits in the queue) abandons it. A connection that
@@ -344,6 +363,9 @@ impl Session {
             } else {
                 Some(connect.await)
             };
+            let q = qpos.get();
+            h.fx.log.rec.srv_queue_pos = q.server as i64;
+            h.fx.log.rec.prx_queue_pos = q.backend as i64;
             got
         };
         if let Some(b) = body_key {

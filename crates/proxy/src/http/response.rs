@@ -277,8 +277,11 @@ pub async fn run<'r>(
     }
     let mut pipe = Pipe::downstream(cx.srv, cx.be, cx.cli, cx.fe, cx.bufsize);
     pipe.src_timeout = cx.server_timeout;
+    let pre = sbuf.len().saturating_sub(head_len) as u64;
     let r = forward(kind, &pipe, sbuf, head_len, out, &cx.opts).await;
     if let Err(e) = &r {
+        // What came of the body before it failed.
+        fx.log.rec.bytes_out += pre + pipe.got.get();
         // Where the data phase failed: the server (source) or the client.
         let err = match e {
             BodyErr::Src(ReadErr::Timeout) => TermErr::SrvTimeout,

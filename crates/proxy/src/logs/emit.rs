@@ -167,7 +167,7 @@ fn fill_counts(w: &WorkerCx, e: &Ended<'_>, rec: &mut rampart_rules::logfmt::Log
         rec.srvconn = e
             .srv
             .and_then(|s| be.servers.get(s))
-            .map_or(0, |s| s.counters.scur.load(Ordering::Relaxed) as i64);
+            .map_or(0, |s| s.served.load(Ordering::Relaxed) as i64);
     }
 }
 

@@ -187,6 +187,8 @@ pub struct StreamLog {
     /// The start of the stream (`tv_accept`), which times count from.
     pub start: Instant,
     pub rec: LogRec,
+    /// The backend whose `beconn` counts the stream (taken back when it ends).
+    pub counted_be: Option<usize>,
     /// The backend and server of the stream, once chosen.
     pub be: Option<usize>,
     pub srv: Option<usize>,
@@ -206,6 +208,7 @@ impl Default for StreamLog {
             on: false,
             start: Instant::now(),
             rec: LogRec::default(),
+            counted_be: None,
             be: None,
             srv: None,
             srv_addrs: None,
@@ -260,13 +263,20 @@ impl StreamLog {
         }
     }
 
+    /// The request was processed (HAProxy's `tv_request`: when the proxy answers it
+    /// or is about to connect); only the first call counts.
+    pub fn request_done(&mut self) {
+        if self.on && self.rec.t_request < 0 {
+            self.rec.t_request = self.elapsed();
+        }
+    }
+
     /// The request head is complete: keeps the request line as HAProxy logs it.
     pub fn request_head(&mut self, method: &[u8], target: &[u8], version: &[u8]) {
         if !self.on {
             return;
         }
         self.request_started();
-        self.rec.t_request = self.elapsed();
         self.uri.clear();
         for (i, part) in [method, target, version].into_iter().enumerate() {
             if i > 0 {
