@@ -254,6 +254,26 @@ async fn serve(
         pre = got.c2s;
         pre_s2c = got.s2c;
     }
+    // `option logasap`: the line goes once the server connection is established.
+    if f.log.logasap {
+        let addrs = rc.addrs;
+        let vars = rc.vars;
+        if let Some(fx) = rc.fx.as_deref_mut().filter(|fx| fx.log.on) {
+            let e = crate::logs::Ended {
+                fe,
+                li: rc.li,
+                be: fx.log.be,
+                srv: fx.log.srv,
+                addrs: &addrs,
+                req: None,
+                res: None,
+                vars: Some(vars),
+                first: true,
+            };
+            crate::logs::stream_end(w, &e, fx);
+            fx.log.on = false;
+        }
+    }
     let t = tunnel::Settings::of(&w.rt, f, be);
     let run = tunnel::run(cli, &mut srv, &pre, &pre_s2c, &t);
     // `on-marked-down` / `on-marked-up` may shut the session down.

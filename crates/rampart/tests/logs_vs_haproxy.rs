@@ -34,6 +34,8 @@ struct Ports {
     plain: u16,
     short: u16,
     quiet: u16,
+    asap: u16,
+    tasap: u16,
     origin: u16,
     dead: u16,
 }
@@ -46,6 +48,8 @@ fn config(p: Ports, udp: u16) -> String {
         plain,
         short,
         quiet,
+        asap,
+        tasap,
         origin,
         dead,
     } = p;
@@ -127,6 +131,21 @@ frontend fq
     option httplog
     option dontlog-normal
     default_backend be
+
+frontend fa
+    bind 127.0.0.1:{asap}
+    log 127.0.0.1:{udp} local0
+    option httplog
+    option logasap
+    default_backend be
+
+frontend fta
+    mode tcp
+    bind 127.0.0.1:{tasap}
+    log 127.0.0.1:{udp} local0
+    option tcplog
+    option logasap
+    default_backend bt
 
 frontend ft
     mode tcp
@@ -261,7 +280,7 @@ fn origin_answer(m: &Msg, _: usize) -> Answer {
 }
 
 fn side(name: &str, dir: &TempDir, haproxy: bool) -> Side {
-    let base = free_ports(8);
+    let base = free_ports(10);
     let p = Ports {
         http: base,
         tcp: base + 1,
@@ -271,6 +290,8 @@ fn side(name: &str, dir: &TempDir, haproxy: bool) -> Side {
         quiet: base + 5,
         origin: base + 6,
         dead: base + 7,
+        asap: base + 8,
+        tasap: base + 9,
     };
     let logs = Collector::start();
     let origin = Origin::start(p.origin, origin_answer);
@@ -374,6 +395,12 @@ const STEPS: &[Step] = &[
     }),
     ("dontlog-normal: error logged", 1, |p| {
         get(p.quiet, "/close")
+    }),
+    ("logasap", 1, |p| get(p.asap, "/")),
+    ("logasap, tcp", 1, |p| {
+        let mut w = Wire::connect(p.tasap);
+        w.send(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        let _ = read_response(&mut w, false);
     }),
     ("tcp tunnel", 1, |p| {
         let mut w = Wire::connect(p.tcp);

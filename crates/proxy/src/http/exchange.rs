@@ -496,6 +496,28 @@ impl Session {
                     }
                     _ => None,
                 };
+                // `option logasap`: the line goes once the response head is relayed.
+                let logasap = (fe.log.logasap && fe.log.on()).then(|| {
+                    let (w, addrs, vars) = (&w, &*addrs, vars.as_deref());
+                    let (fe_i, li) = (fe.i, fe.li);
+                    move |fx: &mut crate::env::StreamFx,
+                          req: &rampart_h1::RequestHead,
+                          res: &rampart_h1::ResponseHead| {
+                        let e = crate::logs::Ended {
+                            fe: fe_i,
+                            li,
+                            be: fx.log.be,
+                            srv: fx.log.srv,
+                            addrs,
+                            req: Some(req),
+                            res: Some(res),
+                            vars,
+                            first,
+                        };
+                        crate::logs::stream_end(w, &e, fx);
+                        fx.log.on = false;
+                    }
+                });
                 let Heads { req, resp, fx } = &mut *h;
                 let mut pipe = Pipe::upstream(cli, fe, &srv.conn, be, bufsize, &dx);
                 pipe.dst_timeout = server_timeout;
@@ -525,6 +547,7 @@ impl Session {
                     retry,
                     server_timeout,
                     sets: response::rule_sets(&w.rt, fe.i, bi),
+                    log_now: logasap.as_ref().map(|f| f as _),
                 };
                 let down = response::run(&cx, req, resp, &mut sbuf, &mut rout, fx);
                 let extra = &mut extra;

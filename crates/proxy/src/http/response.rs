@@ -148,7 +148,12 @@ pub struct RespCx<'a, 'r> {
     pub server_timeout: Option<std::time::Duration>,
     /// The proxies' rule sets.
     pub sets: RuleSets<'r>,
+    /// `option logasap`: sends the stream's line once the response head is relayed.
+    pub log_now: Option<&'a LogNow<'a>>,
 }
+
+/// Sends a stream's log line early (`option logasap`).
+pub type LogNow<'a> = dyn Fn(&mut StreamFx, &RequestHead, &ResponseHead) + 'a;
 
 /// Runs the response side to its end. `sbuf` is the server input buffer, `out` a
 /// scratch buffer for serialized heads; `req` is the request (the rules may read it),
@@ -275,9 +280,14 @@ pub async fn run<'r>(
         sbuf.drain(..head_len);
         return RespEnd::Tunnel;
     }
+    let pre = sbuf.len().saturating_sub(head_len) as u64;
+    if let Some(log) = cx.log_now {
+        // What arrived with the head counts (the stream records nothing after).
+        fx.log.rec.bytes_out += pre;
+        log(fx, req, resp);
+    }
     let mut pipe = Pipe::downstream(cx.srv, cx.be, cx.cli, cx.fe, cx.bufsize);
     pipe.src_timeout = cx.server_timeout;
-    let pre = sbuf.len().saturating_sub(head_len) as u64;
     let r = forward(kind, &pipe, sbuf, head_len, out, &cx.opts).await;
     if let Err(e) = &r {
         // What came of the body before it failed.
