@@ -173,7 +173,20 @@ pub fn build(
         .collect();
     let any_rules = frontends.iter().any(|f| f.http.rules.any() || f.tcp.any())
         || backends.iter().any(|b| b.http.rules.any() || b.tcp.any());
+    // The files' names, by id ("name:line" from `loc`; an unknown id reads "?").
+    let files = (0..u32::from(u16::MAX))
+        .map(|i| {
+            let l = loc(rampart_config::Span {
+                file: rampart_config::FileId(i),
+                line: 0,
+            });
+            let name = l.strip_suffix(":0").unwrap_or(&l).to_string();
+            name.into_boxed_str()
+        })
+        .take_while(|n| &**n != "?")
+        .collect();
     let runtime = Runtime {
+        files,
         any_rules,
         frontends,
         backends,

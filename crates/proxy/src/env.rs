@@ -55,6 +55,8 @@ pub struct StreamFx {
     pub early_open: bool,
     /// The location of a `redirect` answer chosen by response rules.
     pub location: Vec<u8>,
+    /// The last rule that ended a rule set (`last_rule_file`, `last_rule_line`).
+    pub last_rule: Option<rampart_config::Span>,
     /// What the stream's log line reports (timers, termination state, request line).
     pub log: crate::logs::StreamLog,
     /// The length of the request head while the request is still in the client buffer
@@ -86,6 +88,7 @@ impl StreamFx {
         self.location.clear();
         self.buffered_head = None;
         self.body_cap = None;
+        self.last_rule = None;
     }
 
     /// Stores a capture in slot `idx` of a direction, cut to `len` bytes.
@@ -189,6 +192,11 @@ impl Env for StreamEnv<'_> {
     fn priority(&self) -> Option<(i64, i64)> {
         let f = self.fx?;
         Some((i64::from(f.prio_class), i64::from(f.prio_offset)))
+    }
+    fn last_rule(&self) -> Option<(&str, i64)> {
+        let span = self.fx?.last_rule?;
+        let file = self.rt().files.get(span.file.0 as usize)?;
+        Some((file, i64::from(span.line)))
     }
     fn logged_request_line(&self) -> Option<&[u8]> {
         let l = &self.fx?.log;

@@ -20,6 +20,8 @@ use std::time::Duration;
 /// Everything the workers share, immutable once built.
 #[derive(Debug)]
 pub struct Runtime {
+    /// The configuration files' names, by file id (`last_rule_file`).
+    pub files: Vec<Box<str>>,
     pub frontends: Vec<Frontend>,
     pub backends: Vec<Backend>,
     /// Each proxy of the configuration (Snapshot index): its frontend and backend here,

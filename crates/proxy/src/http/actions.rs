@@ -220,6 +220,16 @@ fn verdict<'r>(
     i: usize,
     request: bool,
 ) -> Option<Outcome<'r>> {
+    if !matches!(
+        v,
+        Verdict::Continue
+            | Verdict::Effect(_)
+            | Verdict::RewriteFailed
+            | Verdict::WaitForBody { .. }
+    ) {
+        // The rule that ended the set (`last_rule_file`, `last_rule_line`).
+        cx.fx.last_rule = rules.get(i).map(|r| r.span);
+    }
     Some(match v {
         Verdict::Continue => return None,
         Verdict::Effect(e) => {

@@ -311,6 +311,10 @@ fn eval(
             // `reject`, and what no TCP action answers (an internal error there).
             TcpVerdict::Common(_) => Decision::Reject,
         };
+        // The rule that ended the set (`last_rule_file`, `last_rule_line`).
+        if let Some(fx) = rc.fx.as_deref_mut() {
+            fx.last_rule = Some(r.span);
+        }
         break;
     }
     decision
