@@ -83,7 +83,13 @@ frontend fe
     use_backend bdead if {{ path /dead }}
     use_backend bred if {{ path_beg /red }}
     use_backend bq if {{ path_beg /q }}
+    use_backend bck if {{ path_beg /ck }}
     default_backend be
+
+backend bck
+    cookie SRV insert indirect nocache
+    server s1 127.0.0.1:{origin} cookie a
+    server s2 127.0.0.1:{dead} cookie b disabled
 
 backend be
     server s1 127.0.0.1:{origin}
@@ -312,7 +318,11 @@ fn side(name: &str, dir: &TempDir, haproxy: bool) -> Side {
 }
 
 fn get(port: u16, path: &str) {
-    let req = format!("GET {path} HTTP/1.1\r\nHost: h\r\nUser-Agent: curl/8.0\r\n\r\n");
+    get_with(port, path, "");
+}
+
+fn get_with(port: u16, path: &str, extra: &str) {
+    let req = format!("GET {path} HTTP/1.1\r\nHost: h\r\nUser-Agent: curl/8.0\r\n{extra}\r\n");
     let mut w = Wire::connect(port);
     w.send(req.as_bytes());
     let _ = read_response(&mut w, false);
@@ -378,6 +388,16 @@ const STEPS: &[Step] = &[
         )
     }),
     ("chunked", 1, |p| get(p.http, "/chunked")),
+    ("persistence cookie: none", 1, |p| get(p.http, "/ck")),
+    ("persistence cookie: valid", 1, |p| {
+        get_with(p.http, "/ck", "Cookie: SRV=a\r\n")
+    }),
+    ("persistence cookie: invalid", 1, |p| {
+        get_with(p.http, "/ck", "Cookie: SRV=zz\r\n")
+    }),
+    ("persistence cookie: down", 1, |p| {
+        get_with(p.http, "/ck", "Cookie: SRV=b\r\n")
+    }),
     ("set-log-level silent", 0, |p| get(p.http, "/silent")),
     ("set-log-level notice", 1, |p| get(p.http, "/notice")),
     ("invalid request", 1, |p| {

@@ -260,12 +260,19 @@ pub(super) fn client_cookies(
             let mut buf = s.borrow_mut();
             buf.clear();
             buf.extend_from_slice(value);
-            // The first server with this value that may take the stream.
+            // The first server with this value that may take the stream, and whether
+            // it is up; else whether a server has the value (down).
             let find = |want: &[u8], t: &Txn| {
-                be.servers.iter().position(|s| {
-                    s.cookie.as_deref().map(str::as_bytes) == Some(want)
-                        && (super::persist::up(s) || p.down_ok || t.force)
-                })
+                let has = |s: &&Server| s.cookie.as_deref().map(str::as_bytes) == Some(want);
+                match be
+                    .servers
+                    .iter()
+                    .position(|s| has(&s) && (super::persist::up(s) || p.down_ok || t.force))
+                {
+                    Some(i) => Found::Server(i, super::persist::up(&be.servers[i])),
+                    None if be.servers.iter().any(|s| has(&s)) => Found::Down,
+                    None => Found::None,
+                }
             };
             let end = client_field(c, &mut buf, t, now, &find);
             buf.truncate(end);
@@ -282,6 +289,38 @@ pub(super) fn client_cookies(
     }
 }
 
+/// What a client's cookie value leads to.
+enum Found {
+    /// The server, and whether it is up.
+    Server(usize, bool),
+    /// Only servers that are down have it.
+    Down,
+    None,
+}
+
+/// `TX_CK_*`, as indexes of `%tsc`'s third character.
+pub(super) const CK_INVALID: u8 = 1;
+pub(super) const CK_DOWN: u8 = 2;
+pub(super) const CK_VALID: u8 = 3;
+pub(super) const CK_EXPIRED: u8 = 4;
+pub(super) const CK_OLD: u8 = 5;
+pub(super) const CK_UNUSED: u8 = 6;
+
+/// `TX_SCK_*`, as indexes of `%tsc`'s fourth character.
+pub(super) const SCK_FOUND: u8 = 1;
+pub(super) const SCK_DELETED: u8 = 2;
+pub(super) const SCK_INSERTED: u8 = 3;
+pub(super) const SCK_REPLACED: u8 = 4;
+pub(super) const SCK_UPDATED: u8 = 5;
+
+/// The `%tsc` characters of a persistence cookie's request and response states.
+pub fn tsc_chars(ck: u8, sck: u8) -> [u8; 2] {
+    [
+        b"NIDVEOU7"[usize::from(ck & 7)],
+        b"NPDIRU67"[usize::from(sck & 7)],
+    ]
+}
+
 /// One `Cookie` field in `buf`; returns its new length (0: remove the field). `find`
 /// gives the server a cookie value leads to.
 fn client_field(
@@ -289,7 +328,7 @@ fn client_field(
     buf: &mut [u8],
     t: &mut Txn,
     now: u32,
-    find: &dyn Fn(&[u8], &Txn) -> Option<usize>,
+    find: &dyn Fn(&[u8], &Txn) -> Found,
 ) -> usize {
     let mut end = buf.len();
     let mut prev = 0;
@@ -352,11 +391,16 @@ fn client_field(
                 && c.maxlife != 0
                 && (older(now, t.first_date, c.maxlife) || older(t.first_date, now, 86400))
             {
+                t.ck = CK_OLD;
+                true
+            } else if t.last_date != 0
+                && c.maxidle != 0
+                && (older(now, t.last_date, c.maxidle) || older(t.last_date, now, 86400))
+            {
+                t.ck = CK_EXPIRED;
                 true
             } else {
-                t.last_date != 0
-                    && c.maxidle != 0
-                    && (older(now, t.last_date, c.maxidle) || older(t.last_date, now, 86400))
+                false
             };
             if expired {
                 delim = k.val_beg;
@@ -365,8 +409,25 @@ fn client_field(
             }
             // The first server with this value that may take the stream (an empty
             // value never matches: a backup without cookie must not stick).
-            if delim != k.val_beg && !t.ignore && t.server.is_none() {
-                t.server = find(&buf[k.val_beg..delim], t);
+            let assigned = t.server.is_some();
+            let mut matched = false;
+            if delim != k.val_beg && !t.ignore && !assigned {
+                match find(&buf[k.val_beg..delim], t) {
+                    Found::Server(i, up) => {
+                        t.server = Some(i);
+                        t.ck = if up { CK_VALID } else { CK_DOWN };
+                        matched = true;
+                    }
+                    Found::Down => t.ck = CK_DOWN,
+                    Found::None => {}
+                }
+            }
+            if !matched && !matches!(t.ck, CK_DOWN | CK_EXPIRED | CK_OLD) {
+                t.ck = if t.ignore || assigned {
+                    CK_UNUSED
+                } else {
+                    CK_INVALID
+                };
             }
             if c.prefix && delim != k.val_end {
                 // `SRV~value` becomes `value` for the server.
@@ -400,21 +461,29 @@ fn client_field(
 /// cookie is kept, removed or rewritten as the mode wants, then HAProxy's `Set-Cookie`
 /// is inserted (with `Cache-control: private` under `nocache` when the response could
 /// be cached). `server` is the server that answered.
-pub fn response(be: &Backend, t: &Txn, server: usize, method: Method, resp: &mut ResponseHead) {
+/// Returns the response-side state of the persistence cookie (`SCK_*`, for `%tsc`).
+pub fn response(
+    be: &Backend,
+    t: &Txn,
+    server: usize,
+    method: Method,
+    resp: &mut ResponseHead,
+) -> u8 {
     let Some(p) = be.persist.as_deref() else {
-        return;
+        return 0;
     };
     let Some(c) = &p.cookie else {
-        return;
+        return 0;
     };
     let status = resp.status();
     if status < 200 && status != 101 {
-        return;
+        return 0;
     }
     let srv = &be.servers[server];
     let direct = t.server == Some(server);
     let h = resp.headers_mut();
-    let found = server_cookies(c, srv, p.dispatch, direct, t, h);
+    let sck = server_cookies(c, srv, p.dispatch, direct, t, h);
+    let found = sck != 0;
     let now = now();
     let refresh = (c.maxidle != 0 || t.last_date != 0)
         && (t.last_date == 0 || (t.last_date.wrapping_sub(now) as i32) < 0);
@@ -428,7 +497,7 @@ pub fn response(be: &Backend, t: &Txn, server: usize, method: Method, resp: &mut
         && (!c.postonly || method == Method::Post)
         && !t.ignore;
     if !insert {
-        return;
+        return sck;
     }
     let cacheable = c.nocache && cacheable(method, status, h);
     SCRATCH.with(|s| {
@@ -439,6 +508,12 @@ pub fn response(be: &Backend, t: &Txn, server: usize, method: Method, resp: &mut
     });
     if cacheable {
         h.append(b"cache-control", b"private");
+    }
+    if srv.cookie.is_some() && direct {
+        // The server did not change: only the date was.
+        SCK_UPDATED
+    } else {
+        SCK_INSERTED
     }
 }
 
@@ -485,7 +560,7 @@ fn set_cookie(c: &CookieCfg, value: Option<&str>, t: &Txn, now: u32, v: &mut Vec
 }
 
 /// `http_manage_server_side_cookies`: every `Set-Cookie`, then every `Set-Cookie2`
-/// field. Returns whether the persistence cookie was found (HAProxy's `TX_SCK_FOUND`).
+/// field. Returns what became of the persistence cookie (`SCK_*`; 0: not found).
 fn server_cookies(
     c: &CookieCfg,
     srv: &Server,
@@ -493,8 +568,8 @@ fn server_cookies(
     direct: bool,
     t: &Txn,
     h: &mut Headers,
-) -> bool {
-    let mut found = false;
+) -> u8 {
+    let mut found = 0;
     for name in [&b"set-cookie"[..], b"set-cookie2"] {
         let cookie2 = name == b"set-cookie2";
         let mut i = 0;
@@ -563,7 +638,7 @@ fn server_field(
     t: &Txn,
     buf: &mut [u8],
     f: Field,
-    found: &mut bool,
+    found: &mut u8,
 ) -> usize {
     let (cookie2, direct) = (f.cookie2, f.direct);
     let mut end = f.len;
@@ -595,10 +670,11 @@ fn server_field(
             && k.att_end - k.att_beg == c.name.len()
             && buf[k.att_beg..k.att_end] == *c.name
         {
-            *found = true;
+            *found = SCK_FOUND;
             if c.preserve {
                 // The server's cookie is left alone.
             } else if (!f.dispatch && c.insert) || (direct && c.indirect) {
+                *found = SCK_DELETED;
                 if prev == 0 && k.next == end {
                     return 0;
                 }
@@ -607,6 +683,7 @@ fn server_field(
                 k.next = from;
                 end = shift(end, delta);
             } else if let (Some(v), true) = (srv_cookie, c.rewrite) {
+                *found = SCK_REPLACED;
                 let v = v.as_bytes();
                 let old = k.val_end - k.val_beg;
                 if blk + v.len() > buf.len() + old {
@@ -619,6 +696,7 @@ fn server_field(
                 end = shift(end, delta);
                 blk = shift(blk, delta);
             } else if let (Some(v), true) = (srv_cookie, c.prefix) {
+                *found = SCK_REPLACED;
                 let v = v.as_bytes();
                 if blk + v.len() + 1 > buf.len() {
                     return blk;

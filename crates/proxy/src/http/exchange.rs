@@ -223,6 +223,9 @@ impl Session {
             let data = self.rbuf.get(head_len..).unwrap_or_default();
             persist::request(be, &mut h.req, &env, data)
         };
+        if be.persist.as_deref().is_some_and(|p| p.cookie.is_some()) {
+            h.fx.log.rec.cookie = Some(super::cookie::tsc_chars(persist.ck, 0));
+        }
         if let Some(prefix) = persist
             .server
             .and_then(|i| persist::redirect(be, i, &h.req))

@@ -106,6 +106,9 @@ pub struct Txn {
     /// Dates the client's cookie carried (seconds since the epoch, 0: none).
     pub(super) last_date: u32,
     pub(super) first_date: u32,
+    /// What became of the client's persistence cookie, for the logs' `%tsc` (HAProxy's
+    /// `TX_CK_*`: `N`one, `I`nvalid, `D`own, `V`alid, `E`xpired, `O`ld, `U`nused).
+    pub ck: u8,
 }
 
 /// A server may take persistent traffic: not down, not in maintenance (a draining

@@ -236,7 +236,10 @@ pub async fn run<'r>(
             return end;
         }
     }
-    super::cookie::response(cx.be, cx.persist, cx.server, method, resp);
+    let sck = super::cookie::response(cx.be, cx.persist, cx.server, method, resp);
+    if let Some(ck) = fx.log.rec.cookie.as_mut() {
+        ck[1] = super::cookie::tsc_chars(0, sck)[1];
+    }
     // `http-after-response` rules: the last word on the response head.
     if let Some(rr) = &cx.rules {
         let body = sbuf.get(head_len..).unwrap_or_default();
