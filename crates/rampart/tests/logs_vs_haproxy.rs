@@ -73,6 +73,7 @@ frontend fe
     option log-separate-errors
     capture request header User-Agent len 10
     capture response header Content-Type len 20
+    capture cookie SRV len 8
     http-request deny if {{ path /deny }}
     http-request return status 200 content-type text/plain string ok if {{ path /ret }}
     http-request redirect location /x if {{ path /redir }}
@@ -277,6 +278,10 @@ fn origin_answer(m: &Msg, _: usize) -> Answer {
             Answer::raw(a, Then::KeepAlive)
         }
         "/q-hold" => Answer::ok("held").after(Duration::from_millis(800)),
+        "/setck" => Answer::raw(
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nSet-Cookie: SRVX = abcdefgh; path=/\r\n\r\nok",
+            Then::KeepAlive,
+        ),
         "/chunked" => Answer::raw(
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/x\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
             Then::KeepAlive,
@@ -394,6 +399,9 @@ const STEPS: &[Step] = &[
     }),
     ("persistence cookie: invalid", 1, |p| {
         get_with(p.http, "/ck", "Cookie: SRV=zz\r\n")
+    }),
+    ("captured cookies", 1, |p| {
+        get_with(p.http, "/setck", "Cookie: a=b; SRV = long-value\r\n")
     }),
     ("persistence cookie: down", 1, |p| {
         get_with(p.http, "/ck", "Cookie: SRV=b\r\n")

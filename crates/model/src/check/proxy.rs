@@ -165,6 +165,15 @@ pub(super) fn check_proxy(p: &Proxy, all: &Backends<'_>, cx: &mut LowerCx<'_>) {
             ));
         }
     }
+    if let Some(c) = &p.captures.cookie {
+        let max = crate::proxy::capture::COOKIE_LEN;
+        if c.len >= max {
+            warn(
+                cx,
+                format!("truncating capture length to {} bytes for {d}.", max - 1),
+            );
+        }
+    }
     if p.is_fe() && p.logs.targets.is_empty() && p.options.log_format.is_some() {
         warn(
             cx,

@@ -8,8 +8,9 @@
 //! theirs through [`super::Proxy::req_captures`]); response slots by `capture response
 //! header` and `declare capture response`. `http-request capture ... id` and
 //! `http-response capture ... id` fill declared slots, checked here once the section
-//! is read ([`check_rules`]). `capture cookie` has its arguments checked, then is
-//! refused as not supported yet: its only reader is the log line (`%CC`, `%CS`).
+//! is read ([`check_rules`]). `capture cookie` names the cookie whose first
+//! occurrence in the request (`Cookie`) and the response (`Set-Cookie`) the log line
+//! reports (`%CC`, `%CS`).
 
 use super::{Cap, ProxiesBuilder};
 use crate::cnum::atol;
@@ -38,7 +39,21 @@ pub struct Captures {
     pub decls: Vec<CapDecl>,
     /// Response slots so far (HAProxy's `nb_rsp_cap`).
     pub res_count: usize,
+    /// `capture cookie <name> len <len>` (the last one counts).
+    pub cookie: Option<CookieCapture>,
 }
+
+/// `capture cookie`: the first cookie whose name starts with `name`, kept as
+/// `name=value` cut to `len` bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CookieCapture {
+    pub name: String,
+    pub len: usize,
+    pub span: Span,
+}
+
+/// HAProxy's `tune.http.cookielen` default (`CAPTURE_LEN`): captures keep one byte less.
+pub const COOKIE_LEN: usize = 64;
 
 /// `capture cookie <name> len <len>`, `capture request header <name> len <len>`,
 /// `capture response header <name> len <len>`.
@@ -66,7 +81,13 @@ pub(crate) fn capture(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), Str
         if word(3).is_empty() {
             return Err("'capture' expects 'cookie' <cookie_name> 'len' <len>.".into());
         }
-        return Err(crate::kw::not_supported_yet("capture cookie"));
+        let span = cx.span();
+        b.px().captures.cookie = Some(CookieCapture {
+            name: word(1).to_string(),
+            len: usize::try_from(atol(word(3))).unwrap_or(0),
+            span,
+        });
+        return Ok(());
     }
     if word(2).is_empty() || word(3) != "len" || word(4).is_empty() {
         return Err(format!(

@@ -289,6 +289,41 @@ pub(super) fn client_cookies(
     }
 }
 
+/// `capture cookie`: the first cookie whose `name=value` (blanks around `=` removed)
+/// starts with `name`, among the request's `Cookie` fields or, for a response, the
+/// cookie of each `Set-Cookie` field; cut to `len` bytes.
+pub fn capture(h: &Headers, response: bool, name: &[u8], len: usize) -> Option<Box<[u8]>> {
+    let field: &[u8] = if response { b"set-cookie" } else { b"cookie" };
+    for (n, v) in h.iter() {
+        if n != field {
+            continue;
+        }
+        let end = v.len();
+        let mut prev = 0;
+        let mut first = true;
+        while prev < end {
+            let k = scan(v, prev, first, end, !response);
+            first = false;
+            if k.equal < end && v[k.equal] == b'=' {
+                let mut t = Vec::with_capacity(k.val_end - k.att_beg);
+                t.extend_from_slice(&v[k.att_beg..k.att_end]);
+                t.push(b'=');
+                t.extend_from_slice(&v[k.val_beg..k.val_end]);
+                if t.starts_with(name) {
+                    t.truncate(len);
+                    return Some(t.into_boxed_slice());
+                }
+            }
+            if response || k.next <= prev {
+                // A Set-Cookie holds one cookie, its attributes follow.
+                break;
+            }
+            prev = k.next;
+        }
+    }
+    None
+}
+
 /// What a client's cookie value leads to.
 enum Found {
     /// The server, and whether it is up.

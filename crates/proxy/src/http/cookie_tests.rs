@@ -27,9 +27,9 @@ fn cfg(insert: bool, indirect: bool, prefix: bool) -> CookieCfg {
 fn client(c: &CookieCfg, field: &str, t: &mut Txn, now: u32) -> String {
     let mut buf = field.as_bytes().to_vec();
     let find = |v: &[u8], _: &Txn| match v {
-        b"a" => Some(0),
-        b"b" => Some(1),
-        _ => None,
+        b"a" => Found::Server(0, true),
+        b"b" => Found::Server(1, true),
+        _ => Found::None,
     };
     let n = client_field(c, &mut buf, t, now, &find);
     String::from_utf8_lossy(&buf[..n]).into_owned()
@@ -165,7 +165,7 @@ fn server(c: &CookieCfg, srv: Option<&str>, field: &str, cookie2: bool, direct: 
         dispatch: false,
         direct,
     };
-    let mut found = false;
+    let mut found = 0;
     let n = server_field(c, srv, &Txn::default(), &mut buf, f, &mut found);
     String::from_utf8_lossy(&buf[..n]).into_owned()
 }

@@ -99,6 +99,10 @@ impl Session {
             .request_head(h.req.method_bytes(), h.req.uri(), h.req.version_bytes());
         if h.fx.log.on {
             h.fx.log.rec.bytes_in = crate::logs::htx_req(&h.req);
+            if let Some((name, len)) = &fe.log.cookie_cap {
+                h.fx.log.rec.cli_cookie =
+                    super::cookie::capture(h.req.headers(), false, name, *len);
+            }
         }
         h.fx.log.has_unique_id = false;
         self.unique_id(h);

@@ -198,6 +198,10 @@ pub async fn run<'r>(
                 fx.log.response_head(st);
                 if fx.log.on {
                     fx.log.rec.bytes_out += crate::logs::htx_res(resp);
+                    if let Some((name, len)) = &cx.fe.log.cookie_cap {
+                        fx.log.rec.srv_cookie =
+                            super::cookie::capture(resp.headers(), true, name, *len);
+                    }
                 }
                 // A status retried is not held against the server (HAProxy looks at
                 // it after the retry).

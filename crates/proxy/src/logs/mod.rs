@@ -63,6 +63,8 @@ pub struct FeLog {
     pub dontlognull: bool,
     pub dontlog_normal: bool,
     pub separate_errors: bool,
+    /// `capture cookie`: the name and the longest value kept.
+    pub cookie_cap: Option<(Box<[u8]>, usize)>,
     /// `unique-id-format` and `unique-id-header` (lower case).
     pub unique_id: Option<Arc<LogFormat>>,
     pub unique_id_header: Option<Box<[u8]>>,
@@ -100,6 +102,10 @@ impl FeLog {
             dontlog_normal: flags.dontlog_normal,
             separate_errors: flags.log_separate_errors,
             srv_addrs,
+            cookie_cap: p.captures.cookie.as_ref().map(|c| {
+                let max = rampart_model::proxy::capture::COOKIE_LEN - 1;
+                (Box::from(c.name.as_bytes()), c.len.min(max))
+            }),
             unique_id: formats.unique_id.clone(),
             unique_id_header: p
                 .unique_id_header
