@@ -94,6 +94,8 @@ pub struct Control {
     pub listeners: Vec<Vec<Gate>>,
     workers_alive: AtomicUsize,
     workers_done: Notify,
+    /// What the threads see of each other's idle server connections (takeovers).
+    pub idle: Arc<crate::pool::Shared>,
 }
 
 impl Control {
@@ -111,6 +113,7 @@ impl Control {
                 .collect(),
             workers_alive: AtomicUsize::new(0),
             workers_done: Notify::new(),
+            idle: Arc::new(crate::pool::Shared::new(rt)),
         })
     }
 
@@ -381,7 +384,7 @@ fn worker_main(
                 bufs: RefCell::new(Vec::new()),
                 heads: RefCell::new(Vec::new()),
                 scratch: RefCell::new(Default::default()),
-                pool: crate::pool::ThreadPool::new(&rt),
+                pool: crate::pool::ThreadPool::new(&rt, ctl.idle.clone(), thread),
                 kills: Default::default(),
             });
             // The soft stop reaches this thread's idle connections through one task.
@@ -395,7 +398,7 @@ fn worker_main(
                 }
                 cx.waiting.stop_all();
             });
-            let purge = tokio::task::spawn_local(crate::pool::purge_task(wcx.clone()));
+            let purge = tokio::task::spawn_local(crate::pool::pool_task(wcx.clone()));
             let kills = rt
                 .kills_watched
                 .then(|| tokio::task::spawn_local(crate::kill::task(wcx.clone())));
@@ -441,7 +444,7 @@ fn worker_main(
             if let Some(k) = kills {
                 k.abort();
             }
-            wcx.pool.clear();
+            wcx.pool.clear(&rt);
         });
     }
     if ctl.workers_alive.fetch_sub(1, Ordering::SeqCst) == 1 {
