@@ -304,7 +304,11 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
                     limits: ConnLimits::new(0, 0),
                     maxqueue: 0,
                     served: Default::default(),
-                    pool: PoolCfg::default(),
+                    // HAProxy's connections to a `dispatch` address are private.
+                    pool: PoolCfg {
+                        private: true,
+                        ..PoolCfg::default()
+                    },
                     idle_conns: Default::default(),
                     counters: ServerCounters::default(),
                     cookie: None,
@@ -548,6 +552,7 @@ fn build_server(
                 Duration::from_millis(u64::from(v))
             }),
             max_reuse: st.max_reuse.unwrap_or(-1),
+            private: false,
         },
         idle_conns: Default::default(),
         counters: ServerCounters::default(),

@@ -7,10 +7,11 @@
 //! server ([`crate::queue`]):
 //!
 //! - [`obtain`]: the session's own connection to that server when it has one, else an
-//!   idle one from this thread's pool as `http-reuse` allows, else a new connection;
+//!   idle one from the pools as `http-reuse` allows, else a new connection;
 //! - [`put_back`]: after a complete response on a connection that stays open, keeps it:
-//!   as the session's own with `http-reuse never` (private), otherwise in the pool,
-//!   where any later request may take it, within `pool-max-conn` and `max-reuse`.
+//!   as the session's own with `http-reuse never` or when private (connection-based
+//!   authentication, a `dispatch` address), otherwise in the pool, where any later
+//!   request may take it, within `pool-max-conn` and `max-reuse`.
 //!
 //! Which idle connections a request may take (HAProxy's table): a connection that
 //! carried one request is *idle*, one that carried more is *safe* (the server has shown
@@ -31,11 +32,21 @@
 //! empty-response`, and otherwise closes the client connection so that the client
 //! retries (502 for a first request); Rampart retries what cannot do harm twice.
 //!
-//! Pools are per thread, as connections never migrate between event loops: no lock, and
-//! a connection is only ever reused on the thread that opened it (HAProxy can also take
-//! idle connections over from other threads; Rampart does not). Every `pool-purge-delay`
-//! half of the connections in excess of the recent need are closed, the need being
-//! estimated from the most connections used at once, as HAProxy does.
+//! Pools are per thread: no lock on the way in or out. A request that finds nothing of
+//! the kind it may take on its own thread takes a connection over from another thread,
+//! as HAProxy does ([`takeover`]: the owner hands it over through a mailbox, only on
+//! that path). Every `pool-purge-delay` half of the connections in excess of the recent
+//! need are closed, the need being estimated from the most connections used at once,
+//! as HAProxy does.
+//!
+//! A connection goes back to the pool as soon as its response has been received whole,
+//! before the response's last bytes are written to the client (the stream sends them
+//! after [`put_back`]), as HAProxy releases a server connection when the response ends:
+//! a client that starts right after the previous one ended finds it there.
+
+mod takeover;
+
+pub use takeover::Shared;
 
 use crate::queue::Slot;
 use crate::retry::Retries;
@@ -50,6 +61,7 @@ use std::hash::{Hash, Hasher};
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -65,8 +77,8 @@ pub(crate) struct ServerConn {
     /// the destination port of a port-mapped server): only a request with the same key
     /// may reuse it. 0 when nothing.
     pub key: u64,
-    /// Bound to one client session (connection-based authentication): never shared
-    /// through the pool, as HAProxy's private connections.
+    /// Bound to one client session (connection-based authentication, a `dispatch`
+    /// address): never shared through the pool, as HAProxy's private connections.
     pub private: bool,
     _lease: Lease,
 }
@@ -92,10 +104,11 @@ impl Drop for Lease {
 }
 
 /// The idle connections of one server on one thread, and what the purge needs.
-#[derive(Default)]
 struct SrvIdle {
     backend: usize,
     server: usize,
+    /// The server among all servers (where other threads see these lists' lengths).
+    flat: usize,
     /// Connections that carried one request, and those that carried more.
     idle: RefCell<Vec<ServerConn>>,
     safe: RefCell<Vec<ServerConn>>,
@@ -133,10 +146,14 @@ pub struct ThreadPool {
     /// Servers that hold idle connections, for the purge.
     active: RefCell<Vec<Rc<SrvIdle>>>,
     wake: Notify,
+    /// This thread's index, and what all threads see of each other's pools.
+    thread: usize,
+    shared: Arc<Shared>,
 }
 
 impl ThreadPool {
-    pub fn new(rt: &Runtime) -> ThreadPool {
+    /// The pool of worker thread `thread` (from 0).
+    pub fn new(rt: &Runtime, shared: Arc<Shared>, thread: usize) -> ThreadPool {
         ThreadPool {
             servers: rt
                 .backends
@@ -145,6 +162,8 @@ impl ThreadPool {
                 .collect(),
             active: RefCell::new(Vec::new()),
             wake: Notify::new(),
+            thread,
+            shared,
         }
     }
 
@@ -154,53 +173,66 @@ impl ThreadPool {
             Rc::new(SrvIdle {
                 backend: bi,
                 server: si,
-                ..SrvIdle::default()
+                flat: self.shared.flat(bi, si),
+                idle: RefCell::default(),
+                safe: RefCell::default(),
+                live: Cell::default(),
+                max_used: Cell::default(),
+                est_need: Cell::default(),
+                purge_at: Cell::default(),
             })
         }))
     }
 
+    /// Shows the other threads what this one holds for `local`'s server.
+    fn publish(&self, local: &SrvIdle) {
+        let (idle, safe) = (local.idle.borrow().len(), local.safe.borrow().len());
+        self.shared.publish(self.thread, local.flat, idle, safe);
+    }
+
     /// Closes every idle connection (the thread is ending).
-    pub fn clear(&self) {
+    pub fn clear(&self, rt: &Runtime) {
         self.active.borrow_mut().clear();
-        for b in &self.servers {
-            for cell in b.iter() {
+        for (bi, b) in self.servers.iter().enumerate() {
+            for (si, cell) in b.iter().enumerate() {
                 if let Some(l) = cell.get() {
+                    let n = l.idle_count();
                     l.idle.borrow_mut().clear();
                     l.safe.borrow_mut().clear();
+                    self.publish(l);
+                    if let Some(srv) = rt.backends.get(bi).and_then(|b| b.servers.get(si)) {
+                        srv.idle_conns.fetch_sub(n, Ordering::AcqRel);
+                    }
                 }
             }
         }
     }
 
-    /// An idle connection to server `si` of `be` bound to `key`, as `http-reuse`
-    /// allows for a first (`second` false) or later request.
-    fn take(
+    /// An idle connection of this thread to server `si` of `be` bound to `key`: from the
+    /// safe list (`safe_only`), or from the idle list, then the safe one (the local half
+    /// of HAProxy's `conn_backend_get`).
+    fn take_local(
         &self,
         be: &Backend,
         bi: usize,
         si: usize,
         key: u64,
-        second: bool,
+        safe_only: bool,
     ) -> Option<ServerConn> {
-        let srv = &be.servers[si];
+        let srv = be.servers.get(si)?;
         if srv.pool.max_conn == 0 || srv.idle_conns.load(Ordering::Relaxed) == 0 {
             return None;
         }
-        let local = self.local(bi, si)?;
-        let found = if second {
-            take_from(&local.idle, srv, key).or_else(|| take_from(&local.safe, srv, key))
-        } else {
-            match be.http.reuse {
-                HttpReuse::Aggressive => take_from(&local.safe, srv, key),
-                HttpReuse::Always => {
-                    take_from(&local.safe, srv, key).or_else(|| take_from(&local.idle, srv, key))
-                }
-                _ => None,
-            }
-        };
-        if found.is_some() {
-            local.note_use();
+        let local = self.servers.get(bi)?.get(si)?.get()?;
+        if local.idle_count() == 0 {
+            return None;
         }
+        let found = if safe_only {
+            take_from(&local.safe, srv, key)
+        } else {
+            take_from(&local.idle, srv, key).or_else(|| take_from(&local.safe, srv, key))
+        };
+        self.publish(local);
         found
     }
 
@@ -229,6 +261,7 @@ impl ThreadPool {
             // looks only now (peeks cost a syscall each, so not on every return).
             sweep(&local.idle, srv);
             sweep(&local.safe, srv);
+            self.publish(local);
             if !room(local) {
                 return c.close_after_transaction();
             }
@@ -252,6 +285,7 @@ impl ThreadPool {
         } else {
             local.idle.borrow_mut().push(c);
         }
+        self.publish(local);
         if local.purge_at.get().is_none() {
             local.purge_at.set(Some(Instant::now() + cfg.purge_delay));
             self.active.borrow_mut().push(local.clone());
@@ -279,6 +313,7 @@ impl ThreadPool {
                 sweep(&local.idle, srv);
                 sweep(&local.safe, srv);
                 purge_one(local, srv);
+                self.publish(local);
                 keep_at = now + srv.pool.purge_delay;
             }
             if local.idle_count() == 0 {
@@ -357,19 +392,35 @@ fn alive(c: &Conn) -> bool {
     )
 }
 
-/// The thread's purge: sleeps until a server's `pool-purge-delay` is due.
-pub async fn purge_task(w: Rc<WorkerCx>) {
+/// The thread's pool task: purges when a server's `pool-purge-delay` is due, and
+/// answers the other threads' takeover requests.
+pub async fn pool_task(w: Rc<WorkerCx>) {
     let mut next: Option<Instant> = None;
+    let mut inbox = w.pool.shared.inbox(w.pool.thread);
     loop {
         let woken = w.pool.wake.notified();
-        match next {
-            Some(t) => {
-                tokio::select! {
-                    _ = tokio::time::sleep_until(t) => {}
-                    _ = woken => {}
-                }
+        let due = async {
+            match next {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
             }
-            None => woken.await,
+        };
+        let asked = async {
+            match inbox.as_mut() {
+                Some(rx) => rx.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = due => {}
+            () = woken => {}
+            ask = asked => {
+                match ask {
+                    Some(ask) => w.pool.hand_over(&w.rt, ask),
+                    None => inbox = None,
+                }
+                continue;
+            }
         }
         next = w.pool.purge_due(&w.rt, Instant::now());
     }
@@ -433,15 +484,53 @@ pub(crate) async fn obtain<'b>(
             *own = Some(c);
         }
     }
-    if be.http.reuse != HttpReuse::Never {
-        if let Some(c) = w
-            .pool
-            .take(be, bi, si, key, not_first || be.http.retry_safe)
-        {
-            return Ok(c);
-        }
+    if let Some(c) = reuse(w, be, bi, si, key, not_first || be.http.retry_safe).await {
+        return Ok(c);
     }
     fresh(w, bi, be, slot, cli, r).await
+}
+
+/// An idle connection to server `si` of `be` bound to `key`, as `http-reuse` allows
+/// for a first (`second` false) or later request (see the table above; a `retry-on`
+/// that covers every connection failure makes a first request count as a later one).
+async fn reuse(
+    w: &WorkerCx,
+    be: &Backend,
+    bi: usize,
+    si: usize,
+    key: u64,
+    second: bool,
+) -> Option<ServerConn> {
+    let srv = be.servers.get(si)?;
+    if srv.pool.max_conn == 0 || srv.idle_conns.load(Ordering::Relaxed) == 0 {
+        return None;
+    }
+    // HAProxy's `conn_backend_get`: this thread's lists, then the other threads'. The
+    // takeover's state is boxed, so that the stream's own future does not grow by it.
+    let get = |safe_only: bool| async move {
+        match w.pool.take_local(be, bi, si, key, safe_only) {
+            Some(c) => Some(c),
+            None if w.pool.others_hold(be, bi, si, safe_only) => {
+                Box::pin(takeover::steal(w, bi, si, key, safe_only)).await
+            }
+            None => None,
+        }
+    };
+    let found = match (second, be.http.reuse) {
+        (_, HttpReuse::Never) => None,
+        (true, _) => get(false).await,
+        (false, HttpReuse::Aggressive) => get(true).await,
+        (false, HttpReuse::Always) => match get(true).await {
+            Some(c) => Some(c),
+            None => get(false).await,
+        },
+        (false, HttpReuse::Safe) => None,
+    };
+    let c = found?;
+    if let Some(local) = w.pool.local(bi, si) {
+        local.note_use();
+    }
+    Some(c)
 }
 
 /// A new connection to the server of `slot` (which a retry may move).
@@ -470,7 +559,7 @@ async fn fresh<'b>(
         server: si,
         uses: 0,
         key: conn_key(&be.servers[si], cli),
-        private: false,
+        private: be.servers[si].pool.private,
         _lease: lease,
     })
 }

@@ -408,6 +408,9 @@ pub struct PoolCfg {
     pub purge_delay: Duration,
     /// -1: unlimited; otherwise the connection carries at most `max_reuse + 1` requests.
     pub max_reuse: i64,
+    /// Its connections belong to the session that opened them, never to the pool: the
+    /// `dispatch` address, which HAProxy connects to as the proxy, not as a server.
+    pub private: bool,
 }
 
 impl Default for PoolCfg {
@@ -417,6 +420,7 @@ impl Default for PoolCfg {
             low_conn: 0,
             purge_delay: Duration::from_secs(5),
             max_reuse: -1,
+            private: false,
         }
     }
 }

@@ -102,6 +102,8 @@ pub struct Control {
     /// Sessions alive in the process (HAProxy's `actconn`; the gates also count the
     /// slots accept loops hold while they wait).
     pub actconn: AtomicU32,
+    /// What the threads see of each other's idle server connections (takeovers).
+    pub idle: Arc<crate::pool::Shared>,
 }
 
 impl Control {
@@ -120,6 +122,7 @@ impl Control {
             workers_alive: AtomicUsize::new(0),
             workers_done: Notify::new(),
             actconn: AtomicU32::new(0),
+            idle: Arc::new(crate::pool::Shared::new(rt)),
         })
     }
 
@@ -392,7 +395,7 @@ fn worker_main(
                 bufs: RefCell::new(Vec::new()),
                 heads: RefCell::new(Vec::new()),
                 scratch: RefCell::new(Default::default()),
-                pool: crate::pool::ThreadPool::new(&rt),
+                pool: crate::pool::ThreadPool::new(&rt, ctl.idle.clone(), thread),
                 kills: Default::default(),
             });
             // The soft stop reaches this thread's idle connections through one task.
@@ -406,7 +409,7 @@ fn worker_main(
                 }
                 cx.waiting.stop_all();
             });
-            let purge = tokio::task::spawn_local(crate::pool::purge_task(wcx.clone()));
+            let purge = tokio::task::spawn_local(crate::pool::pool_task(wcx.clone()));
             let kills = rt
                 .kills_watched
                 .then(|| tokio::task::spawn_local(crate::kill::task(wcx.clone())));
@@ -452,7 +455,7 @@ fn worker_main(
             if let Some(k) = kills {
                 k.abort();
             }
-            wcx.pool.clear();
+            wcx.pool.clear(&rt);
         });
     }
     if ctl.workers_alive.fetch_sub(1, Ordering::SeqCst) == 1 {

@@ -32,6 +32,8 @@ pub struct Duplex {
     pub srv_active: Cell<Instant>,
     /// No final response has reached the client yet.
     pub awaiting_response: Cell<bool>,
+    /// The request has been sent whole: the stream ends with its response.
+    pub request_sent: Cell<bool>,
     /// `timeout server` is set.
     pub server_timeout: bool,
 }
@@ -41,6 +43,7 @@ impl Duplex {
         Duplex {
             srv_active: Cell::new(Instant::now()),
             awaiting_response: Cell::new(true),
+            request_sent: Cell::new(false),
             server_timeout,
         }
     }
@@ -49,6 +52,7 @@ impl Duplex {
     pub fn reset(&self) {
         self.srv_active.set(Instant::now());
         self.awaiting_response.set(true);
+        self.request_sent.set(false);
     }
 
     /// While the server is expected to answer and can time out, the client's read
@@ -70,6 +74,9 @@ pub struct Pipe<'a> {
     pub dx: Option<&'a Duplex>,
     /// Bytes read from the source so far (what the logs count when the body fails).
     pub got: std::cell::Cell<u64>,
+    /// The last bytes of the body are left in `out` for the caller to send (see
+    /// [`forward`]).
+    pub hold_last: bool,
 }
 
 impl<'a> Pipe<'a> {
@@ -90,6 +97,7 @@ impl<'a> Pipe<'a> {
             bufsize,
             dx: Some(dx),
             got: Default::default(),
+            hold_last: false,
         }
     }
 
@@ -109,6 +117,7 @@ impl<'a> Pipe<'a> {
             bufsize,
             dx: None,
             got: Default::default(),
+            hold_last: false,
         }
     }
 
@@ -128,6 +137,12 @@ impl<'a> Pipe<'a> {
 /// holds bytes to send first (the serialized head); both are sent together with the
 /// first body bytes. On return `buf` holds only what followed the body. Returns the
 /// body length.
+///
+/// With [`Pipe::hold_last`], the last write is not made: once the body has been
+/// received whole, what remains to send is left in `out` (moved there, not copied,
+/// when it is a whole read), so that the caller can release the source first (a
+/// server connection goes back to the idle pool as soon as its response has ended, as
+/// HAProxy's does) and send it then. A body delimited by the close is sent whole.
 pub async fn forward(
     kind: BodyKind,
     p: &Pipe<'_>,
@@ -136,16 +151,22 @@ pub async fn forward(
     out: &mut Vec<u8>,
     opts: &ParseOpts,
 ) -> Result<u64, BodyErr> {
-    match kind {
+    let r = match kind {
         BodyKind::None | BodyKind::Tunnel => {
             buf.drain(..start);
-            flush(p, out).await?;
+            if !p.hold_last {
+                flush(p, out).await?;
+            }
             Ok(0)
         }
         BodyKind::Length(n) => by_length(n, p, buf, start, out).await,
         BodyKind::Chunked => chunked(p, buf, start, out, opts).await,
         BodyKind::CloseDelimited => until_close(p, buf, start, out).await,
+    };
+    if let (Ok(_), Some(dx)) = (&r, p.dx) {
+        dx.request_sent.set(true);
     }
+    r
 }
 
 async fn flush(p: &Pipe<'_>, out: &mut Vec<u8>) -> Result<(), BodyErr> {
@@ -185,15 +206,26 @@ async fn by_length(
     let take = avail.min(n) as usize;
     out.extend_from_slice(&buf[start..start + take]);
     buf.drain(..start + take);
-    flush(p, out).await?;
     let mut remaining = n - take as u64;
+    if remaining == 0 && p.hold_last {
+        return Ok(n);
+    }
+    flush(p, out).await?;
     while remaining > 0 {
         buf.clear();
         fill(p, buf).await?;
         let take = (buf.len() as u64).min(remaining) as usize;
+        remaining -= take as u64;
+        if remaining == 0 && p.hold_last {
+            // The last read becomes `out` (it is empty here): only bytes past the body,
+            // if any, are copied back.
+            std::mem::swap(buf, out);
+            buf.extend_from_slice(&out[take..]);
+            out.truncate(take);
+            return Ok(n);
+        }
         p.send(&buf[..take]).await?;
         buf.drain(..take);
-        remaining -= take as u64;
     }
     Ok(n)
 }
@@ -220,7 +252,9 @@ async fn chunked(
         seen += s.forward;
         if s.done {
             buf.drain(..pos);
-            flush(p, out).await?;
+            if !p.hold_last {
+                flush(p, out).await?;
+            }
             return Ok(sc.body_len());
         }
         flush(p, out).await?;
@@ -320,6 +354,7 @@ mod tests {
                 bufsize: 16384,
                 dx: None,
                 got: Default::default(),
+                hold_last: false,
             };
             // The head and a first valid chunk are there; the next read brings a bad size.
             let mut buf = b"HEAD\r\n\r\n3\r\nabc\r\n".to_vec();
@@ -352,6 +387,79 @@ mod tests {
                 String::from_utf8_lossy(&buf),
                 e.offset
             );
+        });
+    }
+
+    #[test]
+    fn hold_last_leaves_the_last_bytes_to_the_caller() {
+        block_on(async {
+            use tokio::io::AsyncReadExt;
+            let (src_peer, src) = pair();
+            let (dst, mut dst_peer) = pair();
+            let mut p = Pipe {
+                src: &src,
+                dst: &dst,
+                src_timeout: Some(Duration::from_secs(5)),
+                dst_timeout: Some(Duration::from_secs(5)),
+                bufsize: 16384,
+                dx: None,
+                hold_last: true,
+                got: Default::default(),
+            };
+            let mut peer = match src_peer {
+                Conn::Unix(s) => s.into_std().unwrap_or_else(|e| panic!("{e}")),
+                Conn::Tcp(_) => unreachable!(),
+            };
+            peer.set_nonblocking(false)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let o = ParseOpts::default();
+            // Body by length, read in two parts; what follows it stays in `buf`.
+            let mut buf = b"HEAD\r\n\r\nabc".to_vec();
+            let mut out = b"head;".to_vec();
+            peer.write_all(b"defgNEXT")
+                .unwrap_or_else(|e| panic!("{e}"));
+            let r = forward(BodyKind::Length(7), &p, &mut buf, 8, &mut out, &o).await;
+            assert_eq!(r, Ok(7));
+            assert_eq!(out, b"defg", "the last read is left unsent");
+            assert_eq!(buf, b"NEXT");
+            let mut got = [0u8; 8];
+            dst_peer
+                .read_exact(&mut got)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(&got, b"head;abc");
+            // A body already whole in the buffer: nothing is sent.
+            let mut buf = b"HEADxyzNEXT".to_vec();
+            let mut out = b"head;".to_vec();
+            let r = forward(BodyKind::Length(3), &p, &mut buf, 4, &mut out, &o).await;
+            assert_eq!(
+                (r, &out[..], &buf[..]),
+                (Ok(3), &b"head;xyz"[..], &b"NEXT"[..])
+            );
+            // Chunked, and without a body.
+            let mut buf = b"H1\r\na\r\n0\r\n\r\nGET".to_vec();
+            let mut out = Vec::new();
+            let r = forward(BodyKind::Chunked, &p, &mut buf, 1, &mut out, &o).await;
+            assert_eq!(
+                (r, &out[..], &buf[..]),
+                (Ok(1), &b"1\r\na\r\n0\r\n\r\n"[..], &b"GET"[..])
+            );
+            let mut out = b"head".to_vec();
+            let mut buf = b"HEAD".to_vec();
+            let r = forward(BodyKind::None, &p, &mut buf, 4, &mut out, &o).await;
+            assert_eq!((r, &out[..], buf.len()), (Ok(0), &b"head"[..], 0));
+            // Without it, everything is sent.
+            p.hold_last = false;
+            let mut buf = b"HEADxyz".to_vec();
+            let mut out = b"h;".to_vec();
+            let r = forward(BodyKind::Length(3), &p, &mut buf, 4, &mut out, &o).await;
+            assert_eq!((r, out.len()), (Ok(3), 0));
+            let mut got = [0u8; 5];
+            dst_peer
+                .read_exact(&mut got)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(&got, b"h;xyz");
         });
     }
 

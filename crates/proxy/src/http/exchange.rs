@@ -639,7 +639,6 @@ impl Session {
             break ends;
         };
         self.w.put_buf(out);
-        self.w.put_buf(rout);
         if let Some(k) = kept {
             self.w.put_buf(k.bytes);
         }
@@ -665,6 +664,9 @@ impl Session {
             add(&fe.counters.bytes_in, n + kept_body);
             add(&be.counters.bytes_in, n + kept_body);
         }
+        // Only a relayed response leaves bytes to deliver in `rout` (after a failure it
+        // may hold a head that must not go out).
+        let tail = matches!(ends.resp, Some(RespEnd::Done { .. })) && !rout.is_empty();
         let next = match (ends.req, ends.resp) {
             // `on-marked-down` / `on-marked-up` shut the stream down: HAProxy's 502 when
             // nothing was relayed yet (the client connection stays when the request was
@@ -726,6 +728,9 @@ impl Session {
             ) => {
                 let client_keep = client_keep && !ends.client_gone;
                 srv.private |= private;
+                // The response has ended: the server connection is released before its
+                // last bytes go to the client (below), as HAProxy releases it to the
+                // idle list when the response is received, not when it is delivered.
                 // A private connection lives and dies with its client session.
                 if server_keep && (client_keep || !srv.private) {
                     pool::put_back(&self.w, &mut self.srv, srv, be);
@@ -749,6 +754,25 @@ impl Session {
         };
         self.w.put_buf(sbuf);
         drop(slot);
+        // What the response left unsent (`RespEnd::Done`), now that the server
+        // connection and its slot are free.
+        let next = if !tail {
+            next
+        } else {
+            match write_all(&self.cli, &rout, fe.timeouts.client).await {
+                Ok(()) => next,
+                Err(timeout) => {
+                    let err = if timeout {
+                        TermErr::CliTimeout
+                    } else {
+                        TermErr::CliClosed
+                    };
+                    h.fx.log.term(err, FinState::Data);
+                    Next::Close
+                }
+            }
+        };
+        self.w.put_buf(rout);
         next
     }
 

@@ -34,7 +34,10 @@ pub enum RespEnd<'r> {
     /// What the server did is a condition `retry-on` names and the stream may retry:
     /// nothing was relayed, the request is to be sent again (HAProxy's `do_l7_retry`).
     Retry,
-    /// The whole response was relayed.
+    /// The whole response was received and relayed, except its last bytes when the
+    /// request had been sent whole: those are left in the stream's output buffer, to be
+    /// sent once the server connection is back in the pool (HAProxy releases it as the
+    /// response ends, before the client has received it all).
     Done {
         /// The client connection may carry another request.
         client_keep: bool,
@@ -156,8 +159,9 @@ pub struct RespCx<'a, 'r> {
 pub type LogNow<'a> = dyn Fn(&mut StreamFx, &RequestHead, &ResponseHead) + 'a;
 
 /// Runs the response side to its end. `sbuf` is the server input buffer, `out` a
-/// scratch buffer for serialized heads; `req` is the request (the rules may read it),
-/// `fx` what the rules set on the stream.
+/// scratch buffer for serialized heads, which holds the response's unsent last bytes
+/// after a [`RespEnd::Done`]; `req` is the request (the rules may read it), `fx` what
+/// the rules set on the stream.
 pub async fn run<'r>(
     cx: &RespCx<'_, 'r>,
     req: &mut RequestHead,
@@ -295,6 +299,9 @@ pub async fn run<'r>(
     }
     let mut pipe = Pipe::downstream(cx.srv, cx.be, cx.cli, cx.fe, cx.bufsize);
     pipe.src_timeout = cx.server_timeout;
+    // The last bytes wait in `out` until the stream has put its server connection
+    // back (see `RespEnd::Done`).
+    pipe.hold_last = true;
     let r = forward(kind, &pipe, sbuf, head_len, out, &cx.opts).await;
     if let Err(e) = &r {
         // What came of the body before it failed.
@@ -311,6 +318,15 @@ pub async fn run<'r>(
     match r {
         Ok(n) => {
             fx.log.rec.bytes_out += n + u64::from(kind == BodyKind::Chunked);
+            // The request is still going up: the stream goes on, the client gets its
+            // whole response now.
+            if !out.is_empty() && !cx.dx.request_sent.get() {
+                if write_all(cx.cli, out, cx.fe.timeouts.client).await.is_err() {
+                    fx.log.term(TermErr::CliClosed, FinState::Data);
+                    return RespEnd::Broken;
+                }
+                out.clear();
+            }
             add(&cx.fe.counters.bytes_out, n);
             add(&cx.be.counters.bytes_out, n);
             // Whatever the server sent past its response makes its connection unusable.

@@ -91,7 +91,9 @@ fn capture_cookie_names_the_cookie_and_its_length() {
     ));
     // HAProxy reads `len` from the fifth word and ignores a sixth.
     assert!(r.valid());
-    let r = run(&format!("{D}frontend f\n bind :8080\n capture cookie SRV len 70\n"));
+    let r = run(&format!(
+        "{D}frontend f\n bind :8080\n capture cookie SRV len 70\n"
+    ));
     let c = r.proxy("f").captures.cookie.clone();
     assert_eq!(c.map(|c| (c.name, c.len)), Some(("SRV".into(), 70)));
     assert!(r.has_warning("truncating capture length to 63 bytes for frontend 'f'."));
