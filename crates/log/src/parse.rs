@@ -81,10 +81,8 @@ pub fn parse_message(buf: &[u8]) -> Parsed {
         if rfc5424(buf, p + 2, &mut out).is_none() {
             out.bad_format();
         }
-    } else if size > LEGACYTIME_LEN {
-        if rfc3164(buf, p, &mut out).is_none() {
-            out.bad_format();
-        }
+    } else if size > LEGACYTIME_LEN && rfc3164(buf, p, &mut out).is_none() {
+        out.bad_format();
     }
     out
 }
