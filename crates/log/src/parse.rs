@@ -80,6 +80,9 @@ pub fn parse_message(buf: &[u8]) -> Parsed {
     if size > 2 && buf[p] == b'1' && buf[p + 1] == b' ' {
         if rfc5424(buf, p + 2, &mut out).is_none() {
             out.bad_format();
+            // HAProxy has counted the `1 ` off the message's size by then, not off its
+            // start: the message loses its last two bytes.
+            out.msg = p..end - 2;
         }
     } else if size > LEGACYTIME_LEN && rfc3164(buf, p, &mut out).is_none() {
         out.bad_format();
