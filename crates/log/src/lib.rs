@@ -79,17 +79,23 @@ pub fn reopen_files() {
 /// Waits, at most `timeout`, until every queued line has been written (and every ring
 /// event sent to the servers that are connected). For a clean exit.
 pub fn flush(timeout: Duration) {
-    let Some(sys) = installed() else {
-        return;
-    };
-    let end = Instant::now() + timeout;
-    while Instant::now() < end {
-        if sys.sinks.iter().all(|s| s.idle()) {
-            break;
+    if let Some(sys) = installed() {
+        sys.flush(timeout);
+    }
+}
+
+impl System {
+    /// [`flush`] for this system.
+    pub fn flush(&self, timeout: Duration) {
+        let end = Instant::now() + timeout;
+        while Instant::now() < end {
+            if self.sinks.iter().all(|s| s.idle()) {
+                break;
+            }
+            for s in &self.sinks {
+                s.wake();
+            }
+            std::thread::sleep(Duration::from_millis(2));
         }
-        for s in &sys.sinks {
-            s.wake();
-        }
-        std::thread::sleep(Duration::from_millis(2));
     }
 }

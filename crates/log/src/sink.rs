@@ -146,6 +146,10 @@ impl Sink {
         loop {
             self.busy.store(true, Ordering::Release);
             while let Some(item) = self.queue.pop() {
+                if w.reopen_due() {
+                    w.flush();
+                    w.maintenance();
+                }
                 w.handle(&item);
                 if w.batch_full() {
                     w.flush();
@@ -363,6 +367,11 @@ impl<'s> Writer<'s> {
             crate::count_dropped();
         }
         self.batch.clear();
+    }
+
+    /// Whether a file target was asked to reopen since it last opened.
+    fn reopen_due(&self) -> bool {
+        matches!(&self.out, Out::File { gen, .. } if *gen != REOPEN.load(Ordering::Relaxed))
     }
 
     /// Between batches: a file reopens when asked.
