@@ -330,11 +330,7 @@ pub fn dgram(header: &Header, msg: &[u8], maxlen: usize, out: &mut Vec<u8>) {
 pub fn line(header: &[u8], msg: &[u8], maxlen: usize, out: &mut Vec<u8>) {
     out.clear();
     let msg = &msg[..msg.len().min(maxlen)];
-    let mut room = if maxlen == 0 {
-        usize::MAX
-    } else {
-        maxlen - 1
-    };
+    let mut room = if maxlen == 0 { usize::MAX } else { maxlen - 1 };
     for part in [header, msg] {
         let n = part.len().min(room);
         out.extend_from_slice(&part[..n]);

@@ -75,7 +75,9 @@ impl Forwarder {
     /// Starts the forwarding thread.
     pub fn spawn(self) -> io::Result<()> {
         let name = format!("ring {}/{}", self.ring.name, self.name);
-        thread::Builder::new().name(name).spawn(move || self.run())?;
+        thread::Builder::new()
+            .name(name)
+            .spawn(move || self.run())?;
         Ok(())
     }
 

@@ -44,8 +44,7 @@ impl Parsed {
 const ISOTIME_MINLEN: usize = 20;
 const LEGACYTIME_LEN: usize = 15;
 const MONTHS: [&[u8]; 12] = [
-    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-    b"Dec",
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
 
 /// Splits a received message as HAProxy does.
@@ -63,7 +62,9 @@ pub fn parse_message(buf: &[u8]) -> Parsed {
     loop {
         match at(p) {
             Some(b'>') => break,
-            Some(c @ b'0'..=b'9') => pri = pri.saturating_mul(10).saturating_add(u32::from(c - b'0')),
+            Some(c @ b'0'..=b'9') => {
+                pri = pri.saturating_mul(10).saturating_add(u32::from(c - b'0'))
+            }
             _ => return out,
         }
         p += 1;
@@ -299,9 +300,7 @@ pub fn next_frame(buf: &[u8], max: usize) -> Frame {
         if !digits.iter().all(u8::is_ascii_digit) || digits.len() > 9 {
             return Frame::Invalid;
         }
-        let len: usize = digits
-            .iter()
-            .fold(0, |n, d| n * 10 + usize::from(d - b'0'));
+        let len: usize = digits.iter().fold(0, |n, d| n * 10 + usize::from(d - b'0'));
         if len == 0 || len > max {
             return Frame::Invalid;
         }

@@ -40,7 +40,14 @@ impl Record {
     /// host, tag and pid of their proxy.
     pub fn local(level: u8, sd: &[u8], msg: &[u8]) -> Record {
         let (secs, usec) = now();
-        Self::build(secs, usec, Some(u32::from(level)), None, 0, [b"", b"", b"", b"", b"", b"", sd, msg])
+        Self::build(
+            secs,
+            usec,
+            Some(u32::from(level)),
+            None,
+            0,
+            [b"", b"", b"", b"", b"", b"", sd, msg],
+        )
     }
 
     /// A message received by a `log-forward` section, with the header it came with.
@@ -82,7 +89,11 @@ impl Record {
             // above 255 (relayed priorities are not bounded) is kept modulo 125 (1000 / 8),
             // still at least 125 so that it keeps three digits.
             let f = facility.unwrap_or(0);
-            s.push(if f <= 255 { f as u8 } else { (f % 125 + 125) as u8 });
+            s.push(if f <= 255 {
+                f as u8
+            } else {
+                (f % 125 + 125) as u8
+            });
             s.push(flags);
             s.push(0);
             for f in fields {

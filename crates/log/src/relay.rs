@@ -58,7 +58,9 @@ pub(crate) fn bind(lfs: &[LogForward]) -> Result<Option<Relay>, String> {
             unix: Vec::new(),
             tcp: Vec::new(),
             maxconn: lf.maxconn,
-            timeout_client: lf.timeout_client_ms.map(|m| Duration::from_millis(u64::from(m))),
+            timeout_client: lf
+                .timeout_client_ms
+                .map(|m| Duration::from_millis(u64::from(m))),
         };
         for b in &lf.dgram_binds {
             for a in &b.addrs {
@@ -110,7 +112,11 @@ pub(crate) fn bind(lfs: &[LogForward]) -> Result<Option<Relay>, String> {
 }
 
 fn udp(sa: SocketAddr) -> io::Result<UdpSocket> {
-    let s = Socket::new(Domain::for_address(sa), Type::DGRAM.cloexec(), Some(Protocol::UDP))?;
+    let s = Socket::new(
+        Domain::for_address(sa),
+        Type::DGRAM.cloexec(),
+        Some(Protocol::UDP),
+    )?;
     s.set_reuse_address(true)?;
     s.bind(&sa.into())?;
     s.set_nonblocking(true)?;
@@ -118,7 +124,11 @@ fn udp(sa: SocketAddr) -> io::Result<UdpSocket> {
 }
 
 fn tcp(sa: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
-    let s = Socket::new(Domain::for_address(sa), Type::STREAM.cloexec(), Some(Protocol::TCP))?;
+    let s = Socket::new(
+        Domain::for_address(sa),
+        Type::STREAM.cloexec(),
+        Some(Protocol::TCP),
+    )?;
     s.set_reuse_address(true)?;
     s.set_reuse_port(true)?;
     s.bind(&sa.into())?;

@@ -240,7 +240,9 @@ impl<'s> Writer<'s> {
             }
         };
         // A relayed message without a priority is sent at the target's minimum level.
-        let level = rec.level().map_or(spec.min_level, |l| l.max(spec.min_level));
+        let level = rec
+            .level()
+            .map_or(spec.min_level, |l| l.max(spec.min_level));
         let now = Now {
             secs: rec.secs(),
             usec: rec.usec(),
@@ -335,7 +337,10 @@ impl<'s> Writer<'s> {
     /// A failed send: a full buffer counts as a dropped line, anything else is reported
     /// once, with HAProxy's words.
     fn failed(&mut self, e: &io::Error, logger: usize) {
-        if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
+        if matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ) {
             crate::count_dropped();
         } else if !self.alerted {
             self.alerted = true;

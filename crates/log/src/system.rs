@@ -15,12 +15,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rampart_config::{SourceMap, Span};
+use rampart_model::addr::{Host, Port};
 use rampart_model::global::SendHostname;
 use rampart_model::log::{LogDest, LogTarget};
 use rampart_model::proxy::log::LogTarget as PxTarget;
 use rampart_model::proxy::server::{ServerAddr as SrvAddr, ServerPort};
 use rampart_model::sections::ring::{BUF0_SIZE, DEFAULT_RING_SIZE};
-use rampart_model::addr::{Host, Port};
 use rampart_model::Snapshot;
 use socket2::SockAddr;
 
@@ -312,12 +312,7 @@ impl Builder<'_> {
         }
     }
 
-    fn proxy_targets(
-        &mut self,
-        list: &[PxTarget],
-        tag: &str,
-        owner: Owner<'_>,
-    ) -> Pending {
+    fn proxy_targets(&mut self, list: &[PxTarget], tag: &str, owner: Owner<'_>) -> Pending {
         let mut out = Vec::new();
         let mut n = 0;
         for t in list {

@@ -65,7 +65,11 @@ fn a_datagram_socket_nobody_reads_drops_lines_without_blocking() {
         sys.global().send(6, format!("line {i}").as_bytes(), None);
     }
     // 100,000 sends are pushes to a queue: well under a second; the bound is generous.
-    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
     assert!(
         wait_until(Duration::from_secs(10), || rampart_log::dropped() > before),
         "nothing counted as dropped"
@@ -101,7 +105,11 @@ fn a_tcp_server_that_stops_reading_fills_the_ring_not_the_traffic() {
         "the ring never filled after {i} lines"
     );
     // However long the server stalls, sending costs the traffic threads nothing.
-    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
     drop(server);
 }
 
@@ -130,7 +138,8 @@ fn a_renamed_file_is_reopened_without_losing_lines() {
     }
     sys.flush(Duration::from_secs(10));
     assert!(
-        wait_until(Duration::from_secs(10), || count(&path) + count(&rotated) == 10_000),
+        wait_until(Duration::from_secs(10), || count(&path) + count(&rotated)
+            == 10_000),
         "{} + {} lines",
         count(&rotated),
         count(&path)

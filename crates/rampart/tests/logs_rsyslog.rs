@@ -9,6 +9,8 @@
 //!   with its structured data and message parsed apart by rsyslog;
 //! - a `file@` target renamed by a rotation and reopened on SIGHUP loses no line.
 
+#![allow(clippy::expect_used)]
+
 mod support;
 
 use std::io::Write;
@@ -175,7 +177,8 @@ fn every_target_kind_reaches_rsyslog() {
     ]);
     assert!(
         t.lines()
-            .any(|l| l.starts_with("local1|alert|") && l.contains(&format!("haproxy[{pid}]: {down}"))),
+            .any(|l| l.starts_with("local1|alert|")
+                && l.contains(&format!("haproxy[{pid}]: {down}"))),
         "{t}"
     );
     // The priority format: rsyslog finds no date and takes the first words for the host
@@ -236,7 +239,8 @@ fn file_targets_survive_rotation() {
     let mut c = TcpStream::connect(local(tcp)).expect("connect");
     let send = |c: &mut TcpStream, from: u32, to: u32| {
         for i in from..to {
-            c.write_all(format!("<14>line {i}\n").as_bytes()).expect("send");
+            c.write_all(format!("<14>line {i}\n").as_bytes())
+                .expect("send");
         }
     };
     send(&mut c, 0, 3000);

@@ -11,6 +11,8 @@
 //!   RFC 3164 with and without tag, a bare priority, none, a broken header) received on
 //!   UDP and TCP (octet counting and line feeds) are re-encoded in each target's format.
 
+#![allow(clippy::expect_used)]
+
 mod support;
 
 use std::collections::BTreeMap;
@@ -71,8 +73,9 @@ fn mask(line: &[u8], pid: i32) -> String {
     let text = String::from_utf8_lossy(line).into_owned();
     let iso = Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)")
         .expect("regex");
-    let legacy = Regex::new(r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2}")
-        .expect("regex");
+    let legacy =
+        Regex::new(r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2}")
+            .expect("regex");
     let keep = |m: &str| m.contains("03-05T07:08:09") || m.contains("Mar  5 07:08:09");
     let text = iso.replace_all(&text, |c: &regex::Captures<'_>| {
         if keep(&c[0]) {
@@ -145,7 +148,14 @@ fn events_config(syslog: u16, fe: u16, dead: u16) -> String {
 }
 
 /// Runs `program` (haproxy or rampart) on `cfg` and collects what it logs.
-fn run(name: &str, haproxy: bool, cfg: &str, fe: u16, syslog: &Syslog, min: usize) -> (Vec<Vec<u8>>, i32) {
+fn run(
+    name: &str,
+    haproxy: bool,
+    cfg: &str,
+    fe: u16,
+    syslog: &Syslog,
+    min: usize,
+) -> (Vec<Vec<u8>>, i32) {
     let dir = TempDir::new(name);
     let launch = if haproxy {
         Launch::haproxy(name, &dir, cfg)
@@ -256,10 +266,7 @@ fn relay(name: &str, haproxy: bool) -> (BTreeMap<String, usize>, usize) {
     } else {
         Launch::rampart(name, &dir, &cfg)
     };
-    let p = launch
-        .ready_tcp(local(fe))
-        .ready_tcp(local(tcp))
-        .spawn();
+    let p = launch.ready_tcp(local(fe)).ready_tcp(local(tcp)).spawn();
     let out = UdpSocket::bind("127.0.0.1:0").expect("client socket");
     for m in RELAYED {
         out.send_to(m.as_bytes(), ("127.0.0.1", udp)).expect("send");

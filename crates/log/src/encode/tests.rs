@@ -53,7 +53,10 @@ fn headers_of_each_format() {
     assert_eq!(h(LogFormat::Iso), "2023-03-05T07:08:09.012345+00:00 ");
     assert_eq!(h(LogFormat::Raw), "");
     // No format: the local format, or RFC 3164 with a host name.
-    assert_eq!(header(None, 6, 16, &m), "<134>Mar  5 07:08:09 haproxy[123]: ");
+    assert_eq!(
+        header(None, 6, 16, &m),
+        "<134>Mar  5 07:08:09 haproxy[123]: "
+    );
     let with_host = Meta {
         host: b"lb1",
         sd: b"[x@1 a=\"b\"]",
@@ -109,7 +112,10 @@ fn relayed_timestamps_are_converted() {
         header(Some(LogFormat::Rfc5424), 5, 3, &legacy),
         "<29>1 2022-12-04T10:11:12-00:00 h app 7 - - "
     );
-    assert_eq!(header(None, 5, 3, &legacy), "<29>Dec  4 10:11:12 h app[7]: ");
+    assert_eq!(
+        header(None, 5, 3, &legacy),
+        "<29>Dec  4 10:11:12 h app[7]: "
+    );
     let nil = Meta {
         time: b"-",
         host: b"h",

@@ -8,16 +8,20 @@ fn fields(m: &[u8]) -> (Option<u32>, Option<u32>, Vec<String>) {
     (
         p.facility,
         p.level,
-        [&p.prio, &p.time, &p.host, &p.tag, &p.pid, &p.msgid, &p.sd, &p.msg]
-            .iter()
-            .map(|r| s(r))
-            .collect(),
+        [
+            &p.prio, &p.time, &p.host, &p.tag, &p.pid, &p.msgid, &p.sd, &p.msg,
+        ]
+        .iter()
+        .map(|r| s(r))
+        .collect(),
     )
 }
 
 #[test]
 fn rfc5424_messages() {
-    let (f, l, v) = fields(b"<134>1 2023-03-05T07:08:09.012345+01:00 host app 42 ID7 [a@1 x=\"y\"][b@2] hello world");
+    let (f, l, v) = fields(
+        b"<134>1 2023-03-05T07:08:09.012345+01:00 host app 42 ID7 [a@1 x=\"y\"][b@2] hello world",
+    );
     assert_eq!((f, l), (Some(16), Some(6)));
     assert_eq!(
         v,
@@ -40,7 +44,19 @@ fn rfc5424_messages() {
     let (f, l, v) = fields(b"<13>1 2023-03-05T07:08:09Q h a p m - x");
     assert_eq!((f, l), (Some(1), Some(5)));
     // (HAProxy has taken the `1 ` off its length by then: the last two bytes are lost.)
-    assert_eq!(v, ["<13>", "", "", "", "", "", "", "1 2023-03-05T07:08:09Q h a p m "]);
+    assert_eq!(
+        v,
+        [
+            "<13>",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "1 2023-03-05T07:08:09Q h a p m "
+        ]
+    );
 }
 
 #[test]
@@ -48,7 +64,16 @@ fn rfc3164_messages() {
     let (_, _, v) = fields(b"<30>Mar  5 07:08:09 myhost sshd[99]: Accepted key");
     assert_eq!(
         v,
-        ["<30>", "Mar  5 07:08:09", "myhost", "sshd", "99", "", "", "Accepted key"]
+        [
+            "<30>",
+            "Mar  5 07:08:09",
+            "myhost",
+            "sshd",
+            "99",
+            "",
+            "",
+            "Accepted key"
+        ]
     );
     let (_, _, v) = fields(b"<30>Mar  5 07:08:09 myhost kernel: oops");
     assert_eq!(v[3..5], ["kernel", ""]);

@@ -245,9 +245,10 @@ fn parse_timeout(rb: &mut RingBuilder, cx: &mut Cx<'_>) -> Result<(), String> {
         }
         Err(e) => {
             let c = bad_time_char(&e).map(String::from).unwrap_or_default();
-            alert_tight(cx, format!(
-                "unexpected character '{c}' in argument to <{kw} {which}>."
-            ));
+            alert_tight(
+                cx,
+                format!("unexpected character '{c}' in argument to <{kw} {which}>."),
+            );
             return Ok(());
         }
     };

@@ -264,9 +264,15 @@ fn ring_sections() {
     assert_eq!(r.description.as_deref(), Some("my-ring"));
     assert_eq!(r.format, crate::log::LogFormat::Rfc5424);
     assert_eq!((r.size, r.maxlen), (32768, 2000));
-    assert_eq!((r.timeout_connect_ms, r.timeout_server_ms), (Some(2000), Some(3000)));
+    assert_eq!(
+        (r.timeout_connect_ms, r.timeout_server_ms),
+        (Some(2000), Some(3000))
+    );
     assert_eq!(r.servers.len(), 2);
-    assert_eq!(r.servers[0].settings.log_proto.as_deref(), Some("octet-count"));
+    assert_eq!(
+        r.servers[0].settings.log_proto.as_deref(),
+        Some("octet-count")
+    );
 
     let (o, m) = run("ring r\n size 1000\n");
     assert_eq!(
@@ -303,8 +309,14 @@ fn log_forward_sections() {
     );
     assert_eq!(m, Vec::<String>::new());
     let lf = &o.log_forwards[0];
-    assert_eq!((lf.binds.len(), lf.dgram_binds.len(), lf.logs.len()), (1, 1, 2));
-    assert_eq!((lf.maxconn, lf.backlog, lf.timeout_client_ms), (20, Some(8), Some(5000)));
+    assert_eq!(
+        (lf.binds.len(), lf.dgram_binds.len(), lf.logs.len()),
+        (1, 1, 2)
+    );
+    assert_eq!(
+        (lf.maxconn, lf.backlog, lf.timeout_client_ms),
+        (20, Some(8), Some(5000))
+    );
     assert_eq!(
         run("log-forward lf\n log global\n").1,
         ["WARNING frontend 'lf' has no 'bind' directive. Please declare it as a backend if this was intended."]

@@ -508,7 +508,7 @@ impl Checks {
         } else {
             rampart_log::events::level::ALERT
         };
-        self.announce(rt, k, (be, srv), "DOWN", reason, xferred, level);
+        self.announce(rt, k, (be, srv), ("DOWN", level), reason, xferred);
         self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             self.set_stopped(rt, st, t, None);
@@ -522,10 +522,9 @@ impl Checks {
         rt: &Arc<Runtime>,
         k: usize,
         (be, srv): (&Backend, &Server),
-        state: &str,
+        (state, level): (&str, u8),
         reason: Option<&Report>,
         xferred: usize,
-        level: u8,
     ) {
         let backup = if srv.backup { "Backup " } else { "" };
         let mut msg = format!("{backup}Server {}/{} is {state}", be.name, srv.name);
@@ -566,7 +565,7 @@ impl Checks {
         Self::publish(be, srv, op, before);
         let xferred = Self::coming_up(rt, be, s.srv);
         let notice = rampart_log::events::level::NOTICE;
-        self.announce(rt, k, (be, srv), "UP", reason, xferred, notice);
+        self.announce(rt, k, (be, srv), ("UP", notice), reason, xferred);
         self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             self.set_running(rt, st, t, None);
@@ -593,7 +592,7 @@ impl Checks {
         st[k].last_change = Instant::now();
         let xferred = crate::queue::redistribute(be, s.srv);
         let notice = rampart_log::events::level::NOTICE;
-        self.announce(rt, k, (be, srv), "stopping", reason, xferred, notice);
+        self.announce(rt, k, (be, srv), ("stopping", notice), reason, xferred);
         self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             self.set_stopping(rt, st, t, None);

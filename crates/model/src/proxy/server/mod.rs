@@ -453,11 +453,7 @@ fn parse_line_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, kind: Kind) -> Resu
 /// A `server` line outside proxies (the `server` lines of `ring` sections: HAProxy runs
 /// its `parse_server` on the ring's hidden backend `owner`). Errors are reported in
 /// HAProxy's `[file:line] : ...` form; `None` after one.
-pub fn parse_standalone(
-    cx: &mut Cx<'_>,
-    owner: &str,
-    resolver: &HostResolver,
-) -> Option<Server> {
+pub fn parse_standalone(cx: &mut Cx<'_>, owner: &str, resolver: &HostResolver) -> Option<Server> {
     let report = |cx: &mut Cx<'_>, msg: String| {
         let d = Diagnostic::alert(Some(cx.span()), msg).form(rampart_config::Form::Bracket);
         cx.diags.push(d);
