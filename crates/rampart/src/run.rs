@@ -110,7 +110,14 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
     }
     let mut opts = rampart_proxy::RunOptions {
         quiet: report.is_quiet(),
-        cli_listeners: !g.stats.sockets.is_empty(),
+        // Listeners the workers do not own keep the process alive as the CLI's would:
+        // the stats sockets and the log-forward receivers (rampart-log's thread).
+        cli_listeners: !g.stats.sockets.is_empty()
+            || snap
+                .others
+                .log_forwards
+                .iter()
+                .any(|l| !l.binds.is_empty() || !l.dgram_binds.is_empty()),
         ..Default::default()
     };
     match cmd.old_pids.signal {

@@ -309,3 +309,29 @@ fn log_forward_relays_in_every_format() {
         assert!(r.contains_key(want), "missing {want:?} in {r:#?}");
     }
 }
+
+/// A configuration with a `log-forward` section and nothing else runs: its receivers are
+/// the process's listeners.
+#[test]
+fn a_log_forward_section_alone_runs() {
+    let base = free_ports(2);
+    let (udp, tcp) = (base, base + 1);
+    let syslog = Syslog::new();
+    let cfg = format!(
+        "log-forward alone\n\
+         \x20   dgram-bind 127.0.0.1:{udp}\n\
+         \x20   bind 127.0.0.1:{tcp}\n\
+         \x20   log 127.0.0.1:{} format rfc5424 local0\n",
+        syslog.port
+    );
+    let dir = TempDir::new("lf-alone");
+    let mut p = Launch::rampart("alone", &dir, &cfg)
+        .ready_tcp(local(tcp))
+        .spawn();
+    let out = UdpSocket::bind("127.0.0.1:0").expect("client socket");
+    out.send_to(b"<13>1 - h app - - - alone", ("127.0.0.1", udp))
+        .expect("send");
+    let lines = syslog.collect(1, Duration::from_millis(300), Duration::from_secs(10));
+    assert_eq!(lines, [b"<13>1 - h app - - - alone\n".to_vec()]);
+    p.assert_running();
+}
