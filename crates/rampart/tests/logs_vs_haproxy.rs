@@ -335,3 +335,122 @@ fn a_log_forward_section_alone_runs() {
     assert_eq!(lines, [b"<13>1 - h app - - - alone\n".to_vec()]);
     p.assert_running();
 }
+
+/// A TCP syslog server of the test: accepts connections and keeps what they send.
+struct TcpSyslog {
+    port: u16,
+    got: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl TcpSyslog {
+    fn new() -> TcpSyslog {
+        let port = free_ports(1);
+        let l = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind");
+        let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let g = got.clone();
+        std::thread::spawn(move || {
+            for c in l.incoming().take(8) {
+                let Ok(mut c) = c else { continue };
+                let g = g.clone();
+                std::thread::spawn(move || {
+                    use std::io::Read;
+                    let _ = c.set_read_timeout(Some(Duration::from_secs(20)));
+                    let mut buf = [0u8; 4096];
+                    while let Ok(n) = c.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        g.lock().expect("lock").extend_from_slice(&buf[..n]);
+                    }
+                });
+            }
+        });
+        TcpSyslog { port, got }
+    }
+
+    /// What arrived once nothing more came for a while (at least `min` bytes).
+    fn bytes(&self, min: usize) -> Vec<u8> {
+        let mut last = 0;
+        let mut stable = 0;
+        let end = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(100));
+            let n = self.got.lock().expect("lock").len();
+            if n >= min && n == last {
+                stable += 1;
+                if stable >= 10 {
+                    break;
+                }
+            } else {
+                stable = 0;
+            }
+            last = n;
+        }
+        self.got.lock().expect("lock").clone()
+    }
+}
+
+fn stream_config(lf: u16, oc: u16, fe: u16, dead: u16) -> String {
+    format!(
+        "global\n\
+         \x20   log-tag haproxy\n\
+         \x20   log tcp@127.0.0.1:{lf} format rfc5424 local0\n\
+         \x20   log tcp@127.0.0.1:{lf} len 90 local1\n\
+         \x20   log ring@oc local2\n\
+         ring oc\n\
+         \x20   format rfc3164\n\
+         \x20   maxlen 120\n\
+         \x20   timeout connect 1s\n\
+         \x20   timeout server 2s\n\
+         \x20   server s 127.0.0.1:{oc} log-proto octet-count\n\
+         defaults\n\
+         \x20   mode http\n\
+         \x20   log global\n\
+         \x20   timeout connect 1s\n\
+         \x20   timeout client 5s\n\
+         \x20   timeout server 5s\n\
+         frontend fe\n\
+         \x20   bind 127.0.0.1:{fe}\n\
+         \x20   default_backend be\n\
+         backend be\n\
+         \x20   server s1 127.0.0.1:{dead} check inter 100 fall 1\n"
+    )
+}
+
+/// `tcp@` targets (their implicit ring, a line feed after each message) and a ring
+/// section's server with octet counting send HAProxy's bytes.
+#[test]
+fn stream_targets_frame_like_haproxy() {
+    let run = |name: &str, haproxy: bool| {
+        let base = free_ports(2);
+        let (fe, dead) = (base, base + 1);
+        let (lf, oc) = (TcpSyslog::new(), TcpSyslog::new());
+        let cfg = stream_config(lf.port, oc.port, fe, dead);
+        let dir = TempDir::new(name);
+        let launch = if haproxy {
+            Launch::haproxy(name, &dir, &cfg)
+        } else {
+            Launch::rampart(name, &dir, &cfg)
+        };
+        let p = launch.ready_tcp(local(fe)).spawn();
+        let pid = p.pid();
+        let lf = mask(&lf.bytes(400), pid);
+        let oc = mask(&oc.bytes(200), pid);
+        (lf, oc)
+    };
+    let (h_lf, h_oc) = run("stream-haproxy", true);
+    let (r_lf, r_oc) = run("stream-rampart", false);
+    // Each tcp@ line has its own ring and connection: compare the lines as sets.
+    let sorted = |s: &str| {
+        let mut v: Vec<String> = s.lines().map(String::from).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(&r_lf), sorted(&h_lf), "tcp@ lines");
+    assert_eq!(sorted(&h_lf).len(), 4, "{h_lf}");
+    assert_eq!(r_oc, h_oc, "octet-counted ring");
+    assert!(
+        h_oc.starts_with("120 <145><DATE> localhost haproxy[<PID>]: Server be/s1 is DOWN"),
+        "{h_oc}"
+    );
+}
