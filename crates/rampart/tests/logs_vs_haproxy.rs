@@ -454,3 +454,34 @@ fn stream_targets_frame_like_haproxy() {
         "{h_oc}"
     );
 }
+
+/// `file@` (Rampart's file target) is refused by HAProxy 2.6, so it can never mean
+/// something else there; Rampart accepts it.
+#[test]
+fn file_targets_are_refused_by_haproxy() {
+    let dir = TempDir::new("file-at");
+    let cfg = dir.write(
+        "f.cfg",
+        &format!(
+            "global\n    log file@{}/app.log local0\nlisten l\n    bind 127.0.0.1:{}\n    mode tcp\n",
+            dir.path().display(),
+            free_ports(1)
+        ),
+    );
+    let check = |bin: std::path::PathBuf| {
+        std::process::Command::new(bin)
+            .arg("-c")
+            .arg("-f")
+            .arg(&cfg)
+            .output()
+            .expect("run -c")
+    };
+    let h = check(haproxy_bin());
+    assert!(!h.status.success());
+    let err = String::from_utf8_lossy(&h.stderr);
+    assert!(err.contains("log : invalid address: 'file@"), "{err}");
+    if !rampart_bin().ends_with("haproxy") {
+        let r = check(rampart_bin());
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    }
+}
