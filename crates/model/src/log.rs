@@ -13,6 +13,10 @@
 //! addresses, a Unix path such as `/dev/log`, `stdout`/`stderr` (aliases of `fd@1`/`fd@2`),
 //! `fd@N`, and `ring@<name>` (a `ring` section, or the built-in `buf0`). A stream target
 //! (`tcp@`) gets an implicit ring buffer, as in HAProxy.
+//!
+//! Rampart adds `file@<path>`: lines appended to a plain file, reopened on demand so that
+//! log rotation loses nothing (docs/logs.md). HAProxy 2.6 refuses that word ("invalid
+//! address"), so a configuration using it can never mean something else to HAProxy.
 
 use rampart_config::Span;
 
@@ -51,6 +55,8 @@ pub enum LogDest {
     Fd(u32),
     /// A ring buffer declared with `ring <name>` (or the built-in `buf0`).
     Ring(String),
+    /// `file@<path>` (Rampart's own): a file lines are appended to.
+    File(String),
 }
 
 /// Syslog header formats (`format` option).
@@ -216,6 +222,12 @@ fn parse_dest(text: &str, resolver: &HostResolver) -> Result<LogDest, String> {
     if let Some(name) = text.strip_prefix("ring@") {
         return Ok(LogDest::Ring(name.to_string()));
     }
+    if let Some(path) = text.strip_prefix("file@") {
+        if path.is_empty() {
+            return Err(format!("missing file path in '{text}'"));
+        }
+        return Ok(LogDest::File(path.to_string()));
+    }
     let text = match text {
         "stdout" => "fd@1",
         "stderr" => "fd@2",
@@ -358,6 +370,11 @@ mod tests {
             LogDest::Ring("buf0".into())
         );
         assert_eq!(target("log fd@3 local0").dest, LogDest::Fd(3));
+        assert_eq!(
+            target("log file@/var/log/app.log local0").dest,
+            LogDest::File("/var/log/app.log".into())
+        );
+        assert!(g("log file@ local0").is_err());
         assert!(matches!(
             target("log unix@/dev/log user").dest,
             LogDest::Dgram(_)

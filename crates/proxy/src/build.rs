@@ -146,7 +146,7 @@ pub fn build(
             },
             counters: ProxyCounters::default(),
             invalid_req: Default::default(),
-            log: crate::logs::FeLog::new(crate::logs::sink_for(p, &snap.global), p),
+            log: crate::logs::FeLog::new(crate::logs::sink_for(pi, p, &snap.global), p),
         });
     }
     if !errors.is_empty() {

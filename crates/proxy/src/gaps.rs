@@ -1,7 +1,7 @@
 //! What the configuration sets that the runtime does not do yet, told at start-up.
 //!
 //! The keyword tables accept some settings that nearly every HAProxy configuration has
-//! (`log`, `option httplog`, `stats socket`...) before
+//! (`stats socket`, `stats enable`...) before
 //! the runtime acts on them; refusing them would make Rampart unusable. They are valid
 //! HAProxy, so `rampart -c` stays silent about them, as `haproxy -c` is; the running
 //! process says, for each one, what it does not do yet and names the line, in HAProxy's
@@ -17,13 +17,11 @@
 
 use rampart_config::{Diagnostic, Span};
 use rampart_model::addr::Host;
-use rampart_model::proxy::log::LogTarget;
 use rampart_model::proxy::{Proxy, ProxyKind};
 use rampart_model::Snapshot;
 use std::collections::HashSet;
 
 /// Why a setting is not followed yet, as the end of a message.
-const LOGGING: &str = "logging comes with a later version";
 const STATS: &str = "statistics come with a later version";
 
 /// The warnings for a Snapshot about to run with `nbthread` worker threads.
@@ -35,7 +33,6 @@ pub fn warnings(snap: &Snapshot, nbthread: usize) -> Vec<Diagnostic> {
         .iter()
         .filter(|p| p.kind != ProxyKind::Defaults && !p.disabled)
     {
-        any_proxy(p, &mut n);
         if p.is_fe() {
             frontend(p, nbthread, &mut n);
         }
@@ -78,24 +75,8 @@ fn line(p: &Proxy, kw: &'static str, sub: &'static str) -> Span {
     p.lines.get(kw, sub).unwrap_or(p.span)
 }
 
-fn no_log(n: &mut Notes, span: Span, kw: &str) {
-    n.add(span, kw, "no log is sent yet", LOGGING);
-}
-
 fn global(snap: &Snapshot, n: &mut Notes) {
     let g = &snap.global;
-    for t in &g.log {
-        no_log(n, t.span, "log");
-    }
-    for kw in ["log-tag", "log-send-hostname"] {
-        let set = match kw {
-            "log-tag" => g.log_tag.is_some(),
-            _ => g.log_send_hostname.is_some(),
-        };
-        if let (true, Some(span)) = (set, g.lines.get(kw, "")) {
-            no_log(n, span, kw);
-        }
-    }
     for s in &g.stats.sockets {
         n.add(
             s.span,
@@ -103,40 +84,6 @@ fn global(snap: &Snapshot, n: &mut Notes) {
             "the socket is not opened yet",
             "the runtime API comes with a later version",
         );
-    }
-}
-
-/// What any proxy may have: `log` lines, logging options.
-fn any_proxy(p: &Proxy, n: &mut Notes) {
-    for t in &p.logs.targets {
-        let span = match t {
-            LogTarget::Global(span) => *span,
-            LogTarget::Server(s) => s.span,
-        };
-        no_log(n, span, "log");
-    }
-    if p.log_tag.is_some() {
-        no_log(n, line(p, "log-tag", ""), "log-tag");
-    }
-    let f = &p.options.flags;
-    if p.is_fe() {
-        if let Some(lf) = &p.options.log_format {
-            no_log(n, lf.span, lf.value.directive());
-        }
-        for (on, name) in [
-            (f.dontlognull, "dontlognull"),
-            (f.dontlog_normal, "dontlog-normal"),
-            (f.log_separate_errors, "log-separate-errors"),
-            (f.logasap, "logasap"),
-        ] {
-            if on {
-                no_log(n, line(p, "option", name), &format!("option {name}"));
-            }
-        }
-    }
-    if p.is_be() && f.log_health_checks {
-        let span = line(p, "option", "log-health-checks");
-        no_log(n, span, "option log-health-checks");
     }
 }
 
@@ -326,24 +273,14 @@ mod tests {
     }
 
     #[test]
-    fn logging_is_named_once_per_line() {
+    fn logging_is_not_named_any_more() {
         let text = format!(
             "global\n log 127.0.0.1:514 local0\n log-tag app\n{TIMEOUTS} mode http\n log global\n option httplog\n option dontlognull\n\
              frontend a\n bind 127.0.0.1:8080\n default_backend b\n\
              frontend c\n bind 127.0.0.1:8081\n default_backend b\n option logasap\n\
-             backend b\n server s 127.0.0.1:8082\n"
+             backend b\n option log-health-checks\n server s 127.0.0.1:8082\n"
         );
-        assert_eq!(
-            gaps(&text),
-            [
-                "2: 'log' is accepted but no log is sent yet (logging comes with a later version).",
-                "3: 'log-tag' is accepted but no log is sent yet (logging comes with a later version).",
-                "9: 'log' is accepted but no log is sent yet (logging comes with a later version).",
-                "10: 'option httplog' is accepted but no log is sent yet (logging comes with a later version).",
-                "11: 'option dontlognull' is accepted but no log is sent yet (logging comes with a later version).",
-                "18: 'option logasap' is accepted but no log is sent yet (logging comes with a later version).",
-            ]
-        );
+        assert!(gaps(&text).is_empty(), "{:?}", gaps(&text));
     }
 
     #[test]
@@ -406,7 +343,6 @@ mod tests {
             got,
             [
                 "2: 'stats socket' is accepted but the socket is not opened yet (the runtime API comes with a later version).",
-                "3: 'log-send-hostname' is accepted but no log is sent yet (logging comes with a later version).",
                 "11: 'nice' is accepted but not applied yet: every listener has the same priority (a tuning; nothing else changes).",
                 "11: 'thread' is accepted but every thread accepts connections on this listener for now (binding listeners to threads comes with a later version).",
                 "11: 'shards' is accepted but the threads share one listening socket for now (a tuning; nothing else changes).",

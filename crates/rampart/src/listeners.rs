@@ -5,9 +5,9 @@
 //! Run mode asks the same once the listeners are bound ("No enabled listener found",
 //! exit 1).
 //!
-//! Peers and log-forward sections are not lowered yet (their keywords are "not supported
-//! yet", so a configuration using them never gets this far): they join this test when
-//! their sections land in the Snapshot.
+//! Peers sections are not lowered yet (their keywords are "not supported yet", so a
+//! configuration using them never gets this far): they join this test when their
+//! section lands in the Snapshot.
 
 use rampart_model::proxy::ProxyKind;
 use rampart_model::Snapshot;
@@ -20,7 +20,13 @@ pub fn any(snapshot: &Snapshot) -> bool {
             && !p.disabled
             && !p.binds.is_empty()
     });
-    cli || proxies
+    // `log-forward` receivers are listeners too (rampart-log binds them).
+    let relays = snapshot
+        .others
+        .log_forwards
+        .iter()
+        .any(|l| !l.binds.is_empty() || !l.dgram_binds.is_empty());
+    cli || proxies || relays
 }
 
 #[cfg(test)]
@@ -58,6 +64,8 @@ mod tests {
         assert!(listens("listen l\n  bind 127.0.0.1:80\n"));
         assert!(!listens("frontend f\n"));
         assert!(!listens("backend b\n  server s 127.0.0.1:80\n"));
+        assert!(listens("log-forward l\n  dgram-bind 127.0.0.1:514\n"));
+        assert!(listens("log-forward l\n  bind 127.0.0.1:514\n"));
         assert!(!listens("frontend f\n  bind 127.0.0.1:80\n  disabled\n"));
         assert!(listens(
             "frontend f\n  bind 127.0.0.1:80\n  disabled\n  enabled\n"

@@ -41,6 +41,19 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
     for d in rampart_proxy::gaps::warnings(snap, limits.nbthread) {
         report.diagnostic(&d, &loaded.config.sources);
     }
+    // Logging (rampart-log): ring names checked, files opened, log-forward sockets
+    // bound now; its threads start once the process has detached.
+    report.set_context(Some("config"));
+    let logging = match rampart_log::prepare(snap, program, &loaded.config.sources) {
+        Ok(p) => p,
+        Err(msgs) => {
+            for m in &msgs {
+                report.alert(m);
+            }
+            return 1;
+        }
+    };
+    report.set_context(None);
     let sources = &loaded.config.sources;
     let loc = |span: rampart_config::Span| format!("{}:{}", sources.name(span.file), span.line);
     let built = match rampart_proxy::build(snap, &limits, &loc) {
@@ -91,9 +104,20 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
         report.alert(&e);
         return 1;
     }
+    if let Err(e) = logging.start() {
+        report.alert(&format!("{main} cannot start logging: {e}"));
+        return 1;
+    }
     let mut opts = rampart_proxy::RunOptions {
         quiet: report.is_quiet(),
-        cli_listeners: !g.stats.sockets.is_empty(),
+        // Listeners the workers do not own keep the process alive as the CLI's would:
+        // the stats sockets and the log-forward receivers (rampart-log's thread).
+        cli_listeners: !g.stats.sockets.is_empty()
+            || snap
+                .others
+                .log_forwards
+                .iter()
+                .any(|l| !l.binds.is_empty() || !l.dgram_binds.is_empty()),
         ..Default::default()
     };
     match cmd.old_pids.signal {
@@ -102,5 +126,8 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
         None => {}
     }
     drop(loaded);
-    rampart_proxy::run(built.runtime, built.listeners, opts)
+    let status = rampart_proxy::run(built.runtime, built.listeners, opts);
+    // Lines still queued are written before the process exits.
+    rampart_log::flush(std::time::Duration::from_secs(1));
+    status
 }

@@ -4,7 +4,7 @@
 //!
 //! Each section has its module with its keyword table and its header rules (is a name
 //! required, which characters, what a duplicate name does), following HAProxy 2.6's
-//! parsers. Implemented today: `userlist`, `http-errors`, `mailers`. The others check their
+//! parsers. Implemented today: `userlist`, `http-errors`, `mailers`, `ring`, `log-forward`. The others check their
 //! header and catalog their keywords as not supported yet.
 //!
 //! [`OthersBuilder`] collects them in file order; [`OthersBuilder::finish`] runs the checks
@@ -35,6 +35,10 @@ pub struct Others {
     pub userlists: Vec<userlist::Userlist>,
     pub http_errors: Vec<http_errors::HttpErrors>,
     pub mailers: Vec<mailers::Mailers>,
+    /// `ring` sections, in file order.
+    pub rings: Vec<ring::Ring>,
+    /// `log-forward` sections, in file order.
+    pub log_forwards: Vec<log_forward::LogForward>,
     /// Declared sections whose content is not supported yet, by kind: kept so references
     /// to them (and duplicate names) can be checked.
     pub declared: Vec<Declared>,
@@ -60,6 +64,10 @@ impl Others {
     /// A `mailers` section by name.
     pub fn mailers(&self, name: &str) -> Option<&mailers::Mailers> {
         self.mailers.iter().find(|m| m.name == name)
+    }
+    /// A `ring` section by name.
+    pub fn ring(&self, name: &str) -> Option<&ring::Ring> {
+        self.rings.iter().find(|r| r.name == name)
     }
     /// Sections of a kind known by name only (`peers`, `resolvers`, `ring`, `cache`...).
     pub fn declared(&self, kind: SectionKind) -> impl Iterator<Item = &Declared> {
@@ -138,6 +146,9 @@ impl OthersBuilder {
                 None,
                 format!("The program section '{name}' lacks a command to launch."),
             ));
+        }
+        for lf in &others.log_forwards {
+            log_forward::check_listeners(lf, &mut checks);
         }
         if !cx.diags.has_alerts() {
             cx.diags.extend(checks);

@@ -215,7 +215,7 @@ fn catalogued_sections() {
             "ALERT parsing [t.cfg:3] : sink named 'r' already exists.",
             "ALERT parsing [t.cfg:4] : invalid ring name 'a/b' (character '/' is not permitted).",
             "ALERT parsing [t.cfg:5] : missing ring name.",
-            "ALERT parsing [t.cfg:6] : 'size' is not supported yet",
+            "ALERT parsing [t.cfg:6] : 'size' directive not usable with this type of sink.",
             "ALERT parsing [t.cfg:7] : unknown statement 'bogus'.",
         ]
     );
@@ -242,13 +242,99 @@ fn catalogued_sections() {
         [
             "ALERT Parsing [t.cfg:2]: log-forward section 'l' has the same name as another log-forward section declared at t.cfg:1.",
             "ALERT parsing [t.cfg:3] : missing name for ip-forward section.",
-            "ALERT parsing [t.cfg:4] : 'bind' is not supported yet",
             "ALERT parsing [t.cfg:5] : unknown keyword 'foo' in log-forward section.",
             "ALERT Parsing [t.cfg:7]: fcgi-app section 'f' has the same name as another one declared at t.cfg:6.",
             "ALERT parsing [t.cfg:8]: 'fcgi-app' expects <name> as argument.",
             "ALERT parsing [t.cfg:9] : 'docroot' is not supported yet",
             "ALERT parsing [t.cfg:10]: unknown keyword 'foo' in 'fcgi-app' section",
             "ALERT parsing [t.cfg:12] : 'namespace' is not supported yet",
+        ]
+    );
+}
+
+#[test]
+fn ring_sections() {
+    let (o, m) = run(
+        "ring r\n description my-ring\n format rfc5424\n size 32768\n maxlen 2000\n \
+         timeout connect 2s\n timeout server 3s\n timeout other 1s\n \
+         server s1 127.0.0.1:6514 log-proto octet-count\n server s2 127.0.0.1:6515\n",
+    );
+    assert_eq!(m, Vec::<String>::new());
+    let r = o.ring("r").unwrap();
+    assert_eq!(r.description.as_deref(), Some("my-ring"));
+    assert_eq!(r.format, crate::log::LogFormat::Rfc5424);
+    assert_eq!((r.size, r.maxlen), (32768, 2000));
+    assert_eq!(
+        (r.timeout_connect_ms, r.timeout_server_ms),
+        (Some(2000), Some(3000))
+    );
+    assert_eq!(r.servers.len(), 2);
+    assert_eq!(
+        r.servers[0].settings.log_proto.as_deref(),
+        Some("octet-count")
+    );
+
+    let (o, m) = run("ring r\n size 1000\n");
+    assert_eq!(
+        m,
+        ["ALERT parsing [t.cfg:2] : ignoring new size '1000' that is smaller than current size '16384' for ring 'r'."]
+    );
+    assert_eq!(o.ring("r").unwrap().size, 16384);
+    let (o, m) = run("ring r\n size 20000\n maxlen 30000\n");
+    assert_eq!(
+        m,
+        ["WARNING ring 'r' event max length '30000' exceeds size, forced to size '20000'."]
+    );
+    assert_eq!(o.ring("r").unwrap().maxlen, 20000);
+    let (_, m) = run("ring r\n format bogus\n maxlen 0\n timeout connect\n description\n server s2\n server s3 udp@127.0.0.1:5\n");
+    assert_eq!(
+        m,
+        [
+            "ALERT parsing [t.cfg:2] : unknown format 'bogus'.",
+            "ALERT parsing [t.cfg:3] : invalid size '0' for new sink buffer.",
+            "ALERT parsing [t.cfg:4] : 'timeout connect' expects <time> as argument.",
+            "ALERT parsing [t.cfg:5] : missing ring description text.",
+            "ALERT [t.cfg:6] : 'server' expects <name> and <addr>[:<port>] as arguments.",
+            "ALERT [t.cfg:7] : 'server r/s3' : dgram-type address not acceptable in 'udp@127.0.0.1:5'\n",
+        ]
+    );
+}
+
+#[test]
+fn log_forward_sections() {
+    let (o, m) = run(
+        "log-forward lf\n dgram-bind 127.0.0.1:1514\n bind 127.0.0.1:1515 backlog 5\n \
+         log 127.0.0.1:1 format rfc5424 local0\n log global\n maxconn 20\n backlog 8\n \
+         timeout client 5s\n",
+    );
+    assert_eq!(m, Vec::<String>::new());
+    let lf = &o.log_forwards[0];
+    assert_eq!(
+        (lf.binds.len(), lf.dgram_binds.len(), lf.logs.len()),
+        (1, 1, 2)
+    );
+    assert_eq!(
+        (lf.maxconn, lf.backlog, lf.timeout_client_ms),
+        (20, Some(8), Some(5000))
+    );
+    assert_eq!(
+        run("log-forward lf\n log global\n").1,
+        ["WARNING frontend 'lf' has no 'bind' directive. Please declare it as a backend if this was intended."]
+    );
+    let (_, m) = run(
+        "log-forward lf\n timeout server 1s\n timeout client\n maxconn 10 20\n backlog\n log\n \
+         dgram-bind tcp@127.0.0.1:1514\n bind udp@127.0.0.1:1514\n",
+    );
+    assert_eq!(
+        m,
+        [
+            "ALERT parsing [t.cfg:2] : unknown keyword 'timeout server' in log-forward section.",
+            "ALERT parsing [t.cfg:3] : missing timeout client value.",
+            "ALERT parsing [t.cfg:4] : 'maxconn' cannot handle unexpected argument '20'.",
+            "ALERT parsing [t.cfg:5] : 'backlog' expects an integer argument.",
+            "ALERT parsing [t.cfg:6] : log : expects <address> and <facility> or global as arguments",
+            "ALERT parsing [t.cfg:7] : 'dgram-bind tcp@127.0.0.1:1514' : stream-type address not acceptable in 'tcp@127.0.0.1:1514'",
+            "ALERT parsing [t.cfg:8] : 'bind udp@127.0.0.1:1514' : dgram-type address not acceptable in 'udp@127.0.0.1:1514'",
         ]
     );
 }

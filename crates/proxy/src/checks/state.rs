@@ -61,6 +61,12 @@ fn say(level: &str, msg: &str) {
     let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
 }
 
+/// The one hook into rampart-log: HAProxy sends each state-change message to the
+/// backend's own log targets too (`send_log(s->proxy, level, ...)`), whatever `-q` says.
+fn log_event(be: &Backend, level: u8, msg: &str) {
+    rampart_log::event(Some(&be.name), level, msg);
+}
+
 /// HAProxy's `srv_willbe_usable`: counts for "N active and M backup servers".
 fn usable(s: &Server) -> bool {
     s.live.uweight() != 0
@@ -287,7 +293,9 @@ impl Checks {
                     "DOWN"
                 }
             ));
-            say("WARNING", &format!("{msg}."));
+            let msg = format!("{msg}.");
+            log_event(be, rampart_log::events::level::NOTICE, &msg);
+            say("WARNING", &msg);
         }
     }
 
@@ -461,6 +469,11 @@ impl Checks {
                 .and_then(|s| self.be_types.get(s.be))
                 .copied()
                 .unwrap_or("backend");
+            log_event(
+                be,
+                rampart_log::events::level::EMERG,
+                &format!("{kind} {} has no server available!", be.name),
+            );
             say(
                 "ALERT",
                 &format!("{kind} '{}' has no server available!", be.name),
@@ -484,11 +497,18 @@ impl Checks {
             return;
         }
         let before = counts(be);
+        // HAProxy logs a server going down as an alert, unless it was stopping.
+        let was_stopping = srv.live.op() == Op::Stopping || srv.live.admin() & admin::DRAIN != 0;
         Self::publish(be, srv, Op::Stopped, before);
         st[k].last_change = Instant::now();
         srv.live.set_ramp(1000);
         let xferred = Self::going_down(rt, be, s.srv);
-        self.announce(rt, k, (be, srv), "DOWN", reason, xferred);
+        let level = if was_stopping {
+            rampart_log::events::level::NOTICE
+        } else {
+            rampart_log::events::level::ALERT
+        };
+        self.announce(rt, k, (be, srv), ("DOWN", level), reason, xferred);
         self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             self.set_stopped(rt, st, t, None);
@@ -502,7 +522,7 @@ impl Checks {
         rt: &Arc<Runtime>,
         k: usize,
         (be, srv): (&Backend, &Server),
-        state: &str,
+        (state, level): (&str, u8),
         reason: Option<&Report>,
         xferred: usize,
     ) {
@@ -510,7 +530,9 @@ impl Checks {
         let mut msg = format!("{backup}Server {}/{} is {state}", be.name, srv.name);
         msg.push_str(&self.status_text(rt, k, reason, false));
         msg.push_str(&Self::summary(be, srv, state == "DOWN", xferred));
-        say("WARNING", &format!("{msg}."));
+        let msg = format!("{msg}.");
+        log_event(be, level, &msg);
+        say("WARNING", &msg);
     }
 
     /// HAProxy's `srv_set_running` (through `STARTING` when `slowstart` is set).
@@ -542,7 +564,8 @@ impl Checks {
         }
         Self::publish(be, srv, op, before);
         let xferred = Self::coming_up(rt, be, s.srv);
-        self.announce(rt, k, (be, srv), "UP", reason, xferred);
+        let notice = rampart_log::events::level::NOTICE;
+        self.announce(rt, k, (be, srv), ("UP", notice), reason, xferred);
         self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             self.set_running(rt, st, t, None);
@@ -568,7 +591,8 @@ impl Checks {
         Self::publish(be, srv, Op::Stopping, before);
         st[k].last_change = Instant::now();
         let xferred = crate::queue::redistribute(be, s.srv);
-        self.announce(rt, k, (be, srv), "stopping", reason, xferred);
+        let notice = rampart_log::events::level::NOTICE;
+        self.announce(rt, k, (be, srv), ("stopping", notice), reason, xferred);
         self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             self.set_stopping(rt, st, t, None);
@@ -597,8 +621,11 @@ impl Checks {
                 be.name,
                 srv.name
             );
-            say("WARNING", &format!("{msg}."));
+            let msg = format!("{msg}.");
+            log_event(be, rampart_log::events::level::NOTICE, &msg);
+            say("WARNING", &msg);
         } else {
+            let was_stopping = was == Op::Stopping || prev & admin::DRAIN != 0;
             srv.live.set_op(Op::Stopped);
             crate::upstream::servers_changed(be);
             let xferred = Self::going_down(rt, be, s.srv);
@@ -609,7 +636,14 @@ impl Checks {
                 srv.name
             );
             msg.push_str(&Self::summary(be, srv, true, xferred));
-            say("WARNING", &format!("{msg}."));
+            let msg = format!("{msg}.");
+            let level = if was_stopping {
+                rampart_log::events::level::NOTICE
+            } else {
+                rampart_log::events::level::ALERT
+            };
+            log_event(be, level, &msg);
+            say("WARNING", &msg);
             self.backend_down_check(k, be, before);
         }
         for t in s.trackers.clone() {
@@ -681,7 +715,9 @@ impl Checks {
                 "READY"
             }
         );
-        say("WARNING", &format!("{msg}."));
+        let msg = format!("{msg}.");
+        log_event(be, rampart_log::events::level::NOTICE, &msg);
+        say("WARNING", &msg);
         self.backend_down_check(k, be, before);
         for t in s.trackers.clone() {
             if let Some((tbe, tsrv)) = server(rt, &self.servers[t]) {

@@ -20,9 +20,6 @@ thread_local! {
     static LINE: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// `global.max_syslog_len`'s default.
-const MAX_LINE: usize = 1024;
-
 /// The stream, as its log line sees it.
 pub struct Ended<'a> {
     pub fe: usize,
@@ -73,6 +70,9 @@ pub fn stream_end(w: &WorkerCx, e: &Ended<'_>, fx: &mut StreamFx) {
     let Some(line) = fl.line.as_deref() else {
         return;
     };
+    if !sink.wants(level) {
+        return;
+    }
     fill_counts(w, e, rec);
     rec.log_count = fl.count.load(Ordering::Relaxed);
     rec.logasap = fl.logasap;
@@ -106,10 +106,11 @@ pub fn stream_end(w: &WorkerCx, e: &Ended<'_>, fx: &mut StreamFx) {
         let (out, sd) = &mut *l;
         out.clear();
         sd.clear();
+        let max = super::max_line_len();
         if let Some(f) = fl.sd.as_deref() {
-            f.render_log(&s, &cx, &log.rec, http_be, MAX_LINE, sd);
+            f.render_log(&s, &cx, &log.rec, http_be, max, sd);
         }
-        line.render_log(&s, &cx, &log.rec, http_be, MAX_LINE, out);
+        line.render_log(&s, &cx, &log.rec, http_be, max, out);
         if out.is_empty() {
             return;
         }
@@ -261,10 +262,11 @@ pub fn session_error(
         let (out, sd) = &mut *l;
         out.clear();
         sd.clear();
+        let max = super::max_line_len();
         if let Some(f) = fl.sd.as_deref() {
-            f.render_log(&s, &cx, &log.rec, true, MAX_LINE, sd);
+            f.render_log(&s, &cx, &log.rec, true, max, sd);
         }
-        line.render_log(&s, &cx, &log.rec, true, MAX_LINE, out);
+        line.render_log(&s, &cx, &log.rec, true, max, out);
         if out.is_empty() {
             return;
         }

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 mod emit;
-mod interim;
 pub use emit::{connect_line, session_error, stream_end, Ended, SessionFail};
 
 /// Syslog levels.
@@ -23,31 +22,52 @@ pub const LOG_INFO: u8 = 6;
 /// Where a frontend's lines go: its resolved log targets (HAProxy's `logsrvs`), fed
 /// without blocking.
 pub trait Sink: Send + Sync + std::fmt::Debug {
+    /// Whether some target takes lines of `level` (else nothing is rendered).
+    fn wants(&self, _level: u8) -> bool {
+        true
+    }
     /// Sends one line at `level`, with the RFC 5424 structured data `sd` (rendered
     /// from `log-format-sd`, empty when none).
     fn send(&self, level: u8, line: &[u8], sd: &[u8]);
 }
 
-/// The sink of a frontend's log targets (`log global` reads the global section's).
+/// The targets of proxy `proxy` (its Snapshot index) in the running log system
+/// ([`rampart_log`], started once the process has detached).
+#[derive(Debug)]
+struct ProxyTargets {
+    proxy: usize,
+}
+
+impl Sink for ProxyTargets {
+    fn wants(&self, level: u8) -> bool {
+        rampart_log::installed().is_some_and(|s| s.proxy(self.proxy).wants(level))
+    }
+    fn send(&self, level: u8, line: &[u8], sd: &[u8]) {
+        if let Some(s) = rampart_log::installed() {
+            s.proxy(self.proxy)
+                .send(level, line, (!sd.is_empty()).then_some(sd));
+        }
+    }
+}
+
+/// The longest line rendered (HAProxy's `global.max_syslog_len`).
+pub fn max_line_len() -> usize {
+    rampart_log::installed().map_or(1024, |s| s.max_line_len())
+}
+
+/// The sink of a frontend (`pi`: its Snapshot index), when it has log targets (`log
+/// global` counts when the global section has some).
 pub fn sink_for(
+    pi: usize,
     p: &rampart_model::proxy::Proxy,
     g: &rampart_model::global::Global,
 ) -> Option<Arc<dyn Sink>> {
     use rampart_model::proxy::log::LogTarget as T;
-    let mut targets = Vec::new();
-    for t in &p.logs.targets {
-        match t {
-            T::Global(_) => targets.extend(g.log.iter()),
-            T::Server(s) => targets.push(s),
-        }
-    }
-    let tag = p
-        .log_tag
-        .as_deref()
-        .or(g.log_tag.as_deref())
-        .unwrap_or("rampart");
-    let s = interim::Udp::new(&targets, tag)?;
-    Some(Arc::new(s))
+    let any = p.logs.targets.iter().any(|t| match t {
+        T::Global(_) => !g.log.is_empty(),
+        T::Server(_) => true,
+    });
+    any.then(|| Arc::new(ProxyTargets { proxy: pi }) as Arc<dyn Sink>)
 }
 
 /// A frontend's traffic-log settings.

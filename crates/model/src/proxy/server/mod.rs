@@ -450,6 +450,70 @@ fn parse_line_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, kind: Kind) -> Resu
     Ok(())
 }
 
+/// A `server` line outside proxies (the `server` lines of `ring` sections: HAProxy runs
+/// its `parse_server` on the ring's hidden backend `owner`). Errors are reported in
+/// HAProxy's `[file:line] : ...` form; `None` after one.
+pub fn parse_standalone(cx: &mut Cx<'_>, owner: &str, resolver: &HostResolver) -> Option<Server> {
+    let report = |cx: &mut Cx<'_>, msg: String| {
+        let d = Diagnostic::alert(Some(cx.span()), msg).form(rampart_config::Form::Bracket);
+        cx.diags.push(d);
+    };
+    let args = cx.args();
+    let kw = cx.keyword();
+    if args.len() < 2 || args[0].is_empty() || args[1].is_empty() {
+        report(
+            cx,
+            format!("'{kw}' expects <name> and <addr>[:<port>] as arguments."),
+        );
+        return None;
+    }
+    let name = args[0].clone();
+    if let Some(c) = crate::proxy::invalid_char(&name) {
+        report(
+            cx,
+            format!("character '{c}' is not permitted in {kw} name '{name}'."),
+        );
+        return None;
+    }
+    let a = match addr::parse(&args[1], &AddrOpts::SERVER, resolver) {
+        Ok(a) => a,
+        Err(e) => {
+            report(cx, format!("'server {owner}/{name}' : {e}"));
+            return None;
+        }
+    };
+    let mut sb = ServerBuilder {
+        settings: ServerSettings::default(),
+        id: None,
+        name: Some(name.clone()),
+        is_default: false,
+        mode_http: false,
+        has_be: true,
+        proxy_type: "backend",
+        proxy_name: owner.to_string(),
+        used_ids: Vec::new(),
+        ctx: format!("'server {owner}/{name}' : "),
+        extra: 0,
+        rest: Vec::new(),
+        resolver: resolver.clone(),
+    };
+    let ctx = sb.ctx.clone();
+    if !parse_options(&mut sb, cx, 2, &ctx) {
+        return None;
+    }
+    let (addr, port) = server_addr(a);
+    Some(Server {
+        name,
+        span: cx.span(),
+        addr,
+        port,
+        id: sb.id,
+        settings: sb.settings,
+        template: None,
+        saved: None,
+    })
+}
+
 /// `N` (1..N) or `L-H`. Bounded so that a huge count cannot exhaust memory.
 fn template_range(s: &str) -> Option<(u32, u32)> {
     let (lo, hi) = match s.split_once('-') {
