@@ -359,6 +359,7 @@ fn main_loop(rt: &Runtime, ctl: &Arc<Control>) -> u8 {
                             tokio::time::sleep(g).await;
                         }
                         ctl.soft_stop();
+                        announce_stopped(rt);
                         if let Some(h) = rt.hard_stop_after {
                             hard_deadline = Some(Box::pin(tokio::time::sleep(h)));
                         }
@@ -371,6 +372,27 @@ fn main_loop(rt: &Runtime, ctl: &Arc<Control>) -> u8 {
             }
         }
     })
+}
+
+/// HAProxy's message when a proxy's listeners are stopped (`proxy_cond_disable`), on
+/// stderr and in the proxy's logs.
+fn announce_stopped(rt: &Runtime) {
+    for f in &rt.frontends {
+        let be = f
+            .own_backend
+            .and_then(|b| rt.backends.get(b))
+            .map_or(0, |b| b.counters.stot.load(Ordering::Relaxed));
+        let msg = format!(
+            "Proxy {} stopped (cumulated conns: FE: {}, BE: {be}).",
+            f.name,
+            f.counters.stot.load(Ordering::Relaxed)
+        );
+        if !crate::checks::QUIET.load(Ordering::Relaxed) {
+            let line = format!("[WARNING]  ({}) : {msg}\n", std::process::id());
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+        }
+        rampart_log::event(Some(&f.name), rampart_log::events::level::WARNING, &msg);
+    }
 }
 
 fn worker_main(
