@@ -193,6 +193,11 @@ impl Env for StreamEnv<'_> {
         let f = self.fx?;
         Some((i64::from(f.prio_class), i64::from(f.prio_offset)))
     }
+    fn conn_error(&self, server_side: bool) -> Option<u32> {
+        // A stream runs on a connection that has no error (HAProxy's `CO_ER_NONE`);
+        // the server side has one once connected.
+        (!server_side || self.srv.is_some()).then_some(0)
+    }
     fn last_rule(&self) -> Option<(&str, i64)> {
         let span = self.fx?.last_rule?;
         let file = self.rt().files.get(span.file.0 as usize)?;

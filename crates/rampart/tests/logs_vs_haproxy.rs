@@ -36,6 +36,10 @@ struct Ports {
     quiet: u16,
     asap: u16,
     tasap: u16,
+    clf: u16,
+    https: u16,
+    errfmt: u16,
+    sd: u16,
     origin: u16,
     dead: u16,
 }
@@ -50,12 +54,17 @@ fn config(p: Ports, udp: u16) -> String {
         quiet,
         asap,
         tasap,
+        clf,
+        https,
+        errfmt,
+        sd,
         origin,
         dead,
     } = p;
     format!(
         r#"global
     nbthread 1
+    log-tag tag
 
 defaults
     mode http
@@ -146,6 +155,33 @@ frontend fa
     option logasap
     default_backend be
 
+frontend fclf
+    bind 127.0.0.1:{clf}
+    log 127.0.0.1:{udp} local0
+    option httplog clf
+    default_backend be
+
+frontend fhttps
+    bind 127.0.0.1:{https}
+    log 127.0.0.1:{udp} local0
+    option httpslog
+    default_backend be
+
+frontend ferr
+    bind 127.0.0.1:{errfmt}
+    log 127.0.0.1:{udp} local0
+    option httplog
+    option dontlognull
+    error-log-format "E %ci %f %ST %ts %r"
+    default_backend be
+
+frontend fsd
+    bind 127.0.0.1:{sd}
+    log 127.0.0.1:{udp} format rfc5424 local0
+    log-format "%ci %f %ST %B"
+    log-format-sd "[exampleSDID@32473 fe=\"%f\" st=\"%ST\"]"
+    default_backend be
+
 frontend fta
     mode tcp
     bind 127.0.0.1:{tasap}
@@ -219,6 +255,28 @@ impl Collector {
 /// Masks what differs between two runs: the client port, the accept date and the
 /// values of the timers (a `-1` stays).
 fn mask(line: &str, bytes: bool) -> String {
+    if line.starts_with("<134>1 ") {
+        // RFC 5424: the timestamp and the pid.
+        return line
+            .split(' ')
+            .enumerate()
+            .map(|(i, w)| if i == 1 || i == 4 { "X" } else { w })
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    if line.contains(" 127.0.0.1 - - [") {
+        // `option httplog clf`: the date, the client port, the milliseconds, the timers.
+        return line
+            .split(' ')
+            .enumerate()
+            .map(|(i, w)| match i {
+                4 | 13 | 14 => "X",
+                18..=22 if w != "-1" => "T",
+                _ => w,
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
     let connect = line.contains("> Connect from");
     let mut out = Vec::new();
     for (i, w) in line.split(' ').enumerate() {
@@ -291,7 +349,7 @@ fn origin_answer(m: &Msg, _: usize) -> Answer {
 }
 
 fn side(name: &str, dir: &TempDir, haproxy: bool) -> Side {
-    let base = free_ports(10);
+    let base = free_ports(14);
     let p = Ports {
         http: base,
         tcp: base + 1,
@@ -303,6 +361,10 @@ fn side(name: &str, dir: &TempDir, haproxy: bool) -> Side {
         dead: base + 7,
         asap: base + 8,
         tasap: base + 9,
+        clf: base + 10,
+        https: base + 11,
+        errfmt: base + 12,
+        sd: base + 13,
     };
     let logs = Collector::start();
     let origin = Origin::start(p.origin, origin_answer);
@@ -424,6 +486,16 @@ const STEPS: &[Step] = &[
     ("dontlog-normal: error logged", 1, |p| {
         get(p.quiet, "/close")
     }),
+    ("option httplog clf", 1, |p| get(p.clf, "/c")),
+    ("option httpslog", 1, |p| get(p.https, "/s")),
+    ("dontlognull: an empty connection is not logged", 0, |p| {
+        let w = Wire::connect(p.errfmt);
+        drop(w);
+    }),
+    ("error-log-format", 1, |p| {
+        raw(p.errfmt, b"GET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n")
+    }),
+    ("rfc5424 with log-format-sd", 1, |p| get(p.sd, "/sd")),
     ("logasap", 1, |p| get(p.asap, "/")),
     ("logasap, tcp", 1, |p| {
         let mut w = Wire::connect(p.tasap);

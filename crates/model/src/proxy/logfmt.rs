@@ -15,6 +15,10 @@ use std::sync::Arc;
 pub const HTTP: &str = "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r";
 /// `option httpslog`.
 pub const HTTPS: &str = "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r %[fc_err]/%[ssl_fc_err,hex]/%[ssl_c_err]/%[ssl_c_ca_err]/%[ssl_fc_is_resumed] %[ssl_fc_sni]/%sslv/%sslc";
+/// `option httpslog` until TLS lands: its TLS fetches (`ssl_fc_err`...) are not
+/// supported yet, and on a connection without TLS they give no sample (an unset
+/// variable gives none too), except `ssl_fc_is_resumed`, false.
+pub const HTTPS_NO_TLS: &str = "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r %[fc_err]/%[var(txn.rampart_no_tls)]/%[var(txn.rampart_no_tls)]/%[var(txn.rampart_no_tls)]/%[bool(0)] %[var(txn.rampart_no_tls)]/%sslv/%sslc";
 /// `option httplog clf`.
 pub const CLF: &str = "%{+Q}o %{-Q}ci - - [%trg] %r %ST %B \"\" \"\" %cp %ms %ft %b %s %TR %Tw %Tc %Tr %Ta %tsc %ac %fc %bc %sc %rc %sq %bq %CC %CS %hrl %hsl";
 /// `option tcplog`.
@@ -51,7 +55,7 @@ pub fn text(c: &Choice) -> &str {
     match c {
         Choice::Http => HTTP,
         Choice::HttpClf => CLF,
-        Choice::Https => HTTPS,
+        Choice::Https => HTTPS_NO_TLS,
         Choice::Tcp => TCP,
         Choice::Custom(s) => s,
     }
