@@ -79,6 +79,15 @@ impl Conn {
     /// cleared, so [`Conn::writable`] waits for the next edge. (Each worker is a
     /// current-thread runtime: no event can be recorded between the `send` and the
     /// clearing.)
+    /// The socket's descriptor (diagnostics).
+    pub fn raw_fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        match self {
+            Conn::Tcp(t) => t.as_raw_fd(),
+            Conn::Unix(u) => u.as_raw_fd(),
+        }
+    }
+
     /// The socket's own and its peer's addresses (Unix sockets have none).
     pub fn socket_addrs(&self) -> (Option<SocketAddr>, Option<SocketAddr>) {
         match self {

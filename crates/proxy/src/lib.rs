@@ -34,6 +34,7 @@ pub mod build;
 pub mod capture;
 pub mod checks;
 pub mod crypt;
+pub mod debug;
 pub mod env;
 pub mod gaps;
 pub mod handshake;

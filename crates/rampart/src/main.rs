@@ -22,6 +22,7 @@ mod dumps;
 mod listeners;
 mod report;
 mod run;
+mod trace;
 mod usage;
 
 use cli::Exit;

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 /// `program` is the program as invoked (`argv[0]`), which HAProxy's `[prog.main()]`
 /// messages show.
 pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Reporter) -> u8 {
+    crate::trace::install(cmd.debug);
     // HAProxy drops the `config` context once the configuration is processed.
     report.set_context(None);
     let snap = &loaded.snapshot;

@@ -66,7 +66,15 @@ impl Session {
             crate::logs::connect_line(&self.w, self.fe.i, self.fe.li, &self.addrs);
         }
         h.fx.log.counted_be = None;
+        if crate::debug::on() {
+            let li = self.fe.listeners.get(self.fe.li).map_or(0, |l| l.id);
+            let id = h.fx.log.rec.uniq_id;
+            crate::debug::accept(id, &self.fe.name, li, self.cli.raw_fd(), &self.addrs);
+        }
         let next = self.exchange(h).await;
+        if crate::debug::on() {
+            crate::debug::closed(h.fx.log.rec.uniq_id, &self.fe.name, self.cli.raw_fd());
+        }
         // The backend stops counting the stream before its line (`%bc`).
         if let Some(be) = h.fx.log.counted_be.and_then(|b| self.w.rt.backends.get(b)) {
             crate::state::dec(&be.counters.scur);
@@ -97,6 +105,9 @@ impl Session {
         };
         h.fx.log
             .request_head(h.req.method_bytes(), h.req.uri(), h.req.version_bytes());
+        if crate::debug::on() {
+            crate::debug::request(h.fx.log.rec.uniq_id, &fe.name, self.cli.raw_fd(), &h.req);
+        }
         if h.fx.log.on {
             h.fx.log.rec.bytes_in = crate::logs::htx_req(&h.req);
             if let Some((name, len)) = &fe.log.cookie_cap {

@@ -200,6 +200,10 @@ pub async fn run<'r>(
                     return RespEnd::Retry;
                 }
                 fx.log.response_head(st);
+                if crate::debug::on() {
+                    let id = fx.log.rec.uniq_id;
+                    crate::debug::response(id, &cx.be.name, cx.cli.raw_fd(), cx.srv.raw_fd(), resp);
+                }
                 if fx.log.on {
                     fx.log.rec.bytes_out += crate::logs::htx_res(resp);
                     if let Some((name, len)) = &cx.fe.log.cookie_cap {
