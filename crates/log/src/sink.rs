@@ -72,6 +72,11 @@ pub enum Dest {
     Ring(Arc<Ring>),
 }
 
+/// How long a delivery thread waits between looks at its queue while lines come.
+const LINGER: Duration = Duration::from_millis(2);
+/// Looks without a line before the thread sleeps until woken (50 ms).
+const LINGER_ROUNDS: u32 = 25;
+
 /// One destination with its queue.
 #[derive(Debug)]
 pub struct Sink {
@@ -143,9 +148,13 @@ impl Sink {
     }
 
     fn run(&self, w: &mut Writer<'_>) {
+        // Rounds without a line since the last one.
+        let mut quiet = 0u32;
         loop {
             self.busy.store(true, Ordering::Release);
+            let mut took = false;
             while let Some(item) = self.queue.pop() {
+                took = true;
                 if w.reopen_due() {
                     w.flush();
                     w.maintenance();
@@ -158,6 +167,16 @@ impl Sink {
             w.flush();
             self.busy.store(false, Ordering::Release);
             w.maintenance();
+            // While lines keep coming, the thread looks at its queue every `LINGER`
+            // without being woken: a traffic thread then never pays a wake-up (and,
+            // on a shared CPU, two context switches) per line. Only once quiet for a
+            // while does it sleep until a producer wakes it.
+            quiet = if took { 0 } else { quiet + 1 };
+            if quiet < LINGER_ROUNDS {
+                thread::sleep(LINGER);
+                continue;
+            }
+            quiet = 0;
             self.sleeping.store(true, Ordering::SeqCst);
             if !self.queue.is_empty() {
                 self.sleeping.store(false, Ordering::Relaxed);
