@@ -133,6 +133,15 @@ pub struct QueuePos {
     pub backend: u64,
 }
 
+/// A cell for [`POSITIONS`] shared by the thread's streams that do not log (what is
+/// written there is read by nobody).
+pub fn scratch_positions() -> std::rc::Rc<std::cell::Cell<QueuePos>> {
+    thread_local! {
+        static SCRATCH: std::rc::Rc<std::cell::Cell<QueuePos>> = Default::default();
+    }
+    SCRATCH.with(std::rc::Rc::clone)
+}
+
 /// Records how far the stream went in queue `on` since it entered at `idx`.
 fn note_position(be: &Backend, on: Option<usize>, idx: u64) {
     let now = dequeued(be, on).load(Ordering::SeqCst);

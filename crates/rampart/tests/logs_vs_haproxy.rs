@@ -123,7 +123,7 @@ backend bq
 frontend fc
     bind 127.0.0.1:{custom}
     log 127.0.0.1:{udp} local0
-    log-format "%ci %f %b %s %ST %B %U %ts %tsc %{{+Q}}HM %HU %HV %HP %HPO %HQ %[fe_name] %{{+Q}}[var(txn.x)] %{{-M}}[var(txn.y)] %[var(txn.z)] %{{+Q}}o %b %r %ID %rt %{{+X}}rt %[unique-id]"
+    log-format "%Th/%Ti/%Tq/%Td/%Tu/%Tt|%T|%Tl|%Ts|%trl|%trg|%ms|%H|%pid|%lc|%bi:%bp|%fi:%fp|%si:%sp|%{{+X}}Ts|%{{+X}}pid|%{{+X}}ci %ci %f %b %s %ST %B %U %ts %tsc %{{+Q}}HM %HU %HV %HP %HPO %HQ %[fe_name] %{{+Q}}[var(txn.x)] %{{-M}}[var(txn.y)] %[var(txn.z)] %{{+Q}}o %b %r %ID %rt %{{+X}}rt %[unique-id]"
     unique-id-format %{{+X}}o%ci-%rt
     unique-id-header X-Unique-ID
     http-request set-var(txn.x) str(hello)
@@ -253,7 +253,8 @@ impl Collector {
 }
 
 /// Masks what differs between two runs: the client port, the accept date and the
-/// values of the timers (a `-1` stays).
+/// values of the timers (a `-1` stays); in the custom format's first field (times,
+/// dates, host, pid, ports, hex forms), every digit.
 fn mask(line: &str, bytes: bool) -> String {
     if line.starts_with("<134>1 ") {
         // RFC 5424: the timestamp and the pid.
@@ -276,6 +277,17 @@ fn mask(line: &str, bytes: bool) -> String {
             })
             .collect::<Vec<_>>()
             .join(" ");
+    }
+    if let Some((head, tail)) = line.split_once(" 127.0.0.1 fc ") {
+        // The custom format's first part: times, dates, host, pid, ports, hex forms.
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let head = head.replace(host.trim(), "HOST");
+        let (pri, times) = head.split_once("> ").unwrap_or(("", &head));
+        let digits: String = times
+            .chars()
+            .map(|c| if c.is_ascii_hexdigit() { 'N' } else { c })
+            .collect();
+        return format!("{pri}> {digits} 127.0.0.1 fc {tail}");
     }
     let connect = line.contains("> Connect from");
     let mut out = Vec::new();

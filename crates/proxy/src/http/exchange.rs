@@ -309,7 +309,13 @@ impl Session {
             let req = &h.req;
             let lg = &mut h.fx.log;
             let failed = &failed;
-            let qpos = Rc::new(std::cell::Cell::new(crate::queue::QueuePos::default()));
+            // Where the queues report the stream's positions: its own cell when it
+            // logs, else the thread's scratch cell (no allocation per request).
+            let qpos = if lg.on {
+                Rc::new(std::cell::Cell::new(crate::queue::QueuePos::default()))
+            } else {
+                crate::queue::scratch_positions()
+            };
             let qpos2 = qpos.clone();
             let connect = crate::queue::PRIORITY.scope(prio, async {
                 // A persisted server whose queue is full, a server that goes down while
