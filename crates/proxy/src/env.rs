@@ -210,6 +210,9 @@ impl Env for StreamEnv<'_> {
     fn server_conn(&self) -> Option<(Option<SocketAddr>, Option<SocketAddr>)> {
         self.fx?.log.srv_addrs
     }
+    fn log_rec(&self) -> Option<&rampart_rules::logfmt::LogRec> {
+        Some(&self.fx?.log.rec)
+    }
     fn unique_id(&self) -> Option<&[u8]> {
         let l = &self.fx?.log;
         l.has_unique_id.then_some(&l.unique_id[..])

@@ -54,6 +54,7 @@ frontend f from dfe
     acl from_ex hdr(host) -i example.com
     acl has_q query -m found
     http-request set-var(txn.path) path
+    http-request set-header X-Vars "%ci %f %b %HM %HU %HV %{{+Q}}r"
     http-request set-var(req.ua) req.hdr(user-agent),lower
     http-request set-var-fmt(txn.fmt) "%[method]-%[path]"
     http-request set-header X-Path %[var(txn.path)] if is_api

@@ -260,15 +260,9 @@ impl LogFormat {
     }
 
     /// Renders for HTTP use (header values, reply bodies): samples cast to strings
-    /// with control characters %-encoded (`http_encode_map`), a missing sample empty.
-    /// Variables are rendered by `var`, which writes nothing when it knows nothing.
-    pub fn render_http(
-        &self,
-        s: &Stream<'_>,
-        cx: &Cx,
-        out: &mut Vec<u8>,
-        var: &mut dyn FnMut(Var, &mut Vec<u8>),
-    ) {
+    /// with control characters %-encoded (`http_encode_map`), a missing sample empty,
+    /// `%` variables as the stream knows them.
+    pub fn render_http(&self, s: &Stream<'_>, cx: &Cx, out: &mut Vec<u8>) {
         for n in &self.nodes {
             match n {
                 Node::Text(t) => out.extend_from_slice(t.as_bytes()),
@@ -279,7 +273,7 @@ impl LogFormat {
                         http_encode(&b, out);
                     }
                 }
-                Node::Var(v, _) => var(*v, out),
+                Node::Var(v, o) => render_var(s, *v, *o, out),
             }
         }
     }
@@ -288,13 +282,7 @@ impl LogFormat {
     /// up to their first NUL byte (`lf_text_len`), quoted with `+Q`, with `"`, `\` and
     /// `]` escaped by a backslash with `+E`; a missing sample is `-` with `+M` (unless
     /// quoted: `""`), nothing otherwise.
-    pub fn render_text(
-        &self,
-        s: &Stream<'_>,
-        cx: &Cx,
-        out: &mut Vec<u8>,
-        var: &mut dyn FnMut(Var, &mut Vec<u8>),
-    ) {
+    pub fn render_text(&self, s: &Stream<'_>, cx: &Cx, out: &mut Vec<u8>) {
         for n in &self.nodes {
             match n {
                 Node::Text(t) => out.extend_from_slice(t.as_bytes()),
@@ -306,7 +294,7 @@ impl LogFormat {
                         _ => vars::text(None, *o, out),
                     }
                 }
-                Node::Var(v, _) => var(*v, out),
+                Node::Var(v, o) => render_var(s, *v, *o, out),
             }
         }
     }
@@ -375,6 +363,20 @@ impl LogFormat {
                     rec.render(*v, *o, s.env, true, out);
                 }
             }
+        }
+    }
+}
+
+/// A `%` variable outside a log line (header values, replies, `set-var-fmt`): rendered
+/// as the log line would render it at this point of the stream, from what the
+/// stream's environment records (nothing recorded: times unknown, counts zero).
+fn render_var(s: &Stream<'_>, v: Var, o: Opts, out: &mut Vec<u8>) {
+    match s.env.log_rec() {
+        Some(rec) => {
+            rec.render(v, o, s.env, true, out);
+        }
+        None => {
+            LogRec::default().render(v, o, s.env, true, out);
         }
     }
 }

@@ -371,7 +371,6 @@ pub fn write_reply(
     out: &mut Vec<u8>,
     tmp: &mut Vec<u8>,
 ) {
-    let mut none = |_: crate::logfmt::Var, _: &mut Vec<u8>| {};
     let body: &[u8] = match &r.body {
         ReplyBody::ErrorFile(m) => {
             out.extend_from_slice(&m.raw);
@@ -387,7 +386,7 @@ pub fn write_reply(
         ReplyBody::Raw(b) => b,
         ReplyBody::LogFormat(lf) => {
             tmp.clear();
-            lf.render_http(s, cx, tmp, &mut none);
+            lf.render_http(s, cx, tmp);
             tmp.truncate(cx.bufsize.saturating_sub(1));
             tmp
         }
@@ -403,7 +402,7 @@ pub fn write_reply(
         push_header_name(out, h.name.as_bytes(), case);
         out.extend_from_slice(b": ");
         let start = out.len();
-        h.value.render_http(s, cx, out, &mut none);
+        h.value.render_http(s, cx, out);
         out.truncate(start + (out.len() - start).min(cx.bufsize.saturating_sub(1)));
         if out.len() == start {
             out.truncate(mark);

@@ -140,6 +140,11 @@ pub trait Env {
     fn first_request(&self) -> Option<bool> {
         None
     }
+    /// What the stream recorded for its log line (the `%` variables of log-format
+    /// strings read it).
+    fn log_rec(&self) -> Option<&crate::logfmt::LogRec> {
+        None
+    }
     /// The stream's unique id (`unique-id-format`), once generated.
     fn unique_id(&self) -> Option<&[u8]> {
         None

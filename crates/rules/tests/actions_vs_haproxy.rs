@@ -386,7 +386,7 @@ fn report(fmt: &str, s: &Stream<'_>) -> String {
     })
     .expect("report format");
     let mut out = Vec::new();
-    lf.render_http(s, &Cx::default(), &mut out, &mut |_, _| {});
+    lf.render_http(s, &Cx::default(), &mut out);
     String::from_utf8_lossy(&out).into_owned()
 }
 
@@ -445,7 +445,6 @@ fn run_request(rules: &[&str], raw: &str) -> Outcome {
         vars: &vars,
         cx: &cx,
         scratch: &mut scratch,
-        lf_var: None,
         strict: true,
     };
     if let Some(o) = run_set(&acts, &mut tx, head_only) {
@@ -480,7 +479,6 @@ fn run_response(rules: &[&str], raw_req: &str, raw_res: &str) -> Outcome {
         vars: &vars,
         cx: &cx,
         scratch: &mut scratch,
-        lf_var: None,
         strict: true,
     };
     match run_set(&acts, &mut tx, false) {

@@ -199,7 +199,6 @@ fn run<'r>(rules: &'r [HttpRule], cx: &mut Cx<'_>, mut on: On<'_>, from: usize) 
             vars: cx.vars,
             cx: &cx.acls.cx,
             scratch: cx.scratch,
-            lf_var: None,
             strict,
         };
         let v = r.act.exec(&mut tx);

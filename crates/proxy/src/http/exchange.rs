@@ -61,6 +61,7 @@ impl Session {
         }
         let on = self.fe.log.on();
         h.fx.log.on = on;
+        h.fx.log.has_uri = false;
         if on {
             h.fx.log.begin(self.since, i64::from(self.t_handshake));
             crate::logs::connect_line(&self.w, self.fe.i, self.fe.li, &self.addrs);

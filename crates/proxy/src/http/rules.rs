@@ -29,7 +29,7 @@ pub fn switch(
                 ..Stream::new(env)
             };
             let mut name = env.w.get_buf();
-            lf.render_http(&s, &acls.cx, &mut name, &mut |_, _| {});
+            lf.render_http(&s, &acls.cx, &mut name);
             let found = env.w.rt.backend_names.get(name.as_slice()).copied();
             env.w.put_buf(name);
             found

@@ -297,12 +297,13 @@ impl StreamLog {
         }
     }
 
-    /// The request head is complete: keeps the request line as HAProxy logs it.
+    /// The request head is complete: keeps the request line as HAProxy keeps it
+    /// (`txn->uri`: the logs, `%r` in any format, `capture.req.method|uri|ver` read it,
+    /// whether the frontend logs or not).
     pub fn request_head(&mut self, method: &[u8], target: &[u8], version: &[u8]) {
-        if !self.on {
-            return;
+        if self.on {
+            self.request_started();
         }
-        self.request_started();
         self.uri.clear();
         for (i, part) in [method, target, version].into_iter().enumerate() {
             if i > 0 {

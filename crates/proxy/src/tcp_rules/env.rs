@@ -122,6 +122,12 @@ impl Env for RuleEnv<'_> {
     fn body_pending(&self, dir: Dir) -> Option<u64> {
         self.inner.body_pending(dir)
     }
+    fn captures(&self, response: bool) -> usize {
+        self.inner.captures(response)
+    }
+    fn log_rec(&self) -> Option<&rampart_rules::logfmt::LogRec> {
+        self.inner.log_rec()
+    }
     fn capture(&self, response: bool, idx: usize) -> Option<&[u8]> {
         self.inner.capture(response, idx)
     }

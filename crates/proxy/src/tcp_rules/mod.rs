@@ -288,7 +288,6 @@ fn eval(
             vars: rc.vars,
             cx: &cx,
             scratch: &mut scratch,
-            lf_var: None,
             strict: true,
         };
         let v = r.act.exec(&mut tx);

@@ -31,7 +31,7 @@ pub use maps::{MapAct, MapOp};
 pub use misc::{AddrPart, CaptureSlot, LogLevel, TimeoutKind, TimeoutValue};
 pub use normalize::Normalizer;
 pub use redirect::Redirect;
-pub use txn::{htx_req_usage, htx_res_usage, Effect, LfVar, Scratch, Txn, Verdict};
+pub use txn::{htx_req_usage, htx_res_usage, Effect, Scratch, Txn, Verdict};
 pub use uri::{ReplaceUri, SetStartLine, UriPart};
 pub use vars::{global_set_var, SetVar, VarValue};
 

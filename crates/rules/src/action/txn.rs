@@ -41,9 +41,6 @@ pub struct Scratch {
     pub aux: Vec<u8>,
 }
 
-/// Renders a log-format `%` variable by name.
-pub type LfVar<'t> = dyn Fn(crate::logfmt::Var, &mut Vec<u8>) + 't;
-
 /// The transaction as one action sees it.
 pub struct Txn<'t> {
     pub env: &'t dyn Env,
@@ -63,9 +60,6 @@ pub struct Txn<'t> {
     pub vars: &'t StreamVars,
     pub cx: &'t Cx,
     pub scratch: &'t mut Scratch,
-    /// Renders the `%` variables of log-format strings (`%ci`, `%ID`...); without it
-    /// they render as nothing.
-    pub lf_var: Option<&'t LfVar<'t>>,
     /// Rewrites failing is fatal (HAProxy's strict mode, the default): the orchestrator
     /// sets it at the start of each rule set evaluation, `strict-mode` changes it.
     pub strict: bool,
@@ -93,16 +87,10 @@ impl<'t> Txn<'t> {
             &mut self.scratch.out
         };
         out.clear();
-        let lf_var = self.lf_var;
-        let mut var = |name: crate::logfmt::Var, o: &mut Vec<u8>| {
-            if let Some(f) = lf_var {
-                f(name, o);
-            }
-        };
         if http {
-            lf.render_http(&stream, self.cx, out, &mut var);
+            lf.render_http(&stream, self.cx, out);
         } else {
-            lf.render_text(&stream, self.cx, out, &mut var);
+            lf.render_text(&stream, self.cx, out);
         }
         out.truncate(self.cx.bufsize.saturating_sub(1));
     }

@@ -186,7 +186,7 @@ pub fn global_set_var(
         }
         VarValue::Fmt(lf) => {
             let mut out = Vec::new();
-            lf.render_text(&s, &ccx, &mut out, &mut |_, _| {});
+            lf.render_text(&s, &ccx, &mut out);
             out.truncate(cx.bufsize);
             set_var(&s, &sv.var, &Value::Str(Cow::Owned(out)), sv.cond);
         }

@@ -18,7 +18,7 @@ fn render(fmt: &str, raw: &str) -> String {
     let mut s = Stream::new(&NoEnv);
     s.req = Some(&h);
     let mut out = Vec::new();
-    lf.render_http(&s, &Cx::default(), &mut out, &mut |_, _| {});
+    lf.render_http(&s, &Cx::default(), &mut out);
     String::from_utf8_lossy(&out).into_owned()
 }
 

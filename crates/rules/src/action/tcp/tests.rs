@@ -195,7 +195,6 @@ fn run<'a>(
         vars,
         cx,
         scratch,
-        lf_var: None,
         strict: true,
     };
     a.exec(&mut tx)

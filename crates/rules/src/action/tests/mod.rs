@@ -92,7 +92,6 @@ pub(super) fn run_env(
         vars,
         cx: &cx,
         scratch: &mut scratch,
-        lf_var: None,
         strict: true,
     };
     let mut verdicts = Vec::new();
