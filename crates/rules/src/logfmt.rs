@@ -287,13 +287,7 @@ impl LogFormat {
             match n {
                 Node::Text(t) => out.extend_from_slice(t.as_bytes()),
                 Node::Separator => out.push(b' '),
-                Node::Expr(e, o) => {
-                    let v = e.eval(s, &mut Iter::single(), cx);
-                    match v.and_then(|v| v.cast(SmpType::Str)) {
-                        Some(Value::Str(b)) => vars::text(Some(&b), *o, out),
-                        _ => vars::text(None, *o, out),
-                    }
-                }
+                Node::Expr(e, o) => expr_text(e, *o, s, cx, out),
                 Node::Var(v, o) => render_var(s, *v, *o, out),
             }
         }
@@ -324,13 +318,7 @@ impl LogFormat {
                     continue;
                 }
                 Node::Text(t) => out.extend_from_slice(t.as_bytes()),
-                Node::Expr(e, o) => {
-                    let v = e.eval(s, &mut Iter::single(), cx);
-                    match v.and_then(|v| v.cast(SmpType::Str)) {
-                        Some(Value::Str(b)) => vars::text(Some(&b), *o, out),
-                        _ => vars::text(None, *o, out),
-                    }
-                }
+                Node::Expr(e, o) => expr_text(e, *o, s, cx, out),
                 Node::Var(v, o) => {
                     // Capture lists of a frontend without captures write nothing and
                     // leave the separator pending, as in HAProxy.
@@ -346,24 +334,16 @@ impl LogFormat {
         }
         out.truncate(start + max);
     }
+}
 
-    /// Renders a unique id (`unique-id-format`: HTTP encoding, spaces merged).
-    pub fn render_id(&self, s: &Stream<'_>, cx: &Cx, rec: &LogRec, out: &mut Vec<u8>) {
-        for n in &self.nodes {
-            match n {
-                Node::Text(t) => out.extend_from_slice(t.as_bytes()),
-                Node::Separator => out.push(b' '),
-                Node::Expr(e, _) => {
-                    let v = e.eval(s, &mut Iter::single(), cx);
-                    if let Some(Value::Str(b)) = v.and_then(|v| v.cast(SmpType::Str)) {
-                        http_encode(&b, out);
-                    }
-                }
-                Node::Var(v, o) => {
-                    rec.render(*v, *o, s.env, true, out);
-                }
-            }
-        }
+/// A sample written as text (`lf_text_len`): `-` when missing and mandatory.
+fn expr_text(e: &Expr, o: Opts, s: &Stream<'_>, cx: &Cx, out: &mut Vec<u8>) {
+    match e
+        .eval(s, &mut Iter::single(), cx)
+        .and_then(|v| v.cast(SmpType::Str))
+    {
+        Some(Value::Str(b)) => vars::text(Some(&b), o, out),
+        _ => vars::text(None, o, out),
     }
 }
 

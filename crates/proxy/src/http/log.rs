@@ -26,8 +26,8 @@ impl Session {
 
     /// Generates the stream's unique id (`unique-id-format`), once its request head is
     /// known: the rules' `unique-id` fetch, `unique-id-header` and the log read it.
-    pub(super) fn unique_id(&mut self, h: &mut Heads) {
-        let Some(f) = self.fe.log.unique_id.clone() else {
+    pub(super) fn unique_id(&self, h: &mut Heads) {
+        let Some(f) = self.fe.log.unique_id.as_deref() else {
             return;
         };
         if !h.fx.log.on {
@@ -44,7 +44,7 @@ impl Session {
             let cx = rampart_rules::conv::Cx {
                 bufsize: self.w.rt.bufsize,
             };
-            f.render_id(&s, &cx, &h.fx.log.rec, &mut id);
+            f.render_http(&s, &cx, &mut id);
         }
         h.fx.log.unique_id = id;
         h.fx.log.has_unique_id = true;

@@ -99,24 +99,7 @@ pub fn stream_end(w: &WorkerCx, e: &Ended<'_>, fx: &mut StreamFx) {
     let http_be =
         e.be.and_then(|b| w.rt.backends.get(b))
             .map_or(http, |b| b.mode == rampart_model::proxy::Mode::Http);
-    LINE.with(|l| {
-        let Ok(mut l) = l.try_borrow_mut() else {
-            return;
-        };
-        let (out, sd) = &mut *l;
-        out.clear();
-        sd.clear();
-        let max = super::max_line_len();
-        if let Some(f) = fl.sd.as_deref() {
-            f.render_log(&s, &cx, &log.rec, http_be, max, sd);
-        }
-        line.render_log(&s, &cx, &log.rec, http_be, max, out);
-        if out.is_empty() {
-            return;
-        }
-        fl.count.fetch_add(1, Ordering::Relaxed);
-        sink.send(level, out, sd);
-    });
+    send(fl, sink, line, level, &s, &cx, &log.rec, http_be);
 }
 
 /// The line of a stream in a frontend that logs without a format (HAProxy's
@@ -154,6 +137,38 @@ pub fn connect_line(w: &WorkerCx, fe: usize, li: usize, addrs: &ConnAddrs) {
         }
     };
     sink.send(super::LOG_INFO, line.as_bytes(), b"");
+}
+
+/// Renders the line (and its structured data) into the thread's buffers and sends it.
+#[allow(clippy::too_many_arguments)]
+fn send(
+    fl: &super::FeLog,
+    sink: &dyn super::Sink,
+    line: &rampart_rules::logfmt::LogFormat,
+    level: u8,
+    s: &Stream<'_>,
+    cx: &Cx,
+    rec: &rampart_rules::logfmt::LogRec,
+    http_be: bool,
+) {
+    LINE.with(|l| {
+        let Ok(mut l) = l.try_borrow_mut() else {
+            return;
+        };
+        let (out, sd) = &mut *l;
+        out.clear();
+        sd.clear();
+        let max = super::max_line_len();
+        if let Some(f) = fl.sd.as_deref() {
+            f.render_log(s, cx, rec, http_be, max, sd);
+        }
+        line.render_log(s, cx, rec, http_be, max, out);
+        if out.is_empty() {
+            return;
+        }
+        fl.count.fetch_add(1, Ordering::Relaxed);
+        sink.send(level, out, sd);
+    });
 }
 
 /// Connection counts as the line reports them (the stream still counts).
@@ -255,22 +270,5 @@ pub fn session_error(
     let cx = Cx {
         bufsize: w.rt.bufsize,
     };
-    LINE.with(|l| {
-        let Ok(mut l) = l.try_borrow_mut() else {
-            return;
-        };
-        let (out, sd) = &mut *l;
-        out.clear();
-        sd.clear();
-        let max = super::max_line_len();
-        if let Some(f) = fl.sd.as_deref() {
-            f.render_log(&s, &cx, &log.rec, true, max, sd);
-        }
-        line.render_log(&s, &cx, &log.rec, true, max, out);
-        if out.is_empty() {
-            return;
-        }
-        fl.count.fetch_add(1, Ordering::Relaxed);
-        sink.send(level, out, sd);
-    });
+    send(fl, sink, line, level, &s, &cx, &log.rec, true);
 }
