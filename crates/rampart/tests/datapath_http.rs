@@ -181,7 +181,7 @@ fn a_server_connection_not_kept_after_a_complete_response_is_reset() {
     // process. The origin answers with keep-alive and then sees the reset.
     let dir = TempDir::new("srv-rst");
     let (p, o) = (free_port(), free_port());
-    let l = std::net::TcpListener::bind(("127.0.0.1", o)).expect("bind origin");
+    let l = bind_tcp(local(o));
     let seen = std::thread::spawn(move || {
         use std::io::{Read, Write};
         let (mut s, _) = l.accept().expect("accept");

@@ -345,7 +345,7 @@ struct TcpSyslog {
 impl TcpSyslog {
     fn new() -> TcpSyslog {
         let port = free_ports(1);
-        let l = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind");
+        let l = bind_tcp(local(port));
         let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let g = got.clone();
         std::thread::spawn(move || {

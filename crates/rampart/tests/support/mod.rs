@@ -181,6 +181,41 @@ pub fn claim_ports(base: u16, n: u16) -> bool {
     }
 }
 
+/// A listener on `addr`, a port [`free_ports`] handed out. A socket the kernel is still
+/// closing can hold the port for a moment, so `EADDRINUSE` is retried for a few seconds;
+/// past that the test fails with what holds the port (`ss`) and the kernel's ephemeral
+/// range, so the cause shows in the CI log.
+pub fn bind_tcp(addr: SocketAddr) -> TcpListener {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match TcpListener::bind(addr) {
+            Ok(l) => return l,
+            Err(e) if e.kind() == ErrorKind::AddrInUse && Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("test server on {addr}: {e}\n{}", port_holders(addr.port())),
+        }
+    }
+}
+
+/// What the kernel knows about local TCP port `port`: its sockets in every state and the
+/// ephemeral port range (for a failure message).
+pub fn port_holders(port: u16) -> String {
+    let ss = Command::new("ss")
+        .args(["-tanpoe", &format!("sport = :{port}")])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_else(|e| format!("(ss: {e})"));
+    let range = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let reserved =
+        fs::read_to_string("/proc/sys/net/ipv4/ip_local_reserved_ports").unwrap_or_default();
+    format!(
+        "sockets on port {port}:\n{ss}ip_local_port_range: {}\nip_local_reserved_ports: {}",
+        range.trim(),
+        reserved.trim()
+    )
+}
+
 /// One free port (see [`free_ports`]).
 pub fn free_port() -> u16 {
     free_ports(1)
@@ -959,9 +994,7 @@ pub struct TestServer {
 impl TestServer {
     pub fn start(on: ListenOn, handler: impl Fn(Stream) + Send + Sync + 'static) -> TestServer {
         let acceptor = match &on {
-            ListenOn::Tcp(a) => Acceptor::Tcp(
-                TcpListener::bind(a).unwrap_or_else(|e| panic!("test server on {a}: {e}")),
-            ),
+            ListenOn::Tcp(a) => Acceptor::Tcp(bind_tcp(*a)),
             ListenOn::Unix(p) => Acceptor::Unix(
                 UnixListener::bind(p)
                     .unwrap_or_else(|e| panic!("test server on {}: {e}", p.display())),
