@@ -430,9 +430,17 @@ fn sf_handover_loses_no_request() {
             Got::Ok(_) => None,
         })
         .collect();
+    // A connection the kernel queues on the old listener in the microseconds between
+    // its last accept and its close is reset, unless the kernel hands such connections
+    // to another listener of the port (`net.ipv4.tcp_migrate_req`, which CI sets; the
+    // README's reload notes recommend it). Without it, one such reset is tolerated: the
+    // same race exists with HAProxy's -sf without -x.
+    let migrate = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_migrate_req")
+        .is_ok_and(|v| v.trim() == "1");
+    let allowed = if migrate { 0 } else { 1 };
     assert!(
-        failed.is_empty(),
-        "{} of {} requests lost: {failed:?}",
+        failed.len() <= allowed,
+        "{} of {} requests lost (tcp_migrate_req {migrate}): {failed:?}",
         failed.len(),
         seen.len()
     );
