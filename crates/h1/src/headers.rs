@@ -149,6 +149,28 @@ impl Headers {
         Span::new(s, self.buf.len())
     }
 
+    /// Appends copies of the buffer's ranges `parts` one after the other, returning the
+    /// span of the whole.
+    pub(crate) fn push_ranges(&mut self, parts: &[(usize, usize)]) -> Span {
+        let s = self.buf.len();
+        for &(a, b) in parts {
+            if a <= b && b <= s {
+                self.buf.extend_from_within(a..b);
+            }
+        }
+        Span::new(s, self.buf.len())
+    }
+
+    /// Points the value of every field named `name` (case-insensitively) at `value`, a
+    /// span of the buffer.
+    pub(crate) fn set_value_span_all(&mut self, name: &[u8], value: Span) {
+        for e in &mut self.entries {
+            if e.name.get(&self.buf).eq_ignore_ascii_case(name) {
+                e.value = value;
+            }
+        }
+    }
+
     pub(crate) fn push_entry(&mut self, name: Span, value: Span) {
         self.entries.push(Entry { name, value });
     }

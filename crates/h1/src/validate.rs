@@ -237,7 +237,16 @@ pub(crate) fn finish_request(
         let uri = head.headers.bytes(head.uri_span);
         if head.method == Method::Connect {
             match connect_authority(uri, host) {
-                Ok(()) => {}
+                Ok(None) => {}
+                // A Host with the target's default port loses it (HAProxy's
+                // normalization in `h1_validate_connect_authority`).
+                Ok(Some(len)) => {
+                    if let Some(h) = head.facts.host {
+                        let v = Span::new(h.start as usize, h.start as usize + len);
+                        head.headers.set_value_span_all(b"host", v);
+                        head.facts.host = Some(v);
+                    }
+                }
                 Err(true) => return Err(ParseError::at(K::InvalidConnectAuthority, head.uri_off)),
                 Err(false) => {
                     return Err(ParseError::at(
@@ -255,6 +264,9 @@ pub(crate) fn finish_request(
                 return Err(ParseError::at(K::HostMismatch, head.facts.host_off));
             }
         }
+    }
+    if head.method != Method::Connect {
+        normalize_default_port(head);
     }
     let f = &mut head.facts;
     if f.te_present {
@@ -399,7 +411,10 @@ fn authority_matches(scheme: Option<&[u8]>, authority: &[u8], host: &[u8]) -> bo
 /// HAProxy's `h1_validate_connect_authority`: the target must be `host:port`
 /// and a Host header must name the same host and port. `Err(true)` blames the
 /// URI, `Err(false)` the Host header.
-fn connect_authority(uri: &[u8], host: Option<&[u8]>) -> Result<(), bool> {
+///
+/// `Ok(Some(n))`: the Host field names the target's default port, and keeps its
+/// first `n` bytes (the host without the port).
+fn connect_authority(uri: &[u8], host: Option<&[u8]>) -> Result<Option<usize>, bool> {
     let (_, authority) = scheme_authority(uri);
     if authority.is_empty() {
         return Err(true);
@@ -410,13 +425,16 @@ fn connect_authority(uri: &[u8], host: Option<&[u8]>) -> Result<(), bool> {
         _ => return Err(true),
     };
     let Some(host) = host else {
-        return Ok(());
+        return Ok(None);
     };
     let (host_name, host_port) = split_port(host);
     match host_port {
         Some(p) if !p.is_empty() => {
             if !host_name.eq_ignore_ascii_case(uri_host) || p != uri_port {
                 return Err(false);
+            }
+            if is_default_port(None, uri_port) {
+                return Ok(Some(host_name.len()));
             }
         }
         _ => {
@@ -425,7 +443,38 @@ fn connect_authority(uri: &[u8], host: Option<&[u8]>) -> Result<(), bool> {
             }
         }
     }
-    Ok(())
+    Ok(None)
+}
+
+/// HAProxy's `http_scheme_based_normalize`, for an absolute-form target with a scheme:
+/// an explicit default port (`:80` with `http://`, `:443` with `https://`, or an empty
+/// one) is removed from the target, and every Host field then carries the target's
+/// host (without user info). Nothing is copied but the new target.
+fn normalize_default_port(head: &mut RequestHead) {
+    let uri = head.headers.bytes(head.uri_span);
+    let (scheme, authority) = scheme_authority(uri);
+    if scheme.is_none() {
+        return;
+    }
+    let (host, Some(port)) = split_port(authority) else {
+        return;
+    };
+    if !is_default_port(scheme, port) {
+        return;
+    }
+    let base = head.uri_span.start as usize;
+    let at = base + (authority.as_ptr() as usize - uri.as_ptr() as usize);
+    let host_end = at + host.len();
+    let auth_end = at + authority.len();
+    let uri_end = head.uri_span.end();
+    head.uri_span = head
+        .headers
+        .push_ranges(&[(base, host_end), (auth_end, uri_end)]);
+    let host_span = Span::new(at, host_end);
+    head.headers.set_value_span_all(b"host", host_span);
+    if head.facts.host.is_some() {
+        head.facts.host = Some(host_span);
+    }
 }
 
 #[cfg(test)]
@@ -453,7 +502,9 @@ mod tests {
         assert!(authority_matches(Some(b"https://"), b"a", b"A:443"));
         assert!(!authority_matches(Some(b"http://"), b"a:443", b"a"));
         assert!(!authority_matches(None, b"a:80", b"a"));
-        assert_eq!(connect_authority(b"a:443", Some(b"a")), Ok(()));
+        assert_eq!(connect_authority(b"a:443", Some(b"a")), Ok(None));
+        assert_eq!(connect_authority(b"a:443", Some(b"a:443")), Ok(Some(1)));
+        assert_eq!(connect_authority(b"a:8443", Some(b"a:8443")), Ok(None));
         assert_eq!(connect_authority(b"a:8443", Some(b"a")), Err(false));
         assert_eq!(connect_authority(b"a", None), Err(true));
         assert_eq!(connect_authority(b"a:", None), Err(true));

@@ -284,17 +284,30 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
     {
         s.puid = id;
     }
-    // `dispatch <addr>:<port>`: a backend without servers sends everything there.
+    // `dispatch <addr>:<port>`: a backend without servers sends everything there;
+    // `option transparent`: to the stream's destination address.
     if servers.is_empty() {
-        if let Some(d) = &p.dispatch {
-            if let (rampart_model::addr::Host::Ip(ip), Some(port)) = (&d.host, d.single_port()) {
+        let target = match &p.dispatch {
+            Some(d) => match (&d.host, d.single_port()) {
+                (rampart_model::addr::Host::Ip(ip), Some(port)) => Some(ServerTarget::Ip {
+                    ip: *ip,
+                    port: PortMap::Fixed(port),
+                }),
+                _ => None,
+            },
+            None if p.transparent => Some(ServerTarget::Transparent),
+            None => None,
+        };
+        if let Some(addr) = target {
+            {
                 servers.push(Server {
-                    name: "<dispatch>".into(),
-                    puid: 1,
-                    addr: ServerTarget::Ip {
-                        ip: *ip,
-                        port: PortMap::Fixed(port),
+                    name: if matches!(addr, ServerTarget::Transparent) {
+                        "<transparent>".into()
+                    } else {
+                        "<dispatch>".into()
                     },
+                    puid: 1,
+                    addr,
                     backup: false,
                     live: Live::new(1, 0),
                     send_proxy: false,
@@ -304,7 +317,8 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
                     limits: ConnLimits::new(0, 0),
                     maxqueue: 0,
                     served: Default::default(),
-                    // HAProxy's connections to a `dispatch` address are private.
+                    // HAProxy's connections to a `dispatch` address (or the destination
+                    // of a transparent backend) are private.
                     pool: PoolCfg {
                         private: true,
                         ..PoolCfg::default()

@@ -30,6 +30,11 @@ pub struct StreamFx {
     /// The connection's own addresses while the session's were replaced by `addrs`
     /// (`fc_src`, `fc_dst` still read them), to be restored when the stream ends.
     pub conn: Option<ConnAddrs>,
+    /// The connection's addresses when the session's differ from them (`tcp-request
+    /// session set-src|set-dst`): what `fc_src`, `fc_dst` read.
+    pub fc: Option<ConnAddrs>,
+    /// What the client's PROXY header carried (`None`: no header).
+    pub pp: Option<std::rc::Rc<crate::handshake::PpTlvs>>,
     /// `set-log-level` (for the logs of a later version).
     pub log_level: Option<LogLevel>,
     /// `set-nice`: recorded, the stream's priority among the thread's tasks (HAProxy's
@@ -74,6 +79,8 @@ impl StreamFx {
     pub fn reset(&mut self) {
         self.addrs = None;
         self.conn = None;
+        self.fc = None;
+        self.pp = None;
         self.log_level = None;
         self.nice = 0;
         self.server_timeout = None;
@@ -171,8 +178,20 @@ impl Env for StreamEnv<'_> {
             None => self.addrs.dst,
         }
     }
+    fn rcvd_proxy(&self) -> Option<bool> {
+        self.fx.map(|fx| fx.pp.is_some())
+    }
+    fn proxy_authority(&self) -> Option<&[u8]> {
+        self.fx?.pp.as_deref()?.authority.as_deref()
+    }
+    fn proxy_unique_id(&self) -> Option<&[u8]> {
+        self.fx?.pp.as_deref()?.unique_id.as_deref()
+    }
     fn conn_addrs(&self) -> Option<(Option<SocketAddr>, Option<SocketAddr>)> {
         let fx = self.fx?;
+        if let Some(c) = fx.fc {
+            return Some((c.src, c.dst));
+        }
         match (fx.conn, fx.addrs) {
             (Some(c), _) => Some((c.src, c.dst)),
             (None, Some(_)) => Some((self.addrs.src, self.addrs.dst)),

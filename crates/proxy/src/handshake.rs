@@ -10,6 +10,7 @@
 use crate::state::{inc, Frontend};
 use rampart_net::{Conn, ConnAddrs};
 use rampart_proxy_protocol::{decode, Addrs, Command, Decoded, V2_MAX_LEN};
+use std::rc::Rc;
 use std::time::Duration;
 
 /// A connection after its handshake.
@@ -19,6 +20,16 @@ pub struct Accepted {
     pub pending: Vec<u8>,
     /// The AUTHORITY TLV of a v2 header (passed on by `proxy-v2-options authority`).
     pub authority: Option<Box<[u8]>>,
+    /// A PROXY header was received (`fc_rcvd_proxy`), with these TLVs.
+    pub pp: Option<Rc<PpTlvs>>,
+}
+
+/// The TLVs of a received PROXY header that sample fetches read (`fc_pp_authority`,
+/// `fc_pp_unique_id`), shared by the streams of the connection.
+#[derive(Debug, Default)]
+pub struct PpTlvs {
+    pub authority: Option<Box<[u8]>>,
+    pub unique_id: Option<Box<[u8]>>,
 }
 
 /// Reads the PROXY header when the listener expects one. `None`: the connection must be
@@ -38,10 +49,11 @@ pub async fn accept(
             addrs,
             pending: Vec::new(),
             authority: None,
+            pp: None,
         });
     }
-    let mut authority = None;
-    let read = read_header(cli, &mut addrs, &mut authority);
+    let mut tlvs = PpTlvs::default();
+    let read = read_header(cli, &mut addrs, &mut tlvs);
     let res = match timeout {
         Some(t) => Box::pin(tokio::time::timeout(t, read))
             .await
@@ -54,15 +66,12 @@ pub async fn accept(
     res.map(|pending| Accepted {
         addrs,
         pending,
-        authority,
+        authority: tlvs.authority.clone(),
+        pp: Some(Rc::new(tlvs)),
     })
 }
 
-async fn read_header(
-    cli: &Conn,
-    addrs: &mut ConnAddrs,
-    authority: &mut Option<Box<[u8]>>,
-) -> Option<Vec<u8>> {
+async fn read_header(cli: &Conn, addrs: &mut ConnAddrs, tlvs: &mut PpTlvs) -> Option<Vec<u8>> {
     let mut buf = vec![0u8; 256];
     let mut len = 0;
     loop {
@@ -74,7 +83,8 @@ async fn read_header(
                         addrs.dst = Some(dst);
                     }
                     // HAProxy reads TLVs of PROXY headers only.
-                    *authority = header.authority().map(Box::from);
+                    tlvs.authority = header.authority().map(Box::from);
+                    tlvs.unique_id = header.unique_id().map(Box::from);
                 }
                 buf.copy_within(consumed..len, 0);
                 buf.truncate(len - consumed);

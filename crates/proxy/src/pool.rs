@@ -432,6 +432,8 @@ pub async fn pool_task(w: Rc<WorkerCx>) {
 pub(crate) struct Client<'a> {
     pub addrs: &'a ConnAddrs,
     pub authority: Option<&'a [u8]>,
+    /// The stream's unique id (`proxy-v2-options unique-id` sends it).
+    pub unique_id: Option<&'a [u8]>,
 }
 
 /// What a connection to `srv` is bound to besides the server (see [`ServerConn::key`]).
@@ -455,6 +457,9 @@ fn conn_key(srv: &Server, cli: Client<'_>) -> u64 {
         cli.addrs.src.hash(&mut h);
         cli.addrs.dst.hash(&mut h);
         cli.authority.hash(&mut h);
+        if srv.send_proxy_v2 && srv.proxy_v2.unique_id {
+            cli.unique_id.hash(&mut h);
+        }
     }
     h.finish() | 1
 }
@@ -604,7 +609,7 @@ pub(crate) async fn resend<'b>(
     let srv = &be.servers[c.server];
     out.clear();
     if srv.send_proxy || srv.send_proxy_v2 {
-        proxy_header(srv, cli.addrs, cli.authority, out);
+        proxy_header(srv, cli.addrs, cli.authority, cli.unique_id, out);
     }
     rampart_h1::write_request(req, out, None);
     let sent = match be.timeouts.server {

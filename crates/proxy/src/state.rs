@@ -434,6 +434,9 @@ pub enum ServerTarget {
         port: PortMap,
     },
     Other(Target),
+    /// The stream's destination address as the client (or `set-dst`) gave it: the
+    /// backend of `option transparent` without servers.
+    Transparent,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -444,10 +447,12 @@ pub enum PortMap {
 }
 
 impl ServerTarget {
-    /// The address to connect to for a client that connected to `dst_port` (borrowed
-    /// when it does not depend on it, so connecting never copies a path).
-    pub fn resolve(&self, dst_port: Option<u16>) -> Cow<'_, Target> {
-        match self {
+    /// The address to connect to for a client that connected to `dst` (borrowed
+    /// when it does not depend on it, so connecting never copies a path); `None`: a
+    /// transparent target for a client without an IP destination.
+    pub fn resolve(&self, dst: Option<std::net::SocketAddr>) -> Option<Cow<'_, Target>> {
+        let dst_port = dst.map(|d| d.port());
+        Some(match self {
             ServerTarget::Ip { ip, port } => {
                 let p = match *port {
                     PortMap::Fixed(p) => p,
@@ -460,7 +465,8 @@ impl ServerTarget {
                 Cow::Owned(Target::Inet(std::net::SocketAddr::new(*ip, p)))
             }
             ServerTarget::Other(t) => Cow::Borrowed(t),
-        }
+            ServerTarget::Transparent => Cow::Owned(Target::Inet(dst?)),
+        })
     }
 }
 

@@ -29,12 +29,14 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
         dec(&f.counters.scur);
         return;
     }
+    // The connection keeps its own addresses (`fc_src`...): a PROXY header and the
+    // session rules set the session's (HAProxy 2.5 and later).
+    let conn_addrs = addrs;
     let Some(acc) = crate::handshake::accept(&cli, addrs, expect_proxy, f, f.timeouts.client).await
     else {
         dec(&f.counters.scur);
         return;
     };
-    let conn_addrs = acc.addrs;
     let mut addrs = acc.addrs;
     if !tcp_rules::on_session(&w, (fe, li), &cli, &mut addrs, &vars) {
         dec(&f.counters.scur);
@@ -52,7 +54,10 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
         acc.pending
     };
     // What the content rules set on the stream (captures, queue priority...).
-    let mut fx = crate::env::StreamFx::default();
+    let mut fx = crate::env::StreamFx {
+        pp: acc.pp.clone(),
+        ..Default::default()
+    };
     if f.log.on() {
         let hs = accepted.elapsed().as_millis().min(i64::MAX as u128) as i64;
         fx.log.begin(accepted, hs);
@@ -83,9 +88,11 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
             dec(&f.counters.scur);
             let carried = crate::http::Carried {
                 authority: acc.authority,
+                pp: acc.pp.clone(),
                 pending,
                 vars: Box::new(vars),
                 fx: Box::new(fx),
+                conn: conn_addrs,
             };
             crate::http::upgrade(live, (fe, li), cli, addrs, carried).await;
             return;
@@ -231,7 +238,8 @@ async fn serve(
     inc(&s.counters.scur);
     let mut pre = Vec::new();
     if s.send_proxy || s.send_proxy_v2 {
-        crate::upstream::proxy_header(s, &addrs, authority, &mut pre);
+        let uid = rc.fx.as_deref().and_then(|fx| fx.log.unique_id());
+        crate::upstream::proxy_header(s, &addrs, authority, uid, &mut pre);
     }
     pre.extend_from_slice(pending);
     w.put_buf(std::mem::take(pending));

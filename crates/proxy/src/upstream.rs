@@ -160,7 +160,9 @@ pub async fn connect_to<'b>(
 ) -> Result<Conn, ConnectError> {
     loop {
         let srv: &Server = &be.servers[slot.server()];
-        let target = srv.addr.resolve(cli.dst.map(|d| d.port()));
+        let Some(target) = srv.addr.resolve(cli.dst) else {
+            return Err(ConnectError::Refused);
+        };
         let fut = connect(&target, srv.source.as_ref());
         let res = match be.timeouts.connect {
             Some(t) => match tokio::time::timeout(t, fut).await {
@@ -210,7 +212,13 @@ pub async fn connect_to<'b>(
 /// `proxy-v2-options` ask for: `crc32c`; `authority`, the one the client's own PROXY
 /// header carried (or, later, its TLS SNI); `unique-id`, empty as HAProxy sends it
 /// without `unique-id-format`; the SSL TLV, which says "not SSL" for a plain client.
-pub fn proxy_header(srv: &Server, cli: &ConnAddrs, authority: Option<&[u8]>, out: &mut Vec<u8>) {
+pub fn proxy_header(
+    srv: &Server,
+    cli: &ConnAddrs,
+    authority: Option<&[u8]>,
+    unique_id: Option<&[u8]>,
+    out: &mut Vec<u8>,
+) {
     use rampart_proxy_protocol::{encode_v1, encode_v2, SslInfo, V2Params};
     if srv.send_proxy_v2 {
         let o = &srv.proxy_v2;
@@ -219,7 +227,7 @@ pub fn proxy_header(srv: &Server, cli: &ConnAddrs, authority: Option<&[u8]>, out
             dst: cli.dst,
             crc32c: o.crc32c,
             authority: authority.filter(|_| o.authority),
-            unique_id: o.unique_id.then_some(&[][..]),
+            unique_id: o.unique_id.then_some(unique_id.unwrap_or_default()),
             ssl: o.ssl.then(SslInfo::default),
             ..V2Params::default()
         };

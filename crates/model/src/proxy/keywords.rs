@@ -208,7 +208,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::parse("tcp-request", super::tcp_rules::tcp_request),
     Keyword::parse("tcp-response", super::tcp_rules::tcp_response),
     Keyword::parse("timeout", timeout::timeout),
-    Keyword::not_yet_checked("transparent", transparent),
+    Keyword::parse("transparent", transparent),
     Keyword::parse("unique-id-format", super::logfmt::unique_id_format),
     Keyword::parse("unique-id-header", unique_id_header),
     Keyword::not_yet("use-fcgi-app"),

@@ -214,7 +214,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
     Keyword::parse("tcp-smart-connect", simple),
     Keyword::parse("tcpka", tcpka),
     Keyword::parse("tcplog", logfmt),
-    Keyword::not_yet("transparent"),
+    Keyword::parse("transparent", simple),
 ];
 
 /// HAProxy's suggestion list for mistyped options.

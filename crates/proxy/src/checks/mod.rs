@@ -185,6 +185,7 @@ pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Ch
                     Some(NetTarget::Inet(SocketAddr::new(*ip, p)))
                 }
                 ServerTarget::Other(t) => Some(t.clone()),
+                ServerTarget::Transparent => None,
             };
             let svc_port = match &svc {
                 Some(NetTarget::Inet(sa)) => sa.port(),

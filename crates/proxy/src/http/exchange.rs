@@ -59,11 +59,15 @@ impl Session {
             h.fx.buffered_head = None;
             h.fx.body_cap = None;
         }
+        h.fx.fc = self.fc;
+        h.fx.pp.clone_from(&self.pp);
         let on = self.fe.log.on();
         h.fx.log.on = on;
         h.fx.log.has_uri = false;
         if on {
             h.fx.log.begin(self.since, i64::from(self.t_handshake));
+            // HAProxy's transaction status until a response is known.
+            h.fx.log.rec.status = -1;
             crate::logs::connect_line(&self.w, self.fe.i, self.fe.li, &self.addrs);
         }
         h.fx.log.counted_be = None;
@@ -151,6 +155,7 @@ impl Session {
                     (self.fe.i, self.fe.li),
                     None,
                     &mut self.addrs,
+                    self.fc,
                     self.served == 0,
                     v,
                     &mut h.req,
@@ -210,6 +215,7 @@ impl Session {
                     (self.fe.i, self.fe.li),
                     Some(bi),
                     &mut addrs,
+                    self.fc,
                     self.served == 0,
                     v,
                     &mut h.req,
@@ -256,6 +262,8 @@ impl Session {
             h.fx.conn = Some(std::mem::replace(&mut self.addrs, a));
         }
         let redirected = std::cell::Cell::new(None);
+        // The stream has its server slot (it no longer waits in a queue).
+        let slotted = std::cell::Cell::new(false);
         // Why no connection could be made, for the log.
         let failed = std::cell::Cell::new(None);
 
@@ -289,6 +297,9 @@ impl Session {
             class: h.fx.prio_class,
             offset: h.fx.prio_offset,
         };
+        // The unique id goes with the connection's PROXY header; it is lent out of the
+        // log, which the connection phase updates, and put back after it.
+        let uid = std::mem::take(&mut h.fx.log.unique_id);
         let got = {
             let Session {
                 w,
@@ -302,6 +313,7 @@ impl Session {
             let client = pool::Client {
                 addrs,
                 authority: authority.as_deref(),
+                unique_id: h.fx.log.has_unique_id.then_some(&uid[..]),
             };
             // A private connection (connection-based authentication) brings its
             // session's next requests back to its server (HAProxy's prefer-last).
@@ -346,6 +358,7 @@ impl Session {
                     }
                 };
                 lg.queued();
+                slotted.set(true);
                 lg.srv = Some(slot.server());
                 if persist::redirect(be, slot.server(), req).is_some() {
                     redirected.set(Some(slot.server()));
@@ -393,6 +406,7 @@ impl Session {
             h.fx.log.rec.prx_queue_pos = q.backend as i64;
             got
         };
+        h.fx.log.unique_id = uid;
         if let Some(b) = body_key {
             self.w.put_buf(b);
         }
@@ -416,7 +430,14 @@ impl Session {
                 return self.answer_before_server(h, 503, head_len, Some(bi)).await;
             }
             None => {
-                h.fx.log.term(TermErr::CliClosed, FinState::Connect);
+                // `abortonclose`: the client left while the stream waited in a queue
+                // (`CQ`, with the time it waited) or while it connected (`CC`).
+                if slotted.get() {
+                    h.fx.log.term(TermErr::CliClosed, FinState::Connect);
+                } else {
+                    h.fx.log.queued();
+                    h.fx.log.term(TermErr::CliClosed, FinState::Queue);
+                }
                 return Next::Close;
             }
         };
@@ -434,7 +455,8 @@ impl Session {
         let mut out = self.w.get_buf();
         let server = &be.servers[srv.server];
         if srv.uses == 0 && (server.send_proxy || server.send_proxy_v2) {
-            proxy_header(server, &self.addrs, self.authority.as_deref(), &mut out);
+            let (auth, uid) = (self.authority.as_deref(), h.fx.log.unique_id());
+            proxy_header(server, &self.addrs, auth, uid, &mut out);
         }
         let proxy_len = out.len();
         let server_case = be
@@ -605,7 +627,8 @@ impl Session {
                         head: &h.req,
                         after_head: kept.as_ref().map_or(&[][..], |k| k.body_bytes()),
                     };
-                    let retry = self.l7_retry(reqv, bi, be, &mut slot, &mut tries, not_first);
+                    let uid = h.fx.log.unique_id();
+                    let retry = self.l7_retry(reqv, bi, be, &mut slot, &mut tries, not_first, uid);
                     crate::queue::PRIORITY
                         .scope(prio, retry)
                         .await
@@ -614,6 +637,7 @@ impl Session {
                     let client = pool::Client {
                         addrs: &self.addrs,
                         authority: self.authority.as_deref(),
+                        unique_id: h.fx.log.unique_id(),
                     };
                     let reqv = crate::lb::Request {
                         head: &h.req,
@@ -636,7 +660,8 @@ impl Session {
                             let server = &be.servers[srv.server];
                             if srv.uses == 0 && (server.send_proxy || server.send_proxy_v2) {
                                 let auth = self.authority.as_deref();
-                                proxy_header(server, &self.addrs, auth, &mut out);
+                                let uid = h.fx.log.unique_id();
+                                proxy_header(server, &self.addrs, auth, uid, &mut out);
                             }
                             out.extend_from_slice(bytes);
                         }

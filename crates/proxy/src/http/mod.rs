@@ -93,8 +93,13 @@ pub(crate) struct Session {
     pub fe: FeRef,
     pub cli: Conn,
     pub addrs: ConnAddrs,
+    /// The connection's own addresses when `tcp-request session` rules changed the
+    /// session's (`fc_src`, `fc_dst` read them).
+    pub fc: Option<ConnAddrs>,
     /// The AUTHORITY TLV the client's PROXY header carried.
     pub authority: Option<Box<[u8]>>,
+    /// What the client's PROXY header carried, for the streams' sample fetches.
+    pub pp: Option<Rc<crate::handshake::PpTlvs>>,
     /// Client input buffer (from the thread pool while in use) and its filled length.
     pub rbuf: Vec<u8>,
     /// The session's own server connection (`http-reuse never`).
@@ -136,9 +141,12 @@ pub fn session(
 /// level...), which HAProxy keeps since the stream goes on.
 pub(crate) struct Carried {
     pub authority: Option<Box<[u8]>>,
+    pub pp: Option<Rc<crate::handshake::PpTlvs>>,
     pub pending: Vec<u8>,
     pub vars: Box<rampart_rules::vars::StreamVars>,
     pub fx: Box<crate::env::StreamFx>,
+    /// The connection's own addresses (before `tcp-request session` rules).
+    pub conn: ConnAddrs,
 }
 
 /// Goes on in HTTP with a `mode tcp` connection a `tcp-request content switch-mode
@@ -153,9 +161,11 @@ pub(crate) fn upgrade(
 ) -> impl std::future::Future<Output = ()> {
     let mut s = Session::new(live, fe, li, cli, addrs);
     s.authority = carried.authority;
+    s.pp = carried.pp;
     s.rbuf = carried.pending;
     s.vars = Some(carried.vars);
     s.carried_fx = Some(carried.fx);
+    s.fc = (carried.conn != s.addrs).then_some(carried.conn);
     s.upgraded = true;
     async move {
         inc(&s.fe.counters.scur);
@@ -182,8 +192,10 @@ impl Session {
                 li,
             },
             addrs,
+            fc: None,
             cli,
             authority: None,
+            pp: None,
             rbuf: Vec::new(),
             srv: None,
             served: 0,
@@ -241,6 +253,7 @@ impl Session {
                     return;
                 }
             }
+            let conn = self.addrs;
             if expect_proxy {
                 // Boxed: its state would otherwise weigh on every session's future.
                 let t = &self.fe.timeouts;
@@ -251,6 +264,7 @@ impl Session {
                     Some(acc) => {
                         self.addrs = acc.addrs;
                         self.authority = acc.authority;
+                        self.pp = acc.pp;
                         if !acc.pending.is_empty() {
                             self.rbuf = self.w.get_buf();
                             self.rbuf.extend_from_slice(&acc.pending);
@@ -275,6 +289,9 @@ impl Session {
                     return;
                 }
             }
+            // The connection keeps its own addresses (`fc_src`...): a PROXY header and
+            // the session rules set the session's (HAProxy 2.5 and later).
+            self.fc = (conn != self.addrs).then_some(conn);
             inc(&self.fe.counters.stot);
             if self.fe.log.on() {
                 self.t_handshake = self.since.elapsed().as_millis().min(u32::MAX as u128) as u32;

@@ -72,6 +72,7 @@ impl Session {
         slot: &mut Slot<'b>,
         tries: &mut Retries<'static>,
         not_first: bool,
+        unique_id: Option<&[u8]>,
     ) -> Result<ServerConn, crate::upstream::ConnectError> {
         let mut r = tries.rebind(crate::lb::input(&self.addrs, &reqv));
         let res = async {
@@ -86,6 +87,7 @@ impl Session {
             let client = pool::Client {
                 addrs: &self.addrs,
                 authority: self.authority.as_deref(),
+                unique_id,
             };
             pool::obtain(
                 &self.w,

@@ -250,6 +250,11 @@ impl Default for StreamLog {
 const LOGURILEN: usize = 1024;
 
 impl StreamLog {
+    /// The unique id, once generated.
+    pub fn unique_id(&self) -> Option<&[u8]> {
+        self.has_unique_id.then_some(&self.unique_id[..])
+    }
+
     /// Starts the record of a stream accepted (or, for a later request of a
     /// connection, begun) at `start`, after `t_handshake` ms of handshake; its first
     /// request bytes are there (`t_idle` is the wait for them).

@@ -102,6 +102,7 @@ pub(crate) fn http_content(
     (fe, li): (usize, usize),
     be: Option<usize>,
     addrs: &mut ConnAddrs,
+    conn: Option<ConnAddrs>,
     first: bool,
     vars: &StreamVars,
     req: &mut RequestHead,
@@ -120,7 +121,7 @@ pub(crate) fn http_content(
     let mut rc = RuleCx {
         w,
         addrs: *addrs,
-        conn: *addrs,
+        conn: conn.unwrap_or(*addrs),
         fe,
         li,
         be,
@@ -168,10 +169,11 @@ pub(crate) fn http_response(
     if !be.tcp.has(TcpSet::Response) {
         return Decision::Continue;
     }
+    let conn = fx.fc.or(fx.conn).unwrap_or(*env.addrs);
     let mut rc = RuleCx {
         w: env.w,
         addrs: *env.addrs,
-        conn: *env.addrs,
+        conn,
         fe: env.fe,
         li: env.li,
         be: env.be,
