@@ -64,6 +64,7 @@ impl Session {
     /// own, an idle or a new one, whose failures count in the same budget). `reqv` is
     /// the request as the algorithm reads it: its head and the kept body, where
     /// `url_param` may find its key again.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn l7_retry<'b>(
         &mut self,
         reqv: crate::lb::Request<'_>,
