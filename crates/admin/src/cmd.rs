@@ -173,7 +173,6 @@ impl Api {
         } else if typed {
             for r in &rows {
                 stat::typed_row(&mut s, r);
-                s.push('\n');
             }
         } else {
             stat::csv_header(&mut s);

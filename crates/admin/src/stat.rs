@@ -253,7 +253,9 @@ pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &
     r.n("iid", be.uuid.max(0) as u64);
     r.n("sid", s.puid.max(0) as u64);
     r.n("type", 2);
-    r.n("hanafail", ld(&c.failed_hana));
+    if srv_has_check(rt, bi, si) {
+        r.n("hanafail", ld(&c.failed_hana));
+    }
     if s.limits.maxconn() > 0 {
         r.n("slim", u64::from(s.limits.maxconn()));
     }
