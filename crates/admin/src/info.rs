@@ -122,7 +122,6 @@ pub fn fields(
         rt.frontends.iter().map(|fe| f(&fe.counters)).sum()
     };
     let cum_conns = fe_sum(&|c| c.stot.load(Relaxed)) + p.cli_conns.load(Relaxed);
-    let cum_req = fe_sum(&|c| c.req_tot.load(Relaxed));
     let bytes_out = fe_sum(&|c| c.bytes_out.load(Relaxed));
     let cur = u64::from(ctl.actconn.load(Relaxed));
     let int = |n: u64| Val::Int(n.min(i64::MAX as u64) as i64);
@@ -145,7 +144,6 @@ pub fn fields(
                 "Maxconn" | "Hard_maxconn" => int(u64::from(rt.maxconn)),
                 "CurrConns" => int(cur),
                 "CumConns" => int(cum_conns),
-                "CumReq" => int(cum_req),
                 "Maxpipes" => int(u64::from(p.maxpipes)),
                 "PipesUsed" => int(pipes_used),
                 "ConnRate" => int(u64::from(rt.conn_rate.read())),

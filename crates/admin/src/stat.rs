@@ -163,20 +163,7 @@ fn common_proxy(r: &mut Row, name: &str, svname: &str, c: &ProxyCounters) {
     r.n("pid", 1);
     r.n("sid", 0);
     r.n("wrew", ld(&c.failed_rewrites));
-    r.n("req_tot", ld(&c.req_tot));
-    for (i, h) in HRSP.iter().enumerate() {
-        r.n(h, ld(&c.hrsp[i]));
-    }
 }
-
-const HRSP: [&str; 6] = [
-    "hrsp_1xx",
-    "hrsp_2xx",
-    "hrsp_3xx",
-    "hrsp_4xx",
-    "hrsp_5xx",
-    "hrsp_other",
-];
 
 /// A frontend's row.
 pub fn frontend(rt: &Runtime, fe: &Frontend, stopping: bool) -> Row {
@@ -199,12 +186,6 @@ pub fn frontend(rt: &Runtime, fe: &Frontend, stopping: bool) -> Row {
     r.s("mode", mode_name(fe.mode));
     r.n("dcon", ld(&c.denied_conn));
     r.n("dses", ld(&c.denied_sess));
-    if fe.mode != rampart_model::proxy::Mode::Http {
-        // HAProxy fills the HTTP figures of HTTP frontends only.
-        for h in HRSP.iter().chain(&["req_tot"]) {
-            r.set(h, Val::Empty);
-        }
-    }
     r
 }
 
@@ -262,10 +243,6 @@ pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &
     if s.maxqueue > 0 {
         r.n("qlimit", u64::from(s.maxqueue));
     }
-    r.n("req_tot", ld(&c.req_tot));
-    for (i, h) in HRSP.iter().enumerate() {
-        r.n(h, ld(&c.hrsp[i]));
-    }
     r.s("mode", mode_name(be.mode));
     if f.legends {
         if let rampart_proxy::state::ServerTarget::Ip { ip, port } = &s.addr {
@@ -278,11 +255,6 @@ pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &
                 std::net::IpAddr::V4(v4) => format!("{v4}:{p}"),
             };
             r.s("addr", &text);
-        }
-    }
-    if be.mode != rampart_model::proxy::Mode::Http {
-        for h in HRSP.iter().chain(&["req_tot"]) {
-            r.set(h, Val::Empty);
         }
     }
     r
@@ -325,11 +297,6 @@ pub fn backend(rt: &Runtime, be: &Backend) -> Row {
     r.n("type", 1);
     r.s("mode", mode_name(be.mode));
     let _ = rt;
-    if be.mode != rampart_model::proxy::Mode::Http {
-        for h in HRSP.iter().chain(&["req_tot"]) {
-            r.set(h, Val::Empty);
-        }
-    }
     r
 }
 

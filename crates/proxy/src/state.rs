@@ -495,10 +495,6 @@ pub struct ProxyCounters {
     pub redispatches: AtomicU64,
     /// Header rewrites that failed (`wrew`).
     pub failed_rewrites: AtomicU64,
-    /// HTTP requests (`req_tot`) and responses by status class (`hrsp_1xx` ..
-    /// `hrsp_5xx`, `hrsp_other`).
-    pub req_tot: AtomicU64,
-    pub hrsp: [AtomicU64; 6],
 }
 
 /// Server counters.
@@ -517,23 +513,6 @@ pub struct ServerCounters {
     pub qmax: AtomicU64,
     /// Streams served from the server's queue so far.
     pub qidx: AtomicU64,
-    /// HTTP requests sent to the server and its responses by status class.
-    pub req_tot: AtomicU64,
-    pub hrsp: [AtomicU64; 6],
-}
-
-/// Counts a response in `hrsp` by its status class (HAProxy's `hrsp_1xx`..`hrsp_other`).
-#[inline]
-pub fn count_status(hrsp: &[AtomicU64; 6], status: u16) {
-    let i = match status {
-        100..=199 => 0,
-        200..=299 => 1,
-        300..=399 => 2,
-        400..=499 => 3,
-        500..=599 => 4,
-        _ => 5,
-    };
-    inc(&hrsp[i]);
 }
 
 /// A count held while it lives: incremented now, decremented when dropped.
