@@ -31,9 +31,9 @@ pub struct RunOptions {
     pub hard_stop_pids: Vec<i32>,
     /// `-q` / `quiet`: no run-time messages (server state changes).
     pub quiet: bool,
-    /// The configuration has `stats socket` lines: listeners HAProxy keeps until the
-    /// process stops. The runtime API is not served yet, but the process lives as if it
-    /// were, so a configuration without `bind` still runs its health checks.
+    /// Listeners the workers do not own (`stats socket`, served by rampart-admin's
+    /// control thread; `log-forward`): the process lives until the soft stop even
+    /// without `bind`, so such a configuration still runs its health checks.
     pub cli_listeners: bool,
 }
 
