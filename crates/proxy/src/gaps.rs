@@ -1,7 +1,7 @@
 //! What the configuration sets that the runtime does not do yet, told at start-up.
 //!
 //! The keyword tables accept some settings that nearly every HAProxy configuration has
-//! (`stats socket`, `stats enable`...) before
+//! (`option contstats`, `stats enable`...) before
 //! the runtime acts on them; refusing them would make Rampart unusable. They are valid
 //! HAProxy, so `rampart -c` stays silent about them, as `haproxy -c` is; the running
 //! process says, for each one, what it does not do yet and names the line, in HAProxy's
@@ -27,7 +27,6 @@ const STATS: &str = "statistics come with a later version";
 /// The warnings for a Snapshot about to run with `nbthread` worker threads.
 pub fn warnings(snap: &Snapshot, nbthread: usize) -> Vec<Diagnostic> {
     let mut n = Notes::default();
-    global(snap, &mut n);
     for p in snap
         .proxies
         .iter()
@@ -73,18 +72,6 @@ impl Notes {
 /// header when the model did not record one.
 fn line(p: &Proxy, kw: &'static str, sub: &'static str) -> Span {
     p.lines.get(kw, sub).unwrap_or(p.span)
-}
-
-fn global(snap: &Snapshot, n: &mut Notes) {
-    let g = &snap.global;
-    for s in &g.stats.sockets {
-        n.add(
-            s.span,
-            "stats socket",
-            "the socket is not opened yet",
-            "the runtime API comes with a later version",
-        );
-    }
 }
 
 fn frontend(p: &Proxy, nbthread: usize, n: &mut Notes) {
@@ -342,7 +329,6 @@ mod tests {
         assert_eq!(
             got,
             [
-                "2: 'stats socket' is accepted but the socket is not opened yet (the runtime API comes with a later version).",
                 "11: 'nice' is accepted but not applied yet: every listener has the same priority (a tuning; nothing else changes).",
                 "11: 'thread' is accepted but every thread accepts connections on this listener for now (binding listeners to threads comes with a later version).",
                 "11: 'shards' is accepted but the threads share one listening socket for now (a tuning; nothing else changes).",

@@ -60,4 +60,4 @@ pub mod upstream;
 pub mod worker;
 
 pub use build::{build, BuildError, Built};
-pub use worker::{run, Control, RunOptions};
+pub use worker::{run, run_with, Control, RunOptions};

@@ -31,9 +31,9 @@ pub struct RunOptions {
     pub hard_stop_pids: Vec<i32>,
     /// `-q` / `quiet`: no run-time messages (server state changes).
     pub quiet: bool,
-    /// The configuration has `stats socket` lines: listeners HAProxy keeps until the
-    /// process stops. The runtime API is not served yet, but the process lives as if it
-    /// were, so a configuration without `bind` still runs its health checks.
+    /// Listeners the workers do not own (`stats socket`, served by rampart-admin's
+    /// control thread; `log-forward`): the process lives until the soft stop even
+    /// without `bind`, so such a configuration still runs its health checks.
     pub cli_listeners: bool,
 }
 
@@ -252,9 +252,21 @@ impl WorkerCx {
 
 /// Starts the workers and blocks until the process should exit; returns the exit code.
 pub fn run(rt: Runtime, listeners: Vec<Vec<Listener>>, opts: RunOptions) -> u8 {
+    run_with(rt, listeners, opts, |_, _| {})
+}
+
+/// [`run`], calling `on_start` with the shared runtime and lifecycle state before the
+/// workers start (the runtime API's control thread starts there).
+pub fn run_with(
+    rt: Runtime,
+    listeners: Vec<Vec<Listener>>,
+    opts: RunOptions,
+    on_start: impl FnOnce(&Arc<Runtime>, &Arc<Control>),
+) -> u8 {
     let rt = Arc::new(rt);
     crate::checks::QUIET.store(opts.quiet, Ordering::Relaxed);
     let ctl = Control::new(&rt);
+    on_start(&rt, &ctl);
     let nb = rt.nbthread;
     let cpus = crate::affinity::plan(&rt.cpu_map, nb);
     let hold = opts.cli_listeners;

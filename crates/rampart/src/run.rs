@@ -69,6 +69,20 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
             return 1;
         }
     };
+    // The CLI's sockets (`stats socket`) are bound with the proxies' listeners.
+    let nb_listeners = built.listeners.iter().map(Vec::len).sum();
+    let cli = match rampart_admin::prepare(snap, &limits, nb_listeners) {
+        Ok(c) => c,
+        Err(msgs) => {
+            for m in &msgs {
+                report.alert(&format!("{main} {m}"));
+            }
+            report.alert(&format!(
+                "{main} Some protocols failed to start their listeners! Exiting."
+            ));
+            return 1;
+        }
+    };
     // HAProxy refuses to run without any listener (`bind`, `stats socket`).
     if !crate::listeners::any(snap) {
         report.alert(&format!(
@@ -127,7 +141,14 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
         None => {}
     }
     drop(loaded);
-    let status = rampart_proxy::run(built.runtime, built.listeners, opts);
+    let status = rampart_proxy::run_with(built.runtime, built.listeners, opts, |rt, ctl| {
+        if let Err(e) = cli.start(rt, ctl) {
+            eprintln!(
+                "[ALERT]    ({}) : cannot start the CLI thread: {e}",
+                std::process::id()
+            );
+        }
+    });
     // Lines still queued are written before the process exits.
     rampart_log::flush(std::time::Duration::from_secs(1));
     status

@@ -135,7 +135,6 @@ fn running_process_names_each_line_once() {
     assert_eq!(
         got,
         [
-            at(3, "'stats socket' is accepted but the socket is not opened yet (the runtime API comes with a later version)."),
             // Inherited by `fe`: said once.
             at(7, "'option contstats' is accepted but no statistics are kept yet (statistics come with a later version)."),
         ],

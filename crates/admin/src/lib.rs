@@ -1,0 +1,25 @@
+//! Layer 6: the runtime API ("stats socket", management guide section 9.3).
+//!
+//! - [`proto`]: the CLI's text protocol, sans-IO (lines, `;` chains, prompt, levels,
+//!   help), over the command table [`kw`];
+//! - [`cmd`]: the read-only commands (`show info`, `show stat`, `show schema json`,
+//!   `show env`, `show backend`, `show cli sockets`);
+//! - [`stat`] and [`info`]: the typed field lists of `show stat` and `show info`, built
+//!   from the runtime's counters (one source for the CLI, the stats page and Prometheus),
+//!   rendered by [`field`]'s writers; [`cols`]: the `show stat` columns;
+//! - [`server`]: the listening sockets, bound with the proxies' listeners before the
+//!   process detaches and drops privileges, served by one control thread with its own
+//!   small event loop, never by the workers.
+
+#![forbid(unsafe_code)]
+
+pub mod cmd;
+pub mod cols;
+pub mod field;
+pub mod info;
+pub mod kw;
+pub mod proto;
+pub mod server;
+pub mod stat;
+
+pub use server::{prepare, Prepared};

@@ -1,0 +1,402 @@
+//! `show stat` (management guide 9.1 and 9.3): one typed row per frontend, backend and
+//! server, from the runtime's counters (`rampart_proxy::state`), and the CSV, typed
+//! and JSON writers. A field HAProxy fills for an object type but Rampart does not
+//! count yet stays empty.
+
+use crate::cols::{COLS, MODULES_AT};
+use crate::field::{csv_cell, json_item_tail, json_str, typed_tail, Field, Val};
+use rampart_proxy::server_state::{admin, Op};
+use rampart_proxy::state::{Backend, Frontend, ProxyCounters, Runtime, Server};
+use std::fmt::Write;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU32, AtomicU64};
+
+/// HAProxy's object types (`STATS_TYPE_*`): the type mask of the filter has bit
+/// `1 << type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Obj {
+    Frontend = 0,
+    Backend = 1,
+    Server = 2,
+    Listener = 3,
+}
+
+impl Obj {
+    fn tag_index(self) -> usize {
+        match self {
+            Obj::Frontend => 0,
+            Obj::Listener => 1,
+            Obj::Backend => 2,
+            Obj::Server => 3,
+        }
+    }
+
+    fn letter(self) -> char {
+        match self {
+            Obj::Frontend => 'F',
+            Obj::Listener => 'L',
+            Obj::Backend => 'B',
+            Obj::Server => 'S',
+        }
+    }
+
+    fn json_name(self) -> &'static str {
+        match self {
+            Obj::Frontend => "Frontend",
+            Obj::Listener => "Listener",
+            Obj::Backend => "Backend",
+            Obj::Server => "Server",
+        }
+    }
+}
+
+/// One object's fields, indexed like [`COLS`].
+pub struct Row {
+    pub obj: Obj,
+    pub proxy_id: i64,
+    /// Server id (`sid`), listener id, 0 for frontends and backends.
+    pub id: i64,
+    pub fields: Vec<Field>,
+}
+
+impl Row {
+    fn new(obj: Obj, proxy_id: i64, id: i64) -> Row {
+        let fields = COLS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let (tags, ty) = c.tags[obj.tag_index()]
+                    .unwrap_or((crate::field::t(b"MCP"), crate::field::Ty::U64));
+                Field {
+                    pos: i,
+                    name: c.name,
+                    tags,
+                    ty,
+                    val: Val::Empty,
+                }
+            })
+            .collect();
+        Row {
+            obj,
+            proxy_id,
+            id,
+            fields,
+        }
+    }
+
+    /// Sets a field when HAProxy fills it for this object type.
+    fn set(&mut self, name: &str, val: Val) {
+        let t = self.obj.tag_index();
+        if let Some(i) = COLS.iter().position(|c| c.name == name) {
+            if COLS[i].tags[t].is_some() {
+                self.fields[i].val = val;
+            }
+        }
+    }
+
+    fn n(&mut self, name: &str, v: u64) {
+        self.set(name, Val::Int(v.min(i64::MAX as u64) as i64));
+    }
+
+    fn s(&mut self, name: &str, v: &str) {
+        self.set(name, Val::Str(v.to_string()));
+    }
+}
+
+fn ld(a: &AtomicU64) -> u64 {
+    a.load(Relaxed)
+}
+
+fn ld32(a: &AtomicU32) -> u64 {
+    u64::from(a.load(Relaxed))
+}
+
+/// The filter of `show stat [<iid> <type> <sid>] [up] [no-maint]`.
+#[derive(Clone, Copy, Debug)]
+pub struct Filter {
+    /// Proxy id, -1 for all.
+    pub iid: i64,
+    /// Type mask, -1 for all.
+    pub types: i64,
+    /// Server id, -1 for all.
+    pub sid: i64,
+    pub hide_down: bool,
+    pub hide_maint: bool,
+    /// Addresses are shown (operator level and above: HAProxy's `STAT_SHLGNDS`).
+    pub legends: bool,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Filter {
+            iid: -1,
+            types: -1,
+            sid: -1,
+            hide_down: false,
+            hide_maint: false,
+            legends: false,
+        }
+    }
+}
+
+impl Filter {
+    fn wants_type(&self, o: Obj) -> bool {
+        self.types & (1 << (o as i64)) != 0
+    }
+}
+
+fn mode_name(m: rampart_model::proxy::Mode) -> &'static str {
+    match m {
+        rampart_model::proxy::Mode::Http => "http",
+        _ => "tcp",
+    }
+}
+
+fn common_proxy(r: &mut Row, name: &str, svname: &str, c: &ProxyCounters) {
+    r.s("pxname", name);
+    r.s("svname", svname);
+    r.n("stot", ld(&c.stot));
+    r.n("bin", ld(&c.bytes_in));
+    r.n("bout", ld(&c.bytes_out));
+    r.n("dreq", ld(&c.denied_req));
+    r.n("dresp", ld(&c.denied_resp));
+    r.n("pid", 1);
+    r.n("sid", 0);
+    r.n("wrew", ld(&c.failed_rewrites));
+}
+
+/// A frontend's row.
+pub fn frontend(rt: &Runtime, fe: &Frontend, stopping: bool) -> Row {
+    let c = &fe.counters;
+    let mut r = Row::new(Obj::Frontend, fe.uuid, 0);
+    common_proxy(&mut r, &fe.name, "FRONTEND", c);
+    r.n("scur", ld(&c.scur));
+    let slim = if fe.maxconn == 0 {
+        rt.maxconn
+    } else {
+        fe.maxconn
+    };
+    r.n("slim", u64::from(slim));
+    r.n("ereq", ld(&c.ereq));
+    r.s("status", if stopping { "STOP" } else { "OPEN" });
+    r.n("iid", fe.uuid.max(0) as u64);
+    r.n("type", 0);
+    r.n("rate", u64::from(fe.sess_rate.read()));
+    r.n("rate_lim", u64::from(fe.rate_limit_sessions));
+    r.s("mode", mode_name(fe.mode));
+    r.n("dcon", ld(&c.denied_conn));
+    r.n("dses", ld(&c.denied_sess));
+    r
+}
+
+fn srv_has_check(rt: &Runtime, be: usize, srv: usize) -> bool {
+    rt.checks
+        .servers
+        .iter()
+        .any(|c| c.be == be && c.srv == srv && c.health.is_some())
+}
+
+/// A server's status text (HAProxy's `srv_hlt_st` and the admin states).
+fn srv_status(rt: &Runtime, bi: usize, si: usize, s: &Server) -> &'static str {
+    let admf = s.live.admin();
+    if admf & admin::MAINT != 0 {
+        return "MAINT";
+    }
+    let checked = srv_has_check(rt, bi, si);
+    match s.live.op() {
+        Op::Stopped => "DOWN",
+        _ if admf & admin::DRAIN != 0 => "DRAIN",
+        Op::Stopping => "NOLB",
+        _ if !checked => "no check",
+        _ => "UP",
+    }
+}
+
+/// A server's row.
+pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &Filter) -> Row {
+    let c = &s.counters;
+    let mut r = Row::new(Obj::Server, be.uuid, s.puid);
+    r.s("pxname", &be.name);
+    r.s("svname", &s.name);
+    r.n("qcur", ld(&c.qcur));
+    r.n("qmax", ld(&c.qmax));
+    r.n("scur", ld32(&s.served));
+    r.n("stot", ld(&c.stot));
+    r.n("econ", ld(&c.econ));
+    r.n("wretr", ld(&c.retries));
+    r.n("wredis", ld(&c.redispatches));
+    r.s("status", srv_status(rt, bi, si, s));
+    r.n("weight", u64::from(s.live.uweight()));
+    r.n("uweight", u64::from(s.live.uweight()));
+    r.n("act", u64::from(!s.backup));
+    r.n("bck", u64::from(s.backup));
+    r.n("pid", 1);
+    r.n("iid", be.uuid.max(0) as u64);
+    r.n("sid", s.puid.max(0) as u64);
+    r.n("type", 2);
+    if srv_has_check(rt, bi, si) {
+        r.n("hanafail", ld(&c.failed_hana));
+    }
+    if s.limits.maxconn() > 0 {
+        r.n("slim", u64::from(s.limits.maxconn()));
+    }
+    if s.maxqueue > 0 {
+        r.n("qlimit", u64::from(s.maxqueue));
+    }
+    r.s("mode", mode_name(be.mode));
+    if f.legends {
+        if let rampart_proxy::state::ServerTarget::Ip { ip, port } = &s.addr {
+            let p = match port {
+                rampart_proxy::state::PortMap::Fixed(p) => i64::from(*p),
+                rampart_proxy::state::PortMap::Offset(o) => i64::from(*o),
+            };
+            let text = match ip {
+                std::net::IpAddr::V6(v6) => format!("[{v6}]:{p}"),
+                std::net::IpAddr::V4(v4) => format!("{v4}:{p}"),
+            };
+            r.s("addr", &text);
+        }
+    }
+    r
+}
+
+/// A backend's row.
+pub fn backend(rt: &Runtime, be: &Backend) -> Row {
+    let c = &be.counters;
+    let mut r = Row::new(Obj::Backend, be.uuid, 0);
+    common_proxy(&mut r, &be.name, "BACKEND", c);
+    r.n("qcur", ld(&c.qcur));
+    r.n("qmax", ld(&c.qmax));
+    r.n("scur", ld32(&be.beconn));
+    r.n("slim", u64::from(be.fullconn));
+    r.n("econ", ld(&c.econ));
+    r.n("eresp", ld(&c.eresp));
+    r.n("wretr", ld(&c.retries));
+    r.n("wredis", ld(&c.redispatches));
+    let up = |s: &Server| s.live.alive() && !s.live.in_maint();
+    let act = be.servers.iter().filter(|s| !s.backup && up(s)).count() as u64;
+    let bck = be.servers.iter().filter(|s| s.backup && up(s)).count() as u64;
+    let weight_of = |backup: bool| -> u64 {
+        be.servers
+            .iter()
+            .filter(|s| s.backup == backup && up(s))
+            .map(|s| u64::from(s.live.uweight()))
+            .sum()
+    };
+    let weight = if act > 0 {
+        weight_of(false)
+    } else {
+        weight_of(true)
+    };
+    r.s("status", if act + bck > 0 { "UP" } else { "DOWN" });
+    r.n("weight", weight);
+    r.n("uweight", weight);
+    r.n("act", act);
+    r.n("bck", bck);
+    r.n("iid", be.uuid.max(0) as u64);
+    r.n("type", 1);
+    r.s("mode", mode_name(be.mode));
+    let _ = rt;
+    r
+}
+
+/// Every row the filter selects, in configuration order: each proxy's frontend, its
+/// servers, then its backend.
+pub fn rows(rt: &Runtime, stopping: bool, f: &Filter) -> Vec<Row> {
+    let mut out = Vec::new();
+    for p in &rt.proxies {
+        let uuid =
+            p.fe.and_then(|i| rt.frontends.get(i).map(|x| x.uuid))
+                .or_else(|| p.be.and_then(|i| rt.backends.get(i).map(|x| x.uuid)));
+        if f.iid != -1 && uuid != Some(f.iid) {
+            continue;
+        }
+        if let Some(fe) = p.fe.and_then(|i| rt.frontends.get(i)) {
+            if f.wants_type(Obj::Frontend) {
+                out.push(frontend(rt, fe, stopping));
+            }
+        }
+        if let Some((bi, be)) = p.be.and_then(|i| rt.backends.get(i).map(|b| (i, b))) {
+            if f.wants_type(Obj::Server) {
+                for (si, s) in be.servers.iter().enumerate() {
+                    if f.sid != -1 && s.puid != f.sid {
+                        continue;
+                    }
+                    let maint = s.live.in_maint();
+                    if f.hide_maint && maint {
+                        continue;
+                    }
+                    if f.hide_down && (maint || s.live.op() == Op::Stopped) {
+                        continue;
+                    }
+                    out.push(server(rt, bi, be, si, s, f));
+                }
+            }
+            if f.wants_type(Obj::Backend) {
+                out.push(backend(rt, be));
+            }
+        }
+    }
+    out
+}
+
+/// The CSV header line.
+pub fn csv_header(out: &mut String) {
+    out.push_str("# ");
+    for (i, c) in COLS.iter().enumerate() {
+        if i == MODULES_AT {
+            out.push_str("-,");
+        }
+        out.push_str(c.name);
+        out.push(',');
+    }
+    out.push('\n');
+}
+
+/// One CSV line.
+pub fn csv_row(out: &mut String, r: &Row) {
+    let mut cell = String::new();
+    for (i, f) in r.fields.iter().enumerate() {
+        if i == MODULES_AT {
+            out.push_str("-,");
+        }
+        cell.clear();
+        f.write_text(&mut cell);
+        csv_cell(out, &cell);
+        out.push(',');
+    }
+    out.push('\n');
+}
+
+/// The typed lines of one row (`F.2.0.4.scur.1:MGP:u32:0`).
+pub fn typed_row(out: &mut String, r: &Row) {
+    for f in r.fields.iter().filter(|f| !f.is_empty()) {
+        let _ = write!(
+            out,
+            "{}.{}.{}.{}.{}.1",
+            r.obj.letter(),
+            r.proxy_id,
+            r.id,
+            f.pos,
+            f.name
+        );
+        typed_tail(out, f);
+    }
+}
+
+/// The JSON array of one row.
+pub fn json_row(out: &mut String, r: &Row) {
+    out.push('[');
+    let mut first = true;
+    for f in r.fields.iter().filter(|f| !f.is_empty()) {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push_str("{\"objType\":");
+        json_str(out, r.obj.json_name());
+        let _ = write!(out, ",\"proxyId\":{},\"id\":{},", r.proxy_id, r.id);
+        json_item_tail(out, f);
+    }
+    out.push(']');
+}
