@@ -298,8 +298,6 @@ mod tests {
         let r = run_t("frontend f\n bind :80\n option httplog\n");
         assert!(r.has_warning("log format ignored for frontend 'f' since it has no log address."));
         let r = run_t("backend b\n transparent\n balance roundrobin\n");
-        // HAProxy's "cannot use both transparent and balance mode" needs `transparent`,
-        // which the runtime does not follow yet.
-        assert!(r.has_alert("'transparent' is not supported yet"));
+        assert!(r.has_alert("backend 'b' cannot use both transparent and balance mode."));
     }
 }

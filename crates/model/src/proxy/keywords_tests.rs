@@ -174,7 +174,6 @@ fn keywords_the_runtime_does_not_apply_yet() {
         "srvtcpka-idle 30",
         "srvtcpka-intvl 5",
         "http-send-name-header X-Server",
-        "transparent",
     ] {
         let r = run(&format!("listen l\n mode http\n bind :80\n {line}\n"));
         let kw = line.split(' ').next().unwrap_or_default();

@@ -568,7 +568,6 @@ mod tests {
             "idle-close-on-response",
             "independent-streams",
             "prefer-last-server",
-            "transparent",
         ] {
             let r = run(&format!(
                 "listen l\n mode http\n bind :80\n option {name}\n"
