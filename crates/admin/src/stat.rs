@@ -163,6 +163,8 @@ fn common_proxy(r: &mut Row, name: &str, svname: &str, c: &ProxyCounters) {
     r.n("pid", 1);
     r.n("sid", 0);
     r.n("wrew", ld(&c.failed_rewrites));
+    r.n("h1_spliced_bytes_in", ld(&c.h1_spliced_in));
+    r.n("h1_spliced_bytes_out", ld(&c.h1_spliced_out));
 }
 
 /// A frontend's row.

@@ -165,13 +165,25 @@ impl Conn {
         cx: &mut Context<'_>,
         pipe: &mut Pipe,
     ) -> Poll<io::Result<SpliceIn>> {
+        self.poll_splice_in_at_most(cx, pipe, MAX_AT_ONCE)
+    }
+
+    /// As [`Conn::poll_splice_in`], moving at most `max` bytes (a message body of known
+    /// length: what follows it is the next message's and stays in the socket).
+    pub fn poll_splice_in_at_most(
+        &self,
+        cx: &mut Context<'_>,
+        pipe: &mut Pipe,
+        max: usize,
+    ) -> Poll<io::Result<SpliceIn>> {
+        let max = max.clamp(1, MAX_AT_ONCE);
         loop {
             ready!(self.poll_ready(cx, true))?;
             let fd = self.fd();
             let held = pipe.data;
             let wr = &pipe.wr;
             let res = self.try_io(true, || loop {
-                return match splice(fd, None, wr, None, MAX_AT_ONCE, flags()) {
+                return match splice(fd, None, wr, None, max, flags()) {
                     Ok(0) => Ok(SpliceIn::Eof),
                     Ok(n) => Ok(SpliceIn::Moved(n)),
                     Err(Errno::EINTR) => continue,

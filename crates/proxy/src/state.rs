@@ -501,6 +501,11 @@ pub struct ProxyCounters {
     pub redispatches: AtomicU64,
     /// Header rewrites that failed (`wrew`).
     pub failed_rewrites: AtomicU64,
+    /// HTTP/1 body bytes spliced in from this side's connections and out to them
+    /// (`h1_spliced_bytes_in`, `h1_spliced_bytes_out`: the client side for a frontend,
+    /// the server side for a backend).
+    pub h1_spliced_in: AtomicU64,
+    pub h1_spliced_out: AtomicU64,
 }
 
 /// Server counters.

@@ -58,7 +58,7 @@ impl Duplex {
     /// While the server is expected to answer and can time out, the client's read
     /// timeout is suspended (HAProxy's `CF_READ_NOEXP` in process_stream): a stalled
     /// upload ends with the server's 504, not with a silent client timeout.
-    fn client_timeout_suspended(&self) -> bool {
+    pub(super) fn client_timeout_suspended(&self) -> bool {
         self.server_timeout && self.awaiting_response.get()
     }
 }
@@ -77,6 +77,8 @@ pub struct Pipe<'a> {
     /// The last bytes of the body are left in `out` for the caller to send (see
     /// [`forward`]).
     pub hold_last: bool,
+    /// Whether the body may go through the kernel (`option splice-*`), and what did.
+    pub splice: super::splicing::Splicing,
 }
 
 impl<'a> Pipe<'a> {
@@ -98,6 +100,7 @@ impl<'a> Pipe<'a> {
             dx: Some(dx),
             got: Default::default(),
             hold_last: false,
+            splice: Default::default(),
         }
     }
 
@@ -118,6 +121,7 @@ impl<'a> Pipe<'a> {
             dx: None,
             got: Default::default(),
             hold_last: false,
+            splice: Default::default(),
         }
     }
 
@@ -211,6 +215,10 @@ async fn by_length(
         return Ok(n);
     }
     flush(p, out).await?;
+    if p.splice.wants(Some(remaining), p.bufsize) {
+        let s = super::splicing::splice(p, Some(remaining)).await?;
+        remaining -= s.moved.min(remaining);
+    }
     while remaining > 0 {
         buf.clear();
         fill(p, buf).await?;
@@ -282,6 +290,13 @@ async fn until_close(
     out.extend_from_slice(&buf[start..]);
     buf.clear();
     flush(p, out).await?;
+    if p.splice.wants(None, p.bufsize) {
+        let s = super::splicing::splice(p, None).await?;
+        total += s.moved;
+        if s.eof {
+            return Ok(total);
+        }
+    }
     loop {
         match fill(p, buf).await {
             Ok(n) => {
@@ -355,6 +370,7 @@ mod tests {
                 dx: None,
                 got: Default::default(),
                 hold_last: false,
+                splice: Default::default(),
             };
             // The head and a first valid chunk are there; the next read brings a bad size.
             let mut buf = b"HEAD\r\n\r\n3\r\nabc\r\n".to_vec();
@@ -405,6 +421,7 @@ mod tests {
                 dx: None,
                 hold_last: true,
                 got: Default::default(),
+                splice: Default::default(),
             };
             let mut peer = match src_peer {
                 Conn::Unix(s) => s.into_std().unwrap_or_else(|e| panic!("{e}")),

@@ -568,6 +568,8 @@ impl Session {
                 let Heads { req, resp, fx } = &mut *h;
                 let mut pipe = Pipe::upstream(cli, fe, &srv.conn, be, bufsize, &dx);
                 pipe.dst_timeout = server_timeout;
+                let (c2s, _) = crate::splice::modes(fe.splice, be.splice);
+                pipe.splice = super::splicing::Splicing::new(c2s, w.rt.pipes);
                 let up = forward(req_kind, &pipe, &mut rbuf, start, &mut out, req_opts);
                 let cx = RespCx {
                     rules,
@@ -603,7 +605,13 @@ impl Session {
                     srv.conn.shutdown_write();
                 });
                 let killed = kill.as_ref().map(|k| k.killed());
-                both(up, down, gone, killed).await
+                let ends = both(up, down, gone, killed).await;
+                let spliced = pipe.splice.bytes.get();
+                if spliced > 0 {
+                    crate::state::add(&fe.counters.h1_spliced_in, spliced);
+                    crate::state::add(&be.counters.h1_spliced_out, spliced);
+                }
+                ends
             };
             drop(kill);
             // A reused connection closed before any response byte: the request (safe,

@@ -46,6 +46,7 @@ mod request;
 mod response;
 mod retry;
 pub(crate) mod rules;
+mod splicing;
 
 use crate::idle;
 use crate::logs;

@@ -303,10 +303,17 @@ pub async fn run<'r>(
     }
     let mut pipe = Pipe::downstream(cx.srv, cx.be, cx.cli, cx.fe, cx.bufsize);
     pipe.src_timeout = cx.server_timeout;
+    let (_, s2c) = crate::splice::modes(cx.fe.splice, cx.be.splice);
+    pipe.splice = super::splicing::Splicing::new(s2c, cx.rt.pipes);
     // The last bytes wait in `out` until the stream has put its server connection
     // back (see `RespEnd::Done`).
     pipe.hold_last = true;
     let r = forward(kind, &pipe, sbuf, head_len, out, &cx.opts).await;
+    let spliced = pipe.splice.bytes.get();
+    if spliced > 0 {
+        crate::state::add(&cx.be.counters.h1_spliced_in, spliced);
+        crate::state::add(&cx.fe.counters.h1_spliced_out, spliced);
+    }
     if let Err(e) = &r {
         // What came of the body before it failed.
         fx.log.rec.bytes_out += pre + pipe.got.get();
