@@ -40,9 +40,17 @@ pub struct SrvState {
 }
 
 impl SrvState {
-    pub(super) fn new(s: &SrvChecks, _backends: &[Backend]) -> SrvState {
+    pub(super) fn new(s: &SrvChecks, backends: &[Backend]) -> SrvState {
+        // A server starting in maintenance starts with its health at 0, as HAProxy's.
+        let maint = backends
+            .get(s.be)
+            .and_then(|b| b.servers.get(s.srv))
+            .is_some_and(|x| x.live.in_maint());
         SrvState {
-            health: s.health.as_ref().map_or(0, |c| c.rise),
+            health: s
+                .health
+                .as_ref()
+                .map_or(0, |c| if maint { 0 } else { c.rise }),
             agent_health: s.agent.as_ref().map_or(0, |c| c.rise),
             status: Status::Ini,
             agent_status: Status::Ini,

@@ -133,16 +133,21 @@ impl Checks {
 
     /// `show servers state`'s view of server `i` of backend `b`.
     pub fn view(&self, rt: &Runtime, b: usize, i: usize) -> SrvView {
-        let maint = rt
+        let adm = rt
             .backends
             .get(b)
             .and_then(|be| be.servers.get(i))
-            .is_some_and(|s| s.live.in_maint());
+            .map_or(0, |s| s.live.admin());
+        let maint = adm & admin::MAINT != 0;
+        // HAProxy pauses the check of a server `disabled` in the configuration even
+        // without a health check; entering maintenance later pauses only an enabled
+        // check.
+        let cfg_paused = adm & admin::CMAINT != 0;
         let mut v = SrvView {
             check_status: 1,
             check_result: 0,
             check_health: 2,
-            check_state: if maint { CHK_ST_PAUSED } else { 0 },
+            check_state: if cfg_paused { CHK_ST_PAUSED } else { 0 },
             agent_state: 0,
             last_change: None,
             check_port: 0,
@@ -174,8 +179,6 @@ impl Checks {
                 }
             }
             let _ = c;
-        } else if maint {
-            v.check_state = CHK_ST_PAUSED;
         }
         if let Some(a) = &s.agent {
             v.agent_state = CHK_ST_CONFIGURED | CHK_ST_AGENT;
