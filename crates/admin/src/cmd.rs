@@ -25,6 +25,8 @@ pub struct Api {
     pub sockets: Arc<Vec<(String, AccessLevel)>>,
     /// The socket's own level (HAProxy shows addresses in `show stat` from operator).
     pub bind_level: AccessLevel,
+    /// What the configuration said that the server commands need.
+    pub initial: Arc<crate::servers::Initial>,
 }
 
 impl Handler for Api {
@@ -57,6 +59,16 @@ impl Handler for Api {
                 }
                 out.raw(&s);
             }
+            _ if crate::frontends::command(&self.rt, &self.ctl, cmd, out) => {}
+            _ if crate::servers::command(
+                &crate::servers::Ctx {
+                    rt: &self.rt,
+                    initial: &self.initial,
+                    start: self.process.start,
+                },
+                cmd,
+                out,
+            ) => {}
             _ => out.err(&format!(
                 "'{}' is not supported by Rampart yet.\n",
                 cmd.kw.words.join(" ")

@@ -4,6 +4,10 @@
 //!   help), over the command table [`kw`];
 //! - [`cmd`]: the read-only commands (`show info`, `show stat`, `show schema json`,
 //!   `show env`, `show backend`, `show cli sockets`);
+//! - [`servers`]: the server commands (`disable|enable server`, `set server`, `set|get
+//!   weight`, `set maxconn server`, `show servers state|conn`...); [`frontends`]: the
+//!   frontend and process-wide ones (`disable|enable|shutdown frontend`, `set maxconn`,
+//!   `set rate-limit`, `shutdown sessions`, `clear counters`);
 //! - [`stat`] and [`info`]: the typed field lists of `show stat` and `show info`, built
 //!   from the runtime's counters (one source for the CLI, the stats page and Prometheus),
 //!   rendered by [`field`]'s writers; [`cols`]: the `show stat` columns;
@@ -16,10 +20,12 @@
 pub mod cmd;
 pub mod cols;
 pub mod field;
+pub mod frontends;
 pub mod info;
 pub mod kw;
 pub mod proto;
 pub mod server;
+pub mod servers;
 pub mod stat;
 
 pub use server::{prepare, Prepared};

@@ -36,6 +36,7 @@ pub struct Prepared {
     timeout: Duration,
     maxconn: usize,
     process: Process,
+    initial: crate::servers::Initial,
 }
 
 /// How `show cli sockets` names an address.
@@ -145,6 +146,7 @@ pub fn prepare(
         timeout: Duration::from_millis(u64::from(st.timeout_ms.unwrap_or(10_000))),
         maxconn: maxconn as usize,
         process,
+        initial: crate::servers::Initial::of(snap),
     })
 }
 
@@ -180,6 +182,7 @@ impl Prepared {
 async fn serve(p: Prepared, rt: Arc<Runtime>, ctl: Arc<Control>) {
     let process = Arc::new(p.process);
     let shown = Arc::new(p.shown);
+    let initial = Arc::new(p.initial);
     let slots = Arc::new(tokio::sync::Semaphore::new(p.maxconn));
     let mut tasks = Vec::new();
     for b in p.sockets {
@@ -188,6 +191,7 @@ async fn serve(p: Prepared, rt: Arc<Runtime>, ctl: Arc<Control>) {
             ctl: ctl.clone(),
             process: process.clone(),
             shown: shown.clone(),
+            initial: initial.clone(),
             level: b.level,
             severity: b.severity,
             timeout: p.timeout,
@@ -257,6 +261,7 @@ struct Shared {
     ctl: Arc<Control>,
     process: Arc<Process>,
     shown: Arc<Vec<(String, AccessLevel)>>,
+    initial: Arc<crate::servers::Initial>,
     level: AccessLevel,
     severity: SeverityOutput,
     timeout: Duration,
@@ -273,6 +278,7 @@ impl Shared {
             process: self.process.clone(),
             sockets: self.shown.clone(),
             bind_level: self.level,
+            initial: self.initial.clone(),
         };
         let mut sess = Session::new(self.level, self.severity);
         let mut input: Vec<u8> = Vec::new();

@@ -22,15 +22,21 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
     if *stop.borrow() {
         return;
     }
+    // `disable|enable|shutdown frontend` (the runtime API) change the frontend's gate.
+    let mut gate = wcx.ctl.frontends.get(fe).map(|g| g.changed.subscribe());
     loop {
         let permit = tokio::select! {
-            p = acquire(&wcx.ctl, fe, li) => p,
+            p = acquire(&wcx.ctl, fe, li) => match p {
+                Some(p) => p,
+                // `shutdown frontend`: the listener closes with the last handle.
+                None => return,
+            },
             _ = stop.changed() => return,
         };
         // Rates: wait until one more connection fits (lock-free counters shared by
         // every thread; concurrent threads may overshoot by one connection each).
         loop {
-            let delay = rate_delay(&wcx.rt, wcx.frontend(fe));
+            let delay = rate_delay(&wcx.rt, &wcx.ctl, wcx.frontend(fe));
             if delay == 0 {
                 break;
             }
@@ -39,12 +45,25 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
                 _ = stop.changed() => return,
             }
         }
+        let paused = async {
+            match gate.as_mut() {
+                Some(g) => {
+                    let _ = g.changed().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
         let conn = tokio::select! {
             c = tl.accept() => c,
             _ = stop.changed() => {
                 drop(permit);
                 drain(&wcx, fe, li, &tl).await;
                 return;
+            }
+            () = paused => {
+                // Paused or stopped meanwhile: take the slots again (or leave).
+                drop(permit);
+                continue;
             }
         };
         let (conn, peer) = match conn {
@@ -67,7 +86,9 @@ pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: List
 /// accept round does, so that closing the listener does not reset them.
 async fn drain(wcx: &Rc<WorkerCx>, fe: usize, li: usize, tl: &Accepting) {
     loop {
-        let permit = acquire(&wcx.ctl, fe, li).await;
+        let Some(permit) = acquire(&wcx.ctl, fe, li).await else {
+            return;
+        };
         // A short wait lets the event loop report what is queued.
         let next = tokio::time::timeout(std::time::Duration::from_millis(1), tl.accept());
         match next.await {
@@ -79,7 +100,9 @@ async fn drain(wcx: &Rc<WorkerCx>, fe: usize, li: usize, tl: &Accepting) {
     // calls, the listener closing right after (the caller returns), so that only what
     // arrives within microseconds can still be reset.
     while let Some((conn, peer)) = tl.accept_queued() {
-        let permit = acquire(&wcx.ctl, fe, li).await;
+        let Some(permit) = acquire(&wcx.ctl, fe, li).await else {
+            return;
+        };
         start_session(wcx, fe, li, permit, conn, peer);
     }
 }
@@ -116,11 +139,12 @@ fn start_session(
 /// Milliseconds to wait before accepting one more connection under the frontend's
 /// `rate-limit sessions` and the global `maxsessrate` / `maxconnrate` (0: now), as
 /// HAProxy's `listener_accept` computes it from its frequency counters.
-fn rate_delay(rt: &Runtime, f: &Frontend) -> u32 {
+fn rate_delay(rt: &Runtime, ctl: &crate::worker::Control, f: &Frontend) -> u32 {
+    use std::sync::atomic::Ordering::Relaxed;
     let mut delay = 0;
     for (ctr, lim) in [
-        (&rt.sess_rate, rt.maxsessrate),
-        (&rt.conn_rate, rt.maxconnrate),
+        (&rt.sess_rate, ctl.maxsessrate.load(Relaxed)),
+        (&rt.conn_rate, ctl.maxconnrate.load(Relaxed)),
         (&f.sess_rate, f.rate_limit_sessions),
     ] {
         if lim > 0 && ctr.remain(lim, 0) == 0 {

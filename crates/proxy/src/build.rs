@@ -158,9 +158,19 @@ pub fn build(
         Ok(c) => c,
         Err(e) => return Err(BuildError { messages: vec![e] }),
     };
+    // An admin-level `stats socket` may shut any server's streams down (`shutdown
+    // sessions server`): every server's streams then register to be shut down.
+    let cli_kills = g
+        .stats
+        .sockets
+        .iter()
+        .any(|l| l.level == rampart_model::global::stats::AccessLevel::Admin);
     for (bi, b) in backends.iter_mut().enumerate() {
         for (si, s) in b.servers.iter_mut().enumerate() {
             s.observe.at = (bi, si);
+            if cli_kills && !s.kill.watched {
+                s.kill = crate::kill::KillSwitch::new(true);
+            }
         }
     }
     let kills_watched = backends

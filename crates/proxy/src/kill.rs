@@ -27,6 +27,8 @@ pub enum Why {
     Down,
     /// `U`: an active server came up (`on-marked-up shutdown-backup-sessions`).
     Up,
+    /// `K`: the runtime API shut them down (`shutdown sessions server`).
+    Killed,
 }
 
 impl Why {
@@ -35,6 +37,7 @@ impl Why {
         match self {
             Why::Down => rampart_rules::logfmt::TermErr::Down,
             Why::Up => rampart_rules::logfmt::TermErr::Up,
+            Why::Killed => rampart_rules::logfmt::TermErr::Killed,
         }
     }
 }
@@ -45,7 +48,7 @@ pub struct KillSwitch {
     /// Streams on this server register to be shut down.
     pub watched: bool,
     epoch: AtomicU32,
-    /// The reason of the last shutdown ([`Why`] as 0 / 1).
+    /// The reason of the last shutdown ([`Why`] as 0 / 1 / 2).
     why: AtomicU32,
 }
 
@@ -67,10 +70,10 @@ impl KillSwitch {
     }
 
     fn why(&self) -> Why {
-        if self.why.load(Ordering::Relaxed) == Why::Up as u32 {
-            Why::Up
-        } else {
-            Why::Down
+        match self.why.load(Ordering::Relaxed) {
+            1 => Why::Up,
+            2 => Why::Killed,
+            _ => Why::Down,
         }
     }
 }
@@ -92,6 +95,15 @@ impl Bell {
 
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.0.subscribe()
+    }
+}
+
+/// The runtime API's `shutdown sessions server`: the streams of server `si` of `be`
+/// end now (termination `K`, HAProxy's `SF_ERR_KILLED`).
+pub fn kill_server(rt: &Runtime, be: &Backend, si: usize) {
+    if let Some(s) = be.servers.get(si).filter(|s| s.kill.watched) {
+        s.kill.fire(Why::Killed);
+        rt.kill_bell.ring();
     }
 }
 

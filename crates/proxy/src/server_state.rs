@@ -62,11 +62,17 @@ pub struct Live {
 
 impl Live {
     /// A server as the configuration starts it: up (health checks may take it down),
-    /// with `admin` flags (`CMAINT` for `disabled`, `RMAINT` for an unresolved name).
+    /// with `admin` flags (`CMAINT` for `disabled`, `RMAINT` for an unresolved name);
+    /// down when it starts in maintenance, as HAProxy's `disabled`.
     pub fn new(weight: u32, admin: u8) -> Live {
+        let op = if admin & admin::MAINT != 0 {
+            Op::Stopped
+        } else {
+            Op::Running
+        };
         Live {
             admin: AtomicU8::new(admin),
-            op: AtomicU8::new(Op::Running as u8),
+            op: AtomicU8::new(op as u8),
             uweight: AtomicU32::new(weight),
             standby: AtomicBool::new(false),
             ramp: AtomicU32::new(1000),

@@ -37,20 +37,34 @@ pub struct RunOptions {
     pub cli_listeners: bool,
 }
 
-/// A counting limit (`maxconn`) whose waiters are woken when a slot frees.
+/// A counting limit (`maxconn`) whose waiters are woken when a slot frees. The runtime
+/// API changes the limit (`set maxconn frontend|global`) and pauses or stops a
+/// frontend's gate (`disable|enable|shutdown frontend`): a paused gate gives no slot,
+/// so its listeners accept nothing and connections wait in the kernel's backlog.
 #[derive(Debug)]
 pub struct Gate {
     cur: AtomicU32,
-    max: u32,
+    max: AtomicU32,
+    /// [`GATE_OPEN`], [`GATE_PAUSED`] or [`GATE_STOPPED`].
+    state: std::sync::atomic::AtomicU8,
     notify: Notify,
+    /// Told when the state changes (an accept loop waiting in `accept` hears it).
+    pub changed: watch::Sender<u8>,
 }
+
+/// Gate states.
+pub const GATE_OPEN: u8 = 0;
+pub const GATE_PAUSED: u8 = 1;
+pub const GATE_STOPPED: u8 = 2;
 
 impl Gate {
     pub fn new(max: u32) -> Self {
         Gate {
             cur: AtomicU32::new(0),
-            max: if max == 0 { u32::MAX } else { max },
+            max: AtomicU32::new(if max == 0 { u32::MAX } else { max }),
+            state: std::sync::atomic::AtomicU8::new(GATE_OPEN),
             notify: Notify::new(),
+            changed: watch::channel(GATE_OPEN).0,
         }
     }
 
@@ -59,22 +73,56 @@ impl Gate {
         self.cur.load(Ordering::Relaxed)
     }
 
+    /// The limit now (`u32::MAX`: none).
+    pub fn max(&self) -> u32 {
+        self.max.load(Ordering::Relaxed)
+    }
+
+    /// Changes the limit (0: none); waiters get the slots a raised limit frees.
+    pub fn set_max(&self, max: u32) {
+        self.max
+            .store(if max == 0 { u32::MAX } else { max }, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+
+    /// [`GATE_OPEN`], [`GATE_PAUSED`] or [`GATE_STOPPED`].
+    pub fn state(&self) -> u8 {
+        self.state.load(Ordering::Acquire)
+    }
+
+    /// Pauses, resumes or stops the gate (a stopped gate stays stopped).
+    pub fn set_state(&self, st: u8) {
+        if self.state() == GATE_STOPPED {
+            return;
+        }
+        self.state.store(st, Ordering::Release);
+        self.changed.send_replace(st);
+        self.notify.notify_waiters();
+    }
+
     fn try_acquire(&self) -> bool {
+        if self.state() != GATE_OPEN {
+            return false;
+        }
+        let max = self.max.load(Ordering::Acquire);
         self.cur
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
-                (c < self.max).then_some(c + 1)
+                (c < max).then_some(c + 1)
             })
             .is_ok()
     }
 
-    /// Waits for a free slot.
-    pub async fn acquire(&self) {
+    /// Waits for a free slot; `false` when the gate is stopped.
+    pub async fn acquire(&self) -> bool {
         loop {
             let notified = self.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
+            if self.state() == GATE_STOPPED {
+                return false;
+            }
             if self.try_acquire() {
-                return;
+                return true;
             }
             notified.await;
         }
@@ -82,7 +130,7 @@ impl Gate {
 
     pub fn release(&self) {
         let before = self.cur.fetch_sub(1, Ordering::AcqRel);
-        if before >= self.max {
+        if before >= self.max.load(Ordering::Acquire) || self.state() != GATE_OPEN {
             self.notify.notify_waiters();
         }
     }
@@ -104,6 +152,10 @@ pub struct Control {
     pub actconn: AtomicU32,
     /// What the threads see of each other's idle server connections (takeovers).
     pub idle: Arc<crate::pool::Shared>,
+    /// `maxconnrate` and `maxsessrate` in force (0: none): the configuration's, until
+    /// the runtime API's `set rate-limit connections|sessions global` changes them.
+    pub maxconnrate: AtomicU32,
+    pub maxsessrate: AtomicU32,
 }
 
 impl Control {
@@ -123,6 +175,8 @@ impl Control {
             workers_done: Notify::new(),
             actconn: AtomicU32::new(0),
             idle: Arc::new(crate::pool::Shared::new(rt)),
+            maxconnrate: AtomicU32::new(rt.maxconnrate),
+            maxsessrate: AtomicU32::new(rt.maxsessrate),
         })
     }
 
@@ -497,18 +551,22 @@ fn worker_main(
     }
 }
 
-/// Takes the slots for a new connection on listener `li` of frontend `fe`.
-pub async fn acquire(ctl: &Arc<Control>, fe: usize, li: usize) -> Permit {
+/// Takes the slots for a new connection on listener `li` of frontend `fe`; `None` when
+/// the frontend was shut down (`shutdown frontend`).
+pub async fn acquire(ctl: &Arc<Control>, fe: usize, li: usize) -> Option<Permit> {
     ctl.global.acquire().await;
     if let Some(g) = ctl.frontends.get(fe) {
-        g.acquire().await;
+        if !g.acquire().await {
+            ctl.global.release();
+            return None;
+        }
     }
     if let Some(g) = ctl.listeners.get(fe).and_then(|v| v.get(li)) {
         g.acquire().await;
     }
-    Permit {
+    Some(Permit {
         ctl: ctl.clone(),
         fe,
         li,
-    }
+    })
 }

@@ -38,7 +38,7 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub use state::SrvState;
+pub use state::{CliHealth, SrvState, SrvView};
 
 /// `-q` / `quiet`: state-change messages are not printed (as HAProxy's `ha_warning`).
 pub static QUIET: AtomicBool = AtomicBool::new(false);
@@ -90,7 +90,14 @@ pub struct Checks {
     pub bufsize: usize,
     /// How messages name each backend's kind (`backend`, `proxy` for a `listen`).
     pub be_types: Vec<&'static str>,
+    /// What the runtime API keeps of servers without checks (see `state::cli`).
+    pub(crate) plain: Mutex<HashMap<(usize, usize), state::Plain>>,
+    /// Check ports and agent strings the runtime API changed, by (check, agent?).
+    pub(crate) overrides: Mutex<HashMap<(usize, bool), CheckOverride>>,
 }
+
+/// `set server ... check-port|agent-port|agent-send`: (port, agent string).
+pub(crate) type CheckOverride = (Option<u16>, Option<Vec<u8>>);
 
 /// Check connections through `rampart_net`: the server's own address when it is not an IP
 /// one, the server's `source` for IP destinations.
@@ -309,6 +316,8 @@ pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Ch
         max_spread: snap.global.max_spread_checks.map(ms),
         bufsize,
         be_types: live.iter().map(|p| p.kind.type_str()).collect(),
+        plain: Mutex::default(),
+        overrides: Mutex::default(),
     })
 }
 
@@ -448,7 +457,24 @@ async fn check_task(
                 nolb_404,
                 bufsize: c.bufsize,
             };
-            let out = run(&cfg.rs, &cfg.target, &cfg.conn, &cfg.timing, &env).await;
+            // The runtime API may have changed the port or the agent's string.
+            let changed = c
+                .overrides
+                .lock()
+                .ok()
+                .and_then(|o| o.get(&(k, agent)).cloned())
+                .map(|(port, send)| {
+                    let mut t = cfg.target.clone();
+                    if let Some(p) = port {
+                        t.port = p;
+                    }
+                    if send.is_some() {
+                        t.agent_send = send;
+                    }
+                    t
+                });
+            let target = changed.as_ref().unwrap_or(&cfg.target);
+            let out = run(&cfg.rs, target, &cfg.conn, &cfg.timing, &env).await;
             c.apply(&rt, k, agent, out);
         }
         let mut inter = c.current_inter(&rt, k, agent);

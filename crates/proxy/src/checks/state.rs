@@ -7,6 +7,10 @@
 //! down), and the agent's counter (rise = fall = 1) likewise. A server is up when no
 //! enabled check says down and the server it tracks is not down.
 
+mod cli;
+
+pub use cli::{CliHealth, Plain, SrvView};
+
 use super::warmup::ramp;
 use super::{CheckCfg, Checks, SrvChecks};
 use crate::server_state::{admin, Op};
@@ -30,17 +34,30 @@ pub struct SrvState {
     pub(super) last_change: Instant,
     /// Bumped on each change to `Starting`, so a stale warm-up task stops.
     pub(super) warmup_gen: u64,
+    /// The checks are enabled (the runtime API's `disable|enable health|agent`).
+    health_on: bool,
+    agent_on: bool,
 }
 
 impl SrvState {
-    pub(super) fn new(s: &SrvChecks, _backends: &[Backend]) -> SrvState {
+    pub(super) fn new(s: &SrvChecks, backends: &[Backend]) -> SrvState {
+        // A server starting in maintenance starts with its health at 0, as HAProxy's.
+        let maint = backends
+            .get(s.be)
+            .and_then(|b| b.servers.get(s.srv))
+            .is_some_and(|x| x.live.in_maint());
         SrvState {
-            health: s.health.as_ref().map_or(0, |c| c.rise),
+            health: s
+                .health
+                .as_ref()
+                .map_or(0, |c| if maint { 0 } else { c.rise }),
             agent_health: s.agent.as_ref().map_or(0, |c| c.rise),
             status: Status::Ini,
             agent_status: Status::Ini,
             last_change: Instant::now(),
             warmup_gen: 0,
+            health_on: true,
+            agent_on: true,
         }
     }
 }
@@ -90,7 +107,11 @@ impl Checks {
         let Some((_, srv)) = server(rt, s) else {
             return (true, false);
         };
-        let paused = !agent && srv.live.in_maint();
+        let enabled = self.state.lock().is_ok_and(|st| {
+            st.get(k)
+                .is_some_and(|x| if agent { x.agent_on } else { x.health_on })
+        });
+        let paused = !enabled || (!agent && srv.live.in_maint());
         (paused, s.disable_on_404 && srv.live.op() != Op::Stopped)
     }
 
@@ -309,12 +330,12 @@ impl Checks {
                 return false;
             }
         }
-        if let Some(c) = &s.health {
+        if let Some(c) = s.health.as_ref().filter(|_| st[k].health_on) {
             if st[k].health < c.rise {
                 return false;
             }
         }
-        if let Some(c) = &s.agent {
+        if let Some(c) = s.agent.as_ref().filter(|_| st[k].agent_on) {
             if st[k].agent_health < c.rise {
                 return false;
             }

@@ -1,0 +1,436 @@
+//! The runtime API's server commands (management guide 9.3; HAProxy's `cli_parse_*` of
+//! server.c and `show servers` of proxy.c): `disable|enable server`, `set server <b>/<s>
+//! state|weight|health|agent|check-port|agent-port|agent-send`, `set|get weight`, `set
+//! maxconn server`, `disable|enable health|agent`, `show servers state|conn`.
+//!
+//! Every change goes through the proxy's paths: the administrative and health states
+//! through the checks' state machine (`rampart_proxy::checks`), which publishes into
+//! the server's atomics and lets the balancing follow; `maxconn` through
+//! `queue::change_maxconn`, which hands freed slots to the waiting streams.
+
+use crate::proto::{Command, Reply, PERMISSION_DENIED};
+use rampart_model::global::stats::AccessLevel;
+use rampart_model::proxy::ProxyKind;
+use rampart_proxy::checks::CliHealth;
+use rampart_proxy::state::{Backend, PortMap, Runtime, ServerTarget};
+use std::fmt::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What the configuration said that the runtime does not keep: initial weights and
+/// which ids were forced (`show servers state`, `get weight`).
+#[derive(Debug, Default)]
+pub struct Initial {
+    /// Per backend (the runtime's order): `id` was given.
+    pub be_forced: Vec<bool>,
+    /// Per backend, per server: (`weight`, `id` given, check `port`, `agent-port`).
+    pub servers: Vec<Vec<(u32, bool, u16, u16)>>,
+}
+
+impl Initial {
+    /// From the Snapshot, with the backends in the runtime's order.
+    pub fn of(snap: &rampart_model::Snapshot) -> Initial {
+        let mut init = Initial::default();
+        for p in snap
+            .proxies
+            .iter()
+            .filter(|p| p.kind != ProxyKind::Defaults && !p.disabled && p.is_be())
+        {
+            init.be_forced.push(p.id.is_some());
+            init.servers.push(
+                p.servers
+                    .iter()
+                    .map(|s| {
+                        let c = &s.settings.check;
+                        (
+                            s.settings.weight,
+                            s.id.is_some(),
+                            c.port.unwrap_or(0) as u16,
+                            c.agent.port.unwrap_or(0) as u16,
+                        )
+                    })
+                    .collect(),
+            );
+        }
+        init
+    }
+
+    fn iweight(&self, b: usize, i: usize) -> Option<u32> {
+        self.servers.get(b)?.get(i).map(|x| x.0)
+    }
+}
+
+/// The commands' context.
+pub struct Ctx<'a> {
+    pub rt: &'a Arc<Runtime>,
+    pub initial: &'a Initial,
+    pub start: Instant,
+}
+
+/// HAProxy's `cli_has_level(appctx, ACCESS_LVL_ADMIN)`.
+pub fn admin(cmd: &Command<'_>, out: &mut Reply<'_>) -> bool {
+    if cmd.level < AccessLevel::Admin {
+        out.err(PERMISSION_DENIED);
+        return false;
+    }
+    true
+}
+
+/// HAProxy's `get_backend_server`: names, or `#<id>`.
+fn find(rt: &Runtime, be: &str, srv: &str) -> (Option<usize>, Option<usize>) {
+    let by_id = |s: &str| s.strip_prefix('#').and_then(|n| n.parse::<i64>().ok());
+    let b = match by_id(be) {
+        Some(id) => rt.backends.iter().position(|x| x.uuid == id),
+        None => rt.backends.iter().position(|x| x.name == be),
+    };
+    let Some(b) = b else { return (None, None) };
+    let list = &rt.backends[b].servers;
+    let i = match by_id(srv) {
+        Some(id) => list.iter().position(|x| x.puid == id),
+        None => list.iter().position(|x| x.name == srv),
+    };
+    (Some(b), i)
+}
+
+/// HAProxy's `cli_find_server`: `<backend>/<server>` or its error.
+pub fn find_server(rt: &Runtime, arg: &str, out: &mut Reply<'_>) -> Option<(usize, usize)> {
+    let (be, srv) = arg.split_once('/').unwrap_or((arg, ""));
+    if be.is_empty() || srv.is_empty() {
+        out.err("Require 'backend/server'.\n");
+        return None;
+    }
+    match find(rt, be, srv) {
+        (Some(b), Some(i)) => Some((b, i)),
+        (Some(_), None) => {
+            out.err("No such server.\n");
+            None
+        }
+        _ => {
+            out.err("No such backend.\n");
+            None
+        }
+    }
+}
+
+/// HAProxy's `BE_LB_PROP_DYN`: the algorithm takes weight changes.
+fn dynamic(be: &Backend) -> bool {
+    use rampart_balance::Algo;
+    match be.balance.algo() {
+        Algo::StaticRr => false,
+        Algo::Hash { consistent, .. } => *consistent,
+        _ => true,
+    }
+}
+
+/// HAProxy's `server_parse_weight_change_request`.
+fn change_weight(cx: &Ctx<'_>, b: usize, i: usize, text: &str) -> Result<(), &'static str> {
+    let be = &cx.rt.backends[b];
+    let srv = &be.servers[i];
+    let iw = i64::from(cx.initial.iweight(b, i).unwrap_or(1));
+    if text.is_empty() {
+        return Err("Require <weight> or <weight%>.\n");
+    }
+    let (mut w, used) = rampart_core::cnum::strtol(text, rampart_core::cnum::Base::Ten);
+    let rest = &text[used..];
+    if used == 0 {
+        return Err("Empty weight string empty or preceded by garbage");
+    } else if rest == "%" {
+        if w < 0 {
+            return Err("Relative weight must be positive.\n");
+        }
+        w = iw * w.min(25600) / 100;
+        w = w.min(256);
+    } else if !(0..=256).contains(&w) {
+        return Err("Absolute weight can only be between 0 and 256 inclusive.\n");
+    } else if !rest.is_empty() {
+        return Err("Trailing garbage in weight string");
+    }
+    if w != 0 && w != iw && !dynamic(be) {
+        return Err(
+            "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.\n",
+        );
+    }
+    srv.live.set_uweight(w as u32);
+    rampart_proxy::upstream::servers_changed(be);
+    Ok(())
+}
+
+/// Runs a server command; `false` when `cmd` is not one of them.
+pub fn command(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) -> bool {
+    let rt = cx.rt;
+    let checks = &rt.checks;
+    match cmd.kw.words {
+        ["disable", "server"] | ["enable", "server"] => {
+            if !admin(cmd, out) {
+                return true;
+            }
+            if let Some((b, i)) = find_server(rt, cmd.arg(2), out) {
+                if cmd.kw.words[0] == "disable" {
+                    checks.adm_set_maint(rt, b, i);
+                } else {
+                    checks.adm_set_ready(rt, b, i);
+                }
+            }
+        }
+        ["disable", what @ ("health" | "agent")] | ["enable", what @ ("health" | "agent")] => {
+            if !admin(cmd, out) {
+                return true;
+            }
+            if let Some((b, i)) = find_server(rt, cmd.arg(2), out) {
+                let on = cmd.kw.words[0] == "enable";
+                if let Err(e) = checks.set_check_enabled(b, i, *what == "agent", on) {
+                    out.err(e);
+                }
+            }
+        }
+        ["get", "weight"] => {
+            let (be, srv) = cmd.arg(2).split_once('/').unwrap_or((cmd.arg(2), ""));
+            if srv.is_empty() {
+                out.err("Require 'backend/server'.\n");
+                return true;
+            }
+            match find(rt, be, srv) {
+                (Some(b), Some(i)) => {
+                    let u = rt.backends[b].servers[i].live.uweight();
+                    let iw = cx.initial.iweight(b, i).unwrap_or(u);
+                    out.raw(&format!("{u} (initial {iw})\n"));
+                }
+                (Some(_), None) => out.err("No such server.\n"),
+                _ => out.err("No such backend.\n"),
+            }
+        }
+        ["set", "weight"] => {
+            if !admin(cmd, out) {
+                return true;
+            }
+            if let Some((b, i)) = find_server(rt, cmd.arg(2), out) {
+                if let Err(e) = change_weight(cx, b, i, cmd.arg(3)) {
+                    out.err(e);
+                }
+            }
+        }
+        ["set", "maxconn", "server"] => {
+            if !admin(cmd, out) {
+                return true;
+            }
+            if let Some((b, i)) = find_server(rt, cmd.arg(3), out) {
+                let be = &rt.backends[b];
+                if let Err(e) = rampart_proxy::queue::change_maxconn(be, i, cmd.arg(4)) {
+                    out.err(e);
+                }
+            }
+        }
+        ["set", "server"] => set_server(cx, cmd, out),
+        ["show", "servers", "state"] | ["show", "servers", "conn"] => show_servers(cx, cmd, out),
+        _ => return false,
+    }
+    true
+}
+
+/// `set server <b>/<s> <what> ...`.
+fn set_server(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
+    let rt = cx.rt;
+    let checks = &rt.checks;
+    if !admin(cmd, out) {
+        return;
+    }
+    let Some((b, i)) = find_server(rt, cmd.arg(2), out) else {
+        return;
+    };
+    let val = cmd.arg(4);
+    match cmd.arg(3) {
+        "weight" => {
+            if let Err(e) = change_weight(cx, b, i, val) {
+                out.err(e);
+            }
+        }
+        "state" => match val {
+            "ready" => checks.adm_set_ready(rt, b, i),
+            "drain" => checks.adm_set_drain(rt, b, i),
+            "maint" => checks.adm_set_maint(rt, b, i),
+            _ => out.err("'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n"),
+        },
+        "health" => {
+            let to = match val {
+                "up" => Some(CliHealth::Up),
+                "stopping" => Some(CliHealth::Stopping),
+                "down" => Some(CliHealth::Down),
+                _ => None,
+            };
+            let r = match to {
+                _ if checks.is_tracking(b, i) => Err("cannot change health on a tracking server.\n"),
+                Some(to) => checks.cli_health(rt, b, i, false, to),
+                None => Err("'set server <srv> health' expects 'up', 'stopping', or 'down'.\n"),
+            };
+            if let Err(e) = r {
+                out.err(e);
+            }
+        }
+        "agent" => {
+            let to = match val {
+                "up" => Some(CliHealth::Up),
+                "down" => Some(CliHealth::Down),
+                _ => None,
+            };
+            let r = match to {
+                Some(to) => checks.cli_health(rt, b, i, true, to),
+                None => {
+                    if checks.agent_enabled(b, i) {
+                        Err("'set server <srv> agent' expects 'up' or 'down'.\n")
+                    } else {
+                        Err("agent checks are not enabled on this server.\n")
+                    }
+                }
+            };
+            if let Err(e) = r {
+                out.err(e);
+            }
+        }
+        "check-port" | "agent-port" => {
+            let agent = cmd.arg(3) == "agent-port";
+            if val.is_empty() {
+                out.err(if agent {
+                    "set server <b>/<s> agent-port requires a port.\n"
+                } else {
+                    "set server <b>/<s> check-port requires a port.\n"
+                });
+                return;
+            }
+            let (p, used) = rampart_core::cnum::strtol(val, rampart_core::cnum::Base::Ten);
+            if used != val.len() || !(1..=65535).contains(&p) {
+                out.msg(4, "provided port is not valid.\n");
+                return;
+            }
+            if !checks.set_check_target(b, i, agent, Some(p as u16), None) && agent {
+                out.msg(4, "agent checks are not enabled on this server.\n");
+            }
+        }
+        "agent-send" => {
+            if !checks.agent_enabled(b, i) {
+                out.err("agent checks are not enabled on this server.\n");
+                return;
+            }
+            checks.set_check_target(b, i, true, None, Some(val.as_bytes().to_vec()));
+        }
+        "addr" | "agent-addr" | "check-addr" | "fqdn" | "ssl" => out.err(&format!(
+            "'set server <b>/<s> {}' is not supported by Rampart yet.\n",
+            cmd.arg(3)
+        )),
+        _ => out.err(
+            "usage: set server <backend>/<server> addr | agent | agent-addr | agent-port | agent-send | check-addr | check-port | fqdn | health | ssl | state | weight\n",
+        ),
+    }
+}
+
+/// The address and port `show servers` print.
+fn addr_port(t: &ServerTarget) -> (String, u16) {
+    match t {
+        ServerTarget::Ip { ip, port } => {
+            let p = match *port {
+                PortMap::Fixed(p) => p,
+                PortMap::Offset(o) => o as u16,
+            };
+            (ip.to_string(), p)
+        }
+        _ => ("-".into(), 0),
+    }
+}
+
+/// `show servers state [<backend>]` (the server-state file's format, version 1) and
+/// `show servers conn [<backend>]`.
+fn show_servers(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
+    let rt = cx.rt;
+    let conn = cmd.kw.words[2] == "conn";
+    let only = if cmd.arg(3).is_empty() {
+        None
+    } else {
+        match rt.backends.iter().position(|b| b.name == cmd.arg(3)) {
+            Some(b) => Some(b),
+            None => {
+                out.err("Can't find backend.\n");
+                return;
+            }
+        }
+    };
+    let mut s = String::with_capacity(1024);
+    if conn {
+        let _ = writeln!(
+            s,
+            "# bkname/svname bkid/svid addr port - purge_delay used_cur used_max need_est unsafe_nb safe_nb idle_lim idle_cur idle_per_thr[{}]",
+            rt.nbthread
+        );
+    } else {
+        s.push_str("1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n");
+    }
+    let now = Instant::now();
+    for (b, be) in rt.backends.iter().enumerate() {
+        if only.is_some_and(|o| o != b) {
+            continue;
+        }
+        for (i, srv) in be.servers.iter().enumerate() {
+            let (addr, port) = addr_port(&srv.addr);
+            if conn {
+                let used = srv.served.load(std::sync::atomic::Ordering::Relaxed);
+                let idle = srv.idle_conns.load(std::sync::atomic::Ordering::Relaxed);
+                let _ = write!(
+                    s,
+                    "{}/{} {}/{} {addr} {port} - {} {used} {used} 0 {idle} 0 {} {idle}",
+                    be.name,
+                    srv.name,
+                    be.uuid,
+                    srv.puid,
+                    srv.pool.purge_delay.as_millis(),
+                    srv.pool.max_conn
+                );
+                for _ in 0..rt.nbthread {
+                    s.push_str(" 0");
+                }
+                s.push('\n');
+                continue;
+            }
+            let v = rt.checks.view(rt, b, i);
+            let since = now
+                .saturating_duration_since(v.last_change.unwrap_or(cx.start))
+                .as_secs();
+            let be_forced = cx.initial.be_forced.get(b).copied().unwrap_or(false);
+            let (srv_forced, cport, aport) = cx
+                .initial
+                .servers
+                .get(b)
+                .and_then(|l| l.get(i))
+                .map_or((false, 0, 0), |x| (x.1, x.2, x.3));
+            let cport = if v.check_port != 0 {
+                v.check_port
+            } else {
+                cport
+            };
+            let aport = if v.agent_port != 0 {
+                v.agent_port
+            } else {
+                aport
+            };
+            let _ = writeln!(
+                s,
+                "{} {} {} {} {addr} {} {} {} {} {since} {} {} {} {} {} {} {} - {port} - 0 {} - - {}",
+                be.uuid,
+                be.name,
+                srv.puid,
+                srv.name,
+                srv.live.op() as u8,
+                srv.live.admin(),
+                srv.live.uweight(),
+                cx.initial.iweight(b, i).unwrap_or(1),
+                v.check_status,
+                v.check_result,
+                v.check_health,
+                v.check_state & 0x0F,
+                v.agent_state & 0x1F,
+                u8::from(be_forced),
+                u8::from(srv_forced),
+                cport,
+                aport,
+            );
+        }
+    }
+    out.raw(&s);
+}
