@@ -47,6 +47,8 @@ pub struct Runtime {
     pub maxsessrate: u32,
     pub conn_rate: FreqCtr,
     pub sess_rate: FreqCtr,
+    /// Process-wide maxima and totals (`show info`).
+    pub process: crate::stats::Process,
     /// The splicing pipe pool (`maxpipes`, `tune.pipesize`).
     pub pipes: rampart_net::splice::PipeLimits,
     /// `cpu-map`.
@@ -501,6 +503,16 @@ pub struct ProxyCounters {
     pub redispatches: AtomicU64,
     /// Header rewrites that failed (`wrew`).
     pub failed_rewrites: AtomicU64,
+    /// Requests, responses, aborts, rates, times (`crate::stats`).
+    pub traffic: crate::stats::Traffic,
+}
+
+impl ProxyCounters {
+    /// One more current session (`scur`), and its maximum (`smax`).
+    pub fn enter(&self) {
+        let n = self.scur.fetch_add(1, Ordering::Relaxed) + 1;
+        self.traffic.cur(n);
+    }
 }
 
 /// Server counters.
@@ -519,6 +531,16 @@ pub struct ServerCounters {
     pub qmax: AtomicU64,
     /// Streams served from the server's queue so far.
     pub qidx: AtomicU64,
+    /// Bytes from the client to the server and back (`bin`, `bout`).
+    pub bytes_in: AtomicU64,
+    pub bytes_out: AtomicU64,
+    /// Invalid responses (`eresp`), responses denied (`dresp`), failed rewrites
+    /// (`wrew`).
+    pub eresp: AtomicU64,
+    pub denied_resp: AtomicU64,
+    pub failed_rewrites: AtomicU64,
+    /// Requests, responses, aborts, rates, times (`crate::stats`).
+    pub traffic: crate::stats::Traffic,
 }
 
 /// A count held while it lives: incremented now, decremented when dropped.
