@@ -315,6 +315,33 @@ pub struct Backend {
     pub tcp: crate::tcp_rules::TcpRules,
 }
 
+impl Backend {
+    /// The name of the persistence cookie (`cookie <name>`), if any.
+    pub fn cookie_name(&self) -> Option<&[u8]> {
+        self.persist.as_ref()?.cookie.as_ref().map(|c| &c.name[..])
+    }
+
+    /// The balancing algorithm as HAProxy names it in `show stat` (`algo`).
+    pub fn algo_name(&self) -> &'static str {
+        use rampart_balance::key::Key;
+        use rampart_balance::Algo;
+        match self.balance.algo() {
+            Algo::RoundRobin => "roundrobin",
+            Algo::StaticRr => "static-rr",
+            Algo::LeastConn => "leastconn",
+            Algo::First => "first",
+            Algo::Random { .. } => "unknown",
+            Algo::Hash { key, .. } => match key {
+                Key::Source => "source",
+                Key::Uri { .. } => "uri",
+                Key::UrlParam { .. } => "url_param",
+                Key::Hdr { .. } => "hdr",
+                Key::RdpCookie { .. } => "rdp-cookie",
+            },
+        }
+    }
+}
+
 /// HTTP settings of a backend.
 #[derive(Debug, Default)]
 pub struct BeHttp {

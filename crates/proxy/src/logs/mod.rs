@@ -199,6 +199,11 @@ pub fn htx_wire(out: &[u8]) -> u64 {
 /// The stream counter of the process (`%rt`, HAProxy's `global.req_count`).
 static REQ_COUNT: AtomicU32 = AtomicU32::new(0);
 
+/// Streams started so far (`show info`'s `CumReq`, HAProxy's `global.req_count`).
+pub fn streams() -> u32 {
+    REQ_COUNT.load(Ordering::Relaxed)
+}
+
 /// Takes the next stream number.
 pub fn next_uniq_id() -> u32 {
     REQ_COUNT.fetch_add(1, Ordering::Relaxed)
