@@ -207,11 +207,7 @@ fn traffic(r: &mut Row, t: &Traffic, http: bool) {
     r.n("connect", ld(&t.connect));
     r.n("reuse", ld(&t.reuse));
     r.set("lastsess", Val::Int(t.lastsess()));
-    let samples = if http {
-        ld(&t.req_tot)
-    } else {
-        ld(&t.lbtot)
-    };
+    let samples = if http { ld(&t.req_tot) } else { ld(&t.lbtot) };
     let avg = t.averages(samples);
     for (i, (a, m)) in [
         ("qtime", "qtime_max"),
@@ -248,7 +244,11 @@ pub fn frontend(rt: &Runtime, fe: &Frontend, stopping: bool) -> Row {
     r.s("mode", mode_name(fe.mode));
     r.n("dcon", ld(&c.denied_conn));
     r.n("dses", ld(&c.denied_sess));
-    traffic(&mut r, &c.traffic, fe.mode == rampart_model::proxy::Mode::Http);
+    traffic(
+        &mut r,
+        &c.traffic,
+        fe.mode == rampart_model::proxy::Mode::Http,
+    );
     r
 }
 
@@ -318,7 +318,11 @@ pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &
     if s.pool.max_conn >= 0 {
         r.n("srv_ilim", s.pool.max_conn as u64);
     }
-    traffic(&mut r, &c.traffic, be.mode == rampart_model::proxy::Mode::Http);
+    traffic(
+        &mut r,
+        &c.traffic,
+        be.mode == rampart_model::proxy::Mode::Http,
+    );
     if f.legends {
         if let Some(ck) = &s.cookie {
             r.s("cookie", ck);
@@ -376,7 +380,11 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
     r.n("iid", be.uuid.max(0) as u64);
     r.n("type", 1);
     r.s("mode", mode_name(be.mode));
-    traffic(&mut r, &c.traffic, be.mode == rampart_model::proxy::Mode::Http);
+    traffic(
+        &mut r,
+        &c.traffic,
+        be.mode == rampart_model::proxy::Mode::Http,
+    );
     if f.legends {
         if let Some(name) = be.cookie_name() {
             r.s("cookie", &String::from_utf8_lossy(name));

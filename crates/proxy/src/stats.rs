@@ -126,7 +126,7 @@ impl Traffic {
         };
         let avg = |s: &AtomicU32| {
             let s = s.load(Relaxed);
-            ((u64::from(s) + u64::from(n) - 1) / u64::from(n)) as u32
+            u64::from(s).div_ceil(u64::from(n)) as u32
         };
         [
             avg(&self.times[0]),
@@ -180,7 +180,7 @@ pub fn server_session(s: &Server) {
     t.cur(u64::from(s.served.load(Relaxed)));
 }
 
-/// A server connection was set up (`reused`: an idle one was taken).
+/// A server connection is being set up (`reused`: an idle one was taken).
 #[inline]
 pub fn connection(be: &Backend, srv: Option<&Server>, reused: bool) {
     fn pick(t: &Traffic, reused: bool) -> &AtomicU64 {
@@ -193,6 +193,8 @@ pub fn connection(be: &Backend, srv: Option<&Server>, reused: bool) {
     inc(pick(&be.counters.traffic, reused));
     if let Some(s) = srv {
         inc(pick(&s.counters.traffic, reused));
+        // HAProxy counts a server's session at each connection attempt or reuse.
+        server_session(s);
     }
 }
 
@@ -238,6 +240,13 @@ pub fn stream_end(rt: &Runtime, fe: usize, log: &StreamLog, http_fe: bool) {
                 .flatten()
             {
                 inc(if cli { &t.cli_abrt } else { &t.srv_abrt });
+            }
+            // A server aborting the transfer also failed its response.
+            if srv_ab {
+                inc(&b.counters.eresp);
+                if let Some(s) = srv {
+                    inc(&s.counters.eresp);
+                }
             }
         }
         time_stats(b, srv, rec, log, http_be);

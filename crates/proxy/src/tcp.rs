@@ -238,7 +238,6 @@ async fn serve(
         l.connected(srv_addrs.unwrap_or((None, None)));
     }
     let s = &be.servers[si];
-    crate::stats::server_session(s);
     inc(&s.counters.scur);
     let mut pre = Vec::new();
     if s.send_proxy || s.send_proxy_v2 {

@@ -455,7 +455,6 @@ impl Session {
         } else {
             h.fx.log.connected((None, None));
         }
-        crate::stats::server_session(&be.servers[srv.server]);
 
         // The request as the server receives it.
         let keep_server = mode == HttpConnMode::KeepAlive;
