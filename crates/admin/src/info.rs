@@ -121,7 +121,7 @@ pub fn fields(
     let fe_sum = |f: &dyn Fn(&rampart_proxy::state::ProxyCounters) -> u64| -> u64 {
         rt.frontends.iter().map(|fe| f(&fe.counters)).sum()
     };
-    let cum_conns = fe_sum(&|c| c.stot.load(Relaxed)) + p.cli_conns.load(Relaxed);
+    let cum_conns = rt.process.conns.load(Relaxed) + p.cli_conns.load(Relaxed);
     let bytes_out = fe_sum(&|c| c.bytes_out.load(Relaxed));
     let cur = u64::from(ctl.actconn.load(Relaxed));
     let int = |n: u64| Val::Int(n.min(i64::MAX as u64) as i64);
@@ -150,6 +150,9 @@ pub fn fields(
                 "ConnRateLimit" => int(u64::from(rt.maxconnrate)),
                 "SessRate" => int(u64::from(rt.sess_rate.read())),
                 "SessRateLimit" => int(u64::from(rt.maxsessrate)),
+                "MaxConnRate" => int(u64::from(rt.process.cps_max.load(Relaxed))),
+                "MaxSessRate" => int(u64::from(rt.process.sps_max.load(Relaxed))),
+                "CumReq" => int(u64::from(rampart_proxy::logs::streams())),
                 "node" => Val::Str(p.node.clone()),
                 "description" => match &p.description {
                     Some(d) if !d.is_empty() => Val::Str(d.clone()),

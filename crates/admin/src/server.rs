@@ -272,6 +272,8 @@ impl Shared {
         self.process
             .cli_conns
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // The CLI session is a stream of HAProxy's too (`CumReq`).
+        let _ = rampart_proxy::logs::next_uniq_id();
         let mut api = Api {
             rt: self.rt.clone(),
             ctl: self.ctl.clone(),

@@ -7,6 +7,7 @@ use crate::cols::{COLS, MODULES_AT};
 use crate::field::{csv_cell, json_item_tail, json_str, typed_tail, Field, Val};
 use rampart_proxy::server_state::{admin, Op};
 use rampart_proxy::state::{Backend, Frontend, ProxyCounters, Runtime, Server};
+use rampart_proxy::stats::Traffic;
 use std::fmt::Write;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicU32, AtomicU64};
@@ -167,6 +168,63 @@ fn common_proxy(r: &mut Row, name: &str, svname: &str, c: &ProxyCounters) {
     r.n("h1_spliced_bytes_out", ld(&c.h1_spliced_out));
 }
 
+/// The traffic fields (`crate::stats::Traffic`) HAProxy reports for the row's
+/// type (the column tags keep the others empty); `http`: the proxy's mode is HTTP.
+fn traffic(r: &mut Row, t: &Traffic, http: bool) {
+    let fe = r.obj == Obj::Frontend;
+    if http || fe {
+        r.n("req_tot", ld(&t.req_tot));
+    }
+    if http {
+        for (i, name) in [
+            "hrsp_other",
+            "hrsp_1xx",
+            "hrsp_2xx",
+            "hrsp_3xx",
+            "hrsp_4xx",
+            "hrsp_5xx",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            r.n(name, ld(&t.hrsp[i]));
+        }
+        r.n("intercepted", ld(&t.intercepted));
+    }
+    r.n("cli_abrt", ld(&t.cli_abrt));
+    r.n("srv_abrt", ld(&t.srv_abrt));
+    r.n("eint", ld(&t.eint));
+    r.n("smax", ld(&t.smax));
+    r.n("rate_max", ld32(&t.sps_max));
+    if fe {
+        r.n("req_rate", u64::from(t.req_rate.read()));
+        r.n("req_rate_max", ld32(&t.rps_max));
+        r.n("conn_rate", u64::from(t.conn_rate.read()));
+        r.n("conn_rate_max", ld32(&t.cps_max));
+        r.n("conn_tot", ld(&t.conn_tot));
+        return;
+    }
+    r.n("rate", u64::from(t.sess_rate.read()));
+    r.n("lbtot", ld(&t.lbtot));
+    r.n("connect", ld(&t.connect));
+    r.n("reuse", ld(&t.reuse));
+    r.set("lastsess", Val::Int(t.lastsess()));
+    let samples = if http { ld(&t.req_tot) } else { ld(&t.lbtot) };
+    let avg = t.averages(samples);
+    for (i, (a, m)) in [
+        ("qtime", "qtime_max"),
+        ("ctime", "ctime_max"),
+        ("rtime", "rtime_max"),
+        ("ttime", "ttime_max"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        r.n(a, u64::from(avg[i]));
+        r.n(m, ld32(&t.times_max[i]));
+    }
+}
+
 /// A frontend's row.
 pub fn frontend(rt: &Runtime, fe: &Frontend, stopping: bool) -> Row {
     let c = &fe.counters;
@@ -188,6 +246,11 @@ pub fn frontend(rt: &Runtime, fe: &Frontend, stopping: bool) -> Row {
     r.s("mode", mode_name(fe.mode));
     r.n("dcon", ld(&c.denied_conn));
     r.n("dses", ld(&c.denied_sess));
+    traffic(
+        &mut r,
+        &c.traffic,
+        fe.mode == rampart_model::proxy::Mode::Http,
+    );
     r
 }
 
@@ -246,6 +309,27 @@ pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &
         r.n("qlimit", u64::from(s.maxqueue));
     }
     r.s("mode", mode_name(be.mode));
+    r.n("bin", ld(&c.bytes_in));
+    r.n("bout", ld(&c.bytes_out));
+    r.n("eresp", ld(&c.eresp));
+    r.n("dresp", ld(&c.denied_resp));
+    r.n("wrew", ld(&c.failed_rewrites));
+    // Not split yet: the idle and safe lists are per thread (`srv_icur` has both).
+    r.n("used_conn_cur", ld32(&s.served));
+    r.n("srv_icur", ld32(&s.idle_conns));
+    if s.pool.max_conn >= 0 {
+        r.n("srv_ilim", s.pool.max_conn as u64);
+    }
+    traffic(
+        &mut r,
+        &c.traffic,
+        be.mode == rampart_model::proxy::Mode::Http,
+    );
+    if f.legends {
+        if let Some(ck) = &s.cookie {
+            r.s("cookie", ck);
+        }
+    }
     if f.legends {
         if let rampart_proxy::state::ServerTarget::Ip { ip, port } = &s.addr {
             let p = match port {
@@ -263,7 +347,7 @@ pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &
 }
 
 /// A backend's row.
-pub fn backend(rt: &Runtime, be: &Backend) -> Row {
+pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
     let c = &be.counters;
     let mut r = Row::new(Obj::Backend, be.uuid, 0);
     common_proxy(&mut r, &be.name, "BACKEND", c);
@@ -298,6 +382,17 @@ pub fn backend(rt: &Runtime, be: &Backend) -> Row {
     r.n("iid", be.uuid.max(0) as u64);
     r.n("type", 1);
     r.s("mode", mode_name(be.mode));
+    traffic(
+        &mut r,
+        &c.traffic,
+        be.mode == rampart_model::proxy::Mode::Http,
+    );
+    if f.legends {
+        if let Some(name) = be.cookie_name() {
+            r.s("cookie", &String::from_utf8_lossy(name));
+        }
+        r.s("algo", be.algo_name());
+    }
     let _ = rt;
     r
 }
@@ -335,7 +430,7 @@ pub fn rows(rt: &Runtime, stopping: bool, f: &Filter) -> Vec<Row> {
                 }
             }
             if f.wants_type(Obj::Backend) {
-                out.push(backend(rt, be));
+                out.push(backend(rt, be, f));
             }
         }
     }

@@ -10,6 +10,7 @@ pub mod addr;
 pub mod catalog;
 pub mod check;
 pub mod global;
+pub mod ids;
 pub mod kw;
 pub mod lines;
 pub mod log;

@@ -9,6 +9,7 @@ use rampart_model::proxy::Mode;
 use rampart_net::{Conn, ConnAddrs, Listener};
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
 
 /// Accepts on `listener` until the soft stop.
 pub async fn accept_loop(wcx: Rc<WorkerCx>, fe: usize, li: usize, listener: Listener) {
@@ -120,9 +121,13 @@ fn start_session(
 ) {
     let f = wcx.frontend(fe);
     let now = crate::rate::now_ms();
-    wcx.rt.conn_rate.update_at(now, 1);
-    wcx.rt.sess_rate.update_at(now, 1);
-    f.sess_rate.update_at(now, 1);
+    let pr = &wcx.rt.process;
+    pr.cps_max
+        .fetch_max(wcx.rt.conn_rate.update_at(now, 1), Ordering::Relaxed);
+    pr.sps_max
+        .fetch_max(wcx.rt.sess_rate.update_at(now, 1), Ordering::Relaxed);
+    crate::state::inc(&pr.conns);
+    f.counters.traffic.accepted(f.sess_rate.update_at(now, 1));
     if f.clitcpka {
         conn.set_keepalive();
     }

@@ -6,6 +6,7 @@
 use crate::limits::Limits;
 use crate::server_state::{admin, ConnLimits, Live, Op};
 use crate::state::*;
+use rampart_model::ids::auto_ids;
 use rampart_model::proxy::bind::{Bind, BindAddr};
 use rampart_model::proxy::server::{ServerAddr, ServerPort};
 use rampart_model::proxy::{BackendRef, Proxy, ProxyKind};
@@ -48,11 +49,7 @@ pub fn build(
         .enumerate()
         .filter(|(_, p)| p.kind != ProxyKind::Defaults && !p.disabled)
         .unzip();
-    let uuids = auto_ids(
-        snap.proxies
-            .iter()
-            .map(|p| (p.kind != ProxyKind::Defaults).then_some(p.id)),
-    );
+    let uuids = rampart_model::ids::proxy_uuids(&snap.proxies, &snap.global);
     let mut proxies = vec![ProxyRt::default(); snap.proxies.len()];
     // Backends first: frontends refer to them by index.
     let mut be_index: HashMap<&str, usize> = HashMap::new();
@@ -99,7 +96,7 @@ pub fn build(
             open_bind(p, b, limits, loc, &mut listeners, &mut socks, &mut errors);
         }
         let forced: Vec<_> = listeners.iter().map(|l| Some(l.forced_id)).collect();
-        for (l, id) in listeners.iter_mut().zip(auto_ids(forced.into_iter())) {
+        for (l, id) in listeners.iter_mut().zip(auto_ids(&forced, 1)) {
             l.id = id;
         }
         sockets.push(socks);
@@ -216,6 +213,7 @@ pub fn build(
         maxsessrate: g.maxsessrate.unwrap_or(0),
         conn_rate: Default::default(),
         sess_rate: Default::default(),
+        process: Default::default(),
         pipes: crate::splice::pipe_limits(snap, limits),
         cpu_map: g.cpu_map.clone(),
         checks,
@@ -238,27 +236,6 @@ fn proc_vars(snap: &Snapshot) -> rampart_rules::vars::VarSet {
         set.declare(v.hash);
     }
     set
-}
-
-/// HAProxy's numbering of proxies (`uuid`) and of a backend's servers (`puid`): each
-/// item keeps its forced `id`, the others take the next free number from 1 in
-/// configuration order. `None` items (`defaults` sections) get no number (0).
-fn auto_ids(items: impl Iterator<Item = Option<Option<u32>>> + Clone) -> Vec<i64> {
-    let forced: std::collections::HashSet<u32> = items.clone().flatten().flatten().collect();
-    let mut next = 1u32;
-    items
-        .map(|item| match item {
-            None => 0,
-            Some(Some(id)) => i64::from(id),
-            Some(None) => {
-                while forced.contains(&next) {
-                    next += 1;
-                }
-                next += 1;
-                i64::from(next - 1)
-            }
-        })
-        .collect()
 }
 
 /// The `h1-case-adjust` spellings (checked by the model already).
@@ -288,10 +265,8 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
         .iter()
         .map(|s| build_server(p, s, errors))
         .collect();
-    for (s, id) in servers
-        .iter_mut()
-        .zip(auto_ids(p.servers.iter().map(|s| Some(s.id))))
-    {
+    let forced: Vec<_> = p.servers.iter().map(|s| Some(s.id)).collect();
+    for (s, id) in servers.iter_mut().zip(auto_ids(&forced, 1)) {
         s.puid = id;
     }
     // `dispatch <addr>:<port>`: a backend without servers sends everything there;

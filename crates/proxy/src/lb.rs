@@ -84,27 +84,14 @@ fn key_of(a: model::Algo) -> Key {
     }
 }
 
-/// The servers' numeric ids: the `id` given, else the lowest unused one counting up
-/// from the previous server's, in declaration order (HAProxy's automatic numbering).
+/// The servers' numeric ids as HAProxy numbers them ([`rampart_model::ids::auto_ids`]).
 fn puids(p: &Proxy, n: usize) -> Vec<u32> {
-    let given: Vec<Option<u32>> = (0..n)
-        .map(|i| p.servers.get(i).and_then(|s| s.id))
+    let given: Vec<Option<Option<u32>>> = (0..n)
+        .map(|i| Some(p.servers.get(i).and_then(|s| s.id)))
         .collect();
-    let used: std::collections::BTreeSet<u32> = given.iter().flatten().copied().collect();
-    let mut next = 1u32;
-    given
-        .iter()
-        .map(|g| match g {
-            Some(id) => *id,
-            None => {
-                while used.contains(&next) {
-                    next += 1;
-                }
-                let id = next;
-                next += 1;
-                id
-            }
-        })
+    rampart_model::ids::auto_ids(&given, 1)
+        .into_iter()
+        .map(|id| id as u32)
         .collect()
 }
 

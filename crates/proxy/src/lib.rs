@@ -53,6 +53,7 @@ pub mod server_state;
 pub mod snapshot;
 pub mod splice;
 pub mod state;
+pub mod stats;
 pub mod tcp;
 pub mod tcp_rules;
 pub mod tunnel;

@@ -483,6 +483,7 @@ pub(crate) async fn obtain<'b>(
     if let Some(c) = own.take() {
         if c.backend == bi && c.server == si && c.key == key {
             if alive(&c.conn) {
+                crate::stats::connection(be, be.servers.get(si), true);
                 return Ok(*c);
             }
         } else {
@@ -532,6 +533,7 @@ async fn reuse(
         (false, HttpReuse::Safe) => None,
     };
     let c = found?;
+    crate::stats::connection(be, Some(srv), true);
     if let Some(local) = w.pool.local(bi, si) {
         local.note_use();
     }

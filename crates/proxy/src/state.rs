@@ -47,6 +47,8 @@ pub struct Runtime {
     pub maxsessrate: u32,
     pub conn_rate: FreqCtr,
     pub sess_rate: FreqCtr,
+    /// Process-wide maxima and totals (`show info`).
+    pub process: crate::stats::Process,
     /// The splicing pipe pool (`maxpipes`, `tune.pipesize`).
     pub pipes: rampart_net::splice::PipeLimits,
     /// `cpu-map`.
@@ -313,6 +315,33 @@ pub struct Backend {
     pub tcp: crate::tcp_rules::TcpRules,
 }
 
+impl Backend {
+    /// The name of the persistence cookie (`cookie <name>`), if any.
+    pub fn cookie_name(&self) -> Option<&[u8]> {
+        self.persist.as_ref()?.cookie.as_ref().map(|c| &c.name[..])
+    }
+
+    /// The balancing algorithm as HAProxy names it in `show stat` (`algo`).
+    pub fn algo_name(&self) -> &'static str {
+        use rampart_balance::key::Key;
+        use rampart_balance::Algo;
+        match self.balance.algo() {
+            Algo::RoundRobin => "roundrobin",
+            Algo::StaticRr => "static-rr",
+            Algo::LeastConn => "leastconn",
+            Algo::First => "first",
+            Algo::Random { .. } => "unknown",
+            Algo::Hash { key, .. } => match key {
+                Key::Source => "source",
+                Key::Uri { .. } => "uri",
+                Key::UrlParam { .. } => "url_param",
+                Key::Hdr { .. } => "hdr",
+                Key::RdpCookie { .. } => "rdp-cookie",
+            },
+        }
+    }
+}
+
 /// HTTP settings of a backend.
 #[derive(Debug, Default)]
 pub struct BeHttp {
@@ -506,6 +535,16 @@ pub struct ProxyCounters {
     /// the server side for a backend).
     pub h1_spliced_in: AtomicU64,
     pub h1_spliced_out: AtomicU64,
+    /// Requests, responses, aborts, rates, times (`crate::stats`).
+    pub traffic: crate::stats::Traffic,
+}
+
+impl ProxyCounters {
+    /// One more current session (`scur`), and its maximum (`smax`).
+    pub fn enter(&self) {
+        let n = self.scur.fetch_add(1, Ordering::Relaxed) + 1;
+        self.traffic.cur(n);
+    }
 }
 
 /// Server counters.
@@ -524,6 +563,16 @@ pub struct ServerCounters {
     pub qmax: AtomicU64,
     /// Streams served from the server's queue so far.
     pub qidx: AtomicU64,
+    /// Bytes from the client to the server and back (`bin`, `bout`).
+    pub bytes_in: AtomicU64,
+    pub bytes_out: AtomicU64,
+    /// Invalid responses (`eresp`), responses denied (`dresp`), failed rewrites
+    /// (`wrew`).
+    pub eresp: AtomicU64,
+    pub denied_resp: AtomicU64,
+    pub failed_rewrites: AtomicU64,
+    /// Requests, responses, aborts, rates, times (`crate::stats`).
+    pub traffic: crate::stats::Traffic,
 }
 
 /// A count held while it lives: incremented now, decremented when dropped.

@@ -21,7 +21,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
     let w = live.w.clone();
     let f = w.frontend(fe);
     let accepted = std::time::Instant::now();
-    inc(&f.counters.scur);
+    f.counters.enter();
     let mut addrs = cli.accepted_addrs(peer);
     let vars = StreamVars::default();
     let mut expect_proxy = f.listeners.get(li).is_some_and(|l| l.accept_proxy);
@@ -166,6 +166,10 @@ async fn serve(
     inc(&be.counters.stot);
     // The backend counts the stream until it ends (`beconn`).
     let _beconn = crate::state::Held::new(&be.counters.scur);
+    be.counters
+        .traffic
+        .cur(be.counters.scur.load(std::sync::atomic::Ordering::Relaxed));
+    be.counters.traffic.session();
     if f.own_backend != Some(bi) {
         let d = tcp_rules::inspect(&be.tcp, &be.acls, cli, pending, eof, rc).await;
         if d != Decision::Continue {
@@ -234,7 +238,6 @@ async fn serve(
         l.connected(srv_addrs.unwrap_or((None, None)));
     }
     let s = &be.servers[si];
-    inc(&s.counters.stot);
     inc(&s.counters.scur);
     let mut pre = Vec::new();
     if s.send_proxy || s.send_proxy_v2 {
@@ -316,6 +319,8 @@ async fn serve(
         add(&f.counters.bytes_out, out.s2c);
         add(&be.counters.bytes_in, out.c2s);
         add(&be.counters.bytes_out, out.s2c);
+        add(&s.counters.bytes_in, out.c2s);
+        add(&s.counters.bytes_out, out.s2c);
     }
     dec(&s.counters.scur);
 }

@@ -83,7 +83,15 @@ pub fn choose_avoiding(be: &Backend, input: &Input<'_>, avoid: Option<usize>) ->
             Choice::Full
         };
     }
-    be.balance.select(input, be, avoid)
+    let c = be.balance.select(input, be, avoid);
+    if let Choice::Server(i) = c {
+        if avoid != Some(i) {
+            if let Some(s) = be.servers.get(i) {
+                crate::stats::balanced(be, s);
+            }
+        }
+    }
+    c
 }
 
 /// A server of `be` changed state (health check, runtime API) or the backend was just
@@ -163,6 +171,7 @@ pub async fn connect_to<'b>(
         let Some(target) = srv.addr.resolve(cli.dst) else {
             return Err(ConnectError::Refused);
         };
+        crate::stats::connection(be, Some(srv), false);
         let fut = connect(&target, srv.source.as_ref());
         let res = match be.timeouts.connect {
             Some(t) => match tokio::time::timeout(t, fut).await {

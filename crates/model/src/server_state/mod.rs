@@ -100,7 +100,7 @@ pub fn load(s: &mut Snapshot, cx: &mut LowerCx<'_>) {
         .server_state_file
         .clone()
         .and_then(|f| read_global(&f, base.as_deref(), cx));
-    let ids = proxy_ids(&s.proxies);
+    let ids = crate::ids::proxy_uuids(&s.proxies, &s.global);
     let mut global = global.map(|lines| keyed(lines, None));
     for (pi, p) in s.proxies.iter_mut().enumerate() {
         if p.kind == ProxyKind::Defaults || !p.is_be() || p.disabled || p.servers.is_empty() {
@@ -119,31 +119,6 @@ pub fn load(s: &mut Snapshot, cx: &mut LowerCx<'_>) {
             }
         }
     }
-}
-
-/// HAProxy's automatic proxy ids: proxies in order, each taking the next id not forced
-/// by another one; a proxy with a forced id (or a disabled one) still shifts the count.
-fn proxy_ids(all: &[Proxy]) -> Vec<i64> {
-    let forced: std::collections::HashSet<u32> = all.iter().filter_map(|p| p.id).collect();
-    let mut next: u32 = 1;
-    all.iter()
-        .map(|p| {
-            if p.kind == ProxyKind::Defaults {
-                return 0;
-            }
-            let id = match p.id {
-                Some(id) => id,
-                None => {
-                    while forced.contains(&next) {
-                        next += 1;
-                    }
-                    next
-                }
-            };
-            next += 1;
-            i64::from(id)
-        })
-        .collect()
 }
 
 /// `server-state-base` joined to a relative file name (HAProxy's

@@ -390,6 +390,10 @@ impl Session {
         if let Some(t) = o.term() {
             h.fx.log.term(t, FinState::Request);
         }
+        let o_kind = match &o {
+            Outcome::Reply { kind, .. } => Some(*kind),
+            _ => None,
+        };
         let made = match o {
             Outcome::Continue | Outcome::Wait { .. } => return Next::KeepAlive,
             Outcome::Reject => {
@@ -431,6 +435,14 @@ impl Session {
                 Made::Reply(reply)
             }
         };
+        // A `return` or a redirection decided before the stream reached a backend of
+        // its own counts as intercepted (HAProxy: the frontend is the backend).
+        let own = be.is_none() || be == fe.own_backend;
+        let returned =
+            matches!(made, Made::Redirect(_)) || matches!(o_kind, Some(ReplyKind::Return));
+        if own && returned {
+            inc(&fe.counters.traffic.intercepted);
+        }
         let next = self.answer(h, made, keep, be).await;
         if let (Next::KeepAlive, Some(end)) = (next, end) {
             self.rbuf.drain(..end.min(self.rbuf.len()));

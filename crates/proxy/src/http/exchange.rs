@@ -69,6 +69,8 @@ impl Session {
             // HAProxy's transaction status until a response is known.
             h.fx.log.rec.status = -1;
             crate::logs::connect_line(&self.w, self.fe.i, self.fe.li, &self.addrs);
+        } else {
+            h.fx.log.begin_quiet(self.since);
         }
         h.fx.log.counted_be = None;
         if crate::debug::on() {
@@ -84,13 +86,16 @@ impl Session {
         if let Some(be) = h.fx.log.counted_be.and_then(|b| self.w.rt.backends.get(b)) {
             crate::state::dec(&be.counters.scur);
         }
+        if h.fx.log.has_uri {
+            crate::stats::stream_end(&self.w.rt, self.fe.i, &h.fx.log, true);
+        }
         if on {
             self.log_stream(h);
-            // The next stream of the connection starts now (HAProxy resets the
-            // session's accept date when a stream ends).
-            self.since = std::time::Instant::now();
-            self.t_handshake = 0;
         }
+        // The next stream of the connection starts now (HAProxy resets the session's
+        // accept date when a stream ends).
+        self.since = std::time::Instant::now();
+        self.t_handshake = 0;
 
         // `set-src`, `set-dst`: the stream's view of the addresses ends with it.
         if let Some(a) = h.fx.conn.take() {
@@ -110,6 +115,7 @@ impl Session {
         };
         h.fx.log
             .request_head(h.req.method_bytes(), h.req.uri(), h.req.version_bytes());
+        fe.counters.traffic.request();
         if crate::debug::on() {
             crate::debug::request(h.fx.log.rec.uniq_id, &fe.name, self.cli.raw_fd(), &h.req);
         }
@@ -136,6 +142,7 @@ impl Session {
                     .any(|c| fe_acls.holds(Some(c), &env, Some(&h.req), data));
                 let status = if fail { 503 } else { 200 };
                 h.fx.log.term(TermErr::Local, FinState::Request);
+                inc(&fe.counters.traffic.intercepted);
                 return self.answer_before_server(h, status, head_len, None).await;
             }
         }
@@ -234,7 +241,8 @@ impl Session {
         let mode = self.conn_mode(Some(bi));
         inc(&be.counters.stot);
         // The backend counts the stream until it ends (`beconn`, `%bc`).
-        inc(&be.counters.scur);
+        be.counters.enter();
+        be.counters.traffic.session();
         h.fx.log.counted_be = Some(bi);
         h.fx.log.request_done();
 
@@ -447,7 +455,6 @@ impl Session {
         } else {
             h.fx.log.connected((None, None));
         }
-        inc(&be.servers[srv.server].counters.stot);
 
         // The request as the server receives it.
         let keep_server = mode == HttpConnMode::KeepAlive;
@@ -714,6 +721,9 @@ impl Session {
         if let Some(Ok(n)) = ends.req {
             add(&fe.counters.bytes_in, n + kept_body);
             add(&be.counters.bytes_in, n + kept_body);
+            if let Some(s) = be.servers.get(srv.server) {
+                add(&s.counters.bytes_in, n + kept_body);
+            }
         }
         // Only a relayed response leaves bytes to deliver in `rout` (after a failure it
         // may hold a head that must not go out).
@@ -763,6 +773,12 @@ impl Session {
                 if let Some(o) = o {
                     add(&fe.counters.bytes_in, o.c2s);
                     add(&fe.counters.bytes_out, o.s2c);
+                    add(&be.counters.bytes_in, o.c2s);
+                    add(&be.counters.bytes_out, o.s2c);
+                    if let Some(s) = be.servers.get(srv.server) {
+                        add(&s.counters.bytes_in, o.c2s);
+                        add(&s.counters.bytes_out, o.s2c);
+                    }
                     h.fx.log.rec.bytes_in += o.c2s;
                     h.fx.log.rec.bytes_out += o.s2c;
                 }
@@ -922,6 +938,13 @@ impl Session {
             },
         };
         self.log_failure(h, why, true);
+        // HAProxy's H1 layer counts the request and its 4xx (5xx for an internal error).
+        let t = &self.fe.counters.traffic;
+        t.request();
+        t.status(match why {
+            SessionFail::Invalid { status, .. } if status >= 500 && status != 501 => 500,
+            _ => 400,
+        });
         match why {
             SessionFail::Timeout => self.probe_error(408).await,
             SessionFail::Closed => self.probe_error(400).await,

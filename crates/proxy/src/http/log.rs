@@ -30,10 +30,6 @@ impl Session {
         let Some(f) = self.fe.log.unique_id.as_deref() else {
             return;
         };
-        if !h.fx.log.on {
-            // `%rt` needs the stream's number even when nothing logs.
-            h.fx.log.rec.uniq_id = crate::logs::next_uniq_id();
-        }
         let mut id = std::mem::take(&mut h.fx.log.unique_id);
         id.clear();
         {

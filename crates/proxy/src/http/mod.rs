@@ -169,7 +169,7 @@ pub(crate) fn upgrade(
     s.fc = (carried.conn != s.addrs).then_some(carried.conn);
     s.upgraded = true;
     async move {
-        inc(&s.fe.counters.scur);
+        s.fe.counters.enter();
         s.run().await;
         s.end();
     }
@@ -227,7 +227,7 @@ impl Session {
     #[allow(clippy::manual_async_fn)]
     fn serve(mut self) -> impl std::future::Future<Output = ()> {
         async move {
-            inc(&self.fe.counters.scur);
+            self.fe.counters.enter();
             // `tcp-request connection` rules, before any handshake; they and the
             // session rules may set session variables.
             let t = &self.fe.tcp;

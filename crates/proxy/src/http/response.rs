@@ -200,6 +200,9 @@ pub async fn run<'r>(
                     return RespEnd::Retry;
                 }
                 fx.log.response_head(st);
+                if let Some(s) = cx.be.servers.get(cx.server) {
+                    crate::stats::server_response(s, st);
+                }
                 if crate::debug::on() {
                     let id = fx.log.rec.uniq_id;
                     crate::debug::response(id, &cx.be.name, cx.cli.raw_fd(), cx.srv.raw_fd(), resp);
@@ -340,6 +343,9 @@ pub async fn run<'r>(
             }
             add(&cx.fe.counters.bytes_out, n);
             add(&cx.be.counters.bytes_out, n);
+            if let Some(s) = cx.be.servers.get(cx.server) {
+                add(&s.counters.bytes_out, n);
+            }
             // Whatever the server sent past its response makes its connection unusable.
             RespEnd::Done {
                 client_keep,
@@ -350,7 +356,7 @@ pub async fn run<'r>(
         // The head is still unsent when the first bytes after it are invalid (HAProxy
         // parses them together): the client gets a 502 instead.
         Err(BodyErr::Invalid(e)) if !out.is_empty() => {
-            inc(&cx.be.counters.eresp);
+            srv_eresp(cx);
             observe::report(cx.rt, cx.be, cx.server, Event::HttpRsp);
             capture(cx, sbuf, e, true);
             RespEnd::Error(502, Fail::Body)
@@ -563,7 +569,7 @@ fn failed<'r>(cx: &RespCx<'_, '_>, fail: Fail, interim: bool) -> RespEnd<'r> {
     // as HAProxy's `return_bad_res` does; the other failures only when they are not.
     let junk = fail == Fail::Junk;
     if junk {
-        inc(&cx.be.counters.eresp);
+        srv_eresp(cx);
         observe::report(cx.rt, cx.be, cx.server, fail.event());
     }
     if !interim && fail.retried(&cx.retry) {
@@ -576,7 +582,7 @@ fn failed<'r>(cx: &RespCx<'_, '_>, fail: Fail, interim: bool) -> RespEnd<'r> {
         return RespEnd::Error(504, fail);
     }
     if !junk {
-        inc(&cx.be.counters.eresp);
+        srv_eresp(cx);
     }
     RespEnd::Error(502, fail)
 }
@@ -662,4 +668,12 @@ fn capture(cx: &RespCx<'_, '_>, sbuf: &[u8], e: ParseError, in_body: bool) {
 fn conn_auth(v: &[u8]) -> bool {
     let scheme = v.split(|&b| b == b' ').next().unwrap_or(v);
     scheme.eq_ignore_ascii_case(b"NTLM") || scheme.eq_ignore_ascii_case(b"Negotiate")
+}
+
+/// An invalid or missing response, counted on the backend and its server (`eresp`).
+fn srv_eresp(cx: &RespCx<'_, '_>) {
+    inc(&cx.be.counters.eresp);
+    if let Some(s) = cx.be.servers.get(cx.server) {
+        inc(&s.counters.eresp);
+    }
 }

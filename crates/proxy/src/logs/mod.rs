@@ -199,6 +199,11 @@ pub fn htx_wire(out: &[u8]) -> u64 {
 /// The stream counter of the process (`%rt`, HAProxy's `global.req_count`).
 static REQ_COUNT: AtomicU32 = AtomicU32::new(0);
 
+/// Streams started so far (`show info`'s `CumReq`, HAProxy's `global.req_count`).
+pub fn streams() -> u32 {
+    REQ_COUNT.load(Ordering::Relaxed)
+}
+
 /// Takes the next stream number.
 pub fn next_uniq_id() -> u32 {
     REQ_COUNT.fetch_add(1, Ordering::Relaxed)
@@ -282,6 +287,30 @@ impl StreamLog {
         self.request_started();
     }
 
+    /// Starts the record of a stream whose frontend does not log: only what the
+    /// statistics read (the stream's number, its timers, status and termination
+    /// state; no clock date, no request line).
+    pub fn begin_quiet(&mut self, start: Instant) {
+        self.on = false;
+        self.start = start;
+        self.be = None;
+        self.srv = None;
+        self.srv_addrs = None;
+        self.has_uri = false;
+        self.has_unique_id = false;
+        let r = &mut self.rec;
+        r.uniq_id = next_uniq_id();
+        r.t_request = -1;
+        r.t_queue = -1;
+        r.t_connect = -1;
+        r.t_data = -1;
+        r.status = -1;
+        r.err = TermErr::None;
+        r.fin = FinState::None;
+        r.retries = 0;
+        r.redispatched = false;
+    }
+
     /// Milliseconds since the start of the stream.
     pub fn elapsed(&self) -> i64 {
         self.start.elapsed().as_millis().min(i64::MAX as u128) as i64
@@ -297,7 +326,7 @@ impl StreamLog {
     /// The request was processed (HAProxy's `tv_request`: when the proxy answers it
     /// or is about to connect); only the first call counts.
     pub fn request_done(&mut self) {
-        if self.on && self.rec.t_request < 0 {
+        if self.rec.t_request < 0 {
             self.rec.t_request = self.elapsed();
         }
     }
@@ -322,14 +351,14 @@ impl StreamLog {
 
     /// A server slot was obtained (out of the queue).
     pub fn queued(&mut self) {
-        if self.on {
+        {
             self.rec.t_queue = self.elapsed();
         }
     }
 
     /// The server connection is established (or reused).
     pub fn connected(&mut self, addrs: (Option<SocketAddr>, Option<SocketAddr>)) {
-        if self.on {
+        {
             self.rec.t_connect = self.elapsed();
             self.srv_addrs = Some(addrs);
         }
@@ -337,7 +366,7 @@ impl StreamLog {
 
     /// The response head arrived.
     pub fn response_head(&mut self, status: u16) {
-        if self.on {
+        {
             self.rec.t_data = self.elapsed();
         }
         self.rec.status = i64::from(status);

@@ -1,0 +1,341 @@
+//! `show stat` and `show info` figures after known traffic, compared with HAProxy 2.6
+//! running the same configuration: requests and response classes by frontend, backend
+//! and server, requests the proxy answered itself, denials, client and server aborts,
+//! refused connections, balancing and connection counts, `CumReq` and `CumConns`.
+
+#![allow(clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use support::*;
+
+/// An origin answering by path: `/nf` 404, `/cut` a body cut short by a close, `/long`
+/// a body that never ends (until the client leaves), anything else 200.
+fn origin(l: TcpListener) {
+    std::thread::spawn(move || {
+        for c in l.incoming().take(64) {
+            let Ok(mut c) = c else { continue };
+            std::thread::spawn(move || {
+                let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match c.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&buf);
+                let path = line.split(' ').nth(1).unwrap_or("/").to_string();
+                let resp: &[u8] = match path.as_str() {
+                    "/nf" => b"HTTP/1.1 404 Not Found\r\ncontent-length: 2\r\nconnection: close\r\n\r\nnf",
+                    "/cut" => b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\nconnection: close\r\n\r\nshort",
+                    "/long" => b"HTTP/1.1 200 OK\r\ncontent-length: 100000000\r\n\r\nstart",
+                    _ => b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                };
+                let _ = c.write_all(resp);
+                if path == "/long" {
+                    // Until the proxy closes (the client left), bounded.
+                    for _ in 0..50 {
+                        std::thread::sleep(Duration::from_millis(100));
+                        if c.write_all(&[b'x'; 512]).is_err() {
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+}
+
+fn config(sock: &str, port: u16, srv: u16, closed: u16) -> String {
+    format!(
+        "global\n\
+         \x20   stats socket {sock} level admin\n\
+         defaults\n\
+         \x20   mode http\n\
+         \x20   retries 0\n\
+         \x20   timeout client 5s\n\
+         \x20   timeout server 5s\n\
+         \x20   timeout connect 2s\n\
+         frontend fe\n\
+         \x20   bind 127.0.0.1:{port}\n\
+         \x20   http-request return status 200 content-type text/plain string hi if {{ path /ret }}\n\
+         \x20   http-request redirect location /elsewhere if {{ path /redir }}\n\
+         \x20   http-request deny if {{ path /deny }}\n\
+         \x20   use_backend bad if {{ path /refused }}\n\
+         \x20   default_backend be\n\
+         backend be\n\
+         \x20   cookie SRV insert\n\
+         \x20   server s1 127.0.0.1:{srv} cookie c1\n\
+         backend bad\n\
+         \x20   balance leastconn\n\
+         \x20   server s2 127.0.0.1:{closed}\n"
+    )
+}
+
+thread_local! {
+    /// Connections made to the stats socket (each is a connection and a stream for
+    /// `CumConns` and `CumReq`).
+    static CLI_CALLS: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
+/// `echo "$input" | socat stdio <addr>`.
+fn socat(addr: &str, input: &str) -> String {
+    CLI_CALLS.with(|c| c.set(c.get() + 1));
+    let mut child = Command::new("socat")
+        .args(["-t", "2", "stdio", addr])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("socat is installed");
+    if let Some(mut i) = child.stdin.take() {
+        let _ = i.write_all(input.as_bytes());
+    }
+    let out = child.wait_with_output().expect("socat runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One request on its own connection; returns the whole answer.
+fn get(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(local(port)).expect("connect");
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let req = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).expect("send");
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A request whose client leaves once the response has started.
+fn leave_early(port: u16) {
+    let mut s = TcpStream::connect(local(port)).expect("connect");
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    s.write_all(b"GET /long HTTP/1.1\r\nhost: x\r\n\r\n")
+        .expect("send");
+    let mut b = [0u8; 64];
+    let _ = s.read(&mut b);
+    let _ = s.shutdown(Shutdown::Both);
+}
+
+/// The traffic, the same for both programs.
+fn drive(port: u16) {
+    for _ in 0..5 {
+        assert!(get(port, "/").starts_with("HTTP/1.1 200"));
+    }
+    for _ in 0..2 {
+        assert!(get(port, "/nf").starts_with("HTTP/1.1 404"));
+    }
+    assert!(get(port, "/ret").starts_with("HTTP/1.1 200"));
+    assert!(get(port, "/redir").starts_with("HTTP/1.1 302"));
+    assert!(get(port, "/deny").starts_with("HTTP/1.1 403"));
+    assert!(get(port, "/refused").starts_with("HTTP/1.1 503"));
+    let cut = get(port, "/cut");
+    assert!(cut.starts_with("HTTP/1.1 200"), "{cut}");
+    leave_early(port);
+}
+
+/// `show stat` as `(pxname/svname, field) -> value`.
+fn stat(sock: &str) -> BTreeMap<(String, String), String> {
+    let out = socat(sock, "show stat\n");
+    let mut lines = out.lines();
+    let head: Vec<String> = lines
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("# ")
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let mut m = BTreeMap::new();
+    for l in lines.filter(|l| !l.is_empty()) {
+        let v: Vec<&str> = l.split(',').collect();
+        let obj = format!("{}/{}", v[0], v.get(1).unwrap_or(&""));
+        for (i, name) in head.iter().enumerate() {
+            m.insert(
+                (obj.clone(), name.clone()),
+                v.get(i).unwrap_or(&"").to_string(),
+            );
+        }
+    }
+    m
+}
+
+fn info(sock: &str) -> BTreeMap<String, String> {
+    socat(sock, "show info\n")
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+struct Run {
+    stat: BTreeMap<(String, String), String>,
+    info: BTreeMap<String, String>,
+}
+
+fn run(name: &str, dir: &TempDir, haproxy: bool) -> Run {
+    let base = free_ports(3);
+    let origin_l = bind_tcp(local(base + 1));
+    origin(origin_l);
+    let sock = dir.join(&format!("{name}.sock"));
+    // `base + 2` stays closed: connections there are refused.
+    let cfg = config(&sock.to_string_lossy(), base, base + 1, base + 2);
+    let l = if haproxy {
+        Launch::haproxy(name, dir, &cfg)
+    } else {
+        Launch::rampart(name, dir, &cfg)
+    };
+    CLI_CALLS.with(|c| c.set(0));
+    let _p = l
+        .ready(Ready::Unix(sock.clone()))
+        .ready_tcp(local(base))
+        .spawn();
+    drive(base);
+    let addr = format!("unix-connect:{}", sock.display());
+    // The aborted transfers end on the proxy a moment after the client left.
+    let done = wait_until(Duration::from_secs(5), || {
+        let s = stat(&addr);
+        s.get(&("be/BACKEND".into(), "scur".into()))
+            .map(String::as_str)
+            == Some("0")
+    });
+    assert!(done, "the streams end");
+    let cli_before = CLI_CALLS.with(|c| c.get());
+    CLI_CALLS.with(|c| c.set(0));
+    let stat = stat(&addr);
+    let mut info = info(&addr);
+    // Without the calls made to the stats socket before these two.
+    for k in ["CumReq", "CumConns"] {
+        if let Some(v) = info.get_mut(k) {
+            let n: i64 = v.parse().unwrap_or(-1);
+            *v = (n - CLI_CALLS.with(|c| c.get()) - cli_before).to_string();
+        }
+    }
+    Run { stat, info }
+}
+
+#[test]
+fn counters_match_haproxy() {
+    let dir = TempDir::new("stats-counters");
+    let r = run("r", &dir, false);
+    let h = run("h", &dir, true);
+    let exact: &[(&str, &[&str])] = &[
+        (
+            "fe/FRONTEND",
+            &[
+                "stot",
+                "req_tot",
+                "hrsp_1xx",
+                "hrsp_2xx",
+                "hrsp_3xx",
+                "hrsp_4xx",
+                "hrsp_5xx",
+                "hrsp_other",
+                "intercepted",
+                "dreq",
+                "conn_tot",
+                "ereq",
+                "iid",
+                "mode",
+                "cli_abrt",
+                "srv_abrt",
+            ],
+        ),
+        (
+            "be/BACKEND",
+            &[
+                "stot",
+                "req_tot",
+                "hrsp_2xx",
+                "hrsp_4xx",
+                "hrsp_5xx",
+                "hrsp_other",
+                "cli_abrt",
+                "srv_abrt",
+                "lbtot",
+                "connect",
+                "econ",
+                "iid",
+                "algo",
+                "cookie",
+                "mode",
+                "dreq",
+                "eresp",
+            ],
+        ),
+        (
+            "be/s1",
+            &[
+                "stot",
+                "req_tot",
+                "hrsp_2xx",
+                "hrsp_4xx",
+                "hrsp_other",
+                "cli_abrt",
+                "srv_abrt",
+                "lbtot",
+                "connect",
+                "econ",
+                "eresp",
+                "sid",
+                "iid",
+                "cookie",
+            ],
+        ),
+        (
+            "bad/BACKEND",
+            &[
+                "stot", "req_tot", "hrsp_5xx", "econ", "lbtot", "connect", "algo", "iid",
+            ],
+        ),
+        (
+            "bad/s2",
+            &["stot", "econ", "lbtot", "connect", "req_tot", "hrsp_5xx"],
+        ),
+    ];
+    let mut diffs = Vec::new();
+    for (obj, fields) in exact {
+        for f in *fields {
+            let k = (obj.to_string(), f.to_string());
+            let (a, b) = (r.stat.get(&k), h.stat.get(&k));
+            assert!(b.is_some(), "haproxy has no {obj} {f}");
+            if a != b {
+                diffs.push(format!("{obj} {f}: rampart {a:?}, haproxy {b:?}"));
+            }
+        }
+    }
+    // Times: filled where HAProxy fills them, within generous bounds.
+    for obj in ["be/BACKEND", "be/s1"] {
+        for f in ["qtime", "ctime", "rtime", "ttime", "lastsess"] {
+            let k = (obj.to_string(), f.to_string());
+            let v: i64 = r.stat.get(&k).and_then(|v| v.parse().ok()).unwrap_or(-99);
+            let hv: i64 = h.stat.get(&k).and_then(|v| v.parse().ok()).unwrap_or(-99);
+            assert!(hv >= 0 && (0..5000).contains(&v), "{obj} {f}: {v} ({hv})");
+        }
+    }
+    // Highest concurrency: one client at a time, but a connection may still be counted
+    // for a moment after its client has its answer.
+    for obj in ["fe/FRONTEND", "be/BACKEND", "be/s1"] {
+        for run in [&r, &h] {
+            let k = (obj.to_string(), "smax".to_string());
+            let v: i64 = run.stat.get(&k).and_then(|v| v.parse().ok()).unwrap_or(-1);
+            assert!((1..=3).contains(&v), "{obj} smax {v}");
+        }
+    }
+    for k in ["CumReq", "CumConns"] {
+        if r.info.get(k) != h.info.get(k) {
+            diffs.push(format!(
+                "info {k}: rampart {:?}, haproxy {:?}",
+                r.info.get(k),
+                h.info.get(k)
+            ));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
