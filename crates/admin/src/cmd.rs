@@ -27,6 +27,8 @@ pub struct Api {
     pub bind_level: AccessLevel,
     /// What the configuration said that the server commands need.
     pub initial: Arc<crate::servers::Initial>,
+    /// The pattern references (maps, ACL files and inline patterns).
+    pub patterns: crate::maps::Patterns,
 }
 
 impl Handler for Api {
@@ -60,6 +62,7 @@ impl Handler for Api {
                 out.raw(&s);
             }
             _ if crate::frontends::command(&self.rt, &self.ctl, cmd, out) => {}
+            _ if crate::maps::command(&self.patterns, cmd, out) => {}
             _ if crate::servers::command(
                 &crate::servers::Ctx {
                     rt: &self.rt,

@@ -4,6 +4,7 @@
 //!   help), over the command table [`kw`];
 //! - [`cmd`]: the read-only commands (`show info`, `show stat`, `show schema json`,
 //!   `show env`, `show backend`, `show cli sockets`);
+//! - [`maps`]: `show|get|add|set|del|clear|prepare|commit map|acl`;
 //! - [`servers`]: the server commands (`disable|enable server`, `set server`, `set|get
 //!   weight`, `set maxconn server`, `show servers state|conn`...); [`frontends`]: the
 //!   frontend and process-wide ones (`disable|enable|shutdown frontend`, `set maxconn`,
@@ -23,6 +24,7 @@ pub mod field;
 pub mod frontends;
 pub mod info;
 pub mod kw;
+pub mod maps;
 pub mod proto;
 pub mod server;
 pub mod servers;

@@ -37,6 +37,7 @@ pub struct Prepared {
     maxconn: usize,
     process: Process,
     initial: crate::servers::Initial,
+    patterns: crate::maps::Patterns,
 }
 
 /// How `show cli sockets` names an address.
@@ -147,6 +148,7 @@ pub fn prepare(
         maxconn: maxconn as usize,
         process,
         initial: crate::servers::Initial::of(snap),
+        patterns: crate::maps::Patterns::of(&snap.patterns),
     })
 }
 
@@ -183,6 +185,7 @@ async fn serve(p: Prepared, rt: Arc<Runtime>, ctl: Arc<Control>) {
     let process = Arc::new(p.process);
     let shown = Arc::new(p.shown);
     let initial = Arc::new(p.initial);
+    let patterns = p.patterns;
     let slots = Arc::new(tokio::sync::Semaphore::new(p.maxconn));
     let mut tasks = Vec::new();
     for b in p.sockets {
@@ -192,6 +195,7 @@ async fn serve(p: Prepared, rt: Arc<Runtime>, ctl: Arc<Control>) {
             process: process.clone(),
             shown: shown.clone(),
             initial: initial.clone(),
+            patterns: patterns.clone(),
             level: b.level,
             severity: b.severity,
             timeout: p.timeout,
@@ -262,6 +266,7 @@ struct Shared {
     process: Arc<Process>,
     shown: Arc<Vec<(String, AccessLevel)>>,
     initial: Arc<crate::servers::Initial>,
+    patterns: crate::maps::Patterns,
     level: AccessLevel,
     severity: SeverityOutput,
     timeout: Duration,
@@ -281,6 +286,7 @@ impl Shared {
             sockets: self.shown.clone(),
             bind_level: self.level,
             initial: self.initial.clone(),
+            patterns: self.patterns.clone(),
         };
         let mut sess = Session::new(self.level, self.severity);
         let mut input: Vec<u8> = Vec::new();

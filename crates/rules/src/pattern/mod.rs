@@ -27,7 +27,9 @@ mod reference;
 pub use acl::{parse_acl_patterns, AclSpec};
 pub use file::{Disk, FileSource};
 pub use parse::SampleData;
-pub use reference::{Entry, LoadCx, Origin, PatExpr, PatRef, RefFlags, Registry, Resolver};
+pub use reference::{
+    Entry, LoadCx, Origin, PatExpr, PatRef, Probe, ProbeHit, RefFlags, Registry, Resolver,
+};
 
 use crate::regex::Groups;
 use crate::sample::{SmpType, Value};

@@ -12,6 +12,7 @@ use super::file::{parse_lines, FileSource};
 use super::index::{budget, Index, Snapshot};
 use super::parse::{parse, Item, SampleData};
 use super::{Flags, Matcher, ValueKind};
+use crate::sample::{SmpType, Value};
 use arc_swap::{ArcSwap, Guard};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -136,6 +137,82 @@ impl PatExpr {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// What the runtime API's `get map` / `get acl` report for this expression: the
+    /// text `s` taken as a string sample, cast to the method's type and matched.
+    pub fn probe(&self, s: &[u8]) -> Probe {
+        use super::{Method, Parser};
+        let m = self.matcher.method;
+        let hit = if m == Method::Found || self.matcher.parser != Parser::Method {
+            None
+        } else {
+            Value::Str(std::borrow::Cow::Borrowed(s))
+                .cast(m.expected_type())
+                .and_then(|v| {
+                    self.with(|snap| {
+                        let mut groups = crate::regex::Groups::default();
+                        let i = snap.lookup(&v, &mut groups)?;
+                        let it = snap.item(i)?;
+                        // HAProxy's indexes: trees for exact strings, prefixes
+                        // (both without -i) and IP networks, lists otherwise.
+                        let tree = match m {
+                            Method::Str | Method::Beg => !self.flags.icase,
+                            Method::Ip => true,
+                            _ => false,
+                        };
+                        Some(ProbeHit {
+                            tree,
+                            key: it.key.to_vec(),
+                            value: it.data.as_ref().map(|d| {
+                                let v = d.as_value();
+                                let ty = match v {
+                                    Value::Sint(_) => "sint",
+                                    Value::Ipv4(_) => "ipv4",
+                                    Value::Ipv6(_) => "ipv6",
+                                    _ => "str",
+                                };
+                                let text = match v.cast(SmpType::Str) {
+                                    Some(Value::Str(t)) => t.into_owned(),
+                                    _ => Vec::new(),
+                                };
+                                (text, ty)
+                            }),
+                        })
+                    })
+                })
+        };
+        Probe {
+            method: m.name(),
+            icase: self.flags.icase,
+            hit,
+        }
+    }
+}
+
+/// What [`PatExpr::probe`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe {
+    /// The match method's name (`str`, `beg`, `ip`...).
+    pub method: &'static str,
+    pub icase: bool,
+    pub hit: Option<ProbeHit>,
+}
+
+/// The pattern a probe matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeHit {
+    /// HAProxy would have found it in a tree (`idx=tree`), not a list.
+    pub tree: bool,
+    pub key: Vec<u8>,
+    /// The map value as text, and its type's name.
+    pub value: Option<(Vec<u8>, &'static str)>,
+}
+
+/// A new entry id, unique in the process (the runtime API names entries by it, as
+/// HAProxy names them by address).
+fn next_entry_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 struct EntryRec {
@@ -155,7 +232,6 @@ struct RefState {
     exprs: Vec<Arc<PatExpr>>,
     curr_gen: u32,
     next_gen: u32,
-    next_id: u64,
 }
 
 /// A pattern reference.
@@ -205,7 +281,6 @@ impl PatRef {
                 exprs: Vec::new(),
                 curr_gen: 0,
                 next_gen: 0,
-                next_id: 1,
             }),
         }
     }
@@ -261,6 +336,12 @@ impl PatRef {
     /// The expressions built on this reference.
     pub fn exprs(&self) -> Vec<Arc<PatExpr>> {
         self.lock().exprs.clone()
+    }
+
+    /// How many entries the reference holds, every generation counted
+    /// (`entry_cnt`).
+    pub fn entry_count(&self) -> usize {
+        self.lock().entries.len()
     }
 
     /// The entries of generation `gen` (the one in force by default), in order.
@@ -513,8 +594,7 @@ impl PatRef {
         let mut st = self.lock();
         let gen = st.curr_gen;
         for l in lines {
-            let id = st.next_id;
-            st.next_id += 1;
+            let id = next_entry_id();
             st.entries.push(EntryRec {
                 id,
                 key: l.key.into(),
@@ -543,8 +623,7 @@ impl RefState {
             .iter()
             .map(|e| item(e, key, value, resolve))
             .collect::<Result<Vec<_>, _>>()?;
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = next_entry_id();
         self.entries.push(EntryRec {
             id,
             key: key.into(),
