@@ -4,7 +4,7 @@
 //!   help), over the command table [`kw`];
 //! - [`cmd`]: the read-only commands (`show info`, `show stat`, `show schema json`,
 //!   `show env`, `show backend`, `show cli sockets`);
-//! - [`maps`]: `show|get|add|set|del|clear|prepare|commit map|acl`;
+//! - [`maps`]: `show|get|add|set|del|clear|prepare|commit map|acl`; [`vars`]: `get var`;
 //! - [`servers`]: the server commands (`disable|enable server`, `set server`, `set|get
 //!   weight`, `set maxconn server`, `show servers state|conn`...); [`frontends`]: the
 //!   frontend and process-wide ones (`disable|enable|shutdown frontend`, `set maxconn`,
@@ -29,5 +29,6 @@ pub mod proto;
 pub mod server;
 pub mod servers;
 pub mod stat;
+pub mod vars;
 
 pub use server::{prepare, Prepared};

@@ -210,3 +210,49 @@ fn map_and_acl_commands_match_haproxy() {
         }
     }
 }
+
+/// `get var` and `set var` (experimental mode) on the process-wide variables.
+#[test]
+fn get_and_set_var_match_haproxy() {
+    let dir = TempDir::new("clivars");
+    let run = |name: &str, haproxy: bool| {
+        let sock = dir.join(&format!("{name}.sock"));
+        let cfg = format!(
+            "global\n    stats socket {} level admin\n    set-var proc.a int(5)\n\
+             \x20   set-var proc.s str(hello)\n",
+            sock.display()
+        );
+        let l = if haproxy {
+            Launch::haproxy(name, &dir, &cfg)
+        } else {
+            Launch::rampart(name, &dir, &cfg)
+        };
+        let p = l.ready(Ready::Unix(sock.clone())).spawn();
+        (p, format!("unix-connect:{}", sock.display()))
+    };
+    let (_r, rs) = run("rampart", false);
+    let (_h, hs) = run("haproxy", true);
+    for cmd in [
+        "get var proc.a",
+        "get var proc.s",
+        "get var proc.nope",
+        "get var txn.x",
+        "get var",
+        "get var bad",
+        "set var proc.b int(3)",
+        "experimental-mode on; set var proc.b int(3); get var proc.b",
+        "experimental-mode on; set var proc.c fmt %[var(proc.a)]x; get var proc.c",
+        "experimental-mode on; set var proc.d expr str(e); get var proc.d",
+        "experimental-mode on; set var proc.d bogus x",
+        "experimental-mode on; set var txn.e int(1)",
+        "experimental-mode on; set var proc.f",
+        "experimental-mode on; set var",
+        "experimental-mode on; set var proc.g nosuchfetch",
+        "experimental-mode on; set var proc.a str(a),hex; get var proc.a",
+        "operator; get var proc.a",
+        "user; get var proc.a",
+    ] {
+        let input = format!("{cmd}\n");
+        assert_eq!(socat(&rs, &input), socat(&hs, &input), "answer to {cmd:?}");
+    }
+}

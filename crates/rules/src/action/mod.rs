@@ -33,7 +33,7 @@ pub use normalize::Normalizer;
 pub use redirect::Redirect;
 pub use txn::{htx_req_usage, htx_res_usage, Effect, Scratch, Txn, Verdict};
 pub use uri::{ReplaceUri, SetStartLine, UriPart};
-pub use vars::{global_set_var, SetVar, VarValue};
+pub use vars::{cli_set_var, global_set_var, SetVar, VarValue};
 
 use crate::expr::Expr;
 use crate::fetch::place::{Ckp, Uses};

@@ -173,11 +173,57 @@ pub fn global_set_var(
             "'{kw}': cannot set variable '{name}', only scope 'proc' is permitted in the global section."
         ));
     }
+    store_now(&sv, proc, cx.bufsize);
+    Ok(())
+}
+
+/// The runtime API's `set var <name> [expr|fmt] <value>` (`vars_parse_cli_set_var`):
+/// `args` are the command's words (`set`, `var`, ...), already checked for the name and
+/// a value. Read as the `set-var(<name>)` / `set-var-fmt(<name>)` action (only fetches
+/// that need no stream), then evaluated at once into the process-wide variables.
+pub fn cli_set_var(
+    args: &[&str],
+    proc: &std::sync::RwLock<crate::vars::VarSet>,
+    cx: &mut ActCx<'_>,
+) -> Result<(), String> {
+    let a = |i: usize| super::arg(args, i);
+    let mut fmt = false;
+    if !a(4).is_empty() {
+        match a(3) {
+            "fmt" => fmt = true,
+            "expr" => {}
+            other => {
+                return Err(format!(
+                    "'{} {}': arg type must be either 'expr' or 'fmt' but got '{other}'.",
+                    a(0),
+                    a(1)
+                ))
+            }
+        }
+    }
+    let action = format!("set-var{}({})", if fmt { "-fmt" } else { "" }, a(2));
+    let value = if a(4).is_empty() { a(3) } else { a(4) };
+    let w = [action.as_str(), value];
+    let mut idx = 1;
+    let sv = parse_at(&w, &mut idx, [Some(Ckp::CfgParser), None], cx).map_err(|e| e.msg)?;
+    if sv.var.scope != Scope::Proc {
+        return Err(format!(
+            "'{} {}': cannot set variable '{}', only scope 'proc' is permitted here.",
+            a(0),
+            a(1),
+            a(2)
+        ));
+    }
+    store_now(&sv, proc, cx.bufsize);
+    Ok(())
+}
+
+/// Evaluates `sv` without a stream (its fetches need none) into the process-wide
+/// variables.
+fn store_now(sv: &SetVar, proc: &std::sync::RwLock<crate::vars::VarSet>, bufsize: usize) {
     let env = ProcOnly(proc);
     let s = crate::stream::Stream::new(&env);
-    let ccx = crate::conv::Cx {
-        bufsize: cx.bufsize,
-    };
+    let ccx = crate::conv::Cx { bufsize };
     match &sv.value {
         VarValue::Expr(e) => {
             if let Some(v) = e.eval(&s, &mut Iter::single(), &ccx) {
@@ -187,12 +233,11 @@ pub fn global_set_var(
         VarValue::Fmt(lf) => {
             let mut out = Vec::new();
             lf.render_text(&s, &ccx, &mut out);
-            out.truncate(cx.bufsize);
+            out.truncate(bufsize);
             set_var(&s, &sv.var, &Value::Str(Cow::Owned(out)), sv.cond);
         }
         VarValue::Unset => {}
     }
-    Ok(())
 }
 
 /// What the configuration parser's evaluations see: the process-wide variables only.
