@@ -29,6 +29,8 @@ pub struct Api {
     pub initial: Arc<crate::servers::Initial>,
     /// The pattern references (maps, ACL files and inline patterns).
     pub patterns: crate::maps::Patterns,
+    /// `_getsocks` was asked: the session hands the listening sockets over.
+    pub getsocks: bool,
 }
 
 impl Handler for Api {
@@ -41,6 +43,7 @@ impl Handler for Api {
                 out.raw("\n");
             }
             ["show", "env"] => show_env(cmd, out),
+            ["_getsocks"] => self.getsocks = true,
             ["show", "backend"] => {
                 let mut s = String::from("# name\n");
                 for b in &self.rt.backends {

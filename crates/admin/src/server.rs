@@ -27,6 +27,8 @@ struct Bound {
     listener: Listener,
     level: AccessLevel,
     severity: SeverityOutput,
+    /// `expose-fd listeners`: `_getsocks` hands the listening sockets over.
+    expose_fd: bool,
 }
 
 /// The CLI sockets, bound and not yet served.
@@ -38,6 +40,16 @@ pub struct Prepared {
     process: Process,
     initial: crate::servers::Initial,
     patterns: crate::maps::Patterns,
+    /// Copies of every listening socket of the process, for `_getsocks`.
+    exported: Vec<std::os::fd::OwnedFd>,
+}
+
+/// A second descriptor of a listening socket, owned.
+fn owned_dup(l: &Listener) -> Option<std::os::fd::OwnedFd> {
+    Some(match l.try_clone().ok()? {
+        Listener::Tcp(t) => t.into(),
+        Listener::Unix(u) => u.into(),
+    })
 }
 
 /// How `show cli sockets` names an address.
@@ -62,6 +74,7 @@ pub fn prepare(
 ) -> Result<Prepared, Vec<String>> {
     let st = &snap.global.stats;
     let mut sockets = Vec::new();
+    let mut exported = Vec::new();
     let mut shown_list = Vec::new();
     let mut errors = Vec::new();
     let maxconn = st.maxconn.unwrap_or(10).max(1);
@@ -100,10 +113,14 @@ pub fn prepare(
                         Listener::Unix(_) => shown(&addr),
                     };
                     shown_list.push((name, line.level));
+                    if let Some(fd) = owned_dup(&l) {
+                        exported.push(fd);
+                    }
                     sockets.push(Bound {
                         listener: l,
                         level: line.level,
                         severity: line.severity_output,
+                        expose_fd: line.expose_fd_listeners,
                     });
                 }
                 Err(e) => errors.push(format!("Starting frontend GLOBAL: {e} [{}]", shown(&addr))),
@@ -149,10 +166,16 @@ pub fn prepare(
         process,
         initial: crate::servers::Initial::of(snap),
         patterns: crate::maps::Patterns::of(&snap.patterns),
+        exported,
     })
 }
 
 impl Prepared {
+    /// Adds the proxies' listening sockets to what `_getsocks` hands over.
+    pub fn export<'a>(&mut self, listeners: impl Iterator<Item = &'a Listener>) {
+        self.exported.extend(listeners.filter_map(owned_dup));
+    }
+
     /// No `stats socket` line.
     pub fn is_empty(&self) -> bool {
         self.sockets.is_empty()
@@ -186,6 +209,7 @@ async fn serve(p: Prepared, rt: Arc<Runtime>, ctl: Arc<Control>) {
     let shown = Arc::new(p.shown);
     let initial = Arc::new(p.initial);
     let patterns = p.patterns;
+    let exported = Arc::new(p.exported);
     let slots = Arc::new(tokio::sync::Semaphore::new(p.maxconn));
     let mut tasks = Vec::new();
     for b in p.sockets {
@@ -196,6 +220,8 @@ async fn serve(p: Prepared, rt: Arc<Runtime>, ctl: Arc<Control>) {
             shown: shown.clone(),
             initial: initial.clone(),
             patterns: patterns.clone(),
+            exported: exported.clone(),
+            expose_fd: b.expose_fd,
             level: b.level,
             severity: b.severity,
             timeout: p.timeout,
@@ -267,13 +293,15 @@ struct Shared {
     shown: Arc<Vec<(String, AccessLevel)>>,
     initial: Arc<crate::servers::Initial>,
     patterns: crate::maps::Patterns,
+    exported: Arc<Vec<std::os::fd::OwnedFd>>,
+    expose_fd: bool,
     level: AccessLevel,
     severity: SeverityOutput,
     timeout: Duration,
 }
 
 impl Shared {
-    async fn session<S: AsyncRead + AsyncWrite + Unpin>(&self, mut s: S) {
+    async fn session<S: AsyncRead + AsyncWrite + Unpin + std::os::fd::AsFd>(&self, mut s: S) {
         self.process
             .cli_conns
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -287,6 +315,7 @@ impl Shared {
             bind_level: self.level,
             initial: self.initial.clone(),
             patterns: self.patterns.clone(),
+            getsocks: false,
         };
         let mut sess = Session::new(self.level, self.severity);
         let mut input: Vec<u8> = Vec::new();
@@ -304,6 +333,22 @@ impl Shared {
             };
             input.extend_from_slice(&chunk[..n]);
             let flow = sess.feed(&mut input, n == 0, &mut api, &mut out);
+            if std::mem::take(&mut api.getsocks) {
+                // `_getsocks`: the sockets go on this connection, then it closes (a
+                // socket without `expose-fd listeners` sends nothing, as HAProxy's).
+                if self.expose_fd && self.level == AccessLevel::Admin {
+                    let socks: Vec<rampart_net::xfer::Exported<'_>> = self
+                        .exported
+                        .iter()
+                        .map(|fd| rampart_net::xfer::Exported {
+                            fd: std::os::fd::AsFd::as_fd(fd),
+                            interface: "",
+                        })
+                        .collect();
+                    let _ = rampart_net::xfer::send_sockets(s.as_fd(), &socks);
+                }
+                return;
+            }
             if !out.is_empty() {
                 match tokio::time::timeout(self.timeout, s.write_all(&out)).await {
                     Ok(Ok(())) => out.clear(),

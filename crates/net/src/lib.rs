@@ -16,6 +16,7 @@ pub mod conn;
 pub mod connect;
 pub mod listener;
 pub mod splice;
+pub mod xfer;
 
 mod sys;
 

@@ -73,6 +73,9 @@ impl Listener {
     /// Opens (or adopts, for `fd@N`) a listening socket on `addr` with `spec`'s options.
     /// The error text is HAProxy's style: the caller prefixes it with the proxy and bind.
     pub fn open(addr: &ListenAddr, spec: &ListenerSpec) -> Result<Listener, String> {
+        if let Some(l) = inherited(addr)? {
+            return Ok(l);
+        }
         let l = match addr {
             ListenAddr::Inet(sa) => open_inet(*sa, spec),
             ListenAddr::Unix(path) => open_unix(path, spec),
@@ -218,6 +221,36 @@ fn open_abns(name: &str, spec: &ListenerSpec) -> Result<Listener, String> {
 }
 
 /// `fd@N`: the descriptor is already bound and listening; it is used as it is.
+/// The socket the old process handed over for `addr` (`-x`), if any: it is used as it
+/// is, already bound and listening.
+fn inherited(addr: &ListenAddr) -> Result<Option<Listener>, String> {
+    use nix::sys::socket::SockaddrStorage;
+    let fd = match addr {
+        ListenAddr::Inet(SocketAddr::V4(want)) => crate::xfer::claim(|a: &SockaddrStorage| {
+            a.as_sockaddr_in()
+                .is_some_and(|x| x.ip() == *want.ip() && x.port() == want.port())
+        }),
+        ListenAddr::Inet(SocketAddr::V6(want)) => crate::xfer::claim(|a: &SockaddrStorage| {
+            a.as_sockaddr_in6()
+                .is_some_and(|x| x.ip() == *want.ip() && x.port() == want.port())
+        }),
+        ListenAddr::Unix(p) => crate::xfer::claim(|a: &SockaddrStorage| {
+            a.as_unix_addr().and_then(|u| u.path()) == Some(p.as_path())
+        }),
+        ListenAddr::Abns(n) => crate::xfer::claim(|a: &SockaddrStorage| {
+            a.as_unix_addr().and_then(|u| u.as_abstract()) == Some(n.as_bytes())
+        }),
+        ListenAddr::Fd(_) => None,
+    };
+    let Some(fd) = fd else {
+        return Ok(None);
+    };
+    let l = adopt_fd(fd.as_raw_fd())?;
+    l.set_nonblocking()
+        .map_err(|e| format!("cannot set non-blocking mode ({e})"))?;
+    Ok(Some(l))
+}
+
 fn adopt_fd(fd: RawFd) -> Result<Listener, String> {
     let family =
         sys::socket_family(fd).map_err(|e| format!("cannot use inherited fd {fd} ({e})"))?;

@@ -154,3 +154,10 @@ pub fn abstract_addr(name: &str) -> Option<SockAddr> {
     use std::os::unix::ffi::OsStrExt;
     SockAddr::unix(std::ffi::OsStr::from_bytes(&path)).ok()
 }
+
+/// Takes ownership of a descriptor the kernel just installed in this process
+/// (`SCM_RIGHTS`): nothing else refers to it.
+pub(crate) fn own_received(fd: std::os::fd::RawFd) -> OwnedFd {
+    // SAFETY: `fd` was created for this process by `recvmsg` and is owned by no one.
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}

@@ -57,6 +57,19 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
     report.set_context(None);
     let sources = &loaded.config.sources;
     let loc = |span: rampart_config::Span| format!("{}:{}", sources.name(span.file), span.line);
+    // `-x <socket>`: the old process's listening sockets, used instead of binding new
+    // ones wherever the addresses match (a seamless reload).
+    if let Some(x) = &cmd.fd_socket {
+        match rampart_net::xfer::receive_sockets(std::path::Path::new(x)) {
+            Ok(fds) => rampart_net::xfer::offer(fds),
+            Err(_) => {
+                report.alert(&format!(
+                    "{main} Failed to get the sockets from the old process!"
+                ));
+                return 1;
+            }
+        }
+    }
     let built = match rampart_proxy::build(snap, &limits, &loc) {
         Ok(b) => b,
         Err(e) => {
@@ -71,7 +84,7 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
     };
     // The CLI's sockets (`stats socket`) are bound with the proxies' listeners.
     let nb_listeners = built.listeners.iter().map(Vec::len).sum();
-    let cli = match rampart_admin::prepare(snap, &limits, nb_listeners) {
+    let mut cli = match rampart_admin::prepare(snap, &limits, nb_listeners) {
         Ok(c) => c,
         Err(msgs) => {
             for m in &msgs {
@@ -83,6 +96,10 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
             return 1;
         }
     };
+    // Received sockets no listener of this configuration wanted are closed.
+    drop(rampart_net::xfer::unclaimed());
+    // What `_getsocks` hands to a successor (`expose-fd listeners`).
+    cli.export(built.listeners.iter().flatten());
     // HAProxy refuses to run without any listener (`bind`, `stats socket`).
     if !crate::listeners::any(snap) {
         report.alert(&format!(

@@ -624,3 +624,98 @@ fn hard_stop_after_ends_a_soft_stop_held_by_a_stuck_request() {
         "the server connection closed"
     );
 }
+
+/// The inodes of the sockets listening on TCP port `port` of 127.0.0.1.
+fn listen_inodes(port: u16) -> Vec<String> {
+    let t = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let want = format!("0100007F:{port:04X}");
+    t.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.get(1) == Some(&want.as_str()) && f.get(3) == Some(&"0A"))
+                .then(|| f.get(9).map(|s| s.to_string()))
+                .flatten()
+        })
+        .collect()
+}
+
+/// `-x <socket>` with `stats socket ... expose-fd listeners`: the new process takes the
+/// old one's listening sockets instead of binding new ones (HAProxy's seamless reload),
+/// so the port is the same kernel socket before, during and after the handover.
+#[test]
+fn x_takes_the_listening_sockets_over() {
+    let dir = TempDir::new("hx");
+    let (p, oa, ob) = (free_port(), free_port(), free_port());
+    let (_a, _) = origin(ListenOn::Tcp(local(oa)), "old");
+    let (_b, _) = origin(ListenOn::Tcp(local(ob)), "new");
+    let sock = dir.join("s.sock");
+    let global = format!(
+        "    stats socket {} level admin expose-fd listeners\n",
+        sock.display()
+    );
+    let bind = format!("127.0.0.1:{p}");
+    let mut old = Launch::rampart(
+        "old",
+        &dir,
+        &cfg(&global, &bind, &format!("127.0.0.1:{oa}")),
+    )
+    .ready_tcp(local(p))
+    .spawn();
+    assert_eq!(one_request(p, "/a"), Got::Ok("old GET /a 0".into()));
+    let before = listen_inodes(p);
+    assert_eq!(before.len(), 1, "one listening socket: {before:?}");
+
+    let mut new = Launch::rampart(
+        "new",
+        &dir,
+        &cfg(&global, &bind, &format!("127.0.0.1:{ob}")),
+    )
+    .arg("-x")
+    .arg(sock.display().to_string())
+    .arg("-sf")
+    .arg(old.pid().to_string())
+    .ready_tcp(local(p))
+    .spawn();
+    let st = old.expect_exit(Duration::from_secs(15));
+    assert_eq!(
+        st.code(),
+        Some(0),
+        "the old process exits 0 ({})",
+        describe(st)
+    );
+    assert_eq!(one_request(p, "/b"), Got::Ok("new GET /b 0".into()));
+    assert_eq!(
+        listen_inodes(p),
+        before,
+        "the new process listens on the old process's socket"
+    );
+    new.assert_running();
+}
+
+/// `-x` on a socket without `expose-fd listeners` gets nothing: the new process refuses
+/// to start, as HAProxy does outside master-worker mode.
+#[test]
+fn x_without_expose_fd_is_refused() {
+    let dir = TempDir::new("hx2");
+    let (p, o) = (free_port(), free_port());
+    let (_a, _) = origin(ListenOn::Tcp(local(o)), "old");
+    let sock = dir.join("s.sock");
+    let global = format!("    stats socket {} level admin\n", sock.display());
+    let bind = format!("127.0.0.1:{p}");
+    let _old = Launch::rampart("old", &dir, &cfg(&global, &bind, &format!("127.0.0.1:{o}")))
+        .ready_tcp(local(p))
+        .spawn();
+    let mut new = Launch::rampart("new", &dir, &cfg(&global, &bind, &format!("127.0.0.1:{o}")))
+        .arg("-x")
+        .arg(sock.display().to_string())
+        .spawn_no_wait();
+    let st = new.expect_exit(Duration::from_secs(10));
+    assert_eq!(st.code(), Some(1), "{}", describe(st));
+    assert!(
+        new.stderr()
+            .contains("Failed to get the sockets from the old process!"),
+        "{}",
+        new.stderr()
+    );
+}
