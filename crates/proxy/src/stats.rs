@@ -7,7 +7,7 @@
 
 use crate::logs::StreamLog;
 use crate::rate::FreqCtr;
-use crate::state::{inc, Backend, Runtime, Server};
+use crate::state::{add, inc, Backend, Runtime, Server};
 use rampart_rules::logfmt::{FinState, TermErr};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
@@ -218,6 +218,17 @@ pub fn stream_end(rt: &Runtime, fe: usize, log: &StreamLog, http_fe: bool) {
     let be = log.be.and_then(|b| rt.backends.get(b));
     let srv = be.and_then(|b| log.srv.and_then(|s| b.servers.get(s)));
     let http_be = be.is_some_and(|b| b.mode == rampart_model::proxy::Mode::Http);
+    // Bytes, as the log line reports them (`%U`, `%B`: heads included).
+    let (bin, bout) = (rec.bytes_in, rec.bytes_out);
+    let counters = [Some(&f.counters), be.map(|b| &b.counters)];
+    for c in counters.into_iter().flatten() {
+        add(&c.bytes_in, bin);
+        add(&c.bytes_out, bout);
+    }
+    if let Some(s) = srv {
+        add(&s.counters.bytes_in, bin);
+        add(&s.counters.bytes_out, bout);
+    }
     if rec.status != 0 {
         if http_fe {
             f.counters.traffic.status(rec.status);

@@ -63,9 +63,7 @@ impl Session {
         }
         let mut out = self.w.get_buf();
         let keep_after = self.render_answer(h, made, keep, be, &mut out);
-        if h.fx.log.on {
-            h.fx.log.rec.bytes_out += crate::logs::htx_wire(&out);
-        }
+        h.fx.log.rec.bytes_out += crate::logs::htx_wire(&out);
         let ok = out.is_empty()
             || write_all(&self.cli, &out, self.fe.timeouts.client)
                 .await

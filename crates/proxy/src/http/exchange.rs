@@ -15,7 +15,7 @@ use crate::pool;
 use crate::retry::{Retries, RetryOn};
 use crate::snapshot::Capture;
 use crate::state::Frontend;
-use crate::state::{add, inc, Backend};
+use crate::state::{inc, Backend};
 use crate::tunnel;
 use crate::upstream::{proxy_header, take_slot, take_slot_on};
 use rampart_h1::{
@@ -119,8 +119,9 @@ impl Session {
         if crate::debug::on() {
             crate::debug::request(h.fx.log.rec.uniq_id, &fe.name, self.cli.raw_fd(), &h.req);
         }
+        // What the request counts (logs and statistics alike), head included.
+        h.fx.log.rec.bytes_in = crate::logs::htx_req(&h.req);
         if h.fx.log.on {
-            h.fx.log.rec.bytes_in = crate::logs::htx_req(&h.req);
             if let Some((name, len)) = &fe.log.cookie_cap {
                 h.fx.log.rec.cli_cookie =
                     super::cookie::capture(h.req.headers(), false, name, *len);
@@ -718,13 +719,6 @@ impl Session {
         if let Some(why) = ends.killed {
             h.fx.log.term(why.term(), FinState::Data);
         }
-        if let Some(Ok(n)) = ends.req {
-            add(&fe.counters.bytes_in, n + kept_body);
-            add(&be.counters.bytes_in, n + kept_body);
-            if let Some(s) = be.servers.get(srv.server) {
-                add(&s.counters.bytes_in, n + kept_body);
-            }
-        }
         // Only a relayed response leaves bytes to deliver in `rout` (after a failure it
         // may hold a head that must not go out).
         let tail = matches!(ends.resp, Some(RespEnd::Done { .. })) && !rout.is_empty();
@@ -771,14 +765,6 @@ impl Session {
                     None => Some(run.await),
                 };
                 if let Some(o) = o {
-                    add(&fe.counters.bytes_in, o.c2s);
-                    add(&fe.counters.bytes_out, o.s2c);
-                    add(&be.counters.bytes_in, o.c2s);
-                    add(&be.counters.bytes_out, o.s2c);
-                    if let Some(s) = be.servers.get(srv.server) {
-                        add(&s.counters.bytes_in, o.c2s);
-                        add(&s.counters.bytes_out, o.s2c);
-                    }
                     h.fx.log.rec.bytes_in += o.c2s;
                     h.fx.log.rec.bytes_out += o.s2c;
                 }

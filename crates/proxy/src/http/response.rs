@@ -12,7 +12,7 @@ use super::io::{read_some, write_all, ReadErr};
 use crate::env::StreamFx;
 use crate::observe::{self, Event};
 use crate::snapshot::Capture;
-use crate::state::{add, inc, Backend, Frontend};
+use crate::state::{inc, Backend, Frontend};
 use rampart_h1::{
     parse_response, response_body_kind, write_response, BodyKind, CaseMap, ErrorKind, ParseError,
     ParseOpts, Parsed, RequestHead, ResponseHead, Version,
@@ -183,9 +183,7 @@ pub async fn run<'r>(
                     let h = resp.headers_mut();
                     h.remove(b"content-length");
                     h.remove(b"transfer-encoding");
-                    if fx.log.on {
-                        fx.log.rec.bytes_out += crate::logs::htx_res(resp);
-                    }
+                    fx.log.rec.bytes_out += crate::logs::htx_res(resp);
                     out.clear();
                     write_response(resp, out, cx.case);
                     sbuf.drain(..n);
@@ -207,8 +205,8 @@ pub async fn run<'r>(
                     let id = fx.log.rec.uniq_id;
                     crate::debug::response(id, &cx.be.name, cx.cli.raw_fd(), cx.srv.raw_fd(), resp);
                 }
+                fx.log.rec.bytes_out += crate::logs::htx_res(resp);
                 if fx.log.on {
-                    fx.log.rec.bytes_out += crate::logs::htx_res(resp);
                     if let Some((name, len)) = &cx.fe.log.cookie_cap {
                         fx.log.rec.srv_cookie =
                             super::cookie::capture(resp.headers(), true, name, *len);
@@ -340,11 +338,6 @@ pub async fn run<'r>(
                     return RespEnd::Broken;
                 }
                 out.clear();
-            }
-            add(&cx.fe.counters.bytes_out, n);
-            add(&cx.be.counters.bytes_out, n);
-            if let Some(s) = cx.be.servers.get(cx.server) {
-                add(&s.counters.bytes_out, n);
             }
             // Whatever the server sent past its response makes its connection unusable.
             RespEnd::Done {

@@ -309,6 +309,8 @@ impl StreamLog {
         r.fin = FinState::None;
         r.retries = 0;
         r.redispatched = false;
+        r.bytes_in = 0;
+        r.bytes_out = 0;
     }
 
     /// Milliseconds since the start of the stream.
