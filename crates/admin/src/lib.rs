@@ -11,6 +11,8 @@
 //! - [`stat`] and [`info`]: the typed field lists of `show stat` and `show info`, built
 //!   from the runtime's counters (one source for the CLI, the stats page and Prometheus),
 //!   rendered by [`field`]'s writers; [`cols`]: the `show stat` columns;
+//! - [`prom`]: the Prometheus exporter (`use-service prometheus-exporter`) over the
+//!   same field lists, installed into the orchestrator at start-up;
 //! - [`server`]: the listening sockets, bound with the proxies' listeners before the
 //!   process detaches and drops privileges, served by one control thread with its own
 //!   small event loop, never by the workers.
@@ -23,6 +25,7 @@ pub mod field;
 pub mod frontends;
 pub mod info;
 pub mod kw;
+pub mod prom;
 pub mod proto;
 pub mod server;
 pub mod servers;
