@@ -4,7 +4,7 @@
 //!   help), over the command table [`kw`];
 //! - [`cmd`]: the read-only commands (`show info`, `show stat`, `show schema json`,
 //!   `show env`, `show backend`, `show cli sockets`);
-//! - [`maps`]: `show|get|add|set|del|clear|prepare|commit map|acl`; [`vars`]: `get var`;
+//! - [`maps`]: `show|get|add|set|del|clear|prepare|commit map|acl`; [`vars`]: `get var`, `set var`;
 //! - [`servers`]: the server commands (`disable|enable server`, `set server`, `set|get
 //!   weight`, `set maxconn server`, `show servers state|conn`...); [`frontends`]: the
 //!   frontend and process-wide ones (`disable|enable|shutdown frontend`, `set maxconn`,
@@ -12,6 +12,8 @@
 //! - [`stat`] and [`info`]: the typed field lists of `show stat` and `show info`, built
 //!   from the runtime's counters (one source for the CLI, the stats page and Prometheus),
 //!   rendered by [`field`]'s writers; [`cols`]: the `show stat` columns;
+//! - [`prom`]: the Prometheus exporter (`use-service prometheus-exporter`) over the
+//!   same field lists, installed into the orchestrator at start-up;
 //! - [`server`]: the listening sockets, bound with the proxies' listeners before the
 //!   process detaches and drops privileges, served by one control thread with its own
 //!   small event loop, never by the workers.
@@ -25,6 +27,7 @@ pub mod frontends;
 pub mod info;
 pub mod kw;
 pub mod maps;
+pub mod prom;
 pub mod proto;
 pub mod server;
 pub mod servers;

@@ -37,7 +37,7 @@ pub struct Prepared {
     shown: Vec<(String, AccessLevel)>,
     timeout: Duration,
     maxconn: usize,
-    process: Process,
+    process: Arc<Process>,
     initial: crate::servers::Initial,
     patterns: crate::maps::Patterns,
     /// Copies of every listening socket of the process, for `_getsocks`.
@@ -158,6 +158,7 @@ pub fn prepare(
         listeners: listeners + sockets.len(),
         cli_conns: Default::default(),
     };
+    let process = Arc::new(process);
     Ok(Prepared {
         sockets,
         shown: shown_list,
@@ -183,6 +184,8 @@ impl Prepared {
 
     /// Starts the control thread serving the sockets (after the process detached).
     pub fn start(self, rt: &Arc<Runtime>, ctl: &Arc<Control>) -> std::io::Result<()> {
+        // The Prometheus exporter reads `show info`'s process data too.
+        crate::prom::install(self.process.clone(), rt.clone(), ctl.clone());
         if self.sockets.is_empty() {
             return Ok(());
         }
@@ -205,7 +208,7 @@ impl Prepared {
 }
 
 async fn serve(p: Prepared, rt: Arc<Runtime>, ctl: Arc<Control>) {
-    let process = Arc::new(p.process);
+    let process = p.process;
     let shown = Arc::new(p.shown);
     let initial = Arc::new(p.initial);
     let patterns = p.patterns;

@@ -25,7 +25,8 @@
 //! - [`auth`]: `userlist` sections checking HTTP basic authentication;
 //! - [`rate`]: event rates (`rate-limit sessions`, `maxconnrate`, `maxsessrate`).
 //! - [`snapshot`]: the last invalid request and response of each proxy (`show errors`);
-//! - [`gaps`]: the start-up warnings about settings accepted but not applied yet.
+//! - [`gaps`]: the start-up warnings about settings accepted but not applied yet;
+//! - [`service`]: `use-service` (the Prometheus exporter, rendered by layer 6).
 
 pub mod accept;
 pub mod affinity;
@@ -50,6 +51,7 @@ pub mod queue;
 pub mod rate;
 pub mod retry;
 pub mod server_state;
+pub mod service;
 pub mod snapshot;
 pub mod splice;
 pub mod state;

@@ -47,6 +47,8 @@ pub enum Outcome<'r> {
         time_ms: u32,
         at_least: u32,
     },
+    /// `use-service`: the service answers.
+    Service(rampart_rules::action::Service),
 }
 
 impl Outcome<'_> {
@@ -61,6 +63,7 @@ impl Outcome<'_> {
                 ..
             }
             | Outcome::Redirect(_)
+            | Outcome::Service(_)
             | Outcome::Auth(_) => TermErr::Local,
             Outcome::Status(500) => TermErr::Internal,
             Outcome::Reply { .. }
@@ -267,6 +270,7 @@ fn verdict<'r>(
             Outcome::Redirect(rule)
         }
         Verdict::Auth { realm } => Outcome::Auth(realm),
+        Verdict::Service(s) => Outcome::Service(s),
         Verdict::WaitForBody { time_ms, at_least } => Outcome::Wait {
             at: i,
             time_ms,

@@ -42,6 +42,8 @@ pub(super) enum Made<'r> {
     },
     /// A `redir` server's 302 (the prefix), which closes the connection.
     ServerRedirect(&'r str),
+    /// `use-service prometheus-exporter`: the metrics rendered for the request.
+    Service(&'r [u8]),
 }
 
 impl Session {
@@ -166,6 +168,13 @@ impl Session {
             Made::ServerRedirect(prefix) => {
                 super::persist::write_redirect(prefix, &h.req, answer.case, out);
                 false
+            }
+            Made::Service(body) => {
+                crate::service::write_head(conn, out);
+                if !answer.head_only {
+                    crate::service::write_chunked(body, out);
+                }
+                keep
             }
             Made::Reply(reply) => match &reply.body {
                 ReplyBody::DefaultErrorFiles => {
@@ -392,7 +401,34 @@ impl Session {
             Outcome::Reply { kind, .. } => Some(*kind),
             _ => None,
         };
+        // `use-service`: the body is rendered first, into a pooled buffer.
+        let mut body = Vec::new();
+        let service = match o {
+            Outcome::Service(rampart_rules::action::Service::PrometheusExporter) => {
+                // Counted before the service runs, as HAProxy counts it before the
+                // applet (the scrape sees itself).
+                if be.is_none() || be == fe.own_backend {
+                    inc(&fe.counters.traffic.intercepted);
+                }
+                body = self.w.get_buf();
+                let ok =
+                    crate::service::prometheus().map(|e| e.render(h.req.uri(), &mut body).is_ok());
+                // A client of HTTP/1.0 cannot keep a chunked answer's connection.
+                keep &= h.req.version() != Version::Http10;
+                Some(ok)
+            }
+            _ => None,
+        };
         let made = match o {
+            Outcome::Service(_) => match service {
+                Some(Some(true)) => Made::Service(&body),
+                // An invalid query: HAProxy's 400, which closes.
+                Some(Some(false)) => {
+                    keep = false;
+                    Made::Page(400)
+                }
+                _ => Made::Page(500),
+            },
             Outcome::Continue | Outcome::Wait { .. } => return Next::KeepAlive,
             Outcome::Reject => {
                 denied();
@@ -442,6 +478,9 @@ impl Session {
             inc(&fe.counters.traffic.intercepted);
         }
         let next = self.answer(h, made, keep, be).await;
+        if service.is_some() {
+            self.w.put_buf(body);
+        }
         if let (Next::KeepAlive, Some(end)) = (next, end) {
             self.rbuf.drain(..end.min(self.rbuf.len()));
         }
@@ -488,7 +527,7 @@ impl Session {
                 self.cli.silent_drop();
                 return Next::Close;
             }
-            Outcome::Continue | Outcome::Wait { .. } => return Next::Close,
+            Outcome::Continue | Outcome::Wait { .. } | Outcome::Service(_) => return Next::Close,
         };
         self.answer(h, made, keep, Some(bi)).await
     }
@@ -572,6 +611,7 @@ impl Made<'_> {
             Made::Auth { .. } if proxy_auth => 407,
             Made::Auth { .. } => 401,
             Made::ServerRedirect(_) => 302,
+            Made::Service(_) => 200,
         }
     }
 }

@@ -4,7 +4,7 @@
 use super::headers::{self, DelHeader, EarlyHint, ReplaceHeader, SetHeader};
 use super::kw::{self, Kw};
 use super::maps::{self, MapAct, MapOp};
-use super::misc::{self, AddrPart, CaptureSlot, LogLevel, TimeoutKind, TimeoutValue};
+use super::misc::{self, AddrPart, CaptureSlot, LogLevel, Service, TimeoutKind, TimeoutValue};
 use super::normalize::{self, Normalizer};
 use super::redirect::{self, Dest, Redirect};
 use super::txn::{stream_of, Effect, Txn, Verdict};
@@ -69,6 +69,8 @@ pub enum HttpAct {
         time_ms: u32,
         at_least: u32,
     },
+    /// `use-service`: the service answers, the rule set stops.
+    UseService(Service),
 }
 
 /// Parses the action at `words[*idx]` for rule set `set`. On success `*idx` is on the
@@ -105,7 +107,7 @@ pub fn parse(
                 ),
             })
         }
-        Kw::UseService => return Err(misc::parse_service(words, i, set)),
+        Kw::UseService => HttpAct::UseService(misc::parse_service(words, i, set)?),
         Kw::Allow => HttpAct::Allow,
         Kw::Reject => HttpAct::Reject,
         Kw::SilentDrop => HttpAct::SilentDrop,
@@ -298,7 +300,8 @@ impl HttpAct {
             | HttpAct::SetNice(_)
             | HttpAct::SetLogLevel(_)
             | HttpAct::SetTimeout { .. }
-            | HttpAct::WaitForBody { .. } => {}
+            | HttpAct::WaitForBody { .. }
+            | HttpAct::UseService(_) => {}
         }
     }
 
@@ -416,6 +419,7 @@ impl HttpAct {
                 time_ms: *time_ms,
                 at_least: *at_least,
             },
+            HttpAct::UseService(s) => Verdict::Service(*s),
         }
     }
 }

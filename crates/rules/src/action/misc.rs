@@ -208,36 +208,47 @@ pub(crate) fn parse_log_level(words: &[&str], idx: &mut usize) -> Result<LogLeve
     Ok(level)
 }
 
+/// A service of `http-request use-service` (HAProxy's `service_keywords`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    /// `prometheus-exporter` (HAProxy's `addons/promex`).
+    PrometheusExporter,
+}
+
 /// `use-service <name>`: HAProxy 2.6 knows `prometheus-exporter` (and Lua services,
-/// which need Lua).
-pub(crate) fn parse_service(words: &[&str], idx: &usize, set: RuleSet) -> ActError {
+/// which need Lua). The exporter exists on `http-request` rule sets only.
+pub(crate) fn parse_service(
+    words: &[&str],
+    idx: &mut usize,
+    set: RuleSet,
+) -> Result<Service, ActError> {
     let name = arg(words, *idx);
     if name.is_empty() {
-        return format!(
+        return Err(format!(
             "'{}' expects a service name.",
             arg(words, idx.wrapping_sub(1))
         )
-        .into();
+        .into());
     }
     if name.starts_with("lua.") {
-        return ActError {
+        return Err(ActError {
             kind: ErrKind::NotYet,
             msg: format!(
                 "'{} use-service {name}' is not supported yet (it needs Lua)",
                 set.keyword()
             ),
-        };
+        });
     }
     if name == "prometheus-exporter" {
-        return ActError {
-            kind: ErrKind::NotYet,
-            msg: format!(
-                "'{} use-service prometheus-exporter' is not supported yet (it needs the Prometheus exporter)",
-                set.keyword()
-            ),
-        };
+        if set != RuleSet::HttpRequest {
+            return Err(
+                "Prometheus exporter service only available on 'http-request' rulesets".into(),
+            );
+        }
+        *idx += 1;
+        return Ok(Service::PrometheusExporter);
     }
-    format!("'{name}' unknown service name.").into()
+    Err(format!("'{name}' unknown service name.").into())
 }
 
 /// `set-timeout server|tunnel <time|expr>` (`cfg_parse_rule_set_timeout`).

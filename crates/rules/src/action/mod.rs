@@ -28,7 +28,7 @@ mod vars;
 pub use headers::{DelHeader, EarlyHint, NameMatch, ReplaceHeader, SetHeader};
 pub use http::HttpAct;
 pub use maps::{MapAct, MapOp};
-pub use misc::{AddrPart, CaptureSlot, LogLevel, TimeoutKind, TimeoutValue};
+pub use misc::{AddrPart, CaptureSlot, LogLevel, Service, TimeoutKind, TimeoutValue};
 pub use normalize::Normalizer;
 pub use redirect::Redirect;
 pub use txn::{htx_req_usage, htx_res_usage, Effect, Scratch, Txn, Verdict};

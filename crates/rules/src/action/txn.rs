@@ -161,6 +161,9 @@ pub enum Verdict<'r> {
     /// (HAProxy's yield). `time_ms` elapsed: a 408 on the request side, 504 on the
     /// response side.
     WaitForBody { time_ms: u32, at_least: u32 },
+    /// `use-service`: the service answers the request (HAProxy's applet); the rule set
+    /// stops.
+    Service(super::misc::Service),
     /// A setting of the stream for the orchestrator to apply before going on.
     Effect(Effect<'r>),
 }

@@ -34,15 +34,21 @@ fn later_subsystems_are_not_supported_yet() {
             &["do-resolve(txn.ip,dns)", "hdr(host)"],
             "'http-request do-resolve(txn.ip,dns)' is not supported yet (it needs DNS resolvers)",
         ),
-        (
-            RuleSet::HttpRequest,
-            &["use-service", "prometheus-exporter"],
-            "'http-request use-service prometheus-exporter' is not supported yet (it needs the Prometheus exporter)",
-        ),
     ] {
         let e = try_parse(set, words, &mut cx).unwrap_err();
         assert_eq!((e.kind, e.msg.as_str()), (ErrKind::NotYet, msg));
     }
+    let a = try_parse(
+        RuleSet::HttpRequest,
+        &["use-service", "prometheus-exporter"],
+        &mut cx,
+    );
+    assert!(matches!(
+        a,
+        Ok(HttpAct::UseService(
+            crate::action::Service::PrometheusExporter
+        ))
+    ));
     let e = try_parse(RuleSet::HttpRequest, &["use-service", "lua.x"], &mut cx).unwrap_err();
     assert_eq!(
         (e.kind, e.msg.as_str()),

@@ -1,0 +1,450 @@
+//! `http-request use-service prometheus-exporter`: the same configuration on rampart
+//! and on Debian's HAProxy 2.6 (built with its PROMEX addon), scraped with curl after
+//! known traffic. Compared: the metric families, their `# HELP` and `# TYPE` lines,
+//! the label sets of every line, the counters the traffic drives, the `scope` query
+//! parameter and `no-maint`. Every scrape is checked by a strict parser of the text
+//! exposition format 0.0.4 (and by `promtool check metrics` when it is installed).
+
+#![allow(clippy::expect_used)]
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::Command;
+use std::time::Duration;
+use support::*;
+
+/// Families HAProxy exports that Rampart leaves out (it does not count them yet).
+const NOT_EXPORTED: &[&str] = &[
+    "haproxy_backend_agg_check_status",
+    "haproxy_backend_check_last_change_seconds",
+    "haproxy_backend_check_up_down_total",
+    "haproxy_backend_downtime_seconds_total",
+    "haproxy_server_check_failures_total",
+    "haproxy_server_check_last_change_seconds",
+    "haproxy_server_check_up_down_total",
+    "haproxy_server_current_throttle",
+    "haproxy_server_downtime_seconds_total",
+    "haproxy_server_need_connections_current",
+];
+
+/// An origin answering `/nf` with a 404 and anything else with a 200.
+fn origin(l: TcpListener) {
+    std::thread::spawn(move || {
+        for c in l.incoming().take(64) {
+            let Ok(mut c) = c else { continue };
+            std::thread::spawn(move || {
+                let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match c.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let nf = buf.starts_with(b"GET /nf ");
+                let resp: &[u8] = if nf {
+                    b"HTTP/1.1 404 Not Found\r\ncontent-length: 2\r\nconnection: close\r\n\r\nnf"
+                } else {
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+                };
+                let _ = c.write_all(resp);
+            });
+        }
+    });
+}
+
+fn config(port: u16, srv: u16, tcp: u16) -> String {
+    format!(
+        "defaults\n\
+         \x20   mode http\n\
+         \x20   timeout client 5s\n\
+         \x20   timeout server 5s\n\
+         \x20   timeout connect 2s\n\
+         frontend fe\n\
+         \x20   bind 127.0.0.1:{port}\n\
+         \x20   http-request use-service prometheus-exporter if {{ path /metrics }}\n\
+         \x20   default_backend be\n\
+         backend be\n\
+         \x20   server s1 127.0.0.1:{srv}\n\
+         \x20   server s2 127.0.0.1:{srv} disabled\n\
+         listen tcpl\n\
+         \x20   mode tcp\n\
+         \x20   bind 127.0.0.1:{tcp}\n\
+         \x20   server t1 127.0.0.1:{srv}\n"
+    )
+}
+
+/// One request on its own connection; returns the whole answer.
+fn get(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(local(port)).expect("connect");
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let req = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).expect("send");
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `curl -si`: status line and headers, body.
+fn curl(port: u16, target: &str) -> (String, String) {
+    let out = Command::new("curl")
+        .args(["-si", "--max-time", "10"])
+        .arg(format!("http://127.0.0.1:{port}{target}"))
+        .output()
+        .expect("curl is installed");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (head.to_string(), body.to_string())
+}
+
+/// One parsed scrape.
+#[derive(Default)]
+struct Scrape {
+    /// Family name -> (HELP text, TYPE), in order of appearance.
+    families: BTreeMap<String, (String, String)>,
+    order: Vec<String>,
+    /// `name{labels}` (labels in their order) -> value text.
+    samples: BTreeMap<String, String>,
+}
+
+fn valid_name(n: &str) -> bool {
+    let mut c = n.chars();
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_' || f == ':')
+        && c.all(|x| x.is_ascii_alphanumeric() || x == '_' || x == ':')
+}
+
+/// A strict reader of the text format as HAProxy writes it: every family opens with
+/// `# HELP` then `# TYPE` (counter or gauge), its samples follow contiguously, names
+/// and label names are valid, label values are quoted without escapes, values are
+/// numbers or `NaN`, no sample repeats, the text ends with a line feed.
+fn parse(text: &str) -> Scrape {
+    let mut s = Scrape::default();
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "ends with a line feed"
+    );
+    let mut current: Option<String> = None;
+    let mut lines = text.lines().peekable();
+    while let Some(l) = lines.next() {
+        if let Some(rest) = l.strip_prefix("# HELP ") {
+            let (name, help) = rest.split_once(' ').expect("HELP name text");
+            assert!(valid_name(name), "{l}");
+            let t = lines.next().expect("TYPE after HELP");
+            let (tname, ty) = t
+                .strip_prefix("# TYPE ")
+                .and_then(|r| r.split_once(' '))
+                .expect("TYPE line");
+            assert_eq!(tname, name, "{t}");
+            assert!(ty == "counter" || ty == "gauge", "{t}");
+            assert!(
+                !s.families.contains_key(name),
+                "family {name} declared twice"
+            );
+            s.families
+                .insert(name.to_string(), (help.to_string(), ty.to_string()));
+            s.order.push(name.to_string());
+            current = Some(name.to_string());
+            continue;
+        }
+        assert!(!l.starts_with('#'), "unexpected comment {l}");
+        let (key, value) = l.rsplit_once(' ').expect("sample value");
+        assert!(
+            value == "NaN" || value.parse::<f64>().is_ok(),
+            "value of {l}"
+        );
+        let (name, labels) = match key.split_once('{') {
+            Some((n, rest)) => (n, Some(rest.strip_suffix('}').expect("closing brace"))),
+            None => (key, None),
+        };
+        assert_eq!(Some(name), current.as_deref(), "{l} outside its family");
+        if let Some(labels) = labels {
+            let mut seen = BTreeSet::new();
+            for pair in labels.split(',') {
+                let (k, v) = pair.split_once('=').expect("label=value");
+                assert!(valid_name(k), "{l}");
+                assert!(seen.insert(k), "label {k} repeated in {l}");
+                let inner = v
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .expect("quoted label value");
+                assert!(!inner.contains(['"', '\\', '\n']), "{l}");
+            }
+        }
+        assert!(
+            s.samples
+                .insert(key.to_string(), value.to_string())
+                .is_none(),
+            "{key} repeated"
+        );
+    }
+    s
+}
+
+/// `promtool check metrics`, when installed.
+fn promtool(text: &str) {
+    let Ok(mut child) = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    else {
+        return;
+    };
+    if let Some(mut i) = child.stdin.take() {
+        let _ = i.write_all(text.as_bytes());
+    }
+    let out = child.wait_with_output().expect("promtool runs");
+    assert!(
+        out.status.success(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn scrape(port: u16, target: &str) -> (String, Scrape) {
+    let (head, body) = curl(port, target);
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    let h = head.to_ascii_lowercase();
+    assert!(
+        h.contains("\r\ncontent-type: text/plain; version=0.0.4"),
+        "{head}"
+    );
+    assert!(h.contains("\r\ncache-control: no-cache"), "{head}");
+    assert!(h.contains("\r\ntransfer-encoding: chunked"), "{head}");
+    promtool(&body);
+    let s = parse(&body);
+    (body, s)
+}
+
+/// What one program gave.
+struct Run {
+    all: Scrape,
+    no_maint: Scrape,
+    scoped: BTreeMap<&'static str, String>,
+    bad_scope: String,
+}
+
+const SCOPES: &[&str] = &[
+    "?scope=",
+    "?scope=global",
+    "?scope=server",
+    "?scope=frontend&scope=backend",
+    "?scope=backend&scope=",
+];
+
+fn run(name: &str, dir: &TempDir, haproxy: bool) -> Run {
+    let base = free_ports(3);
+    origin(bind_tcp(local(base + 1)));
+    let cfg = config(base, base + 1, base + 2);
+    let l = if haproxy {
+        Launch::haproxy(name, dir, &cfg)
+    } else {
+        Launch::rampart(name, dir, &cfg)
+    };
+    let _p = l.ready_tcp(local(base)).spawn();
+    for _ in 0..3 {
+        assert!(get(base, "/").starts_with("HTTP/1.1 200"));
+    }
+    for _ in 0..2 {
+        assert!(get(base, "/nf").starts_with("HTTP/1.1 404"));
+    }
+    let (_, all) = scrape(base, "/metrics");
+    let (_, no_maint) = scrape(base, "/metrics?no-maint");
+    let mut scoped = BTreeMap::new();
+    for q in SCOPES {
+        let (body, _) = scrape(base, &format!("/metrics{q}"));
+        scoped.insert(*q, body);
+    }
+    let (bad_scope, _) = curl(base, "/metrics?scope");
+    Run {
+        all,
+        no_maint,
+        scoped,
+        bad_scope,
+    }
+}
+
+fn prefixes(body: &str) -> BTreeSet<String> {
+    body.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('_').nth(1).map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn exporter_matches_haproxy() {
+    let dir = TempDir::new("prometheus");
+    let r = run("r", &dir, false);
+    let h = run("h", &dir, true);
+    let under_haproxy = rampart_bin().ends_with("haproxy");
+
+    // Families: HAProxy's names, help texts and types, in HAProxy's order.
+    let mut missing: Vec<&str> = h
+        .all
+        .order
+        .iter()
+        .filter(|f| !r.all.families.contains_key(*f))
+        .map(String::as_str)
+        .collect();
+    missing.sort_unstable();
+    let expected: &[&str] = if under_haproxy { &[] } else { NOT_EXPORTED };
+    assert_eq!(missing, expected, "families left out");
+    let extra: Vec<&String> = r
+        .all
+        .order
+        .iter()
+        .filter(|f| !h.all.families.contains_key(*f))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "families HAProxy does not have: {extra:?}"
+    );
+    let common: Vec<&String> = h
+        .all
+        .order
+        .iter()
+        .filter(|f| r.all.families.contains_key(*f))
+        .collect();
+    assert_eq!(
+        common,
+        r.all.order.iter().collect::<Vec<_>>(),
+        "family order"
+    );
+    for f in &common {
+        assert_eq!(r.all.families[*f], h.all.families[*f], "HELP/TYPE of {f}");
+    }
+
+    // Every line of the families both export, with the same labels, in HAProxy's order.
+    let family_of = |k: &str| k.split('{').next().unwrap_or(k).to_string();
+    let keys = |s: &Scrape| -> Vec<String> {
+        s.samples
+            .keys()
+            .filter(|k| r.all.families.contains_key(&family_of(k)))
+            .cloned()
+            .collect()
+    };
+    let rk = keys(&r.all);
+    let hk: Vec<String> = keys(&h.all)
+        .into_iter()
+        .map(|k| {
+            // The version label names each program's own version.
+            if k.starts_with("haproxy_process_build_info{") {
+                rk.iter()
+                    .find(|x| x.starts_with("haproxy_process_build_info{"))
+                    .cloned()
+                    .unwrap_or(k)
+            } else {
+                k
+            }
+        })
+        .collect();
+    assert_eq!(rk, hk, "label sets");
+
+    // The counters the traffic drove: 3 times 200 and 2 times 404 through fe/be/s1,
+    // then each scrape is intercepted by the frontend (the first sees itself).
+    let exact = [
+        r#"haproxy_frontend_http_requests_total{proxy="fe"}"#,
+        r#"haproxy_frontend_http_responses_total{proxy="fe",code="2xx"}"#,
+        r#"haproxy_frontend_http_responses_total{proxy="fe",code="4xx"}"#,
+        r#"haproxy_frontend_http_responses_total{proxy="fe",code="5xx"}"#,
+        r#"haproxy_frontend_sessions_total{proxy="fe"}"#,
+        r#"haproxy_frontend_connections_total{proxy="fe"}"#,
+        r#"haproxy_frontend_intercepted_requests_total{proxy="fe"}"#,
+        r#"haproxy_frontend_requests_denied_total{proxy="fe"}"#,
+        r#"haproxy_backend_http_requests_total{proxy="be"}"#,
+        r#"haproxy_backend_http_responses_total{proxy="be",code="2xx"}"#,
+        r#"haproxy_backend_http_responses_total{proxy="be",code="4xx"}"#,
+        r#"haproxy_backend_sessions_total{proxy="be"}"#,
+        r#"haproxy_backend_loadbalanced_total{proxy="be"}"#,
+        r#"haproxy_backend_active_servers{proxy="be"}"#,
+        r#"haproxy_backend_status{proxy="be",state="UP"}"#,
+        r#"haproxy_backend_agg_server_status{proxy="be",state="MAINT"}"#,
+        r#"haproxy_backend_agg_server_status{proxy="be",state="UP"}"#,
+        r#"haproxy_server_http_responses_total{proxy="be",server="s1",code="2xx"}"#,
+        r#"haproxy_server_http_responses_total{proxy="be",server="s1",code="4xx"}"#,
+        r#"haproxy_server_sessions_total{proxy="be",server="s1"}"#,
+        r#"haproxy_server_loadbalanced_total{proxy="be",server="s1"}"#,
+        r#"haproxy_server_sessions_total{proxy="be",server="s2"}"#,
+        r#"haproxy_server_status{proxy="be",server="s1",state="UP"}"#,
+        r#"haproxy_server_status{proxy="be",server="s2",state="MAINT"}"#,
+        r#"haproxy_server_status{proxy="be",server="s2",state="UP"}"#,
+        r#"haproxy_server_sessions_total{proxy="tcpl",server="t1"}"#,
+        r#"haproxy_frontend_status{proxy="tcpl",state="UP"}"#,
+        r#"haproxy_process_nbproc"#,
+        r#"haproxy_process_requests_total"#,
+        r#"haproxy_process_connections_total"#,
+    ];
+    for k in exact {
+        let rv = r.all.samples.get(k);
+        assert!(rv.is_some(), "{k} exported");
+        assert_eq!(rv, h.all.samples.get(k), "{k}");
+    }
+    let v = |s: &Scrape, k: &str| s.samples.get(k).cloned().unwrap_or_default();
+    assert_eq!(
+        v(
+            &r.all,
+            r#"haproxy_frontend_http_requests_total{proxy="fe"}"#
+        ),
+        "6"
+    );
+    assert_eq!(
+        v(
+            &r.all,
+            r#"haproxy_frontend_intercepted_requests_total{proxy="fe"}"#
+        ),
+        "1"
+    );
+    assert_eq!(
+        v(
+            &r.all,
+            r#"haproxy_server_http_responses_total{proxy="be",server="s1",code="4xx"}"#
+        ),
+        "2"
+    );
+
+    // `no-maint` hides s2 (disabled) and nothing else.
+    for (s, name) in [(&r, "rampart"), (&h, "haproxy")] {
+        let gone: Vec<&String> = s
+            .all
+            .samples
+            .keys()
+            .filter(|k| !s.no_maint.samples.contains_key(*k))
+            .collect();
+        assert!(!gone.is_empty(), "{name}: no-maint hides something");
+        assert!(
+            gone.iter().all(|k| k.contains(r#"server="s2""#)),
+            "{name}: no-maint hides only s2: {gone:?}"
+        );
+        assert!(
+            s.all
+                .samples
+                .keys()
+                .filter(|k| k.contains(r#"server="s2""#))
+                .all(|k| !s.no_maint.samples.contains_key(k)),
+            "{name}: no-maint hides all of s2"
+        );
+    }
+
+    // Scopes: the same prefixes as HAProxy, and `scope=` alone selects nothing.
+    for q in SCOPES {
+        assert_eq!(
+            prefixes(&r.scoped[q]),
+            prefixes(&h.scoped[q]),
+            "prefixes of {q}"
+        );
+    }
+    assert_eq!(r.scoped["?scope="], "");
+    assert_eq!(
+        prefixes(&r.scoped["?scope=server"]),
+        BTreeSet::from(["server".to_string()])
+    );
+    assert!(r.bad_scope.starts_with("HTTP/1.1 400"), "{}", r.bad_scope);
+    assert!(h.bad_scope.starts_with("HTTP/1.1 400"), "{}", h.bad_scope);
+}
