@@ -11,6 +11,8 @@
 //! - [`stat`] and [`info`]: the typed field lists of `show stat` and `show info`, built
 //!   from the runtime's counters (one source for the CLI, the stats page and Prometheus),
 //!   rendered by [`field`]'s writers; [`cols`]: the `show stat` columns;
+//! - [`page`]: the statistics web page (`stats uri`), installed into the data path's
+//!   hook (`rampart_proxy::stats_applet`) at start-up;
 //! - [`server`]: the listening sockets, bound with the proxies' listeners before the
 //!   process detaches and drops privileges, served by one control thread with its own
 //!   small event loop, never by the workers.
@@ -23,6 +25,7 @@ pub mod field;
 pub mod frontends;
 pub mod info;
 pub mod kw;
+pub mod page;
 pub mod proto;
 pub mod server;
 pub mod servers;

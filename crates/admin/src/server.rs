@@ -35,7 +35,7 @@ pub struct Prepared {
     shown: Vec<(String, AccessLevel)>,
     timeout: Duration,
     maxconn: usize,
-    process: Process,
+    process: Arc<Process>,
     initial: crate::servers::Initial,
 }
 
@@ -145,12 +145,17 @@ pub fn prepare(
         shown: shown_list,
         timeout: Duration::from_millis(u64::from(st.timeout_ms.unwrap_or(10_000))),
         maxconn: maxconn as usize,
-        process,
+        process: Arc::new(process),
         initial: crate::servers::Initial::of(snap),
     })
 }
 
 impl Prepared {
+    /// The process's description (`show info`, the statistics page).
+    pub fn process(&self) -> Arc<Process> {
+        self.process.clone()
+    }
+
     /// No `stats socket` line.
     pub fn is_empty(&self) -> bool {
         self.sockets.is_empty()
@@ -180,7 +185,7 @@ impl Prepared {
 }
 
 async fn serve(p: Prepared, rt: Arc<Runtime>, ctl: Arc<Control>) {
-    let process = Arc::new(p.process);
+    let process = p.process;
     let shown = Arc::new(p.shown);
     let initial = Arc::new(p.initial);
     let slots = Arc::new(tokio::sync::Semaphore::new(p.maxconn));
