@@ -410,7 +410,14 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
     } else {
         weight_of(true)
     };
-    r.s("status", if act + bck > 0 || be.servers.is_empty() { "UP" } else { "DOWN" });
+    r.s(
+        "status",
+        if act + bck > 0 || be.servers.is_empty() {
+            "UP"
+        } else {
+            "DOWN"
+        },
+    );
     r.n("weight", weight);
     r.n("uweight", weight);
     r.n("act", act);

@@ -140,7 +140,10 @@ struct Running {
 }
 
 fn start(prog: &str, dir: &TempDir, port: u16, o1: u16, dead: u16) -> Running {
-    let sock = dir.join(&format!("{prog}.sock")).to_string_lossy().into_owned();
+    let sock = dir
+        .join(&format!("{prog}.sock"))
+        .to_string_lossy()
+        .into_owned();
     let cfg = config(&sock, port, o1, dead);
     let l = if prog == "haproxy" {
         Launch::haproxy(prog, dir, &cfg)
@@ -195,7 +198,11 @@ fn page_as_haproxy() {
             Some("Basic realm=\"Ops Page\""),
             "{resp}"
         );
-        let bad = curl(&["-u", "admin:wrong", &format!("http://127.0.0.1:{}/stats", x.port)]);
+        let bad = curl(&[
+            "-u",
+            "admin:wrong",
+            &format!("http://127.0.0.1:{}/stats", x.port),
+        ]);
         assert!(bad.starts_with("HTTP/1.1 401"), "{bad}");
     }
     let page_r = get(&r, "/stats", true);
@@ -221,7 +228,9 @@ fn page_as_haproxy() {
             "{want:?} in {rows_r:?}"
         );
     }
-    assert!(rows_r.iter().any(|(c, a)| c.starts_with("backup_") && a == "be/bk1"));
+    assert!(rows_r
+        .iter()
+        .any(|(c, a)| c.starts_with("backup_") && a == "be/bk1"));
     // `;norefresh` drops the header.
     for x in [&r, &h] {
         let p = get(x, "/stats;norefresh", true);
@@ -230,7 +239,11 @@ fn page_as_haproxy() {
     // `;csv` is the CLI's `show stat` (same header as HAProxy's).
     let csv_r = get(&r, "/stats;csv;norefresh", true);
     let csv_h = get(&h, "/stats;csv;norefresh", true);
-    let body = |s: &str| s.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default();
+    let body = |s: &str| {
+        s.split_once("\r\n\r\n")
+            .map(|x| x.1.to_string())
+            .unwrap_or_default()
+    };
     let first = |s: &str| s.lines().next().unwrap_or("").to_string();
     assert_eq!(first(&body(&csv_r)), first(&body(&csv_h)));
     assert_eq!(header(&csv_r, "content-type"), Some("text/plain"));
@@ -252,7 +265,10 @@ fn page_as_haproxy() {
     for x in [&r, &h] {
         let p = curl(&[&format!("http://127.0.0.1:{}/;csv", x.port + 1)]);
         let n = names(&body(&p));
-        assert!(!n.is_empty() && n.iter().all(|x| x.starts_with("be/")), "{n:?}");
+        assert!(
+            !n.is_empty() && n.iter().all(|x| x.starts_with("be/")),
+            "{n:?}"
+        );
     }
     // `;up` hides the servers that are not UP.
     let up = rows(&get(&r, "/stats;up", true));
@@ -305,7 +321,13 @@ fn admin_form_as_haproxy() {
     let r = curl(&[&fe]);
     assert!(r.starts_with("HTTP/1.1 503"), "{r}");
     // Back to READY by name.
-    let post = curl(&["-u", "admin:secret", "-d", "s=up1&s=bk1&action=ready&b=be", &url]);
+    let post = curl(&[
+        "-u",
+        "admin:secret",
+        "-d",
+        "s=up1&s=bk1&action=ready&b=be",
+        &url,
+    ]);
     assert_eq!(header(&post, "location"), Some("/stats;st=DONE"));
     wait_until(Duration::from_secs(5), || stat_of("up1") == "UP");
     assert_eq!(stat_of("up1"), "UP");
@@ -338,7 +360,9 @@ fn post_without_admin_is_denied() {
     assert!(post.starts_with("HTTP/1.1 303"), "{post}");
     assert_eq!(header(&post, "location"), Some("/;st=DENY"));
     let st = socat(&format!("unix-connect:{}", x.sock), "show stat\n");
-    assert!(st.lines().any(|l| l.starts_with("be,up1,") && l.contains(",UP,")));
+    assert!(st
+        .lines()
+        .any(|l| l.starts_with("be,up1,") && l.contains(",UP,")));
     let h = start("haproxy", &dir, free_ports(3), o1, dead);
     let post = curl(&[
         "-d",

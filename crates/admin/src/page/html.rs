@@ -168,7 +168,10 @@ fn info(p: &Page, q: &Query<'_>, node: Option<&str>, s: &mut String) {
     let version = if q.page.hide_version {
         String::new()
     } else {
-        format!(" version {}, released {}", p.process.version, p.process.release_date)
+        format!(
+            " version {}, released {}",
+            p.process.version, p.process.release_date
+        )
     };
     let _ = write!(
         s,
@@ -269,42 +272,42 @@ fn legend(s: &mut String) {
 /// The display options and external links.
 fn display_options(q: &Query<'_>, s: &mut String) {
     s.push_str("<td align=\"left\" valign=\"top\" nowrap width=\"1%\"><b>Display option:</b><ul style=\"margin-top: 0.25em;\">");
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<li><form method=\"GET\">Scope : <input value=\"{}\" name=\"scope\" size=\"8\" maxlength=\"20\" tabindex=\"1\"/></form>\n",
+        "<li><form method=\"GET\">Scope : <input value=\"{}\" name=\"scope\" size=\"8\" maxlength=\"20\" tabindex=\"1\"/></form>",
         q.scope
     );
     if q.hide_down {
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "<li><a href=\"{}\">Show all servers</a><br>\n",
+            "<li><a href=\"{}\">Show all servers</a><br>",
             keep_opts(q, false, q.no_refresh)
         );
     } else {
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "<li><a href=\"{}\">Hide 'DOWN' servers</a><br>\n",
+            "<li><a href=\"{}\">Hide 'DOWN' servers</a><br>",
             keep_opts(q, true, q.no_refresh)
         );
     }
     if q.page.refresh > 0 {
         if q.no_refresh {
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "<li><a href=\"{}\">Enable refresh</a><br>\n",
+                "<li><a href=\"{}\">Enable refresh</a><br>",
                 keep_opts(q, q.hide_down, false)
             );
         } else {
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "<li><a href=\"{}\">Disable refresh</a><br>\n",
+                "<li><a href=\"{}\">Disable refresh</a><br>",
                 keep_opts(q, q.hide_down, true)
             );
         }
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<li><a href=\"{}\">Refresh now</a><br>\n",
+        "<li><a href=\"{}\">Refresh now</a><br>",
         keep_opts(q, q.hide_down, q.no_refresh)
     );
     let scope = if q.scope.is_empty() {
@@ -420,20 +423,36 @@ fn frontend_row(q: &Query<'_>, r: &Row, s: &mut String) {
         "<td class=ac><a name=\"{name}/Frontend\"></a><a class=lfsb href=\"#{name}/Frontend\">Frontend</a></td><td colspan=3></td><td><u>{}<div class=tips><table class=det>",
         r.int("rate")
     );
-    tip(s, "Current connection rate:", format!("{}/s", r.int("conn_rate")));
+    tip(
+        s,
+        "Current connection rate:",
+        format!("{}/s", r.int("conn_rate")),
+    );
     tip(s, "Current session rate:", format!("{}/s", r.int("rate")));
     if http {
-        tip(s, "Current request rate:", format!("{}/s", r.int("req_rate")));
+        tip(
+            s,
+            "Current request rate:",
+            format!("{}/s", r.int("req_rate")),
+        );
     }
     let _ = write!(
         s,
         "</table></div></u></td><td><u>{}<div class=tips><table class=det>",
         r.int("rate_max")
     );
-    tip(s, "Max connection rate:", format!("{}/s", r.int("conn_rate_max")));
+    tip(
+        s,
+        "Max connection rate:",
+        format!("{}/s", r.int("conn_rate_max")),
+    );
     tip(s, "Max session rate:", format!("{}/s", r.int("rate_max")));
     if http {
-        tip(s, "Max request rate:", format!("{}/s", r.int("req_rate_max")));
+        tip(
+            s,
+            "Max request rate:",
+            format!("{}/s", r.int("req_rate_max")),
+        );
     }
     let _ = write!(
         s,
@@ -497,7 +516,11 @@ pub(crate) fn server_class(r: &Row) -> String {
     } else {
         "draining"
     };
-    let side = if r.int("bck") != 0 { "backup" } else { "active" };
+    let side = if r.int("bck") != 0 {
+        "backup"
+    } else {
+        "active"
+    };
     format!("{side}_{style}")
 }
 

@@ -50,8 +50,7 @@ impl Page {
 /// request's `scope=` text (a case-insensitive substring).
 fn in_scope(q: &Query<'_>, px: &str) -> bool {
     let listed = q.page.scope.is_empty()
-        || q
-            .page
+        || q.page
             .scope
             .iter()
             .any(|s| s == px || (s == "." && px == q.proxy));

@@ -90,9 +90,9 @@ pub(crate) fn stats(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), Strin
                 rampart_rules::fetch::place::Ckp::FeHrqHdr,
                 rampart_rules::fetch::place::Ckp::BeHrqHdr,
             );
-            let cond = b.parse_cond(cx, &words, Some(place)).map_err(|e| {
-                format!("error detected while parsing a 'stats admin' rule : {e}.")
-            })?;
+            let cond = b
+                .parse_cond(cx, &words, Some(place))
+                .map_err(|e| format!("error detected while parsing a 'stats admin' rule : {e}."))?;
             page(b).admin.push(cond);
         }
         "uri" => {
@@ -122,7 +122,9 @@ pub(crate) fn stats(b: &mut ProxiesBuilder, cx: &mut Cx<'_>) -> Result<(), Strin
                 return Err("'stats' not allowed in 'defaults' section.".into());
             }
             if page(b).rules.last().is_some_and(|r| r.cond.is_none()) {
-                cx.warn("previous 'stats' action has no condition attached, further entries are NOOP.");
+                cx.warn(
+                    "previous 'stats' action has no condition attached, further entries are NOOP.",
+                );
             }
             let rule = stats_rule(b, cx)?;
             if let Some(rule) = rule {

@@ -116,7 +116,7 @@ fn basic_auth_ok(h: &Heads, users: &[(String, String)]) -> bool {
 
 /// Standard base64 with padding, as HAProxy's `base64dec` reads it.
 fn base64_decode(s: &[u8]) -> Option<Vec<u8>> {
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return None;
     }
     let val = |c: u8| -> Option<u32> {
@@ -215,10 +215,7 @@ impl Session {
             Some(HttpAct::Auth { realm }) => {
                 let keep = self.skip_body(h, head_len, be);
                 let realm = Some(realm.as_deref().unwrap_or(DEFAULT_REALM));
-                let made = Made::Auth {
-                    realm,
-                    proxy: name,
-                };
+                let made = Made::Auth { realm, proxy: name };
                 return Some(self.answer(h, made, keep, be).await);
             }
             _ => {}
@@ -226,10 +223,7 @@ impl Session {
         if page.rules.is_empty() && !page.users.is_empty() && !basic_auth_ok(h, &page.users) {
             let keep = self.skip_body(h, head_len, be);
             let realm = Some(page.realm.as_deref().unwrap_or(DEFAULT_REALM));
-            let made = Made::Auth {
-                realm,
-                proxy: name,
-            };
+            let made = Made::Auth { realm, proxy: name };
             return Some(self.answer(h, made, keep, be).await);
         }
         let mut q = Query {
