@@ -410,9 +410,15 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
     } else {
         weight_of(true)
     };
+    // HAProxy: UP when the servers in use carry some weight (drained ones carry
+    // none), or when there is no server at all.
+    let usable = be
+        .servers
+        .iter()
+        .any(|s| up(s) && s.live.admin() & admin::DRAIN == 0 && s.live.uweight() > 0);
     r.s(
         "status",
-        if act + bck > 0 || be.servers.is_empty() {
+        if usable || be.servers.is_empty() {
             "UP"
         } else {
             "DOWN"
