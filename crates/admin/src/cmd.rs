@@ -14,7 +14,7 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 /// HAProxy's `show schema json` document (the JSON schema of the typed outputs).
-const SCHEMA: &str = include_str!("schema.json");
+pub(crate) const SCHEMA: &str = include_str!("schema.json");
 
 /// What the commands read.
 pub struct Api {

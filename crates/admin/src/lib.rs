@@ -14,6 +14,8 @@
 //!   rendered by [`field`]'s writers; [`cols`]: the `show stat` columns;
 //! - [`prom`]: the Prometheus exporter (`use-service prometheus-exporter`) over the
 //!   same field lists, installed into the orchestrator at start-up;
+//! - [`page`]: the statistics web page (`stats uri`), installed into the data path's
+//!   hook (`rampart_proxy::stats_applet`) at start-up;
 //! - [`server`]: the listening sockets, bound with the proxies' listeners before the
 //!   process detaches and drops privileges, served by one control thread with its own
 //!   small event loop, never by the workers.
@@ -28,6 +30,7 @@ pub mod info;
 pub mod kw;
 pub mod maps;
 pub mod prom;
+pub mod page;
 pub mod proto;
 pub mod server;
 pub mod servers;

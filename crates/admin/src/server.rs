@@ -177,6 +177,11 @@ impl Prepared {
         self.exported.extend(listeners.filter_map(owned_dup));
     }
 
+    /// The process's description (`show info`, the statistics page).
+    pub fn process(&self) -> Arc<Process> {
+        self.process.clone()
+    }
+
     /// No `stats socket` line.
     pub fn is_empty(&self) -> bool {
         self.sockets.is_empty()

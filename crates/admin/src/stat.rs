@@ -104,6 +104,42 @@ impl Row {
     }
 }
 
+impl Row {
+    /// A field's value by column name (`Empty` for an unknown name).
+    pub fn get(&self, name: &str) -> &Val {
+        COLS.iter()
+            .position(|c| c.name == name)
+            .and_then(|i| self.fields.get(i))
+            .map_or(&Val::Empty, |f| &f.val)
+    }
+
+    /// A field as text (empty when empty).
+    pub fn text(&self, name: &str) -> &str {
+        match self.get(name) {
+            Val::Str(s) => s,
+            _ => "",
+        }
+    }
+
+    /// A numeric field (0 when empty).
+    pub fn int(&self, name: &str) -> i64 {
+        match self.get(name) {
+            Val::Int(n) => *n,
+            _ => 0,
+        }
+    }
+
+    /// The field is set.
+    pub fn has(&self, name: &str) -> bool {
+        *self.get(name) != Val::Empty
+    }
+
+    /// The proxy's name.
+    pub fn pxname(&self) -> String {
+        self.text("pxname").to_string()
+    }
+}
+
 fn ld(a: &AtomicU64) -> u64 {
     a.load(Relaxed)
 }
@@ -374,7 +410,20 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
     } else {
         weight_of(true)
     };
-    r.s("status", if act + bck > 0 { "UP" } else { "DOWN" });
+    // HAProxy: UP when the servers in use carry some weight (drained ones carry
+    // none), or when there is no server at all.
+    let usable = be
+        .servers
+        .iter()
+        .any(|s| up(s) && s.live.admin() & admin::DRAIN == 0 && s.live.uweight() > 0);
+    r.s(
+        "status",
+        if usable || be.servers.is_empty() {
+            "UP"
+        } else {
+            "DOWN"
+        },
+    );
     r.n("weight", weight);
     r.n("uweight", weight);
     r.n("act", act);

@@ -109,6 +109,7 @@ pub fn build(
             acls,
             monitor_uri: p.monitor_uri.as_ref().map(|u| Box::from(u.as_bytes())),
             monitor_fail: p.monitor_fail.clone(),
+            stats: stats_of(p),
             mode: p.mode,
             listeners,
             maxconn: p.maxconn,
@@ -342,6 +343,7 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
         name: p.name.clone(),
         uuid: 0,
         acls,
+        stats: stats_of(p),
         mode: p.mode,
         servers,
         timeouts: BeTimeouts {
@@ -696,4 +698,10 @@ fn open_bind(
             )),
         }
     }
+}
+
+/// The statistics page a proxy serves (HAProxy drops it outside `mode http`).
+fn stats_of(p: &Proxy) -> Option<std::sync::Arc<rampart_model::proxy::stats_page::StatsPage>> {
+    let st = p.stats.as_deref()?;
+    (p.mode == rampart_model::proxy::Mode::Http).then(|| std::sync::Arc::new(st.clone()))
 }

@@ -56,6 +56,7 @@ pub mod snapshot;
 pub mod splice;
 pub mod state;
 pub mod stats;
+pub mod stats_applet;
 pub mod tcp;
 pub mod tcp_rules;
 pub mod tunnel;

@@ -100,6 +100,8 @@ pub struct Frontend {
     /// `monitor-uri` and the `monitor fail` conditions.
     pub monitor_uri: Option<Box<[u8]>>,
     pub monitor_fail: Vec<rampart_model::proxy::Cond>,
+    /// `stats *`: the statistics page this proxy serves (`http/stats_page.rs`).
+    pub stats: Option<std::sync::Arc<rampart_model::proxy::stats_page::StatsPage>>,
     pub mode: Mode,
     pub listeners: Vec<ListenerRt>,
     /// `maxconn` of the frontend (0: none).
@@ -280,6 +282,8 @@ pub struct Backend {
     pub uuid: i64,
     /// The proxy's ACLs, which its conditions index.
     pub acls: std::sync::Arc<[rampart_rules::acl::Acl]>,
+    /// `stats *`: the statistics page this proxy serves (`http/stats_page.rs`).
+    pub stats: Option<std::sync::Arc<rampart_model::proxy::stats_page::StatsPage>>,
     pub mode: Mode,
     pub servers: Vec<Server>,
     pub timeouts: BeTimeouts,

@@ -159,6 +159,8 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
     }
     drop(loaded);
     let status = rampart_proxy::run_with(built.runtime, built.listeners, opts, |rt, ctl| {
+        // The statistics page's renderer, before the workers serve requests.
+        rampart_admin::page::install(rt, ctl, cli.process());
         if let Err(e) = cli.start(rt, ctl) {
             eprintln!(
                 "[ALERT]    ({}) : cannot start the CLI thread: {e}",

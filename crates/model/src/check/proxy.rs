@@ -64,6 +64,23 @@ fn check_target(
 
 pub(super) fn check_proxy(p: &Proxy, all: &Backends<'_>, cx: &mut LowerCx<'_>) {
     let d = p.designation();
+    if let Some(st) = &p.stats {
+        if !st.rules.is_empty() && (!st.users.is_empty() || st.realm.is_some()) {
+            alert(
+                cx,
+                format!(
+                    "proxy '{}': stats 'auth'/'realm' and 'http-request' can't be used at the same time.",
+                    p.name
+                ),
+            );
+        }
+        if p.mode == Mode::Tcp {
+            warn(
+                cx,
+                format!("'stats' statement ignored for {d} as it requires HTTP mode."),
+            );
+        }
+    }
     if p.mode == Mode::Tcp {
         if p.persist.cookie.is_some() {
             warn(

@@ -234,7 +234,7 @@ fn rule_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, set: RuleSet) -> Result<(
 /// The condition at `words[idx]`, if any, with the rule set's places; `what` names the
 /// rule in messages (`http-request set-header`). `Err` holds the condition's own
 /// message for the caller to word; empty when the line already aborted parsing.
-fn cond_at(
+pub(crate) fn cond_at(
     b: &mut ProxiesBuilder,
     cx: &mut Cx<'_>,
     words: &[&str],

@@ -201,7 +201,7 @@ pub static TABLE: &[Keyword<ProxiesBuilder>] = &[
         "srvtimeout",
         "the 'srvtimeout' directive is not supported anymore since HAProxy 2.1. Use 'timeout server'.",
     ),
-    Keyword::not_yet("stats"),
+    Keyword::parse("stats", super::stats_page::stats),
     Keyword::not_yet("stick"),
     Keyword::not_yet("stick-table"),
     Keyword::parse("tcp-check", super::check::tcp_check),

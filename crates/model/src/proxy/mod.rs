@@ -37,6 +37,7 @@ pub mod options;
 pub(crate) mod order;
 pub mod persist;
 pub mod server;
+pub mod stats_page;
 pub mod tcp_rules;
 pub mod timeout;
 
@@ -203,6 +204,10 @@ pub struct Proxy {
     /// The log formats compiled at the end of parsing.
     pub compiled: logfmt::Compiled,
     pub monitor_uri: Option<String>,
+    /// `stats *`: the statistics page the proxy serves ([`stats_page`]).
+    pub stats: Option<Box<stats_page::StatsPage>>,
+    /// A `stats` line of the proxy's own was read (it no longer shares its defaults').
+    pub(crate) stats_own: bool,
     /// `monitor fail` conditions.
     pub monitor_fail: Vec<Cond>,
     pub http_reuse: keywords::HttpReuse,
@@ -285,6 +290,8 @@ impl Proxy {
             formats: logfmt::FormatLines::default(),
             compiled: logfmt::Compiled::default(),
             monitor_uri: None,
+            stats: None,
+            stats_own: false,
             monitor_fail: Vec::new(),
             http_reuse: keywords::HttpReuse::default(),
             http_send_name_header: None,
@@ -339,6 +346,7 @@ impl Proxy {
         p.req_captures = 0;
         p.captures = capture::Captures::default();
         p.monitor_fail.clear();
+        p.stats_own = false;
         p.acls = std::sync::Arc::from(Vec::new());
         p.stages_seen = 0;
         p.checks = def.checks.inherit();

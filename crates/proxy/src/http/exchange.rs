@@ -188,6 +188,10 @@ impl Session {
         if let Some(next) = self.request_rules(h, head_len, None).await {
             return next;
         }
+        // The frontend's statistics page (`stats uri`).
+        if let Some(next) = self.stats_page(h, head_len, None).await {
+            return next;
+        }
         let chosen = {
             let env = self.env_for(None, Some(&h.fx));
             let fe_acls = crate::env::Rules::new(&fe.acls, w.rt.bufsize);
@@ -236,6 +240,10 @@ impl Session {
                 }
             }
             if let Some(next) = self.request_rules(h, head_len, Some(bi)).await {
+                return next;
+            }
+            // The backend's statistics page.
+            if let Some(next) = self.stats_page(h, head_len, Some(bi)).await {
                 return next;
             }
         }

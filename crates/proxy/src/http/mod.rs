@@ -47,6 +47,7 @@ mod response;
 mod retry;
 pub(crate) mod rules;
 mod splicing;
+mod stats_page;
 
 use crate::idle;
 use crate::logs;

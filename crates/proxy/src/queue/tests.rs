@@ -26,6 +26,7 @@ fn backend(servers: &[(u32, u32)]) -> Backend {
         name: "b".into(),
         uuid: 1,
         acls: std::sync::Arc::from(Vec::new()),
+        stats: None,
         mode: rampart_model::proxy::Mode::Http,
         servers: servers
             .iter()
