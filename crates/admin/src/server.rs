@@ -159,6 +159,10 @@ pub fn prepare(
         cli_conns: Default::default(),
     };
     let process = Arc::new(process);
+    // Copies of the sockets are kept only for a successor that may ask for them.
+    if !sockets.iter().any(|b: &Bound| b.expose_fd) {
+        exported.clear();
+    }
     Ok(Prepared {
         sockets,
         shown: shown_list,
@@ -172,9 +176,13 @@ pub fn prepare(
 }
 
 impl Prepared {
-    /// Adds the proxies' listening sockets to what `_getsocks` hands over.
+    /// Adds the proxies' listening sockets to what `_getsocks` hands over, when some
+    /// socket has `expose-fd listeners` (the copies keep the sockets open: `shutdown
+    /// frontend` then stops accepting but leaves the port bound until the process ends).
     pub fn export<'a>(&mut self, listeners: impl Iterator<Item = &'a Listener>) {
-        self.exported.extend(listeners.filter_map(owned_dup));
+        if self.sockets.iter().any(|b| b.expose_fd) {
+            self.exported.extend(listeners.filter_map(owned_dup));
+        }
     }
 
     /// The process's description (`show info`, the statistics page).
