@@ -25,7 +25,7 @@ done
 [ ${#folders[@]} -gt 0 ] ||
     folders=(http-messaging/ connection/ balance/ checks/ server/ http-cookies/ stickiness/ \
         http-rules/ converter/ sample_fetches/ http-errorfiles/ http-capture/ http-set-timeout/ \
-        tcp-rules/ log/)
+        tcp-rules/ log/ webstats/)
 if [ -z "$program" ]; then
     program=/usr/sbin/haproxy
     [ -x "$program" ] || program="$(command -v haproxy)" || { echo "haproxy not found" >&2; exit 2; }

@@ -5,6 +5,7 @@
 
 use crate::cols::{COLS, MODULES_AT};
 use crate::field::{csv_cell, json_item_tail, json_str, typed_tail, Field, Val};
+use rampart_proxy::checks::CheckView;
 use rampart_proxy::server_state::{admin, Op};
 use rampart_proxy::state::{Backend, Frontend, ProxyCounters, Runtime, Server};
 use rampart_proxy::stats::Traffic;
@@ -298,18 +299,113 @@ fn srv_has_check(rt: &Runtime, be: usize, srv: usize) -> bool {
 }
 
 /// A server's status text (HAProxy's `srv_hlt_st` and the admin states).
-fn srv_status(rt: &Runtime, bi: usize, si: usize, s: &Server) -> &'static str {
+/// HAProxy's server status text (`stats_fill_sv_stats_computestate` and `srv_hlt_st`):
+/// maintenance first, then the operational state with the health counters of a check
+/// on its way up or down (`UP 2/3`, `DOWN 1/2`).
+fn srv_status(s: &Server, v: Option<&CheckView>) -> String {
     let admf = s.live.admin();
     if admf & admin::MAINT != 0 {
-        return "MAINT";
+        return "MAINT".into();
     }
-    let checked = srv_has_check(rt, bi, si);
+    let health = v.and_then(|v| v.status_ref);
+    let agent = v.and_then(|v| v.agent);
+    let counts = |up: bool| -> (i32, i32) {
+        let (rise, fall, h) = health.unwrap_or((1, 1, 0));
+        if up {
+            (h - rise + 1, fall)
+        } else {
+            (h, rise)
+        }
+    };
     match s.live.op() {
-        Op::Stopped => "DOWN",
-        _ if admf & admin::DRAIN != 0 => "DRAIN",
-        Op::Stopping => "NOLB",
-        _ if !checked => "no check",
-        _ => "UP",
+        Op::Stopped => {
+            if agent.is_some_and(|(_, _, h)| h == 0) {
+                "DOWN (agent)".into()
+            } else if health.is_some_and(|(_, _, h)| h == 0) {
+                "DOWN".into()
+            } else if health.is_some() || agent.is_some() {
+                let (a, b) = counts(false);
+                format!("DOWN {a}/{b}")
+            } else {
+                "DOWN".into()
+            }
+        }
+        Op::Stopping => {
+            let full = health.is_none_or(|(r, f, h)| h == r + f - 1);
+            if full {
+                "NOLB".into()
+            } else {
+                let (a, b) = counts(true);
+                format!("NOLB {a}/{b}")
+            }
+        }
+        _ => {
+            let going_down = health.is_some_and(|(r, f, h)| h < r + f - 1);
+            if admf & admin::DRAIN != 0 {
+                if agent.is_some() {
+                    "DRAIN (agent)".into()
+                } else if going_down {
+                    let (a, b) = counts(true);
+                    format!("DRAIN {a}/{b}")
+                } else {
+                    "DRAIN".into()
+                }
+            } else if going_down {
+                let (a, b) = counts(true);
+                format!("UP {a}/{b}")
+            } else if health.is_none() {
+                "no check".into()
+            } else {
+                "UP".into()
+            }
+        }
+    }
+}
+
+/// The check fields of a server's row (`check_*`, `agent_*`, `chkfail`...), filled as
+/// HAProxy fills them for an enabled check.
+fn check_fields(r: &mut Row, v: &CheckView) {
+    if let Some((rise, fall, h)) = v.health {
+        if let Some(rep) = &v.report {
+            r.s("check_status", rep.status.info());
+            if rep.status.has_code() {
+                r.n("check_code", rep.code.max(0) as u64);
+            }
+            if rep.status >= rampart_check::Status::Checked {
+                r.n("check_duration", rep.duration);
+            }
+            r.s("check_desc", rep.status.desc());
+            r.s("last_chk", &rep.info);
+        } else {
+            r.s("check_status", rampart_check::Status::Ini.info());
+            r.s("check_desc", rampart_check::Status::Ini.desc());
+            r.s("last_chk", "");
+        }
+        r.n("check_rise", rise.max(0) as u64);
+        r.n("check_fall", fall.max(0) as u64);
+        r.n("check_health", h.max(0) as u64);
+    }
+    if let Some((rise, fall, h)) = v.agent {
+        if let Some(rep) = &v.agent_report {
+            r.s("agent_status", rep.status.info());
+            if rep.status.has_code() {
+                r.n("agent_code", rep.code.max(0) as u64);
+            }
+            r.n("agent_duration", rep.duration);
+            r.s("agent_desc", rep.status.desc());
+            r.s("last_agt", &rep.info);
+        } else {
+            r.s("agent_status", rampart_check::Status::Ini.info());
+            r.n("agent_duration", 0);
+            r.s("agent_desc", rampart_check::Status::Ini.desc());
+            r.s("last_agt", "");
+        }
+        r.n("agent_rise", rise.max(0) as u64);
+        r.n("agent_fall", fall.max(0) as u64);
+        r.n("agent_health", h.max(0) as u64);
+    }
+    if let Some(t) = &v.tracked {
+        r.s("tracked", t);
     }
 }
 
@@ -326,7 +422,21 @@ pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &
     r.n("econ", ld(&c.econ));
     r.n("wretr", ld(&c.retries));
     r.n("wredis", ld(&c.redispatches));
-    r.s("status", srv_status(rt, bi, si, s));
+    let view = rt.checks.stats_view(rt, bi, si);
+    r.s("status", &srv_status(s, view.as_ref()));
+    r.n("lastchg", view.as_ref().map_or(0, |v| v.lastchg));
+    // Checks are paused while the server is in maintenance: their fields stay empty,
+    // but for the counters of an enabled check.
+    if let Some(v) = &view {
+        if v.health.is_some() {
+            r.n("chkfail", v.chkfail);
+            r.n("chkdown", v.chkdown);
+            r.n("downtime", v.downtime);
+        }
+        if !s.live.in_maint() {
+            check_fields(&mut r, v);
+        }
+    }
     r.n("weight", u64::from(s.live.uweight()));
     r.n("uweight", u64::from(s.live.uweight()));
     r.n("act", u64::from(!s.backup));

@@ -353,3 +353,103 @@ fn counters_match_haproxy() {
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
+
+/// The check fields of `show stat` (`status` with its counters, `check_*`, `chkfail`,
+/// `chkdown`, `agent_*`, `tracked`) after the same checks ran on rampart and haproxy: a
+/// server that answers, one whose port is closed, one that tracks the first, one
+/// without check, one in maintenance.
+#[test]
+fn check_fields_match_haproxy() {
+    let dir = TempDir::new("stats-checks");
+    let fields = [
+        "status",
+        "check_status",
+        "check_code",
+        "check_desc",
+        "last_chk",
+        "check_rise",
+        "check_fall",
+        "check_health",
+        "chkfail",
+        "chkdown",
+        "tracked",
+        "agent_status",
+        "agent_rise",
+        "agent_fall",
+        "agent_health",
+    ];
+    let run = |name: &str, haproxy: bool| {
+        let base = free_ports(3);
+        let up = bind_tcp(local(base + 1));
+        std::thread::spawn(move || {
+            for c in up.incoming().take(200) {
+                drop(c);
+            }
+        });
+        let sock = dir.join(&format!("{name}.sock"));
+        let cfg = format!(
+            "global\n    stats socket {} level admin\n\
+             defaults\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n\
+             frontend fe\n    bind 127.0.0.1:{}\n    default_backend be\n\
+             backend be\n\
+             \x20   server up 127.0.0.1:{} check inter 100 rise 2 fall 3\n\
+             \x20   server down 127.0.0.1:{} check inter 100 rise 2 fall 3\n\
+             \x20   server tr 127.0.0.1:{} track be/up\n\
+             \x20   server plain 127.0.0.1:{}\n\
+             \x20   server off 127.0.0.1:{} check disabled\n",
+            sock.display(),
+            base,
+            base + 1,
+            base + 2,
+            base + 1,
+            base + 1,
+            base + 1
+        );
+        let l = if haproxy {
+            Launch::haproxy(name, &dir, &cfg)
+        } else {
+            Launch::rampart(name, &dir, &cfg)
+        };
+        let p = l
+            .ready(Ready::Unix(sock.clone()))
+            .ready_tcp(local(base))
+            .spawn();
+        let addr = format!("unix-connect:{}", sock.display());
+        // Enough check runs for the closed port's server to go down and stay there.
+        assert!(wait_until(Duration::from_secs(10), || stat(&addr)
+            .get(&("be/down".into(), "status".into()))
+            .is_some_and(|s| s == "DOWN")));
+        std::thread::sleep(Duration::from_millis(500));
+        (p, stat(&addr))
+    };
+    let (_rp, r) = run("r", false);
+    let (_hp, h) = run("h", true);
+    let mut diffs = Vec::new();
+    for srv in ["up", "down", "tr", "plain", "off"] {
+        let obj = format!("be/{srv}");
+        for f in fields {
+            let k = (obj.clone(), f.to_string());
+            // Failed checks keep counting on the closed port: compare that they count.
+            let (a, b) = (r.get(&k), h.get(&k));
+            let same = if f == "chkfail" && srv == "down" {
+                a.is_some_and(|v| v != "0") && b.is_some_and(|v| v != "0")
+            } else {
+                a == b
+            };
+            if !same {
+                diffs.push(format!("{obj} {f}: rampart {a:?}, haproxy {b:?}"));
+            }
+        }
+        for f in ["check_duration", "lastchg", "downtime"] {
+            let k = (obj.clone(), f.to_string());
+            if r.get(&k).is_some_and(String::is_empty) != h.get(&k).is_some_and(String::is_empty) {
+                diffs.push(format!(
+                    "{obj} {f} presence: rampart {:?}, haproxy {:?}",
+                    r.get(&k),
+                    h.get(&k)
+                ));
+            }
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}

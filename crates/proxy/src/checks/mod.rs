@@ -38,7 +38,7 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub use state::{CliHealth, SrvState, SrvView};
+pub use state::{CheckView, CliHealth, SrvState, SrvView};
 
 /// `-q` / `quiet`: state-change messages are not printed (as HAProxy's `ha_warning`).
 pub static QUIET: AtomicBool = AtomicBool::new(false);

@@ -37,6 +37,37 @@ pub struct SrvState {
     /// The checks are enabled (the runtime API's `disable|enable health|agent`).
     health_on: bool,
     agent_on: bool,
+    /// The last report of each check (`check_status`, `check_code`, `last_chk`...).
+    report: Option<Report>,
+    agent_report: Option<Report>,
+    /// Failed checks that took health away (`chkfail`), and UP to DOWN transitions
+    /// (`chkdown`).
+    chkfail: u64,
+    chkdown: u64,
+    /// Time spent down before the current period, and since when it is down
+    /// (`downtime`).
+    down_total: Duration,
+    down_since: Option<Instant>,
+}
+
+/// What `show stat` and the statistics page show of a server's checks.
+#[derive(Clone, Debug)]
+pub struct CheckView {
+    /// The health check is configured (and enabled), with its rise, fall and health.
+    pub health: Option<(i32, i32, i32)>,
+    pub agent: Option<(i32, i32, i32)>,
+    pub report: Option<Report>,
+    pub agent_report: Option<Report>,
+    pub chkfail: u64,
+    pub chkdown: u64,
+    /// Seconds since the last state change, and spent down in total.
+    pub lastchg: u64,
+    pub downtime: u64,
+    /// The server tracks another one (`track`): its `be/srv` name.
+    pub tracked: Option<String>,
+    /// The health check the status text follows: the tracked server's when tracking
+    /// (HAProxy's `ref`), else this one's.
+    pub status_ref: Option<(i32, i32, i32)>,
 }
 
 impl SrvState {
@@ -58,7 +89,75 @@ impl SrvState {
             warmup_gen: 0,
             health_on: true,
             agent_on: true,
+            report: None,
+            agent_report: None,
+            chkfail: 0,
+            chkdown: 0,
+            down_total: Duration::ZERO,
+            down_since: None,
         }
+    }
+
+    fn went_down(&mut self) {
+        self.chkdown += 1;
+        self.down_since.get_or_insert_with(Instant::now);
+    }
+
+    fn went_up(&mut self) {
+        if let Some(t) = self.down_since.take() {
+            self.down_total += t.elapsed();
+        }
+    }
+}
+
+impl Checks {
+    /// The check figures of server `srv` of backend `be` (`None`: no check at all).
+    pub fn stats_view(&self, rt: &Runtime, be: usize, srv: usize) -> Option<CheckView> {
+        let k = self
+            .servers
+            .iter()
+            .position(|s| (s.be, s.srv) == (be, srv))?;
+        let s = &self.servers[k];
+        let st = self.state.lock().ok()?;
+        let x = st.get(k)?;
+        let tracked = s.track.and_then(|t| {
+            let ts = self.servers.get(t)?;
+            let (b, v) = server(rt, ts)?;
+            Some(format!("{}/{}", b.name, v.name))
+        });
+        let down_now = x.down_since.map_or(Duration::ZERO, |t| t.elapsed());
+        let health_of = |k: usize| {
+            let s = self.servers.get(k)?;
+            let x = st.get(k)?;
+            s.health
+                .as_ref()
+                .filter(|_| x.health_on)
+                .map(|c| (c.rise, c.fall, x.health))
+        };
+        // The end of a `track` chain.
+        let mut r = k;
+        for _ in 0..self.servers.len() {
+            match self.servers.get(r).and_then(|s| s.track) {
+                Some(t) => r = t,
+                None => break,
+            }
+        }
+        Some(CheckView {
+            status_ref: health_of(r),
+            health: health_of(k),
+            agent: s
+                .agent
+                .as_ref()
+                .filter(|_| x.agent_on)
+                .map(|c| (c.rise, c.fall, x.agent_health)),
+            report: x.report.clone(),
+            agent_report: x.agent_report.clone(),
+            chkfail: x.chkfail,
+            chkdown: x.chkdown,
+            lastchg: x.last_change.elapsed().as_secs(),
+            downtime: (x.down_total + down_now).as_secs(),
+            tracked,
+        })
     }
 }
 
@@ -243,18 +342,29 @@ impl Checks {
     ) {
         let s = &self.servers[k];
         let sk = &mut st[k];
-        let (health, prev) = if agent {
-            (&mut sk.agent_health, &mut sk.agent_status)
+        let prev = if agent {
+            &mut sk.agent_status
         } else {
-            (&mut sk.health, &mut sk.status)
+            &mut sk.status
         };
         let prev_status = *prev;
         *prev = r.status;
         let mut report = false;
+        if agent {
+            sk.agent_report = Some(r.clone());
+        } else {
+            sk.report = Some(r.clone());
+        }
+        let health = if agent {
+            &mut sk.agent_health
+        } else {
+            &mut sk.health
+        };
         match r.status.result() {
             Res::Failed => {
                 if (!agent || r.status.has_code()) && *health > 0 {
                     report = true;
+                    sk.chkfail += 1;
                     *health -= 1;
                     if *health < cfg.rise {
                         *health = 0;
@@ -522,6 +632,7 @@ impl Checks {
         let was_stopping = srv.live.op() == Op::Stopping || srv.live.admin() & admin::DRAIN != 0;
         Self::publish(be, srv, Op::Stopped, before);
         st[k].last_change = Instant::now();
+        st[k].went_down();
         srv.live.set_ramp(1000);
         let xferred = Self::going_down(rt, be, s.srv);
         let level = if was_stopping {
@@ -578,6 +689,7 @@ impl Checks {
             Op::Starting
         };
         st[k].last_change = Instant::now();
+        st[k].went_up();
         if op == Op::Starting {
             srv.live.set_ramp(ramp(Duration::ZERO, s.slowstart));
             st[k].warmup_gen += 1;
@@ -611,6 +723,7 @@ impl Checks {
         let before = counts(be);
         Self::publish(be, srv, Op::Stopping, before);
         st[k].last_change = Instant::now();
+        st[k].went_up();
         let xferred = crate::queue::redistribute(be, s.srv);
         let notice = rampart_log::events::level::NOTICE;
         self.announce(rt, k, (be, srv), ("stopping", notice), reason, xferred);
