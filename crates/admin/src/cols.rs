@@ -77,7 +77,7 @@ pub static COLS: &[Col] = &[
             Some((t(b"CLP"), Ty::U32)),
             Some((t(b"CLP"), Ty::U32)),
             Some((t(b"CLP"), Ty::U32)),
-            None,
+            Some((t(b"CLP"), Ty::U32)),
         ],
     },
     Col {

@@ -92,6 +92,9 @@ pub struct Checks {
     pub be_types: Vec<&'static str>,
     /// What the runtime API keeps of servers without checks (see `state::cli`).
     pub(crate) plain: Mutex<HashMap<(usize, usize), state::Plain>>,
+    /// The configured `rise` and `fall` of the servers without checks (HAProxy keeps
+    /// them, and a health counter starting at `rise`, for every server).
+    pub(crate) plain_rise_fall: HashMap<(usize, usize), (i32, i32)>,
     /// Check ports and agent strings the runtime API changed, by (check, agent?).
     pub(crate) overrides: Mutex<HashMap<(usize, bool), CheckOverride>>,
 }
@@ -157,6 +160,7 @@ pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Ch
         .filter(|p| p.kind != ProxyKind::Defaults && !p.disabled && p.is_be())
         .collect();
     let mut servers = Vec::new();
+    let mut plain_rise_fall = HashMap::new();
     let mut index: HashMap<(usize, usize), usize> = HashMap::new();
     let mut names: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
     for (b, p) in live.iter().enumerate() {
@@ -175,6 +179,8 @@ pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Ch
                 continue;
             };
             if !c.enabled && !c.agent.enabled && c.track.is_none() {
+                let rf = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+                plain_rise_fall.insert((b, i), (rf(c.rise), rf(c.fall)));
                 continue;
             }
             let inter = ms(c.inter);
@@ -317,6 +323,7 @@ pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Ch
         bufsize,
         be_types: live.iter().map(|p| p.kind.type_str()).collect(),
         plain: Mutex::default(),
+        plain_rise_fall,
         overrides: Mutex::default(),
     })
 }

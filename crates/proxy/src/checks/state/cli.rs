@@ -106,6 +106,11 @@ impl Checks {
         self.servers.iter().position(|s| (s.be, s.srv) == (b, i))
     }
 
+    /// The configured `rise` and `fall` of a server without checks.
+    fn plain_rf(&self, b: usize, i: usize) -> (i32, i32) {
+        self.plain_rise_fall.get(&(b, i)).copied().unwrap_or((2, 3))
+    }
+
     fn plain<'a>(
         &self,
         plain: &'a mut std::collections::HashMap<(usize, usize), Plain>,
@@ -113,9 +118,10 @@ impl Checks {
         i: usize,
         maint: bool,
     ) -> &'a mut Plain {
-        // HAProxy starts a server in maintenance with its health at 0.
+        // HAProxy starts a server with its health at `rise`, at 0 in maintenance.
+        let (rise, _) = self.plain_rf(b, i);
         plain.entry((b, i)).or_insert(Plain {
-            health: if maint { 0 } else { 2 },
+            health: if maint { 0 } else { rise },
             last_change: None,
         })
     }
@@ -572,7 +578,12 @@ impl Checks {
                 st[k].health = h;
             }
         } else if let Ok(mut p) = self.plain.lock() {
-            self.plain(&mut p, b, i, false).health = if to == CliHealth::Down { 0 } else { 4 };
+            let (rise, fall) = self.plain_rf(b, i);
+            self.plain(&mut p, b, i, false).health = if to == CliHealth::Down {
+                0
+            } else {
+                rise + fall - 1
+            };
         }
         self.cli_mark(rt, &mut st, b, i, to);
         Ok(())
