@@ -97,6 +97,28 @@ pub struct Process {
     pub listeners: usize,
     /// Connections accepted on the CLI sockets.
     pub cli_conns: std::sync::atomic::AtomicU64,
+    /// The last `Idle_pct` sample: when, and the workers' idle nanoseconds then.
+    pub idle_sample: std::sync::Mutex<Option<(std::time::Instant, u64)>>,
+}
+
+/// `Idle_pct`: the share of the time the workers waited for events, since the previous
+/// sample (at least a second ago; since the start the first time), as HAProxy reports
+/// its threads' idle ratio.
+fn idle_pct(p: &Process, nbthread: usize) -> u64 {
+    let now = std::time::Instant::now();
+    let idle = rampart_proxy::busy::idle_ns();
+    let mut last = p.idle_sample.lock().unwrap_or_else(|e| e.into_inner());
+    let (t0, i0) = last.unwrap_or((p.start, 0));
+    let wall = now.duration_since(t0).as_nanos() as f64 * nbthread.max(1) as f64;
+    if now.duration_since(t0) >= std::time::Duration::from_secs(1) || last.is_none() {
+        *last = Some((now, idle));
+    }
+    if wall <= 0.0 {
+        return 100;
+    }
+    (((idle.saturating_sub(i0)) as f64 / wall) * 100.0)
+        .round()
+        .clamp(0.0, 100.0) as u64
 }
 
 /// HAProxy's `Uptime` text: `0d 0h00m26s`.
@@ -165,7 +187,7 @@ pub fn fields(
                 "TotalBytesOut" => int(bytes_out),
                 "Start_time_sec" => int(p.start_epoch),
                 "Tainted" => Val::Str("0".into()),
-                "Idle_pct" => int(100),
+                "Idle_pct" => int(idle_pct(p, rt.nbthread)),
                 // Not measured by Rampart: zlib is not built in (HAProxy leaves these
                 // empty too without it).
                 "ZlibMemUsage" | "MaxZlibMemUsage" => Val::Empty,

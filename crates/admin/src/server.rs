@@ -157,6 +157,7 @@ pub fn prepare(
         release_date: rampart_core::version::RELEASE_DATE,
         listeners: listeners + sockets.len(),
         cli_conns: Default::default(),
+        idle_sample: Default::default(),
     };
     let process = Arc::new(process);
     // Copies of the sockets are kept only for a successor that may ask for them.

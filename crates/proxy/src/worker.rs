@@ -470,6 +470,8 @@ fn worker_main(
 ) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .on_thread_park(crate::busy::park)
+        .on_thread_unpark(crate::busy::unpark)
         .build();
     if let Ok(runtime) = runtime {
         let local = tokio::task::LocalSet::new();

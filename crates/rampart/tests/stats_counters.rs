@@ -453,3 +453,29 @@ fn check_fields_match_haproxy() {
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
+
+/// `Idle_pct` measures the workers' waits for events: a process with no traffic is
+/// idle (the threads wait whatever else the machine runs).
+#[test]
+fn idle_process_reports_idle() {
+    let dir = TempDir::new("stats-idle");
+    let port = free_port();
+    let sock = dir.join("i.sock");
+    let cfg = format!(
+        "global\n    stats socket {}\n    nbthread 2\n\
+         defaults\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n\
+         frontend fe\n    bind 127.0.0.1:{port}\n    http-request return status 200\n",
+        sock.display()
+    );
+    let _p = Launch::rampart("r", &dir, &cfg)
+        .ready(Ready::Unix(sock.clone()))
+        .ready_tcp(local(port))
+        .spawn();
+    std::thread::sleep(Duration::from_millis(1200));
+    let addr = format!("unix-connect:{}", sock.display());
+    let v: i64 = info(&addr)
+        .get("Idle_pct")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1);
+    assert!((90..=100).contains(&v), "Idle_pct {v}");
+}
