@@ -348,23 +348,23 @@ impl Session {
         const MAX_MATCHES: usize = 5;
         let mut matches: Vec<(&Kw, i64)> = Vec::new();
         if !a(length).is_empty() {
-            let mut word_sig = vec![0u8; 1024];
+            let mut word_sig = [0u8; rampart_core::fingerprint::LEN];
             let mut tot_args = 0i64;
             for w in args.iter().skip(length).take(5usize.saturating_sub(length)) {
                 if w.is_empty() {
                     break;
                 }
-                fingerprint(&mut word_sig, w);
+                rampart_core::fingerprint::add(&mut word_sig, w);
                 tot_args += w.len() as i64;
             }
             for kw in &visible {
                 if kw.usage.is_none() || !prefix_ok(kw) || length > kw.words.len() {
                     continue;
                 }
-                let mut list_sig = vec![0u8; 1024];
+                let mut list_sig = [0u8; rampart_core::fingerprint::LEN];
                 let mut totlen = tot_args;
                 for w in kw.words.iter().skip(length) {
-                    fingerprint(&mut list_sig, w);
+                    rampart_core::fingerprint::add(&mut list_sig, w);
                     totlen += w.len() as i64;
                 }
                 let dist: i64 = word_sig
@@ -417,22 +417,6 @@ impl Session {
         );
         text
     }
-}
-
-/// HAProxy's `update_word_fingerprint`: counts transitions between character classes.
-fn fingerprint(fp: &mut [u8], word: &str) {
-    let mut from = 28usize;
-    for c in word.bytes() {
-        let to = match c.to_ascii_lowercase() {
-            c @ b'a'..=b'z' => usize::from(c - b'a') + 1,
-            b'0'..=b'9' => 27,
-            _ => 28,
-        };
-        fp[to] = 1;
-        fp[32 * from + to] = fp[32 * from + to].wrapping_add(1);
-        from = to;
-    }
-    fp[32 * from + 28] = fp[32 * from + 28].wrapping_add(1);
 }
 
 /// The first command whose words start the arguments.

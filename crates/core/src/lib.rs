@@ -6,5 +6,6 @@
 
 pub mod cnum;
 pub mod features;
+pub mod fingerprint;
 pub mod hash;
 pub mod version;

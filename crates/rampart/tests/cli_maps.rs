@@ -8,24 +8,8 @@
 mod support;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
-use support::*;
 
-/// `printf "$input" | socat stdio <addr>`.
-fn socat(addr: &str, input: &str) -> String {
-    let mut child = Command::new("socat")
-        .args(["-t", "2", "stdio", addr])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("socat is installed");
-    if let Some(mut i) = child.stdin.take() {
-        let _ = i.write_all(input.as_bytes());
-    }
-    let out = child.wait_with_output().expect("socat runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use support::*;
 
 /// Entry addresses (`0x55d0c2a1b2c0`) as `0xID`, in the order they first appear, so
 /// that the same entry keeps the same name within one answer sequence.

@@ -8,8 +8,7 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
+
 use support::*;
 
 /// A configuration with an admin Unix socket and a user-level TCP socket.
@@ -32,22 +31,6 @@ fn config(sock: &str, cli_port: u16, port: u16, srv_port: u16) -> String {
          \x20   server s2 127.0.0.1:{srv_port} disabled\n\
          \x20   server s3 127.0.0.1:{srv_port} backup\n"
     )
-}
-
-/// `echo "$input" | socat stdio <addr>`.
-fn socat(addr: &str, input: &str) -> String {
-    let mut child = Command::new("socat")
-        .args(["-t", "2", "stdio", addr])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("socat is installed");
-    if let Some(mut i) = child.stdin.take() {
-        let _ = i.write_all(input.as_bytes());
-    }
-    let out = child.wait_with_output().expect("socat runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// One running program with its two sockets.

@@ -10,7 +10,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+
 use std::time::Duration;
 use support::*;
 
@@ -85,21 +85,10 @@ thread_local! {
     static CLI_CALLS: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
 }
 
-/// `echo "$input" | socat stdio <addr>`.
+/// [`support::socat`], counted (`CLI_CALLS`).
 fn socat(addr: &str, input: &str) -> String {
     CLI_CALLS.with(|c| c.set(c.get() + 1));
-    let mut child = Command::new("socat")
-        .args(["-t", "2", "stdio", addr])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("socat is installed");
-    if let Some(mut i) = child.stdin.take() {
-        let _ = i.write_all(input.as_bytes());
-    }
-    let out = child.wait_with_output().expect("socat runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    support::socat(addr, input)
 }
 
 /// One request on its own connection; returns the whole answer.

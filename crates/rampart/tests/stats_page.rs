@@ -9,7 +9,7 @@
 mod support;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 use support::*;
 
@@ -20,22 +20,6 @@ fn curl(args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("curl is installed");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// `echo "$input" | socat stdio <addr>`.
-fn socat(addr: &str, input: &str) -> String {
-    let mut child = Command::new("socat")
-        .args(["-t", "2", "stdio", addr])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("socat is installed");
-    if let Some(mut i) = child.stdin.take() {
-        let _ = i.write_all(input.as_bytes());
-    }
-    let out = child.wait_with_output().expect("socat runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

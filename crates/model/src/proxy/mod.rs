@@ -581,15 +581,11 @@ pub fn best_match<'a>(word: &str, names: impl IntoIterator<Item = &'a str>) -> O
     if word.len() > 4096 {
         return None;
     }
-    let fp = fingerprint(word);
+    use rampart_core::fingerprint;
+    let fp = fingerprint::of(word);
     let mut best: Option<(u32, &str)> = None;
     for name in names {
-        let other = fingerprint(name);
-        let d: u32 = fp
-            .iter()
-            .zip(other.iter())
-            .map(|(a, b)| u32::from(a.abs_diff(*b)))
-            .sum();
+        let d = fingerprint::distance(&fp, &fingerprint::of(name));
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, name));
         }
@@ -597,24 +593,6 @@ pub fn best_match<'a>(word: &str, names: impl IntoIterator<Item = &'a str>) -> O
     let (d, name) = best?;
     let limit = |s: &str| u32::try_from(2 * s.len()).unwrap_or(u32::MAX);
     (d <= limit(word) && d <= limit(name)).then_some(name)
-}
-
-/// Counts of transitions between character classes (letters, digit, other, begin/end).
-fn fingerprint(word: &str) -> [u8; 1024] {
-    let mut fp = [0u8; 1024];
-    let mut from = 28usize;
-    for c in word.bytes() {
-        let to = match c.to_ascii_lowercase() {
-            c @ b'a'..=b'z' => usize::from(c - b'a') + 1,
-            b'0'..=b'9' => 27,
-            _ => 28,
-        };
-        fp[to] = 1;
-        fp[32 * from + to] = fp[32 * from + to].wrapping_add(1);
-        from = to;
-    }
-    fp[32 * from + 28] = fp[32 * from + 28].wrapping_add(1);
-    fp
 }
 
 /// HAProxy's `invalid_char`: proxy, server and ACL names use letters, digits, `.`, `:`,

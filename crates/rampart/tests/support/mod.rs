@@ -216,6 +216,25 @@ pub fn port_holders(port: u16) -> String {
     )
 }
 
+/// `echo "$input" | socat -t 2 stdio <addr>`: a runtime API exchange as ops scripts
+/// make it (`addr` as socat names it: `unix-connect:PATH`, `tcp:HOST:PORT`).
+pub fn socat(addr: &str, input: &str) -> String {
+    let mut child = Command::new("socat")
+        .args(["-t", "2", "stdio", addr])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("socat ({e}): apt-get install socat"));
+    if let Some(mut i) = child.stdin.take() {
+        let _ = i.write_all(input.as_bytes());
+    }
+    match child.wait_with_output() {
+        Ok(out) => String::from_utf8_lossy(&out.stdout).into_owned(),
+        Err(e) => panic!("socat: {e}"),
+    }
+}
+
 /// One free port (see [`free_ports`]).
 pub fn free_port() -> u16 {
     free_ports(1)

@@ -278,11 +278,11 @@ pub(crate) fn closest(
     if word.is_empty() {
         return None;
     }
-    let fp = fingerprint(word);
+    let fp = rampart_core::fingerprint::of(word);
     let mut best: Option<(u32, &'static str, bool)> = None;
     let extra = extra.iter().map(|e| (*e, false));
     for (name, prefix) in names.into_iter().chain(extra) {
-        let d = distance(&fp, &fingerprint(name));
+        let d = rampart_core::fingerprint::distance(&fp, &rampart_core::fingerprint::of(name));
         if best.is_none_or(|(bd, _, _)| d < bd) {
             best = Some((d, name, prefix));
         }
@@ -291,30 +291,4 @@ pub(crate) fn closest(
     let factor = 2 + u32::from(prefix);
     let too_far = |len: usize| u64::from(d) > u64::from(factor) * len as u64;
     (!too_far(word.len()) && !too_far(name.len())).then_some(name)
-}
-
-/// HAProxy's word fingerprint: counts of transitions between character classes
-/// (letters, digits, anything else, and the word's start and end).
-fn fingerprint(word: &str) -> [u8; 1024] {
-    let mut fp = [0u8; 1024];
-    let mut from = 28usize;
-    for c in word.bytes() {
-        let to = match c.to_ascii_lowercase() {
-            c @ b'a'..=b'z' => usize::from(c - b'a') + 1,
-            b'0'..=b'9' => 27,
-            _ => 28,
-        };
-        fp[to] = 1;
-        fp[32 * from + to] = fp[32 * from + to].wrapping_add(1);
-        from = to;
-    }
-    fp[32 * from + 28] = fp[32 * from + 28].wrapping_add(1);
-    fp
-}
-
-fn distance(a: &[u8; 1024], b: &[u8; 1024]) -> u32 {
-    a.iter()
-        .zip(b.iter())
-        .map(|(x, y)| u32::from(x.abs_diff(*y)))
-        .sum()
 }
