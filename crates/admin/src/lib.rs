@@ -9,6 +9,7 @@
 //!   weight`, `set maxconn server`, `show servers state|conn`...); [`frontends`]: the
 //!   frontend and process-wide ones (`disable|enable|shutdown frontend`, `set maxconn`,
 //!   `set rate-limit`, `shutdown sessions`, `clear counters`);
+//! - [`errors`]: `show errors`;
 //! - [`stat`] and [`info`]: the typed field lists of `show stat` and `show info`, built
 //!   from the runtime's counters (one source for the CLI, the stats page and Prometheus),
 //!   rendered by [`field`]'s writers; [`cols`]: the `show stat` columns;
@@ -20,6 +21,7 @@
 
 pub mod cmd;
 pub mod cols;
+pub mod errors;
 pub mod field;
 pub mod frontends;
 pub mod info;
