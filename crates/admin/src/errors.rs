@@ -209,6 +209,15 @@ fn parser_state(kind: ErrorKind, side: Side, in_body: bool) -> (u32, &'static st
 
 /// `[dd/Mon/yyyy:hh:mm:ss.mmm]` in local time.
 fn date(s: &mut String, t: SystemTime) {
+    stamp(s, t, false);
+}
+
+/// `[dd/Mon/yyyy:hh:mm:ss.uuuuuu]` in local time (`show sess <id>`).
+pub(crate) fn date_us(s: &mut String, t: SystemTime) {
+    stamp(s, t, true);
+}
+
+fn stamp(s: &mut String, t: SystemTime, micro: bool) {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = i64::try_from(d.as_secs()).unwrap_or(0);
     let zone = rampart_rules::conv::time::local_zone();
@@ -216,15 +225,19 @@ fn date(s: &mut String, t: SystemTime) {
         let mon = usize::try_from(tm.mon).ok().and_then(|m| MONTHS.get(m));
         let _ = write!(
             s,
-            "[{:02}/{}/{:04}:{:02}:{:02}:{:02}.{:03}]",
+            "[{:02}/{}/{:04}:{:02}:{:02}:{:02}.",
             tm.mday,
             mon.unwrap_or(&"Jan"),
             tm.year,
             tm.hour,
             tm.min,
             tm.sec,
-            d.subsec_millis()
         );
+        let _ = if micro {
+            write!(s, "{:06}]", d.subsec_micros())
+        } else {
+            write!(s, "{:03}]", d.subsec_millis())
+        };
     }
 }
 

@@ -9,7 +9,7 @@
 //!   weight`, `set maxconn server`, `show servers state|conn`...); [`frontends`]: the
 //!   frontend and process-wide ones (`disable|enable|shutdown frontend`, `set maxconn`,
 //!   `set rate-limit`, `shutdown sessions`, `clear counters`);
-//! - [`errors`]: `show errors`;
+//! - [`errors`]: `show errors`; [`sess`]: `show sess`, `shutdown session`;
 //! - [`stat`] and [`info`]: the typed field lists of `show stat` and `show info`, built
 //!   from the runtime's counters (one source for the CLI, the stats page and Prometheus),
 //!   rendered by [`field`]'s writers; [`cols`]: the `show stat` columns;
@@ -30,6 +30,7 @@ pub mod maps;
 pub mod proto;
 pub mod server;
 pub mod servers;
+pub mod sess;
 pub mod stat;
 pub mod vars;
 

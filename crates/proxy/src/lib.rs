@@ -50,6 +50,7 @@ pub mod queue;
 pub mod rate;
 pub mod retry;
 pub mod server_state;
+pub mod sessions;
 pub mod snapshot;
 pub mod splice;
 pub mod state;
