@@ -303,7 +303,7 @@ mod tests {
     fn lines_break_after_line_feeds_with_escapes() {
         assert_eq!(
             dump(b"GET / HTTP/1.1\r\nA: \t\x01\\\xe9\r\n\r\n"),
-            "  00000  GET / HTTP/1.1\\r\\n\n  00016  A: \\t\\x01\\\\\\xE9\\r\\n\n  00027  \\r\\n\n"
+            "  00000  GET / HTTP/1.1\\r\\n\n  00016  A: \\t\\x01\\\\\\xE9\\r\\n\n  00025  \\r\\n\n"
         );
     }
 

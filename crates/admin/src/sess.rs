@@ -232,6 +232,7 @@ mod tests {
         assert_eq!(human_time(0), "0s");
         assert_eq!(human_time(61), "1m1s");
         assert_eq!(human_time(3600 + 120 + 5), "1h2m");
-        assert_eq!(human_time(86400 * 3 + 5), "3d");
+        assert_eq!(human_time(86400 * 3 + 5), "3d5s");
+        assert_eq!(human_time(86400 + 3600 + 60), "1d1h");
     }
 }
