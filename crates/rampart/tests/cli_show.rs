@@ -165,6 +165,11 @@ fn show_errors_matches_haproxy() {
         );
     }
     assert!(r.cli("show errors nope").starts_with("No such proxy."));
+    // Each reports its own build after the 2.6 release it implements.
+    for v in [r.cli("show version"), h.cli("show version")] {
+        assert!(v.starts_with("2.6.") && v.ends_with("\n\n"), "{v}");
+        assert_eq!(v.lines().count(), 1, "{v}");
+    }
     let only_resp = r.cli("show errors be response");
     assert!(only_resp.contains("invalid response") && !only_resp.contains("invalid request"));
 }
