@@ -67,6 +67,9 @@ impl Handler for Api {
             _ if crate::frontends::command(&self.rt, &self.ctl, cmd, out) => {}
             _ if crate::maps::command(&self.patterns, cmd, out) => {}
             _ if crate::vars::command(&self.rt, cmd, out) => {}
+            _ if crate::errors::command(&self.rt, cmd, out) => {}
+            _ if crate::sess::command(&self.rt, &self.ctl, cmd, out) => {}
+            _ if crate::process::command(&self.process, cmd, out) => {}
             _ if crate::servers::command(
                 &crate::servers::Ctx {
                     rt: &self.rt,
@@ -228,7 +231,7 @@ fn show_env(cmd: &Command<'_>, out: &mut Reply<'_>) {
 }
 
 /// C `atoi`: optional blanks and sign, then digits; 0 when none.
-fn atoi(s: &str) -> i64 {
+pub(crate) fn atoi(s: &str) -> i64 {
     let t = s.trim_start_matches([' ', '\t']);
     let (neg, d) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),

@@ -1,7 +1,7 @@
 //! The runtime API's frontend and process-wide commands (management guide 9.3;
 //! HAProxy's proxy.c and cli.c): `disable|enable|shutdown frontend`, `set maxconn
 //! frontend|global`, `set rate-limit connections|sessions global`, `shutdown sessions
-//! server`, `shutdown session`, `clear counters [all]`.
+//! server`, `clear counters [all]`.
 //!
 //! A frontend is paused or stopped through its `maxconn` gate (`worker::Gate`): its
 //! accept loops take no slot from a paused gate, so new connections wait in the
@@ -176,17 +176,6 @@ pub fn command(rt: &Arc<Runtime>, ctl: &Control, cmd: &Command<'_>, out: &mut Re
             }
             if let Some((b, i)) = find_server(rt, cmd.arg(3), out) {
                 rampart_proxy::kill::kill_server(rt, &rt.backends[b], i);
-            }
-        }
-        ["shutdown", "session"] => {
-            if !admin(cmd, out) {
-                return true;
-            }
-            // Rampart's streams have no address to name them by yet (`show sess`).
-            if cmd.arg(2).is_empty() {
-                out.err("Session pointer expected (use 'show sess').\n");
-            } else {
-                out.err("No such session (use 'show sess').\n");
             }
         }
         ["clear", "counters"] => {

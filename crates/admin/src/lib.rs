@@ -9,6 +9,8 @@
 //!   weight`, `set maxconn server`, `show servers state|conn`...); [`frontends`]: the
 //!   frontend and process-wide ones (`disable|enable|shutdown frontend`, `set maxconn`,
 //!   `set rate-limit`, `shutdown sessions`, `clear counters`);
+//! - [`errors`]: `show errors`; [`sess`]: `show sess`, `shutdown session`; [`process`]:
+//!   `show version`;
 //! - [`stat`] and [`info`]: the typed field lists of `show stat` and `show info`, built
 //!   from the runtime's counters (one source for the CLI, the stats page and Prometheus),
 //!   rendered by [`field`]'s writers; [`cols`]: the `show stat` columns;
@@ -24,16 +26,19 @@
 
 pub mod cmd;
 pub mod cols;
+pub mod errors;
 pub mod field;
 pub mod frontends;
 pub mod info;
 pub mod kw;
 pub mod maps;
 pub mod page;
+pub mod process;
 pub mod prom;
 pub mod proto;
 pub mod server;
 pub mod servers;
+pub mod sess;
 pub mod stat;
 pub mod vars;
 

@@ -134,11 +134,13 @@ fn start_session(
     if f.nolinger {
         conn.set_nolinger();
     }
-    let live = Live::new(wcx.clone(), permit);
-    match f.mode {
+    let live = Live::new(wcx.clone(), permit, &peer);
+    let slot = live.slot;
+    let task = match f.mode {
         Mode::Tcp => tokio::task::spawn_local(crate::tcp::session(live, fe, li, conn, peer)),
         Mode::Http => tokio::task::spawn_local(crate::http::session(live, fe, li, conn, peer)),
     };
+    wcx.streams.set_abort(slot, task.abort_handle());
 }
 
 /// Milliseconds to wait before accepting one more connection under the frontend's

@@ -27,7 +27,8 @@
 //! - [`rate`]: event rates (`rate-limit sessions`, `maxconnrate`, `maxsessrate`).
 //! - [`snapshot`]: the last invalid request and response of each proxy (`show errors`);
 //! - [`gaps`]: the start-up warnings about settings accepted but not applied yet;
-//! - [`service`]: `use-service` (the Prometheus exporter, rendered by layer 6).
+//! - [`service`]: `use-service` (the Prometheus exporter, rendered by layer 6);
+//! - [`sessions`]: each thread's registry of its sessions (`show sess`, `shutdown session`).
 
 pub mod accept;
 pub mod affinity;
@@ -54,6 +55,7 @@ pub mod rate;
 pub mod retry;
 pub mod server_state;
 pub mod service;
+pub mod sessions;
 pub mod snapshot;
 pub mod splice;
 pub mod state;

@@ -18,6 +18,12 @@ use std::time::SystemTime;
 /// HAProxy's `error_snapshot_id`: numbers every capture of the process.
 static NEXT_EVENT: AtomicU32 = AtomicU32::new(0);
 
+/// How many messages were captured since the process started (HAProxy's
+/// `error_snapshot_id`, which `show errors` prints in its first line).
+pub fn events_captured() -> u32 {
+    NEXT_EVENT.load(Ordering::Relaxed)
+}
+
 /// One captured invalid message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ErrorSnapshot {

@@ -110,7 +110,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
     }
     serve(
         &w,
-        fe,
+        (fe, live.slot),
         &mut cli,
         &mut pending,
         &mut eof,
@@ -126,15 +126,17 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
 }
 
 /// From the backend's choice to the end of the tunnel.
+/// `at`: the frontend and the session's slot in the thread's registry (`show sess`).
 async fn serve(
     w: &WorkerCx,
-    fe: usize,
+    at: (usize, u32),
     cli: &mut Conn,
     pending: &mut Vec<u8>,
     eof: &mut bool,
     rc: &mut RuleCx<'_>,
     authority: Option<&[u8]>,
 ) {
+    let (fe, slot) = at;
     let f = w.frontend(fe);
     let acls = crate::env::Rules::new(&f.acls, w.rt.bufsize);
     let chosen = {
@@ -231,6 +233,7 @@ async fn serve(
         }
     };
     rc.srv = Some(si);
+    w.streams.target(slot, bi, si);
     let srv_addrs = f.log.srv_addrs.then(|| srv.socket_addrs());
     if let Some(l) = log(rc) {
         l.srv = Some(si);

@@ -156,6 +156,8 @@ pub struct Control {
     /// the runtime API's `set rate-limit connections|sessions global` changes them.
     pub maxconnrate: AtomicU32,
     pub maxsessrate: AtomicU32,
+    /// The worker threads' mailboxes for `show sess` and `shutdown session`.
+    pub sessions: crate::sessions::Mailboxes,
 }
 
 impl Control {
@@ -177,6 +179,7 @@ impl Control {
             idle: Arc::new(crate::pool::Shared::new(rt)),
             maxconnrate: AtomicU32::new(rt.maxconnrate),
             maxsessrate: AtomicU32::new(rt.maxsessrate),
+            sessions: crate::sessions::Mailboxes::new(rt.nbthread),
         })
     }
 
@@ -219,18 +222,31 @@ impl Drop for Permit {
 pub struct Live {
     pub w: Rc<WorkerCx>,
     _permit: Permit,
+    /// The session's slot in the thread's registry (`show sess`).
+    pub slot: u32,
 }
 
 impl Live {
-    pub fn new(w: Rc<WorkerCx>, permit: Permit) -> Live {
+    pub fn new(w: Rc<WorkerCx>, permit: Permit, peer: &rampart_net::conn::ConnAddrs) -> Live {
         w.sessions.set(w.sessions.get() + 1);
         w.ctl.actconn.fetch_add(1, Ordering::Relaxed);
-        Live { w, _permit: permit }
+        let slot = w.streams.open(permit.fe, permit.li, peer.src, peer.dst);
+        Live {
+            w,
+            _permit: permit,
+            slot,
+        }
+    }
+
+    /// The backend and server the session's stream uses (`show sess`).
+    pub fn target(&self, be: usize, srv: usize) {
+        self.w.streams.target(self.slot, be, srv);
     }
 }
 
 impl Drop for Live {
     fn drop(&mut self) {
+        self.w.streams.close(self.slot);
         self.w.ctl.actconn.fetch_sub(1, Ordering::Relaxed);
         let n = self.w.sessions.get().saturating_sub(1);
         self.w.sessions.set(n);
@@ -263,6 +279,8 @@ pub struct WorkerCx {
     pub pool: crate::pool::ThreadPool,
     /// Streams of this thread whose server's streams may be shut down.
     pub kills: crate::kill::Registry,
+    /// The sessions of this thread (`show sess`, `shutdown session`).
+    pub streams: crate::sessions::Registry,
 }
 
 /// Buffers kept for reuse per thread at most.
@@ -487,6 +505,7 @@ fn worker_main(
                 scratch: RefCell::new(Default::default()),
                 pool: crate::pool::ThreadPool::new(&rt, ctl.idle.clone(), thread),
                 kills: Default::default(),
+                streams: crate::sessions::Registry::new(thread),
             });
             // The soft stop reaches this thread's idle connections through one task.
             let mut stop = ctl.subscribe();
@@ -500,6 +519,7 @@ fn worker_main(
                 cx.waiting.stop_all();
             });
             let purge = tokio::task::spawn_local(crate::pool::pool_task(wcx.clone()));
+            let asks = tokio::task::spawn_local(crate::sessions::task(wcx.clone(), thread));
             let kills = rt
                 .kills_watched
                 .then(|| tokio::task::spawn_local(crate::kill::task(wcx.clone())));
@@ -542,6 +562,7 @@ fn worker_main(
                 n.await;
             }
             purge.abort();
+            asks.abort();
             if let Some(k) = kills {
                 k.abort();
             }

@@ -459,6 +459,7 @@ impl Session {
             }
         };
         h.fx.log.srv = Some(srv.server);
+        self._live.target(bi, srv.server);
         if self.fe.log.srv_addrs {
             h.fx.log.connected(srv.conn.socket_addrs());
         } else {
