@@ -162,6 +162,11 @@ impl Session {
                     quit = q;
                     nolf = n;
                 } else {
+                    // The command and its payload must fit in the buffer, as HAProxy's:
+                    // more closes the session.
+                    if cmdline.len() + data.len() + line.len() + 1 > LINE_MAX {
+                        return Flow::Close;
+                    }
                     data.push_str(&line);
                     data.push('\n');
                     self.payload = Some((cmdline, data));
@@ -592,6 +597,10 @@ mod tests {
         let (out, f) = run(AccessLevel::Admin, &long);
         assert_eq!((out.as_str(), f), ("", Flow::Close));
         let (out, f) = run(AccessLevel::Admin, "show info");
+        assert_eq!((out.as_str(), f), ("", Flow::Close));
+        // A payload larger than the buffer closes too, nothing run.
+        let big = format!("add map m <<\n{}\n", "k v\n".repeat(LINE_MAX / 4 + 1));
+        let (out, f) = run(AccessLevel::Admin, &big);
         assert_eq!((out.as_str(), f), ("", Flow::Close));
     }
 }

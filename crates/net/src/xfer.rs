@@ -97,7 +97,8 @@ pub fn receive_sockets(path: &Path) -> io::Result<Vec<OwnedFd>> {
     let mut count = [0u8; 4];
     s.read_exact(&mut count)?;
     let total = usize::try_from(i32::from_ne_bytes(count)).unwrap_or(0);
-    let mut got: Vec<OwnedFd> = Vec::with_capacity(total);
+    // The count comes from the other process: it bounds the loop, not the allocation.
+    let mut got: Vec<OwnedFd> = Vec::with_capacity(total.min(MAX_SEND_FD));
     // Each description takes at most 1 + 255 + 1 + 255 + 4 bytes.
     let mut meta = vec![0u8; MAX_SEND_FD * 516];
     while got.len() < total {
