@@ -34,7 +34,7 @@ pub static FEATURES: &[(&str, bool)] = &[
     ("POLL", false),
     ("PRCTL", false),
     ("PROCCTL", false),
-    ("PROMEX", false),
+    ("PROMEX", true),
     ("QUIC", false),
     ("RT", false),
     ("SLZ", false),
@@ -105,7 +105,6 @@ mod tests {
             "QUIC",
             "ZLIB",
             "SLZ",
-            "PROMEX",
             "linux_splice",
         ] {
             assert!(!has_feature(name), "{name}");

@@ -57,7 +57,7 @@ pub fn build_options_text() -> String {
     out.push_str("Available multiplexer protocols :\n");
     out.push_str("(protocols marked as <default> cannot be specified using 'proto' keyword)\n");
     out.push('\n');
-    out.push_str("Available services : none\n");
+    out.push_str("Available services : prometheus-exporter\n");
     out.push('\n');
     out.push_str("Available filters :\n");
     out.push('\n');

@@ -167,7 +167,7 @@ fn build_options_read_like_run_regtests_does() {
             picked[2],
             format!("Feature list : {}", rampart_core::features::feature_line())
         );
-        assert_eq!(picked[3], "Available services : none");
+        assert_eq!(picked[3], "Available services : prometheus-exporter");
     }
     let r = run(&["-vv"]);
     let order = [
