@@ -12,28 +12,6 @@ use std::io::Write;
 use std::time::Duration;
 use support::*;
 
-/// An HTTP origin answering its own name.
-fn origin(port: u16, name: &'static str) -> TestServer {
-    TestServer::tcp(port, move |mut s| {
-        let mut buf = [0u8; 4096];
-        let mut got = Vec::new();
-        loop {
-            match std::io::Read::read(&mut s, &mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => got.extend_from_slice(&buf[..n]),
-            }
-            if got.windows(4).any(|w| w == b"\r\n\r\n") {
-                break;
-            }
-        }
-        let resp = format!(
-            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{name}",
-            name.len()
-        );
-        let _ = s.write_all(resp.as_bytes());
-    })
-}
-
 /// The configuration: a frontend on `port`, a roundrobin backend over two origins and a
 /// third server whose health check never runs in the test (`inter 1h`), a backup, a
 /// `tcp` listener for long transfers.
@@ -124,8 +102,8 @@ struct Origins {
 fn origins() -> Origins {
     let p = free_ports(2);
     Origins {
-        _o1: origin(p, "s1"),
-        _o2: origin(p + 1, "s2"),
+        _o1: named_origin(p, "s1"),
+        _o2: named_origin(p + 1, "s2"),
         o1: p,
         o2: p + 1,
     }

@@ -8,7 +8,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::process::Command;
 use std::time::Duration;
 use support::*;
@@ -21,28 +20,6 @@ fn curl(args: &[&str]) -> String {
         .output()
         .expect("curl is installed");
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// An HTTP origin answering its own name.
-fn origin(port: u16, name: &'static str) -> TestServer {
-    TestServer::tcp(port, move |mut s| {
-        let mut buf = [0u8; 4096];
-        let mut got = Vec::new();
-        loop {
-            match std::io::Read::read(&mut s, &mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => got.extend_from_slice(&buf[..n]),
-            }
-            if got.windows(4).any(|w| w == b"\r\n\r\n") {
-                break;
-            }
-        }
-        let resp = format!(
-            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{name}",
-            name.len()
-        );
-        let _ = s.write_all(resp.as_bytes());
-    })
 }
 
 /// A page with authentication and admin mode on `port`, a backend with UP, DOWN
@@ -152,7 +129,7 @@ fn start(prog: &str, dir: &TempDir, port: u16, o1: u16, dead: u16) -> Running {
 fn page_as_haproxy() {
     let dir = TempDir::new("stats-page");
     let o1 = free_port();
-    let _origin = origin(o1, "o1");
+    let _origin = named_origin(o1, "o1");
     let dead = free_port();
     let rp = free_ports(3);
     let hp = free_ports(3);
@@ -264,7 +241,7 @@ fn page_as_haproxy() {
 fn admin_form_as_haproxy() {
     let dir = TempDir::new("stats-admin");
     let o1 = free_port();
-    let _origin = origin(o1, "o1");
+    let _origin = named_origin(o1, "o1");
     let dead = free_port();
     let port = free_ports(3);
     let prog = if std::env::var_os("RAMPART_UNDER_TEST")
@@ -331,7 +308,7 @@ fn admin_form_as_haproxy() {
 fn post_without_admin_is_denied() {
     let dir = TempDir::new("stats-deny");
     let o1 = free_port();
-    let _origin = origin(o1, "o1");
+    let _origin = named_origin(o1, "o1");
     let dead = free_port();
     let port = free_ports(3);
     let x = start("rampart", &dir, port, o1, dead);

@@ -235,6 +235,29 @@ pub fn socat(addr: &str, input: &str) -> String {
     }
 }
 
+/// An HTTP origin on `127.0.0.1:port` answering every request with its `name` as the
+/// body, then closing.
+pub fn named_origin(port: u16, name: &'static str) -> TestServer {
+    TestServer::tcp(port, move |mut s| {
+        let mut buf = [0u8; 4096];
+        let mut got = Vec::new();
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+            if got.windows(4).any(|w| w == b"\r\n\r\n") {
+                break;
+            }
+        }
+        let resp = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{name}",
+            name.len()
+        );
+        let _ = s.write_all(resp.as_bytes());
+    })
+}
+
 /// One free port (see [`free_ports`]).
 pub fn free_port() -> u16 {
     free_ports(1)

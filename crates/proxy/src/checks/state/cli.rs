@@ -58,6 +58,22 @@ const CHK_ST_ENABLED: u8 = 0x04;
 const CHK_ST_PAUSED: u8 = 0x08;
 const CHK_ST_AGENT: u8 = 0x10;
 
+/// The inherited flag (`IMAINT`, `IDRAIN`) that changing `mode` passes on to the
+/// trackers, unless `other` (the server's flags before a set, after a clear) keeps it
+/// in that state anyway (HAProxy's `srv_set_admin_flag` / `srv_clr_admin_flag`).
+fn inherited_flag(mode: u8, other: u8) -> Option<u8> {
+    if (mode & admin::MAINT != 0 && other & admin::MAINT != 0)
+        || (mode & admin::DRAIN != 0 && other & admin::DRAIN != 0)
+    {
+        return None;
+    }
+    Some(if mode & admin::MAINT != 0 {
+        admin::IMAINT
+    } else {
+        admin::IDRAIN
+    })
+}
+
 /// HAProxy's `HCHK_STATUS_*` number of a status.
 fn status_num(s: rampart_check::Status) -> u8 {
     use rampart_check::Status::*;
@@ -278,15 +294,8 @@ impl Checks {
         drop(st);
         // The equivalent inherited flag goes to the trackers, unless the server was
         // already in that state by another flag.
-        if (mode & admin::MAINT != 0 && prev & admin::MAINT != 0)
-            || (mode & admin::DRAIN != 0 && prev & admin::DRAIN != 0)
-        {
+        let Some(inherited) = inherited_flag(mode, prev) else {
             return;
-        }
-        let inherited = if mode & admin::MAINT != 0 {
-            admin::IMAINT
-        } else {
-            admin::IDRAIN
         };
         for t in self.trackers_of(b, i) {
             self.set_admin_flag(rt, t.0, t.1, inherited);
@@ -308,15 +317,9 @@ impl Checks {
         };
         self.update(rt, &mut st, b, i, prev, next);
         drop(st);
-        if (mode & admin::MAINT != 0 && next & admin::MAINT != 0)
-            || (mode & admin::DRAIN != 0 && next & admin::DRAIN != 0)
-        {
+        // Likewise, unless the server stays in that state by another flag.
+        let Some(inherited) = inherited_flag(mode, next) else {
             return;
-        }
-        let inherited = if mode & admin::MAINT != 0 {
-            admin::IMAINT
-        } else {
-            admin::IDRAIN
         };
         for t in self.trackers_of(b, i) {
             self.clr_admin_flag(rt, t.0, t.1, inherited);
