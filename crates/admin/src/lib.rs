@@ -8,7 +8,8 @@
 //! - [`servers`]: the server commands (`disable|enable server`, `set server`, `set|get
 //!   weight`, `set maxconn server`, `show servers state|conn`...); [`frontends`]: the
 //!   frontend and process-wide ones (`disable|enable|shutdown frontend`, `set maxconn`,
-//!   `set rate-limit`, `shutdown sessions`, `clear counters`);
+//!   `set rate-limit`, `shutdown sessions`, `clear counters`); [`server_addr`]: where
+//!   servers and their checks connect (`set server addr|check-addr|agent-addr|...`);
 //! - [`errors`]: `show errors`; [`sess`]: `show sess`, `shutdown session`; [`process`]:
 //!   `show version`;
 //! - [`stat`] and [`info`]: the typed field lists of `show stat` and `show info`, built
@@ -37,6 +38,7 @@ pub mod process;
 pub mod prom;
 pub mod proto;
 pub mod server;
+pub mod server_addr;
 pub mod servers;
 pub mod sess;
 pub mod stat;

@@ -1,6 +1,6 @@
 //! The runtime API's server commands (management guide 9.3; HAProxy's `cli_parse_*` of
 //! server.c and `show servers` of proxy.c): `disable|enable server`, `set server <b>/<s>
-//! state|weight|health|agent|check-port|agent-port|agent-send`, `set|get weight`, `set
+//! state|weight|health|agent|agent-send` (addresses and ports: [`crate::server_addr`]), `set|get weight`, `set
 //! maxconn server`, `disable|enable health|agent`, `show servers state|conn`.
 //!
 //! Every change goes through the proxy's paths: the administrative and health states
@@ -12,7 +12,7 @@ use crate::proto::{Command, Reply, PERMISSION_DENIED};
 use rampart_model::global::stats::AccessLevel;
 use rampart_model::proxy::ProxyKind;
 use rampart_proxy::checks::CliHealth;
-use rampart_proxy::state::{Backend, PortMap, Runtime, ServerTarget};
+use rampart_proxy::state::{Backend, PortMap, Runtime};
 use std::fmt::Write;
 use std::sync::Arc;
 use std::time::Instant;
@@ -28,6 +28,14 @@ pub struct Initial {
 }
 
 impl Initial {
+    /// The configured check `port` and `agent-port` of a server (0: none).
+    pub fn check_ports(&self, b: usize, i: usize) -> (u16, u16) {
+        self.servers
+            .get(b)
+            .and_then(|l| l.get(i))
+            .map_or((0, 0), |x| (x.2, x.3))
+    }
+
     /// From the Snapshot, with the backends in the runtime's order.
     pub fn of(snap: &rampart_model::Snapshot) -> Initial {
         let mut init = Initial::default();
@@ -46,7 +54,8 @@ impl Initial {
                             s.settings.weight,
                             s.id.is_some(),
                             c.port.unwrap_or(0) as u16,
-                            c.agent.port.unwrap_or(0) as u16,
+                            // `port` is the agent's too unless `agent-port` is given.
+                            c.agent.port.or(c.port).unwrap_or(0) as u16,
                         )
                     })
                     .collect(),
@@ -286,53 +295,44 @@ fn set_server(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
                 out.err(e);
             }
         }
-        "check-port" | "agent-port" => {
-            let agent = cmd.arg(3) == "agent-port";
-            if val.is_empty() {
-                out.err(if agent {
-                    "set server <b>/<s> agent-port requires a port.\n"
-                } else {
-                    "set server <b>/<s> check-port requires a port.\n"
-                });
-                return;
-            }
-            let (p, used) = rampart_core::cnum::strtol(val, rampart_core::cnum::Base::Ten);
-            if used != val.len() || !(1..=65535).contains(&p) {
-                out.msg(4, "provided port is not valid.\n");
-                return;
-            }
-            if !checks.set_check_target(b, i, agent, Some(p as u16), None) && agent {
-                out.msg(4, "agent checks are not enabled on this server.\n");
-            }
+        "addr" => crate::server_addr::set_addr(cx, b, i, cmd, out),
+        "check-addr" | "check-port" | "agent-addr" | "agent-port" => {
+            crate::server_addr::set_check_target(cx, b, i, cmd, out);
         }
         "agent-send" => {
             if !checks.agent_enabled(b, i) {
                 out.err("agent checks are not enabled on this server.\n");
                 return;
             }
-            checks.set_check_target(b, i, true, None, Some(val.as_bytes().to_vec()));
+            checks.set_check_target(
+                b,
+                i,
+                true,
+                rampart_proxy::checks::CheckOverride {
+                    send: Some(val.as_bytes().to_vec()),
+                    ..Default::default()
+                },
+            );
         }
-        "addr" | "agent-addr" | "check-addr" | "fqdn" | "ssl" => out.err(&format!(
-            "'set server <b>/<s> {}' is not supported by Rampart yet.\n",
-            cmd.arg(3)
-        )),
+        "fqdn" => crate::server_addr::set_fqdn(cmd, out),
+        "ssl" => crate::server_addr::set_ssl(out),
         _ => out.err(
             "usage: set server <backend>/<server> addr | agent | agent-addr | agent-port | agent-send | check-addr | check-port | fqdn | health | ssl | state | weight\n",
         ),
     }
 }
 
-/// The address and port `show servers` print.
-fn addr_port(t: &ServerTarget) -> (String, u16) {
-    match t {
-        ServerTarget::Ip { ip, port } => {
-            let p = match *port {
+/// The address and port `show servers` print (`-` for a server without an IP address).
+fn addr_port(srv: &rampart_proxy::state::Server) -> (String, u16) {
+    match srv.addr.ip() {
+        Some((ip, port)) => {
+            let p = match port {
                 PortMap::Fixed(p) => p,
                 PortMap::Offset(o) => o as u16,
             };
             (ip.to_string(), p)
         }
-        _ => ("-".into(), 0),
+        None => ("-".into(), srv.addr.configured_port() as u16),
     }
 }
 
@@ -368,7 +368,7 @@ fn show_servers(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
             continue;
         }
         for (i, srv) in be.servers.iter().enumerate() {
-            let (addr, port) = addr_port(&srv.addr);
+            let (addr, port) = addr_port(srv);
             if conn {
                 let used = srv.served.load(std::sync::atomic::Ordering::Relaxed);
                 let idle = srv.idle_conns.load(std::sync::atomic::Ordering::Relaxed);
@@ -399,19 +399,14 @@ fn show_servers(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
                 .get(b)
                 .and_then(|l| l.get(i))
                 .map_or((false, 0, 0), |x| (x.1, x.2, x.3));
-            let cport = if v.check_port != 0 {
-                v.check_port
-            } else {
-                cport
-            };
-            let aport = if v.agent_port != 0 {
-                v.agent_port
-            } else {
-                aport
-            };
+            let cport = v.check_port.unwrap_or(cport);
+            let aport = v.agent_port.unwrap_or(aport);
+            let ip_or_dash =
+                |a: Option<std::net::IpAddr>| a.map_or("-".to_string(), |a| a.to_string());
+            let (caddr, aaddr) = (ip_or_dash(v.check_addr), ip_or_dash(v.agent_addr));
             let _ = writeln!(
                 s,
-                "{} {} {} {} {addr} {} {} {} {} {since} {} {} {} {} {} {} {} - {port} - 0 {} - - {}",
+                "{} {} {} {} {addr} {} {} {} {} {since} {} {} {} {} {} {} {} - {port} - 0 {} {caddr} {aaddr} {}",
                 be.uuid,
                 be.name,
                 srv.puid,

@@ -304,6 +304,14 @@ fn srv_has_check(rt: &Runtime, be: usize, srv: usize) -> bool {
 /// on its way up or down (`UP 2/3`, `DOWN 1/2`).
 fn srv_status(s: &Server, v: Option<&CheckView>) -> String {
     let admf = s.live.admin();
+    if admf & admin::RMAINT != 0 {
+        return "MAINT (resolution)".into();
+    }
+    if admf & admin::IMAINT != 0 {
+        if let Some(via) = v.and_then(|v| v.tracked.as_deref()) {
+            return format!("MAINT (via {via})");
+        }
+    }
     if admf & admin::MAINT != 0 {
         return "MAINT".into();
     }
@@ -477,10 +485,10 @@ pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &
         }
     }
     if f.legends {
-        if let rampart_proxy::state::ServerTarget::Ip { ip, port } = &s.addr {
+        if let Some((ip, port)) = s.addr.ip() {
             let p = match port {
-                rampart_proxy::state::PortMap::Fixed(p) => i64::from(*p),
-                rampart_proxy::state::PortMap::Offset(o) => i64::from(*o),
+                rampart_proxy::state::PortMap::Fixed(p) => i64::from(p),
+                rampart_proxy::state::PortMap::Offset(o) => i64::from(o),
             };
             let text = match ip {
                 std::net::IpAddr::V6(v6) => format!("[{v6}]:{p}"),

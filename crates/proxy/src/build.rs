@@ -293,7 +293,7 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
                         "<dispatch>".into()
                     },
                     puid: 1,
-                    addr,
+                    addr: crate::server_state::LiveTarget::new(addr),
                     backup: false,
                     live: Live::new(1, 0),
                     send_proxy: false,
@@ -414,6 +414,7 @@ fn build_server(
         (PortMap::Fixed(_), Some(saved)) => PortMap::Fixed(saved.port),
         (port, _) => port,
     };
+    let mut unresolved = false;
     let addr = match &s.addr {
         ServerAddr::Ip(ip) => ServerTarget::Ip { ip: *ip, port },
         ServerAddr::Name { name, family } => {
@@ -449,6 +450,7 @@ fn build_server(
                 Some(ip) => ServerTarget::Ip { ip, port },
                 None => {
                     admin_flags |= admin::RMAINT;
+                    unresolved = true;
                     ServerTarget::Ip {
                         ip: IpAddr::from([0, 0, 0, 0]),
                         port,
@@ -534,7 +536,11 @@ fn build_server(
     Server {
         name: s.name.clone(),
         puid: 0,
-        addr,
+        addr: if unresolved {
+            crate::server_state::LiveTarget::unresolved(addr)
+        } else {
+            crate::server_state::LiveTarget::new(addr)
+        },
         backup: s.settings.backup,
         live,
         send_proxy: st.send_proxy,

@@ -50,7 +50,7 @@ pub use takeover::Shared;
 
 use crate::queue::Slot;
 use crate::retry::Retries;
-use crate::state::{Backend, PortMap, Runtime, Server, ServerTarget};
+use crate::state::{Backend, Runtime, Server};
 use crate::upstream::{connect_to, proxy_header, ConnectError};
 use crate::worker::WorkerCx;
 use rampart_h1::RequestHead;
@@ -77,6 +77,9 @@ pub(crate) struct ServerConn {
     /// the destination port of a port-mapped server): only a request with the same key
     /// may reuse it. 0 when nothing.
     pub key: u64,
+    /// The server's address generation when it was made: a connection to an address
+    /// the runtime API since replaced is not reused.
+    pub generation: u32,
     /// Bound to one client session (connection-based authentication, a `dispatch`
     /// address): never shared through the pool, as HAProxy's private connections.
     pub private: bool,
@@ -352,10 +355,11 @@ fn purge_one(local: &SrvIdle, srv: &Server) {
 /// The most recent idle connection bound to `key` that is still usable.
 fn take_from(list: &RefCell<Vec<ServerConn>>, srv: &Server, key: u64) -> Option<ServerConn> {
     let mut l = list.borrow_mut();
+    let generation = srv.addr.generation();
     while let Some(pos) = l.iter().rposition(|c| c.key == key) {
         let c = l.remove(pos);
         srv.idle_conns.fetch_sub(1, Ordering::AcqRel);
-        if alive(&c.conn) {
+        if c.generation == generation && alive(&c.conn) {
             return Some(c);
         }
     }
@@ -438,13 +442,7 @@ pub(crate) struct Client<'a> {
 
 /// What a connection to `srv` is bound to besides the server (see [`ServerConn::key`]).
 fn conn_key(srv: &Server, cli: Client<'_>) -> u64 {
-    let mapped = matches!(
-        srv.addr,
-        ServerTarget::Ip {
-            port: PortMap::Offset(_),
-            ..
-        }
-    );
+    let mapped = srv.addr.port_mapped();
     let proxy = srv.send_proxy || srv.send_proxy_v2;
     if !mapped && !proxy {
         return 0;
@@ -482,7 +480,7 @@ pub(crate) async fn obtain<'b>(
     let key = conn_key(&be.servers[si], cli);
     if let Some(c) = own.take() {
         if c.backend == bi && c.server == si && c.key == key {
-            if alive(&c.conn) {
+            if c.generation == be.servers[si].addr.generation() && alive(&c.conn) {
                 crate::stats::connection(be, be.servers.get(si), true);
                 return Ok(*c);
             }
@@ -566,6 +564,7 @@ async fn fresh<'b>(
         server: si,
         uses: 0,
         key: conn_key(&be.servers[si], cli),
+        generation: be.servers[si].addr.generation(),
         private: be.servers[si].pool.private,
         _lease: lease,
     })

@@ -190,3 +190,111 @@ impl ConnLimits {
 fn pack(maxconn: u32, minconn: u32) -> u64 {
     (u64::from(maxconn) << 32) | u64::from(minconn)
 }
+
+/// Where a server is now (management guide 9.3 `set server <b>/<s> addr`): the
+/// configured target, whose IP address and port the runtime API may replace. Only IP
+/// servers change (HAProxy refuses other families); the data path reads the address
+/// once per connection attempt, without a lock.
+#[derive(Debug)]
+pub struct LiveTarget {
+    configured: crate::state::ServerTarget,
+    /// IP servers: the address and port now.
+    ip: Option<arc_swap::ArcSwap<(std::net::IpAddr, crate::state::PortMap)>>,
+    /// Bumped on every change: idle connections made before it are not reused
+    /// (HAProxy's `srv_cleanup_connections`).
+    generation: AtomicU32,
+}
+
+impl LiveTarget {
+    pub fn new(t: crate::state::ServerTarget) -> LiveTarget {
+        let ip = match &t {
+            crate::state::ServerTarget::Ip { ip, port } => {
+                Some(arc_swap::ArcSwap::from_pointee((*ip, *port)))
+            }
+            _ => None,
+        };
+        LiveTarget {
+            configured: t,
+            ip,
+            generation: AtomicU32::new(0),
+        }
+    }
+
+    /// A server whose name did not resolve (`init-addr none`): no address family yet,
+    /// so the runtime API cannot change its address either (HAProxy's `AF_UNSPEC`
+    /// until a resolver gives one).
+    pub fn unresolved(t: crate::state::ServerTarget) -> LiveTarget {
+        LiveTarget {
+            configured: t,
+            ip: None,
+            generation: AtomicU32::new(0),
+        }
+    }
+
+    /// The configured port (fixed, or the offset), for reports.
+    pub fn configured_port(&self) -> i32 {
+        match &self.configured {
+            crate::state::ServerTarget::Ip { port, .. } => match *port {
+                crate::state::PortMap::Fixed(p) => i32::from(p),
+                crate::state::PortMap::Offset(o) => o,
+            },
+            _ => 0,
+        }
+    }
+
+    /// The target now (a copy: for reports, not the data path).
+    pub fn get(&self) -> crate::state::ServerTarget {
+        match &self.ip {
+            Some(cur) => {
+                let (ip, port) = **cur.load();
+                crate::state::ServerTarget::Ip { ip, port }
+            }
+            None => self.configured.clone(),
+        }
+    }
+
+    /// The IP address and port now (`None`: not an IP server).
+    pub fn ip(&self) -> Option<(std::net::IpAddr, crate::state::PortMap)> {
+        self.ip.as_ref().map(|c| **c.load())
+    }
+
+    /// The address to connect to for a client that connected to `dst` (see
+    /// [`crate::state::ServerTarget::resolve`]); `None` when there is none (an
+    /// unresolved name, a transparent target for a client without an IP destination).
+    pub fn resolve(
+        &self,
+        dst: Option<std::net::SocketAddr>,
+    ) -> Option<std::borrow::Cow<'_, rampart_net::connect::Target>> {
+        match &self.ip {
+            Some(cur) => {
+                let (ip, port) = **cur.load();
+                crate::state::ServerTarget::Ip { ip, port }
+                    .resolve(dst)
+                    .map(|t| std::borrow::Cow::Owned(t.into_owned()))
+            }
+            // No address yet: nothing to connect to.
+            None if matches!(self.configured, crate::state::ServerTarget::Ip { .. }) => None,
+            None => self.configured.resolve(dst),
+        }
+    }
+
+    /// The port depends on the client's destination port (`+N`/`-N`, or none).
+    pub fn port_mapped(&self) -> bool {
+        matches!(self.ip(), Some((_, crate::state::PortMap::Offset(_))))
+    }
+
+    /// Replaces the address and port of an IP server (`false`: not an IP server).
+    pub fn set_ip(&self, ip: std::net::IpAddr, port: crate::state::PortMap) -> bool {
+        let Some(cur) = &self.ip else {
+            return false;
+        };
+        cur.store(std::sync::Arc::new((ip, port)));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        true
+    }
+
+    /// Changes so far (see the field).
+    pub fn generation(&self) -> u32 {
+        self.generation.load(Ordering::Acquire)
+    }
+}

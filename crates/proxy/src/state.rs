@@ -392,7 +392,7 @@ pub struct Server {
     pub name: String,
     /// The server's identifier in its backend (`id`, or the next free one).
     pub puid: i64,
-    pub addr: ServerTarget,
+    pub addr: crate::server_state::LiveTarget,
     /// `backup`: serves only when no active server can.
     pub backup: bool,
     /// Administrative and operational state, weight (maintenance from `disabled` or an

@@ -32,7 +32,7 @@ use rampart_model::Snapshot;
 use rampart_net::connect::{SourceSpec, Target as NetTarget};
 use rampart_net::Conn;
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -55,6 +55,9 @@ pub struct CheckCfg {
     pub rise: i32,
     pub fall: i32,
     pub timing: Timing,
+    /// The check's port is the server's (no `port`, no port in `addr`): it follows
+    /// `set server <b>/<s> addr ... port`.
+    pub port_of_server: bool,
 }
 
 /// The checks of one server.
@@ -95,12 +98,19 @@ pub struct Checks {
     /// The configured `rise` and `fall` of the servers without checks (HAProxy keeps
     /// them, and a health counter starting at `rise`, for every server).
     pub(crate) plain_rise_fall: HashMap<(usize, usize), (i32, i32)>,
-    /// Check ports and agent strings the runtime API changed, by (check, agent?).
+    /// Check addresses, ports and agent strings the runtime API changed, by (check,
+    /// agent?).
     pub(crate) overrides: Mutex<HashMap<(usize, bool), CheckOverride>>,
 }
 
-/// `set server ... check-port|agent-port|agent-send`: (port, agent string).
-pub(crate) type CheckOverride = (Option<u16>, Option<Vec<u8>>);
+/// What `set server ... check-addr|check-port|agent-addr|agent-port|agent-send`
+/// changed of a check's target (`None`: as configured).
+#[derive(Clone, Debug, Default)]
+pub struct CheckOverride {
+    pub addr: Option<IpAddr>,
+    pub port: Option<u16>,
+    pub send: Option<Vec<u8>>,
+}
 
 /// Check connections through `rampart_net`: the server's own address when it is not an IP
 /// one, the server's `source` for IP destinations.
@@ -189,7 +199,7 @@ pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Ch
                 connect: opt_ms(Some(t.connect)),
                 check: opt_ms(Some(t.check)),
             };
-            let svc = match &srv.addr {
+            let svc = match &srv.addr.get() {
                 ServerTarget::Ip { ip, port } => {
                     let p = match port {
                         crate::state::PortMap::Fixed(p) => *p,
@@ -223,6 +233,8 @@ pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Ch
                     .filter(|&p| p != 0)
                     .or(check_addr.map(|a| a.1).filter(|&p| p != 0))
                     .unwrap_or(svc_port);
+                let port_of_server = c.port.filter(|&p| p != 0).is_none()
+                    && check_addr.map(|a| a.1).filter(|&p| p != 0).is_none();
                 let own = c.port.is_none() && check_addr.is_none();
                 let proxy = if c.send_proxy || (own && (srv.send_proxy || srv.send_proxy_v2)) {
                     Some(if srv.send_proxy_v2 {
@@ -253,6 +265,7 @@ pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Ch
                     rise: c.rise as i32,
                     fall: c.fall as i32,
                     timing: timing(inter),
+                    port_of_server,
                 })
             } else {
                 None
@@ -277,6 +290,7 @@ pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Ch
                     rise: 1,
                     fall: 1,
                     timing: timing(inter),
+                    port_of_server: false,
                 })
             } else {
                 None
@@ -392,6 +406,49 @@ pub fn spawn(
 }
 
 impl Checks {
+    /// The target of the next run when the runtime API changed it (the check's own
+    /// address, port or agent string; the server's address): `None` when as configured.
+    fn target_now(&self, rt: &Runtime, k: usize, agent: bool, cfg: &CheckCfg) -> Option<Target> {
+        let o = self
+            .overrides
+            .lock()
+            .ok()
+            .and_then(|o| o.get(&(k, agent)).cloned());
+        let srv = self
+            .servers
+            .get(k)
+            .and_then(|s| rt.backends.get(s.be)?.servers.get(s.srv))
+            .filter(|s| s.addr.generation() != 0);
+        if o.is_none() && srv.is_none() {
+            return None;
+        }
+        let mut t = cfg.target.clone();
+        if let Some((ip, port)) = srv.and_then(|s| s.addr.ip()) {
+            let svc_port = match port {
+                crate::state::PortMap::Fixed(p) => p,
+                crate::state::PortMap::Offset(_) => 0,
+            };
+            if matches!(t.server, Some(Dest::Inet(_))) {
+                t.server = Some(Dest::Inet(SocketAddr::new(ip, svc_port)));
+            }
+            if cfg.port_of_server {
+                t.port = svc_port;
+            }
+        }
+        if let Some(o) = o {
+            if let Some(a) = o.addr {
+                t.addr = Some(a);
+            }
+            if let Some(p) = o.port {
+                t.port = p;
+            }
+            if o.send.is_some() {
+                t.agent_send = o.send;
+            }
+        }
+        Some(t)
+    }
+
     fn cfg(&self, k: usize, agent: bool) -> Option<&CheckCfg> {
         let s = self.servers.get(k)?;
         if agent {
@@ -464,22 +521,7 @@ async fn check_task(
                 nolb_404,
                 bufsize: c.bufsize,
             };
-            // The runtime API may have changed the port or the agent's string.
-            let changed = c
-                .overrides
-                .lock()
-                .ok()
-                .and_then(|o| o.get(&(k, agent)).cloned())
-                .map(|(port, send)| {
-                    let mut t = cfg.target.clone();
-                    if let Some(p) = port {
-                        t.port = p;
-                    }
-                    if send.is_some() {
-                        t.agent_send = send;
-                    }
-                    t
-                });
+            let changed = c.target_now(&rt, k, agent, cfg);
             let target = changed.as_ref().unwrap_or(&cfg.target);
             let out = run(&cfg.rs, target, &cfg.conn, &cfg.timing, &env).await;
             c.apply(&rt, k, agent, out);

@@ -186,6 +186,7 @@ pub(super) async fn steal(
             server: si,
             uses: h.uses,
             key,
+            generation: w.rt.backends.get(bi)?.servers.get(si)?.addr.generation(),
             private: false,
             _lease: Lease::open(w, bi, si).ok()?,
         });

@@ -34,10 +34,10 @@ fn backend(servers: &[(u32, u32)]) -> Backend {
             .map(|(i, &(maxconn, maxqueue))| Server {
                 name: format!("s{i}"),
                 puid: i as i64 + 1,
-                addr: ServerTarget::Ip {
+                addr: crate::server_state::LiveTarget::new(ServerTarget::Ip {
                     ip: std::net::IpAddr::from([127, 0, 0, 1]),
                     port: PortMap::Fixed(1),
-                },
+                }),
                 backup: false,
                 live: crate::server_state::Live::new(1, 0),
                 send_proxy: false,

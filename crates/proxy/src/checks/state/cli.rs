@@ -38,9 +38,13 @@ pub struct SrvView {
     /// When the operational or administrative state last changed (`None`: never since
     /// the start).
     pub last_change: Option<Instant>,
-    /// The check and agent ports the runtime API set (0: the configuration's).
-    pub check_port: u16,
-    pub agent_port: u16,
+    /// The check and agent ports the runtime API set (`None`: the configuration's).
+    pub check_port: Option<u16>,
+    pub agent_port: Option<u16>,
+    /// The check's and the agent's own addresses (`addr`, `agent-addr`, or what the
+    /// runtime API set).
+    pub check_addr: Option<std::net::IpAddr>,
+    pub agent_addr: Option<std::net::IpAddr>,
     /// The initial weight (`weight` of the configuration).
     pub iweight: Option<u32>,
 }
@@ -172,8 +176,10 @@ impl Checks {
             check_state: if cfg_paused { CHK_ST_PAUSED } else { 0 },
             agent_state: 0,
             last_change: None,
-            check_port: 0,
-            agent_port: 0,
+            check_port: None,
+            agent_port: None,
+            check_addr: None,
+            agent_addr: None,
             iweight: None,
         };
         if let Ok(mut p) = self.plain.lock() {
@@ -209,9 +215,14 @@ impl Checks {
             }
             let _ = a;
         }
+        v.check_addr = s.health.as_ref().and_then(|c| c.target.addr);
+        v.agent_addr = s.agent.as_ref().and_then(|c| c.target.addr);
         if let Ok(o) = self.overrides.lock() {
-            v.check_port = o.get(&(k, false)).and_then(|x| x.0).unwrap_or(0);
-            v.agent_port = o.get(&(k, true)).and_then(|x| x.0).unwrap_or(0);
+            let (h, a) = (o.get(&(k, false)), o.get(&(k, true)));
+            v.check_port = h.and_then(|x| x.port);
+            v.agent_port = a.and_then(|x| x.port);
+            v.check_addr = h.and_then(|x| x.addr).or(v.check_addr);
+            v.agent_addr = a.and_then(|x| x.addr).or(v.agent_addr);
         }
         v
     }
@@ -226,6 +237,13 @@ impl Checks {
     pub fn agent_enabled(&self, b: usize, i: usize) -> bool {
         self.index(b, i).is_some_and(|k| {
             self.servers[k].agent.is_some() && self.state.lock().is_ok_and(|st| st[k].agent_on)
+        })
+    }
+
+    /// The server has a health check, enabled (HAProxy's `CHK_ST_ENABLED`).
+    pub fn health_enabled(&self, b: usize, i: usize) -> bool {
+        self.index(b, i).is_some_and(|k| {
+            self.servers[k].health.is_some() && self.state.lock().is_ok_and(|st| st[k].health_on)
         })
     }
 
@@ -673,15 +691,14 @@ impl Checks {
         }
     }
 
-    /// `set server <b>/<s> check-port <p>`, `agent-port <p>`, `agent-send <text>`:
-    /// the next runs use them.
+    /// `set server <b>/<s> check-addr|check-port|agent-addr|agent-port|agent-send`:
+    /// the next runs use what `to` sets.
     pub fn set_check_target(
         &self,
         b: usize,
         i: usize,
         agent: bool,
-        port: Option<u16>,
-        send: Option<Vec<u8>>,
+        to: crate::checks::CheckOverride,
     ) -> bool {
         let Some(k) = self.index(b, i) else {
             return false;
@@ -693,11 +710,10 @@ impl Checks {
             return false;
         };
         let e = o.entry((k, agent)).or_default();
-        if port.is_some() {
-            e.0 = port;
-        }
-        if send.is_some() {
-            e.1 = send;
+        e.addr = to.addr.or(e.addr);
+        e.port = to.port.or(e.port);
+        if to.send.is_some() {
+            e.send = to.send;
         }
         true
     }
