@@ -84,7 +84,9 @@ impl Tags {
 pub enum Val {
     Empty,
     Int(i64),
-    Str(String),
+    /// Borrowed when the text is a constant (states, statuses, modes): most fields of a
+    /// scrape then cost no allocation.
+    Str(std::borrow::Cow<'static, str>),
 }
 
 /// One field of an object: position, name, tags, type and value.

@@ -154,12 +154,12 @@ pub fn fields(
         .map(|(pos, &(name, tags, ty))| {
             let val = match name {
                 "Name" => Val::Str("HAProxy".into()),
-                "Version" | "Build info" => Val::Str(p.version.clone()),
+                "Version" | "Build info" => Val::Str(p.version.clone().into()),
                 "Release_date" => Val::Str(p.release_date.into()),
                 "Nbthread" => int(rt.nbthread as u64),
                 "Nbproc" | "Process_num" => int(1),
                 "Pid" => int(u64::from(p.pid)),
-                "Uptime" => Val::Str(uptime_text(up)),
+                "Uptime" => Val::Str(uptime_text(up).into()),
                 "Uptime_sec" => int(up),
                 "Ulimit-n" => int(p.nofile),
                 "Maxsock" => int(p.maxsock),
@@ -175,9 +175,9 @@ pub fn fields(
                 "MaxConnRate" => int(u64::from(rt.process.cps_max.load(Relaxed))),
                 "MaxSessRate" => int(u64::from(rt.process.sps_max.load(Relaxed))),
                 "CumReq" => int(u64::from(rampart_proxy::logs::streams())),
-                "node" => Val::Str(p.node.clone()),
+                "node" => Val::Str(p.node.clone().into()),
                 "description" => match &p.description {
-                    Some(d) if !d.is_empty() => Val::Str(d.clone()),
+                    Some(d) if !d.is_empty() => Val::Str(d.clone().into()),
                     _ => Val::Empty,
                 },
                 "Stopping" => int(u64::from(ctl.is_stopping())),

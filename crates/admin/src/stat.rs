@@ -59,6 +59,15 @@ pub struct Row {
     /// Server id (`sid`), listener id, 0 for frontends and backends.
     pub id: i64,
     pub fields: Vec<Field>,
+    /// The backend and server the row shows (indexes in the runtime), when it shows one.
+    pub place: Option<(usize, Option<usize>)>,
+}
+
+/// A column's position by name (rows are filled by name, a hundred fields each).
+fn col_index(name: &str) -> Option<usize> {
+    static INDEX: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
+        std::sync::LazyLock::new(|| COLS.iter().enumerate().map(|(i, c)| (c.name, i)).collect());
+    INDEX.get(name).copied()
 }
 
 impl Row {
@@ -83,13 +92,14 @@ impl Row {
             proxy_id,
             id,
             fields,
+            place: None,
         }
     }
 
     /// Sets a field when HAProxy fills it for this object type.
     fn set(&mut self, name: &str, val: Val) {
         let t = self.obj.tag_index();
-        if let Some(i) = COLS.iter().position(|c| c.name == name) {
+        if let Some(i) = col_index(name) {
             if COLS[i].tags[t].is_some() {
                 self.fields[i].val = val;
             }
@@ -101,15 +111,19 @@ impl Row {
     }
 
     fn s(&mut self, name: &str, v: &str) {
-        self.set(name, Val::Str(v.to_string()));
+        self.set(name, Val::Str(v.to_string().into()));
+    }
+
+    /// A constant text (no allocation).
+    fn st(&mut self, name: &str, v: &'static str) {
+        self.set(name, Val::Str(v.into()));
     }
 }
 
 impl Row {
     /// A field's value by column name (`Empty` for an unknown name).
     pub fn get(&self, name: &str) -> &Val {
-        COLS.iter()
-            .position(|c| c.name == name)
+        col_index(name)
             .and_then(|i| self.fields.get(i))
             .map_or(&Val::Empty, |f| &f.val)
     }
@@ -275,12 +289,12 @@ pub fn frontend(rt: &Runtime, fe: &Frontend, stopping: bool) -> Row {
     };
     r.n("slim", u64::from(slim));
     r.n("ereq", ld(&c.ereq));
-    r.s("status", if stopping { "STOP" } else { "OPEN" });
+    r.st("status", if stopping { "STOP" } else { "OPEN" });
     r.n("iid", fe.uuid.max(0) as u64);
     r.n("type", 0);
     r.n("rate", u64::from(fe.sess_rate.read()));
     r.n("rate_lim", u64::from(fe.rate_limit_sessions));
-    r.s("mode", mode_name(fe.mode));
+    r.st("mode", mode_name(fe.mode));
     r.n("dcon", ld(&c.denied_conn));
     r.n("dses", ld(&c.denied_sess));
     traffic(
@@ -292,24 +306,21 @@ pub fn frontend(rt: &Runtime, fe: &Frontend, stopping: bool) -> Row {
 }
 
 fn srv_has_check(rt: &Runtime, be: usize, srv: usize) -> bool {
-    rt.checks
-        .servers
-        .iter()
-        .any(|c| c.be == be && c.srv == srv && c.health.is_some())
+    rt.checks.has_health_check(be, srv)
 }
 
 /// A server's status text (HAProxy's `srv_hlt_st` and the admin states).
 /// HAProxy's server status text (`stats_fill_sv_stats_computestate` and `srv_hlt_st`):
 /// maintenance first, then the operational state with the health counters of a check
 /// on its way up or down (`UP 2/3`, `DOWN 1/2`).
-fn srv_status(s: &Server, v: Option<&CheckView>) -> String {
+fn srv_status(s: &Server, v: Option<&CheckView>) -> std::borrow::Cow<'static, str> {
     let admf = s.live.admin();
     if admf & admin::RMAINT != 0 {
         return "MAINT (resolution)".into();
     }
     if admf & admin::IMAINT != 0 {
         if let Some(via) = v.and_then(|v| v.tracked.as_deref()) {
-            return format!("MAINT (via {via})");
+            return format!("MAINT (via {via})").into();
         }
     }
     if admf & admin::MAINT != 0 {
@@ -333,7 +344,7 @@ fn srv_status(s: &Server, v: Option<&CheckView>) -> String {
                 "DOWN".into()
             } else if health.is_some() || agent.is_some() {
                 let (a, b) = counts(false);
-                format!("DOWN {a}/{b}")
+                format!("DOWN {a}/{b}").into()
             } else {
                 "DOWN".into()
             }
@@ -344,7 +355,7 @@ fn srv_status(s: &Server, v: Option<&CheckView>) -> String {
                 "NOLB".into()
             } else {
                 let (a, b) = counts(true);
-                format!("NOLB {a}/{b}")
+                format!("NOLB {a}/{b}").into()
             }
         }
         _ => {
@@ -354,13 +365,13 @@ fn srv_status(s: &Server, v: Option<&CheckView>) -> String {
                     "DRAIN (agent)".into()
                 } else if going_down {
                     let (a, b) = counts(true);
-                    format!("DRAIN {a}/{b}")
+                    format!("DRAIN {a}/{b}").into()
                 } else {
                     "DRAIN".into()
                 }
             } else if going_down {
                 let (a, b) = counts(true);
-                format!("UP {a}/{b}")
+                format!("UP {a}/{b}").into()
             } else if health.is_none() {
                 "no check".into()
             } else {
@@ -375,19 +386,19 @@ fn srv_status(s: &Server, v: Option<&CheckView>) -> String {
 fn check_fields(r: &mut Row, v: &CheckView) {
     if let Some((rise, fall, h)) = v.health {
         if let Some(rep) = &v.report {
-            r.s("check_status", rep.status.info());
+            r.st("check_status", rep.status.info());
             if rep.status.has_code() {
                 r.n("check_code", rep.code.max(0) as u64);
             }
             if rep.status >= rampart_check::Status::Checked {
                 r.n("check_duration", rep.duration);
             }
-            r.s("check_desc", rep.status.desc());
+            r.st("check_desc", rep.status.desc());
             r.s("last_chk", &rep.info);
         } else {
-            r.s("check_status", rampart_check::Status::Ini.info());
-            r.s("check_desc", rampart_check::Status::Ini.desc());
-            r.s("last_chk", "");
+            r.st("check_status", rampart_check::Status::Ini.info());
+            r.st("check_desc", rampart_check::Status::Ini.desc());
+            r.st("last_chk", "");
         }
         r.n("check_rise", rise.max(0) as u64);
         r.n("check_fall", fall.max(0) as u64);
@@ -395,18 +406,18 @@ fn check_fields(r: &mut Row, v: &CheckView) {
     }
     if let Some((rise, fall, h)) = v.agent {
         if let Some(rep) = &v.agent_report {
-            r.s("agent_status", rep.status.info());
+            r.st("agent_status", rep.status.info());
             if rep.status.has_code() {
                 r.n("agent_code", rep.code.max(0) as u64);
             }
             r.n("agent_duration", rep.duration);
-            r.s("agent_desc", rep.status.desc());
+            r.st("agent_desc", rep.status.desc());
             r.s("last_agt", &rep.info);
         } else {
-            r.s("agent_status", rampart_check::Status::Ini.info());
+            r.st("agent_status", rampart_check::Status::Ini.info());
             r.n("agent_duration", 0);
-            r.s("agent_desc", rampart_check::Status::Ini.desc());
-            r.s("last_agt", "");
+            r.st("agent_desc", rampart_check::Status::Ini.desc());
+            r.st("last_agt", "");
         }
         r.n("agent_rise", rise.max(0) as u64);
         r.n("agent_fall", fall.max(0) as u64);
@@ -431,7 +442,7 @@ pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &
     r.n("wretr", ld(&c.retries));
     r.n("wredis", ld(&c.redispatches));
     let view = rt.checks.stats_view(rt, bi, si);
-    r.s("status", &srv_status(s, view.as_ref()));
+    r.set("status", Val::Str(srv_status(s, view.as_ref())));
     r.n("lastchg", view.as_ref().map_or(0, |v| v.lastchg));
     // Checks are paused while the server is in maintenance: their fields stay empty,
     // but for the counters of an enabled check.
@@ -462,7 +473,7 @@ pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &
     if s.maxqueue > 0 {
         r.n("qlimit", u64::from(s.maxqueue));
     }
-    r.s("mode", mode_name(be.mode));
+    r.st("mode", mode_name(be.mode));
     r.n("bin", ld(&c.bytes_in));
     r.n("bout", ld(&c.bytes_out));
     r.n("eresp", ld(&c.eresp));
@@ -548,7 +559,7 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
     r.n("bck", bck);
     r.n("iid", be.uuid.max(0) as u64);
     r.n("type", 1);
-    r.s("mode", mode_name(be.mode));
+    r.st("mode", mode_name(be.mode));
     traffic(
         &mut r,
         &c.traffic,
@@ -558,7 +569,7 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
         if let Some(name) = be.cookie_name() {
             r.s("cookie", &String::from_utf8_lossy(name));
         }
-        r.s("algo", be.algo_name());
+        r.st("algo", be.algo_name());
     }
     let _ = rt;
     r
@@ -593,11 +604,15 @@ pub fn rows(rt: &Runtime, stopping: bool, f: &Filter) -> Vec<Row> {
                     if f.hide_down && (maint || s.live.op() == Op::Stopped) {
                         continue;
                     }
-                    out.push(server(rt, bi, be, si, s, f));
+                    let mut r = server(rt, bi, be, si, s, f);
+                    r.place = Some((bi, Some(si)));
+                    out.push(r);
                 }
             }
             if f.wants_type(Obj::Backend) {
-                out.push(backend(rt, be, f));
+                let mut r = backend(rt, be, f);
+                r.place = Some((bi, None));
+                out.push(r);
             }
         }
     }

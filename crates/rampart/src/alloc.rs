@@ -30,3 +30,58 @@ extern "C" fn tune_before_main() {
 #[used]
 #[link_section = ".init_array"]
 static TUNE: extern "C" fn() = tune_before_main;
+
+/// mimalloc, counting its allocation calls when `RAMPART_COUNT_ALLOCS` is set (a
+/// benchmark's measure, `bench/scrape.py`: the count is printed on stderr at exit).
+/// Otherwise the cost is one relaxed load of a flag that never changes.
+pub struct Counting;
+
+static COUNTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+#[inline]
+fn count() {
+    use std::sync::atomic::Ordering::Relaxed;
+    if COUNTING.load(Relaxed) {
+        CALLS.fetch_add(1, Relaxed);
+    }
+}
+
+// SAFETY: every call is passed to mimalloc unchanged; counting touches two atomics and
+// never allocates.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
+        count();
+        // SAFETY: the caller's contract, passed on.
+        unsafe { mimalloc::MiMalloc.alloc(l) }
+    }
+    unsafe fn alloc_zeroed(&self, l: std::alloc::Layout) -> *mut u8 {
+        count();
+        // SAFETY: as above.
+        unsafe { mimalloc::MiMalloc.alloc_zeroed(l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: std::alloc::Layout, n: usize) -> *mut u8 {
+        count();
+        // SAFETY: as above.
+        unsafe { mimalloc::MiMalloc.realloc(p, l, n) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: std::alloc::Layout) {
+        // SAFETY: as above.
+        unsafe { mimalloc::MiMalloc.dealloc(p, l) }
+    }
+}
+
+/// Starts counting when `RAMPART_COUNT_ALLOCS` is set (first thing in `main`).
+pub fn start_counting() {
+    if std::env::var_os("RAMPART_COUNT_ALLOCS").is_some() {
+        COUNTING.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Prints the count at exit when counting.
+pub fn report_count() {
+    use std::sync::atomic::Ordering::Relaxed;
+    if COUNTING.load(Relaxed) {
+        eprintln!("rampart: {} allocation calls", CALLS.load(Relaxed));
+    }
+}

@@ -29,12 +29,14 @@ use cli::Exit;
 
 /// mimalloc instead of glibc's allocator: loading a large configuration is dominated by
 /// small allocations (measured with bench/parse.sh), and the runtime's buffers will be too.
+/// Wrapped to count allocation calls for benchmarks ([`alloc::Counting`]).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: alloc::Counting = alloc::Counting;
 use report::{write_out, Reporter};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    alloc::start_counting();
     let argv: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         }
     };
     let code = start(&cmd, argv0, exec_path.as_deref(), &mut report);
+    alloc::report_count();
     ExitCode::from(code)
 }
 

@@ -285,38 +285,56 @@ fn global(p: &Process, rt: &Runtime, ctl: &Control, out: &mut Vec<u8>) {
     }
 }
 
-/// The backend and server of a row (by the proxy's id and the server's).
-fn backend_of(rt: &Runtime, r: &Row) -> Option<(usize, usize)> {
-    let bi = rt.backends.iter().position(|b| b.uuid == r.proxy_id)?;
-    let si = if r.obj == Obj::Server {
-        rt.backends[bi]
-            .servers
-            .iter()
-            .position(|s| s.puid == r.id)?
-    } else {
-        usize::MAX
-    };
-    Some((bi, si))
-}
-
 fn objects(rt: &Runtime, rows: &[Row], obj: Obj, q: &Query, out: &mut Vec<u8>) {
     let (bit, prefix) = match obj {
         Obj::Frontend => (FE, "frontend_"),
         Obj::Backend => (BE, "backend_"),
         _ => (SRV, "server_"),
     };
-    let rows: Vec<&Row> = rows.iter().filter(|r| r.obj == obj).collect();
-    // The row's backend indexes, looked up once.
-    let places: Vec<Option<(usize, usize)>> = rows
+    // What each row needs besides its fields, looked up once.
+    struct Shown<'a> {
+        r: &'a Row,
+        name: &'a str,
+        sv: &'a str,
+        http: bool,
+        be: Option<&'a rampart_proxy::state::Backend>,
+        srv: Option<&'a Server>,
+    }
+    let shown: Vec<Shown<'_>> = rows
         .iter()
-        .map(|r| {
-            if obj == Obj::Frontend {
-                None
-            } else {
-                backend_of(rt, r)
+        .filter(|r| r.obj == obj)
+        .filter_map(|r| {
+            let name = match r.fields.first().map(|f| &f.val) {
+                Some(Val::Str(s)) => s.as_ref(),
+                _ => return None,
+            };
+            let sv = match r.fields.get(1).map(|f| &f.val) {
+                Some(Val::Str(s)) => s.as_ref(),
+                _ => "",
+            };
+            let http = r
+                .fields
+                .iter()
+                .find(|f| f.name == "mode")
+                .is_some_and(|f| matches!(&f.val, Val::Str(m) if m == "http"));
+            let be = r.place.and_then(|(bi, _)| rt.backends.get(bi));
+            let srv = r
+                .place
+                .and_then(|(bi, si)| rt.backends.get(bi)?.servers.get(si?));
+            if obj == Obj::Server && q.no_maint && srv.is_some_and(|s| s.live.in_maint()) {
+                return None;
             }
+            Some(Shown {
+                r,
+                name,
+                sv,
+                http,
+                be,
+                srv,
+            })
         })
         .collect();
+    let mut labels: Vec<(&str, &str)> = Vec::with_capacity(4);
     for (col, c) in crate::cols::COLS.iter().enumerate() {
         let Some(m) = STAT.iter().find(|m| m.field == c.name && m.on & bit != 0) else {
             continue;
@@ -330,28 +348,12 @@ fn objects(rt: &Runtime, rows: &[Row], obj: Obj, q: &Query, out: &mut Vec<u8>) {
         if hrsp && c.name != "hrsp_1xx" {
             head = false;
         }
-        for (r, place) in rows.iter().zip(&places) {
-            let name = match r.fields.first().map(|f| &f.val) {
-                Some(Val::Str(s)) => s.as_str(),
-                _ => continue,
-            };
-            let sv = match r.fields.get(1).map(|f| &f.val) {
-                Some(Val::Str(s)) => s.as_str(),
-                _ => "",
-            };
-            let http = r
-                .fields
-                .iter()
-                .find(|f| f.name == "mode")
-                .is_some_and(|f| f.val == Val::Str("http".into()));
-            let be = place.and_then(|(bi, _)| rt.backends.get(bi));
-            let srv = place.and_then(|(bi, si)| rt.backends.get(bi)?.servers.get(si));
-            if obj == Obj::Server && q.no_maint && srv.is_some_and(|s| s.live.in_maint()) {
-                continue;
-            }
-            let mut labels: Vec<(&str, &str)> = vec![("proxy", name)];
+        for sh in &shown {
+            let (r, http, be, srv) = (sh.r, sh.http, sh.be, sh.srv);
+            labels.clear();
+            labels.push(("proxy", sh.name));
             if obj == Obj::Server {
-                labels.push(("server", sv));
+                labels.push(("server", sh.sv));
             }
             let field = &r.fields[col];
             let http_only = matches!(
@@ -373,7 +375,7 @@ fn objects(rt: &Runtime, rows: &[Row], obj: Obj, q: &Query, out: &mut Vec<u8>) {
                 "status" => {
                     let (states, cur): (&[&str], usize) = match obj {
                         Obj::Frontend => {
-                            let up = field.val != Val::Str("STOP".into());
+                            let up = !matches!(&field.val, Val::Str(s) if s == "STOP");
                             (&SRV_STATES[..2], usize::from(up))
                         }
                         Obj::Backend => {

@@ -113,10 +113,7 @@ impl SrvState {
 impl Checks {
     /// The check figures of server `srv` of backend `be` (`None`: no check at all).
     pub fn stats_view(&self, rt: &Runtime, be: usize, srv: usize) -> Option<CheckView> {
-        let k = self
-            .servers
-            .iter()
-            .position(|s| (s.be, s.srv) == (be, srv))?;
+        let k = self.index(be, srv)?;
         let s = &self.servers[k];
         let st = self.state.lock().ok()?;
         let x = st.get(k)?;
@@ -291,7 +288,7 @@ impl Checks {
         ev: crate::observe::Event,
     ) {
         use crate::observe::OnError;
-        let Some(k) = self.servers.iter().position(|s| (s.be, s.srv) == at) else {
+        let Some(k) = self.index(at.0, at.1) else {
             return;
         };
         let s = &self.servers[k];

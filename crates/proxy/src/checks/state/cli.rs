@@ -122,8 +122,11 @@ fn backup(srv: &Server) -> &'static str {
 
 impl Checks {
     /// The check entry of server `i` of backend `b`, if it has checks.
-    fn index(&self, b: usize, i: usize) -> Option<usize> {
-        self.servers.iter().position(|s| (s.be, s.srv) == (b, i))
+    pub(crate) fn index(&self, b: usize, i: usize) -> Option<usize> {
+        // Built backend by backend, server by server: sorted.
+        self.servers
+            .binary_search_by_key(&(b, i), |s| (s.be, s.srv))
+            .ok()
     }
 
     /// The configured `rise` and `fall` of a server without checks.
@@ -238,6 +241,12 @@ impl Checks {
         self.index(b, i).is_some_and(|k| {
             self.servers[k].agent.is_some() && self.state.lock().is_ok_and(|st| st[k].agent_on)
         })
+    }
+
+    /// The server has a health check (enabled or not).
+    pub fn has_health_check(&self, b: usize, i: usize) -> bool {
+        self.index(b, i)
+            .is_some_and(|k| self.servers[k].health.is_some())
     }
 
     /// The server has a health check, enabled (HAProxy's `CHK_ST_ENABLED`).
