@@ -10,7 +10,7 @@
 //!   frontend and process-wide ones (`disable|enable|shutdown frontend`, `set maxconn`,
 //!   `set rate-limit`, `shutdown sessions`, `clear counters`);
 //! - [`errors`]: `show errors`; [`sess`]: `show sess`, `shutdown session`; [`process`]:
-//!   `show version`;
+//!   `show version`, `show startup-logs`; [`activity`]: `show activity`, `show threads`;
 //! - [`stat`] and [`info`]: the typed field lists of `show stat` and `show info`, built
 //!   from the runtime's counters (one source for the CLI, the stats page and Prometheus),
 //!   rendered by [`field`]'s writers; [`cols`]: the `show stat` columns;
@@ -24,6 +24,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod activity;
 pub mod cmd;
 pub mod cols;
 pub mod errors;
