@@ -70,6 +70,7 @@ impl Handler for Api {
             _ if crate::errors::command(&self.rt, cmd, out) => {}
             _ if crate::sess::command(&self.rt, &self.ctl, cmd, out) => {}
             _ if crate::process::command(&self.process, cmd, out) => {}
+            _ if crate::activity::command(self.rt.nbthread, cmd, out) => {}
             _ if crate::servers::command(
                 &crate::servers::Ctx {
                     rt: &self.rt,

@@ -106,7 +106,7 @@ pub struct Process {
 /// its threads' idle ratio.
 fn idle_pct(p: &Process, nbthread: usize) -> u64 {
     let now = std::time::Instant::now();
-    let idle = rampart_proxy::busy::idle_ns();
+    let idle = rampart_proxy::activity::idle_ns();
     let mut last = p.idle_sample.lock().unwrap_or_else(|e| e.into_inner());
     let (t0, i0) = last.unwrap_or((p.start, 0));
     let wall = now.duration_since(t0).as_nanos() as f64 * nbthread.max(1) as f64;

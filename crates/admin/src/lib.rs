@@ -11,7 +11,7 @@
 //!   `set rate-limit`, `shutdown sessions`, `clear counters`); [`server_addr`]: where
 //!   servers and their checks connect (`set server addr|check-addr|agent-addr|...`);
 //! - [`errors`]: `show errors`; [`sess`]: `show sess`, `shutdown session`; [`process`]:
-//!   `show version`;
+//!   `show version`, `show startup-logs`; [`activity`]: `show activity`, `show threads`;
 //! - [`stat`] and [`info`]: the typed field lists of `show stat` and `show info`, built
 //!   from the runtime's counters (one source for the CLI, the stats page and Prometheus),
 //!   rendered by [`field`]'s writers; [`cols`]: the `show stat` columns;
@@ -25,6 +25,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod activity;
 pub mod cmd;
 pub mod cols;
 pub mod errors;

@@ -11,7 +11,9 @@
 //! - [`ring`] and [`forward`]: ring buffers and their forwarding to TCP syslog servers;
 //! - [`relay`]: `log-forward` receivers, on their own small runtime;
 //! - [`system`]: everything built from the Snapshot, started once the process has
-//!   detached; [`events`]: server and proxy events sent to the proxies' logs.
+//!   detached; [`events`]: server and proxy events sent to the proxies' logs;
+//! - [`startup`]: the messages printed on stderr during start-up, kept for the
+//!   runtime API's `show startup-logs`.
 //!
 //! The process-wide entry points: [`installed`], [`event`], [`reopen_files`],
 //! [`dropped`], [`flush`].
@@ -25,6 +27,7 @@ pub(crate) mod relay;
 pub mod ring;
 pub mod set;
 pub mod sink;
+pub mod startup;
 pub(crate) mod sys;
 pub mod system;
 

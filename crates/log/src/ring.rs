@@ -133,6 +133,11 @@ impl RingBuf {
         }
     }
 
+    /// The events held, oldest first.
+    pub fn events(&self) -> impl Iterator<Item = &[u8]> {
+        self.events.iter().map(|e| &e[..])
+    }
+
     /// Number of events held.
     pub fn len(&self) -> usize {
         self.events.len()

@@ -119,6 +119,7 @@ fn start_session(
     conn: Conn,
     peer: ConnAddrs,
 ) {
+    wcx.activity.accepted();
     let f = wcx.frontend(fe);
     let now = crate::rate::now_ms();
     let pr = &wcx.rt.process;

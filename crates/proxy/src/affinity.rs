@@ -83,7 +83,7 @@ pub fn bind_current_thread(cpus: &[usize], what: &str) -> Result<(), String> {
 
 /// Prints a run-time warning as HAProxy does.
 pub fn warn(msg: &str) {
-    eprintln!("[WARNING]  ({}) : {msg}", std::process::id());
+    rampart_log::startup::eprint(&format!("[WARNING]  ({}) : {msg}", std::process::id()));
 }
 
 /// CPUs as a list of ranges (`0-3,6`), as `taskset` and `/proc` show them.

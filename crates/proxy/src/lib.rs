@@ -23,7 +23,8 @@
 //!   state changes; [`observe`]: server health seen from traffic (`observe`);
 //!   [`kill`]: shutting a server's streams down (`on-marked-down`, `on-marked-up`);
 //! - [`auth`]: `userlist` sections checking HTTP basic authentication;
-//! - [`busy`]: how idle the workers are (`Idle_pct`);
+//! - [`activity`]: what each worker does (`show activity`, `show threads`) and how
+//!   idle the workers are (`Idle_pct`);
 //! - [`rate`]: event rates (`rate-limit sessions`, `maxconnrate`, `maxsessrate`).
 //! - [`snapshot`]: the last invalid request and response of each proxy (`show errors`);
 //! - [`gaps`]: the start-up warnings about settings accepted but not applied yet;
@@ -31,10 +32,10 @@
 //! - [`sessions`]: each thread's registry of its sessions (`show sess`, `shutdown session`).
 
 pub mod accept;
+pub mod activity;
 pub mod affinity;
 pub mod auth;
 pub mod build;
-pub mod busy;
 pub mod capture;
 pub mod checks;
 pub mod crypt;

@@ -281,6 +281,8 @@ pub struct WorkerCx {
     pub kills: crate::kill::Registry,
     /// The sessions of this thread (`show sess`, `shutdown session`).
     pub streams: crate::sessions::Registry,
+    /// This thread's activity counters (`show activity`).
+    pub activity: &'static crate::activity::Slot,
 }
 
 /// Buffers kept for reuse per thread at most.
@@ -340,6 +342,7 @@ pub fn run_with(
     let ctl = Control::new(&rt);
     on_start(&rt, &ctl);
     let nb = rt.nbthread;
+    crate::activity::init(nb);
     let cpus = crate::affinity::plan(&rt.cpu_map, nb);
     let hold = opts.cli_listeners;
     let mut handles = Vec::new();
@@ -486,10 +489,11 @@ fn worker_main(
     thread: usize,
     hold: bool,
 ) {
+    let activity = crate::activity::start(thread);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .on_thread_park(crate::busy::park)
-        .on_thread_unpark(crate::busy::unpark)
+        .on_thread_park(move || crate::activity::park(activity))
+        .on_thread_unpark(move || crate::activity::unpark(activity))
         .build();
     if let Ok(runtime) = runtime {
         let local = tokio::task::LocalSet::new();
@@ -506,6 +510,7 @@ fn worker_main(
                 pool: crate::pool::ThreadPool::new(&rt, ctl.idle.clone(), thread),
                 kills: Default::default(),
                 streams: crate::sessions::Registry::new(thread),
+                activity,
             });
             // The soft stop reaches this thread's idle connections through one task.
             let mut stop = ctl.subscribe();

@@ -12,7 +12,9 @@
 //! the run, once; `-q` (unless `-V`) silences alerts, warnings and notices but not `-dD`
 //! diagnostics; `config : ` prefixes messages from the moment the configuration starts to
 //! be processed; any warning, even a silenced one, counts for "Warnings were found." and
-//! `-dW`. Writes to a closed stderr or stdout are ignored, never a panic.
+//! `-dW`. Writes to a closed stderr or stdout are ignored, never a panic. Every message
+//! printed is also kept until the workers start, for `show startup-logs`
+//! (`rampart_log::startup`).
 
 use crate::banner;
 use rampart_config::{Diagnostic, Level, SourceMap};
@@ -118,15 +120,14 @@ impl Reporter {
             return;
         }
         self.notice_shown = true;
-        let mut text = self.raw(
+        // Two messages, as HAProxy prints (and keeps for `show startup-logs`) them.
+        write_err(&self.raw(
             Level::Notice,
             &format!("haproxy version is {}", banner::version()),
-        );
+        ));
         if let Some(path) = &self.exec_path {
-            text.push('\n');
-            text.push_str(&self.raw(Level::Notice, &format!("path to executable is {path}")));
+            write_err(&self.raw(Level::Notice, &format!("path to executable is {path}")));
         }
-        write_err(&text);
     }
 
     fn format(&self, level: Level, msg: &str) -> String {
@@ -141,11 +142,10 @@ impl Reporter {
     }
 }
 
-/// Writes one message and its line feed to stderr, ignoring errors.
+/// Writes one message and its line feed to stderr, ignoring errors; during start-up
+/// the message is also kept for the runtime API's `show startup-logs`.
 fn write_err(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{text}");
-    let _ = err.flush();
+    rampart_log::startup::eprint(text);
 }
 
 /// Writes text to stdout as is, ignoring errors (a closed pipe must not panic).

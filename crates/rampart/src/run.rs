@@ -158,6 +158,9 @@ pub fn run(cmd: &CommandLine, program: &str, loaded: Loaded, report: &mut Report
         None => {}
     }
     drop(loaded);
+    // Start-up ends as the threads start (HAProxy clears `MODE_STARTING` there): later
+    // messages are not kept for `show startup-logs`.
+    rampart_log::startup::close();
     let status = rampart_proxy::run_with(built.runtime, built.listeners, opts, |rt, ctl| {
         // The statistics page's renderer, before the workers serve requests.
         rampart_admin::page::install(rt, ctl, cli.process());
