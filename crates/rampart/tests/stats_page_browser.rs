@@ -721,6 +721,15 @@ fn stats_page_in_chromium() {
     assert!(h1.starts_with("HAProxy version 2.6"), "h1: {h1:?}");
     let h2 = b.text(&b.one("h2"));
     assert_eq!(h2, format!("Statistics Report for pid {}", proxy.pid()));
+    // The external links, as HAProxy's build has them.
+    for (text, href) in [
+        ("Primary site", "http://www.haproxy.org/"),
+        ("Updates (v2.6)", "http://www.haproxy.org/#down"),
+        ("Online manual", "http://www.haproxy.org/#docs"),
+    ] {
+        let a = b.one_by("xpath", &format!("//a[text()='{text}']"));
+        assert_eq!(b.attr(&a, "href").as_deref(), Some(href), "{text}");
+    }
     for px in ["stats", "fe", "be"] {
         let name = b.one(&format!("th.pxname a.px[href='#{px}']"));
         assert_eq!(b.text(&name), px);

@@ -313,7 +313,7 @@ fn display_options(q: &Query<'_>, s: &mut String) {
         s,
         "<li><a href=\"{uri};csv{nr}{scope}\">CSV export</a><br>\n<li><a href=\"{uri};json{nr}{scope}\">JSON export</a> (<a href=\"{uri};json-schema\">schema</a>)<br>\n</ul></td>"
     );
-    s.push_str("<td align=\"left\" valign=\"top\" nowrap width=\"1%\"><b>External resources:</b><ul style=\"margin-top: 0.25em;\">\n<li><a href=\"http://www.haproxy.org/\">Primary site</a><br>\n<li><a href=\"http://www.haproxy.org/download/2.6/\">Updates (v2.6)</a><br>\n<li><a href=\"http://docs.haproxy.org/2.6/\">Online manual</a><br>\n</ul></td></tr></table>\n");
+    s.push_str("<td align=\"left\" valign=\"top\" nowrap width=\"1%\"><b>External resources:</b><ul style=\"margin-top: 0.25em;\">\n<li><a href=\"http://www.haproxy.org/\">Primary site</a><br>\n<li><a href=\"http://www.haproxy.org/#down\">Updates (v2.6)</a><br>\n<li><a href=\"http://www.haproxy.org/#docs\">Online manual</a><br>\n</ul></td></tr></table>\n");
 }
 
 /// The message about the last admin action (`;st=`).
