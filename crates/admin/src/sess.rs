@@ -191,8 +191,9 @@ fn mode(m: rampart_model::proxy::Mode) -> &'static str {
     }
 }
 
-/// HAProxy's `human_time`: at most two units among days, hours, minutes and seconds.
-fn human_time(t: u64) -> String {
+/// HAProxy's `human_time`: at most two units among days, hours, minutes and seconds
+/// (also the stats page's times).
+pub(crate) fn human_time(t: u64) -> String {
     const MIN: u64 = 60;
     const HOUR: u64 = 3600;
     const DAY: u64 = 86400;

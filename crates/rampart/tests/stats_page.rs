@@ -87,6 +87,32 @@ fn rows(html: &str) -> Vec<(String, String)> {
     out
 }
 
+/// `(anchor, status cell)` of every server and backend row, the time since the last
+/// change masked (`T UP`, `T MAINT`, with HAProxy's arrows).
+fn status_cells(html: &str) -> Vec<(String, String)> {
+    let time = regex::Regex::new(r"^(\d+[dhms])+ ").expect("a valid regex");
+    let mut out = Vec::new();
+    for row in html.split("<tr class=").skip(1) {
+        let Some(anchor) = row
+            .split("<a name=\"")
+            .nth(1)
+            .and_then(|a| a.split('"').next())
+        else {
+            continue;
+        };
+        if !anchor.contains('/') || anchor.ends_with("/Frontend") {
+            continue;
+        }
+        let cell = row
+            .split("<td class=ac>")
+            .nth(2)
+            .and_then(|c| c.split("</td>").next())
+            .unwrap_or("");
+        out.push((anchor.to_string(), time.replace(cell, "T ").into_owned()));
+    }
+    out
+}
+
 fn header<'a>(resp: &'a str, name: &str) -> Option<&'a str> {
     resp.split("\r\n\r\n").next()?.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
@@ -177,6 +203,23 @@ fn page_as_haproxy() {
     }
     let (rows_r, rows_h) = (rows(&page_r), rows(&page_h));
     assert_eq!(rows_r, rows_h);
+    // The status cells: time since the last change, state, arrows. (Rampart does not
+    // keep a backend's last change yet: a backend's cell has the state alone.)
+    let backend_state = |cells: Vec<(String, String)>| -> Vec<(String, String)> {
+        cells
+            .into_iter()
+            .map(|(a, c)| match c.strip_prefix("T ") {
+                Some(st) if a.ends_with("/Backend") => (a, st.to_string()),
+                _ => (a, c),
+            })
+            .collect()
+    };
+    let cells = status_cells(&page_r);
+    assert_eq!(cells, backend_state(status_cells(&page_h)));
+    assert!(
+        cells.contains(&("be/up1".into(), "T UP".into())),
+        "{cells:?}"
+    );
     for want in [
         ("active_up", "be/up1"),
         ("active_down", "be/down1"),

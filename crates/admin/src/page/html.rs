@@ -75,22 +75,14 @@ fn esc(out: &mut String, s: &str) {
     }
 }
 
-/// HAProxy's `human_time` for "last change"/"last session" cells (`-1`: never).
+/// HAProxy's `human_time` as the page prints times: `?` for a negative one ("never").
 fn human_time(secs: i64) -> String {
-    if secs < 0 {
-        return "<td></td>".into();
-    }
-    let s = secs as u64;
-    let t = if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        format!("{}m{}s", s / 60, s % 60)
-    } else if s < 86400 {
-        format!("{}h{}m", s / 3600, (s / 60) % 60)
-    } else {
-        format!("{}d{}h", s / 86400, (s / 3600) % 24)
-    };
-    format!("<td>{t}</td>")
+    u64::try_from(secs).map_or_else(|_| "?".into(), crate::sess::human_time)
+}
+
+/// A cell holding [`human_time`].
+fn time_cell(secs: i64) -> String {
+    format!("<td>{}</td>", human_time(secs))
 }
 
 /// A limit cell: `-` when none.
@@ -321,7 +313,7 @@ fn display_options(q: &Query<'_>, s: &mut String) {
         s,
         "<li><a href=\"{uri};csv{nr}{scope}\">CSV export</a><br>\n<li><a href=\"{uri};json{nr}{scope}\">JSON export</a> (<a href=\"{uri};json-schema\">schema</a>)<br>\n</ul></td>"
     );
-    s.push_str("<td align=\"left\" valign=\"top\" nowrap width=\"1%\"><b>External resources:</b><ul style=\"margin-top: 0.25em;\">\n<li><a href=\"http://www.haproxy.org/\">Primary site</a><br>\n<li><a href=\"http://www.haproxy.org/download/2.6/\">Updates (v2.6)</a><br>\n<li><a href=\"http://docs.haproxy.org/2.6/\">Online manual</a><br>\n</ul></td></tr></table>\n");
+    s.push_str("<td align=\"left\" valign=\"top\" nowrap width=\"1%\"><b>External resources:</b><ul style=\"margin-top: 0.25em;\">\n<li><a href=\"http://www.haproxy.org/\">Primary site</a><br>\n<li><a href=\"http://www.haproxy.org/#down\">Updates (v2.6)</a><br>\n<li><a href=\"http://www.haproxy.org/#docs\">Online manual</a><br>\n</ul></td></tr></table>\n");
 }
 
 /// The message about the last admin action (`;st=`).
@@ -593,7 +585,7 @@ fn server_row(q: &Query<'_>, r: &Row, s: &mut String) {
         s,
         "</table></div></u></td><td>{}</td>{}<td>{}</td><td>{}</td><td></td><td>{}</td><td></td><td>{}</td><td><u>{}<div class=tips>Connection resets during transfers: {} client, {} server</div></u></td><td>{}</td><td>{}</td>",
         r.int("lbtot"),
-        human_time(r.int("lastsess")),
+        time_cell(r.int("lastsess")),
         r.int("bin"),
         r.int("bout"),
         r.int("dresp"),
@@ -606,12 +598,26 @@ fn server_row(q: &Query<'_>, r: &Row, s: &mut String) {
     );
     let st = r.text("status");
     s.push_str("<td class=ac>");
+    let since = human_time(r.int("lastchg"));
     if st.starts_with("MAINT") {
-        s.push_str("MAINT");
+        let _ = write!(s, "{since} MAINT");
     } else if st == "no check" {
         s.push_str("<i>no check</i>");
     } else {
-        s.push_str(st);
+        let _ = write!(s, "{since} {st}");
+        // The arrow of a server on its way up or down. HAProxy compares unsigned
+        // numbers, so a server without checks (all three 0) gets the down arrow.
+        let health = r.int("check_health") as u32;
+        let bound = (r.int("check_rise") as u32)
+            .wrapping_add(r.int("check_fall") as u32)
+            .wrapping_sub(1);
+        if st.starts_with("DOWN") {
+            if health != 0 {
+                s.push_str(" &uarr;");
+            }
+        } else if health < bound {
+            s.push_str(" &darr;");
+        }
     }
     if r.has("check_status") {
         let _ = write!(s, "</td><td class=ac><u> {}", r.text("check_status"));
@@ -642,7 +648,7 @@ fn server_row(q: &Query<'_>, r: &Row, s: &mut String) {
             "<td><u>{}<div class=tips>Failed Health Checks</div></u></td><td>{}</td>{}",
             r.int("chkfail"),
             r.int("chkdown"),
-            human_time(r.int("downtime"))
+            time_cell(r.int("downtime"))
         );
     } else {
         s.push_str("<td colspan=3></td>");
@@ -723,11 +729,21 @@ fn backend_row(q: &Query<'_>, r: &Row, s: &mut String) {
     } else {
         st
     };
+    let since = if r.has("lastchg") {
+        format!("{} ", human_time(r.int("lastchg")))
+    } else {
+        String::new()
+    };
+    let downtime = if r.has("downtime") {
+        human_time(r.int("downtime"))
+    } else {
+        "&nbsp;".into()
+    };
     let _ = write!(
         s,
-        "</table></div></u></td><td>{}</td>{}<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td></td><td>{}</td><td><u>{}<div class=tips>Connection resets during transfers: {} client, {} server</div></u></td><td>{}</td><td>{}</td><td class=ac>{status}</td><td class=ac>&nbsp;</td><td class=ac>{}/{}</td><td class=ac>{}</td><td class=ac>{}</td><td colspan=3></td><td></td></tr>",
+        "</table></div></u></td><td>{}</td>{}<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td></td><td>{}</td><td><u>{}<div class=tips>Connection resets during transfers: {} client, {} server</div></u></td><td>{}</td><td>{}</td><td class=ac>{since}{status}</td><td class=ac>&nbsp;</td><td class=ac>{}/{}</td><td class=ac>{}</td><td class=ac>{}</td><td class=ac>&nbsp;</td><td>{}</td><td>{downtime}</td><td></td></tr>",
         r.int("lbtot"),
-        human_time(r.int("lastsess")),
+        time_cell(r.int("lastsess")),
         r.int("bin"),
         r.int("bout"),
         r.int("dreq"),
@@ -741,6 +757,7 @@ fn backend_row(q: &Query<'_>, r: &Row, s: &mut String) {
         r.int("weight"),
         r.int("uweight"),
         r.int("act"),
-        r.int("bck")
+        r.int("bck"),
+        r.int("chkdown")
     );
 }
