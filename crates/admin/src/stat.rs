@@ -63,30 +63,58 @@ pub struct Row {
     pub place: Option<(usize, Option<usize>)>,
 }
 
-/// A column's position by name (rows are filled by name, a hundred fields each).
+/// A column's position by name (rows are filled by name, a hundred fields each: a
+/// short FNV-1a hash, the names being a few bytes of ASCII).
 fn col_index(name: &str) -> Option<usize> {
-    static INDEX: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
+    type Fnv = std::hash::BuildHasherDefault<Fnv1a>;
+    static INDEX: std::sync::LazyLock<std::collections::HashMap<&'static str, usize, Fnv>> =
         std::sync::LazyLock::new(|| COLS.iter().enumerate().map(|(i, c)| (c.name, i)).collect());
     INDEX.get(name).copied()
 }
 
+/// FNV-1a (for [`col_index`]).
+#[derive(Default)]
+struct Fnv1a(u64);
+
+impl std::hash::Hasher for Fnv1a {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 impl Row {
     fn new(obj: Obj, proxy_id: i64, id: i64) -> Row {
-        let fields = COLS
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let (tags, ty) = c.tags[obj.tag_index()]
-                    .unwrap_or((crate::field::t(b"MCP"), crate::field::Ty::U64));
-                Field {
-                    pos: i,
-                    name: c.name,
-                    tags,
-                    ty,
-                    val: Val::Empty,
-                }
+        // Each object type's empty fields, built once.
+        static EMPTY: std::sync::LazyLock<[Vec<Field>; 4]> = std::sync::LazyLock::new(|| {
+            [Obj::Frontend, Obj::Listener, Obj::Backend, Obj::Server].map(|obj| {
+                COLS.iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let (tags, ty) = c.tags[obj.tag_index()]
+                            .unwrap_or((crate::field::t(b"MCP"), crate::field::Ty::U64));
+                        Field {
+                            pos: i,
+                            name: c.name,
+                            tags,
+                            ty,
+                            val: Val::Empty,
+                        }
+                    })
+                    .collect()
             })
-            .collect();
+        });
+        let fields = EMPTY[obj.tag_index()].clone();
         Row {
             obj,
             proxy_id,
@@ -634,14 +662,16 @@ pub fn csv_header(out: &mut String) {
 
 /// One CSV line.
 pub fn csv_row(out: &mut String, r: &Row) {
-    let mut cell = String::new();
     for (i, f) in r.fields.iter().enumerate() {
         if i == MODULES_AT {
             out.push_str("-,");
         }
-        cell.clear();
-        f.write_text(&mut cell);
-        csv_cell(out, &cell);
+        match &f.val {
+            Val::Empty => {}
+            // Numbers never need quoting.
+            Val::Int(_) => f.write_text(out),
+            Val::Str(s) => csv_cell(out, s),
+        }
         out.push(',');
     }
     out.push('\n');
