@@ -368,6 +368,21 @@ fn hatop_lists_servers_and_toggles_maintenance() {
     );
     assert!(o1.accepted() > hits, "s1's origin is reached again");
 
+    // The ERRORS view (4): CL is the time since the server's last change, for s3 (no
+    // check, never changed) the time since the start.
+    hatop.tmux.keys(&["4"]);
+    let errors = hatop.wait("s3's last change in the ERRORS view", |s| {
+        s.contains(" CL ")
+            && server_row(s, "spare", "s3")
+                .and_then(|r| r.split_whitespace().nth(6))
+                .is_some_and(|cl| cl != "0s")
+    });
+    let lastchg = stat_field(&sock, "spare", "s3", "lastchg");
+    assert!(
+        lastchg.parse::<u64>().is_ok_and(|n| n > 0),
+        "show stat's lastchg of s3 counts from the start: {lastchg:?}\n{errors}"
+    );
+
     // The CLI view (5) logs what the keys sent, and no error came back.
     hatop.tmux.keys(&["5"]);
     let cli_view = hatop.wait("the commands in the CLI view", |s| {
