@@ -156,6 +156,7 @@ fn exporter_config(sock: &Path, port: u16, stats: u16, o1: u16, o2: u16) -> Stri
          \x20   timeout connect 2s\n\
          frontend fe\n\
          \x20   bind 127.0.0.1:{port}\n\
+         \x20   use_backend dead if {{ path /dead }}\n\
          \x20   default_backend be\n\
          listen st\n\
          \x20   bind 127.0.0.1:{stats}\n\
@@ -164,14 +165,20 @@ fn exporter_config(sock: &Path, port: u16, stats: u16, o1: u16, o2: u16) -> Stri
          backend be\n\
          \x20   balance roundrobin\n\
          \x20   server s1 127.0.0.1:{o1} check inter 100ms\n\
-         \x20   server s2 127.0.0.1:{o2}\n",
-        sock = sock.display()
+         \x20   server s2 127.0.0.1:{o2}\n\
+         backend dead\n\
+         \x20   timeout connect 100ms\n\
+         \x20   retries 2\n\
+         \x20   server d1 127.0.0.1:{refused}\n",
+        sock = sock.display(),
+        refused = stats + 100,
     )
 }
 
 /// Debian's prometheus-haproxy-exporter reads the `;csv` stats page without a parse
 /// failure: the proxy is up, both servers (one checked, one not) are up, the traffic's
-/// counters come through; a server put into maintenance on the socket is reported down
+/// counters come through (connection errors counted once per request, as alerts on
+/// them expect, the attempts before as retries); a server put into maintenance on the socket is reported down
 /// and back up when made ready, a draining one stays up. Pointed at the stats socket
 /// (`unix:`), it also reads `show info` (the version).
 #[test]
@@ -198,6 +205,12 @@ fn haproxy_exporter_reads_stats_page_and_socket() {
     for sv in ["s1", "s2"] {
         let n = sent.iter().filter(|b| *b == sv).count();
         assert_eq!(n, 2, "roundrobin over both origins: {sent:?}");
+    }
+    // Two requests to a server that refuses: each tries 3 times (`retries 2`), then
+    // fails with a 503.
+    for _ in 0..2 {
+        let (status, _) = http_get(connect(local(port)), "/dead");
+        assert_eq!(status, 503, "a request to the refusing server");
     }
 
     let csv = Exporter::start(
@@ -228,9 +241,22 @@ fn haproxy_exporter_reads_stats_page_and_socket() {
             "haproxy_frontend_http_requests_total",
             &[("frontend", "fe")]
         ),
-        Some(4.0),
-        "the frontend's request count"
+        Some(6.0),
+        "the frontend's request count (4 served, 2 failed)"
     );
+    let dead = [("backend", "dead"), ("server", "d1")];
+    for (name, labels, want) in [
+        ("haproxy_server_connection_errors_total", &dead[..], 2.0),
+        ("haproxy_server_retry_warnings_total", &dead[..], 4.0),
+        ("haproxy_backend_connection_errors_total", &dead[..1], 2.0),
+        ("haproxy_backend_retry_warnings_total", &dead[..1], 4.0),
+    ] {
+        assert_eq!(
+            sample(&m, name, labels),
+            Some(want),
+            "{name}{labels:?}: one connection error per request, two retries each"
+        );
+    }
     for sv in ["s1", "s2"] {
         let ok = [("backend", "be"), ("code", "2xx"), ("server", sv)];
         assert_eq!(
