@@ -182,7 +182,7 @@ impl Api {
                 _ => {}
             }
         }
-        let rows = stat::rows(&self.rt, self.ctl.is_stopping(), &f);
+        let rows = stat::rows(&self.rt, self.ctl.is_stopping(), &f, self.process.start);
         let mut s = String::with_capacity(1024 + rows.len() * 512);
         if json {
             s.push('[');

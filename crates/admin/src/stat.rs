@@ -12,6 +12,7 @@ use rampart_proxy::stats::Traffic;
 use std::fmt::Write;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicU32, AtomicU64};
+use std::time::Instant;
 
 /// HAProxy's object types (`STATS_TYPE_*`): the type mask of the filter has bit
 /// `1 << type`.
@@ -456,8 +457,16 @@ fn check_fields(r: &mut Row, v: &CheckView) {
     }
 }
 
-/// A server's row.
-pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &Filter) -> Row {
+/// A server's row; `start`: when the process started.
+pub fn server(
+    rt: &Runtime,
+    bi: usize,
+    be: &Backend,
+    si: usize,
+    s: &Server,
+    f: &Filter,
+    start: Instant,
+) -> Row {
     let c = &s.counters;
     let mut r = Row::new(Obj::Server, be.uuid, s.puid);
     r.s("pxname", &be.name);
@@ -471,7 +480,19 @@ pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &
     r.n("wredis", ld(&c.redispatches));
     let view = rt.checks.stats_view(rt, bi, si);
     r.set("status", Val::Str(srv_status(s, view.as_ref())));
-    r.n("lastchg", view.as_ref().map_or(0, |v| v.lastchg));
+    // A server without checks counts from its last change on the runtime API, or from
+    // the start (HAProxy sets every server's `last_change` when it creates it).
+    let lastchg = match &view {
+        Some(v) => v.lastchg,
+        None => rt
+            .checks
+            .view(rt, bi, si)
+            .last_change
+            .unwrap_or(start)
+            .elapsed()
+            .as_secs(),
+    };
+    r.n("lastchg", lastchg);
     // Checks are paused while the server is in maintenance: their fields stay empty,
     // but for the counters of an enabled check.
     if let Some(v) = &view {
@@ -604,8 +625,8 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
 }
 
 /// Every row the filter selects, in configuration order: each proxy's frontend, its
-/// servers, then its backend.
-pub fn rows(rt: &Runtime, stopping: bool, f: &Filter) -> Vec<Row> {
+/// servers, then its backend (`start`: when the process started).
+pub fn rows(rt: &Runtime, stopping: bool, f: &Filter, start: Instant) -> Vec<Row> {
     let mut out = Vec::new();
     for p in &rt.proxies {
         let uuid =
@@ -632,7 +653,7 @@ pub fn rows(rt: &Runtime, stopping: bool, f: &Filter) -> Vec<Row> {
                     if f.hide_down && (maint || s.live.op() == Op::Stopped) {
                         continue;
                     }
-                    let mut r = server(rt, bi, be, si, s, f);
+                    let mut r = server(rt, bi, be, si, s, f, start);
                     r.place = Some((bi, Some(si)));
                     out.push(r);
                 }

@@ -194,10 +194,12 @@ pub async fn connect_to<'b>(
             }
             Err(e) => e,
         };
-        inc(&srv.counters.econ);
-        inc(&be.counters.econ);
         crate::observe::report(rt, be, slot.server(), crate::observe::Event::L4Err);
         if !be.retry_on.conn_failure || !r.take(be) {
+            // One connection error per stream, when it gives up (HAProxy's
+            // `back_handle_st_cer`); the attempts before count as retries.
+            inc(&srv.counters.econ);
+            inc(&be.counters.econ);
             return Err(e);
         }
         let moved = redispatch_now(be, slot.server(), r);

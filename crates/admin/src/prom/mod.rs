@@ -250,7 +250,7 @@ pub fn render(q: &Query, p: &Process, rt: &Runtime, ctl: &Control, out: &mut Vec
         return;
     }
     let stopping = ctl.is_stopping();
-    let rows = stat::rows(rt, stopping, &Filter::default());
+    let rows = stat::rows(rt, stopping, &Filter::default(), p.start);
     if q.frontend {
         objects(rt, &rows, Obj::Frontend, q, out);
     }

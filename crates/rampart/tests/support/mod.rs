@@ -235,6 +235,25 @@ pub fn socat(addr: &str, input: &str) -> String {
     }
 }
 
+/// One field of a `show stat` row read over the runtime API at `addr` (as [`socat`]
+/// names it): `px`/`sv` with `sv` a server, `FRONTEND` or `BACKEND`, `field` a column
+/// name of the CSV header (`status`, `iid`, `sid`...).
+pub fn show_stat_field(addr: &str, px: &str, sv: &str, field: &str) -> String {
+    let out = socat(addr, "show stat\n");
+    let mut lines = out.lines();
+    let head = lines.next().unwrap_or_default();
+    let col = head
+        .trim_start_matches("# ")
+        .split(',')
+        .position(|n| n == field)
+        .unwrap_or_else(|| panic!("no {field} column in show stat:\n{out}"));
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f.first() == Some(&px) && f.get(1) == Some(&sv))
+        .and_then(|f| f.get(col).map(|v| v.to_string()))
+        .unwrap_or_else(|| panic!("no row {px}/{sv} in show stat:\n{out}"))
+}
+
 /// An HTTP origin on `127.0.0.1:port` answering every request with its `name` as the
 /// body, then closing.
 pub fn named_origin(port: u16, name: &'static str) -> TestServer {
@@ -318,6 +337,11 @@ fn find_program(name: &str, env_var: &str) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(env_var) {
         return Some(PathBuf::from(p));
     }
+    search_path(name)
+}
+
+/// A program by name in `PATH` or the sbin directories.
+fn search_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var("PATH").unwrap_or_default();
     let found = path
         .split(':')
@@ -333,6 +357,17 @@ pub fn haproxy_bin() -> PathBuf {
         panic!(
             "haproxy is not installed: this test runs Debian's HAProxy 2.6 as a peer. \
              Install it with `apt-get install -y haproxy` (.ci/run does), or set HAPROXY_BIN."
+        )
+    })
+}
+
+/// A client program a test drives (`hatop`, `tmux`, an exporter...): the test fails
+/// (never skips) with the Debian package to install when it is missing.
+pub fn client_bin(name: &str, package: &str) -> PathBuf {
+    search_path(name).unwrap_or_else(|| {
+        panic!(
+            "{name} is not installed: this test runs it against the proxy. Install it \
+             with `apt-get install -y {package}` (.ci/run does)."
         )
     })
 }
