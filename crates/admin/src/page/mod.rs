@@ -6,6 +6,7 @@
 //! through the CLI's functions (`rampart_proxy::checks`, `kill::kill_server`).
 
 mod html;
+mod listener;
 mod post;
 
 use crate::info::Process;
