@@ -188,6 +188,28 @@ impl ListenerCounters {
         crate::state::dec(&self.cur);
     }
 
+    /// `clear counters`: the maximum; with `all`, every counter but the connections
+    /// open now.
+    pub fn clear(&self, all: bool) {
+        self.cur_max.store(0, Relaxed);
+        if all {
+            for c in [
+                &self.conns,
+                &self.bytes_in,
+                &self.bytes_out,
+                &self.denied_conn,
+                &self.denied_sess,
+                &self.denied_req,
+                &self.denied_resp,
+                &self.ereq,
+                &self.failed_rewrites,
+                &self.eint,
+            ] {
+                c.store(0, Relaxed);
+            }
+        }
+    }
+
     fn of(&self, ev: Ev) -> &AtomicU64 {
         match ev {
             Ev::DeniedConn => &self.denied_conn,

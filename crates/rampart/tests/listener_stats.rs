@@ -479,7 +479,7 @@ fn without_the_option_listeners_have_no_rows() {
 }
 
 /// `mode tcp`: bytes through the tunnel and `tcp-request content` refusals, counted by
-/// listener as HAProxy counts them.
+/// listener as HAProxy counts them; `clear counters [all]` resets them.
 #[test]
 fn tcp_listener_rows_match_haproxy() {
     let dir = TempDir::new("listener-stats-tcp");
@@ -498,7 +498,7 @@ fn tcp_listener_rows_match_haproxy() {
         });
         let sock = dir.join(&format!("{name}.sock"));
         let cfg = format!(
-            "global\n    stats socket {}\n\
+            "global\n    stats socket {} level admin\n\
              defaults\n    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n\
              listen tl\n    mode tcp\n    option socket-stats\n\
              \x20   bind 127.0.0.1:{}\n    bind 127.0.0.1:{} name other\n\
@@ -539,7 +539,21 @@ fn tcp_listener_rows_match_haproxy() {
             })
         });
         assert!(settled, "the connections end");
-        table(&unport(&socat(&addr, "show stat\n"), base))
+        let stat = table(&unport(&socat(&addr, "show stat\n"), base));
+        // `clear counters` resets the maximum, `clear counters all` the rest.
+        let _ = socat(&addr, "clear counters\n");
+        let s = table(&socat(&addr, "show stat\n"));
+        let k = |f: &str| ("tl/sock-1".to_string(), f.to_string());
+        assert_eq!(s.get(&k("smax")).map(String::as_str), Some("0"));
+        assert_eq!(s.get(&k("stot")).map(String::as_str), Some("2"));
+        let _ = socat(&addr, "clear counters all\n");
+        let s = table(&socat(&addr, "show stat\n"));
+        for f in ["stot", "bin", "bout"] {
+            assert_eq!(s.get(&k(f)).map(String::as_str), Some("0"), "{f}");
+        }
+        let other = ("tl/other".to_string(), "dreq".to_string());
+        assert_eq!(s.get(&other).map(String::as_str), Some("0"));
+        stat
     };
     let r = run("r", false);
     let h = run("h", true);

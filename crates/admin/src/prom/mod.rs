@@ -1,12 +1,12 @@
 //! The Prometheus exporter (`http-request use-service prometheus-exporter`, HAProxy's
 //! `addons/promex`): the `show info` fields as `haproxy_process_*` and the `show stat`
 //! rows as `haproxy_frontend_*`, `haproxy_listener_*` ([`listener`]),
-//! `haproxy_backend_*` and `haproxy_server_*`, built by
-//! the same functions as the CLI's ([`crate::info::fields`], [`crate::stat`]), written
-//! in the text exposition format 0.0.4 in HAProxy's order: metric by metric, each
-//! object in configuration order under it, `# HELP` and `# TYPE` before a family's
-//! first line. The query selects scopes (`scope=global|frontend|listener|backend|server|...`,
-//! repeated; `scope=` alone selects none) and `no-maint` hides servers in maintenance.
+//! `haproxy_backend_*` and `haproxy_server_*`, built by the same functions as the
+//! CLI's ([`crate::info::fields`], [`crate::stat`]), written in the text exposition
+//! format 0.0.4 in HAProxy's order: metric by metric, each object in configuration
+//! order under it, `# HELP` and `# TYPE` before a family's first line. The query
+//! selects scopes (`scope=global|frontend|listener|backend|server|...`, repeated;
+//! `scope=` alone selects none) and `no-maint` hides servers in maintenance.
 //!
 //! The orchestrator (layer 5) serves the requests; [`install`] hands it this renderer
 //! behind `rampart_proxy::service::Exporter` at start-up.
@@ -493,7 +493,9 @@ mod tests {
         let q = parse_query(b"/metrics?scope=server").unwrap();
         assert!(q.server && !q.global && !q.frontend && !q.backend);
         let q = parse_query(b"/metrics?scope=frontend&scope=backend").unwrap();
-        assert!(q.frontend && q.backend && !q.server && !q.global);
+        assert!(q.frontend && q.backend && !q.server && !q.global && !q.listener);
+        let q = parse_query(b"/metrics?scope=listener").unwrap();
+        assert!(q.listener && !q.frontend && !q.backend && !q.server && !q.global);
         let q = parse_query(b"/metrics?scope=").unwrap();
         assert!(!q.frontend && !q.backend && !q.server && !q.global);
         let q = parse_query(b"/metrics?scope=global&scope=").unwrap();
