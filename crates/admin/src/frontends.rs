@@ -220,6 +220,9 @@ fn clear_counters(rt: &Runtime, all: bool) {
     };
     for f in &rt.frontends {
         px(&f.counters);
+        for l in f.listeners.iter().filter_map(|l| l.counters.as_deref()) {
+            l.clear(all);
+        }
     }
     for b in &rt.backends {
         px(&b.counters);

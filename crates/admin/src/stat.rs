@@ -1,13 +1,13 @@
-//! `show stat` (management guide 9.1 and 9.3): one typed row per frontend, backend and
-//! server, from the runtime's counters (`rampart_proxy::state`), and the CSV, typed
-//! and JSON writers. A field HAProxy fills for an object type but Rampart does not
-//! count yet stays empty.
+//! `show stat` (management guide 9.1 and 9.3): one typed row per frontend, listener
+//! (`option socket-stats`), backend and server, from the runtime's counters
+//! (`rampart_proxy::state`), and the CSV, typed and JSON writers. A field HAProxy
+//! fills for an object type but Rampart does not count yet stays empty.
 
 use crate::cols::{COLS, MODULES_AT};
 use crate::field::{csv_cell, json_item_tail, json_str, typed_tail, Field, Val};
 use rampart_proxy::checks::CheckView;
 use rampart_proxy::server_state::{admin, Op};
-use rampart_proxy::state::{Backend, Frontend, ProxyCounters, Runtime, Server};
+use rampart_proxy::state::{Backend, Frontend, ListenerRt, ProxyCounters, Runtime, Server};
 use rampart_proxy::stats::Traffic;
 use std::fmt::Write;
 use std::sync::atomic::Ordering::Relaxed;
@@ -334,6 +334,57 @@ pub fn frontend(rt: &Runtime, fe: &Frontend, stopping: bool) -> Row {
     r
 }
 
+/// A listener's row (`option socket-stats`; HAProxy's `stats_fill_li_stats`), `None`
+/// when it keeps no counters.
+pub fn listener(fe: &Frontend, l: &ListenerRt, f: &Filter) -> Option<Row> {
+    let c = l.counters.as_deref()?;
+    let mut r = Row::new(Obj::Listener, fe.uuid, l.id);
+    r.s("pxname", &fe.name);
+    r.s("svname", l.name.as_deref().unwrap_or(""));
+    r.st("mode", mode_name(fe.mode));
+    let cur = ld(&c.cur);
+    r.n("scur", cur);
+    r.n("smax", ld(&c.cur_max));
+    r.n("slim", u64::from(l.maxconn));
+    r.n("stot", ld(&c.conns));
+    r.n("bin", ld(&c.bytes_in));
+    r.n("bout", ld(&c.bytes_out));
+    r.n("dreq", ld(&c.denied_req));
+    r.n("dresp", ld(&c.denied_resp));
+    r.n("ereq", ld(&c.ereq));
+    r.n("dcon", ld(&c.denied_conn));
+    r.n("dses", ld(&c.denied_sess));
+    r.st("status", listener_status(fe, l, cur));
+    r.n("pid", 1);
+    r.n("iid", fe.uuid.max(0) as u64);
+    r.n("sid", l.id.max(0) as u64);
+    r.n("type", Obj::Listener as u64);
+    r.n("wrew", ld(&c.failed_rewrites));
+    r.n("eint", ld(&c.eint));
+    if f.legends {
+        let addr = match l.addr {
+            Some(std::net::SocketAddr::V4(a)) => format!("{}:{}", a.ip(), a.port()),
+            Some(std::net::SocketAddr::V6(a)) => format!("[{}]:{}", a.ip(), a.port()),
+            None => "unix".to_string(),
+        };
+        r.set("addr", Val::Str(addr.into()));
+    }
+    Some(r)
+}
+
+/// HAProxy's listener status (`get_li_status`): FULL when the bind's `maxconn` is
+/// reached, WAITING while the frontend's is (HAProxy then limits its listeners),
+/// OPEN otherwise.
+fn listener_status(fe: &Frontend, l: &ListenerRt, cur: u64) -> &'static str {
+    if l.maxconn > 0 && cur >= u64::from(l.maxconn) {
+        "FULL"
+    } else if fe.maxconn > 0 && ld(&fe.counters.scur) >= u64::from(fe.maxconn) {
+        "WAITING"
+    } else {
+        "OPEN"
+    }
+}
+
 fn srv_has_check(rt: &Runtime, be: usize, srv: usize) -> bool {
     rt.checks.has_health_check(be, srv)
 }
@@ -625,7 +676,8 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
 }
 
 /// Every row the filter selects, in configuration order: each proxy's frontend, its
-/// servers, then its backend (`start`: when the process started).
+/// listeners (those with counters), its servers, then its backend (`start`: when the
+/// process started).
 pub fn rows(rt: &Runtime, stopping: bool, f: &Filter, start: Instant) -> Vec<Row> {
     let mut out = Vec::new();
     for p in &rt.proxies {
@@ -638,6 +690,12 @@ pub fn rows(rt: &Runtime, stopping: bool, f: &Filter, start: Instant) -> Vec<Row
         if let Some(fe) = p.fe.and_then(|i| rt.frontends.get(i)) {
             if f.wants_type(Obj::Frontend) {
                 out.push(frontend(rt, fe, stopping));
+            }
+            if f.wants_type(Obj::Listener) {
+                let sid = |l: &&ListenerRt| f.sid == -1 || l.id == f.sid;
+                for l in fe.listeners.iter().filter(sid) {
+                    out.extend(listener(fe, l, f));
+                }
             }
         }
         if let Some((bi, be)) = p.be.and_then(|i| rt.backends.get(i).map(|b| (i, b))) {

@@ -96,8 +96,17 @@ pub fn build(
             open_bind(p, b, limits, loc, &mut listeners, &mut socks, &mut errors);
         }
         let forced: Vec<_> = listeners.iter().map(|l| Some(l.forced_id)).collect();
+        let socket_stats = p.options.flags.socket_stats;
         for (l, id) in listeners.iter_mut().zip(auto_ids(&forced, 1)) {
             l.id = id;
+            // `option socket-stats`: each listener counts for itself, and one without
+            // a name takes HAProxy's (`sock-<id>`, which `so_name` returns too).
+            if socket_stats {
+                l.counters = Some(Box::default());
+                if l.name.is_none() {
+                    l.name = Some(format!("sock-{id}").into());
+                }
+            }
         }
         sockets.push(socks);
         let t = &p.timeouts;
@@ -686,6 +695,12 @@ fn open_bind(
     for addr in specs {
         match Listener::open(&addr, &spec) {
             Ok(socket) => {
+                // An inherited socket's address is the kernel's, as HAProxy reads it.
+                let at = match (&addr, &socket) {
+                    (ListenAddr::Inet(a), _) => Some(*a),
+                    (ListenAddr::Fd(_), Listener::Tcp(l)) => l.local_addr().ok(),
+                    _ => None,
+                };
                 socks.push(socket);
                 out.push(ListenerRt {
                     shown: addr.to_string(),
@@ -694,6 +709,8 @@ fn open_bind(
                     name: name.clone(),
                     id: 0,
                     forced_id: o.id,
+                    addr: at,
+                    counters: None,
                 });
             }
             Err(e) => errors.push(format!(

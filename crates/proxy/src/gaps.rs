@@ -21,9 +21,6 @@ use rampart_model::proxy::{Proxy, ProxyKind};
 use rampart_model::Snapshot;
 use std::collections::HashSet;
 
-/// Why a setting is not followed yet, as the end of a message.
-const STATS: &str = "statistics come with a later version";
-
 /// The warnings for a Snapshot about to run with `nbthread` worker threads.
 pub fn warnings(snap: &Snapshot, nbthread: usize) -> Vec<Diagnostic> {
     let mut n = Notes::default();
@@ -76,16 +73,14 @@ fn line(p: &Proxy, kw: &'static str, sub: &'static str) -> Span {
 
 fn frontend(p: &Proxy, nbthread: usize, n: &mut Notes) {
     let f = &p.options.flags;
-    for (on, name) in [(f.contstats, "contstats"), (f.socket_stats, "socket-stats")] {
-        if on {
-            let span = line(p, "option", name);
-            n.add(
-                span,
-                &format!("option {name}"),
-                "no statistics are kept yet",
-                STATS,
-            );
-        }
+    if f.contstats {
+        let span = line(p, "option", "contstats");
+        n.add(
+            span,
+            "option contstats",
+            "the byte counters are updated when each transfer ends",
+            "continuous updates come with a later version",
+        );
     }
     if f.tcp_smart_accept {
         let span = line(p, "option", "tcp-smart-accept");
@@ -332,7 +327,7 @@ mod tests {
                 "11: 'nice' is accepted but not applied yet: every listener has the same priority (a tuning; nothing else changes).",
                 "11: 'thread' is accepted but every thread accepts connections on this listener for now (binding listeners to threads comes with a later version).",
                 "11: 'shards' is accepted but the threads share one listening socket for now (a tuning; nothing else changes).",
-                "14: 'option contstats' is accepted but no statistics are kept yet (statistics come with a later version).",
+                "14: 'option contstats' is accepted but the byte counters are updated when each transfer ends (continuous updates come with a later version).",
             ]
         );
         // With one thread, `thread 1` and `shards` change nothing.

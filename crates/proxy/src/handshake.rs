@@ -2,12 +2,11 @@
 //! listeners with `accept-proxy` (configuration manual 5.1 `accept-proxy`;
 //! doc/proxy-protocol.txt). The header's addresses replace the socket's for `src`/`dst`,
 //! port offsets and logs; a LOCAL header keeps the socket's. A malformed header closes the
-//! connection and is counted, never more.
+//! connection, counted nowhere (as in HAProxy: neither `dcon` nor `ereq`).
 //!
 //! Bytes read past the header (a client may send its request in the same packet) are
 //! handed to the session as already-received data.
 
-use crate::state::{inc, Frontend};
 use rampart_net::{Conn, ConnAddrs};
 use rampart_proxy_protocol::{decode, Addrs, Command, Decoded, V2_MAX_LEN};
 use std::rc::Rc;
@@ -40,7 +39,6 @@ pub async fn accept(
     cli: &Conn,
     peer: ConnAddrs,
     expect_proxy: bool,
-    fe: &Frontend,
     timeout: Option<Duration>,
 ) -> Option<Accepted> {
     let mut addrs = cli.accepted_addrs(peer);
@@ -60,9 +58,6 @@ pub async fn accept(
             .unwrap_or(None),
         None => Box::pin(read).await,
     };
-    if res.is_none() {
-        inc(&fe.counters.denied_conn);
-    }
     res.map(|pending| Accepted {
         addrs,
         pending,

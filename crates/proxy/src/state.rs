@@ -133,6 +133,14 @@ pub struct Frontend {
     pub log: crate::logs::FeLog,
 }
 
+impl Frontend {
+    /// The counters of listener `li`, when it keeps its own (`option socket-stats`).
+    #[inline]
+    pub fn li_counters(&self, li: usize) -> Option<&crate::stats::ListenerCounters> {
+        self.listeners.get(li)?.counters.as_deref()
+    }
+}
+
 /// HTTP settings of a frontend.
 #[derive(Debug, Default)]
 pub struct FeHttp {
@@ -261,6 +269,10 @@ pub struct ListenerRt {
     pub id: i64,
     /// The bind's own `id`, if it has one.
     pub forced_id: Option<u32>,
+    /// The address it listens on (`None`: a Unix socket), for `show stat`'s `addr`.
+    pub addr: Option<std::net::SocketAddr>,
+    /// Its own counters, with `option socket-stats`.
+    pub counters: Option<Box<crate::stats::ListenerCounters>>,
 }
 
 /// Client-side timeouts of a frontend.
@@ -515,8 +527,7 @@ pub struct ProxyCounters {
     pub ereq: AtomicU64,
     pub econ: AtomicU64,
     pub eresp: AtomicU64,
-    /// Denied connections: protocol errors on the PROXY header, `tcp-request
-    /// connection reject`.
+    /// Denied connections (`tcp-request connection reject`).
     pub denied_conn: AtomicU64,
     /// Sessions, requests and responses denied by rules (`tcp-request session`,
     /// `tcp-request content`, `tcp-response content`; `deny`, `tarpit`, `reject`,

@@ -7,7 +7,7 @@
 
 use crate::logs::StreamLog;
 use crate::rate::FreqCtr;
-use crate::state::{add, inc, Backend, Runtime, Server};
+use crate::state::{add, inc, Backend, Frontend, ProxyCounters, Runtime, Server};
 use rampart_rules::logfmt::{FinState, TermErr};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
@@ -154,6 +154,114 @@ impl Traffic {
     }
 }
 
+/// A listener's own counters (`option socket-stats`, HAProxy's `listener->counters`),
+/// kept only when the option is set: the events HAProxy counts on the frontend and on
+/// its listener alike ([`Ev`], [`event`]), the connections on the listener, its bytes.
+#[derive(Debug, Default)]
+pub struct ListenerCounters {
+    /// Connections on the listener now (`scur`, HAProxy's `nbconn`: from the accept to
+    /// the close), the most ever (`smax`) and accepted so far (`stot`, `cum_conn`).
+    pub cur: AtomicU64,
+    pub cur_max: AtomicU64,
+    pub conns: AtomicU64,
+    pub bytes_in: AtomicU64,
+    pub bytes_out: AtomicU64,
+    pub denied_conn: AtomicU64,
+    pub denied_sess: AtomicU64,
+    pub denied_req: AtomicU64,
+    pub denied_resp: AtomicU64,
+    pub ereq: AtomicU64,
+    pub failed_rewrites: AtomicU64,
+    pub eint: AtomicU64,
+}
+
+impl ListenerCounters {
+    /// A connection was accepted on the listener.
+    pub fn connected(&self) {
+        inc(&self.conns);
+        let n = self.cur.fetch_add(1, Relaxed) + 1;
+        self.cur_max.fetch_max(n, Relaxed);
+    }
+
+    /// A connection accepted on the listener is closed.
+    pub fn closed(&self) {
+        crate::state::dec(&self.cur);
+    }
+
+    /// `clear counters`: the maximum; with `all`, every counter but the connections
+    /// open now.
+    pub fn clear(&self, all: bool) {
+        self.cur_max.store(0, Relaxed);
+        if all {
+            for c in [
+                &self.conns,
+                &self.bytes_in,
+                &self.bytes_out,
+                &self.denied_conn,
+                &self.denied_sess,
+                &self.denied_req,
+                &self.denied_resp,
+                &self.ereq,
+                &self.failed_rewrites,
+                &self.eint,
+            ] {
+                c.store(0, Relaxed);
+            }
+        }
+    }
+
+    fn of(&self, ev: Ev) -> &AtomicU64 {
+        match ev {
+            Ev::DeniedConn => &self.denied_conn,
+            Ev::DeniedSess => &self.denied_sess,
+            Ev::DeniedReq => &self.denied_req,
+            Ev::DeniedResp => &self.denied_resp,
+            Ev::Ereq => &self.ereq,
+            Ev::FailedRewrite => &self.failed_rewrites,
+            Ev::Eint => &self.eint,
+        }
+    }
+}
+
+/// What HAProxy counts on a frontend and on the session's listener together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ev {
+    /// `dcon`, `dses`, `dreq`, `dresp`.
+    DeniedConn,
+    DeniedSess,
+    DeniedReq,
+    DeniedResp,
+    /// Invalid requests (`ereq`).
+    Ereq,
+    /// Header rewrites that failed (`wrew`).
+    FailedRewrite,
+    /// Internal errors (`eint`).
+    Eint,
+}
+
+impl ProxyCounters {
+    fn of(&self, ev: Ev) -> &AtomicU64 {
+        match ev {
+            Ev::DeniedConn => &self.denied_conn,
+            Ev::DeniedSess => &self.denied_sess,
+            Ev::DeniedReq => &self.denied_req,
+            Ev::DeniedResp => &self.denied_resp,
+            Ev::Ereq => &self.ereq,
+            Ev::FailedRewrite => &self.failed_rewrites,
+            Ev::Eint => &self.traffic.eint,
+        }
+    }
+}
+
+/// Counts `ev` on frontend `f` and on its listener `li` when that one keeps counters.
+#[inline]
+pub fn event(f: &Frontend, li: usize, ev: Ev) {
+    inc(f.counters.of(ev));
+    if let Some(l) = f.li_counters(li) {
+        inc(l.of(ev));
+    }
+}
+
 /// HAProxy's response class index: `status / 100` when 1 to 5, else 0 ("other"; -1,
 /// no response, counts there as in HAProxy).
 #[inline]
@@ -209,8 +317,9 @@ pub fn server_response(srv: &Server, status: u16) {
 
 /// The stream ends: response classes of the frontend and backend by the status the
 /// client got, aborts, and the backend's and server's time averages
-/// (`stream_update_time_stats`). `http_fe`: the frontend is in `mode http`.
-pub fn stream_end(rt: &Runtime, fe: usize, log: &StreamLog, http_fe: bool) {
+/// (`stream_update_time_stats`). `li`: the listener of the session; `http_fe`: the
+/// frontend is in `mode http`.
+pub fn stream_end(rt: &Runtime, (fe, li): (usize, usize), log: &StreamLog, http_fe: bool) {
     let rec = &log.rec;
     let Some(f) = rt.frontends.get(fe) else {
         return;
@@ -228,6 +337,10 @@ pub fn stream_end(rt: &Runtime, fe: usize, log: &StreamLog, http_fe: bool) {
     if let Some(s) = srv {
         add(&s.counters.bytes_in, bin);
         add(&s.counters.bytes_out, bout);
+    }
+    if let Some(l) = f.li_counters(li) {
+        add(&l.bytes_in, bin);
+        add(&l.bytes_out, bout);
     }
     if rec.status != 0 {
         if http_fe {

@@ -6,7 +6,7 @@
 //! timeout fired. A `switch-mode http` rule hands the connection to an HTTP session
 //! ([`crate::http::upgrade`]).
 
-use crate::state::{add, dec, inc};
+use crate::state::{add, dec, inc, Backend, Frontend};
 use crate::tcp_rules::{self, Decision, RuleCx};
 use crate::tunnel;
 use crate::upstream::connect_server;
@@ -32,7 +32,7 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
     // The connection keeps its own addresses (`fc_src`...): a PROXY header and the
     // session rules set the session's (HAProxy 2.5 and later).
     let conn_addrs = addrs;
-    let Some(acc) = crate::handshake::accept(&cli, addrs, expect_proxy, f, f.timeouts.client).await
+    let Some(acc) = crate::handshake::accept(&cli, addrs, expect_proxy, f.timeouts.client).await
     else {
         dec(&f.counters.scur);
         return;
@@ -98,7 +98,9 @@ pub async fn session(live: Live, fe: usize, li: usize, mut cli: Conn, peer: Conn
             return;
         }
         d => {
-            tcp_rules::count(d, TcpSet::Content, &f.counters, None);
+            tcp_rules::count(d, TcpSet::Content, (f, li), None);
+            let own = f.own_backend.and_then(|b| w.rt.backends.get(b));
+            refused_bytes(f, li, own, pending.len());
             let a = rc.addrs;
             fx.log.term(TermErr::PrxCond, FinState::Request);
             end_log(&w, (fe, li), &a, &vars, &mut fx);
@@ -175,7 +177,8 @@ async fn serve(
     if f.own_backend != Some(bi) {
         let d = tcp_rules::inspect(&be.tcp, &be.acls, cli, pending, eof, rc).await;
         if d != Decision::Continue {
-            tcp_rules::count(d, TcpSet::Content, &f.counters, Some(&be.counters));
+            tcp_rules::count(d, TcpSet::Content, (f, rc.li), Some(&be.counters));
+            refused_bytes(f, rc.li, Some(be), pending.len());
             if let Some(l) = log(rc) {
                 l.term(TermErr::PrxCond, FinState::Request);
             }
@@ -257,7 +260,7 @@ async fn serve(
         let (d, got) =
             tcp_rules::inspect_response(&be.tcp, &be.acls, cli, &mut srv, &pre, rc).await;
         if d != Decision::Continue {
-            tcp_rules::count(d, TcpSet::Response, &f.counters, Some(&be.counters));
+            tcp_rules::count(d, TcpSet::Response, (f, rc.li), Some(&be.counters));
             if let Some(l) = log(rc) {
                 l.term(TermErr::PrxCond, FinState::Data);
             }
@@ -324,6 +327,10 @@ async fn serve(
         add(&be.counters.bytes_out, out.s2c);
         add(&s.counters.bytes_in, out.c2s);
         add(&s.counters.bytes_out, out.s2c);
+        if let Some(l) = f.li_counters(rc.li) {
+            add(&l.bytes_in, out.c2s);
+            add(&l.bytes_out, out.s2c);
+        }
     }
     dec(&s.counters.scur);
 }
@@ -360,6 +367,20 @@ fn log<'a>(rc: &'a mut RuleCx<'_>) -> Option<&'a mut crate::logs::StreamLog> {
 
 /// Closes a connection a rule refused: `silent-drop` with a reset and nothing else,
 /// the others as a plain close.
+/// What a stream refused by content rules had received: HAProxy counts it as the
+/// frontend's, the listener's and the stream's backend's input (a `listen` is its own
+/// backend before `use_backend`).
+fn refused_bytes(f: &Frontend, li: usize, be: Option<&Backend>, n: usize) {
+    let n = n as u64;
+    add(&f.counters.bytes_in, n);
+    if let Some(l) = f.li_counters(li) {
+        add(&l.bytes_in, n);
+    }
+    if let Some(b) = be {
+        add(&b.counters.bytes_in, n);
+    }
+}
+
 fn refuse(cli: &Conn, d: Decision) {
     if d == Decision::SilentDrop {
         cli.silent_drop();

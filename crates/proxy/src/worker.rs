@@ -231,6 +231,9 @@ impl Live {
         w.sessions.set(w.sessions.get() + 1);
         w.ctl.actconn.fetch_add(1, Ordering::Relaxed);
         let slot = w.streams.open(permit.fe, permit.li, peer.src, peer.dst);
+        if let Some(c) = w.frontend(permit.fe).li_counters(permit.li) {
+            c.connected();
+        }
         Live {
             w,
             _permit: permit,
@@ -247,6 +250,10 @@ impl Live {
 impl Drop for Live {
     fn drop(&mut self) {
         self.w.streams.close(self.slot);
+        let p = &self._permit;
+        if let Some(c) = self.w.frontend(p.fe).li_counters(p.li) {
+            c.closed();
+        }
         self.w.ctl.actconn.fetch_sub(1, Ordering::Relaxed);
         let n = self.w.sessions.get().saturating_sub(1);
         self.w.sessions.set(n);

@@ -136,7 +136,7 @@ fn running_process_names_each_line_once() {
         got,
         [
             // Inherited by `fe`: said once.
-            at(7, "'option contstats' is accepted but no statistics are kept yet (statistics come with a later version)."),
+            at(7, "'option contstats' is accepted but the byte counters are updated when each transfer ends (continuous updates come with a later version)."),
         ],
         "stderr:\n{}",
         p.stderr()

@@ -387,7 +387,7 @@ fn proxy(p: &Page, q: &Query<'_>, rows: &[Row], s: &mut String) {
             Obj::Frontend => frontend_row(q, r, s),
             Obj::Server => server_row(q, r, s),
             Obj::Backend => backend_row(q, r, s),
-            Obj::Listener => {}
+            Obj::Listener => super::listener::row(q, r, s),
         }
     }
     s.push_str("</table>");

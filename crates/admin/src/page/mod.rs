@@ -1,11 +1,13 @@
 //! The statistics web page (configuration manual 4.2 `stats *`, HAProxy's stats applet):
 //! the [`rampart_proxy::stats_applet::Applet`] this layer installs at start-up. The data
 //! path recognises page requests and their options; this module renders them from the
-//! same rows as `show stat` ([`crate::stat::rows`]): HAProxy's HTML page ([`html`]),
-//! or `show stat`'s CSV, typed and JSON outputs; and applies the admin form ([`post`])
-//! through the CLI's functions (`rampart_proxy::checks`, `kill::kill_server`).
+//! same rows as `show stat` ([`crate::stat::rows`]): HAProxy's HTML page ([`html`],
+//! its listener rows in [`listener`]), or `show stat`'s CSV, typed and JSON outputs;
+//! and applies the admin form ([`post`]) through the CLI's functions
+//! (`rampart_proxy::checks`, `kill::kill_server`).
 
 mod html;
+mod listener;
 mod post;
 
 use crate::info::Process;

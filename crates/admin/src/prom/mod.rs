@@ -1,15 +1,17 @@
 //! The Prometheus exporter (`http-request use-service prometheus-exporter`, HAProxy's
 //! `addons/promex`): the `show info` fields as `haproxy_process_*` and the `show stat`
-//! rows as `haproxy_frontend_*`, `haproxy_backend_*` and `haproxy_server_*`, built by
-//! the same functions as the CLI's ([`crate::info::fields`], [`crate::stat`]), written
-//! in the text exposition format 0.0.4 in HAProxy's order: metric by metric, each
-//! object in configuration order under it, `# HELP` and `# TYPE` before a family's
-//! first line. The query selects scopes (`scope=global|frontend|backend|server|...`,
-//! repeated; `scope=` alone selects none) and `no-maint` hides servers in maintenance.
+//! rows as `haproxy_frontend_*`, `haproxy_listener_*` ([`listener`]),
+//! `haproxy_backend_*` and `haproxy_server_*`, built by the same functions as the
+//! CLI's ([`crate::info::fields`], [`crate::stat`]), written in the text exposition
+//! format 0.0.4 in HAProxy's order: metric by metric, each object in configuration
+//! order under it, `# HELP` and `# TYPE` before a family's first line. The query
+//! selects scopes (`scope=global|frontend|listener|backend|server|...`, repeated;
+//! `scope=` alone selects none) and `no-maint` hides servers in maintenance.
 //!
 //! The orchestrator (layer 5) serves the requests; [`install`] hands it this renderer
 //! behind `rampart_proxy::service::Exporter` at start-up.
 
+mod listener;
 pub mod metrics;
 
 use crate::field::{Field, Val};
@@ -28,6 +30,8 @@ use std::sync::Arc;
 pub struct Query {
     pub global: bool,
     pub frontend: bool,
+    /// Listeners with counters (`option socket-stats`).
+    pub listener: bool,
     pub backend: bool,
     pub server: bool,
     /// `no-maint`: servers in maintenance are left out.
@@ -37,6 +41,7 @@ pub struct Query {
 const ALL: Query = Query {
     global: true,
     frontend: true,
+    listener: true,
     backend: true,
     server: true,
     no_maint: false,
@@ -77,6 +82,7 @@ pub fn parse_query(uri: &[u8]) -> Result<Query, BadQuery> {
     let mut out = Query {
         global: false,
         frontend: false,
+        listener: false,
         backend: false,
         server: false,
         no_maint: false,
@@ -105,22 +111,24 @@ pub fn parse_query(uri: &[u8]) -> Result<Query, BadQuery> {
                     b"" => {
                         out.global = false;
                         out.frontend = false;
+                        out.listener = false;
                         out.backend = false;
                         out.server = false;
                     }
                     [b'*', ..] => {
                         out.global = true;
                         out.frontend = true;
+                        out.listener = true;
                         out.backend = true;
                         out.server = true;
                     }
                     b"global" => out.global = true,
                     b"frontend" => out.frontend = true,
+                    b"listener" => out.listener = true,
                     b"backend" => out.backend = true,
                     b"server" => out.server = true,
-                    // Rampart has no per-listener counters (`option socket-stats`) nor
-                    // stick tables: their scopes are valid and empty.
-                    b"listener" | b"sticktable" => {}
+                    // Rampart has no stick tables: the scope is valid and empty.
+                    b"sticktable" => {}
                     _ => return Err(BadQuery),
                 }
             }
@@ -246,13 +254,16 @@ pub fn render(q: &Query, p: &Process, rt: &Runtime, ctl: &Control, out: &mut Vec
     if q.global {
         global(p, rt, ctl, out);
     }
-    if !(q.frontend || q.backend || q.server) {
+    if !(q.frontend || q.listener || q.backend || q.server) {
         return;
     }
     let stopping = ctl.is_stopping();
     let rows = stat::rows(rt, stopping, &Filter::default(), p.start);
     if q.frontend {
         objects(rt, &rows, Obj::Frontend, q, out);
+    }
+    if q.listener {
+        listener::render(&rows, out);
     }
     if q.backend {
         objects(rt, &rows, Obj::Backend, q, out);
@@ -482,7 +493,9 @@ mod tests {
         let q = parse_query(b"/metrics?scope=server").unwrap();
         assert!(q.server && !q.global && !q.frontend && !q.backend);
         let q = parse_query(b"/metrics?scope=frontend&scope=backend").unwrap();
-        assert!(q.frontend && q.backend && !q.server && !q.global);
+        assert!(q.frontend && q.backend && !q.server && !q.global && !q.listener);
+        let q = parse_query(b"/metrics?scope=listener").unwrap();
+        assert!(q.listener && !q.frontend && !q.backend && !q.server && !q.global);
         let q = parse_query(b"/metrics?scope=").unwrap();
         assert!(!q.frontend && !q.backend && !q.server && !q.global);
         let q = parse_query(b"/metrics?scope=global&scope=").unwrap();

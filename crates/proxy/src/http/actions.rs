@@ -94,9 +94,9 @@ pub struct Cx<'a> {
     pub fx: &'a mut StreamFx,
     pub vars: &'a StreamVars,
     pub scratch: &'a mut Scratch,
-    /// Where rewrites that failed are counted (the frontend's, and the backend's once
-    /// known).
-    pub failed_rewrites: [Option<&'a AtomicU64>; 2],
+    /// Where rewrites that failed are counted (the frontend's, the backend's once
+    /// known, the listener's with `option socket-stats`).
+    pub failed_rewrites: [Option<&'a AtomicU64>; 3],
     /// The client connection (`set-tos`, `set-mark`).
     pub cli: Option<&'a Conn>,
     /// The frontend's capture slots (`capture ... id` cuts to their lengths).
@@ -109,6 +109,30 @@ impl Cx<'_> {
     fn count_failed_rewrite(&self) {
         for c in self.failed_rewrites.iter().flatten() {
             c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A rule failed (HAProxy's `return_int_err`): `eint` of the frontend and its
+    /// listener, of the backend once chosen, and of the server on the response side.
+    fn count_internal_error(&self, request: bool) {
+        let (e, rt) = (self.env, &self.env.w.rt);
+        if let Some(f) = rt.frontends.get(e.fe) {
+            crate::stats::event(f, e.li, crate::stats::Ev::Eint);
+        }
+        if let Some(b) = e.be.and_then(|b| rt.backends.get(b)) {
+            crate::state::inc(&b.counters.traffic.eint);
+            if let Some(s) = e.srv.and_then(|s| b.servers.get(s)).filter(|_| !request) {
+                crate::state::inc(&s.counters.traffic.eint);
+            }
+        }
+    }
+
+    /// A rule found the request invalid (HAProxy's `return_bad_req`): `ereq` of the
+    /// frontend and its listener.
+    fn count_bad_request(&self) {
+        let (e, rt) = (self.env, &self.env.w.rt);
+        if let Some(f) = rt.frontends.get(e.fe) {
+            crate::stats::event(f, e.li, crate::stats::Ev::Ereq);
         }
     }
 }
@@ -247,9 +271,14 @@ fn verdict<'r>(
             if failed_rewrite {
                 cx.count_failed_rewrite();
             }
+            cx.count_internal_error(request);
             Outcome::Status(500)
         }
-        Verdict::BadRequest => Outcome::Status(if request { 400 } else { 502 }),
+        Verdict::BadRequest if request => {
+            cx.count_bad_request();
+            Outcome::Status(400)
+        }
+        Verdict::BadRequest => Outcome::Status(502),
         Verdict::Deny(reply) => Outcome::Reply {
             reply,
             kind: ReplyKind::Deny,

@@ -16,6 +16,7 @@ use super::reply::{conn_word, write_error, Errors};
 use super::{Heads, Next, Session};
 use crate::env::{Rules, StreamEnv};
 use crate::state::inc;
+use crate::stats::Ev;
 use rampart_h1::errmsg::Answer;
 use rampart_h1::{
     parse_response, write_response, BodyKind, Method, ParseOpts, Parsed, RequestHead, Version,
@@ -349,6 +350,7 @@ impl Session {
                 failed_rewrites: [
                     Some(&fe.counters.failed_rewrites),
                     be_rt.map(|b| &b.counters.failed_rewrites),
+                    fe.li_counters(self.fe.li).map(|l| &l.failed_rewrites),
                 ],
                 cli: Some(&self.cli),
                 caps: &fe.caps,
@@ -376,8 +378,9 @@ impl Session {
         let w = Rc::clone(&self.w);
         let fe = w.frontend(self.fe.i);
         let be_rt = be.and_then(|i| w.rt.backends.get(i));
+        let li = self.fe.li;
         let denied = || {
-            inc(&fe.counters.denied_req);
+            crate::stats::event(fe, li, Ev::DeniedReq);
             if let Some(b) = be_rt {
                 inc(&b.counters.denied_req);
             }
@@ -508,7 +511,7 @@ impl Session {
         let made = match o {
             Outcome::Reply { reply, kind } => {
                 if kind != ReplyKind::Return {
-                    inc(&fe.counters.denied_resp);
+                    crate::stats::event(fe, self.fe.li, Ev::DeniedResp);
                     inc(&be.counters.denied_resp);
                 }
                 Made::Reply(reply)
@@ -522,7 +525,7 @@ impl Session {
             },
             Outcome::Reject | Outcome::SilentDrop => {
                 // HAProxy's `silent-drop` counts a denied request whatever its rule set.
-                inc(&fe.counters.denied_req);
+                crate::stats::event(fe, self.fe.li, Ev::DeniedReq);
                 inc(&be.counters.denied_req);
                 self.cli.silent_drop();
                 return Next::Close;

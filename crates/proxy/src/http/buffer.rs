@@ -10,7 +10,7 @@
 use super::body::buffered_end;
 use super::io::{deadline, read_some, write_all, ReadErr};
 use super::{Heads, Next, Session};
-use crate::state::inc;
+use crate::stats::Ev;
 use rampart_h1::{BodyKind, Method, Version};
 use std::time::Duration;
 
@@ -57,7 +57,7 @@ impl Session {
                 Ok(Some(_)) => return Ok(()),
                 Ok(None) => {}
                 Err(mut e) => {
-                    inc(&self.fe.counters.ereq);
+                    self.fe.count(Ev::Ereq);
                     e.offset += head_len;
                     self.capture_request(e, true, be_rt);
                     // HAProxy's H1 layer answers an invalid body itself.
@@ -81,7 +81,7 @@ impl Session {
             match read_some(&self.cli, &mut self.rbuf, wait_until).await {
                 Ok(_) => {}
                 Err(ReadErr::Timeout) => {
-                    inc(&self.fe.counters.ereq);
+                    self.fe.count(Ev::Ereq);
                     return Err(self.answer_error(h, 408, false, be).await);
                 }
                 // The client is gone: what was received goes on (HAProxy then finds the

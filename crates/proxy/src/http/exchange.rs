@@ -16,6 +16,7 @@ use crate::retry::{Retries, RetryOn};
 use crate::snapshot::Capture;
 use crate::state::Frontend;
 use crate::state::{inc, Backend};
+use crate::stats::Ev;
 use crate::tunnel;
 use crate::upstream::{proxy_header, take_slot, take_slot_on};
 use rampart_h1::{
@@ -87,7 +88,7 @@ impl Session {
             crate::state::dec(&be.counters.scur);
         }
         if h.fx.log.has_uri {
-            crate::stats::stream_end(&self.w.rt, self.fe.i, &h.fx.log, true);
+            crate::stats::stream_end(&self.w.rt, (self.fe.i, self.fe.li), &h.fx.log, true);
         }
         if on {
             self.log_stream(h);
@@ -808,7 +809,7 @@ impl Session {
             (Some(Err(BodyErr::Invalid(e))), None) => {
                 // An invalid request body before any response: HAProxy's H1 layer
                 // answers 400 itself.
-                inc(&fe.counters.ereq);
+                self.fe.count(Ev::Ereq);
                 self.capture_request(e, true, Some(be));
                 self.answer_raw_error(400).await
             }
@@ -874,13 +875,13 @@ impl Session {
                     Ok(Parsed::Complete(n)) => return Ok(n),
                     Ok(Parsed::Partial) => {}
                     Err(e) => {
-                        inc(&self.fe.counters.ereq);
+                        self.fe.count(Ev::Ereq);
                         self.capture_request(e, false, None);
                         return Err(HeadErr::Invalid(e.kind.status()));
                     }
                 }
                 if self.rbuf.len() >= self.req_opts.max_head {
-                    inc(&self.fe.counters.ereq);
+                    self.fe.count(Ev::Ereq);
                     let e = ParseError {
                         kind: ErrorKind::HeadTooLarge,
                         offset: self.rbuf.len(),
@@ -916,7 +917,7 @@ impl Session {
     /// HAProxy's H1-layer error for a connection that ended or timed out before a full
     /// request head: counted as an invalid request, answered and closed.
     pub(super) async fn probe_error(&mut self, status: u16) -> Next {
-        inc(&self.fe.counters.ereq);
+        self.fe.count(Ev::Ereq);
         self.answer_raw_error(status).await
     }
 

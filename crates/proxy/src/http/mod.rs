@@ -80,6 +80,14 @@ pub(crate) struct FeRef {
     pub li: usize,
 }
 
+impl FeRef {
+    /// Counts `ev` on the frontend and on the session's listener.
+    #[inline]
+    pub fn count(&self, ev: crate::stats::Ev) {
+        crate::stats::event(self, self.li, ev);
+    }
+}
+
 impl std::ops::Deref for FeRef {
     type Target = Frontend;
     fn deref(&self) -> &Frontend {
@@ -261,7 +269,7 @@ impl Session {
                 let t = &self.fe.timeouts;
                 let timeout = t.http_request.or(t.client);
                 let peer = self.addrs;
-                let hs = crate::handshake::accept(&self.cli, peer, true, &self.fe, timeout);
+                let hs = crate::handshake::accept(&self.cli, peer, true, timeout);
                 match Box::pin(hs).await {
                     Some(acc) => {
                         self.addrs = acc.addrs;

@@ -124,6 +124,7 @@ impl Session {
                     failed_rewrites: [
                         Some(&fe.counters.failed_rewrites),
                         be_rt.map(|b| &b.counters.failed_rewrites),
+                        fe.li_counters(self.fe.li).map(|l| &l.failed_rewrites),
                     ],
                     cli: Some(&self.cli),
                     caps: &fe.caps,

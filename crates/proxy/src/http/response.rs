@@ -428,6 +428,7 @@ async fn response_rules<'r>(
                     failed_rewrites: [
                         Some(&cx.fe.counters.failed_rewrites),
                         Some(&cx.be.counters.failed_rewrites),
+                        cx.fe.li_counters(rr.env.li).map(|l| &l.failed_rewrites),
                     ],
                     cli: Some(cx.cli),
                     caps: &cx.fe.caps,
@@ -540,6 +541,7 @@ fn after_rules(
             failed_rewrites: [
                 Some(&cx.fe.counters.failed_rewrites),
                 Some(&cx.be.counters.failed_rewrites),
+                cx.fe.li_counters(rr.env.li).map(|l| &l.failed_rewrites),
             ],
             cli: Some(cx.cli),
             caps: &cx.fe.caps,

@@ -81,7 +81,7 @@ fn front_set(
     if d == Decision::Continue {
         return true;
     }
-    count(d, set, &f.counters, None);
+    count(d, set, (f, li), None);
     if d == Decision::SilentDrop {
         cli.silent_drop();
     } else if set == TcpSet::Connection {
@@ -148,7 +148,7 @@ pub(crate) fn http_content(
         &mut false,
     );
     *addrs = rc.addrs;
-    count(d, TcpSet::Content, &f.counters, be_ctr);
+    count(d, TcpSet::Content, (f, li), be_ctr);
     d
 }
 
@@ -201,7 +201,7 @@ pub(crate) fn http_response(
         false,
         &mut false,
     );
-    count(d, TcpSet::Response, &fe.counters, Some(&be.counters));
+    count(d, TcpSet::Response, (fe, env.li), Some(&be.counters));
     d
 }
 

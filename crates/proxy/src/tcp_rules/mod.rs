@@ -27,7 +27,7 @@ pub use hooks::{on_connection, on_session};
 pub use wait::{inspect, inspect_response, read_available, Inspected};
 
 use crate::env::{StreamEnv, StreamFx};
-use crate::state::{inc, ProxyCounters};
+use crate::state::{inc, Frontend, ProxyCounters};
 use crate::worker::WorkerCx;
 use rampart_h1::{RequestHead, ResponseHead};
 use rampart_model::proxy::tcp_rules::{InheritedTcp, TcpRule};
@@ -389,21 +389,22 @@ fn test_waiting_head(
 }
 
 /// Counts a rule set's refusal where HAProxy does: `denied_conn`, `denied_sess`,
-/// `denied_req` (the frontend's, whichever proxy's rule; the backend's too for
-/// `silent-drop`), `denied_resp` (frontend and backend).
-pub fn count(d: Decision, set: TcpSet, fe: &ProxyCounters, be: Option<&ProxyCounters>) {
+/// `denied_req` (the frontend's and its listener `li`'s, whichever proxy's rule; the
+/// backend's too for `silent-drop`), `denied_resp` (frontend, listener and backend).
+pub fn count(d: Decision, set: TcpSet, (fe, li): (&Frontend, usize), be: Option<&ProxyCounters>) {
+    use crate::stats::{event, Ev};
     match (d, set) {
-        (Decision::Reject, TcpSet::Connection) => inc(&fe.denied_conn),
-        (Decision::Reject, TcpSet::Session) => inc(&fe.denied_sess),
-        (Decision::Reject, TcpSet::Content) => inc(&fe.denied_req),
+        (Decision::Reject, TcpSet::Connection) => event(fe, li, Ev::DeniedConn),
+        (Decision::Reject, TcpSet::Session) => event(fe, li, Ev::DeniedSess),
+        (Decision::Reject, TcpSet::Content) => event(fe, li, Ev::DeniedReq),
         (Decision::Reject, TcpSet::Response) => {
-            inc(&fe.denied_resp);
+            event(fe, li, Ev::DeniedResp);
             if let Some(b) = be {
                 inc(&b.denied_resp);
             }
         }
         (Decision::SilentDrop, _) => {
-            inc(&fe.denied_req);
+            event(fe, li, Ev::DeniedReq);
             if let Some(b) = be {
                 inc(&b.denied_req);
             }
