@@ -317,6 +317,9 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
                     kill: Default::default(),
                     on_marked_down: false,
                     on_marked_up: false,
+                    dynamic: false,
+                    iweight: 1,
+                    deleted: Default::default(),
                 });
             }
         }
@@ -345,7 +348,7 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
         acls,
         stats: stats_of(p),
         mode: p.mode,
-        servers,
+        servers: servers.into(),
         timeouts: BeTimeouts {
             http_request: ms(t.http_request),
             connect: ms(t.connect),
@@ -569,6 +572,9 @@ fn build_server(
         kill: crate::kill::KillSwitch::new(st.on_marked_down.is_some()),
         on_marked_down: st.on_marked_down.is_some(),
         on_marked_up: st.on_marked_up.is_some(),
+        dynamic: false,
+        iweight: s.settings.weight,
+        deleted: Default::default(),
     }
 }
 

@@ -285,7 +285,8 @@ pub struct Backend {
     /// `stats *`: the statistics page this proxy serves (`http/stats_page.rs`).
     pub stats: Option<std::sync::Arc<rampart_model::proxy::stats_page::StatsPage>>,
     pub mode: Mode,
-    pub servers: Vec<Server>,
+    /// Configured servers, then those the runtime API added (indices never move).
+    pub servers: crate::servers::Servers,
     pub timeouts: BeTimeouts,
     pub retries: u32,
     /// `option redispatch [<interval>]` (`Some(-1)` without interval; see
@@ -429,6 +430,20 @@ pub struct Server {
     /// `on-marked-down shutdown-sessions`, `on-marked-up shutdown-backup-sessions`.
     pub on_marked_down: bool,
     pub on_marked_up: bool,
+    /// Added by the runtime API (`add server`).
+    pub dynamic: bool,
+    /// The weight it started with (`iweight`).
+    pub iweight: u32,
+    /// Removed by the runtime API (`del server`): its slot stays, unused.
+    pub deleted: std::sync::atomic::AtomicBool,
+}
+
+impl Server {
+    /// Not removed by `del server`.
+    #[inline]
+    pub fn exists(&self) -> bool {
+        !self.deleted.load(Ordering::Acquire)
+    }
 }
 
 /// `pool-max-conn`, `pool-low-conn`, `pool-purge-delay`, `max-reuse` of a server.

@@ -56,6 +56,9 @@ fn backend(servers: &[(u32, u32)]) -> Backend {
                 kill: Default::default(),
                 on_marked_down: false,
                 on_marked_up: false,
+                dynamic: false,
+                iweight: 1,
+                deleted: Default::default(),
             })
             .collect(),
         timeouts: Default::default(),
