@@ -28,6 +28,7 @@
 pub mod activity;
 pub mod cmd;
 pub mod cols;
+pub mod dynamic;
 pub mod errors;
 pub mod field;
 pub mod frontends;

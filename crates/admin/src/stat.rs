@@ -511,7 +511,7 @@ pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &
     r.n("used_conn_cur", ld32(&s.served));
     r.n("srv_icur", ld32(&s.idle_conns));
     if s.pool.max_conn >= 0 {
-        r.n("srv_ilim", s.pool.max_conn as u64);
+        r.n("src_ilim", s.pool.max_conn as u64);
     }
     traffic(
         &mut r,
@@ -534,6 +534,12 @@ pub fn server(rt: &Runtime, bi: usize, be: &Backend, si: usize, s: &Server, f: &
                 std::net::IpAddr::V4(v4) => format!("{v4}:{p}"),
             };
             r.s("addr", &text);
+        } else if let rampart_proxy::state::ServerTarget::Other(
+            rampart_net::connect::Target::Unix(_) | rampart_net::connect::Target::Abns(_),
+        ) = s.addr.get()
+        {
+            // HAProxy names the family of Unix sockets.
+            r.s("addr", "unix");
         }
     }
     r
@@ -575,7 +581,7 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
         .any(|s| up(s) && s.live.admin() & admin::DRAIN == 0 && s.live.uweight() > 0);
     r.s(
         "status",
-        if usable || be.servers.is_empty() {
+        if usable || be.servers.iter().all(|s| !s.exists()) {
             "UP"
         } else {
             "DOWN"
@@ -622,7 +628,7 @@ pub fn rows(rt: &Runtime, stopping: bool, f: &Filter) -> Vec<Row> {
         if let Some((bi, be)) = p.be.and_then(|i| rt.backends.get(i).map(|b| (i, b))) {
             if f.wants_type(Obj::Server) {
                 for (si, s) in be.servers.iter().enumerate() {
-                    if f.sid != -1 && s.puid != f.sid {
+                    if !s.exists() || (f.sid != -1 && s.puid != f.sid) {
                         continue;
                     }
                     let maint = s.live.in_maint();

@@ -287,6 +287,8 @@ pub struct Backend {
     pub mode: Mode,
     /// Configured servers, then those the runtime API added (indices never move).
     pub servers: crate::servers::Servers,
+    /// The backend's `source`, for the servers the runtime API adds.
+    pub source: Option<rampart_model::proxy::server::Source>,
     pub timeouts: BeTimeouts,
     pub retries: u32,
     /// `option redispatch [<interval>]` (`Some(-1)` without interval; see
@@ -432,6 +434,9 @@ pub struct Server {
     pub on_marked_up: bool,
     /// Added by the runtime API (`add server`).
     pub dynamic: bool,
+    /// The host name a server added by the runtime API was given (it is not resolved:
+    /// the server has no address).
+    pub fqdn: Option<Box<str>>,
     /// The weight it started with (`iweight`).
     pub iweight: u32,
     /// Removed by the runtime API (`del server`): its slot stays, unused.

@@ -57,6 +57,7 @@ fn backend(servers: &[(u32, u32)]) -> Backend {
                 on_marked_down: false,
                 on_marked_up: false,
                 dynamic: false,
+                fqdn: None,
                 iweight: 1,
                 deleted: Default::default(),
             })
