@@ -18,10 +18,13 @@ const FIRST: usize = 8;
 /// Enough chunks for any index a `usize` can hold past the fixed part.
 const CHUNKS: usize = usize::BITS as usize - 3;
 
+/// A chunk of appended items, allocated with its first item.
+type Chunk<T> = OnceLock<Box<[OnceLock<T>]>>;
+
 /// See the module documentation.
 pub struct Grow<T> {
     fixed: Box<[T]>,
-    chunks: Box<[OnceLock<Box<[OnceLock<T>]>>]>,
+    chunks: Box<[Chunk<T>]>,
     len: AtomicUsize,
     adding: Mutex<()>,
 }

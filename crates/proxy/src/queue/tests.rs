@@ -28,6 +28,7 @@ fn backend(servers: &[(u32, u32)]) -> Backend {
         acls: std::sync::Arc::from(Vec::new()),
         stats: None,
         mode: rampart_model::proxy::Mode::Http,
+        source: None,
         servers: servers
             .iter()
             .enumerate()
