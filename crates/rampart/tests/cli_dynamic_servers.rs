@@ -325,3 +325,103 @@ fn traffic_follows_added_and_deleted_servers() {
     let state = socat(&cli, "show servers state be\n");
     assert!(state.contains(" 3 s3 127.0.0.1 0 1 1 1 "), "{state}");
 }
+
+/// A server still serving a stream, or that the configuration points to (`track`,
+/// `use-server`), is not deleted; once idle it is. Compared with HAProxy.
+#[test]
+fn busy_and_referenced_servers_stay() {
+    let dir = TempDir::new("dynsrv-busy");
+    let mut outs = Vec::new();
+    for (name, haproxy) in [("hap", true), ("ram", false)] {
+        let base = free_ports(3);
+        let (fe, slow, chk) = (base, base + 1, base + 2);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let rx = std::sync::Mutex::new(rx);
+        // Answers once the test says so (the stream stays on the server until then).
+        let _slow = TestServer::tcp(slow, move |mut s| {
+            use std::io::{Read, Write};
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            if let Ok(rx) = rx.lock() {
+                let _ = rx.recv_timeout(std::time::Duration::from_secs(10));
+            }
+            let _ = s.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nslow",
+            );
+        });
+        let _chk = named_origin(chk, "K");
+        let sock = dir.join(&format!("{name}.sock"));
+        let cfg = format!(
+            "global\n\
+             \x20   stats socket {} level admin\n\
+             defaults\n\
+             \x20   mode http\n\
+             \x20   timeout client 15s\n\
+             \x20   timeout server 15s\n\
+             \x20   timeout connect 5s\n\
+             frontend fe\n\
+             \x20   bind 127.0.0.1:{fe}\n\
+             \x20   default_backend be\n\
+             backend be\n\
+             \x20   use-server u1 if {{ path /u }}\n\
+             \x20   server t1 127.0.0.1:{chk} check inter 1h\n\
+             \x20   server t2 127.0.0.1:{chk} track t1\n\
+             \x20   server u1 127.0.0.1:{chk}\n",
+            sock.display()
+        );
+        let l = if haproxy {
+            Launch::haproxy(name, &dir, &cfg)
+        } else {
+            Launch::rampart(name, &dir, &cfg)
+        };
+        let _p = l
+            .ready(Ready::Unix(sock.clone()))
+            .ready_tcp(local(fe))
+            .spawn();
+        let cli = format!("unix-connect:{}", sock.display());
+        let mut out = String::new();
+        let mut say = |c: &str| {
+            let a = socat(&cli, &format!("{c}\n"));
+            let shown = c.replace(&slow.to_string(), "SLOW");
+            out.push_str(&format!("> {shown}\n{a}"));
+        };
+        for s in ["t1", "t2", "u1"] {
+            say(&format!("disable server be/{s}"));
+            say(&format!("del server be/{s}"));
+        }
+        say(&format!("add server be/d1 127.0.0.1:{slow}"));
+        say("enable server be/d1");
+        for s in ["t1", "u1"] {
+            say(&format!("set server be/{s} state maint"));
+        }
+        let client = std::thread::spawn(move || http_get(connect(local(fe)), "/"));
+        // Bounded wait for the stream to reach the server.
+        let mut seen = false;
+        for _ in 0..200 {
+            let st = socat(&cli, "show stat -1 4 -1\n");
+            if st
+                .lines()
+                .any(|l| l.starts_with("be,d1,") && l.split(',').nth(4) == Some("1"))
+            {
+                seen = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        assert!(seen, "{name}: the stream never reached d1");
+        say("disable server be/d1");
+        say("del server be/d1");
+        let _ = tx.send(());
+        let (status, body) = client.join().expect("client");
+        assert_eq!((status, body.as_str()), (200, "slow"), "{name}");
+        say("del server be/d1");
+        say("del server be/t2");
+        outs.push(out);
+    }
+    assert!(
+        outs[0].contains("Server still has connections attached"),
+        "{}",
+        outs[0]
+    );
+    assert_eq!(outs[1], outs[0], "rampart (left) vs haproxy (right)");
+}
