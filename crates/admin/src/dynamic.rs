@@ -56,7 +56,10 @@ fn add(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
         return;
     };
     let be = &rt.backends[b];
-    if !crate::servers::dynamic(be) {
+    // A backend balancing to its `dispatch` address (or transparently) has no
+    // balancing algorithm in HAProxy.
+    let dispatch = be.servers.initial().first().is_some_and(|s| s.pool.private);
+    if dispatch || !crate::servers::dynamic(be) {
         out.err("Backend must use a dynamic load balancing to support dynamic servers.");
         return;
     }

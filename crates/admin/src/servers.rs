@@ -375,7 +375,9 @@ fn show_servers(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
             continue;
         }
         for (i, srv) in be.servers.iter().enumerate() {
-            if !srv.exists() {
+            // Deleted servers, and the `dispatch` (or transparent) pseudo-server, which
+            // HAProxy does not have.
+            if !srv.exists() || srv.pool.private {
                 continue;
             }
             let (addr, port) = addr_port(srv);

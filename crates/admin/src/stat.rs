@@ -558,7 +558,9 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
     r.n("eresp", ld(&c.eresp));
     r.n("wretr", ld(&c.retries));
     r.n("wredis", ld(&c.redispatches));
-    let up = |s: &Server| s.live.alive() && !s.live.in_maint();
+    // Deleted servers and the `dispatch` pseudo-server (not a server in HAProxy) count
+    // for nothing.
+    let up = |s: &Server| s.exists() && !s.pool.private && s.live.alive() && !s.live.in_maint();
     let act = be.servers.iter().filter(|s| !s.backup && up(s)).count() as u64;
     let bck = be.servers.iter().filter(|s| s.backup && up(s)).count() as u64;
     let weight_of = |backup: bool| -> u64 {
@@ -581,7 +583,7 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
         .any(|s| up(s) && s.live.admin() & admin::DRAIN == 0 && s.live.uweight() > 0);
     r.s(
         "status",
-        if usable || be.servers.iter().all(|s| !s.exists()) {
+        if usable || be.servers.iter().all(|s| !s.exists() || s.pool.private) {
             "UP"
         } else {
             "DOWN"
@@ -628,7 +630,7 @@ pub fn rows(rt: &Runtime, stopping: bool, f: &Filter) -> Vec<Row> {
         if let Some((bi, be)) = p.be.and_then(|i| rt.backends.get(i).map(|b| (i, b))) {
             if f.wants_type(Obj::Server) {
                 for (si, s) in be.servers.iter().enumerate() {
-                    if !s.exists() || (f.sid != -1 && s.puid != f.sid) {
+                    if !s.exists() || s.pool.private || (f.sid != -1 && s.puid != f.sid) {
                         continue;
                     }
                     let maint = s.live.in_maint();

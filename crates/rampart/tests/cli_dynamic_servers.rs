@@ -46,7 +46,9 @@ fn config(sock: &std::path::Path, fe: u16, origins: &[u16]) -> String {
          \x20   balance leastconn\n\
          backend tk\n\
          \x20   mode tcp\n\
-         \x20   server s1 127.0.0.1:9\n",
+         \x20   server s1 127.0.0.1:9\n\
+         backend dp\n\
+         \x20   dispatch 127.0.0.1:9\n",
     );
     cfg
 }
@@ -134,6 +136,7 @@ fn answers_as_haproxy() {
         "add server ch/n1 127.0.0.1:1",
         "add server lc/n1 127.0.0.1:1",
         "add server tk/n1 127.0.0.1:1 send-proxy",
+        "add server dp/n1 127.0.0.1:1",
         "add server nob/n1 127.0.0.1:1",
         "add server be",
         "add server be/",
