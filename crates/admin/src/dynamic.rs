@@ -7,9 +7,10 @@
 //! configured one (`rampart_proxy::build::dynamic_server`) and appends it to the backend
 //! (`rampart_proxy::servers::add`): it starts in maintenance with the next free id, out
 //! of the balancing until `enable server` (or `set server ... state ready`) puts it in
-//! service. Rampart does not run checks on such servers yet: `check`, `agent-check` and
-//! `track` are refused with a message saying so (HAProxy accepts them, the checks
-//! starting disabled).
+//! service. Rampart does not run checks on such servers yet: `check`, `agent-check`,
+//! `track` and `slowstart` are refused with a message saying so (HAProxy accepts them,
+//! the checks starting disabled); options accepted but not applied yet (`tfo`, `usesrc`)
+//! are named before "New server registered.", as the start-up warnings name them.
 //!
 //! `del server <b>/<s>` removes a server in maintenance that nothing uses any more
 //! (`rampart_proxy::servers::delete`); the others keep their ids.
@@ -79,6 +80,8 @@ fn add(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
         Some("agent-check")
     } else if c.track.is_some() {
         Some("track")
+    } else if parsed.settings.slowstart > 0 {
+        Some("slowstart")
     } else {
         None
     };
@@ -95,6 +98,10 @@ fn add(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
     {
         said.push_str("Already exists a server with the same name in backend.\n");
         return fail(out, &said);
+    }
+    // What Rampart accepts without applying it yet, as its start-up warnings say.
+    for (kw, what, why) in rampart_proxy::gaps::server_gaps(&parsed.settings) {
+        said.push_str(&format!("'{kw}' is accepted but {what} ({why}).\n"));
     }
     let srv = match rampart_proxy::build::dynamic_server(be, &parsed) {
         Ok(s) => s,

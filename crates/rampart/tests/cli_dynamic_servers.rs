@@ -223,6 +223,7 @@ fn checks_on_dynamic_servers_are_refused() {
             "add server be/c1 127.0.0.1:1 agent-check agent-port 2",
         ),
         ("track", "add server be/c1 127.0.0.1:1 track be/s1"),
+        ("slowstart", "add server be/c1 127.0.0.1:1 slowstart 10s"),
     ] {
         assert_eq!(
             socat(&addr, &format!("{line}\n")),
@@ -233,6 +234,11 @@ fn checks_on_dynamic_servers_are_refused() {
         socat(&addr, "del server be/c1\n"),
         "No such server.\n",
         "nothing was added"
+    );
+    // Accepted but not applied yet: said, as the start-up warnings say it.
+    assert_eq!(
+        socat(&addr, "add server be/c2 127.0.0.1:1 tfo\n"),
+        "'tfo' is accepted but connections to the server do not use TCP Fast Open yet (a tuning; nothing else changes).\nNew server registered.\n\n"
     );
 }
 
