@@ -17,7 +17,6 @@
 
 use crate::proto::{Command, Reply, LOG_INFO};
 use crate::servers::Ctx;
-use rampart_proxy::state::Runtime;
 
 /// Runs `add server` and `del server`; `false` for other commands.
 pub fn command(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) -> bool {
@@ -29,7 +28,7 @@ pub fn command(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) -> bool {
         }
         ["del", "server"] => {
             if crate::servers::admin(cmd, out) {
-                del(cx.rt, cmd.arg(2), out);
+                del(cx, cmd.arg(2), out);
             }
         }
         _ => return false,
@@ -145,7 +144,8 @@ fn used_ids(cx: &Ctx<'_>, b: usize) -> Vec<(u32, String, String)> {
         .collect()
 }
 
-fn del(rt: &Runtime, arg: &str, out: &mut Reply<'_>) {
+fn del(cx: &Ctx<'_>, arg: &str, out: &mut Reply<'_>) {
+    let rt = cx.rt;
     let Some((be_name, name)) = split(arg) else {
         out.err("Require 'backend/server'.");
         return;
@@ -155,7 +155,8 @@ fn del(rt: &Runtime, arg: &str, out: &mut Reply<'_>) {
         (Some(_), None) => return out.err("No such server."),
         _ => return out.err("No such backend."),
     };
-    match rampart_proxy::servers::delete(rt, b, i) {
+    let named = cx.initial.referenced.contains(&(b, i)) && !rt.backends[b].servers[i].dynamic;
+    match rampart_proxy::servers::delete(rt, b, i, named) {
         Ok(()) => out.msg(LOG_INFO, "Server deleted."),
         Err(e) => out.err(e.message()),
     }

@@ -27,6 +27,9 @@ pub struct Initial {
     pub servers: Vec<Vec<(u32, bool, u16, u16)>>,
     /// Per backend, per server: where it was declared.
     pub spans: Vec<Vec<rampart_config::Span>>,
+    /// Servers that sample fetch arguments name, as (backend, server): `del server`
+    /// refuses them.
+    pub referenced: std::collections::HashSet<(usize, usize)>,
 }
 
 impl Initial {
@@ -47,6 +50,14 @@ impl Initial {
             .filter(|p| p.kind != ProxyKind::Defaults && !p.disabled && p.is_be())
         {
             init.be_forced.push(p.id.is_some());
+            let b = init.spans.len();
+            init.referenced.extend(
+                p.servers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.referenced)
+                    .map(|(i, _)| (b, i)),
+            );
             init.spans.push(p.servers.iter().map(|s| s.span).collect());
             init.servers.push(
                 p.servers

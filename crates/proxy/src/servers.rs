@@ -84,16 +84,17 @@ impl DelError {
 
 /// Removes server `i` of backend `b` (HAProxy's `cli_parse_delete_server`): it must be
 /// in maintenance (so out of the balancing), with no stream, no waiter and no idle
-/// connection, and nothing of the configuration may point to it. Its slot stays,
-/// marked deleted; its checks end at their next run.
-pub fn delete(rt: &Runtime, b: usize, i: usize) -> Result<(), DelError> {
+/// connection, and nothing of the configuration may point to it (`track`,
+/// `use-server`, or a sample fetch argument: `named`, which the caller knows). Its slot
+/// stays, marked deleted; its checks end at their next run.
+pub fn delete(rt: &Runtime, b: usize, i: usize, named: bool) -> Result<(), DelError> {
     let be = &rt.backends[b];
     let srv = &be.servers[i];
     let used_by_rule = be
         .persist
         .as_ref()
         .is_some_and(|p| p.use_server.iter().any(|u| u.server == i));
-    if used_by_rule || rt.checks.is_tracked(b, i) {
+    if named || used_by_rule || rt.checks.is_tracked(b, i) {
         return Err(DelError::Referenced);
     }
     if srv.live.admin() & admin::MAINT == 0 {

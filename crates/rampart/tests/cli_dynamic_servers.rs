@@ -336,7 +336,7 @@ fn traffic_follows_added_and_deleted_servers() {
 }
 
 /// A server still serving a stream, or that the configuration points to (`track`,
-/// `use-server`), is not deleted; once idle it is. Compared with HAProxy.
+/// `use-server`, a sample fetch's argument), is not deleted; once idle it is. Compared with HAProxy.
 #[test]
 fn busy_and_referenced_servers_stay() {
     let dir = TempDir::new("dynsrv-busy");
@@ -370,12 +370,14 @@ fn busy_and_referenced_servers_stay() {
              \x20   timeout connect 5s\n\
              frontend fe\n\
              \x20   bind 127.0.0.1:{fe}\n\
+             \x20   acl t3_busy srv_sess_rate(be/t3) gt 50\n\
              \x20   default_backend be\n\
              backend be\n\
              \x20   use-server u1 if {{ path /u }}\n\
              \x20   server t1 127.0.0.1:{chk} check inter 1h\n\
              \x20   server t2 127.0.0.1:{chk} track t1\n\
-             \x20   server u1 127.0.0.1:{chk}\n",
+             \x20   server u1 127.0.0.1:{chk}\n\
+             \x20   server t3 127.0.0.1:{chk} disabled\n",
             sock.display()
         );
         let l = if haproxy {
@@ -394,7 +396,7 @@ fn busy_and_referenced_servers_stay() {
             let shown = c.replace(&slow.to_string(), "SLOW");
             out.push_str(&format!("> {shown}\n{a}"));
         };
-        for s in ["t1", "t2", "u1"] {
+        for s in ["t1", "t2", "u1", "t3"] {
             say(&format!("disable server be/{s}"));
             say(&format!("del server be/{s}"));
         }

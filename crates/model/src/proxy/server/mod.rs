@@ -233,6 +233,9 @@ pub struct Server {
     pub template: Option<String>,
     /// The state the server-state file gave it, if any.
     pub saved: Option<crate::server_state::SavedState>,
+    /// An argument of a sample fetch or converter names it (`srv_is_up(b/s)`...): the
+    /// runtime API may not delete it (HAProxy's `SRV_F_NON_PURGEABLE`).
+    pub referenced: bool,
 }
 
 /// What server option parsers work on.
@@ -419,6 +422,7 @@ fn parse_line_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, kind: Kind) -> Resu
                 settings: sb.settings.clone(),
                 template: Some(n.clone()),
                 saved: None,
+                referenced: false,
             });
         }
     } else {
@@ -449,6 +453,7 @@ fn parse_line_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, kind: Kind) -> Resu
             settings: sb.settings,
             template: None,
             saved: None,
+            referenced: false,
         });
     }
     Ok(())
@@ -516,6 +521,7 @@ pub fn parse_standalone(cx: &mut Cx<'_>, owner: &str, resolver: &HostResolver) -
         settings: sb.settings,
         template: None,
         saved: None,
+        referenced: false,
     })
 }
 
@@ -622,6 +628,7 @@ pub fn parse_dynamic(
             settings: sb.settings,
             template: None,
             saved: None,
+            referenced: false,
         },
         said,
     ))
