@@ -558,9 +558,16 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
     r.n("eresp", ld(&c.eresp));
     r.n("wretr", ld(&c.retries));
     r.n("wredis", ld(&c.redispatches));
-    // Deleted servers and the `dispatch` pseudo-server (not a server in HAProxy) count
-    // for nothing.
-    let up = |s: &Server| s.exists() && !s.pool.private && s.live.alive() && !s.live.in_maint();
+    // HAProxy's `srv_act`/`srv_bck` count the usable servers: alive with a weight in
+    // force (a draining one has none). Deleted servers and the `dispatch`
+    // pseudo-server (not a server in HAProxy) count for nothing.
+    let up = |s: &Server| {
+        s.exists()
+            && !s.pool.private
+            && s.live.alive()
+            && s.live.admin() & admin::DRAIN == 0
+            && s.live.uweight() > 0
+    };
     let act = be.servers.iter().filter(|s| !s.backup && up(s)).count() as u64;
     let bck = be.servers.iter().filter(|s| s.backup && up(s)).count() as u64;
     let weight_of = |backup: bool| -> u64 {
@@ -577,10 +584,7 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
     };
     // HAProxy: UP when the servers in use carry some weight (drained ones carry
     // none), or when there is no server at all.
-    let usable = be
-        .servers
-        .iter()
-        .any(|s| up(s) && s.live.admin() & admin::DRAIN == 0 && s.live.uweight() > 0);
+    let usable = be.servers.iter().any(up);
     r.s(
         "status",
         if usable || be.servers.iter().all(|s| !s.exists() || s.pool.private) {
