@@ -24,7 +24,9 @@ type Chunk<T> = OnceLock<Box<[OnceLock<T>]>>;
 /// See the module documentation.
 pub struct Grow<T> {
     fixed: Box<[T]>,
-    chunks: Box<[Chunk<T>]>,
+    /// The chunk table, allocated with the first appended item (a list that never
+    /// grows costs one word for it).
+    chunks: OnceLock<Box<[Chunk<T>]>>,
     len: AtomicUsize,
     adding: Mutex<()>,
 }
@@ -43,7 +45,7 @@ impl<T> Grow<T> {
         let len = fixed.len();
         Grow {
             fixed,
-            chunks: (0..CHUNKS).map(|_| OnceLock::new()).collect(),
+            chunks: OnceLock::new(),
             len: AtomicUsize::new(len),
             adding: Mutex::new(()),
         }
@@ -76,7 +78,7 @@ impl<T> Grow<T> {
             return None;
         }
         let (k, at) = place(i - self.fixed.len());
-        self.chunks.get(k)?.get()?.get(at)?.get()
+        self.chunks.get()?.get(k)?.get()?.get(at)?.get()
     }
 
     /// Appends `item`; returns its index.
@@ -92,8 +94,10 @@ impl<T> Grow<T> {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let i = self.len.load(Ordering::Relaxed);
         let (k, at) = place(i - self.fixed.len());
-        let chunk =
-            self.chunks[k].get_or_init(|| (0..FIRST << k).map(|_| OnceLock::new()).collect());
+        let chunks = self
+            .chunks
+            .get_or_init(|| (0..CHUNKS).map(|_| OnceLock::new()).collect());
+        let chunk = chunks[k].get_or_init(|| (0..FIRST << k).map(|_| OnceLock::new()).collect());
         let _ = chunk[at].set(make(i));
         self.len.store(i + 1, Ordering::Release);
         i
@@ -104,7 +108,9 @@ impl<T> Grow<T> {
         let appended = *self.len.get_mut() - self.fixed.len();
         self.fixed.iter_mut().chain(
             self.chunks
-                .iter_mut()
+                .get_mut()
+                .into_iter()
+                .flat_map(|c| c.iter_mut())
                 .filter_map(OnceLock::get_mut)
                 .flat_map(|c| c.iter_mut())
                 .filter_map(OnceLock::get_mut)

@@ -9,14 +9,12 @@
 //! slot, marked `deleted` (reports, lookups by name and the runtime API skip it; it is
 //! in maintenance, so the balancing never chooses it).
 
-use crate::state::Server;
+use crate::server_state::admin;
+use crate::state::{Runtime, Server};
+use std::sync::atomic::Ordering;
 
 /// A backend's servers: see the module documentation.
 pub type Servers = rampart_core::grow::Grow<Server>;
-
-use crate::server_state::admin;
-use crate::state::Runtime;
-use std::sync::atomic::Ordering;
 
 /// Adds `srv` (from [`crate::build::dynamic_server`]) to backend `b`, whose algorithm
 /// takes new servers (the caller checked): it gets the id it asked for or the smallest
