@@ -10,6 +10,7 @@
 //!   frontend and process-wide ones (`disable|enable|shutdown frontend`, `set maxconn`,
 //!   `set rate-limit`, `shutdown sessions`, `clear counters`); [`server_addr`]: where
 //!   servers and their checks connect (`set server addr|check-addr|agent-addr|...`);
+//!   [`dynamic`]: servers that appear and disappear (`add server`, `del server`);
 //! - [`errors`]: `show errors`; [`sess`]: `show sess`, `shutdown session`; [`process`]:
 //!   `show version`, `show startup-logs`; [`activity`]: `show activity`, `show threads`;
 //! - [`stat`] and [`info`]: the typed field lists of `show stat` and `show info`, built
@@ -28,6 +29,7 @@
 pub mod activity;
 pub mod cmd;
 pub mod cols;
+pub mod dynamic;
 pub mod errors;
 pub mod field;
 pub mod frontends;

@@ -25,6 +25,11 @@ pub struct Initial {
     pub be_forced: Vec<bool>,
     /// Per backend, per server: (`weight`, `id` given, check `port`, `agent-port`).
     pub servers: Vec<Vec<(u32, bool, u16, u16)>>,
+    /// Per backend, per server: where it was declared.
+    pub spans: Vec<Vec<rampart_config::Span>>,
+    /// Servers that sample fetch arguments name, as (backend, server): `del server`
+    /// refuses them.
+    pub referenced: std::collections::HashSet<(usize, usize)>,
 }
 
 impl Initial {
@@ -45,6 +50,15 @@ impl Initial {
             .filter(|p| p.kind != ProxyKind::Defaults && !p.disabled && p.is_be())
         {
             init.be_forced.push(p.id.is_some());
+            let b = init.spans.len();
+            init.referenced.extend(
+                p.servers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.referenced)
+                    .map(|(i, _)| (b, i)),
+            );
+            init.spans.push(p.servers.iter().map(|s| s.span).collect());
             init.servers.push(
                 p.servers
                     .iter()
@@ -64,8 +78,9 @@ impl Initial {
         init
     }
 
-    fn iweight(&self, b: usize, i: usize) -> Option<u32> {
-        self.servers.get(b)?.get(i).map(|x| x.0)
+    /// Where configured server `i` of backend `b` was declared.
+    pub fn span(&self, b: usize, i: usize) -> Option<rampart_config::Span> {
+        self.spans.get(b)?.get(i).copied()
     }
 }
 
@@ -86,7 +101,7 @@ pub fn admin(cmd: &Command<'_>, out: &mut Reply<'_>) -> bool {
 }
 
 /// HAProxy's `get_backend_server`: names, or `#<id>`.
-fn find(rt: &Runtime, be: &str, srv: &str) -> (Option<usize>, Option<usize>) {
+pub(crate) fn find(rt: &Runtime, be: &str, srv: &str) -> (Option<usize>, Option<usize>) {
     let by_id = |s: &str| s.strip_prefix('#').and_then(|n| n.parse::<i64>().ok());
     let b = match by_id(be) {
         Some(id) => rt.backends.iter().position(|x| x.uuid == id),
@@ -95,8 +110,8 @@ fn find(rt: &Runtime, be: &str, srv: &str) -> (Option<usize>, Option<usize>) {
     let Some(b) = b else { return (None, None) };
     let list = &rt.backends[b].servers;
     let i = match by_id(srv) {
-        Some(id) => list.iter().position(|x| x.puid == id),
-        None => list.iter().position(|x| x.name == srv),
+        Some(id) => list.iter().position(|x| x.puid == id && x.exists()),
+        None => list.iter().position(|x| x.name == srv && x.exists()),
     };
     (Some(b), i)
 }
@@ -122,7 +137,7 @@ pub fn find_server(rt: &Runtime, arg: &str, out: &mut Reply<'_>) -> Option<(usiz
 }
 
 /// HAProxy's `BE_LB_PROP_DYN`: the algorithm takes weight changes.
-fn dynamic(be: &Backend) -> bool {
+pub(crate) fn dynamic(be: &Backend) -> bool {
     use rampart_balance::Algo;
     match be.balance.algo() {
         Algo::StaticRr => false,
@@ -135,7 +150,7 @@ fn dynamic(be: &Backend) -> bool {
 fn change_weight(cx: &Ctx<'_>, b: usize, i: usize, text: &str) -> Result<(), &'static str> {
     let be = &cx.rt.backends[b];
     let srv = &be.servers[i];
-    let iw = i64::from(cx.initial.iweight(b, i).unwrap_or(1));
+    let iw = i64::from(srv.iweight);
     if text.is_empty() {
         return Err("Require <weight> or <weight%>.\n");
     }
@@ -166,6 +181,9 @@ fn change_weight(cx: &Ctx<'_>, b: usize, i: usize, text: &str) -> Result<(), &'s
 
 /// Runs a server command; `false` when `cmd` is not one of them.
 pub fn command(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) -> bool {
+    if crate::dynamic::command(cx, cmd, out) {
+        return true;
+    }
     let rt = cx.rt;
     let checks = &rt.checks;
     match cmd.kw.words {
@@ -200,8 +218,8 @@ pub fn command(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) -> bool {
             }
             match find(rt, be, srv) {
                 (Some(b), Some(i)) => {
-                    let u = rt.backends[b].servers[i].live.uweight();
-                    let iw = cx.initial.iweight(b, i).unwrap_or(u);
+                    let srv = &rt.backends[b].servers[i];
+                    let (u, iw) = (srv.live.uweight(), srv.iweight);
                     out.raw(&format!("{u} (initial {iw})\n"));
                 }
                 (Some(_), None) => out.err("No such server.\n"),
@@ -368,6 +386,11 @@ fn show_servers(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
             continue;
         }
         for (i, srv) in be.servers.iter().enumerate() {
+            // Deleted servers, and the `dispatch` (or transparent) pseudo-server, which
+            // HAProxy does not have.
+            if !srv.exists() || srv.pool.private {
+                continue;
+            }
             let (addr, port) = addr_port(srv);
             if conn {
                 let used = srv.served.load(std::sync::atomic::Ordering::Relaxed);
@@ -406,7 +429,7 @@ fn show_servers(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
             let (caddr, aaddr) = (ip_or_dash(v.check_addr), ip_or_dash(v.agent_addr));
             let _ = writeln!(
                 s,
-                "{} {} {} {} {addr} {} {} {} {} {since} {} {} {} {} {} {} {} - {port} - 0 {} {caddr} {aaddr} {}",
+                "{} {} {} {} {addr} {} {} {} {} {since} {} {} {} {} {} {} {} {} {port} - 0 {} {caddr} {aaddr} {}",
                 be.uuid,
                 be.name,
                 srv.puid,
@@ -414,7 +437,7 @@ fn show_servers(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
                 srv.live.op() as u8,
                 srv.live.admin(),
                 srv.live.uweight(),
-                cx.initial.iweight(b, i).unwrap_or(1),
+                srv.iweight,
                 v.check_status,
                 v.check_result,
                 v.check_health,
@@ -422,6 +445,7 @@ fn show_servers(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
                 v.agent_state & 0x1F,
                 u8::from(be_forced),
                 u8::from(srv_forced),
+                srv.fqdn.as_deref().unwrap_or("-"),
                 cport,
                 aport,
             );

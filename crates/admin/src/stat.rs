@@ -583,7 +583,7 @@ pub fn server(
     r.n("used_conn_cur", ld32(&s.served));
     r.n("srv_icur", ld32(&s.idle_conns));
     if s.pool.max_conn >= 0 {
-        r.n("srv_ilim", s.pool.max_conn as u64);
+        r.n("src_ilim", s.pool.max_conn as u64);
     }
     traffic(
         &mut r,
@@ -606,6 +606,12 @@ pub fn server(
                 std::net::IpAddr::V4(v4) => format!("{v4}:{p}"),
             };
             r.s("addr", &text);
+        } else if let rampart_proxy::state::ServerTarget::Other(
+            rampart_net::connect::Target::Unix(_) | rampart_net::connect::Target::Abns(_),
+        ) = s.addr.get()
+        {
+            // HAProxy names the family of Unix sockets.
+            r.s("addr", "unix");
         }
     }
     r
@@ -624,7 +630,16 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
     r.n("eresp", ld(&c.eresp));
     r.n("wretr", ld(&c.retries));
     r.n("wredis", ld(&c.redispatches));
-    let up = |s: &Server| s.live.alive() && !s.live.in_maint();
+    // HAProxy's `srv_act`/`srv_bck` count the usable servers: alive with a weight in
+    // force (a draining one has none). Deleted servers and the `dispatch`
+    // pseudo-server (not a server in HAProxy) count for nothing.
+    let up = |s: &Server| {
+        s.exists()
+            && !s.pool.private
+            && s.live.alive()
+            && s.live.admin() & admin::DRAIN == 0
+            && s.live.uweight() > 0
+    };
     let act = be.servers.iter().filter(|s| !s.backup && up(s)).count() as u64;
     let bck = be.servers.iter().filter(|s| s.backup && up(s)).count() as u64;
     let weight_of = |backup: bool| -> u64 {
@@ -641,13 +656,10 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
     };
     // HAProxy: UP when the servers in use carry some weight (drained ones carry
     // none), or when there is no server at all.
-    let usable = be
-        .servers
-        .iter()
-        .any(|s| up(s) && s.live.admin() & admin::DRAIN == 0 && s.live.uweight() > 0);
+    let usable = be.servers.iter().any(up);
     r.s(
         "status",
-        if usable || be.servers.is_empty() {
+        if usable || be.servers.iter().all(|s| !s.exists() || s.pool.private) {
             "UP"
         } else {
             "DOWN"
@@ -701,7 +713,7 @@ pub fn rows(rt: &Runtime, stopping: bool, f: &Filter, start: Instant) -> Vec<Row
         if let Some((bi, be)) = p.be.and_then(|i| rt.backends.get(i).map(|b| (i, b))) {
             if f.wants_type(Obj::Server) {
                 for (si, s) in be.servers.iter().enumerate() {
-                    if f.sid != -1 && s.puid != f.sid {
+                    if !s.exists() || s.pool.private || (f.sid != -1 && s.puid != f.sid) {
                         continue;
                     }
                     let maint = s.live.in_maint();

@@ -64,6 +64,19 @@ impl Chash {
         c
     }
 
+    /// One more server (index `i`, already in `lb`), out of the ring until it comes
+    /// up; its points are computed for its weight now (HAProxy's `lb_nodes_tot`).
+    pub fn add_server(&mut self, lb: &Lb, i: usize) {
+        let s = &lb.srv[i];
+        let keys = (0..s.next.eweight)
+            .map(|j| avalanche(s.puid.wrapping_mul(EWGHT_RANGE).wrapping_add(j)))
+            .collect();
+        self.s.push(Points {
+            keys,
+            ids: Vec::new(),
+        });
+    }
+
     /// The point after `node` in its tree, wrapping, or `None` when it is alone.
     fn skip(&self, t: usize, node: NodeId) -> Option<(usize, NodeId)> {
         let next = self.trees[t]

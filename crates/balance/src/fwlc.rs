@@ -54,6 +54,11 @@ impl Fwlc {
         f
     }
 
+    /// One more server, out of the trees until it comes up.
+    pub fn add_server(&mut self) {
+        self.s.push(Node::default());
+    }
+
     fn dequeue(&mut self, i: usize) {
         if let (Some(t), Some(id)) = (self.s[i].lb_tree, self.s[i].at.take()) {
             self.trees[t].remove(id);

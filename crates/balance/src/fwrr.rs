@@ -96,6 +96,11 @@ impl Fwrr {
         f
     }
 
+    /// One more server, out of the trees until it comes up.
+    pub fn add_server(&mut self) {
+        self.s.push(Node::default());
+    }
+
     fn dequeue(&mut self, lb: &Lb, i: usize) {
         if let Some((t, id)) = self.s[i].at.take() {
             self.g[gi(lb, i)].trees[t as usize].remove(id);

@@ -111,8 +111,9 @@ pub struct Balancer {
     state: Mutex<State>,
     view: ArcSwap<View>,
     /// `leastconn`: each server's key in its tree (`u64::MAX`: not in a tree), read
-    /// without the lock to skip repositions that change nothing.
-    lc_keys: Box<[AtomicU64]>,
+    /// without the lock to skip repositions that change nothing. Grows with
+    /// [`Balancer::add_server`].
+    lc_keys: rampart_core::grow::Grow<AtomicU64>,
 }
 
 struct State {
@@ -288,6 +289,41 @@ impl Balancer {
                 lb.update_backend_weight();
                 lb.commit(i);
             }
+        }
+        self.publish(&st);
+    }
+
+    /// A server added at run time (the runtime API's `add server`, HAProxy's
+    /// `srv_alloc_lb`): it takes index `i`, the next one, and starts out of the
+    /// algorithm's structures (in maintenance); it enters them when it comes up, as any
+    /// server does ([`Balancer::update`]). Map-based algorithms (`static-rr`,
+    /// non-consistent hashing) cannot take new servers: the caller refuses them first,
+    /// as HAProxy does; here they are kept out of the map.
+    pub fn add_server(&self, i: usize, cfg: ServerCfg) {
+        let mut st = self.state.lock();
+        let State { lb, alg } = &mut *st;
+        if i != lb.srv.len() {
+            return;
+        }
+        let down = common::St {
+            ok: false,
+            eweight: lb.eweight(cfg.uweight),
+        };
+        lb.srv.push(common::Srv {
+            backup: cfg.backup,
+            puid: cfg.puid,
+            cur: down,
+            next: down,
+            cumulative: 0,
+        });
+        match alg {
+            Alg::Fwrr(f) => f.add_server(),
+            Alg::Fwlc(f) => f.add_server(),
+            Alg::Chash(c) => c.add_server(lb, i),
+            Alg::Map(_) | Alg::Fas => {}
+        }
+        while self.lc_keys.len() <= i {
+            self.lc_keys.push(AtomicU64::new(u64::MAX));
         }
         self.publish(&st);
     }

@@ -275,3 +275,53 @@ fn random_prefers_the_least_loaded_draw() {
     let c = counts(&b, &l, 200, 3);
     assert!(c[1] > 190 && c[2] == 0, "{c:?}");
 }
+
+/// A server added at run time stays out until it comes up, then takes its turns; in
+/// maintenance again, it leaves (roundrobin, leastconn, first, random, consistent).
+#[test]
+fn added_server_enters_when_up() {
+    let algos = [
+        Algo::RoundRobin,
+        Algo::LeastConn,
+        Algo::First,
+        Algo::Random { draws: 2 },
+        Algo::Hash {
+            key: Key::Source,
+            consistent: true,
+        },
+    ];
+    for algo in algos {
+        let b = Balancer::new(cfg(algo.clone(), &[1, 1], &[]));
+        let l = Loads::new(3, 0);
+        b.add_server(
+            2,
+            ServerCfg {
+                backup: false,
+                puid: 3,
+                uweight: 1,
+                ok: false,
+            },
+        );
+        for _ in 0..50 {
+            assert_ne!(pick(&b, &l), Some(2), "{algo:?}: in maintenance");
+        }
+        // `first` uses the lowest id with room: the others go down.
+        b.update(0, 1, !matches!(algo, Algo::First), &l);
+        b.update(1, 1, !matches!(algo, Algo::First), &l);
+        b.update(2, 1, true, &l);
+        // `leastconn` prefers the least loaded: load the others.
+        for i in 0..2 {
+            l.served[i].set(3);
+            b.reposition(i, &l);
+        }
+        assert!(
+            (0..50).any(|_| pick(&b, &l) == Some(2)),
+            "{algo:?}: serves once up"
+        );
+        b.update(2, 1, false, &l);
+        b.update(0, 1, true, &l);
+        for _ in 0..50 {
+            assert_ne!(pick(&b, &l), Some(2), "{algo:?}: left");
+        }
+    }
+}

@@ -7,5 +7,6 @@
 pub mod cnum;
 pub mod features;
 pub mod fingerprint;
+pub mod grow;
 pub mod hash;
 pub mod version;

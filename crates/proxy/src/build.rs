@@ -326,6 +326,10 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
                     kill: Default::default(),
                     on_marked_down: false,
                     on_marked_up: false,
+                    dynamic: false,
+                    fqdn: None,
+                    iweight: 1,
+                    deleted: Default::default(),
                 });
             }
         }
@@ -354,7 +358,8 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
         acls,
         stats: stats_of(p),
         mode: p.mode,
-        servers,
+        servers: servers.into(),
+        source: p.source.clone(),
         timeouts: BeTimeouts {
             http_request: ms(t.http_request),
             connect: ms(t.connect),
@@ -402,8 +407,65 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
     }
 }
 
+/// What a server takes from its backend's configuration.
+struct SrvCtx<'a> {
+    proxy: &'a str,
+    /// The backend's own `source`.
+    source: Option<&'a rampart_model::proxy::server::Source>,
+    /// The key of `cookie ... dynamic`.
+    dyn_cookie_key: Option<&'a str>,
+    /// Host names are resolved (not for the runtime API's servers: HAProxy gives them
+    /// `init-addr none`).
+    resolve: bool,
+}
+
 fn build_server(
     p: &Proxy,
+    s: &rampart_model::proxy::server::Server,
+    errors: &mut Vec<String>,
+) -> Server {
+    let dynamic = p.persist.cookie.as_ref().is_some_and(|c| c.dynamic);
+    let cx = SrvCtx {
+        proxy: &p.name,
+        source: p.source.as_ref(),
+        dyn_cookie_key: p.persist.dynamic_cookie_key.as_deref().filter(|_| dynamic),
+        resolve: true,
+    };
+    server_of(&cx, s, errors)
+}
+
+/// A server the runtime API adds to `be` (`add server`): built as a configured one,
+/// in forced maintenance (HAProxy's dynamic servers start there), not yet numbered.
+pub fn dynamic_server(
+    be: &Backend,
+    s: &rampart_model::proxy::server::Server,
+) -> Result<Server, String> {
+    let cx = SrvCtx {
+        proxy: &be.name,
+        source: be.source.as_ref(),
+        dyn_cookie_key: None,
+        resolve: false,
+    };
+    let mut errors = Vec::new();
+    let mut srv = server_of(&cx, s, &mut errors);
+    if let Some(e) = errors.pop() {
+        return Err(e);
+    }
+    // `disabled` adds the configuration's mark (`CMAINT`) to the forced maintenance.
+    srv.live = Live::new(s.settings.weight, srv.live.admin() | admin::FMAINT);
+    srv.live.set_op(Op::Stopped);
+    srv.dynamic = true;
+    if let ServerAddr::Name { name, .. } = &s.addr {
+        srv.fqdn = Some(name.as_str().into());
+    }
+    srv.puid = s.id.map_or(0, i64::from);
+    // The runtime API may shut any server's streams down.
+    srv.kill = crate::kill::KillSwitch::new(true);
+    Ok(srv)
+}
+
+fn server_of(
+    p: &SrvCtx<'_>,
     s: &rampart_model::proxy::server::Server,
     errors: &mut Vec<String>,
 ) -> Server {
@@ -426,6 +488,13 @@ fn build_server(
     let mut unresolved = false;
     let addr = match &s.addr {
         ServerAddr::Ip(ip) => ServerTarget::Ip { ip: *ip, port },
+        ServerAddr::Name { .. } if !p.resolve => {
+            unresolved = true;
+            ServerTarget::Ip {
+                ip: IpAddr::from([0, 0, 0, 0]),
+                port,
+            }
+        }
         ServerAddr::Name { name, family } => {
             // Start-up resolution (`init-addr libc`); an unresolvable name was either
             // refused by the checks or accepted with `init-addr none` (server disabled).
@@ -472,31 +541,26 @@ fn build_server(
         ServerAddr::SockPair(_) => {
             errors.push(format!(
                 "Proxy '{}': server '{}' uses a socket pair address, which Rampart cannot connect to yet.",
-                p.name, s.name
+                p.proxy, s.name
             ));
             ServerTarget::Other(Target::Abns(String::new()))
         }
     };
-    let source = s
-        .settings
-        .source
-        .as_ref()
-        .or(p.source.as_ref())
-        .and_then(|src| {
-            let ip = match &src.addr.host {
-                rampart_model::addr::Host::Ip(ip) => *ip,
-                _ => return None,
-            };
-            let ports = match src.addr.port {
-                rampart_model::addr::Port::Range(a, b) if a != 0 => Some((a, b)),
-                _ => None,
-            };
-            Some(SourceSpec {
-                ip,
-                ports,
-                interface: src.interface.clone(),
-            })
-        });
+    let source = s.settings.source.as_ref().or(p.source).and_then(|src| {
+        let ip = match &src.addr.host {
+            rampart_model::addr::Host::Ip(ip) => *ip,
+            _ => return None,
+        };
+        let ports = match src.addr.port {
+            rampart_model::addr::Port::Range(a, b) if a != 0 => Some((a, b)),
+            _ => None,
+        };
+        Some(SourceSpec {
+            ip,
+            ports,
+            interface: src.interface.clone(),
+        })
+    });
     let st = &s.settings;
     // HAProxy's `srv_minmax_conn_apply`: `minconn` alone (or above `maxconn`) is the
     // limit; `maxconn` alone is a static limit.
@@ -508,12 +572,7 @@ fn build_server(
     }
     let cookie = st.cookie.as_deref().map(Into::into).or_else(|| {
         // `cookie ... dynamic`: the value derives from the key, address and port.
-        let dynamic = p.persist.cookie.as_ref().is_some_and(|c| c.dynamic);
-        let key = p
-            .persist
-            .dynamic_cookie_key
-            .as_deref()
-            .filter(|_| dynamic)?;
+        let key = p.dyn_cookie_key?;
         let ServerTarget::Ip { ip, port } = &addr else {
             return None;
         };
@@ -578,6 +637,10 @@ fn build_server(
         kill: crate::kill::KillSwitch::new(st.on_marked_down.is_some()),
         on_marked_down: st.on_marked_down.is_some(),
         on_marked_up: st.on_marked_up.is_some(),
+        dynamic: false,
+        fqdn: None,
+        iweight: s.settings.weight,
+        deleted: Default::default(),
     }
 }
 

@@ -171,36 +171,46 @@ fn backend(p: &Proxy, n: &mut Notes) {
     servers(p, n);
 }
 
+const USESRC: (&str, &str, &str) = (
+    "usesrc",
+    "connections to servers leave from Rampart's own address for now",
+    "transparent source addresses come with a later version",
+);
+
 fn usesrc(n: &mut Notes, span: Span) {
-    n.add(
-        span,
-        "usesrc",
-        "connections to servers leave from Rampart's own address for now",
-        "transparent source addresses come with a later version",
-    );
+    n.add(span, USESRC.0, USESRC.1, USESRC.2);
+}
+
+/// What the running proxy does not apply of a server's settings, as (keyword, what,
+/// why): the start-up warnings, and the runtime API's messages for `add server`.
+pub fn server_gaps(
+    st: &rampart_model::proxy::server::ServerSettings,
+) -> Vec<(&'static str, &'static str, &'static str)> {
+    let mut out = Vec::new();
+    if st.namespace.is_some() {
+        out.push((
+            "namespace",
+            "the server is reached from Rampart's own network namespace for now",
+            "network namespaces come with a later version",
+        ));
+    }
+    if st.tfo {
+        out.push((
+            "tfo",
+            "connections to the server do not use TCP Fast Open yet",
+            "a tuning; nothing else changes",
+        ));
+    }
+    if st.source.as_ref().is_some_and(|src| src.usesrc.is_some()) {
+        out.push(USESRC);
+    }
+    out
 }
 
 fn servers(p: &Proxy, n: &mut Notes) {
     for s in &p.servers {
-        let st = &s.settings;
-        if st.namespace.is_some() {
-            n.add(
-                s.span,
-                "namespace",
-                "the server is reached from Rampart's own network namespace for now",
-                "network namespaces come with a later version",
-            );
-        }
-        if st.tfo {
-            n.add(
-                s.span,
-                "tfo",
-                "connections to the server do not use TCP Fast Open yet",
-                "a tuning; nothing else changes",
-            );
-        }
-        if st.source.as_ref().is_some_and(|src| src.usesrc.is_some()) {
-            usesrc(n, s.span);
+        for (kw, what, why) in server_gaps(&s.settings) {
+            n.add(s.span, kw, what, why);
         }
     }
 }

@@ -55,6 +55,7 @@ pub mod queue;
 pub mod rate;
 pub mod retry;
 pub mod server_state;
+pub mod servers;
 pub mod service;
 pub mod sessions;
 pub mod snapshot;

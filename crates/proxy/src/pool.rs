@@ -144,8 +144,9 @@ impl SrvIdle {
 
 /// The idle connections of one worker thread.
 pub struct ThreadPool {
-    /// `[backend][server]`, created on first use.
-    servers: Vec<Box<[OnceCell<Rc<SrvIdle>>]>>,
+    /// `[backend][server]`, created on first use (servers the runtime API adds get
+    /// their cells on first use too).
+    servers: Vec<rampart_core::grow::Grow<OnceCell<Rc<SrvIdle>>>>,
     /// Servers that hold idle connections, for the purge.
     active: RefCell<Vec<Rc<SrvIdle>>>,
     wake: Notify,
@@ -171,7 +172,13 @@ impl ThreadPool {
     }
 
     fn local(&self, bi: usize, si: usize) -> Option<&Rc<SrvIdle>> {
-        let cell = self.servers.get(bi)?.get(si)?;
+        let list = self.servers.get(bi)?;
+        // A server added at run time (callers pass existing servers only; the bound
+        // keeps a wrong index from allocating much).
+        while list.len() <= si && si - list.len() < 1 << 16 {
+            list.push(OnceCell::new());
+        }
+        let cell = list.get(si)?;
         Some(cell.get_or_init(|| {
             Rc::new(SrvIdle {
                 backend: bi,

@@ -297,7 +297,10 @@ pub struct Backend {
     /// `stats *`: the statistics page this proxy serves (`http/stats_page.rs`).
     pub stats: Option<std::sync::Arc<rampart_model::proxy::stats_page::StatsPage>>,
     pub mode: Mode,
-    pub servers: Vec<Server>,
+    /// Configured servers, then those the runtime API added (indices never move).
+    pub servers: crate::servers::Servers,
+    /// The backend's `source`, for the servers the runtime API adds.
+    pub source: Option<rampart_model::proxy::server::Source>,
     pub timeouts: BeTimeouts,
     pub retries: u32,
     /// `option redispatch [<interval>]` (`Some(-1)` without interval; see
@@ -441,6 +444,23 @@ pub struct Server {
     /// `on-marked-down shutdown-sessions`, `on-marked-up shutdown-backup-sessions`.
     pub on_marked_down: bool,
     pub on_marked_up: bool,
+    /// Added by the runtime API (`add server`).
+    pub dynamic: bool,
+    /// The host name a server added by the runtime API was given (it is not resolved:
+    /// the server has no address).
+    pub fqdn: Option<Box<str>>,
+    /// The weight it started with (`iweight`).
+    pub iweight: u32,
+    /// Removed by the runtime API (`del server`): its slot stays, unused.
+    pub deleted: std::sync::atomic::AtomicBool,
+}
+
+impl Server {
+    /// Not removed by `del server`.
+    #[inline]
+    pub fn exists(&self) -> bool {
+        !self.deleted.load(Ordering::Acquire)
+    }
 }
 
 /// `pool-max-conn`, `pool-low-conn`, `pool-purge-delay`, `max-reuse` of a server.

@@ -128,7 +128,11 @@ pub(super) fn apply(rt: &Arc<Runtime>, body: &[u8]) -> &'static str {
     let checks = &rt.checks;
     let bk = &rt.backends[b];
     for name in servers.iter().rev() {
-        let Some(i) = bk.servers.iter().position(|s| s.name == *name) else {
+        let Some(i) = bk
+            .servers
+            .iter()
+            .position(|s| s.name == *name && s.exists())
+        else {
             unknown += 1;
             continue;
         };

@@ -419,7 +419,7 @@ fn objects(rt: &Runtime, rows: &[Row], obj: Obj, q: &Query, out: &mut Vec<u8>) {
                         continue;
                     };
                     let mut n = [0i64; 5];
-                    for s in &b.servers {
+                    for s in b.servers.iter().filter(|s| s.exists()) {
                         n[srv_state(s)] += 1;
                     }
                     for (i, st) in SRV_STATES.iter().enumerate() {

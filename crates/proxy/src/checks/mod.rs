@@ -514,6 +514,10 @@ async fn check_task(
                 continue;
             }
         }
+        // `del server` removed the server: its checks end (HAProxy's `check_purge`).
+        if crate::servers::check_deleted(&rt, k) {
+            return;
+        }
         let start = Instant::now();
         let (paused, nolb_404) = c.before_run(&rt, k, agent);
         if !paused {

@@ -23,8 +23,10 @@ use tokio::sync::{mpsc, oneshot};
 /// ask for one.
 pub struct Shared {
     nbthread: usize,
-    /// Index of each backend's first server among all servers.
+    /// Index of each backend's first server among all servers, and how many there
+    /// were at start-up.
     base: Box<[usize]>,
+    total: usize,
     /// Counter words per thread, all servers, rounded up to a cache line so that two
     /// threads never write the same line.
     stride: usize,
@@ -94,6 +96,7 @@ impl Shared {
         }
         Shared {
             nbthread,
+            total,
             base: base.into(),
             stride,
             counts: (0..if shared { nbthread * stride } else { 0 })
@@ -107,14 +110,29 @@ impl Shared {
         }
     }
 
-    /// Server `si` of backend `bi` among all servers.
+    /// Server `si` of backend `bi` among all servers (`usize::MAX`: none, as servers
+    /// the runtime API adds: their connections are not taken over by other threads).
     pub(super) fn flat(&self, bi: usize, si: usize) -> usize {
-        self.base.get(bi).map_or(usize::MAX, |b| b + si)
+        let Some(&b) = self.base.get(bi) else {
+            return usize::MAX;
+        };
+        let end = self.base.get(bi + 1).copied().unwrap_or(self.total);
+        if b + si < end {
+            b + si
+        } else {
+            usize::MAX
+        }
+    }
+
+    /// The counter of server `flat` on thread `t`.
+    fn count(&self, t: usize, flat: usize) -> Option<&AtomicU32> {
+        self.counts
+            .get(t.checked_mul(self.stride)?.checked_add(flat)?)
     }
 
     /// Publishes what thread `t` holds for server `flat`.
     pub(super) fn publish(&self, t: usize, flat: usize, idle: usize, safe: usize) {
-        if let Some(c) = self.counts.get(t * self.stride + flat) {
+        if let Some(c) = self.count(t, flat) {
             let half = |n: usize| n.min(usize::from(u16::MAX)) as u32;
             c.store(half(idle) | half(safe) << 16, Ordering::Relaxed);
         }
@@ -123,7 +141,7 @@ impl Shared {
     /// Whether thread `t`'s lists for server `flat` show a connection of the safe list
     /// (`safe_only`) or of either.
     fn holds(&self, t: usize, flat: usize, safe_only: bool) -> bool {
-        let Some(c) = self.counts.get(t * self.stride + flat) else {
+        let Some(c) = self.count(t, flat) else {
             return false;
         };
         let held = c.load(Ordering::Relaxed);

@@ -28,6 +28,7 @@ fn backend(servers: &[(u32, u32)]) -> Backend {
         acls: std::sync::Arc::from(Vec::new()),
         stats: None,
         mode: rampart_model::proxy::Mode::Http,
+        source: None,
         servers: servers
             .iter()
             .enumerate()
@@ -56,6 +57,10 @@ fn backend(servers: &[(u32, u32)]) -> Backend {
                 kill: Default::default(),
                 on_marked_down: false,
                 on_marked_up: false,
+                dynamic: false,
+                fqdn: None,
+                iweight: 1,
+                deleted: Default::default(),
             })
             .collect(),
         timeouts: Default::default(),

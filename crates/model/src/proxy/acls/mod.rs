@@ -241,6 +241,8 @@ pub struct Tables {
 struct Names<'a> {
     proxies: &'a [Proxy],
     others: &'a Others,
+    /// The servers arguments named, as (proxy, server).
+    refs: std::cell::RefCell<Vec<(usize, usize)>>,
 }
 
 impl Names<'_> {
@@ -411,7 +413,10 @@ fn resolve_server(text: &str, a: &ArgCx<'_>, names: &Names<'_>, tail: &str) -> R
         .iter()
         .position(|s| s.name == sname)
     {
-        Some(s) => Ok(Arg::Server(be, s)),
+        Some(s) => {
+            names.refs.borrow_mut().push((be, s));
+            Ok(Arg::Server(be, s))
+        }
         None => Err(format!(
             "parsing [{loc}]: unable to find server '{sname}' in proxy '{pname}', {tail}."
         )),
@@ -581,8 +586,12 @@ pub fn resolve(
     let mut def_tables = tables.defaults;
     def_tables.resize_with(defaults.len(), Table::default);
     let mut def_done = vec![false; defaults.len()];
-    {
-        let names = Names { proxies, others };
+    let refs = {
+        let names = Names {
+            proxies,
+            others,
+            refs: Default::default(),
+        };
         for (i, p) in proxies.iter().enumerate() {
             if p.disabled {
                 continue;
@@ -619,6 +628,12 @@ pub fn resolve(
                 sources,
             );
             report(diags, errs);
+        }
+        names.refs.into_inner()
+    };
+    for (p, s) in refs {
+        if let Some(s) = proxies.get_mut(p).and_then(|p| p.servers.get_mut(s)) {
+            s.referenced = true;
         }
     }
     for ((p, e), t) in proxies.iter_mut().zip(px_exprs).zip(px_tables) {

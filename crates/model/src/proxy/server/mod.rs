@@ -233,6 +233,9 @@ pub struct Server {
     pub template: Option<String>,
     /// The state the server-state file gave it, if any.
     pub saved: Option<crate::server_state::SavedState>,
+    /// An argument of a sample fetch or converter names it (`srv_is_up(b/s)`...): the
+    /// runtime API may not delete it (HAProxy's `SRV_F_NON_PURGEABLE`).
+    pub referenced: bool,
 }
 
 /// What server option parsers work on.
@@ -255,15 +258,18 @@ pub struct ServerBuilder {
     /// The rest of the line, for variable-length options.
     pub rest: Vec<String>,
     pub resolver: HostResolver,
+    /// A server the runtime API adds (`add server`): only the options HAProxy marks
+    /// `dynamic_ok` are accepted.
+    pub dynamic: bool,
 }
 
 mod options;
 #[cfg(test)]
 mod tests;
 
-use options::default_ok;
 pub(crate) use options::parse_source;
 pub use options::{arity, TABLE};
+use options::{default_ok, dynamic_ok};
 
 /// HAProxy's `invalid_prefix_char`: letters, digits, `.`, `_`, `-`.
 fn invalid_prefix_char(name: &str) -> Option<char> {
@@ -390,6 +396,7 @@ fn parse_line_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, kind: Kind) -> Resu
         extra: 0,
         rest: Vec::new(),
         resolver: b.resolver().clone(),
+        dynamic: false,
     };
     let ctx = sb.ctx.clone();
     if !parse_options(&mut sb, cx, first, &ctx) {
@@ -415,6 +422,7 @@ fn parse_line_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, kind: Kind) -> Resu
                 settings: sb.settings.clone(),
                 template: Some(n.clone()),
                 saved: None,
+                referenced: false,
             });
         }
     } else {
@@ -445,6 +453,7 @@ fn parse_line_inner(b: &mut ProxiesBuilder, cx: &mut Cx<'_>, kind: Kind) -> Resu
             settings: sb.settings,
             template: None,
             saved: None,
+            referenced: false,
         });
     }
     Ok(())
@@ -496,6 +505,7 @@ pub fn parse_standalone(cx: &mut Cx<'_>, owner: &str, resolver: &HostResolver) -
         extra: 0,
         rest: Vec::new(),
         resolver: resolver.clone(),
+        dynamic: false,
     };
     let ctx = sb.ctx.clone();
     if !parse_options(&mut sb, cx, 2, &ctx) {
@@ -511,7 +521,117 @@ pub fn parse_standalone(cx: &mut Cx<'_>, owner: &str, resolver: &HostResolver) -
         settings: sb.settings,
         template: None,
         saved: None,
+        referenced: false,
     })
+}
+
+/// A server the runtime API adds (`add server <b>/<name> <addr>[:<port>] [kw]*`,
+/// HAProxy's `cli_parse_add_server` with `SRV_PARSE_DYNAMIC`): `args` are the name, the
+/// address and the options. The backend's `default-server` settings do not apply (a
+/// dynamic server starts from HAProxy's built-in ones: weight 1, no idle connection
+/// pool); a host name is not resolved (the server starts without an address). `used_ids`
+/// are the ids of the backend's servers with where they were declared and their names.
+///
+/// Returns the server with HAProxy's messages (warnings) on success, or the messages
+/// ending with the error, each line ending with a newline, as HAProxy's CLI collects
+/// them.
+pub fn parse_dynamic(
+    args: &[String],
+    owner: &str,
+    mode_http: bool,
+    used_ids: Vec<(u32, String, String)>,
+) -> Result<(Server, String), String> {
+    let (Some(name), Some(a)) = (
+        args.first().filter(|a| !a.is_empty()),
+        args.get(1).filter(|a| !a.is_empty()),
+    ) else {
+        return Err("'server' expects <name> and <addr>[:<port>] as arguments.\n".into());
+    };
+    if let Some(c) = crate::proxy::invalid_char(name) {
+        return Err(format!(
+            "character '{c}' is not permitted in server name '{name}'.\n"
+        ));
+    }
+    let resolver = HostResolver::none();
+    let a = addr::parse(a, &AddrOpts::SERVER, &resolver).map_err(|e| format!("{e}\n"))?;
+    let mut words = vec!["server".to_string()];
+    words.extend(args.iter().cloned());
+    let line = Line {
+        span: Span {
+            file: rampart_config::FileId(0),
+            line: 0,
+        },
+        modifier: Modifier::None,
+        words,
+    };
+    let mut diags = rampart_config::Diagnostics::new();
+    let mut cx = Cx {
+        line: &line,
+        diags: &mut diags,
+        base_dir: std::path::Path::new("."),
+    };
+    let mut sb = ServerBuilder {
+        settings: ServerSettings {
+            pool_max_conn: Some(0),
+            pool_purge_delay: Some(0),
+            ..ServerSettings::default()
+        },
+        id: None,
+        name: Some(name.clone()),
+        is_default: false,
+        mode_http,
+        has_be: true,
+        proxy_type: "backend",
+        proxy_name: owner.to_string(),
+        used_ids,
+        ctx: String::new(),
+        extra: 0,
+        rest: Vec::new(),
+        resolver,
+        dynamic: true,
+    };
+    let ok = parse_options(&mut sb, &mut cx, 2, "");
+    let mut said = String::new();
+    for d in diags.iter().filter(|d| {
+        matches!(
+            d.level,
+            rampart_config::Level::Warning
+                | rampart_config::Level::NonFatalAlert
+                | rampart_config::Level::Alert
+        )
+    }) {
+        said.push_str(&d.message);
+        said.push('\n');
+    }
+    if !ok {
+        return Err(said);
+    }
+    let c = &sb.settings.check;
+    if c.enabled && c.track.is_some() {
+        said.push_str("unable to enable checks and tracking at the same time!\n");
+        return Err(said);
+    }
+    if c.agent.enabled && c.agent.port.or(c.port).unwrap_or(0) == 0 {
+        said.push_str(&format!(
+            "server {name} does not have agent port. Agent check has been disabled.\n"
+        ));
+        return Err(said);
+    }
+    let (addr, port) = server_addr(a);
+    Ok((
+        Server {
+            name: name.clone(),
+            span: line.span,
+            addr,
+            port,
+            id: sb.id,
+            settings: sb.settings,
+            template: None,
+            saved: None,
+            referenced: false,
+        },
+        said,
+    ))
 }
 
 /// `N` (1..N) or `L-H`. Bounded so that a huge count cannot exhaust memory.
@@ -581,6 +701,13 @@ fn parse_options_inner(sb: &mut ServerBuilder, cx: &mut Cx<'_>, first: usize, ct
             return false;
         };
         let n = arity(k.name);
+        if sb.dynamic && !dynamic_ok(k.name) {
+            cx.alert(format!(
+                "'{}' option is not accepted for dynamic server",
+                k.name
+            ));
+            return false;
+        }
         if sb.is_default && !default_ok(k.name) {
             // An alert in HAProxy's output that does not fail the configuration.
             let msg = format!(

@@ -166,6 +166,35 @@ pub(super) fn default_ok(name: &str) -> bool {
     )
 }
 
+/// Options HAProxy refuses on servers added at run time (its `dynamic_ok` of 0).
+pub(super) fn dynamic_ok(name: &str) -> bool {
+    !matches!(
+        name,
+        "cookie"
+            | "init-addr"
+            | "log-proto"
+            | "max-reuse"
+            | "namespace"
+            | "non-stick"
+            | "redir"
+            | "resolve-net"
+            | "resolve-opts"
+            | "resolve-prefer"
+            | "resolvers"
+            | "stick"
+            | "socks4"
+            | "no-agent-check"
+            | "no-check"
+            | "no-check-send-proxy"
+            | "no-check-ssl"
+            | "no-send-proxy-v2-ssl"
+            | "no-send-proxy-v2-ssl-cn"
+            | "no-ssl"
+            | "ssl-reuse"
+            | "tcp-ut"
+    )
+}
+
 fn arg<'a>(cx: &Cx<'a>) -> &'a str {
     cx.arg(0).unwrap_or_default()
 }

@@ -236,6 +236,26 @@ impl Checks {
             .is_some_and(|k| self.servers[k].track.is_some())
     }
 
+    /// Another server follows this one (`track`).
+    pub fn is_tracked(&self, b: usize, i: usize) -> bool {
+        self.index(b, i)
+            .is_some_and(|k| !self.servers[k].trackers.is_empty())
+    }
+
+    /// A server the runtime API added (in maintenance, without checks): its health
+    /// counter starts at 0 and its last change is now.
+    pub fn server_added(&self, b: usize, i: usize) {
+        if let Ok(mut p) = self.plain.lock() {
+            p.insert(
+                (b, i),
+                Plain {
+                    health: 0,
+                    last_change: Some(Instant::now()),
+                },
+            );
+        }
+    }
+
     /// The server has an agent check, enabled.
     pub fn agent_enabled(&self, b: usize, i: usize) -> bool {
         self.index(b, i).is_some_and(|k| {
