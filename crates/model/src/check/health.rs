@@ -109,10 +109,16 @@ pub(super) fn check_ports(all: &[Proxy], cx: &mut LowerCx<'_>) {
     for p in all.iter().filter(|p| p.is_be() && !p.disabled) {
         for s in p.servers.iter().filter(|s| s.settings.check.enabled) {
             let c = &s.settings.check;
-            let inet = matches!(s.addr, ServerAddr::Ip(_) | ServerAddr::Name { .. });
+            // HAProxy asks for a port only when the check goes to a known IP address:
+            // the check's `addr` or the server's, not `0.0.0.0`/`::`, nor a name
+            // (unresolved when checks are set up), nor a Unix socket.
+            let srv_inet = matches!(s.addr, ServerAddr::Ip(ip) if !ip.is_unspecified());
+            let chk_inet = c.addr.as_ref().is_some_and(
+                |a| matches!(a.host, crate::addr::Host::Ip(ip) if !ip.is_unspecified()),
+            );
             let addr_port = c.addr.as_ref().and_then(|a| a.single_port()).unwrap_or(0);
             let svc_port = matches!(s.port, ServerPort::Fixed(n) if n != 0);
-            if c.port.unwrap_or(0) != 0 || addr_port != 0 || svc_port || !inet {
+            if c.port.unwrap_or(0) != 0 || addr_port != 0 || svc_port || !(srv_inet || chk_inet) {
                 continue;
             }
             let first = p
