@@ -387,6 +387,7 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
         beconn: Default::default(),
         queue: Default::default(),
         counters: ProxyCounters::default(),
+        live: Default::default(),
         invalid_rep: Default::default(),
         persist,
         tcp: crate::tcp_rules::TcpRules::of(p),
