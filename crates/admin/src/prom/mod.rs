@@ -6,6 +6,10 @@
 //! object in configuration order under it, `# HELP` and `# TYPE` before a family's
 //! first line. The query selects scopes (`scope=global|frontend|backend|server|...`,
 //! repeated; `scope=` alone selects none) and `no-maint` hides servers in maintenance.
+//! A field a row leaves empty is `NaN`, as in HAProxy; the families that are not one
+//! field per object follow promex: `status` and the check statuses (`check_status`,
+//! `agg_check_status`) one line per state, `check_code` and `check_status` only for a
+//! running check, `check_duration_seconds` once a check ended (paused or not).
 //!
 //! The orchestrator (layer 5) serves the requests; [`install`] hands it this renderer
 //! behind `rampart_proxy::service::Exporter` at start-up.
