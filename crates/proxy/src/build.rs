@@ -530,6 +530,9 @@ fn build_server(
                 3 => Op::Stopping,
                 _ => Op::Running,
             });
+            // The file's time since the last change goes on (HAProxy's `last_change`).
+            let since = u32::try_from(saved.since_change.max(0)).unwrap_or(u32::MAX);
+            l.changed(crate::server_state::now_secs().saturating_sub(since));
             l
         }
         None => Live::new(s.settings.weight, admin_flags),

@@ -699,3 +699,65 @@ fn state_times_match_haproxy() {
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
+
+/// A server-state file's `srv_time_since_last_change` goes on counting (HAProxy sets
+/// `last_change` from it): `lastchg` and `show servers state` start from the file's
+/// figure, but for a server whose state the file changed.
+#[test]
+fn state_file_last_change_goes_on() {
+    let dir = TempDir::new("stats-state-file");
+    let state = dir.write(
+        "state",
+        "1\n\
+         # be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n\
+         2 be 1 a 127.0.0.1 2 0 1 1 100 1 0 0 0 0 0 0 - 80 - 0 0 - - 0\n\
+         2 be 2 b 127.0.0.1 0 1 1 1 200 1 0 0 0 0 0 0 - 80 - 0 0 - - 0\n",
+    );
+    let run = |name: &str, haproxy: bool| {
+        let sock = dir.join(&format!("{name}.sock"));
+        let cfg = format!(
+            "global\n    stats socket {}\n    server-state-file {}\n\
+             defaults\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    load-server-state-from-file global\n\
+             backend be\n    server a 127.0.0.1:80\n    server b 127.0.0.1:80\n    server c 127.0.0.1:80\n",
+            sock.display(),
+            state.display()
+        );
+        let l = if haproxy {
+            Launch::haproxy(name, &dir, &cfg)
+        } else {
+            Launch::rampart(name, &dir, &cfg)
+        };
+        let _p = l.ready(Ready::Unix(sock.clone())).spawn();
+        let addr = format!("unix-connect:{}", sock.display());
+        let st = stat(&addr);
+        let since: BTreeMap<String, i64> = socat(&addr, "show servers state\n")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                Some((f.get(3)?.to_string(), f.get(9)?.parse().ok()?))
+            })
+            .collect();
+        let lastchg = |s: &str| -> i64 {
+            st.get(&(format!("be/{s}"), "lastchg".into()))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(-1)
+        };
+        [("a", 100), ("b", 200), ("c", 0)]
+            .iter()
+            .map(|&(s, from)| {
+                let (l, v) = (lastchg(s), since.get(s).copied().unwrap_or(-1));
+                // Seconds since the start, generously bounded.
+                (l - from, v - from)
+            })
+            .collect::<Vec<_>>()
+    };
+    for (name, haproxy) in [("r", false), ("h", true)] {
+        for (i, (l, v)) in run(name, haproxy).into_iter().enumerate() {
+            assert!(
+                (0..30).contains(&l) && (0..30).contains(&v),
+                "{name}: server {i}: lastchg {l}, srv_time_since_last_change {v} past the file's"
+            );
+        }
+    }
+}
