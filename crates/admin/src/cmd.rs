@@ -75,7 +75,7 @@ impl Handler for Api {
                 &crate::servers::Ctx {
                     rt: &self.rt,
                     initial: &self.initial,
-                    start: self.process.start,
+                    idle: &self.ctl.idle,
                 },
                 cmd,
                 out,
@@ -182,7 +182,7 @@ impl Api {
                 _ => {}
             }
         }
-        let rows = stat::rows(&self.rt, self.ctl.is_stopping(), &f, self.process.start);
+        let rows = stat::rows(&self.rt, &self.ctl, &f);
         let mut s = String::with_capacity(1024 + rows.len() * 512);
         if json {
             s.push('[');

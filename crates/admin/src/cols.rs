@@ -270,7 +270,7 @@ pub static COLS: &[Col] = &[
     },
     Col {
         name: "throttle",
-        tags: [None, None, None, Some((t(b"MGP"), Ty::U32))],
+        tags: [None, None, None, Some((t(b"MaP"), Ty::U32))],
     },
     Col {
         name: "lbtot",

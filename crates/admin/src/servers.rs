@@ -15,7 +15,6 @@ use rampart_proxy::checks::CliHealth;
 use rampart_proxy::state::{Backend, PortMap, Runtime};
 use std::fmt::Write;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// What the configuration said that the runtime does not keep: initial weights and
 /// which ids were forced (`show servers state`, `get weight`).
@@ -88,7 +87,8 @@ impl Initial {
 pub struct Ctx<'a> {
     pub rt: &'a Arc<Runtime>,
     pub initial: &'a Initial,
-    pub start: Instant,
+    /// What the worker threads publish of their server connections.
+    pub idle: &'a rampart_proxy::pool::Shared,
 }
 
 /// HAProxy's `cli_has_level(appctx, ACCESS_LVL_ADMIN)`.
@@ -354,6 +354,46 @@ fn addr_port(srv: &rampart_proxy::state::Server) -> (String, u16) {
     }
 }
 
+/// One line of `show servers conn` (HAProxy's `dump_servers_state`): the pool's
+/// figures summed over the threads (connections in use, most used since the last
+/// purge, the estimated need, idle connections of each list), `pool-max-conn`, the
+/// idle connections, then those of each thread, unless the server keeps none.
+#[allow(clippy::too_many_arguments)]
+fn conn_line(
+    cx: &Ctx<'_>,
+    b: usize,
+    be: &Backend,
+    i: usize,
+    srv: &rampart_proxy::state::Server,
+    addr: &str,
+    port: u16,
+    s: &mut String,
+) {
+    let f = cx.idle.figures(b, i);
+    let idle = srv.idle_conns.load(std::sync::atomic::Ordering::Relaxed);
+    let _ = write!(
+        s,
+        "{}/{} {}/{} {addr} {port} - {} {} {} {} {} {} {} {idle}",
+        be.name,
+        srv.name,
+        be.uuid,
+        srv.puid,
+        srv.pool.purge_delay.as_millis(),
+        f.used,
+        f.max_used,
+        f.est_need,
+        f.idle,
+        f.safe,
+        srv.pool.max_conn
+    );
+    if srv.pool.max_conn != 0 {
+        for t in 0..cx.idle.nbthread() {
+            let _ = write!(s, " {}", cx.idle.idle_on(t, b, i));
+        }
+    }
+    s.push('\n');
+}
+
 /// `show servers state [<backend>]` (the server-state file's format, version 1) and
 /// `show servers conn [<backend>]`.
 fn show_servers(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
@@ -380,7 +420,7 @@ fn show_servers(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
     } else {
         s.push_str("1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n");
     }
-    let now = Instant::now();
+    let now = rampart_proxy::server_state::now_secs();
     for (b, be) in rt.backends.iter().enumerate() {
         if only.is_some_and(|o| o != b) {
             continue;
@@ -393,28 +433,11 @@ fn show_servers(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
             }
             let (addr, port) = addr_port(srv);
             if conn {
-                let used = srv.served.load(std::sync::atomic::Ordering::Relaxed);
-                let idle = srv.idle_conns.load(std::sync::atomic::Ordering::Relaxed);
-                let _ = write!(
-                    s,
-                    "{}/{} {}/{} {addr} {port} - {} {used} {used} 0 {idle} 0 {} {idle}",
-                    be.name,
-                    srv.name,
-                    be.uuid,
-                    srv.puid,
-                    srv.pool.purge_delay.as_millis(),
-                    srv.pool.max_conn
-                );
-                for _ in 0..rt.nbthread {
-                    s.push_str(" 0");
-                }
-                s.push('\n');
+                conn_line(cx, b, be, i, srv, &addr, port, &mut s);
                 continue;
             }
             let v = rt.checks.view(rt, b, i);
-            let since = now
-                .saturating_duration_since(v.last_change.unwrap_or(cx.start))
-                .as_secs();
+            let since = srv.live.since_change(now);
             let be_forced = cx.initial.be_forced.get(b).copied().unwrap_or(false);
             let (srv_forced, cport, aport) = cx
                 .initial

@@ -1,18 +1,21 @@
 //! `show stat` (management guide 9.1 and 9.3): one typed row per frontend, listener
 //! (`option socket-stats`), backend and server, from the runtime's counters
-//! (`rampart_proxy::state`), and the CSV, typed and JSON writers. A field HAProxy
+//! (`rampart_proxy::state`), the servers' and backends' clocks of state changes
+//! (`rampart_proxy::server_state`), the threads' published connection figures
+//! (`rampart_proxy::pool::Shared`), and the CSV, typed and JSON writers. A field HAProxy
 //! fills for an object type but Rampart does not count yet stays empty.
 
 use crate::cols::{COLS, MODULES_AT};
 use crate::field::{csv_cell, json_item_tail, json_str, typed_tail, Field, Val};
 use rampart_proxy::checks::CheckView;
-use rampart_proxy::server_state::{admin, Op};
+use rampart_proxy::pool::Shared;
+use rampart_proxy::server_state::{admin, now_secs, Op};
 use rampart_proxy::state::{Backend, Frontend, ListenerRt, ProxyCounters, Runtime, Server};
 use rampart_proxy::stats::Traffic;
+use rampart_proxy::Control;
 use std::fmt::Write;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicU32, AtomicU64};
-use std::time::Instant;
 
 /// HAProxy's object types (`STATS_TYPE_*`): the type mask of the filter has bit
 /// `1 << type`.
@@ -62,6 +65,27 @@ pub struct Row {
     pub fields: Vec<Field>,
     /// The backend and server the row shows (indexes in the runtime), when it shows one.
     pub place: Option<(usize, Option<usize>)>,
+    /// A server's last health check status and duration, kept while the check is
+    /// paused or disabled (the fields show them only for a running check; Prometheus
+    /// reads them as HAProxy's `check.status` and `check.duration`).
+    pub check: LastCheck,
+}
+
+/// A server's last health check (`Ini` and 0 before any, or without health check).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LastCheck {
+    pub status: rampart_check::Status,
+    /// Milliseconds.
+    pub duration: u64,
+}
+
+impl Default for LastCheck {
+    fn default() -> Self {
+        LastCheck {
+            status: rampart_check::Status::Ini,
+            duration: 0,
+        }
+    }
 }
 
 /// A column's position by name (rows are filled by name, a hundred fields each: a
@@ -122,6 +146,7 @@ impl Row {
             id,
             fields,
             place: None,
+            check: LastCheck::default(),
         }
     }
 
@@ -508,15 +533,28 @@ fn check_fields(r: &mut Row, v: &CheckView) {
     }
 }
 
-/// A server's row; `start`: when the process started.
+/// HAProxy's `server_throttle_rate` for server `si` in its `slowstart` ramp (the
+/// percentage of its weight the balancing gives it now); `None` outside a ramp or
+/// when draining, as HAProxy leaves the field empty.
+fn throttle(be: &Backend, si: usize, s: &Server) -> Option<u64> {
+    let draining = s.live.uweight() == 0 || s.live.admin() & admin::DRAIN != 0;
+    if s.live.op() != Op::Starting || draining {
+        return None;
+    }
+    Some(u64::from(be.balance.throttle(si, s.live.uweight())))
+}
+
+/// A server's row; `idle`: the threads' connection figures, `now`: [`now_secs`].
+#[allow(clippy::too_many_arguments)]
 pub fn server(
     rt: &Runtime,
+    idle: &Shared,
+    now: u32,
     bi: usize,
     be: &Backend,
     si: usize,
     s: &Server,
     f: &Filter,
-    start: Instant,
 ) -> Row {
     let c = &s.counters;
     let mut r = Row::new(Obj::Server, be.uuid, s.puid);
@@ -531,30 +569,27 @@ pub fn server(
     r.n("wredis", ld(&c.redispatches));
     let view = rt.checks.stats_view(rt, bi, si);
     r.set("status", Val::Str(srv_status(s, view.as_ref())));
-    // A server without checks counts from its last change on the runtime API, or from
-    // the start (HAProxy sets every server's `last_change` when it creates it).
-    let lastchg = match &view {
-        Some(v) => v.lastchg,
-        None => rt
-            .checks
-            .view(rt, bi, si)
-            .last_change
-            .unwrap_or(start)
-            .elapsed()
-            .as_secs(),
-    };
-    r.n("lastchg", lastchg);
+    r.n("lastchg", u64::from(s.live.since_change(now)));
     // Checks are paused while the server is in maintenance: their fields stay empty,
     // but for the counters of an enabled check.
     if let Some(v) = &view {
         if v.health.is_some() {
             r.n("chkfail", v.chkfail);
-            r.n("chkdown", v.chkdown);
-            r.n("downtime", v.downtime);
+            r.n("chkdown", s.live.down_trans());
+            r.n("downtime", u64::from(s.live.downtime(now)));
         }
         if !s.live.in_maint() {
             check_fields(&mut r, v);
         }
+        if let Some(rep) = &v.report {
+            r.check = LastCheck {
+                status: rep.status,
+                duration: rep.duration,
+            };
+        }
+    }
+    if let Some(t) = throttle(be, si, s) {
+        r.n("throttle", t);
     }
     r.n("weight", u64::from(s.live.uweight()));
     r.n("uweight", u64::from(s.live.uweight()));
@@ -579,8 +614,11 @@ pub fn server(
     r.n("eresp", ld(&c.eresp));
     r.n("dresp", ld(&c.denied_resp));
     r.n("wrew", ld(&c.failed_rewrites));
-    // Not split yet: the idle and safe lists are per thread (`srv_icur` has both).
-    r.n("used_conn_cur", ld32(&s.served));
+    let conns = idle.figures(bi, si);
+    r.n("idle_conn_cur", u64::from(conns.idle));
+    r.n("safe_conn_cur", u64::from(conns.safe));
+    r.n("used_conn_cur", u64::from(conns.used));
+    r.n("need_conn_est", u64::from(conns.est_need));
     r.n("srv_icur", ld32(&s.idle_conns));
     if s.pool.max_conn >= 0 {
         r.n("src_ilim", s.pool.max_conn as u64);
@@ -617,8 +655,8 @@ pub fn server(
     r
 }
 
-/// A backend's row.
-pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
+/// A backend's row; `now`: [`now_secs`].
+pub fn backend(rt: &Runtime, now: u32, be: &Backend, f: &Filter) -> Row {
     let c = &be.counters;
     let mut r = Row::new(Obj::Backend, be.uuid, 0);
     common_proxy(&mut r, &be.name, "BACKEND", c);
@@ -669,6 +707,11 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
     r.n("uweight", weight);
     r.n("act", act);
     r.n("bck", bck);
+    r.n("chkdown", be.live.down_trans());
+    r.n("lastchg", u64::from(be.live.since_change(now)));
+    if !be.servers.is_empty() {
+        r.n("downtime", u64::from(be.live.downtime(now, usable)));
+    }
     r.n("iid", be.uuid.max(0) as u64);
     r.n("type", 1);
     r.st("mode", mode_name(be.mode));
@@ -688,9 +731,10 @@ pub fn backend(rt: &Runtime, be: &Backend, f: &Filter) -> Row {
 }
 
 /// Every row the filter selects, in configuration order: each proxy's frontend, its
-/// listeners (those with counters), its servers, then its backend (`start`: when the
-/// process started).
-pub fn rows(rt: &Runtime, stopping: bool, f: &Filter, start: Instant) -> Vec<Row> {
+/// listeners (those with counters), its servers, then its backend.
+pub fn rows(rt: &Runtime, ctl: &Control, f: &Filter) -> Vec<Row> {
+    let stopping = ctl.is_stopping();
+    let now = now_secs();
     let mut out = Vec::new();
     for p in &rt.proxies {
         let uuid =
@@ -723,13 +767,13 @@ pub fn rows(rt: &Runtime, stopping: bool, f: &Filter, start: Instant) -> Vec<Row
                     if f.hide_down && (maint || s.live.op() == Op::Stopped) {
                         continue;
                     }
-                    let mut r = server(rt, bi, be, si, s, f, start);
+                    let mut r = server(rt, &ctl.idle, now, bi, be, si, s, f);
                     r.place = Some((bi, Some(si)));
                     out.push(r);
                 }
             }
             if f.wants_type(Obj::Backend) {
-                let mut r = backend(rt, be, f);
+                let mut r = backend(rt, now, be, f);
                 r.place = Some((bi, None));
                 out.push(r);
             }

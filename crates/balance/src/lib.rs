@@ -146,6 +146,9 @@ struct View {
     /// Current effective weights and cumulative weights (balance factor, random).
     eweight: Vec<u32>,
     cumulative: Vec<u32>,
+    /// The algorithm's weight scale (HAProxy's `lbprm.wdiv` and `wmult`).
+    wdiv: u32,
+    wmult: u32,
 }
 
 /// A load for building a balancer before any stream exists.
@@ -337,6 +340,8 @@ impl Balancer {
             group: Some(lb.group()),
             eweight: lb.srv.iter().map(|s| s.cur.eweight).collect(),
             cumulative: lb.srv.iter().map(|s| s.cumulative).collect(),
+            wdiv: lb.wdiv,
+            wmult: lb.wmult,
             ..View::default()
         };
         match &st.alg {
@@ -368,6 +373,20 @@ impl Balancer {
             Alg::Fwrr(_) => {}
         }
         self.view.store(Arc::new(v));
+    }
+
+    /// The share of its weight server `i` (of user weight `uweight`) takes now, in
+    /// percent rounded up (HAProxy's `server_throttle_rate`: below 100 while it warms
+    /// up after `slowstart`; 100 with a zero weight).
+    pub fn throttle(&self, i: usize, uweight: u32) -> u32 {
+        if uweight == 0 {
+            return 100;
+        }
+        let v = self.view.load();
+        let e = u64::from(v.eweight.get(i).copied().unwrap_or(0));
+        let (wdiv, wmult) = (u64::from(v.wdiv.max(1)), u64::from(v.wmult.max(1)));
+        let t = (100 * wmult * e + wdiv - 1) / (wdiv * u64::from(uweight));
+        u32::try_from(t).unwrap_or(u32::MAX)
     }
 
     /// The server for a stream (HAProxy's `assign_server`), avoiding `avoid` when

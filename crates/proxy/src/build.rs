@@ -401,6 +401,7 @@ fn backend_of(p: &Proxy, defaults: &[Proxy], limits: &Limits, errors: &mut Vec<S
         beconn: Default::default(),
         queue: Default::default(),
         counters: ProxyCounters::default(),
+        live: Default::default(),
         invalid_rep: Default::default(),
         persist,
         tcp: crate::tcp_rules::TcpRules::of(p),
@@ -597,6 +598,9 @@ fn server_of(
                 3 => Op::Stopping,
                 _ => Op::Running,
             });
+            // The file's time since the last change goes on (HAProxy's `last_change`).
+            let since = u32::try_from(saved.since_change.max(0)).unwrap_or(u32::MAX);
+            l.changed(crate::server_state::now_secs().saturating_sub(since));
             l
         }
         None => Live::new(s.settings.weight, admin_flags),

@@ -46,7 +46,7 @@
 
 mod takeover;
 
-pub use takeover::Shared;
+pub use takeover::{ConnFigures, Shared};
 
 use crate::queue::Slot;
 use crate::retry::Retries;
@@ -87,6 +87,14 @@ pub(crate) struct ServerConn {
 }
 
 impl ServerConn {
+    /// The connection belongs to its client session from now on (the server asked for
+    /// connection-based authentication): no longer counted in use, as HAProxy's
+    /// `conn_set_private`.
+    pub(crate) fn set_private(&mut self) {
+        self.private = true;
+        self._lease.uncount();
+    }
+
     /// Closes a connection whose transaction completed but which is not kept: with a
     /// reset, as HAProxy closes a server connection once the response length was known,
     /// so neither side keeps the connection in TIME_WAIT and the server has no close
@@ -96,13 +104,27 @@ impl ServerConn {
     }
 }
 
-/// Counts a live connection of a server on this thread (for the purge's estimate).
-struct Lease(Rc<SrvIdle>);
+/// Counts a live connection of a server on this thread (for the purge's estimate and
+/// the statistics), until it is dropped or made private.
+pub(crate) struct Lease {
+    idle: Rc<SrvIdle>,
+    counted: bool,
+}
+
+impl Lease {
+    /// The connection no longer counts (HAProxy's private connections are not in
+    /// `curr_used_conns`).
+    fn uncount(&mut self) {
+        if std::mem::take(&mut self.counted) {
+            let l = &self.idle;
+            l.set_live(l.live.get().saturating_sub(1));
+        }
+    }
+}
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        let l = &self.0;
-        l.live.set(l.live.get().saturating_sub(1));
+        self.uncount();
     }
 }
 
@@ -110,8 +132,11 @@ impl Drop for Lease {
 struct SrvIdle {
     backend: usize,
     server: usize,
-    /// The server among all servers (where other threads see these lists' lengths).
+    /// The server among all servers (where other threads see these lists' lengths),
+    /// this thread, and where the figures are published.
     flat: usize,
+    thread: usize,
+    shared: Arc<Shared>,
     /// Connections that carried one request, and those that carried more.
     idle: RefCell<Vec<ServerConn>>,
     safe: RefCell<Vec<ServerConn>>,
@@ -139,6 +164,18 @@ impl SrvIdle {
         let used = self.used();
         self.max_used.set(self.max_used.get().max(used));
         self.est_need.set(self.est_need.get().max(used));
+        self.publish_need();
+    }
+
+    /// Open connections change (published for the statistics).
+    fn set_live(&self, n: u32) {
+        self.live.set(n);
+        self.shared.publish_live(self.thread, self.flat, n);
+    }
+
+    fn publish_need(&self) {
+        let (m, e) = (self.max_used.get(), self.est_need.get());
+        self.shared.publish_need(self.thread, self.flat, m, e);
     }
 }
 
@@ -184,6 +221,8 @@ impl ThreadPool {
                 backend: bi,
                 server: si,
                 flat: self.shared.flat(bi, si),
+                thread: self.thread,
+                shared: self.shared.clone(),
                 idle: RefCell::default(),
                 safe: RefCell::default(),
                 live: Cell::default(),
@@ -349,6 +388,7 @@ fn purge_one(local: &SrvIdle, srv: &Server) {
     let est = (local.est_need.get() + local.max_used.get()) / 2;
     local.est_need.set(est.max(local.max_used.get()));
     local.max_used.set(used);
+    local.publish_need();
     for list in [&local.idle, &local.safe] {
         let mut l = list.borrow_mut();
         let n = (to_kill as usize).min(l.len());
@@ -561,9 +601,14 @@ async fn fresh<'b>(
     let mut lease = Lease::open(w, bi, slot.server())?;
     let conn = connect_to(&w.rt, be, slot, cli.addrs, r).await?;
     let si = slot.server();
-    if lease.0.server != si {
+    if lease.idle.server != si {
         // A retry moved the stream to another server.
         lease = Lease::open(w, bi, si)?;
+    }
+    // A connection that belongs to its session from the start (`http-reuse never`, the
+    // `dispatch` address) is not in use for the statistics, as in HAProxy.
+    if be.http.reuse == HttpReuse::Never || be.servers[si].pool.private {
+        lease.uncount();
     }
     Ok(ServerConn {
         conn,
@@ -581,10 +626,27 @@ impl Lease {
     /// Counts a new connection of server `si` of backend `bi` on this thread, in use.
     fn open(w: &WorkerCx, bi: usize, si: usize) -> Result<Lease, ConnectError> {
         let local = w.pool.local(bi, si).ok_or(ConnectError::NoServer)?.clone();
-        local.live.set(local.live.get() + 1);
+        local.set_live(local.live.get() + 1);
         local.note_use();
-        Ok(Lease(local))
+        Ok(Lease {
+            idle: local,
+            counted: true,
+        })
     }
+}
+
+/// A health check's connection to a server, counted in use on this thread while the
+/// lease lives (HAProxy counts every connection to a server in `curr_used_conns`);
+/// `None` for an unknown server.
+pub(crate) fn in_use(w: &WorkerCx, bi: usize, si: usize) -> Option<Lease> {
+    Lease::open(w, bi, si).ok()
+}
+
+/// A `mode tcp` stream connected to a server: its connection counts in the most used
+/// at once and the estimated need, then no longer in use (HAProxy makes the
+/// connections of a proxy that does not reuse any private as soon as they exist).
+pub(crate) fn note_private(w: &WorkerCx, bi: usize, si: usize) {
+    drop(Lease::open(w, bi, si));
 }
 
 /// Whether a request that got nothing back on `c` may be sent again on a new

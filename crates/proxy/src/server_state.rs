@@ -58,6 +58,13 @@ pub struct Live {
     /// thousandths (1000 outside a ramp): the effective weight is `uweight * ramp / 1000`
     /// (at least 1), HAProxy's `eweight` during warm-up.
     ramp: AtomicU32,
+    /// When the operational or administrative state last changed ([`now_secs`]),
+    /// the seconds spent down before that, and the transitions to down (HAProxy's
+    /// `last_change`, `down_time`, `counters.down_trans`: `show stat`'s `lastchg`,
+    /// `downtime`, `chkdown`).
+    last_change: AtomicU32,
+    down_time: AtomicU32,
+    down_trans: AtomicU64,
 }
 
 impl Live {
@@ -76,6 +83,9 @@ impl Live {
             uweight: AtomicU32::new(weight),
             standby: AtomicBool::new(false),
             ramp: AtomicU32::new(1000),
+            last_change: AtomicU32::new(now_secs()),
+            down_time: AtomicU32::new(0),
+            down_trans: AtomicU64::new(0),
         }
     }
 
@@ -125,6 +135,55 @@ impl Live {
         self.standby.store(v, Ordering::Release);
     }
 
+    /// The state changed at `now` (HAProxy's `s->last_change = now.tv_sec`).
+    pub fn changed(&self, now: u32) {
+        self.last_change.store(now, Ordering::Release);
+    }
+
+    /// The server went down at `now` (a check, the runtime API, maintenance entered
+    /// while up): a change, and one more transition to down.
+    pub fn went_down(&self, now: u32) {
+        self.changed(now);
+        self.down_trans.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The time since the last change is added to the time spent down, then the state
+    /// changed at `now`: a server coming up from down, and (as HAProxy does) one
+    /// leaving drain, whatever its state was.
+    pub fn close_down_period(&self, now: u32) {
+        let last = self.last_change();
+        if last < now {
+            self.down_time.fetch_add(now - last, Ordering::Relaxed);
+        }
+        self.changed(now);
+    }
+
+    /// When the state last changed ([`now_secs`]).
+    pub fn last_change(&self) -> u32 {
+        self.last_change.load(Ordering::Acquire)
+    }
+
+    /// Seconds since the last change (`lastchg`).
+    pub fn since_change(&self, now: u32) -> u32 {
+        now.saturating_sub(self.last_change())
+    }
+
+    /// Seconds spent down (`downtime`, HAProxy's `srv_downtime`): the closed periods,
+    /// plus the current one while the server is down.
+    pub fn downtime(&self, now: u32) -> u32 {
+        let total = self.down_time.load(Ordering::Relaxed);
+        let last = self.last_change();
+        if self.op() != Op::Stopped || last >= now {
+            return total;
+        }
+        total.saturating_add(now - last)
+    }
+
+    /// Transitions to down (`chkdown`).
+    pub fn down_trans(&self) -> u64 {
+        self.down_trans.load(Ordering::Relaxed)
+    }
+
     pub fn in_maint(&self) -> bool {
         self.admin() & admin::MAINT != 0
     }
@@ -140,6 +199,79 @@ impl Live {
     /// is the algorithm's business.
     pub fn serving(&self) -> bool {
         self.alive() && self.admin() & admin::DRAIN == 0 && !self.standby()
+    }
+}
+
+/// The clock of state changes: seconds since the epoch, as HAProxy's `now.tv_sec`
+/// (its `lastchg`, `downtime` and `show servers state`'s `srv_time_since_last_change`
+/// count whole seconds of that clock).
+pub fn now_secs() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs().min(u64::from(u32::MAX)) as u32)
+}
+
+/// What a backend keeps of its servers' changes (HAProxy's proxy `last_change`,
+/// `down_time`, `down_trans`): when it last lost its last usable server or got one
+/// back, the seconds it spent without one, and how many times it lost them all.
+#[derive(Debug)]
+pub struct BackendLive {
+    last_change: AtomicU32,
+    down_time: AtomicU32,
+    down_trans: AtomicU64,
+}
+
+impl Default for BackendLive {
+    fn default() -> Self {
+        BackendLive {
+            last_change: AtomicU32::new(now_secs()),
+            down_time: AtomicU32::new(0),
+            down_trans: AtomicU64::new(0),
+        }
+    }
+}
+
+impl BackendLive {
+    /// The last usable server went at `now` (HAProxy's `set_backend_down`).
+    pub fn went_down(&self, now: u32) {
+        self.last_change.store(now, Ordering::Release);
+        self.down_trans.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A server comes up while none was usable: the period without servers closes.
+    pub fn close_down_period(&self, now: u32) {
+        let last = self.last_change.load(Ordering::Acquire);
+        if last < now {
+            self.down_time.fetch_add(now - last, Ordering::Relaxed);
+        }
+        self.last_change.store(now, Ordering::Release);
+    }
+
+    /// A change at `now` that does not count down time (a server leaving maintenance
+    /// while none was usable).
+    pub fn changed(&self, now: u32) {
+        self.last_change.store(now, Ordering::Release);
+    }
+
+    /// Seconds since the last change (`lastchg`).
+    pub fn since_change(&self, now: u32) -> u32 {
+        now.saturating_sub(self.last_change.load(Ordering::Acquire))
+    }
+
+    /// Seconds without a usable server (`downtime`, HAProxy's `be_downtime`);
+    /// `weighted`: some usable server carries weight now.
+    pub fn downtime(&self, now: u32, weighted: bool) -> u32 {
+        let total = self.down_time.load(Ordering::Relaxed);
+        let last = self.last_change.load(Ordering::Acquire);
+        if weighted && last < now {
+            return total;
+        }
+        total.saturating_add(now.saturating_sub(last))
+    }
+
+    /// Times it lost its last usable server (`chkdown`).
+    pub fn down_trans(&self) -> u64 {
+        self.down_trans.load(Ordering::Relaxed)
     }
 }
 

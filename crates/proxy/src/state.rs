@@ -326,6 +326,8 @@ pub struct Backend {
     /// The backend's queue and its servers' (touched only when servers are full).
     pub queue: Queues,
     pub counters: ProxyCounters,
+    /// When it last lost or got back a usable server, and its time without one.
+    pub live: crate::server_state::BackendLive,
     /// The last invalid response (`show errors`).
     pub invalid_rep: crate::snapshot::ErrorSlot,
     /// Cookies, `use-server`, persistence rules, `redir` (`None`: none of them).

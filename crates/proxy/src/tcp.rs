@@ -236,6 +236,7 @@ async fn serve(
         }
     };
     rc.srv = Some(si);
+    crate::pool::note_private(w, bi, si);
     w.streams.target(slot, bi, si);
     let srv_addrs = f.log.srv_addrs.then(|| srv.socket_addrs());
     if let Some(l) = log(rc) {

@@ -535,7 +535,7 @@ fn worker_main(
             let kills = rt
                 .kills_watched
                 .then(|| tokio::task::spawn_local(crate::kill::task(wcx.clone())));
-            crate::checks::spawn(&rt, thread, rt.nbthread, ctl.subscribe());
+            crate::checks::spawn(&wcx, thread, rt.nbthread, ctl.subscribe());
             let mut accepts = Vec::new();
             for (fe, ls) in listeners.into_iter().enumerate() {
                 for (li, l) in ls.into_iter().enumerate() {

@@ -1,7 +1,9 @@
 //! The runtime API's remaining `show` commands (management guide 9.3): `show errors`
 //! after the same invalid request and response sent through Rampart and HAProxy 2.6,
 //! compared line by line (dates, ports and H1 parser internals masked); `show sess`
-//! while a request waits on a slow server, and `shutdown session` cutting it.
+//! while a request waits on a slow server, and `shutdown session` cutting it; `show
+//! servers conn` and `show stat`'s connection fields after the same connections
+//! through both, compared column by column.
 
 #![allow(clippy::expect_used)]
 
@@ -244,5 +246,192 @@ fn show_sess_then_shutdown_session() {
     assert!(
         !side.cli("show sess").contains(" fe=fe "),
         "the session is gone"
+    );
+}
+
+/// An HTTP origin that keeps connections open and answers every request `ok`.
+fn keepalive_origin(port: u16) -> TestServer {
+    TestServer::tcp(port, |mut s| {
+        let mut buf = [0u8; 4096];
+        let mut got = Vec::new();
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+            while let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                got.drain(..end + 4);
+                if s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+    })
+}
+
+/// Sends a request on `c` and reads its `ok` answer.
+fn ask(c: &mut TcpStream, path: &str) {
+    c.write_all(format!("GET {path} HTTP/1.1\r\nhost: a\r\n\r\n").as_bytes())
+        .expect("send");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !got.ends_with(b"\r\n\r\nok") {
+        match c.read(&mut buf) {
+            Ok(0) | Err(_) => panic!("answer: {}", String::from_utf8_lossy(&got)),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// `show servers conn` with the port of the address masked and each line's
+/// per-thread idle counts sorted (which thread holds a connection is chance).
+fn conn_lines(out: &str) -> Vec<String> {
+    out.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            if l.starts_with('#') {
+                return l.to_string();
+            }
+            let mut f: Vec<&str> = l.split(' ').collect();
+            if f.len() > 3 {
+                f[3] = "PORT";
+            }
+            let mut per_thread: Vec<&str> = f.split_off(f.len().min(13));
+            per_thread.sort_unstable();
+            f.extend(per_thread);
+            f.join(" ")
+        })
+        .collect()
+}
+
+/// `show stat`'s connection fields of the servers: `(pxname/svname, field) -> value`.
+fn conn_fields(out: &str) -> Vec<(String, String)> {
+    let mut lines = out.lines();
+    let head: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("# ")
+        .split(',')
+        .collect();
+    let mut v = Vec::new();
+    for l in lines.filter(|l| !l.is_empty()) {
+        let f: Vec<&str> = l.split(',').collect();
+        if f.get(1)
+            .is_some_and(|s| *s == "FRONTEND" || *s == "BACKEND")
+        {
+            continue;
+        }
+        for name in [
+            "srv_icur",
+            "idle_conn_cur",
+            "safe_conn_cur",
+            "used_conn_cur",
+            "need_conn_est",
+        ] {
+            let i = head.iter().position(|h| *h == name).expect(name);
+            v.push((
+                format!("{}/{} {name}", f[0], f[1]),
+                f.get(i).unwrap_or(&"").to_string(),
+            ));
+        }
+    }
+    v
+}
+
+/// `show servers conn` (HAProxy's `dump_servers_state`): the pool's figures summed over
+/// the threads, the per-thread idle counts (none for a server that keeps no idle
+/// connection), through a session that made a connection safe, a request to a server
+/// without pool and a `mode tcp` connection held open; `show stat`'s
+/// `idle_conn_cur`, `safe_conn_cur`, `used_conn_cur`, `need_conn_est` alike. One
+/// connection per server, so that one thread holds each (Rampart estimates the need
+/// per thread and shows the sum, HAProxy for the process).
+#[test]
+fn show_servers_conn_matches_haproxy() {
+    let dir = TempDir::new("cli-show-conn");
+    let o = free_ports(1);
+    let _origin = keepalive_origin(o);
+    let run = |name: &str, haproxy: bool| {
+        let base = free_ports(2);
+        let sock = dir.join(&format!("{name}.sock"));
+        let cfg = format!(
+            "global\n    stats socket {} level admin\n    nbthread 2\n\
+             defaults\n    mode http\n    timeout client 10s\n    timeout server 10s\n    timeout connect 2s\n\
+             frontend fe\n    bind 127.0.0.1:{base}\n\
+             \x20   use_backend nopool if {{ path /np }}\n    default_backend be\n\
+             backend be\n    server s1 127.0.0.1:{o}\n\
+             backend nopool\n    server s2 127.0.0.1:{o} pool-max-conn 0\n\
+             listen t\n    mode tcp\n    bind 127.0.0.1:{}\n    server t1 127.0.0.1:{o}\n",
+            sock.display(),
+            base + 1
+        );
+        let l = if haproxy {
+            Launch::haproxy(name, &dir, &cfg)
+        } else {
+            Launch::rampart(name, &dir, &cfg)
+        };
+        let _p = l
+            .ready(Ready::Unix(sock.clone()))
+            .ready_tcp(local(base))
+            .spawn();
+        let addr = format!("unix-connect:{}", sock.display());
+        let cli = |c: &str| socat(&addr, &format!("{c}\n"));
+        let mut shown = vec![conn_lines(&cli("show servers conn"))];
+        // Two requests on one connection: it is safe once back in the pool.
+        let mut c = TcpStream::connect(local(base)).expect("connect");
+        c.set_read_timeout(Some(Duration::from_secs(5))).ok();
+        ask(&mut c, "/");
+        ask(&mut c, "/");
+        drop(c);
+        let mut c = TcpStream::connect(local(base)).expect("connect");
+        c.set_read_timeout(Some(Duration::from_secs(5))).ok();
+        ask(&mut c, "/np");
+        drop(c);
+        let mut t = TcpStream::connect(local(base + 1)).expect("connect");
+        t.set_read_timeout(Some(Duration::from_secs(5))).ok();
+        ask(&mut t, "/");
+        // The closed sessions end on the proxy a moment after their clients left.
+        let settled = |out: &str| {
+            out.lines()
+                .any(|l| l.starts_with("be/s1 ") && l.split(' ').nth(6) == Some("0"))
+        };
+        assert!(
+            wait_until(Duration::from_secs(5), || settled(&cli(
+                "show servers conn"
+            ))),
+            "{name}: be/s1's connection back in the pool"
+        );
+        shown.push(conn_lines(&cli("show servers conn")));
+        let fields = conn_fields(&cli("show stat"));
+        drop(t);
+        (shown, fields)
+    };
+    let (r, h) = std::thread::scope(|sc| {
+        let r = sc.spawn(|| run("r", false));
+        let h = sc.spawn(|| run("h", true));
+        (r.join(), h.join())
+    });
+    let (r, h) = (r.expect("rampart run"), h.expect("haproxy run"));
+    assert_eq!(r.0, h.0, "show servers conn");
+    assert_eq!(r.1, h.1, "show stat");
+    // What the traffic left: one safe idle connection on one thread for s1, none kept
+    // for s2 (no per-thread counts), t1's connection counted at its creation only.
+    let after = &r.0[1];
+    assert_eq!(
+        after[0],
+        "# bkname/svname bkid/svid addr port - purge_delay used_cur used_max need_est unsafe_nb safe_nb idle_lim idle_cur idle_per_thr[2]"
+    );
+    assert_eq!(
+        after[1],
+        "be/s1 3/1 127.0.0.1 PORT - 5000 0 1 1 0 1 -1 1 0 1"
+    );
+    assert_eq!(
+        after[2],
+        "nopool/s2 4/1 127.0.0.1 PORT - 5000 0 1 1 0 0 0 0"
+    );
+    assert_eq!(
+        after[3],
+        "t/t1 5/1 127.0.0.1 PORT - 5000 0 1 1 0 0 -1 0 0 0"
     );
 }

@@ -1,9 +1,12 @@
 //! `http-request use-service prometheus-exporter`: the same configuration on rampart
 //! and on Debian's HAProxy 2.6 (built with its PROMEX addon), scraped with curl after
-//! known traffic. Compared: the metric families, their `# HELP` and `# TYPE` lines,
-//! the label sets of every line, the counters the traffic drives, the `scope` query
-//! parameter and `no-maint`. Every scrape is checked by a strict parser of the text
-//! exposition format 0.0.4 and by `promtool check metrics`.
+//! known traffic. Compared: the metric families (all of HAProxy's), their `# HELP` and
+//! `# TYPE` lines, the label sets of every line, the counters the traffic drives, the
+//! `scope` query parameter and `no-maint`; then, with health checks, a `slowstart` and
+//! servers taken down by the runtime API, the check families (`check_status` per
+//! state, codes, failures, transitions, `agg_check_status`), the connection figures,
+//! `current_throttle`, and where HAProxy prints `NaN`. Every scrape is checked by a
+//! strict parser of the text exposition format 0.0.4 and by `promtool check metrics`.
 
 #![allow(clippy::expect_used)]
 
@@ -15,20 +18,6 @@ use std::net::{TcpListener, TcpStream};
 use std::process::Command;
 use std::time::Duration;
 use support::*;
-
-/// Families HAProxy exports that Rampart leaves out (it does not count them yet).
-const NOT_EXPORTED: &[&str] = &[
-    "haproxy_backend_agg_check_status",
-    "haproxy_backend_check_last_change_seconds",
-    "haproxy_backend_check_up_down_total",
-    "haproxy_backend_downtime_seconds_total",
-    "haproxy_server_check_failures_total",
-    "haproxy_server_check_last_change_seconds",
-    "haproxy_server_check_up_down_total",
-    "haproxy_server_current_throttle",
-    "haproxy_server_downtime_seconds_total",
-    "haproxy_server_need_connections_current",
-];
 
 /// An origin answering `/nf` with a 404 and anything else with a 200.
 fn origin(l: TcpListener) {
@@ -301,7 +290,6 @@ fn exporter_matches_haproxy() {
     let dir = TempDir::new("prometheus");
     let r = run("r", &dir, false);
     let h = run("h", &dir, true);
-    let under_haproxy = rampart_bin().ends_with("haproxy");
 
     // promtool finds nothing in rampart's scrape that it does not find in haproxy's
     // (HAProxy's own names break some of its conventions).
@@ -317,8 +305,7 @@ fn exporter_matches_haproxy() {
         .map(String::as_str)
         .collect();
     missing.sort_unstable();
-    let expected: &[&str] = if under_haproxy { &[] } else { NOT_EXPORTED };
-    assert_eq!(missing, expected, "families left out");
+    assert!(missing.is_empty(), "families left out: {missing:?}");
     let extra: Vec<&String> = r
         .all
         .order
@@ -470,4 +457,239 @@ fn exporter_matches_haproxy() {
     );
     assert!(r.bad_scope.starts_with("HTTP/1.1 400"), "{}", r.bad_scope);
     assert!(h.bad_scope.starts_with("HTTP/1.1 400"), "{}", h.bad_scope);
+}
+
+/// Families whose every value must be HAProxy's after the same traffic, checks and
+/// runtime API commands (the others count time or follow it: compared by whether they
+/// are `NaN`).
+const SAME_VALUES: &[&str] = &[
+    "haproxy_server_check_status",
+    "haproxy_server_check_code",
+    "haproxy_server_check_failures_total",
+    "haproxy_server_check_up_down_total",
+    "haproxy_backend_check_up_down_total",
+    "haproxy_backend_agg_check_status",
+    "haproxy_server_current_throttle",
+    "haproxy_server_need_connections_current",
+    "haproxy_server_unsafe_idle_connections_current",
+    "haproxy_server_safe_idle_connections_current",
+    "haproxy_server_idle_connections_current",
+];
+
+/// Servers with health checks: `up` (its port, `up`, accepts and closes), `down` and
+/// `d` (port `closed` refuses), `off` (disabled), `slow` (`slowstart`), `maint` (taken
+/// down by the runtime API); `web/w1` carries traffic, `empty` has no server. One
+/// thread: Rampart estimates the connections a server needs per thread (their sum is
+/// shown), HAProxy for the process; with one thread they are the same.
+fn checks_config(sock: &str, port: u16, srv: u16, up: u16, closed: u16) -> String {
+    format!(
+        "global\n\
+         \x20   stats socket {sock} level admin\n\
+         \x20   nbthread 1\n\
+         defaults\n\
+         \x20   mode http\n\
+         \x20   timeout client 5s\n\
+         \x20   timeout server 5s\n\
+         \x20   timeout connect 2s\n\
+         frontend fe\n\
+         \x20   bind 127.0.0.1:{port}\n\
+         \x20   http-request use-service prometheus-exporter if {{ path /metrics }}\n\
+         \x20   default_backend web\n\
+         backend web\n\
+         \x20   server w1 127.0.0.1:{srv}\n\
+         backend chk\n\
+         \x20   server up 127.0.0.1:{up} check inter 100\n\
+         \x20   server down 127.0.0.1:{closed} check inter 100 rise 1 fall 1\n\
+         \x20   server off 127.0.0.1:{up} check inter 100 disabled\n\
+         \x20   server slow 127.0.0.1:{up} check inter 100 slowstart 60s\n\
+         \x20   server maint 127.0.0.1:{up} check inter 100\n\
+         backend dead\n\
+         \x20   server d 127.0.0.1:{closed} check inter 100 rise 1 fall 1\n\
+         backend empty\n"
+    )
+}
+
+/// A server's `status` in `show stat`.
+fn status_of(sock: &str, be: &str, srv: &str) -> String {
+    socat(&format!("unix-connect:{sock}"), "show stat\n")
+        .lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f.len() > 17 && f[0] == be && f[1] == srv)
+        .map(|f| f[17].to_string())
+        .unwrap_or_default()
+}
+
+/// One program's scrape once its checks settled, `chk/slow` went down and came back
+/// (warming up for a minute) and `chk/maint` went into maintenance.
+fn run_checks(name: &str, dir: &TempDir, haproxy: bool) -> (Scrape, Vec<String>) {
+    let base = free_ports(4);
+    origin(bind_tcp(local(base + 1)));
+    let _checked = TestServer::tcp(base + 2, drop);
+    let sock = dir.join(&format!("{name}.sock"));
+    let sock = sock.to_string_lossy().into_owned();
+    // `base + 3` stays closed.
+    let cfg = checks_config(&sock, base, base + 1, base + 2, base + 3);
+    let l = if haproxy {
+        Launch::haproxy(name, dir, &cfg)
+    } else {
+        Launch::rampart(name, dir, &cfg)
+    };
+    let _p = l
+        .ready(Ready::Unix(sock.clone().into()))
+        .ready_tcp(local(base))
+        .spawn();
+    let settled = wait_until(Duration::from_secs(10), || {
+        status_of(&sock, "chk", "down") == "DOWN"
+            && status_of(&sock, "dead", "d") == "DOWN"
+            && status_of(&sock, "chk", "up") == "UP"
+            && status_of(&sock, "chk", "maint") == "UP"
+    });
+    assert!(settled, "{name}: the checks decide");
+    let addr = format!("unix-connect:{sock}");
+    for cmd in [
+        "set server chk/slow health down",
+        "set server chk/slow health up",
+        "disable server chk/maint",
+    ] {
+        assert_eq!(socat(&addr, &format!("{cmd}\n")).trim(), "", "{cmd}");
+    }
+    for _ in 0..3 {
+        assert!(get(base, "/").starts_with("HTTP/1.1 200"));
+    }
+    let (_, all, lints) = scrape_linted(base, "/metrics");
+    (all, lints)
+}
+
+#[test]
+fn check_families_match_haproxy() {
+    let dir = TempDir::new("prometheus-checks");
+    let (r, r_lints) = run_checks("r", &dir, false);
+    let (h, h_lints) = run_checks("h", &dir, true);
+    let new_lints: Vec<&String> = r_lints.iter().filter(|l| !h_lints.contains(l)).collect();
+    assert!(new_lints.is_empty(), "promtool: {new_lints:?}");
+    assert_eq!(r.order, h.order, "families");
+    for f in &h.order {
+        assert_eq!(r.families[f], h.families[f], "HELP/TYPE of {f}");
+    }
+    // Every line but the process's (its counters count check sessions in HAProxy).
+    let family_of = |k: &str| k.split('{').next().unwrap_or(k).to_string();
+    let keys = |s: &Scrape| -> Vec<String> {
+        s.samples
+            .keys()
+            .filter(|k| !k.starts_with("haproxy_process_"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(keys(&r), keys(&h), "label sets");
+    for (k, hv) in &h.samples {
+        let f = family_of(k);
+        let rv = r.samples.get(k);
+        if SAME_VALUES.contains(&f.as_str()) {
+            assert_eq!(rv, Some(hv), "{k}");
+        } else if !f.starts_with("haproxy_process_") {
+            assert_eq!(rv.map(|v| v == "NaN"), Some(hv == "NaN"), "{k}: NaN or not");
+        }
+    }
+    let v = |s: &Scrape, k: &str| s.samples.get(k).cloned().unwrap_or_default();
+    for (s, name) in [(&r, "rampart"), (&h, "haproxy")] {
+        for (k, want) in [
+            (
+                r#"haproxy_server_check_status{proxy="chk",server="up",state="L4OK"}"#,
+                "1",
+            ),
+            (
+                r#"haproxy_server_check_status{proxy="chk",server="down",state="L4CON"}"#,
+                "1",
+            ),
+            (
+                r#"haproxy_server_check_status{proxy="chk",server="down",state="L4OK"}"#,
+                "0",
+            ),
+            (r#"haproxy_server_check_code{proxy="chk",server="up"}"#, "0"),
+            (
+                r#"haproxy_server_check_failures_total{proxy="chk",server="down"}"#,
+                "1",
+            ),
+            (
+                r#"haproxy_server_check_failures_total{proxy="web",server="w1"}"#,
+                "NaN",
+            ),
+            (
+                r#"haproxy_server_check_up_down_total{proxy="chk",server="slow"}"#,
+                "1",
+            ),
+            (
+                r#"haproxy_server_check_up_down_total{proxy="chk",server="maint"}"#,
+                "1",
+            ),
+            (
+                r#"haproxy_server_check_up_down_total{proxy="chk",server="off"}"#,
+                "0",
+            ),
+            (r#"haproxy_backend_check_up_down_total{proxy="dead"}"#, "1"),
+            (r#"haproxy_backend_check_up_down_total{proxy="chk"}"#, "0"),
+            (
+                r#"haproxy_backend_agg_check_status{proxy="chk",state="L4OK"}"#,
+                "3",
+            ),
+            (
+                r#"haproxy_backend_agg_check_status{proxy="chk",state="L4CON"}"#,
+                "1",
+            ),
+            (
+                r#"haproxy_server_current_throttle{proxy="chk",server="slow"}"#,
+                "7",
+            ),
+            (
+                r#"haproxy_server_current_throttle{proxy="chk",server="up"}"#,
+                "NaN",
+            ),
+            (
+                r#"haproxy_server_downtime_seconds_total{proxy="chk",server="up"}"#,
+                "0",
+            ),
+            (
+                r#"haproxy_server_downtime_seconds_total{proxy="web",server="w1"}"#,
+                "NaN",
+            ),
+            (
+                r#"haproxy_backend_downtime_seconds_total{proxy="web"}"#,
+                "0",
+            ),
+            (
+                r#"haproxy_backend_downtime_seconds_total{proxy="empty"}"#,
+                "NaN",
+            ),
+            (
+                r#"haproxy_server_need_connections_current{proxy="chk",server="up"}"#,
+                "1",
+            ),
+            (
+                r#"haproxy_server_need_connections_current{proxy="chk",server="off"}"#,
+                "0",
+            ),
+            (
+                r#"haproxy_server_need_connections_current{proxy="web",server="w1"}"#,
+                "1",
+            ),
+            (
+                r#"haproxy_server_used_connections_current{proxy="web",server="w1"}"#,
+                "0",
+            ),
+        ] {
+            assert_eq!(v(s, k), want, "{name}: {k}");
+        }
+        // Paused checks (maintenance) have no status nor code; the last duration stays.
+        for srv in ["off", "maint"] {
+            for fam in ["check_status", "check_code"] {
+                let p = format!("haproxy_server_{fam}{{proxy=\"chk\",server=\"{srv}\"");
+                assert!(
+                    !s.samples.keys().any(|k| k.starts_with(&p)),
+                    "{name}: {p} while paused"
+                );
+            }
+        }
+        let d = r#"haproxy_server_check_duration_seconds{proxy="chk",server="maint"}"#;
+        assert!(s.samples.contains_key(d), "{name}: {d}");
+    }
 }

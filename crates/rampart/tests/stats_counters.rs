@@ -468,3 +468,296 @@ fn idle_process_reports_idle() {
         .unwrap_or(-1);
     assert!((90..=100).contains(&v), "Idle_pct {v}");
 }
+
+/// `show stat` as `(pxname/svname, field) -> value` and when it was taken.
+type Snap = (BTreeMap<(String, String), String>, std::time::Instant);
+
+/// What HAProxy's clocks of state changes show (`lastchg`, `downtime`, `chkdown`) in
+/// `s1`, taken after servers went down and into drain or maintenance, and `s2`, taken
+/// after they came back; `state`: `show servers state` after `s2`. Returns what breaks
+/// its rules.
+fn time_rules(s1: &Snap, s2: &Snap, state: &str) -> Vec<String> {
+    let mut bad = Vec::new();
+    let get = |s: &Snap, obj: &str, f: &str| -> String {
+        s.0.get(&(obj.to_string(), f.to_string()))
+            .cloned()
+            .unwrap_or_else(|| "?".into())
+    };
+    let num = |s: &Snap, obj: &str, f: &str| -> i64 { get(s, obj, f).parse().unwrap_or(-1) };
+    let mut want = |ok: bool, what: String| {
+        if !ok {
+            bad.push(what);
+        }
+    };
+    // The seconds between the two snapshots, rounded up, and one more for the phase of
+    // the clock's seconds: a state changed between them is at most that old in `s2`.
+    let gap = s2.1.duration_since(s1.1).as_secs() as i64 + 2;
+    // Down (or disabled with a check) since the start or its check's first run: down
+    // all the time since its last change.
+    for obj in [
+        "be/dis",
+        "be/fail",
+        "cli/clichk",
+        "cli/BACKEND",
+        "alldis/BACKEND",
+    ] {
+        let (l, d) = (num(s1, obj, "lastchg"), num(s1, obj, "downtime"));
+        want(
+            l >= 2 && d == l,
+            format!("{obj}: lastchg {l}, downtime {d}"),
+        );
+    }
+    // Counted transitions to down: the failed check, maintenance entered while up,
+    // the backend losing its last server.
+    for (obj, n) in [
+        ("be/dis", "0"),
+        ("be/fail", "1"),
+        ("be/ok", "0"),
+        ("be/drn", "0"),
+        ("cli/clichk", "1"),
+        ("cli/BACKEND", "1"),
+        ("be/BACKEND", "0"),
+        ("alldis/BACKEND", "0"),
+        ("nosrv/BACKEND", "0"),
+        ("be/disnc", ""),
+        ("cli/clinc", ""),
+    ] {
+        for s in [s1, s2] {
+            let v = get(s, obj, "chkdown");
+            want(v == n, format!("{obj}: chkdown {v:?}, not {n:?}"));
+        }
+    }
+    // Without a check, a server has no down time; a backend without servers neither.
+    for obj in ["be/disnc", "cli/clinc", "nosrv/BACKEND"] {
+        for s in [s1, s2] {
+            let (l, d) = (get(s, obj, "lastchg"), get(s, obj, "downtime"));
+            want(
+                d.is_empty() && l.parse::<i64>().is_ok(),
+                format!("{obj}: lastchg {l:?}, downtime {d:?}"),
+            );
+        }
+    }
+    // Up, or draining, is not down.
+    for obj in ["be/ok", "be/drn", "be/BACKEND"] {
+        let d = num(s1, obj, "downtime");
+        want(d == 0, format!("{obj}: downtime {d} in s1"));
+    }
+    want(
+        num(s1, "be/drn", "lastchg") >= 2,
+        format!("be/drn: lastchg {} in drain", num(s1, "be/drn", "lastchg")),
+    );
+    // Back from drain: the time in drain counted as down time (as HAProxy counts it).
+    let d = num(s2, "be/drn", "downtime");
+    want(d >= 2, format!("be/drn: downtime {d} after the drain"));
+    // Back from maintenance: the time in maintenance is not down time, for the server
+    // and for its backend.
+    for obj in ["cli/clichk", "cli/BACKEND"] {
+        let d = num(s2, obj, "downtime");
+        want(d == 0, format!("{obj}: downtime {d} after maintenance"));
+    }
+    // What changed between the snapshots changed recently.
+    for obj in ["be/drn", "cli/clinc", "cli/clichk", "cli/BACKEND"] {
+        let l = num(s2, obj, "lastchg");
+        want(
+            (0..=gap).contains(&l),
+            format!("{obj}: lastchg {l} in s2 (within {gap})"),
+        );
+    }
+    // `show servers state` reads the same clock.
+    for l in state.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = l.split(' ').collect();
+        if f.len() < 10 {
+            continue;
+        }
+        let obj = format!("{}/{}", f[1], f[3]);
+        let (since, lastchg) = (f[9].parse::<i64>().unwrap_or(-1), num(s2, &obj, "lastchg"));
+        want(
+            since >= 0 && (since - lastchg).abs() <= 1,
+            format!("{obj}: srv_time_since_last_change {since}, lastchg {lastchg}"),
+        );
+    }
+    bad
+}
+
+/// `lastchg`, `downtime` and `chkdown` of servers and backends as HAProxy keeps them: a
+/// server disabled from the start, one whose check fails, servers taken into
+/// maintenance and drain through the runtime API and back, a backend that loses all
+/// its servers, one without servers. Both programs follow HAProxy's rules
+/// ([`time_rules`]) and show the same fields.
+#[test]
+fn state_times_match_haproxy() {
+    let dir = TempDir::new("stats-times");
+    let run = |name: &str, haproxy: bool| {
+        let base = free_ports(3);
+        let up = TestServer::tcp(base + 1, drop);
+        let sock = dir.join(&format!("{name}.sock"));
+        let (u, c) = (base + 1, base + 2);
+        let cfg = format!(
+            "global\n    stats socket {} level admin\n\
+             defaults\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n\
+             frontend fe\n    bind 127.0.0.1:{base}\n    default_backend be\n\
+             backend be\n\
+             \x20   server dis 127.0.0.1:{u} disabled check inter 100\n\
+             \x20   server disnc 127.0.0.1:{u} disabled\n\
+             \x20   server fail 127.0.0.1:{c} check inter 100 rise 1 fall 1\n\
+             \x20   server ok 127.0.0.1:{u} check inter 100\n\
+             \x20   server drn 127.0.0.1:{u} check inter 100\n\
+             backend cli\n\
+             \x20   server clinc 127.0.0.1:{u}\n\
+             \x20   server clichk 127.0.0.1:{u} check inter 100\n\
+             backend alldis\n    server a 127.0.0.1:{u} disabled check\n\
+             backend nosrv\n",
+            sock.display()
+        );
+        let l = if haproxy {
+            Launch::haproxy(name, &dir, &cfg)
+        } else {
+            Launch::rampart(name, &dir, &cfg)
+        };
+        let p = l
+            .ready(Ready::Unix(sock.clone()))
+            .ready_tcp(local(base))
+            .spawn();
+        let addr = format!("unix-connect:{}", sock.display());
+        let status = |obj: &str| {
+            stat(&addr)
+                .get(&(obj.to_string(), "status".to_string()))
+                .cloned()
+                .unwrap_or_default()
+        };
+        assert!(
+            wait_until(Duration::from_secs(10), || status("be/fail") == "DOWN"
+                && status("cli/clichk") == "UP"
+                && status("be/drn") == "UP"),
+            "{name}: the checks decide"
+        );
+        for cmd in [
+            "set server be/drn state drain",
+            "disable server cli/clinc",
+            "disable server cli/clichk",
+        ] {
+            assert_eq!(socat(&addr, &format!("{cmd}\n")).trim(), "", "{cmd}");
+        }
+        // Long enough for whole seconds to pass in each state.
+        std::thread::sleep(Duration::from_millis(2100));
+        let s1 = (stat(&addr), std::time::Instant::now());
+        for cmd in [
+            "set server be/drn state ready",
+            "enable server cli/clinc",
+            "enable server cli/clichk",
+        ] {
+            assert_eq!(socat(&addr, &format!("{cmd}\n")).trim(), "", "{cmd}");
+        }
+        let s2 = (stat(&addr), std::time::Instant::now());
+        let state = socat(&addr, "show servers state\n");
+        drop(up);
+        drop(p);
+        (s1, s2, state)
+    };
+    let (r, h) = std::thread::scope(|sc| {
+        let r = sc.spawn(|| run("r", false));
+        let h = sc.spawn(|| run("h", true));
+        (r.join(), h.join())
+    });
+    let (r, h) = (r.expect("rampart run"), h.expect("haproxy run"));
+    let hb = time_rules(&h.0, &h.1, &h.2);
+    assert!(
+        hb.is_empty(),
+        "haproxy breaks the rules:\n{}",
+        hb.join("\n")
+    );
+    let rb = time_rules(&r.0, &r.1, &r.2);
+    assert!(rb.is_empty(), "rampart:\n{}", rb.join("\n"));
+    // The same fields filled, the same counters and statuses (but right after the
+    // servers came back, when a check may or may not have run yet).
+    let mut diffs = Vec::new();
+    for (snap, hs, fields) in [
+        (
+            &r.0,
+            &h.0,
+            &["lastchg", "downtime", "chkdown", "chkfail", "status"][..],
+        ),
+        (
+            &r.1,
+            &h.1,
+            &["lastchg", "downtime", "chkdown", "chkfail"][..],
+        ),
+    ] {
+        for (k, hv) in &hs.0 {
+            if !fields.contains(&k.1.as_str()) {
+                continue;
+            }
+            let rv = snap.0.get(k).cloned().unwrap_or_default();
+            let same = match k.1.as_str() {
+                "lastchg" | "downtime" => rv.is_empty() == hv.is_empty(),
+                _ => &rv == hv,
+            };
+            if !same {
+                diffs.push(format!("{}/{}: rampart {rv:?}, haproxy {hv:?}", k.0, k.1));
+            }
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// A server-state file's `srv_time_since_last_change` goes on counting (HAProxy sets
+/// `last_change` from it): `lastchg` and `show servers state` start from the file's
+/// figure, but for a server whose state the file changed.
+#[test]
+fn state_file_last_change_goes_on() {
+    let dir = TempDir::new("stats-state-file");
+    let state = dir.write(
+        "state",
+        "1\n\
+         # be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n\
+         2 be 1 a 127.0.0.1 2 0 1 1 100 1 0 0 0 0 0 0 - 80 - 0 0 - - 0\n\
+         2 be 2 b 127.0.0.1 0 1 1 1 200 1 0 0 0 0 0 0 - 80 - 0 0 - - 0\n",
+    );
+    let run = |name: &str, haproxy: bool| {
+        let sock = dir.join(&format!("{name}.sock"));
+        let cfg = format!(
+            "global\n    stats socket {}\n    server-state-file {}\n\
+             defaults\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    load-server-state-from-file global\n\
+             backend be\n    server a 127.0.0.1:80\n    server b 127.0.0.1:80\n    server c 127.0.0.1:80\n",
+            sock.display(),
+            state.display()
+        );
+        let l = if haproxy {
+            Launch::haproxy(name, &dir, &cfg)
+        } else {
+            Launch::rampart(name, &dir, &cfg)
+        };
+        let _p = l.ready(Ready::Unix(sock.clone())).spawn();
+        let addr = format!("unix-connect:{}", sock.display());
+        let st = stat(&addr);
+        let since: BTreeMap<String, i64> = socat(&addr, "show servers state\n")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                Some((f.get(3)?.to_string(), f.get(9)?.parse().ok()?))
+            })
+            .collect();
+        let lastchg = |s: &str| -> i64 {
+            st.get(&(format!("be/{s}"), "lastchg".into()))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(-1)
+        };
+        [("a", 100), ("b", 200), ("c", 0)]
+            .iter()
+            .map(|&(s, from)| {
+                let (l, v) = (lastchg(s), since.get(s).copied().unwrap_or(-1));
+                // Seconds since the start, generously bounded.
+                (l - from, v - from)
+            })
+            .collect::<Vec<_>>()
+    };
+    for (name, haproxy) in [("r", false), ("h", true)] {
+        for (i, (l, v)) in run(name, haproxy).into_iter().enumerate() {
+            assert!(
+                (0..30).contains(&l) && (0..30).contains(&v),
+                "{name}: server {i}: lastchg {l}, srv_time_since_last_change {v} past the file's"
+            );
+        }
+    }
+}

@@ -42,7 +42,7 @@ impl Page {
             legends: q.page.show_legends,
             ..Filter::default()
         };
-        let mut rows = stat::rows(&self.rt, self.ctl.is_stopping(), &f, self.process.start);
+        let mut rows = stat::rows(&self.rt, &self.ctl, &f);
         rows.retain(|r| in_scope(q, &r.pxname()));
         rows
     }

@@ -7,6 +7,10 @@
 //! order under it, `# HELP` and `# TYPE` before a family's first line. The query
 //! selects scopes (`scope=global|frontend|listener|backend|server|...`, repeated;
 //! `scope=` alone selects none) and `no-maint` hides servers in maintenance.
+//! A field a row leaves empty is `NaN`, as in HAProxy; the families that are not one
+//! field per object follow promex: `status` and the check statuses (`check_status`,
+//! `agg_check_status`) one line per state, `check_code` and `check_status` only for a
+//! running check, `check_duration_seconds` once a check ended (paused or not).
 //!
 //! The orchestrator (layer 5) serves the requests; [`install`] hands it this renderer
 //! behind `rampart_proxy::service::Exporter` at start-up.
@@ -162,22 +166,34 @@ fn srv_state(s: &Server) -> usize {
     st
 }
 
-/// Fields of `show stat` that Rampart leaves empty because it does not count them
-/// yet, while HAProxy prints a number: their families are not exported rather than
-/// shown as `NaN` (`check_*`, `downtime`, `throttle` need the check state in the
-/// rows; the others are listed in docs).
-const NOT_COUNTED: &[&str] = &[
-    "chkfail",
-    "chkdown",
-    "lastchg",
-    "downtime",
-    "throttle",
-    "check_status",
-    "check_code",
-    "check_duration",
-    "agg_check_status",
-    "need_conn_est",
+/// The `state` labels of `check_status` and `agg_check_status`: HAProxy's check
+/// statuses whose result is at least "failed", in its order (`HCHK_STATUS_*`; the
+/// external-check ones never occur in Rampart, which has no `external-check`).
+const CHECK_STATES: [&str; 16] = [
+    "HANA", "SOCKERR", "L4OK", "L4TOUT", "L4CON", "L6OK", "L6TOUT", "L6RSP", "L7TOUT", "L7RSP",
+    "L7OK", "L7OKC", "L7STS", "PROCERR", "PROCTOUT", "PROCOK",
 ];
+
+/// A check status's place in [`CHECK_STATES`] (`None`: not labelled, as `INI`).
+fn check_state(s: rampart_check::Status) -> Option<usize> {
+    use rampart_check::Status::*;
+    Some(match s {
+        Unknown | Ini | Checked => return None,
+        Hana => 0,
+        SockErr => 1,
+        L4Ok => 2,
+        L4Tout => 3,
+        L4Con => 4,
+        L6Ok => 5,
+        L6Tout => 6,
+        L6Rsp => 7,
+        L7Tout => 8,
+        L7Rsp => 9,
+        L7Ok => 10,
+        L7OkC => 11,
+        L7Sts => 12,
+    })
+}
 
 /// Fields HAProxy prints as 0 in an idle process that are 0 for Rampart by
 /// construction (no compression, no cache: nothing is ever counted there).
@@ -257,8 +273,7 @@ pub fn render(q: &Query, p: &Process, rt: &Runtime, ctl: &Control, out: &mut Vec
     if !(q.frontend || q.listener || q.backend || q.server) {
         return;
     }
-    let stopping = ctl.is_stopping();
-    let rows = stat::rows(rt, stopping, &Filter::default(), p.start);
+    let rows = stat::rows(rt, ctl, &Filter::default());
     if q.frontend {
         objects(rt, &rows, Obj::Frontend, q, out);
     }
@@ -345,14 +360,23 @@ fn objects(rt: &Runtime, rows: &[Row], obj: Obj, q: &Query, out: &mut Vec<u8>) {
             })
         })
         .collect();
+    // `agg_check_status`: each backend's servers counted by their last check status.
+    let mut by_status: Vec<[u32; CHECK_STATES.len()]> = Vec::new();
+    if obj == Obj::Backend {
+        by_status.resize(rt.backends.len(), [0; CHECK_STATES.len()]);
+        for r in rows.iter().filter(|r| r.obj == Obj::Server) {
+            if let (Some((bi, _)), Some(i)) = (r.place, check_state(r.check.status)) {
+                if let Some(n) = by_status.get_mut(bi) {
+                    n[i] += 1;
+                }
+            }
+        }
+    }
     let mut labels: Vec<(&str, &str)> = Vec::with_capacity(4);
     for (col, c) in crate::cols::COLS.iter().enumerate() {
         let Some(m) = STAT.iter().find(|m| m.field == c.name && m.on & bit != 0) else {
             continue;
         };
-        if NOT_COUNTED.contains(&c.name) {
-            continue;
-        }
         let mut head = true;
         // One header for the six `http_responses_total` fields.
         let hrsp = c.name.starts_with("hrsp_");
@@ -414,6 +438,42 @@ fn objects(rt: &Runtime, rows: &[Row], obj: Obj, q: &Query, out: &mut Vec<u8>) {
                     }
                     continue;
                 }
+                // A running health check (enabled, not paused by maintenance): one line
+                // per status, 1 for its last one.
+                "check_status" => {
+                    if !r.has("check_status") {
+                        continue;
+                    }
+                    let cur = check_state(r.check.status);
+                    for (i, st) in CHECK_STATES.iter().enumerate() {
+                        labels.push(("state", st));
+                        let v = Value::Int(i64::from(cur == Some(i)));
+                        line(out, &mut head, prefix, m, &labels, v);
+                        labels.pop();
+                    }
+                    continue;
+                }
+                "agg_check_status" => {
+                    if be.is_none_or(|b| b.servers.is_empty()) {
+                        continue;
+                    }
+                    let Some(n) = r.place.and_then(|(bi, _)| by_status.get(bi)) else {
+                        continue;
+                    };
+                    for (i, st) in CHECK_STATES.iter().enumerate() {
+                        labels.push(("state", st));
+                        line(
+                            out,
+                            &mut head,
+                            prefix,
+                            m,
+                            &labels,
+                            Value::Int(i64::from(n[i])),
+                        );
+                        labels.pop();
+                    }
+                    continue;
+                }
                 "agg_server_status" | "agg_server_check_status" => {
                     let Some(b) = be.filter(|b| !b.servers.is_empty()) else {
                         continue;
@@ -435,6 +495,20 @@ fn objects(rt: &Runtime, rows: &[Row], obj: Obj, q: &Query, out: &mut Vec<u8>) {
                 labels.push(("code", &c.name[5..]));
             }
             let v = match (c.name, obj) {
+                // A running check's HTTP/SMTP/LDAP code, 0 for a status without one.
+                ("check_code", _) => {
+                    if !r.has("check_status") {
+                        continue;
+                    }
+                    Value::Int(r.int("check_code"))
+                }
+                // The last check's duration, paused or not, once a check ended.
+                ("check_duration", _) => {
+                    if r.check.status < rampart_check::Status::Checked {
+                        continue;
+                    }
+                    Value::Secs(r.check.duration.min(u64::from(u32::MAX)) as u32)
+                }
                 // Averages over HAProxy's 1024-sample window, in seconds.
                 ("qtime" | "ctime" | "rtime" | "ttime", Obj::Backend | Obj::Server) => {
                     let i = ["qtime", "ctime", "rtime", "ttime"]

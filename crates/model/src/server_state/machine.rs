@@ -27,7 +27,7 @@ pub(super) struct SimSrv {
     fall: i32,
     slowstart: i64,
     /// Seconds since the last state change (HAProxy's `now - last_change`).
-    since_change: i64,
+    pub(super) since_change: i64,
     /// The reason of the pending operational change.
     reason: &'static str,
 }

@@ -71,6 +71,9 @@ pub struct SavedState {
     pub port: u16,
     /// The address from the file (`srv_addr`), which `init-addr last` uses.
     pub addr: Option<std::net::IpAddr>,
+    /// Seconds since the last state change: the file's, or 0 when applying it changed
+    /// the state (HAProxy's `last_change`).
+    pub since_change: i64,
 }
 
 /// Fields of a version 1 line.
@@ -461,6 +464,7 @@ fn apply_line(sim: &mut Sim, i: usize, f: &[String], cx: &mut LowerCx<'_>) -> Op
         uweight: sim.srv[i].uweight,
         port: port as u16,
         addr: f[0].parse().ok(),
+        since_change: sim.srv[i].since_change,
     })
 }
 

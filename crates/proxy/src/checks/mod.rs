@@ -34,7 +34,6 @@ use rampart_net::Conn;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -367,14 +366,15 @@ fn all_checks(c: &Checks) -> Vec<(usize, bool)> {
     v
 }
 
-/// Starts the checks that thread `thread` (of `nbthread`) runs. `stop` ends them (soft
-/// stop).
-pub fn spawn(
-    rt: &Arc<Runtime>,
+/// Starts the checks that thread `thread` (of `nbthread`) runs, `w` being that thread's
+/// context. `stop` ends them (soft stop).
+pub(crate) fn spawn(
+    w: &std::rc::Rc<crate::worker::WorkerCx>,
     thread: usize,
     nbthread: usize,
     stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let rt = &w.rt;
     let c = &rt.checks;
     let all = all_checks(c);
     if all.is_empty() {
@@ -399,9 +399,8 @@ pub fn spawn(
             mi = mi.min(m);
         }
         let delay = mi * pos as u32 / n;
-        let rt = rt.clone();
         let stop = stop.clone();
-        tokio::task::spawn_local(check_task(rt, k, agent, delay, stop));
+        tokio::task::spawn_local(check_task(w.clone(), k, agent, delay, stop));
     }
 }
 
@@ -473,14 +472,16 @@ impl Checks {
 
 /// One check's loop: run, apply, wait for the next interval.
 async fn check_task(
-    rt: Arc<Runtime>,
+    w: std::rc::Rc<crate::worker::WorkerCx>,
     k: usize,
     agent: bool,
     first: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let rt = w.rt.clone();
     let c = &rt.checks;
     let Some(cfg) = c.cfg(k, agent) else { return };
+    let at = c.servers.get(k).map(|s| (s.be, s.srv));
     // `observe`: errors seen on the server's traffic hurry its health check.
     let observed = c
         .servers
@@ -527,7 +528,11 @@ async fn check_task(
             };
             let changed = c.target_now(&rt, k, agent, cfg);
             let target = changed.as_ref().unwrap_or(&cfg.target);
+            // The run's connection counts among the server's connections in use, as
+            // HAProxy's check connections do (`show servers conn`, `need_conn_est`).
+            let in_use = at.and_then(|(b, i)| crate::pool::in_use(&w, b, i));
             let out = run(&cfg.rs, target, &cfg.conn, &cfg.timing, &env).await;
+            drop(in_use);
             c.apply(&rt, k, agent, out);
         }
         let mut inter = c.current_inter(&rt, k, agent);

@@ -13,7 +13,7 @@ pub use cli::{CliHealth, Plain, SrvView};
 
 use super::warmup::ramp;
 use super::{CheckCfg, Checks, SrvChecks};
-use crate::server_state::{admin, Op};
+use crate::server_state::{admin, now_secs, Op};
 use crate::state::{Backend, Runtime, Server};
 use rampart_check::agent;
 use rampart_check::{Outcome, Report, Res, Status};
@@ -30,7 +30,8 @@ pub struct SrvState {
     /// The last status of each check (log-health-checks reports changes).
     status: Status,
     agent_status: Status,
-    /// When the operational state last changed (`slowstart` counts from there).
+    /// When the operational state last changed, to the millisecond (`slowstart`
+    /// counts from there; `show stat` reads the server's `Live` clock of changes).
     pub(super) last_change: Instant,
     /// Bumped on each change to `Starting`, so a stale warm-up task stops.
     pub(super) warmup_gen: u64,
@@ -40,14 +41,9 @@ pub struct SrvState {
     /// The last report of each check (`check_status`, `check_code`, `last_chk`...).
     report: Option<Report>,
     agent_report: Option<Report>,
-    /// Failed checks that took health away (`chkfail`), and UP to DOWN transitions
-    /// (`chkdown`).
+    /// Failed checks that took health away (`chkfail`; the transitions to down and
+    /// the time spent down are the server's `Live` figures).
     chkfail: u64,
-    chkdown: u64,
-    /// Time spent down before the current period, and since when it is down
-    /// (`downtime`).
-    down_total: Duration,
-    down_since: Option<Instant>,
 }
 
 /// What `show stat` and the statistics page show of a server's checks.
@@ -59,10 +55,6 @@ pub struct CheckView {
     pub report: Option<Report>,
     pub agent_report: Option<Report>,
     pub chkfail: u64,
-    pub chkdown: u64,
-    /// Seconds since the last state change, and spent down in total.
-    pub lastchg: u64,
-    pub downtime: u64,
     /// The server tracks another one (`track`): its `be/srv` name.
     pub tracked: Option<String>,
     /// The health check the status text follows: the tracked server's when tracking
@@ -92,20 +84,6 @@ impl SrvState {
             report: None,
             agent_report: None,
             chkfail: 0,
-            chkdown: 0,
-            down_total: Duration::ZERO,
-            down_since: None,
-        }
-    }
-
-    fn went_down(&mut self) {
-        self.chkdown += 1;
-        self.down_since.get_or_insert_with(Instant::now);
-    }
-
-    fn went_up(&mut self) {
-        if let Some(t) = self.down_since.take() {
-            self.down_total += t.elapsed();
         }
     }
 }
@@ -122,7 +100,6 @@ impl Checks {
             let (b, v) = server(rt, ts)?;
             Some(format!("{}/{}", b.name, v.name))
         });
-        let down_now = x.down_since.map_or(Duration::ZERO, |t| t.elapsed());
         let health_of = |k: usize| {
             let s = self.servers.get(k)?;
             let x = st.get(k)?;
@@ -150,9 +127,6 @@ impl Checks {
             report: x.report.clone(),
             agent_report: x.agent_report.clone(),
             chkfail: x.chkfail,
-            chkdown: x.chkdown,
-            lastchg: x.last_change.elapsed().as_secs(),
-            downtime: (x.down_total + down_now).as_secs(),
             tracked,
         })
     }
@@ -588,9 +562,33 @@ impl Checks {
         crate::queue::grab_from_backend(be, i)
     }
 
+    /// The clocks of a server coming up (HAProxy's `srv_update_status`): the
+    /// backend's period without servers closes when it had none (`before`), the
+    /// server's down period when it was down; both changed now.
+    fn coming_up_times(be: &Backend, srv: &Server, before: (usize, usize)) {
+        let now = now_secs();
+        if before == (0, 0) {
+            be.live.close_down_period(now);
+        }
+        if srv.live.op() == Op::Stopped {
+            srv.live.close_down_period(now);
+        } else {
+            srv.live.changed(now);
+        }
+    }
+
+    /// A server left maintenance: a backend that had no usable server and has one
+    /// now changed (HAProxy does not count that period as down time).
+    fn left_maint_times(be: &Backend, before: (usize, usize)) {
+        if before == (0, 0) && counts(be) != (0, 0) {
+            be.live.changed(now_secs());
+        }
+    }
+
     fn backend_down_check(&self, k: usize, be: &Backend, before: (usize, usize)) {
         let after = counts(be);
         if before.0 + before.1 > 0 && after == (0, 0) {
+            be.live.went_down(now_secs());
             let kind = self
                 .servers
                 .get(k)
@@ -629,7 +627,7 @@ impl Checks {
         let was_stopping = srv.live.op() == Op::Stopping || srv.live.admin() & admin::DRAIN != 0;
         Self::publish(be, srv, Op::Stopped, before);
         st[k].last_change = Instant::now();
-        st[k].went_down();
+        srv.live.went_down(now_secs());
         srv.live.set_ramp(1000);
         let xferred = Self::going_down(rt, be, s.srv);
         let level = if was_stopping {
@@ -686,7 +684,7 @@ impl Checks {
             Op::Starting
         };
         st[k].last_change = Instant::now();
-        st[k].went_up();
+        Self::coming_up_times(be, srv, before);
         if op == Op::Starting {
             srv.live.set_ramp(ramp(Duration::ZERO, s.slowstart));
             st[k].warmup_gen += 1;
@@ -720,7 +718,8 @@ impl Checks {
         let before = counts(be);
         Self::publish(be, srv, Op::Stopping, before);
         st[k].last_change = Instant::now();
-        st[k].went_up();
+        // A server down until now loses that period from its down time, as HAProxy's.
+        srv.live.changed(now_secs());
         let xferred = crate::queue::redistribute(be, s.srv);
         let notice = rampart_log::events::level::NOTICE;
         self.announce(rt, k, (be, srv), ("stopping", notice), reason, xferred);
@@ -758,6 +757,7 @@ impl Checks {
         } else {
             let was_stopping = was == Op::Stopping || prev & admin::DRAIN != 0;
             srv.live.set_op(Op::Stopped);
+            srv.live.went_down(now_secs());
             crate::upstream::servers_changed(be);
             let xferred = Self::going_down(rt, be, s.srv);
             let mut msg = format!(
@@ -783,6 +783,7 @@ impl Checks {
                 let was_up = tsrv.live.op() != Op::Stopped;
                 if was_up {
                     tsrv.live.set_op(Op::Stopped);
+                    tsrv.live.went_down(now_secs());
                 }
                 crate::upstream::servers_changed(tbe);
                 if was_up {
@@ -819,6 +820,7 @@ impl Checks {
                 Op::Starting
             };
             st[k].last_change = Instant::now();
+            srv.live.changed(now_secs());
             if op == Op::Starting {
                 srv.live.set_ramp(ramp(Duration::ZERO, s.slowstart));
                 st[k].warmup_gen += 1;
@@ -827,6 +829,7 @@ impl Checks {
             srv.live.set_op(op);
         }
         crate::upstream::servers_changed(be);
+        Self::left_maint_times(be, before);
         if srv.live.op().is_up() {
             Self::coming_up(rt, be, s.srv);
         }
@@ -854,6 +857,7 @@ impl Checks {
             if let Some((tbe, tsrv)) = server(rt, &self.servers[t]) {
                 tsrv.live.set_admin(admin::IMAINT, false);
                 if !tsrv.live.in_maint() && srv.live.op().is_up() {
+                    tsrv.live.changed(now_secs());
                     tsrv.live.set_op(Op::Running);
                 }
                 crate::upstream::servers_changed(tbe);

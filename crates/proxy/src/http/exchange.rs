@@ -790,7 +790,9 @@ impl Session {
                 }),
             ) => {
                 let client_keep = client_keep && !ends.client_gone;
-                srv.private |= private;
+                if private && !srv.private {
+                    srv.set_private();
+                }
                 // The response has ended: the server connection is released before its
                 // last bytes go to the client (below), as HAProxy releases it to the
                 // idle list when the response is received, not when it is delivered.

@@ -3,8 +3,10 @@
 //! and `srv->curr_idle_thr`, which tells it which threads to look at).
 //!
 //! Each thread keeps its idle connections to itself ([`super::ThreadPool`], no lock);
-//! what others see of them is one counter word per (thread, server) that only the
-//! owning thread writes, with a plain store, whenever its lists change. A thread that
+//! what others see of them is a few counter words per (thread, server) that only the
+//! owning thread writes, with plain stores, whenever its lists change (the same words
+//! give the statistics their per-thread figures: `show servers conn`, `show stat`'s
+//! `*_conn_cur` and `need_conn_est`). A thread that
 //! finds nothing at home asks a thread whose word shows connections of the kind it
 //! wants: the request goes through that thread's mailbox (a channel its pool task
 //! reads), the owner takes a connection from its lists as a local request would,
@@ -27,13 +29,12 @@ pub struct Shared {
     /// were at start-up.
     base: Box<[usize]>,
     total: usize,
-    /// Counter words per thread, all servers, rounded up to a cache line so that two
-    /// threads never write the same line.
+    /// Slots per thread, all servers, rounded up to a cache line so that two threads
+    /// never write the same line.
     stride: usize,
-    /// `[thread][server]`: the idle (low half) and safe (high half) connections a thread
-    /// holds, saturated at `u16::MAX`; written by that thread only. Empty with one
-    /// thread.
-    counts: Box<[AtomicU32]>,
+    /// `[thread][server]`: what a thread holds of a server's connections; written by
+    /// that thread only.
+    counts: Box<[Slot]>,
     /// Per server, the thread where the next takeover starts looking (HAProxy's
     /// `next_takeover`), so that takeovers do not all drain the same thread.
     next: Box<[AtomicUsize]>,
@@ -72,8 +73,36 @@ enum Sock {
     Unix(std::os::unix::net::UnixStream),
 }
 
-/// Counter words per cache line.
-const LINE: usize = 64 / std::mem::size_of::<AtomicU32>();
+/// What one thread holds of one server's connections.
+#[derive(Debug, Default)]
+struct Slot {
+    /// The idle (low half) and safe (high half) connections, saturated at `u16::MAX`.
+    held: AtomicU32,
+    /// Open connections (in use or idle), the most in use at once since the last
+    /// purge, and the estimated need (HAProxy's `curr_used_conns` plus the idle ones,
+    /// `max_used_conns`, `est_need_conns`, kept per thread).
+    live: AtomicU32,
+    max_used: AtomicU32,
+    est_need: AtomicU32,
+}
+
+/// Slots per cache line.
+const LINE: usize = 64 / std::mem::size_of::<Slot>();
+
+/// A server's connections as the statistics show them, summed over the threads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConnFigures {
+    /// In use (`used_cur`, `used_conn_cur`).
+    pub used: u32,
+    /// The most in use at once since the last purge (`used_max`).
+    pub max_used: u32,
+    /// The estimated need (`need_est`, `need_conn_est`).
+    pub est_need: u32,
+    /// Idle connections that carried one request (`unsafe_nb`, `idle_conn_cur`) and
+    /// those that carried more (`safe_nb`, `safe_conn_cur`).
+    pub idle: u32,
+    pub safe: u32,
+}
 
 impl Shared {
     pub fn new(rt: &crate::state::Runtime) -> Shared {
@@ -85,6 +114,7 @@ impl Shared {
             total += b.servers.len();
         }
         let stride = total.div_ceil(LINE) * LINE;
+        // Mailboxes only when there is another thread to ask.
         let shared = nbthread > 1;
         let (mut mail, mut inbox) = (Vec::new(), Vec::new());
         if shared {
@@ -99,9 +129,7 @@ impl Shared {
             total,
             base: base.into(),
             stride,
-            counts: (0..if shared { nbthread * stride } else { 0 })
-                .map(|_| AtomicU32::new(0))
-                .collect(),
+            counts: (0..nbthread * stride).map(|_| Slot::default()).collect(),
             next: (0..if shared { total } else { 0 })
                 .map(|_| AtomicUsize::new(0))
                 .collect(),
@@ -124,29 +152,84 @@ impl Shared {
         }
     }
 
-    /// The counter of server `flat` on thread `t`.
-    fn count(&self, t: usize, flat: usize) -> Option<&AtomicU32> {
+    /// Thread `t`'s slot for server `flat` (`None` for a server added at run time).
+    fn slot(&self, t: usize, flat: usize) -> Option<&Slot> {
+        if flat >= self.stride {
+            return None;
+        }
         self.counts
             .get(t.checked_mul(self.stride)?.checked_add(flat)?)
     }
 
-    /// Publishes what thread `t` holds for server `flat`.
+    /// Publishes the idle and safe connections thread `t` holds for server `flat`.
     pub(super) fn publish(&self, t: usize, flat: usize, idle: usize, safe: usize) {
-        if let Some(c) = self.count(t, flat) {
+        if let Some(c) = self.slot(t, flat) {
             let half = |n: usize| n.min(usize::from(u16::MAX)) as u32;
-            c.store(half(idle) | half(safe) << 16, Ordering::Relaxed);
+            c.held
+                .store(half(idle) | half(safe) << 16, Ordering::Relaxed);
         }
+    }
+
+    /// Publishes thread `t`'s open connections to server `flat`.
+    pub(super) fn publish_live(&self, t: usize, flat: usize, live: u32) {
+        if let Some(c) = self.slot(t, flat) {
+            c.live.store(live, Ordering::Relaxed);
+        }
+    }
+
+    /// Publishes thread `t`'s most used and estimated need for server `flat`.
+    pub(super) fn publish_need(&self, t: usize, flat: usize, max_used: u32, est_need: u32) {
+        if let Some(c) = self.slot(t, flat) {
+            c.max_used.store(max_used, Ordering::Relaxed);
+            c.est_need.store(est_need, Ordering::Relaxed);
+        }
+    }
+
+    /// The idle and safe connections thread `t` holds for server `flat`.
+    fn held(&self, t: usize, flat: usize) -> (u32, u32) {
+        let held = self
+            .slot(t, flat)
+            .map_or(0, |c| c.held.load(Ordering::Relaxed));
+        (held & 0xffff, held >> 16)
     }
 
     /// Whether thread `t`'s lists for server `flat` show a connection of the safe list
     /// (`safe_only`) or of either.
     fn holds(&self, t: usize, flat: usize, safe_only: bool) -> bool {
-        let Some(c) = self.count(t, flat) else {
-            return false;
-        };
-        let held = c.load(Ordering::Relaxed);
-        let (idle, safe) = (held & 0xffff, held >> 16);
+        let (idle, safe) = self.held(t, flat);
         safe > 0 || (!safe_only && idle > 0)
+    }
+
+    /// Worker threads.
+    pub fn nbthread(&self) -> usize {
+        self.nbthread
+    }
+
+    /// Server `si` of backend `bi`'s connections, summed over the threads (the
+    /// statistics; a few loads per thread, no lock).
+    pub fn figures(&self, bi: usize, si: usize) -> ConnFigures {
+        let flat = self.flat(bi, si);
+        let mut f = ConnFigures::default();
+        for t in 0..self.nbthread {
+            let Some(c) = self.slot(t, flat) else {
+                break;
+            };
+            let (idle, safe) = self.held(t, flat);
+            let live = c.live.load(Ordering::Relaxed);
+            f.used += live.saturating_sub(idle + safe);
+            f.max_used += c.max_used.load(Ordering::Relaxed);
+            f.est_need += c.est_need.load(Ordering::Relaxed);
+            f.idle += idle;
+            f.safe += safe;
+        }
+        f
+    }
+
+    /// The idle connections (both lists) thread `t` holds for server `si` of backend
+    /// `bi` (`show servers conn`'s `idle_per_thr`).
+    pub fn idle_on(&self, t: usize, bi: usize, si: usize) -> u32 {
+        let (idle, safe) = self.held(t, self.flat(bi, si));
+        idle + safe
     }
 
     /// The mailbox of thread `t`, for its pool task (once).
@@ -223,7 +306,7 @@ impl ThreadPool {
         safe_only: bool,
     ) -> bool {
         let sh = &*self.shared;
-        if sh.counts.is_empty() {
+        if sh.nbthread < 2 {
             return false;
         }
         let Some(srv) = be.servers.get(si) else {

@@ -78,6 +78,7 @@ fn backend(servers: &[(u32, u32)]) -> Backend {
         beconn: Default::default(),
         queue: Default::default(),
         counters: Default::default(),
+        live: Default::default(),
         invalid_rep: Default::default(),
         persist: None,
         tcp: Default::default(),

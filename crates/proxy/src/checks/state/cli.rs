@@ -11,7 +11,7 @@
 
 use super::{counts, log_event, say, server, SrvState};
 use crate::checks::Checks;
-use crate::server_state::{admin, Op};
+use crate::server_state::{admin, now_secs, Op};
 use crate::state::{Backend, Runtime, Server};
 use rampart_log::events::level::{ALERT, NOTICE};
 use std::sync::Arc;
@@ -35,9 +35,6 @@ pub struct SrvView {
     /// `CHK_ST_*` bits of the health check (`& 0x0F`) and of the agent (`& 0x1F`).
     pub check_state: u8,
     pub agent_state: u8,
-    /// When the operational or administrative state last changed (`None`: never since
-    /// the start).
-    pub last_change: Option<Instant>,
     /// The check and agent ports the runtime API set (`None`: the configuration's).
     pub check_port: Option<u16>,
     pub agent_port: Option<u16>,
@@ -50,11 +47,10 @@ pub struct SrvView {
 }
 
 /// Figures of servers without checks (HAProxy keeps a check structure for every
-/// server): the health counter `show servers state` prints and the last change.
+/// server): the health counter `show servers state` prints.
 #[derive(Debug, Clone, Copy)]
 pub struct Plain {
     health: i32,
-    last_change: Option<Instant>,
 }
 
 const CHK_ST_CONFIGURED: u8 = 0x02;
@@ -145,18 +141,14 @@ impl Checks {
         let (rise, _) = self.plain_rf(b, i);
         plain.entry((b, i)).or_insert(Plain {
             health: if maint { 0 } else { rise },
-            last_change: None,
         })
     }
 
-    fn touch(&self, st: &mut [SrvState], k: Option<usize>, b: usize, i: usize) {
-        match k {
-            Some(k) => st[k].last_change = Instant::now(),
-            None => {
-                if let Ok(mut p) = self.plain.lock() {
-                    self.plain(&mut p, b, i, false).last_change = Some(Instant::now());
-                }
-            }
+    /// The warm-up clock of a checked server restarts (`slowstart` counts from the
+    /// change); the server's `Live` clock of changes is set by the callers.
+    fn touch(st: &mut [SrvState], k: Option<usize>) {
+        if let Some(k) = k {
+            st[k].last_change = Instant::now();
         }
     }
 
@@ -178,7 +170,6 @@ impl Checks {
             check_health: 2,
             check_state: if cfg_paused { CHK_ST_PAUSED } else { 0 },
             agent_state: 0,
-            last_change: None,
             check_port: None,
             agent_port: None,
             check_addr: None,
@@ -188,7 +179,6 @@ impl Checks {
         if let Ok(mut p) = self.plain.lock() {
             let p = self.plain(&mut p, b, i, maint);
             v.check_health = p.health;
-            v.last_change = p.last_change;
         }
         let Some(k) = self.index(b, i) else {
             return v;
@@ -197,7 +187,6 @@ impl Checks {
         v.iweight = Some(s.iweight);
         let Ok(st) = self.state.lock() else { return v };
         let sk = &st[k];
-        v.last_change = Some(sk.last_change);
         if let Some(c) = &s.health {
             v.check_status = status_num(sk.status);
             v.check_result = result_num(sk.status);
@@ -243,16 +232,10 @@ impl Checks {
     }
 
     /// A server the runtime API added (in maintenance, without checks): its health
-    /// counter starts at 0 and its last change is now.
+    /// counter starts at 0 (its clock of changes starts with its `Live` state).
     pub fn server_added(&self, b: usize, i: usize) {
         if let Ok(mut p) = self.plain.lock() {
-            p.insert(
-                (b, i),
-                Plain {
-                    health: 0,
-                    last_change: Some(Instant::now()),
-                },
-            );
+            p.insert((b, i), Plain { health: 0 });
         }
     }
 
@@ -440,8 +423,9 @@ impl Checks {
                 } else if let Ok(mut p) = self.plain.lock() {
                     self.plain(&mut p, b, i, false).health = 0;
                 }
-                self.touch(st, k, b, i);
+                Self::touch(st, k);
                 srv.live.set_op(Op::Stopped);
+                srv.live.went_down(now_secs());
                 srv.live.set_ramp(1000);
                 crate::upstream::servers_changed(be);
                 let xferred = Self::going_down(rt, be, i);
@@ -474,7 +458,8 @@ impl Checks {
                 if track_op == Some(Op::Stopping) {
                     srv.live.set_op(Op::Stopping);
                 } else {
-                    self.touch(st, k, b, i);
+                    Self::touch(st, k);
+                    srv.live.changed(now_secs());
                     let slow = k.map(|k| self.servers[k].slowstart).unwrap_or_default();
                     if let (false, Some(k)) = (slow.is_zero(), k) {
                         srv.live
@@ -509,6 +494,7 @@ impl Checks {
             say("WARNING", &msg);
             crate::upstream::servers_changed(be);
             self.down_check(be, b, before);
+            Self::left_maint_times(be, before);
             if op.is_up() {
                 Self::coming_up(rt, be, i);
             }
@@ -533,7 +519,8 @@ impl Checks {
         }
         let down = srv.live.op() == Op::Stopped;
         if prev & admin::DRAIN == 0 && next & admin::DRAIN != 0 {
-            self.touch(st, k, b, i);
+            Self::touch(st, k);
+            srv.live.changed(now_secs());
             crate::upstream::servers_changed(be);
             let xferred = crate::queue::redistribute(be, i);
             let forced = next & admin::FDRAIN != 0;
@@ -546,7 +533,14 @@ impl Checks {
             say("WARNING", &msg);
             self.down_check(be, b, before);
         } else if prev & admin::DRAIN != 0 && next & admin::DRAIN == 0 {
-            self.touch(st, k, b, i);
+            Self::touch(st, k);
+            // As HAProxy: the backend's period without servers closes, and the time
+            // since the server's last change counts as down time, drained or not.
+            let now = now_secs();
+            if before == (0, 0) {
+                be.live.close_down_period(now);
+            }
+            srv.live.close_down_period(now);
             let msg = format!(
                 "{name} is {} (leaving forced drain).",
                 if down { "DOWN" } else { "UP" }
@@ -574,6 +568,7 @@ impl Checks {
         } else {
             let after = counts(be);
             if before.0 + before.1 > 0 && after == (0, 0) {
+                be.live.went_down(now_secs());
                 let kind = self.be_types.get(b).copied().unwrap_or("backend");
                 log_event(
                     be,
@@ -653,8 +648,9 @@ impl Checks {
         let was_stopping = op == Op::Stopping || srv.live.admin() & admin::DRAIN != 0;
         match to {
             CliHealth::Down if op != Op::Stopped => {
-                self.touch(st, k, b, i);
+                Self::touch(st, k);
                 srv.live.set_op(Op::Stopped);
+                srv.live.went_down(now_secs());
                 srv.live.set_ramp(1000);
                 crate::upstream::servers_changed(be);
                 let xferred = Self::going_down(rt, be, i);
@@ -672,7 +668,8 @@ impl Checks {
                 }
             }
             CliHealth::Stopping if op != Op::Stopping => {
-                self.touch(st, k, b, i);
+                Self::touch(st, k);
+                srv.live.changed(now_secs());
                 srv.live.set_op(Op::Stopping);
                 crate::upstream::servers_changed(be);
                 let xferred = crate::queue::redistribute(be, i);
@@ -690,7 +687,8 @@ impl Checks {
                 }
             }
             CliHealth::Up if !op.is_up() => {
-                self.touch(st, k, b, i);
+                Self::touch(st, k);
+                Self::coming_up_times(be, srv, before);
                 let slow = k.map(|k| self.servers[k].slowstart).unwrap_or_default();
                 if let (false, Some(k)) = (slow.is_zero(), k) {
                     srv.live
