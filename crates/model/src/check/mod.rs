@@ -35,6 +35,9 @@ pub fn cross_check(s: &Snapshot, cx: &mut LowerCx<'_>) {
     }
     binds::duplicate_binds(&s.proxies, cx);
     addr::server_resolvers(s, cx);
+    // HAProxy's post-server checks (`init_srv_check`) come after `check_config_validity`,
+    // before server addresses are initialised: their alerts close with "Fatal errors".
+    health::check_ports(&s.proxies, cx);
     cx.diags.relabel_from(start, |d| d.phase = Phase::Check);
 }
 
@@ -49,9 +52,6 @@ pub fn init_servers(s: &Snapshot, cx: &mut LowerCx<'_>) {
             d.phase = Phase::Init;
             d.form = Form::Bracket;
         });
-        let start = cx.diags.len();
-        health::check_ports(&s.proxies, cx);
-        cx.diags.relabel_from(start, |d| d.phase = Phase::Init);
     }
 }
 
