@@ -252,13 +252,7 @@ fn checks_follow_the_server() {
         .ready_tcp(local(base))
         .spawn();
     let cli = format!("unix-connect:{}", sock.display());
-    let status = || {
-        let s = socat(&cli, "show stat\n");
-        s.lines()
-            .find(|l| l.starts_with("be,s1,"))
-            .map(|l| l.split(',').nth(17).unwrap_or("").to_string())
-            .unwrap_or_default()
-    };
+    let status = || show_stat_field(&cli, "be", "s1", "status");
     assert!(
         wait_until(Duration::from_secs(10), || status() == "UP"),
         "s1 comes up: {}",
@@ -324,13 +318,7 @@ fn unresolved_server_has_no_address_to_change() {
         .ready_tcp(local(base))
         .spawn();
     let cli = format!("unix-connect:{}", sock.display());
-    let status = || {
-        let s = socat(&cli, "show stat\n");
-        s.lines()
-            .find(|l| l.starts_with("be,s1,"))
-            .map(|l| l.split(',').nth(17).unwrap_or("").to_string())
-            .unwrap_or_default()
-    };
+    let status = || show_stat_field(&cli, "be", "s1", "status");
     assert_eq!(status(), "MAINT (resolution)");
     let row = || {
         let state = socat(&cli, "show servers state be\n");
