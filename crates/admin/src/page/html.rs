@@ -403,6 +403,17 @@ fn tip(s: &mut String, label: &str, v: impl std::fmt::Display) {
     let _ = write!(s, "<tr><th>{label}</th><td>{v}</td></tr>");
 }
 
+/// A frontend's connection, session and (HTTP) request rates in a tip: `Current` ones
+/// or the `Max` ones (fields suffixed `_max`).
+fn rate_tips(s: &mut String, r: &Row, http: bool, which: &str, suffix: &str) {
+    let rate = |f: &str| format!("{}/s", r.int(&format!("{f}{suffix}")));
+    tip(s, &format!("{which} connection rate:"), rate("conn_rate"));
+    tip(s, &format!("{which} session rate:"), rate("rate"));
+    if http {
+        tip(s, &format!("{which} request rate:"), rate("req_rate"));
+    }
+}
+
 fn frontend_row(q: &Query<'_>, r: &Row, s: &mut String) {
     let name = r.text("pxname");
     let http = r.text("mode") == "http";
@@ -415,37 +426,13 @@ fn frontend_row(q: &Query<'_>, r: &Row, s: &mut String) {
         "<td class=ac><a name=\"{name}/Frontend\"></a><a class=lfsb href=\"#{name}/Frontend\">Frontend</a></td><td colspan=3></td><td><u>{}<div class=tips><table class=det>",
         r.int("rate")
     );
-    tip(
-        s,
-        "Current connection rate:",
-        format!("{}/s", r.int("conn_rate")),
-    );
-    tip(s, "Current session rate:", format!("{}/s", r.int("rate")));
-    if http {
-        tip(
-            s,
-            "Current request rate:",
-            format!("{}/s", r.int("req_rate")),
-        );
-    }
+    rate_tips(s, r, http, "Current", "");
     let _ = write!(
         s,
         "</table></div></u></td><td><u>{}<div class=tips><table class=det>",
         r.int("rate_max")
     );
-    tip(
-        s,
-        "Max connection rate:",
-        format!("{}/s", r.int("conn_rate_max")),
-    );
-    tip(s, "Max session rate:", format!("{}/s", r.int("rate_max")));
-    if http {
-        tip(
-            s,
-            "Max request rate:",
-            format!("{}/s", r.int("req_rate_max")),
-        );
-    }
+    rate_tips(s, r, http, "Max", "_max");
     let _ = write!(
         s,
         "</table></div></u></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><u>{}<div class=tips><table class=det>",
