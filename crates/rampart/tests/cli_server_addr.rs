@@ -50,6 +50,36 @@ fn get(w: &mut httpkit::Wire) -> String {
 
 mod httpkit;
 
+/// Rampart with a stats socket, a frontend on `port` and backend `be` made of the
+/// `backend` lines; the socket's socat address.
+fn start(dir: &TempDir, port: u16, backend: &str) -> (Proc, String) {
+    let sock = dir.join("r.sock");
+    let mut cfg = format!(
+        "global\n\
+         \x20   stats socket {} level admin\n\
+         defaults\n\
+         \x20   mode http\n\
+         \x20   timeout client 10s\n\
+         \x20   timeout server 10s\n\
+         \x20   timeout connect 2s\n\
+         frontend fe\n\
+         \x20   bind 127.0.0.1:{port}\n\
+         \x20   default_backend be\n\
+         backend be\n",
+        sock.display()
+    );
+    for l in backend.lines() {
+        cfg.push_str("    ");
+        cfg.push_str(l);
+        cfg.push('\n');
+    }
+    let p = Launch::rampart("r", dir, &cfg)
+        .ready(Ready::Unix(sock.clone()))
+        .ready_tcp(local(port))
+        .spawn();
+    (p, format!("unix-connect:{}", sock.display()))
+}
+
 /// The answers to every form, valid and not, against HAProxy's.
 #[test]
 fn answers_as_haproxy() {
@@ -160,29 +190,11 @@ fn traffic_follows_the_new_address() {
     let a = keepalive_origin(base + 1, "A");
     let b = keepalive_origin(base + 2, "B");
     let accepted = |s: &TestServer| s.stats.accepted.load(Ordering::SeqCst);
-    let sock = dir.join("r.sock");
-    let cfg = format!(
-        "global\n\
-         \x20   stats socket {} level admin\n\
-         defaults\n\
-         \x20   mode http\n\
-         \x20   timeout client 10s\n\
-         \x20   timeout server 10s\n\
-         \x20   timeout connect 5s\n\
-         frontend fe\n\
-         \x20   bind 127.0.0.1:{base}\n\
-         \x20   default_backend be\n\
-         backend be\n\
-         \x20   http-reuse always\n\
-         \x20   server s1 127.0.0.1:{}\n",
-        sock.display(),
-        base + 1
+    let (_p, cli) = start(
+        &dir,
+        base,
+        &format!("http-reuse always\nserver s1 127.0.0.1:{o}\n", o = base + 1),
     );
-    let _p = Launch::rampart("r", &dir, &cfg)
-        .ready(Ready::Unix(sock.clone()))
-        .ready_tcp(local(base))
-        .spawn();
-    let cli = format!("unix-connect:{}", sock.display());
     let mut w = httpkit::Wire::connect(base);
     for _ in 0..3 {
         assert_eq!(get(&mut w), "A");
@@ -230,28 +242,14 @@ fn checks_follow_the_server() {
     let base = free_ports(3);
     let _a = named_origin(base + 1, "A");
     let dead = base + 2; // nothing listens there
-    let sock = dir.join("r.sock");
-    let cfg = format!(
-        "global\n\
-         \x20   stats socket {} level admin\n\
-         defaults\n\
-         \x20   mode http\n\
-         \x20   timeout client 10s\n\
-         \x20   timeout server 10s\n\
-         \x20   timeout connect 2s\n\
-         frontend fe\n\
-         \x20   bind 127.0.0.1:{base}\n\
-         \x20   default_backend be\n\
-         backend be\n\
-         \x20   server s1 127.0.0.1:{} check inter 100 rise 1 fall 1\n",
-        sock.display(),
-        base + 1
+    let (_p, cli) = start(
+        &dir,
+        base,
+        &format!(
+            "server s1 127.0.0.1:{o} check inter 100 rise 1 fall 1\n",
+            o = base + 1
+        ),
     );
-    let _p = Launch::rampart("r", &dir, &cfg)
-        .ready(Ready::Unix(sock.clone()))
-        .ready_tcp(local(base))
-        .spawn();
-    let cli = format!("unix-connect:{}", sock.display());
     let status = || show_stat_field(&cli, "be", "s1", "status");
     assert!(
         wait_until(Duration::from_secs(10), || status() == "UP"),
@@ -296,28 +294,14 @@ fn unresolved_server_has_no_address_to_change() {
     let dir = TempDir::new("srvaddr-rmaint");
     let base = free_ports(2);
     let _a = named_origin(base + 1, "A");
-    let sock = dir.join("r.sock");
-    let cfg = format!(
-        "global\n\
-         \x20   stats socket {} level admin\n\
-         defaults\n\
-         \x20   mode http\n\
-         \x20   timeout client 10s\n\
-         \x20   timeout server 10s\n\
-         \x20   timeout connect 2s\n\
-         frontend fe\n\
-         \x20   bind 127.0.0.1:{base}\n\
-         \x20   default_backend be\n\
-         backend be\n\
-         \x20   server s1 no-such-host.invalid:{} init-addr none\n",
-        sock.display(),
-        base + 1
+    let (_p, cli) = start(
+        &dir,
+        base,
+        &format!(
+            "server s1 no-such-host.invalid:{o} init-addr none\n",
+            o = base + 1
+        ),
     );
-    let _p = Launch::rampart("r", &dir, &cfg)
-        .ready(Ready::Unix(sock.clone()))
-        .ready_tcp(local(base))
-        .spawn();
-    let cli = format!("unix-connect:{}", sock.display());
     let status = || show_stat_field(&cli, "be", "s1", "status");
     assert_eq!(status(), "MAINT (resolution)");
     let row = || {
