@@ -137,7 +137,8 @@ pub async fn run<C: Connector>(
     cn: &C,
     tm: &Timing,
     env: &Env,
-) -> Outcome {
+    apply: impl FnOnce(Outcome),
+) {
     let mut r = Run {
         rs,
         t,
@@ -150,10 +151,13 @@ pub async fn run<C: Connector>(
     };
     let mut out = r.steps(tm, env).await;
     out.report.duration = r.start.elapsed().as_millis() as u64;
+    // The result applies before the connection closes, as HAProxy's checks change the
+    // server's state from the reply's processing: a peer that sees the close may already
+    // read the new state.
+    apply(out);
     if let Some(c) = r.conn.take() {
         drop(c);
     }
-    out
 }
 
 fn outcome(report: Report) -> Outcome {

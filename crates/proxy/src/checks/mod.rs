@@ -531,9 +531,11 @@ async fn check_task(
             // The run's connection counts among the server's connections in use, as
             // HAProxy's check connections do (`show servers conn`, `need_conn_est`).
             let in_use = at.and_then(|(b, i)| crate::pool::in_use(&w, b, i));
-            let out = run(&cfg.rs, target, &cfg.conn, &cfg.timing, &env).await;
+            run(&cfg.rs, target, &cfg.conn, &cfg.timing, &env, |out| {
+                c.apply(&rt, k, agent, out);
+            })
+            .await;
             drop(in_use);
-            c.apply(&rt, k, agent, out);
         }
         let mut inter = c.current_inter(&rt, k, agent);
         if c.spread > 0 {
