@@ -76,6 +76,7 @@ impl Handler for Api {
                     rt: &self.rt,
                     initial: &self.initial,
                     idle: &self.ctl.idle,
+                    ctl: &self.ctl,
                 },
                 cmd,
                 out,

@@ -72,24 +72,24 @@ fn add(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
             Ok(x) => x,
             Err(msg) => return fail(out, &msg),
         };
-    let c = &parsed.settings.check;
-    let refused = if c.enabled {
-        Some("check")
-    } else if c.agent.enabled {
-        Some("agent-check")
-    } else if c.track.is_some() {
-        Some("track")
-    } else if parsed.settings.slowstart > 0 {
-        Some("slowstart")
-    } else {
-        None
+    let srv = match rampart_proxy::build::dynamic_server(be, &parsed) {
+        Ok(s) => s,
+        Err(e) => {
+            said.push_str(&e);
+            said.push('\n');
+            return fail(out, &said);
+        }
     };
-    if let Some(kw) = refused {
-        said.push_str(&format!(
-            "'{kw}' is not supported on dynamic servers by Rampart yet.\n"
-        ));
-        return fail(out, &said);
-    }
+    // `track`, then the health check's port, as HAProxy's `srv_apply_track` and
+    // `init_srv_check`.
+    let chk = match rampart_proxy::checks::for_dynamic(rt, b, &parsed, &srv) {
+        Ok(c) => c,
+        Err(e) => {
+            said.push_str(&e);
+            said.push('\n');
+            return fail(out, &said);
+        }
+    };
     if be
         .servers
         .iter()
@@ -102,15 +102,7 @@ fn add(cx: &Ctx<'_>, cmd: &Command<'_>, out: &mut Reply<'_>) {
     for (kw, what, why) in rampart_proxy::gaps::server_gaps(&parsed.settings) {
         said.push_str(&format!("'{kw}' is accepted but {what} ({why}).\n"));
     }
-    let srv = match rampart_proxy::build::dynamic_server(be, &parsed) {
-        Ok(s) => s,
-        Err(e) => {
-            said.push_str(&e);
-            said.push('\n');
-            return fail(out, &said);
-        }
-    };
-    rampart_proxy::servers::add(rt, b, srv);
+    rampart_proxy::servers::add(rt, cx.ctl, b, srv, chk);
     said.push_str("New server registered.\n");
     out.msg(LOG_INFO, &said);
 }

@@ -89,6 +89,8 @@ pub struct Ctx<'a> {
     pub initial: &'a Initial,
     /// What the worker threads publish of their server connections.
     pub idle: &'a rampart_proxy::pool::Shared,
+    /// The worker threads (their mailboxes start the checks of added servers).
+    pub ctl: &'a rampart_proxy::worker::Control,
 }
 
 /// HAProxy's `cli_has_level(appctx, ACCESS_LVL_ADMIN)`.

@@ -488,18 +488,31 @@ fn srv_status(s: &Server, v: Option<&CheckView>) -> std::borrow::Cow<'static, st
 
 /// The check fields of a server's row (`check_*`, `agent_*`, `chkfail`...), filled as
 /// HAProxy fills them for an enabled check.
+/// The check and agent figures of a server, as HAProxy shows them: those of an enabled
+/// health check that maintenance did not pause, of an enabled agent; a run under way
+/// marks its status with `* ` and has no outcome yet (no code, no text).
 fn check_fields(r: &mut Row, v: &CheckView) {
-    if let Some((rise, fall, h)) = v.health {
+    let star = |running: bool, s: &'static str| -> std::borrow::Cow<'static, str> {
+        if running {
+            format!("* {s}").into()
+        } else {
+            s.into()
+        }
+    };
+    if let Some((rise, fall, h)) = v.health.filter(|_| !v.paused) {
         if let Some(rep) = &v.report {
-            r.st("check_status", rep.status.info());
+            r.s("check_status", &star(v.running, rep.status.info()));
             if rep.status.has_code() {
-                r.n("check_code", rep.code.max(0) as u64);
+                r.n(
+                    "check_code",
+                    if v.running { 0 } else { rep.code.max(0) as u64 },
+                );
             }
             if rep.status >= rampart_check::Status::Checked {
                 r.n("check_duration", rep.duration);
             }
             r.st("check_desc", rep.status.desc());
-            r.s("last_chk", &rep.info);
+            r.s("last_chk", if v.running { "" } else { &rep.info });
         } else {
             r.st("check_status", rampart_check::Status::Ini.info());
             r.st("check_desc", rampart_check::Status::Ini.desc());
@@ -511,13 +524,20 @@ fn check_fields(r: &mut Row, v: &CheckView) {
     }
     if let Some((rise, fall, h)) = v.agent {
         if let Some(rep) = &v.agent_report {
-            r.st("agent_status", rep.status.info());
+            r.s("agent_status", &star(v.agent_running, rep.status.info()));
             if rep.status.has_code() {
-                r.n("agent_code", rep.code.max(0) as u64);
+                r.n(
+                    "agent_code",
+                    if v.agent_running {
+                        0
+                    } else {
+                        rep.code.max(0) as u64
+                    },
+                );
             }
             r.n("agent_duration", rep.duration);
             r.st("agent_desc", rep.status.desc());
-            r.s("last_agt", &rep.info);
+            r.s("last_agt", if v.agent_running { "" } else { &rep.info });
         } else {
             r.st("agent_status", rampart_check::Status::Ini.info());
             r.n("agent_duration", 0);
@@ -578,9 +598,7 @@ pub fn server(
             r.n("chkdown", s.live.down_trans());
             r.n("downtime", u64::from(s.live.downtime(now)));
         }
-        if !s.live.in_maint() {
-            check_fields(&mut r, v);
-        }
+        check_fields(&mut r, v);
         if let Some(rep) = &v.report {
             r.check = LastCheck {
                 status: rep.status,
@@ -591,7 +609,7 @@ pub fn server(
     if let Some(t) = throttle(be, si, s) {
         r.n("throttle", t);
     }
-    r.n("weight", u64::from(s.live.uweight()));
+    r.n("weight", u64::from(be.balance.shown_weight(si)));
     r.n("uweight", u64::from(s.live.uweight()));
     r.n("act", u64::from(!s.backup));
     r.n("bck", u64::from(s.backup));
@@ -703,7 +721,17 @@ pub fn backend(rt: &Runtime, now: u32, be: &Backend, f: &Filter) -> Row {
             "DOWN"
         },
     );
-    r.n("weight", weight);
+    // The balancing's weight in force (as HAProxy's, in user-weight units), but for
+    // a `dispatch` backend, which has no server to weigh.
+    let dispatch = be.servers.iter().any(|s| s.pool.private);
+    r.n(
+        "weight",
+        if dispatch {
+            weight
+        } else {
+            u64::from(be.balance.shown_total())
+        },
+    );
     r.n("uweight", weight);
     r.n("act", act);
     r.n("bck", bck);

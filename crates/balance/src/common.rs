@@ -87,18 +87,18 @@ impl Lb {
         (uweight.wrapping_mul(self.wdiv).wrapping_add(self.wmult - 1)) / self.wmult
     }
 
-    /// The effective weight while `ramp` thousandths of the weight are in force
-    /// (HAProxy's `server_recalc_eweight` during `slowstart`: never 0 for a server
-    /// with a weight, so it starts at the smallest step).
+    /// The effective weight while the part `ramp` (of [`crate::RAMP_ONE`]) of the
+    /// `slowstart` period has elapsed: HAProxy's `server_recalc_eweight`, whose step
+    /// `(wdiv * elapsed + slowstart) / slowstart` is `wdiv * ramp` rounded down plus
+    /// one, so a server starts at the smallest step.
     pub fn eweight_ramped(&self, uweight: u32, ramp: u32) -> u32 {
-        if ramp >= 1000 {
+        let one = u64::from(crate::RAMP_ONE);
+        if u64::from(ramp) >= one {
             return self.eweight(uweight);
         }
-        let w = (u64::from(self.wdiv) * u64::from(ramp) / 1000).max(1);
+        let w = u64::from(self.wdiv) * u64::from(ramp) / one + 1;
         let e = (u64::from(uweight) * w).div_ceil(u64::from(self.wmult).max(1));
-        u32::try_from(e)
-            .unwrap_or(u32::MAX)
-            .max(u32::from(uweight > 0))
+        u32::try_from(e).unwrap_or(u32::MAX)
     }
 
     /// Sets every server's effective weight from its user weight (kept in `next`
@@ -226,5 +226,26 @@ impl Lb {
         } else {
             Err(None)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lb;
+    use crate::RAMP_ONE;
+
+    /// HAProxy's warm-up steps with `wdiv` 16 (the dynamic algorithms): `(16 * t + ss)
+    /// / ss` times the weight, from one step at the start to the full weight.
+    #[test]
+    fn warmup_steps_as_haproxy() {
+        let mut lb = Lb::new(&[], false);
+        lb.wdiv = 16;
+        lb.wmult = 1;
+        let at = |t: u64, ss: u64| ((t * u64::from(RAMP_ONE)).div_ceil(ss)) as u32;
+        for (uw, t, ss) in [(1, 0, 30), (1, 2, 30), (1, 4, 30), (3, 7, 16), (10, 15, 16)] {
+            let want = uw * ((16 * t + ss) / ss) as u32;
+            assert_eq!(lb.eweight_ramped(uw, at(t, ss)), want, "{uw} {t}/{ss}");
+        }
+        assert_eq!(lb.eweight_ramped(2, RAMP_ONE), 32);
     }
 }

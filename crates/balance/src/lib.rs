@@ -19,6 +19,10 @@
 //! swapped atomically on each server change, without a lock.
 
 pub use rampart_core::hash;
+
+/// The whole `slowstart` ramp ([`Balancer::update_ramped`]): ramps are fractions of
+/// the warm-up period elapsed, in units of `1 / RAMP_ONE`.
+pub const RAMP_ONE: u32 = 1 << 20;
 pub mod key;
 
 mod chash;
@@ -246,12 +250,12 @@ impl Balancer {
     /// not draining): the algorithm's structures follow. `load` is read for
     /// `leastconn`'s position.
     pub fn update(&self, i: usize, uweight: u32, ok: bool, load: &impl Load) {
-        self.update_ramped(i, uweight, 1000, ok, load);
+        self.update_ramped(i, uweight, RAMP_ONE, ok, load);
     }
 
     /// [`Balancer::update`] for a server warming up after `slowstart`: `ramp` is the
-    /// part of its weight in force, in thousandths. As HAProxy, only the dynamic
-    /// algorithms ramp (a map is built from full weights).
+    /// part of the warm-up period elapsed (of [`RAMP_ONE`]). As HAProxy, only the
+    /// dynamic algorithms ramp (a map is built from full weights).
     pub fn update_ramped(&self, i: usize, uweight: u32, ramp: u32, ok: bool, load: &impl Load) {
         let mut st = self.state.lock();
         let State { lb, alg } = &mut *st;
@@ -259,7 +263,7 @@ impl Balancer {
             return;
         }
         let ramp = if matches!(alg, Alg::Map(_)) {
-            1000
+            RAMP_ONE
         } else {
             ramp
         };
@@ -373,6 +377,21 @@ impl Balancer {
             Alg::Fwrr(_) => {}
         }
         self.view.store(Arc::new(v));
+    }
+
+    /// The weight server `i` has in the balancing now, in user-weight units rounded
+    /// up (HAProxy's `weight` statistic: `cur_eweight` over the weight divider).
+    pub fn shown_weight(&self, i: usize) -> u32 {
+        let v = self.view.load();
+        let e = u64::from(v.eweight.get(i).copied().unwrap_or(0));
+        scaled(e, v.wdiv, v.wmult)
+    }
+
+    /// The weight of the servers in use (HAProxy's backend `weight` statistic:
+    /// `tot_weight` over the weight divider).
+    pub fn shown_total(&self) -> u32 {
+        let v = self.view.load();
+        scaled(u64::from(v.tot_weight), v.wdiv, v.wmult)
     }
 
     /// The share of its weight server `i` (of user weight `uweight`) takes now, in
@@ -581,3 +600,9 @@ fn first(v: &View, load: &impl Load, avoid: Option<usize>) -> Option<usize> {
 
 #[cfg(test)]
 mod tests;
+
+/// An effective weight back in user-weight units, rounded up.
+fn scaled(e: u64, wdiv: u32, wmult: u32) -> u32 {
+    let (wdiv, wmult) = (u64::from(wdiv.max(1)), u64::from(wmult.max(1)));
+    u32::try_from((e * wmult).div_ceil(wdiv)).unwrap_or(u32::MAX)
+}

@@ -54,9 +54,9 @@ pub struct Live {
     /// A `backup` server held back because an active server can serve (or another
     /// backup is the one in use without `option allbackups`).
     standby: AtomicBool,
-    /// The share of its weight a server coming back up takes during `slowstart`, in
-    /// thousandths (1000 outside a ramp): the effective weight is `uweight * ramp / 1000`
-    /// (at least 1), HAProxy's `eweight` during warm-up.
+    /// How far a server coming back up is in its `slowstart` warm-up, of
+    /// [`rampart_balance::RAMP_ONE`] (all of it outside a warm-up): the balancer turns
+    /// it into HAProxy's `eweight` during warm-up.
     ramp: AtomicU32,
     /// When the operational or administrative state last changed ([`now_secs`]),
     /// the seconds spent down before that, and the transitions to down (HAProxy's
@@ -82,20 +82,21 @@ impl Live {
             op: AtomicU8::new(op as u8),
             uweight: AtomicU32::new(weight),
             standby: AtomicBool::new(false),
-            ramp: AtomicU32::new(1000),
+            ramp: AtomicU32::new(rampart_balance::RAMP_ONE),
             last_change: AtomicU32::new(now_secs()),
             down_time: AtomicU32::new(0),
             down_trans: AtomicU64::new(0),
         }
     }
 
-    /// The `slowstart` ramp in thousandths (see the field).
+    /// The `slowstart` ramp (see the field).
     pub fn ramp(&self) -> u32 {
         self.ramp.load(Ordering::Acquire)
     }
 
-    pub fn set_ramp(&self, permille: u32) {
-        self.ramp.store(permille.min(1000), Ordering::Release);
+    pub fn set_ramp(&self, ramp: u32) {
+        self.ramp
+            .store(ramp.min(rampart_balance::RAMP_ONE), Ordering::Release);
     }
 
     pub fn admin(&self) -> u8 {

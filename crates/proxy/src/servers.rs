@@ -17,10 +17,18 @@ use std::sync::atomic::Ordering;
 pub type Servers = rampart_core::grow::Grow<Server>;
 
 /// Adds `srv` (from [`crate::build::dynamic_server`]) to backend `b`, whose algorithm
-/// takes new servers (the caller checked): it gets the id it asked for or the smallest
-/// free one, its index (the next one), and enters the balancing state out of rotation
-/// (it starts in maintenance). Returns its index.
-pub fn add(rt: &Runtime, b: usize, mut srv: Server) -> usize {
+/// takes new servers (the caller checked), with its checks `chk` (from
+/// [`crate::checks::for_dynamic`]): it gets the id it asked for or the smallest free
+/// one, its index (the next one), and enters the balancing state out of rotation (it
+/// starts in maintenance); its checks start on the worker threads, disabled. Returns
+/// its index.
+pub fn add(
+    rt: &Runtime,
+    ctl: &crate::worker::Control,
+    b: usize,
+    mut srv: Server,
+    chk: Option<crate::checks::SrvChecks>,
+) -> usize {
     let be = &rt.backends[b];
     if srv.puid <= 0 {
         srv.puid = next_free_id(be);
@@ -37,6 +45,11 @@ pub fn add(rt: &Runtime, b: usize, mut srv: Server) -> usize {
     });
     be.balance.add_server(i, cfg);
     rt.checks.server_added(b, i);
+    if let Some(e) = chk {
+        for (k, agent) in rt.checks.add_dynamic(rt, b, i, e) {
+            ctl.sessions.start_check(k, agent);
+        }
+    }
     crate::upstream::servers_changed(be);
     i
 }

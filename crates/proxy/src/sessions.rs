@@ -1,5 +1,7 @@
 //! The live sessions of each worker thread, for the runtime API's `show sess` and
-//! `shutdown session` (management guide 9.3; HAProxy's per-thread stream lists).
+//! `shutdown session` (management guide 9.3; HAProxy's per-thread stream lists), and
+//! the mailbox through which the runtime API hands work to the worker threads (those
+//! questions, and the checks of servers `add server` adds).
 //!
 //! Each worker thread keeps its sessions in its own [`Registry`], a slab with a free
 //! list like the kill registry's: one slot taken at accept and given back when the
@@ -46,6 +48,8 @@ pub enum Ask {
     List(smpsc::SyncSender<Vec<SessInfo>>),
     /// Cut the session with this id; answers whether it was there.
     Kill(u64, smpsc::SyncSender<bool>),
+    /// Start check entry `.0` (`.1`: its agent) of a server `add server` added.
+    StartCheck(usize, bool),
 }
 
 /// One mailbox per worker thread.
@@ -92,6 +96,14 @@ impl Mailboxes {
         };
         let (atx, arx) = smpsc::sync_channel(1);
         tx.send(Ask::Kill(id, atx)).is_ok() && arx.recv_timeout(ANSWER).unwrap_or(false)
+    }
+
+    /// Runs check entry `k` (`agent`: its agent) on one of the worker threads
+    /// (dealt by entry, as the configured checks are).
+    pub fn start_check(&self, k: usize, agent: bool) {
+        if let Some(tx) = self.tx.get(k % self.tx.len().max(1)) {
+            let _ = tx.send(Ask::StartCheck(k, agent));
+        }
     }
 
     fn take(&self, thread: usize) -> Option<mpsc::UnboundedReceiver<Ask>> {
@@ -248,6 +260,7 @@ pub async fn task(w: std::rc::Rc<crate::worker::WorkerCx>, thread: usize) {
             Ask::Kill(id, tx) => {
                 let _ = tx.send(w.streams.kill(id));
             }
+            Ask::StartCheck(k, agent) => crate::checks::start(&w, k, agent),
         }
     }
 }

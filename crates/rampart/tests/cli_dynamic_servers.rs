@@ -208,47 +208,184 @@ fn answers_as_haproxy() {
     assert_eq!(outs[1], outs[0], "rampart (left) vs haproxy (right)");
 }
 
-/// Rampart does not run checks on dynamic servers yet, and says so.
+/// Checks of dynamic servers: `check`, `agent-check`, `track` and `slowstart` are
+/// taken with HAProxy's refusals, start disabled (`enable health`, `enable agent`), and
+/// the states that follow match HAProxy's: `show servers state` and `show stat` after
+/// the same commands at the same pace.
 #[test]
-fn checks_on_dynamic_servers_are_refused() {
-    if under_haproxy() {
-        return;
-    }
+fn checks_on_dynamic_servers_as_haproxy() {
     let dir = TempDir::new("dynsrv-checks");
-    let sock = dir.join("r.sock");
-    let fe = free_ports(1);
-    let _p = Launch::rampart("r", &dir, &config(&sock, fe, &[19079]))
-        .ready(Ready::Unix(sock.clone()))
-        .spawn();
-    let addr = format!("unix-connect:{}", sock.display());
-    for (kw, line) in [
-        ("check", "add server be/c1 127.0.0.1:1 check"),
+    let (a, dead) = (free_ports(2), 0);
+    let dead = a + 1 + dead;
+    let _oa = named_origin(a, "A");
+    let backends = format!(
+        "backend bc\n\
+         \x20   server s1 127.0.0.1:{a} check inter 100\n\
+         \x20   server s2 127.0.0.1:{a}\n\
+         \x20   server s3 127.0.0.1:{dead} check inter 100\n\
+         \x20   server s4 127.0.0.1:{a} track s1\n\
+         backend other\n\
+         \x20   server t1 127.0.0.1:{a} check inter 100\n\
+         backend o404\n\
+         \x20   option httpchk\n\
+         \x20   http-check disable-on-404\n\
+         \x20   server u1 127.0.0.1:{a} check inter 100\n"
+    );
+    let agent = format!("agent-check agent-port {dead} agent-inter 100");
+    let srv = format!("127.0.0.1:{a}");
+    // Commands, and pauses (ms) between them.
+    let script: Vec<(String, u64)> = vec![
+        (format!("add server bc/d1 {srv} check inter 100"), 0),
+        ("add server bc/d2 127.0.0.1 check".into(), 0),
+        (format!("add server bc/d3 {srv} track s1"), 0),
+        (format!("add server bc/d4 {srv} track s2"), 0),
+        (format!("add server bc/d5 {srv} track d1"), 0),
+        (format!("add server bc/d6 {srv} agent-check"), 0),
+        (format!("add server bc/d7 {srv} slowstart 20s"), 0),
+        (format!("add server bc/d8 {srv} track nope/s1"), 0),
+        (format!("add server bc/d9 {srv} track s9"), 0),
+        (format!("add server bc/d10 {srv} track o404/u1"), 0),
+        (format!("add server bc/d11 {srv} track other/t1"), 0),
         (
-            "agent-check",
-            "add server be/c1 127.0.0.1:1 agent-check agent-port 2",
+            format!("add server bc/d12 {srv} check port {a} agent-port {dead}"),
+            0,
         ),
-        ("track", "add server be/c1 127.0.0.1:1 track be/s1"),
-        ("slowstart", "add server be/c1 127.0.0.1:1 slowstart 10s"),
-    ] {
+        (format!("add server bc/a1 {srv} {agent}"), 0),
+        (format!("add server bc/a2 {srv} {agent}"), 0),
+        ("show servers state bc".into(), 0),
+        ("enable health bc/d1".into(), 0),
+        ("enable health bc/d3".into(), 0),
+        // An enabled check runs in maintenance unless maintenance paused it.
+        ("enable agent bc/d7".into(), 450),
+        ("show servers state bc".into(), 0),
+        ("enable server bc/d1".into(), 0),
+        ("enable server bc/d3".into(), 0),
+        ("enable server bc/d7".into(), 0),
+        ("enable server bc/d11".into(), 0),
+        ("enable server bc/a1".into(), 300),
+        ("enable agent bc/a1".into(), 0),
+        ("enable agent bc/a2".into(), 500),
+        ("enable server bc/a2".into(), 800),
+        ("show servers state bc".into(), 0),
+        ("show stat".into(), 0),
+        ("disable server bc/s1".into(), 300),
+        ("show stat".into(), 0),
+        ("disable server bc/d3".into(), 0),
+        ("del server bc/d3".into(), 0),
+        ("del server bc/s1".into(), 0),
+        ("enable server bc/s1".into(), 400),
+        ("disable server bc/d1".into(), 0),
+        ("del server bc/d1".into(), 0),
+        ("disable health bc/d1".into(), 0),
+        ("disable server bc/d11".into(), 0),
+        ("del server bc/d11".into(), 0),
+        ("del server other/t1".into(), 0),
+        ("show servers state".into(), 0),
+    ];
+    let mut outs = Vec::new();
+    for (name, haproxy) in [("hap", true), ("ram", false)] {
+        let fe = free_ports(1);
+        let sock = dir.join(&format!("{name}.sock"));
+        let cfg = format!(
+            "global\n\
+             \x20   stats socket {} level admin\n\
+             defaults\n\
+             \x20   mode http\n\
+             \x20   timeout client 5s\n\
+             \x20   timeout server 5s\n\
+             \x20   timeout connect 1s\n\
+             frontend fe\n\
+             \x20   bind 127.0.0.1:{fe}\n\
+             \x20   default_backend bc\n\
+             {backends}",
+            sock.display()
+        );
+        let l = if haproxy {
+            Launch::haproxy(name, &dir, &cfg)
+        } else {
+            Launch::rampart(name, &dir, &cfg)
+        };
+        let p = l.ready(Ready::Unix(sock.clone())).spawn();
+        let addr = format!("unix-connect:{}", sock.display());
+        let mut out = String::new();
+        for (c, pause) in &script {
+            let line = if c.starts_with("add ") {
+                format!("experimental-mode on; {c}\n")
+            } else {
+                format!("{c}\n")
+            };
+            let mut ans = socat(&addr, &line);
+            if c.starts_with("show stat") {
+                ans = check_columns(&ans);
+            }
+            out.push_str(&format!("> {c}\n{ans}"));
+            std::thread::sleep(std::time::Duration::from_millis(*pause));
+        }
+        // The state changes, as printed (followers in HAProxy's order).
+        out.push_str("> stderr\n");
+        for l in p.stderr().lines().filter(|l| l.contains("Server bc/")) {
+            // HAProxy's thread that ran `add server` keeps prefixing its messages
+            // with the runtime API's context ("CLI : "); Rampart does not.
+            let msg = l.split_once(") : ").map_or(l, |x| x.1);
+            let msg = msg.trim_start_matches("CLI : ");
+            let msg = match msg.split_once("check duration: ") {
+                Some((a, b)) => format!("{a}check duration: T{}", &b[b.find('.').unwrap_or(0)..]),
+                None => msg.to_string(),
+            };
+            out.push_str(&msg);
+            out.push('\n');
+        }
+        outs.push(mask(&out));
+    }
+    assert!(outs[0].contains("DOWN (agent)"), "{}", outs[0]);
+    // The added follower of s1 hears of its maintenance before the configured one.
+    let d3 = outs[0].find("Server bc/d3 is going DOWN for maintenance via bc/s1");
+    let s4 = outs[0].find("Server bc/s4 is going DOWN for maintenance via bc/s1");
+    assert!(d3.is_some() && d3 < s4, "{}", outs[0]);
+    for (n, (h, r)) in outs[0].lines().zip(outs[1].lines()).enumerate() {
         assert_eq!(
-            socat(&addr, &format!("{line}\n")),
-            format!("'{kw}' is not supported on dynamic servers by Rampart yet.\n\n")
+            r, h,
+            "line {n}: rampart (left) vs haproxy (right)\n{}",
+            outs[1]
         );
     }
-    assert_eq!(
-        socat(&addr, "del server be/c1\n"),
-        "No such server.\n",
-        "nothing was added"
-    );
-    // Accepted but not applied yet: said, as the start-up warnings say it.
-    assert_eq!(
-        socat(&addr, "add server be/c2 127.0.0.1:1 tfo\n"),
-        "'tfo' is accepted but connections to the server do not use TCP Fast Open yet (a tuning; nothing else changes).\nNew server registered.\n\n"
-    );
+    assert_eq!(outs[1], outs[0], "rampart (left) vs haproxy (right)");
 }
 
-fn under_haproxy() -> bool {
-    std::env::var_os("RAMPART_UNDER_TEST").is_some_and(|v| v.to_string_lossy().contains("haproxy"))
+/// The `show stat` columns that describe checks and states, servers only (the codes
+/// and texts of the last runs depend on the moment).
+fn check_columns(csv: &str) -> String {
+    let mut lines = csv.lines();
+    let Some(head) = lines.next() else {
+        return String::new();
+    };
+    let names: Vec<&str> = head.trim_start_matches("# ").split(',').collect();
+    let want = [
+        "pxname",
+        "svname",
+        "status",
+        "weight",
+        "chkfail",
+        "tracked",
+        "check_status",
+        "agent_status",
+    ];
+    let at: Vec<usize> = want
+        .iter()
+        .map(|w| names.iter().position(|n| n == w).unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for l in lines.filter(|l| !l.is_empty() && !l.contains("BACKEND") && !l.contains("FRONTEND")) {
+        let c: Vec<&str> = l.split(',').collect();
+        // A run under way (`* `) depends on the moment.
+        let row: Vec<&str> = at
+            .iter()
+            .map(|&i| c.get(i).copied().unwrap_or("?").trim_start_matches("* "))
+            .collect();
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
 }
 
 /// Counts which origin answered `n` requests.
@@ -439,5 +576,59 @@ fn busy_and_referenced_servers_stay() {
         "{}",
         outs[0]
     );
+    assert_eq!(outs[1], outs[0], "rampart (left) vs haproxy (right)");
+}
+
+/// `slowstart` without checks, on a configured server and an added one: back from
+/// maintenance, each starts at HAProxy's first warm-up step (`show stat`'s `throttle`,
+/// the same in both processes; 60 s keep the first step for more than 3 s).
+#[test]
+fn slowstart_first_step_as_haproxy() {
+    let dir = TempDir::new("dynsrv-slowstart");
+    let a = free_ports(1);
+    let _oa = named_origin(a, "A");
+    let mut outs = Vec::new();
+    for (name, haproxy) in [("hap", true), ("ram", false)] {
+        let sock = dir.join(&format!("{name}.sock"));
+        let cfg = format!(
+            "global\n\
+             \x20   stats socket {} level admin\n\
+             defaults\n\
+             \x20   mode http\n\
+             \x20   timeout client 5s\n\
+             \x20   timeout server 5s\n\
+             \x20   timeout connect 1s\n\
+             backend bs\n\
+             \x20   server s1 127.0.0.1:{a} slowstart 60s\n\
+             \x20   server s2 127.0.0.1:{a}\n",
+            sock.display()
+        );
+        let l = if haproxy {
+            Launch::haproxy(name, &dir, &cfg)
+        } else {
+            Launch::rampart(name, &dir, &cfg)
+        };
+        let _p = l.ready(Ready::Unix(sock.clone())).spawn();
+        let addr = format!("unix-connect:{}", sock.display());
+        let mut out = String::new();
+        for c in [
+            format!("experimental-mode on; add server bs/d1 127.0.0.1:{a} weight 3 slowstart 60s"),
+            "disable server bs/s1".into(),
+            "enable server bs/s1".into(),
+            "enable server bs/d1".into(),
+        ] {
+            out.push_str(&socat(&addr, &format!("{c}\n")));
+        }
+        let csv = socat(&addr, "show stat\n");
+        let head: Vec<&str> = csv.lines().next().unwrap_or("").split(',').collect();
+        let col = |n: &str| head.iter().position(|h| *h == n).unwrap_or(0);
+        let (st, th, w) = (col("status"), col("throttle"), col("weight"));
+        for l in csv.lines().filter(|l| l.starts_with("bs,")) {
+            let c: Vec<&str> = l.split(',').collect();
+            out.push_str(&format!("{} {} {} {}\n", c[1], c[st], c[w], c[th]));
+        }
+        outs.push(out);
+    }
+    assert!(outs[0].contains("s1 no check 1 7\n"), "{}", outs[0]);
     assert_eq!(outs[1], outs[0], "rampart (left) vs haproxy (right)");
 }

@@ -104,48 +104,65 @@ fn track_target(p: &Proxy, me: &str, t: &str, all: &Backends<'_>) -> Result<(), 
 
 /// A server with `check` needs a port to check (`init_srv_check`).
 pub(super) fn check_ports(all: &[Proxy], cx: &mut LowerCx<'_>) {
-    use crate::proxy::check::Action;
-    use crate::proxy::server::ServerPort;
     for p in all.iter().filter(|p| p.is_be() && !p.disabled) {
-        for s in p.servers.iter().filter(|s| s.settings.check.enabled) {
-            let c = &s.settings.check;
-            // HAProxy asks for a port only when the check goes to a known IP address:
-            // the check's `addr` or the server's, not `0.0.0.0`/`::`, nor a name
-            // (unresolved when checks are set up), nor a Unix socket.
-            let srv_inet = matches!(s.addr, ServerAddr::Ip(ip) if !ip.is_unspecified());
-            let chk_inet = c.addr.as_ref().is_some_and(
-                |a| matches!(a.host, crate::addr::Host::Ip(ip) if !ip.is_unspecified()),
-            );
-            let addr_port = c.addr.as_ref().and_then(|a| a.single_port()).unwrap_or(0);
-            let svc_port = matches!(s.port, ServerPort::Fixed(n) if n != 0);
-            if c.port.unwrap_or(0) != 0 || addr_port != 0 || svc_port || !(srv_inet || chk_inet) {
-                continue;
+        let d = format!("{} '{}'", p.kind.type_str(), p.name);
+        for s in &p.servers {
+            if let Some(msg) = check_port_error(&p.checks, &d, s, false) {
+                alert(cx, msg);
             }
-            let first = p
-                .checks
-                .rules()
-                .iter()
-                .find(|r| !matches!(r.action, Action::Comment));
-            let has_port = |c: &crate::proxy::check::Connect| {
-                c.port.is_some() || c.addr.as_ref().and_then(|a| a.single_port()).unwrap_or(0) != 0
-            };
-            let d = format!("{} '{}'", p.kind.type_str(), p.name);
-            let msg = match first.map(|r| &r.action) {
-                _ if p.checks.rules().is_empty() => {
-                    format!("config: {d}: server '{}' has neither service port nor check port.", s.name)
-                }
-                Some(Action::Connect(c)) if has_port(c) => {
-                    let bad = p.checks.rules().iter().any(
-                        |r| matches!(&r.action, Action::Connect(c) if !has_port(c)),
-                    );
-                    if !bad {
-                        continue;
-                    }
-                    format!("config: {d}: server '{}' has neither service port nor check port, and a tcp_check rule 'connect' with no port information.", s.name)
-                }
-                _ => format!("config: {d}: server '{}' has neither service port nor check port nor tcp_check rule 'connect' with port information.", s.name),
-            };
-            alert(cx, msg);
         }
     }
+}
+
+/// HAProxy's `init_srv_check` verdict on server `s` of the proxy designated `d` (as
+/// `backend 'name'`) whose checks are `checks`: the message when its health check has
+/// no port to go to. Also for servers the runtime API adds (`running`): by then every
+/// backend's rules start with HAProxy's implicit `connect`, so an empty list is not
+/// told apart.
+pub fn check_port_error(
+    checks: &crate::proxy::check::Checks,
+    d: &str,
+    s: &crate::proxy::server::Server,
+    running: bool,
+) -> Option<String> {
+    use crate::proxy::check::Action;
+    use crate::proxy::server::ServerPort;
+    let c = &s.settings.check;
+    if !c.enabled {
+        return None;
+    }
+    // HAProxy asks for a port only when the check goes to a known IP address: the
+    // check's `addr` or the server's, not `0.0.0.0`/`::`, nor a name (unresolved when
+    // checks are set up), nor a Unix socket.
+    let srv_inet = matches!(s.addr, ServerAddr::Ip(ip) if !ip.is_unspecified());
+    let chk_inet = c
+        .addr
+        .as_ref()
+        .is_some_and(|a| matches!(a.host, crate::addr::Host::Ip(ip) if !ip.is_unspecified()));
+    let addr_port = c.addr.as_ref().and_then(|a| a.single_port()).unwrap_or(0);
+    let svc_port = matches!(s.port, ServerPort::Fixed(n) if n != 0);
+    if c.port.unwrap_or(0) != 0 || addr_port != 0 || svc_port || !(srv_inet || chk_inet) {
+        return None;
+    }
+    let rules = checks.rules();
+    let first = rules.iter().find(|r| !matches!(r.action, Action::Comment));
+    let has_port = |c: &crate::proxy::check::Connect| {
+        c.port.is_some() || c.addr.as_ref().and_then(|a| a.single_port()).unwrap_or(0) != 0
+    };
+    let name = &s.name;
+    Some(match first.map(|r| &r.action) {
+        _ if rules.is_empty() && !running => {
+            format!("config: {d}: server '{name}' has neither service port nor check port.")
+        }
+        Some(Action::Connect(c)) if has_port(c) => {
+            let bad = rules
+                .iter()
+                .any(|r| matches!(&r.action, Action::Connect(c) if !has_port(c)));
+            if !bad {
+                return None;
+            }
+            format!("config: {d}: server '{name}' has neither service port nor check port, and a tcp_check rule 'connect' with no port information.")
+        }
+        _ => format!("config: {d}: server '{name}' has neither service port nor check port nor tcp_check rule 'connect' with port information."),
+    })
 }

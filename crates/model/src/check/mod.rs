@@ -17,6 +17,8 @@ mod health;
 mod persistence;
 mod proxy;
 
+pub use health::check_port_error;
+
 use crate::proxy::Proxy;
 use crate::{LowerCx, Snapshot};
 use rampart_config::{Diagnostic, Form, Phase, Span};

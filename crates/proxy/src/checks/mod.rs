@@ -19,16 +19,13 @@
 //! consecutive errors ([`crate::observe`]).
 
 mod agent_reply;
+mod build;
 mod state;
 mod warmup;
 
 use crate::server_state::Op;
-use crate::state::{Backend, Runtime, ServerTarget};
-use rampart_check::{
-    run, ConnectFailure, Connector, Dest, Env, ProxyHeader, Ruleset, Target, Timing,
-};
-use rampart_model::proxy::{Proxy, ProxyKind};
-use rampart_model::Snapshot;
+use crate::state::Runtime;
+use rampart_check::{run, ConnectFailure, Connector, Dest, Env, Ruleset, Target, Timing};
 use rampart_net::connect::{SourceSpec, Target as NetTarget};
 use rampart_net::Conn;
 use std::collections::HashMap;
@@ -37,6 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+pub use build::{build, for_dynamic, BeChecks};
 pub use state::{CheckView, CliHealth, SrvState, SrvView};
 
 /// `-q` / `quiet`: state-change messages are not printed (as HAProxy's `ha_warning`).
@@ -78,12 +76,18 @@ pub struct SrvChecks {
     pub iweight: u32,
     /// The backend's algorithm takes weight changes (HAProxy's `BE_LB_PROP_DYN`).
     pub dyn_weight: bool,
+    /// The configured check `port` and agent port (`agent-port`, else `port`; 0:
+    /// none), as `show servers state` prints them.
+    pub cfg_ports: (u16, u16),
 }
 
 /// Every server check of the process.
 #[derive(Debug, Default)]
 pub struct Checks {
-    pub servers: Vec<SrvChecks>,
+    /// The configured servers' entries, sorted by (backend, server), then those of the
+    /// servers the runtime API added, in the order they came.
+    pub servers: rampart_core::grow::Grow<SrvChecks>,
+    /// One per entry of `servers` (pushed before the entry).
     pub(crate) state: Mutex<Vec<SrvState>>,
     /// `spread-checks` (percent).
     pub spread: u32,
@@ -100,6 +104,10 @@ pub struct Checks {
     /// Check addresses, ports and agent strings the runtime API changed, by (check,
     /// agent?).
     pub(crate) overrides: Mutex<HashMap<(usize, bool), CheckOverride>>,
+    /// What each backend's checks share (the runtime's backend order).
+    pub backends: Vec<BeChecks>,
+    /// `track` of servers the runtime API added: (followed entry, follower entry).
+    pub(crate) dyn_trackers: Mutex<Vec<(usize, usize)>>,
 }
 
 /// What `set server ... check-addr|check-port|agent-addr|agent-port|agent-send`
@@ -149,205 +157,6 @@ impl Connector for NetConnector {
             Conn::Tcp(s) => (s.local_addr().ok(), s.peer_addr().ok()),
             Conn::Unix(_) => (None, None),
         }
-    }
-}
-
-fn ms(v: u32) -> Duration {
-    Duration::from_millis(u64::from(v))
-}
-
-fn opt_ms(v: Option<u32>) -> Option<Duration> {
-    v.filter(|&v| v != 0).map(ms)
-}
-
-/// Builds the checks of the live proxies; `backends` are the runtime's, in the same order
-/// as the backend-capable proxies of `live`.
-pub fn build(snap: &Snapshot, backends: &[Backend], bufsize: usize) -> Result<Checks, String> {
-    let live: Vec<&Proxy> = snap
-        .proxies
-        .iter()
-        .filter(|p| p.kind != ProxyKind::Defaults && !p.disabled && p.is_be())
-        .collect();
-    let mut servers = Vec::new();
-    let mut plain_rise_fall = HashMap::new();
-    let mut index: HashMap<(usize, usize), usize> = HashMap::new();
-    let mut names: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
-    for (b, p) in live.iter().enumerate() {
-        for (i, s) in p.servers.iter().enumerate() {
-            names.insert((p.name.as_str(), s.name.as_str()), (b, i));
-        }
-    }
-    for (b, p) in live.iter().enumerate() {
-        let Some(be) = backends.get(b) else { continue };
-        let ruleset =
-            || rampart_check::compile(&p.checks).map_err(|e| format!("proxy '{}': {e}", p.name));
-        let t = &p.timeouts;
-        for (i, s) in p.servers.iter().enumerate() {
-            let c = &s.settings.check;
-            let Some(srv) = be.servers.get(i) else {
-                continue;
-            };
-            if !c.enabled && !c.agent.enabled && c.track.is_none() {
-                let rf = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-                plain_rise_fall.insert((b, i), (rf(c.rise), rf(c.fall)));
-                continue;
-            }
-            let inter = ms(c.inter);
-            let timing = |inter: Duration| Timing {
-                inter,
-                connect: opt_ms(Some(t.connect)),
-                check: opt_ms(Some(t.check)),
-            };
-            let svc = match &srv.addr.get() {
-                ServerTarget::Ip { ip, port } => {
-                    let p = match port {
-                        crate::state::PortMap::Fixed(p) => *p,
-                        crate::state::PortMap::Offset(_) => 0,
-                    };
-                    Some(NetTarget::Inet(SocketAddr::new(*ip, p)))
-                }
-                ServerTarget::Other(t) => Some(t.clone()),
-                ServerTarget::Transparent => None,
-            };
-            let svc_port = match &svc {
-                Some(NetTarget::Inet(sa)) => sa.port(),
-                _ => 0,
-            };
-            let dest = svc.as_ref().map(|t| match t {
-                NetTarget::Inet(sa) => Dest::Inet(*sa),
-                _ => Dest::Server,
-            });
-            let connector = || NetConnector {
-                server: svc.clone(),
-                source: srv.source.clone(),
-            };
-            let check_addr = c.addr.as_ref().and_then(|a| match a.host {
-                rampart_model::addr::Host::Ip(ip) => Some((ip, a.single_port().unwrap_or(0))),
-                _ => None,
-            });
-            let health = if c.enabled {
-                let port = c
-                    .port
-                    .map(|p| p as u16)
-                    .filter(|&p| p != 0)
-                    .or(check_addr.map(|a| a.1).filter(|&p| p != 0))
-                    .unwrap_or(svc_port);
-                let port_of_server = c.port.filter(|&p| p != 0).is_none()
-                    && check_addr.map(|a| a.1).filter(|&p| p != 0).is_none();
-                let own = c.port.is_none() && check_addr.is_none();
-                let proxy = if c.send_proxy || (own && (srv.send_proxy || srv.send_proxy_v2)) {
-                    Some(if srv.send_proxy_v2 {
-                        ProxyHeader::V2 {
-                            crc32c: srv.proxy_v2.crc32c,
-                            unique_id: srv.proxy_v2.unique_id,
-                            ssl: srv.proxy_v2.ssl,
-                        }
-                    } else {
-                        ProxyHeader::V1
-                    })
-                } else {
-                    None
-                };
-                Some(CheckCfg {
-                    rs: ruleset()?,
-                    target: Target {
-                        server: dest,
-                        addr: check_addr.map(|a| a.0),
-                        port,
-                        proxy,
-                        agent_send: None,
-                    },
-                    conn: connector(),
-                    inter,
-                    fastinter: opt_ms(c.fastinter),
-                    downinter: opt_ms(c.downinter),
-                    rise: c.rise as i32,
-                    fall: c.fall as i32,
-                    timing: timing(inter),
-                    port_of_server,
-                })
-            } else {
-                None
-            };
-            let agent = if c.agent.enabled {
-                let a = &c.agent;
-                let port = a.port.or(c.port).unwrap_or(0) as u16;
-                let inter = opt_ms(a.inter).unwrap_or(inter);
-                Some(CheckCfg {
-                    rs: rampart_check::ruleset::agent(),
-                    target: Target {
-                        server: dest,
-                        addr: a.addr.or(check_addr.map(|x| x.0)),
-                        port,
-                        proxy: None,
-                        agent_send: a.send.as_ref().map(|s| s.as_bytes().to_vec()),
-                    },
-                    conn: connector(),
-                    inter,
-                    fastinter: None,
-                    downinter: None,
-                    rise: 1,
-                    fall: 1,
-                    timing: timing(inter),
-                    port_of_server: false,
-                })
-            } else {
-                None
-            };
-            index.insert((b, i), servers.len());
-            servers.push(SrvChecks {
-                be: b,
-                srv: i,
-                health,
-                agent,
-                track: None,
-                trackers: Vec::new(),
-                slowstart: Duration::from_secs(u64::from(s.settings.slowstart)),
-                log_health: p.options.flags.log_health_checks,
-                disable_on_404: p.checks.disable_on_404,
-                iweight: s.settings.weight,
-                dyn_weight: dynamic_weights(p),
-            });
-        }
-    }
-    // Resolve `track` (the model checked that targets exist and can be followed).
-    for (b, p) in live.iter().enumerate() {
-        for (i, s) in p.servers.iter().enumerate() {
-            let Some(t) = &s.settings.check.track else {
-                continue;
-            };
-            let (pn, sn) = t.rsplit_once('/').unwrap_or((p.name.as_str(), t.as_str()));
-            let Some(&target) = names.get(&(pn, sn)) else {
-                continue;
-            };
-            let (Some(&me), Some(&it)) = (index.get(&(b, i)), index.get(&target)) else {
-                continue;
-            };
-            servers[me].track = Some(it);
-            servers[it].trackers.push(me);
-        }
-    }
-    let states = servers.iter().map(|s| SrvState::new(s, backends)).collect();
-    Ok(Checks {
-        servers,
-        state: Mutex::new(states),
-        spread: snap.global.spread_checks,
-        max_spread: snap.global.max_spread_checks.map(ms),
-        bufsize,
-        be_types: live.iter().map(|p| p.kind.type_str()).collect(),
-        plain: Mutex::default(),
-        plain_rise_fall,
-        overrides: Mutex::default(),
-    })
-}
-
-/// HAProxy's `BE_LB_PROP_DYN`: the algorithm follows weight changes at run time.
-fn dynamic_weights(p: &Proxy) -> bool {
-    use rampart_model::proxy::balance::{Algo, HashType};
-    match &p.balance.algo {
-        Some(Algo::StaticRr) => false,
-        Some(Algo::RoundRobin | Algo::LeastConn | Algo::First | Algo::Random { .. }) | None => true,
-        Some(_) => p.balance.hash_type == HashType::Consistent,
     }
 }
 
@@ -404,7 +213,72 @@ pub(crate) fn spawn(
     }
 }
 
+/// Starts check `k` (`agent`: its agent) of a server the runtime API added, on worker
+/// `w`: its first run comes at once (HAProxy's `start_check_task(check, 0, 1, 1)`).
+pub(crate) fn start(w: &std::rc::Rc<crate::worker::WorkerCx>, k: usize, agent: bool) {
+    let stop = w.ctl.subscribe();
+    tokio::task::spawn_local(check_task(w.clone(), k, agent, Duration::ZERO, stop));
+}
+
 impl Checks {
+    /// Adds the entry `e` of server `i` of backend `b`, which `add server` just added
+    /// (in maintenance): its checks start disabled, as HAProxy's (`enable health`,
+    /// `enable agent`). Returns the checks to start, as (entry, agent?).
+    pub(crate) fn add_dynamic(
+        &self,
+        rt: &Runtime,
+        b: usize,
+        i: usize,
+        mut e: SrvChecks,
+    ) -> Vec<(usize, bool)> {
+        e.be = b;
+        e.srv = i;
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut x = SrvState::new(&e, &rt.backends);
+        x.dynamic_start();
+        st.push(x);
+        let track = e.track;
+        let (health, agent) = (e.health.is_some(), e.agent.is_some());
+        let k = self.servers.push(e);
+        drop(st);
+        if let Some(t) = track {
+            if let Ok(mut d) = self.dyn_trackers.lock() {
+                d.push((t, k));
+            }
+        }
+        let mut run = Vec::new();
+        if health {
+            run.push((k, false));
+        }
+        if agent {
+            run.push((k, true));
+        }
+        run
+    }
+
+    /// The entries following entry `k` (`track`), deleted servers included, in
+    /// HAProxy's order: each new follower goes first (the latest added server, then
+    /// the configured ones from the last declared).
+    pub(crate) fn all_trackers(&self, k: usize) -> Vec<usize> {
+        let mut v = Vec::new();
+        if self.servers.len() > self.servers.initial().len() {
+            if let Ok(d) = self.dyn_trackers.lock() {
+                v.extend(d.iter().rev().filter(|x| x.0 == k).map(|x| x.1));
+            }
+        }
+        if let Some(s) = self.servers.get(k) {
+            v.extend(s.trackers.iter().rev());
+        }
+        v
+    }
+
+    /// The entries following entry `k` whose servers still exist.
+    pub(crate) fn trackers(&self, rt: &Runtime, k: usize) -> Vec<usize> {
+        let mut v = self.all_trackers(k);
+        v.retain(|&t| !crate::servers::check_deleted(rt, t));
+        v
+    }
+
     /// The target of the next run when the runtime API changed it (the check's own
     /// address, port or agent string; the server's address): `None` when as configured.
     fn target_now(&self, rt: &Runtime, k: usize, agent: bool, cfg: &CheckCfg) -> Option<Target> {
@@ -531,10 +405,12 @@ async fn check_task(
             // The run's connection counts among the server's connections in use, as
             // HAProxy's check connections do (`show servers conn`, `need_conn_est`).
             let in_use = at.and_then(|(b, i)| crate::pool::in_use(&w, b, i));
+            c.set_in_progress(k, agent, true);
             run(&cfg.rs, target, &cfg.conn, &cfg.timing, &env, |out| {
                 c.apply(&rt, k, agent, out);
             })
             .await;
+            c.set_in_progress(k, agent, false);
             drop(in_use);
         }
         let mut inter = c.current_inter(&rt, k, agent);

@@ -11,7 +11,6 @@ mod cli;
 
 pub use cli::{CliHealth, Plain, SrvView};
 
-use super::warmup::ramp;
 use super::{CheckCfg, Checks, SrvChecks};
 use crate::server_state::{admin, now_secs, Op};
 use crate::state::{Backend, Runtime, Server};
@@ -38,6 +37,11 @@ pub struct SrvState {
     /// The checks are enabled (the runtime API's `disable|enable health|agent`).
     health_on: bool,
     agent_on: bool,
+    /// The health check is paused by maintenance (HAProxy's `CHK_ST_PAUSED`).
+    pub(super) paused: bool,
+    /// A run of the health check, of the agent, is under way (`CHK_ST_INPROGRESS`).
+    running: bool,
+    agent_running: bool,
     /// The last report of each check (`check_status`, `check_code`, `last_chk`...).
     report: Option<Report>,
     agent_report: Option<Report>,
@@ -57,6 +61,11 @@ pub struct CheckView {
     pub chkfail: u64,
     /// The server tracks another one (`track`): its `be/srv` name.
     pub tracked: Option<String>,
+    /// The health check is paused by maintenance: its figures are not shown.
+    pub paused: bool,
+    /// A run of the health check, of the agent, is under way.
+    pub running: bool,
+    pub agent_running: bool,
     /// The health check the status text follows: the tracked server's when tracking
     /// (HAProxy's `ref`), else this one's.
     pub status_ref: Option<(i32, i32, i32)>,
@@ -81,6 +90,10 @@ impl SrvState {
             warmup_gen: 0,
             health_on: true,
             agent_on: true,
+            // HAProxy pauses the check of a server starting in maintenance.
+            paused: maint,
+            running: false,
+            agent_running: false,
             report: None,
             agent_report: None,
             chkfail: 0,
@@ -89,10 +102,45 @@ impl SrvState {
 }
 
 impl Checks {
+    /// A run of check `k` (`agent`: its agent) starts (`on`) or ended.
+    pub(super) fn set_in_progress(&self, k: usize, agent: bool, on: bool) {
+        if let Ok(mut st) = self.state.lock() {
+            Self::mark_running(&mut st, k, agent, on);
+        }
+    }
+
+    fn mark_running(st: &mut [SrvState], k: usize, agent: bool, on: bool) {
+        if let Some(x) = st.get_mut(k) {
+            if agent {
+                x.agent_running = on;
+            } else {
+                x.running = on;
+            }
+        }
+    }
+}
+
+impl SrvState {
+    /// A server the runtime API added: its checks start disabled, not paused, at 0.
+    pub(super) fn dynamic_start(&mut self) {
+        // HAProxy does not set a dynamic server's agent health up (as it does for
+        // configured servers): the agent must say up before the server can be.
+        self.agent_health = 0;
+        self.health_on = false;
+        self.agent_on = false;
+        self.paused = false;
+    }
+}
+
+impl Checks {
     /// The check figures of server `srv` of backend `be` (`None`: no check at all).
     pub fn stats_view(&self, rt: &Runtime, be: usize, srv: usize) -> Option<CheckView> {
         let k = self.index(be, srv)?;
         let s = &self.servers[k];
+        if s.health.is_none() && s.agent.is_none() && s.track.is_none() {
+            // `slowstart` alone.
+            return None;
+        }
         let st = self.state.lock().ok()?;
         let x = st.get(k)?;
         let tracked = s.track.and_then(|t| {
@@ -128,6 +176,9 @@ impl Checks {
             agent_report: x.agent_report.clone(),
             chkfail: x.chkfail,
             tracked,
+            paused: x.paused,
+            running: x.running,
+            agent_running: x.agent_running,
         })
     }
 }
@@ -177,11 +228,18 @@ impl Checks {
         let Some((_, srv)) = server(rt, s) else {
             return (true, false);
         };
-        let enabled = self.state.lock().is_ok_and(|st| {
-            st.get(k)
-                .is_some_and(|x| if agent { x.agent_on } else { x.health_on })
+        // A health check runs when enabled and not paused by maintenance (HAProxy's
+        // `CHK_ST_ENABLED`, `CHK_ST_PAUSED`); an agent, whenever enabled.
+        let runs = self.state.lock().is_ok_and(|st| {
+            st.get(k).is_some_and(|x| {
+                if agent {
+                    x.agent_on
+                } else {
+                    x.health_on && !x.paused
+                }
+            })
         });
-        let paused = !enabled || (!agent && srv.live.in_maint());
+        let paused = !runs;
         (paused, s.disable_on_404 && srv.live.op() != Op::Stopped)
     }
 
@@ -221,6 +279,7 @@ impl Checks {
         let Ok(mut st) = self.state.lock() else {
             return;
         };
+        Self::mark_running(&mut st, k, agent, false);
         let mut report = out.report.clone();
         if let Some(reply) = &out.agent {
             let duration = report.duration;
@@ -628,7 +687,7 @@ impl Checks {
         Self::publish(be, srv, Op::Stopped, before);
         st[k].last_change = Instant::now();
         srv.live.went_down(now_secs());
-        srv.live.set_ramp(1000);
+        srv.live.set_ramp(rampart_balance::RAMP_ONE);
         let xferred = Self::going_down(rt, be, s.srv);
         let level = if was_stopping {
             rampart_log::events::level::NOTICE
@@ -637,7 +696,7 @@ impl Checks {
         };
         self.announce(rt, k, (be, srv), ("DOWN", level), reason, xferred);
         self.backend_down_check(k, be, before);
-        for t in s.trackers.clone() {
+        for t in self.trackers(rt, k) {
             self.set_stopped(rt, st, t, None);
         }
     }
@@ -686,7 +745,7 @@ impl Checks {
         st[k].last_change = Instant::now();
         Self::coming_up_times(be, srv, before);
         if op == Op::Starting {
-            srv.live.set_ramp(ramp(Duration::ZERO, s.slowstart));
+            srv.live.set_ramp(0);
             st[k].warmup_gen += 1;
             self.spawn_warmup(rt, k, st[k].warmup_gen);
         }
@@ -695,7 +754,7 @@ impl Checks {
         let notice = rampart_log::events::level::NOTICE;
         self.announce(rt, k, (be, srv), ("UP", notice), reason, xferred);
         self.backend_down_check(k, be, before);
-        for t in s.trackers.clone() {
+        for t in self.trackers(rt, k) {
             self.set_running(rt, st, t, None);
         }
     }
@@ -724,7 +783,7 @@ impl Checks {
         let notice = rampart_log::events::level::NOTICE;
         self.announce(rt, k, (be, srv), ("stopping", notice), reason, xferred);
         self.backend_down_check(k, be, before);
-        for t in s.trackers.clone() {
+        for t in self.trackers(rt, k) {
             self.set_stopping(rt, st, t, None);
         }
     }
@@ -777,7 +836,7 @@ impl Checks {
             say("WARNING", &msg);
             self.backend_down_check(k, be, before);
         }
-        for t in s.trackers.clone() {
+        for t in self.trackers(rt, k) {
             if let Some((tbe, tsrv)) = server(rt, &self.servers[t]) {
                 tsrv.live.set_admin(admin::IMAINT, true);
                 let was_up = tsrv.live.op() != Op::Stopped;
@@ -822,7 +881,7 @@ impl Checks {
             st[k].last_change = Instant::now();
             srv.live.changed(now_secs());
             if op == Op::Starting {
-                srv.live.set_ramp(ramp(Duration::ZERO, s.slowstart));
+                srv.live.set_ramp(0);
                 st[k].warmup_gen += 1;
                 self.spawn_warmup(rt, k, st[k].warmup_gen);
             }
@@ -853,7 +912,7 @@ impl Checks {
         log_event(be, rampart_log::events::level::NOTICE, &msg);
         say("WARNING", &msg);
         self.backend_down_check(k, be, before);
-        for t in s.trackers.clone() {
+        for t in self.trackers(rt, k) {
             if let Some((tbe, tsrv)) = server(rt, &self.servers[t]) {
                 tsrv.live.set_admin(admin::IMAINT, false);
                 if !tsrv.live.in_maint() && srv.live.op().is_up() {

@@ -31,26 +31,30 @@ impl Checks {
                 if srv.live.op() != Op::Starting {
                     return;
                 }
-                let elapsed = sk.last_change.elapsed();
-                if elapsed >= s.slowstart {
-                    srv.live.set_ramp(1000);
+                // HAProxy counts whole seconds since the change (`last_change`).
+                let t = srv.live.since_change(crate::server_state::now_secs());
+                let ss = u32::try_from(s.slowstart.as_secs()).unwrap_or(u32::MAX);
+                if t >= ss {
+                    srv.live.set_ramp(rampart_balance::RAMP_ONE);
                     srv.live.set_op(Op::Running);
                     crate::upstream::servers_changed(be);
                     return;
                 }
-                srv.live.set_ramp(ramp(elapsed, s.slowstart));
+                srv.live.set_ramp(ramp(t, ss));
                 crate::upstream::servers_changed(be);
             }
         });
     }
 }
 
-/// HAProxy's warm-up share: `(elapsed + slowstart) / slowstart` of the weight divider,
-/// i.e. it starts at a small step and reaches full weight after `slowstart`.
-pub(super) fn ramp(elapsed: Duration, slowstart: Duration) -> u32 {
-    let ss = slowstart.as_millis().max(1);
-    let e = elapsed.as_millis().min(ss);
-    (((e * 1000) / ss) as u32).clamp(1000 / 20, 1000)
+/// How far a warm-up is after `t` of `slowstart` seconds, of
+/// [`rampart_balance::RAMP_ONE`], rounded up (so that the balancer's
+/// `wdiv * ramp` rounded down is HAProxy's `wdiv * t / slowstart`).
+pub(super) fn ramp(t: u32, slowstart: u32) -> u32 {
+    let ss = u64::from(slowstart.max(1));
+    let one = u64::from(rampart_balance::RAMP_ONE);
+    let r = (u64::from(t) * one).div_ceil(ss);
+    u32::try_from(r.min(one)).unwrap_or(rampart_balance::RAMP_ONE)
 }
 
 #[cfg(test)]
@@ -59,9 +63,14 @@ mod tests {
 
     #[test]
     fn warmup_share() {
-        let ss = Duration::from_secs(10);
-        assert_eq!(ramp(Duration::ZERO, ss), 50);
-        assert_eq!(ramp(Duration::from_secs(5), ss), 500);
-        assert_eq!(ramp(Duration::from_secs(20), ss), 1000);
+        let one = rampart_balance::RAMP_ONE;
+        assert_eq!(ramp(0, 10), 0);
+        assert_eq!(ramp(5, 10), one / 2);
+        assert_eq!(ramp(20, 10), one);
+        // Exact multiples stay exact once scaled by the weight divider.
+        for (t, ss) in [(3, 16), (1, 3), (2, 30), (7, 9)] {
+            let w = 16 * u64::from(ramp(t, ss)) / u64::from(one);
+            assert_eq!(w, 16 * u64::from(t) / u64::from(ss), "{t}/{ss}");
+        }
     }
 }

@@ -35,7 +35,8 @@ pub struct SrvView {
     /// `CHK_ST_*` bits of the health check (`& 0x0F`) and of the agent (`& 0x1F`).
     pub check_state: u8,
     pub agent_state: u8,
-    /// The check and agent ports the runtime API set (`None`: the configuration's).
+    /// The check and agent ports: the configuration's or what the runtime API set
+    /// (`None`: a server without checks, see the configuration).
     pub check_port: Option<u16>,
     pub agent_port: Option<u16>,
     /// The check's and the agent's own addresses (`addr`, `agent-addr`, or what the
@@ -119,10 +120,13 @@ fn backup(srv: &Server) -> &'static str {
 impl Checks {
     /// The check entry of server `i` of backend `b`, if it has checks.
     pub(crate) fn index(&self, b: usize, i: usize) -> Option<usize> {
-        // Built backend by backend, server by server: sorted.
-        self.servers
-            .binary_search_by_key(&(b, i), |s| (s.be, s.srv))
-            .ok()
+        // Built backend by backend, server by server: sorted; then the added servers'.
+        let initial = self.servers.initial();
+        if let Ok(k) = initial.binary_search_by_key(&(b, i), |s| (s.be, s.srv)) {
+            return Some(k);
+        }
+        (initial.len()..self.servers.len())
+            .find(|&k| self.servers.get(k).is_some_and(|s| (s.be, s.srv) == (b, i)))
     }
 
     /// The configured `rise` and `fall` of a server without checks.
@@ -194,9 +198,9 @@ impl Checks {
             v.check_state = CHK_ST_CONFIGURED;
             if sk.health_on {
                 v.check_state |= CHK_ST_ENABLED;
-                if maint {
-                    v.check_state |= CHK_ST_PAUSED;
-                }
+            }
+            if sk.paused {
+                v.check_state |= CHK_ST_PAUSED;
             }
             let _ = c;
         }
@@ -211,8 +215,8 @@ impl Checks {
         v.agent_addr = s.agent.as_ref().and_then(|c| c.target.addr);
         if let Ok(o) = self.overrides.lock() {
             let (h, a) = (o.get(&(k, false)), o.get(&(k, true)));
-            v.check_port = h.and_then(|x| x.port);
-            v.agent_port = a.and_then(|x| x.port);
+            v.check_port = h.and_then(|x| x.port).or(Some(s.cfg_ports.0));
+            v.agent_port = a.and_then(|x| x.port).or(Some(s.cfg_ports.1));
             v.check_addr = h.and_then(|x| x.addr).or(v.check_addr);
             v.agent_addr = a.and_then(|x| x.addr).or(v.agent_addr);
         }
@@ -225,10 +229,11 @@ impl Checks {
             .is_some_and(|k| self.servers[k].track.is_some())
     }
 
-    /// Another server follows this one (`track`).
+    /// Another server follows this one (`track`), or did: as HAProxy's
+    /// `SRV_F_NON_PURGEABLE`, a server once tracked stays so.
     pub fn is_tracked(&self, b: usize, i: usize) -> bool {
         self.index(b, i)
-            .is_some_and(|k| !self.servers[k].trackers.is_empty())
+            .is_some_and(|k| !self.all_trackers(k).is_empty())
     }
 
     /// A server the runtime API added (in maintenance, without checks): its health
@@ -327,7 +332,7 @@ impl Checks {
         let Some(inherited) = inherited_flag(mode, prev) else {
             return;
         };
-        for t in self.trackers_of(b, i) {
+        for t in self.trackers_of(rt, b, i) {
             self.set_admin_flag(rt, t.0, t.1, inherited);
         }
     }
@@ -351,19 +356,18 @@ impl Checks {
         let Some(inherited) = inherited_flag(mode, next) else {
             return;
         };
-        for t in self.trackers_of(b, i) {
+        for t in self.trackers_of(rt, b, i) {
             self.clr_admin_flag(rt, t.0, t.1, inherited);
         }
     }
 
-    fn trackers_of(&self, b: usize, i: usize) -> Vec<(usize, usize)> {
+    fn trackers_of(&self, rt: &Runtime, b: usize, i: usize) -> Vec<(usize, usize)> {
         let Some(k) = self.index(b, i) else {
             return Vec::new();
         };
-        self.servers[k]
-            .trackers
-            .iter()
-            .map(|&t| (self.servers[t].be, self.servers[t].srv))
+        self.trackers(rt, k)
+            .into_iter()
+            .map(|t| (self.servers[t].be, self.servers[t].srv))
             .collect()
     }
 
@@ -398,10 +402,11 @@ impl Checks {
         };
         if prev & admin::MAINT == 0 && next & admin::MAINT != 0 {
             // Entering maintenance: health checks pause.
-            match k {
+            match k.filter(|&k| self.servers[k].health.is_some()) {
                 Some(k) => {
-                    if st[k].health_on && self.servers[k].health.is_some() {
+                    if st[k].health_on {
                         st[k].health = 0;
+                        st[k].paused = true;
                     }
                 }
                 None => {
@@ -418,7 +423,7 @@ impl Checks {
                 log_event(be, NOTICE, &msg);
                 say("WARNING", &msg);
             } else {
-                if let Some(k) = k {
+                if let Some(k) = k.filter(|&k| self.servers[k].health.is_some()) {
                     st[k].health = 0;
                 } else if let Ok(mut p) = self.plain.lock() {
                     self.plain(&mut p, b, i, false).health = 0;
@@ -426,7 +431,7 @@ impl Checks {
                 Self::touch(st, k);
                 srv.live.set_op(Op::Stopped);
                 srv.live.went_down(now_secs());
-                srv.live.set_ramp(1000);
+                srv.live.set_ramp(rampart_balance::RAMP_ONE);
                 crate::upstream::servers_changed(be);
                 let xferred = Self::going_down(rt, be, i);
                 let msg = format!(
@@ -444,6 +449,7 @@ impl Checks {
                 let s = &self.servers[k];
                 if let (true, Some(c)) = (st[k].health_on, &s.health) {
                     st[k].health = c.rise;
+                    st[k].paused = false;
                 }
             }
             let track_op = k
@@ -462,8 +468,7 @@ impl Checks {
                     srv.live.changed(now_secs());
                     let slow = k.map(|k| self.servers[k].slowstart).unwrap_or_default();
                     if let (false, Some(k)) = (slow.is_zero(), k) {
-                        srv.live
-                            .set_ramp(super::ramp(std::time::Duration::ZERO, slow));
+                        srv.live.set_ramp(0);
                         st[k].warmup_gen += 1;
                         self.spawn_warmup(rt, k, st[k].warmup_gen);
                         srv.live.set_op(Op::Starting);
@@ -609,7 +614,7 @@ impl Checks {
         let Ok(mut st) = self.state.lock() else {
             return Ok(());
         };
-        if let Some(k) = k {
+        if let Some(k) = k.filter(|&k| self.cfg(k, agent).is_some()) {
             let cfg = self.cfg(k, agent);
             let (rise, fall) = cfg.map_or((2, 3), |c| (c.rise, c.fall));
             let h = if to == CliHealth::Down {
@@ -651,7 +656,7 @@ impl Checks {
                 Self::touch(st, k);
                 srv.live.set_op(Op::Stopped);
                 srv.live.went_down(now_secs());
-                srv.live.set_ramp(1000);
+                srv.live.set_ramp(rampart_balance::RAMP_ONE);
                 crate::upstream::servers_changed(be);
                 let xferred = Self::going_down(rt, be, i);
                 let msg = format!(
@@ -662,7 +667,7 @@ impl Checks {
                 say("WARNING", &msg);
                 self.down_check(be, b, before);
                 if let Some(k) = k {
-                    for t in self.servers[k].trackers.clone() {
+                    for t in self.trackers(rt, k) {
                         self.set_stopped(rt, st, t, None);
                     }
                 }
@@ -681,7 +686,7 @@ impl Checks {
                 say("WARNING", &msg);
                 self.down_check(be, b, before);
                 if let Some(k) = k {
-                    for t in self.servers[k].trackers.clone() {
+                    for t in self.trackers(rt, k) {
                         self.set_stopping(rt, st, t, None);
                     }
                 }
@@ -691,8 +696,7 @@ impl Checks {
                 Self::coming_up_times(be, srv, before);
                 let slow = k.map(|k| self.servers[k].slowstart).unwrap_or_default();
                 if let (false, Some(k)) = (slow.is_zero(), k) {
-                    srv.live
-                        .set_ramp(super::ramp(std::time::Duration::ZERO, slow));
+                    srv.live.set_ramp(0);
                     st[k].warmup_gen += 1;
                     self.spawn_warmup(rt, k, st[k].warmup_gen);
                     srv.live.set_op(Op::Starting);
@@ -709,7 +713,7 @@ impl Checks {
                 say("WARNING", &msg);
                 self.down_check(be, b, before);
                 if let Some(k) = k {
-                    for t in self.servers[k].trackers.clone() {
+                    for t in self.trackers(rt, k) {
                         self.set_running(rt, st, t, None);
                     }
                 }
