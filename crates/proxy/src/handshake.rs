@@ -86,7 +86,12 @@ async fn read_header(cli: &Conn, addrs: &mut ConnAddrs, tlvs: &mut PpTlvs) -> Op
                 return Some(buf);
             }
             Ok(Decoded::Partial) => {}
-            Err(_) => return None,
+            Err(_) => {
+                // HAProxy leaves what it peeked unread, so closing resets the
+                // connection: the peer sees a reset, not an empty reply.
+                cli.set_nolinger();
+                return None;
+            }
         }
         if len == buf.len() {
             if buf.len() >= V2_MAX_LEN {

@@ -632,3 +632,71 @@ fn slowstart_first_step_as_haproxy() {
     assert!(outs[0].contains("s1 no check 1 7\n"), "{}", outs[0]);
     assert_eq!(outs[1], outs[0], "rampart (left) vs haproxy (right)");
 }
+
+/// An agent saying "ready up" brings an added server out of maintenance up (the
+/// health word counts before the administrative one); an added server's check sends a
+/// PROXY header only with `check-send-proxy` (`send-proxy` alone is the traffic's), as
+/// HAProxy's reg-test `server/cli_add_check_server.vtc` holds.
+#[test]
+fn agent_ready_and_check_send_proxy_as_haproxy() {
+    let dir = TempDir::new("dynsrv-agent");
+    let (a, agent) = (free_ports(2), 0);
+    let agent = a + 1 + agent;
+    let _oa = named_origin(a, "A");
+    let _agent = TestServer::tcp(agent, |mut s| {
+        use std::io::Write;
+        let _ = s.write_all(b"ready up\n");
+    });
+    let mut outs = Vec::new();
+    for (name, haproxy) in [("hap", true), ("ram", false)] {
+        let (fe, pp) = (free_ports(2), 0);
+        let pp = fe + 1 + pp;
+        let sock = dir.join(&format!("{name}.sock"));
+        let cfg = format!(
+            "global\n\
+             \x20   stats socket {} level admin\n\
+             defaults\n\
+             \x20   mode http\n\
+             \x20   timeout client 5s\n\
+             \x20   timeout server 5s\n\
+             \x20   timeout connect 1s\n\
+             \x20   timeout check 300ms\n\
+             backend be1\n\
+             \x20   option httpchk GET /\n\
+             frontend fe\n\
+             \x20   bind 127.0.0.1:{fe}\n\
+             \x20   default_backend be1\n\
+             frontend fe-proxy\n\
+             \x20   bind 127.0.0.1:{pp} accept-proxy\n\
+             \x20   http-request return status 200\n",
+            sock.display()
+        );
+        let l = if haproxy {
+            Launch::haproxy(name, &dir, &cfg)
+        } else {
+            Launch::rampart(name, &dir, &cfg)
+        };
+        let _p = l.ready(Ready::Unix(sock.clone())).spawn();
+        let addr = format!("unix-connect:{}", sock.display());
+        let mut out = String::new();
+        for c in [
+            format!("add server be1/s3 127.0.0.1:{a} agent-check agent-addr 127.0.0.1 agent-port {agent} agent-inter 100ms"),
+            "enable agent be1/s3".into(),
+            format!("add server be1/s4 127.0.0.1:{pp} send-proxy check inter 100ms rise 1 fall 1"),
+            format!("add server be1/s5 127.0.0.1:{pp} send-proxy check inter 100ms rise 1 fall 1 check-send-proxy"),
+            "enable server be1/s4".into(),
+            "enable health be1/s4".into(),
+            "enable server be1/s5".into(),
+            "enable health be1/s5".into(),
+        ] {
+            out.push_str(&socat(&addr, &format!("experimental-mode on; {c}\n")));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1200));
+        out.push_str(&check_columns(&socat(&addr, "show stat\n")));
+        outs.push(out);
+    }
+    assert!(outs[0].contains("be1,s3,no check,1,,,,L7OK"), "{}", outs[0]);
+    assert!(outs[0].contains("be1,s5,UP,1,0,,L7OK,"), "{}", outs[0]);
+    assert!(outs[0].contains("be1,s4,DOWN,"), "{}", outs[0]);
+    assert_eq!(outs[1], outs[0], "rampart (left) vs haproxy (right)");
+}

@@ -979,6 +979,37 @@ fn proxy_v2_in_v1_out_with_haproxy() {
     proxy_chain_through_haproxy("send-proxy-v2", "send-proxy");
 }
 
+/// A client that does not send the PROXY header an `accept-proxy` bind expects is
+/// reset, as HAProxy (which leaves what it peeked unread) resets it: health checks and
+/// clients see a connection reset, not an empty reply.
+#[test]
+fn missing_proxy_header_resets_the_connection() {
+    let dir = TempDir::new("ppreset");
+    let (p, e) = (free_port(), free_port());
+    let _p = Launch::rampart(
+        "r",
+        &dir,
+        &simple(
+            &format!("127.0.0.1:{p} accept-proxy"),
+            &format!("127.0.0.1:{e}"),
+        ),
+    )
+    .ready_tcp(local(p))
+    .spawn();
+    let mut c = TcpStream::connect(local(p)).expect("connect");
+    c.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    c.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+        .expect("write");
+    let mut b = [0u8; 64];
+    let got = c.read(&mut b);
+    assert!(
+        got.as_ref()
+            .is_err_and(|e| e.kind() == ErrorKind::ConnectionReset),
+        "{got:?}"
+    );
+}
+
 /// A PROXY v2 header from 10.1.2.3:1111 to 10.9.8.7:2222 with an AUTHORITY TLV.
 const V2_WITH_AUTHORITY: &[u8] = b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x1a\
     \x0a\x01\x02\x03\x0a\x09\x08\x07\x04\x57\x08\xae\

@@ -181,7 +181,10 @@ fn server_checks(
             .unwrap_or(svc_port);
         let port_of_server = c.port.filter(|&p| p != 0).is_none()
             && check_addr.map(|a| a.1).filter(|&p| p != 0).is_none();
-        let own = c.port.is_none() && check_addr.is_none();
+        // A check going where the traffic goes speaks as the traffic does (PROXY
+        // header), but on servers the runtime API adds, which must ask for it
+        // (`check-send-proxy`), as HAProxy's `init_srv_check`.
+        let own = c.port.is_none() && check_addr.is_none() && !srv.dynamic;
         let proxy = if c.send_proxy || (own && (srv.send_proxy || srv.send_proxy_v2)) {
             Some(if srv.send_proxy_v2 {
                 ProxyHeader::V2 {

@@ -273,6 +273,12 @@ impl Checks {
     /// Applies the outcome of a run of check `k` (its agent check when `agent`).
     pub(super) fn apply(&self, rt: &Arc<Runtime>, k: usize, agent: bool, out: Outcome) {
         let Some(s) = self.servers.get(k) else { return };
+        // The server was deleted while the run went on: nothing is reported (HAProxy
+        // purges such a check).
+        if crate::servers::check_deleted(rt, k) {
+            self.set_in_progress(k, agent, false);
+            return;
+        }
         let Some(cfg) = self.cfg(k, agent) else {
             return;
         };
@@ -283,9 +289,8 @@ impl Checks {
         let mut report = out.report.clone();
         if let Some(reply) = &out.agent {
             let duration = report.duration;
-            let warn = self.apply_agent(rt, &mut st, k, reply);
-            report = agent::report(reply, warn.as_deref());
-            report.duration = duration;
+            // As HAProxy's agent reader: the health word counts before the
+            // administrative one is applied ("ready up" leaves maintenance up).
             if let Some(h) = &reply.health {
                 let sk = &mut st[k];
                 sk.agent_health = if h.eq_ignore_ascii_case("up") {
@@ -294,6 +299,9 @@ impl Checks {
                     0
                 };
             }
+            let warn = self.apply_agent(rt, &mut st, k, reply);
+            report = agent::report(reply, warn.as_deref());
+            report.duration = duration;
         } else if agent && report.status == Status::Checked {
             // "Ignoring incomplete line from agent": the status stays what it was.
             report.status = st[k].agent_status;
