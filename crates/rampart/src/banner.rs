@@ -6,7 +6,8 @@
 //!   version Rampart is compatible with, suffixed with Rampart's own version;
 //! - no other line matches that pattern, `TARGET.*=`, `^Feature` or `^Available services`;
 //! - `Feature list :` comes from `rampart_core::features`, the single source of truth, and
-//!   the other blocks (pollers, multiplexers, services, filters) list only what Rampart has.
+//!   the other blocks (pollers, multiplexers, services, filters) list only what Rampart has
+//!   (epoll; the default HTTP/1 and pass-through multiplexers; the Prometheus exporter).
 
 use rampart_core::features::feature_line;
 use rampart_core::version::{HAPROXY_VERSION, RAMPART_VERSION, RELEASE_DATE};
@@ -44,18 +45,21 @@ pub fn build_options_text() -> String {
     out.push_str(&format!("Feature list : {}\n", feature_line()));
     out.push('\n');
     out.push_str(&format!(
-        "Built with Rust for {}-{}; no proxy runtime in this build (configuration checks only).\n",
+        "Built with Rust for {}-{}.\n",
         std::env::consts::ARCH,
         std::env::consts::OS
     ));
     out.push('\n');
-    // No poller, multiplexer, service or filter exists yet: each block is empty, in HAProxy's
-    // layout for an empty list.
+    // What Rampart has, in HAProxy's layout: one poller (epoll, through tokio), and the
+    // default HTTP/1 and pass-through multiplexers (`proto` cannot name them yet).
     out.push_str("Available polling systems :\n");
-    out.push_str("Total: 0 (0 usable), will use none.\n");
+    out.push_str("      epoll : pref=300,  test result OK\n");
+    out.push_str("Total: 1 (1 usable), will use epoll.\n");
     out.push('\n');
     out.push_str("Available multiplexer protocols :\n");
     out.push_str("(protocols marked as <default> cannot be specified using 'proto' keyword)\n");
+    out.push_str("  <default> : mode=HTTP  side=FE|BE  mux=H1    flags=HTX\n");
+    out.push_str("  <default> : mode=TCP   side=FE|BE  mux=PASS  flags=\n");
     out.push('\n');
     out.push_str("Available services : prometheus-exporter\n");
     out.push('\n');

@@ -365,3 +365,37 @@ fn post_without_admin_is_denied() {
     ]);
     assert_eq!(header(&post, "location"), Some("/;st=DENY"));
 }
+
+/// The README's first command runs `examples/quickstart.cfg`: it serves its page, its
+/// health answer, the statistics page and the metrics by itself (ports moved to free
+/// ones, the file otherwise as shipped).
+#[test]
+fn quickstart_example_serves_its_pages() {
+    let dir = TempDir::new("quickstart");
+    let (web, st) = (free_port(), free_port());
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/quickstart.cfg");
+    let cfg = std::fs::read_to_string(path)
+        .expect("examples/quickstart.cfg")
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{web}"))
+        .replace("127.0.0.1:8404", &format!("127.0.0.1:{st}"));
+    let _p = Launch::rampart("q", &dir, &cfg)
+        .ready_tcp(local(web))
+        .ready_tcp(local(st))
+        .spawn();
+    let (status, body) = http_get(connect(local(web)), "/");
+    assert_eq!(status, 200);
+    assert!(body.contains("<h1>Rampart</h1>"), "{body}");
+    assert_eq!(
+        http_get(connect(local(web)), "/health"),
+        (200, "OK".to_string())
+    );
+    let (status, body) = http_get(connect(local(st)), "/");
+    assert_eq!(status, 200);
+    assert!(body.contains("welcome") && body.contains("stats"), "{body}");
+    let (status, body) = http_get(connect(local(st)), "/metrics");
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("haproxy_frontend_http_requests_total{proxy=\"welcome\"}"),
+        "{body}"
+    );
+}
