@@ -80,6 +80,15 @@ pub fn lower(config: &Config, opts: &LowerOptions) -> (Option<Snapshot>, Diagnos
     };
     let mut global = global::GlobalBuilder::default();
     let mut proxies = proxy::ProxiesBuilder::default();
+    // Proxies are large: growing their list by doubling would copy them over and over
+    // on configurations with thousands of them.
+    proxies.reserve(
+        config
+            .sections
+            .iter()
+            .filter(|s| s.kind.is_proxy() && s.kind != SectionKind::Defaults)
+            .count(),
+    );
     let mut others = sections::OthersBuilder::default();
     for section in &config.sections {
         if cx.diags.aborted() {

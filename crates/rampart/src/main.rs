@@ -117,7 +117,11 @@ fn start(
         dumps::keywords(classes);
     }
     if cmd.check {
-        return check::conclude(&loaded, report);
+        let code = check::conclude(&loaded, report);
+        // The process ends here: freeing a large configuration piece by piece would
+        // only cost time (HAProxy does not free it either).
+        std::mem::forget(loaded);
+        return code;
     }
     run::run(cmd, argv0, loaded, report)
 }

@@ -607,6 +607,17 @@ pub fn lower_section(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) 
     b.sources = cx.sources.clone();
     b.resolver = cx.opts.resolver.clone();
     header(b, s, cx);
+    // Likewise for the section's servers.
+    if let Current::Proxy(i) = b.current {
+        let n = s
+            .lines
+            .iter()
+            .filter(|l| l.words.first().is_some_and(|w| w == "server"))
+            .count();
+        if let Some(p) = b.proxies.get_mut(i) {
+            p.servers.reserve(n);
+        }
+    }
     for line in &s.lines {
         if cx.diags.aborted() {
             // HAProxy's ERR_ABORT: nothing after the error is parsed.
@@ -716,6 +727,13 @@ pub(crate) fn tight_warn(cx: &mut Cx<'_>, msg: impl Into<String>) {
 }
 
 /// The section header: name rules, `from`, duplicate names, the defaults in force.
+impl ProxiesBuilder {
+    /// Room for `n` more proxies.
+    pub fn reserve(&mut self, n: usize) {
+        self.proxies.reserve(n);
+    }
+}
+
 fn header(b: &mut ProxiesBuilder, s: &Section, cx: &mut LowerCx<'_>) {
     let words: Vec<&str> = s.header.words.iter().map(String::as_str).collect();
     let arg = |i: usize| words.get(i).copied().unwrap_or("");
