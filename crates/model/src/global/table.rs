@@ -20,8 +20,8 @@ pub struct Reported;
 const DEVICE_DETECTION: &str = "third-party device-detection libraries are not part of Rampart; \
      detect devices in a service behind it, or match the User-Agent with maps and ACLs";
 /// OpenSSL-only machinery.
-const OPENSSL_ONLY: &str = "Rampart's TLS stack (rustls) has no OpenSSL engines, providers or \
-     asynchronous engine mode; remove the line";
+const OPENSSL_ONLY: &str =
+    "Rampart's TLS stack (rustls) has no OpenSSL engines or providers; remove the line";
 /// Keywords HAProxy 2.6 itself no longer accepts.
 const NBPROC: &str = "removed in HAProxy 2.5: one process runs several threads (see nbthread)";
 const CHKSIZE: &str = "removed from HAProxy: health checks use tune.bufsize";
@@ -145,7 +145,7 @@ pub static GLOBAL: &[Keyword<GlobalBuilder>] = &[
     Keyword::parse("server-state-file", p::parse_server_state),
     Keyword::parse("spread-checks", p::parse_spread_checks),
     Keyword::rejected("ssl-engine", OPENSSL_ONLY),
-    Keyword::rejected("ssl-mode-async", OPENSSL_ONLY),
+    Keyword::tuning("ssl-mode-async"),
     Keyword::tuning("tune.buffers.limit"),
     Keyword::tuning("tune.buffers.reserve"),
     Keyword::parse("tune.bufsize", t::parse_bufsize),
