@@ -35,7 +35,7 @@
 //! (binary garbage, invalid UTF-8, 1 MiB lines, 10,000 nested `.if`, unterminated quotes,
 //! a million arguments on a line...) under a time and address-space bound.
 //!
-//! haproxy must be installed (`apt-get install haproxy`, which `.ci/run` does; or set
+//! haproxy must be installed (the test installs it with apt-get when missing, as `.ci/run` does; or set
 //! `HAPROXY_BIN`): the test fails, never skips, without it. The shared `l4` configuration
 //! binds in network namespace `tenant-a`, which haproxy opens even with `-c`: the test
 //! creates missing namespaces with `ip netns add` (root needed) and fails with the

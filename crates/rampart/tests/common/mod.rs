@@ -63,12 +63,17 @@ impl Env {
             // haproxy lives in /usr/sbin, which a non-root PATH may lack.
             format!("{inherited}:/usr/local/sbin:/usr/sbin:/sbin")
         };
-        let haproxy = find_haproxy(&path_var).ok_or_else(|| {
-            "haproxy is not installed: this test compares rampart with Debian's HAProxy 2.6.\n\
+        let haproxy = find_haproxy(&path_var)
+            .or_else(|| {
+                install_haproxy();
+                find_haproxy(&path_var)
+            })
+            .ok_or_else(|| {
+                "haproxy is not installed: this test compares rampart with Debian's HAProxy 2.6.\n\
              Install it with `sudo apt-get install -y haproxy` (.ci/run does this), or point \
              HAPROXY_BIN at a haproxy 2.6 binary."
-                .to_string()
-        })?;
+                    .to_string()
+            })?;
         let version = Command::new(&haproxy)
             .arg("-v")
             .output()
@@ -110,6 +115,34 @@ impl Env {
                 .map(|(k, v)| (k.to_string(), v.to_string())),
         );
         vars
+    }
+}
+
+/// Installs Debian's haproxy with apt-get (as root, or through `sudo -n`), updating the
+/// package lists once if the first attempt fails; the caller looks for it again.
+fn install_haproxy() {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let apt = |args: &[&str]| {
+        let mut c = if root {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.args(["-n", "apt-get"]);
+            c
+        };
+        c.args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let install = ["install", "-y", "-qq", "haproxy"];
+    if !apt(&install) && apt(&["update", "-qq"]) {
+        apt(&install);
     }
 }
 
