@@ -208,6 +208,42 @@ fn answers_as_haproxy() {
     assert_eq!(outs[1], outs[0], "rampart (left) vs haproxy (right)");
 }
 
+/// Runs HAProxy, then Rampart, on the same configuration: a stats socket, HTTP
+/// defaults (`extra_defaults` appended to them), then `sections(fe)` where `fe` is a
+/// pair of free ports for the process; `drive` talks to the socket at the address it
+/// gets and returns what it saw, with the process to read its stderr. Returns
+/// HAProxy's and Rampart's.
+fn on_both(
+    dir: &TempDir,
+    extra_defaults: &str,
+    sections: impl Fn(u16) -> String,
+    drive: impl Fn(&str, &Proc) -> String,
+) -> [String; 2] {
+    let run = |name: &str, haproxy: bool| {
+        let sock = dir.join(&format!("{name}.sock"));
+        let cfg = format!(
+            "global\n\
+             \x20   stats socket {} level admin\n\
+             defaults\n\
+             \x20   mode http\n\
+             \x20   timeout client 5s\n\
+             \x20   timeout server 5s\n\
+             \x20   timeout connect 1s\n\
+             {extra_defaults}{}",
+            sock.display(),
+            sections(free_ports(2))
+        );
+        let l = if haproxy {
+            Launch::haproxy(name, dir, &cfg)
+        } else {
+            Launch::rampart(name, dir, &cfg)
+        };
+        let p = l.ready(Ready::Unix(sock.clone())).spawn();
+        drive(&format!("unix-connect:{}", sock.display()), &p)
+    };
+    [run("hap", true), run("ram", false)]
+}
+
 /// Checks of dynamic servers: `check`, `agent-check`, `track` and `slowstart` are
 /// taken with HAProxy's refusals, start disabled (`enable health`, `enable agent`), and
 /// the states that follow match HAProxy's: `show servers state` and `show stat` after
@@ -282,31 +318,15 @@ fn checks_on_dynamic_servers_as_haproxy() {
         ("del server other/t1".into(), 0),
         ("show servers state".into(), 0),
     ];
-    let mut outs = Vec::new();
-    for (name, haproxy) in [("hap", true), ("ram", false)] {
-        let fe = free_ports(1);
-        let sock = dir.join(&format!("{name}.sock"));
-        let cfg = format!(
-            "global\n\
-             \x20   stats socket {} level admin\n\
-             defaults\n\
-             \x20   mode http\n\
-             \x20   timeout client 5s\n\
-             \x20   timeout server 5s\n\
-             \x20   timeout connect 1s\n\
-             frontend fe\n\
+    let sections = |fe: u16| {
+        format!(
+            "frontend fe\n\
              \x20   bind 127.0.0.1:{fe}\n\
              \x20   default_backend bc\n\
-             {backends}",
-            sock.display()
-        );
-        let l = if haproxy {
-            Launch::haproxy(name, &dir, &cfg)
-        } else {
-            Launch::rampart(name, &dir, &cfg)
-        };
-        let p = l.ready(Ready::Unix(sock.clone())).spawn();
-        let addr = format!("unix-connect:{}", sock.display());
+             {backends}"
+        )
+    };
+    let outs = on_both(&dir, "", sections, |addr, p| {
         let mut out = String::new();
         for (c, pause) in &script {
             let line = if c.starts_with("add ") {
@@ -335,8 +355,8 @@ fn checks_on_dynamic_servers_as_haproxy() {
             out.push_str(&msg);
             out.push('\n');
         }
-        outs.push(mask(&out));
-    }
+        mask(&out)
+    });
     assert!(outs[0].contains("DOWN (agent)"), "{}", outs[0]);
     // The added follower of s1 hears of its maintenance before the configured one.
     let d3 = outs[0].find("Server bc/d3 is going DOWN for maintenance via bc/s1");
@@ -587,29 +607,14 @@ fn slowstart_first_step_as_haproxy() {
     let dir = TempDir::new("dynsrv-slowstart");
     let a = free_ports(1);
     let _oa = named_origin(a, "A");
-    let mut outs = Vec::new();
-    for (name, haproxy) in [("hap", true), ("ram", false)] {
-        let sock = dir.join(&format!("{name}.sock"));
-        let cfg = format!(
-            "global\n\
-             \x20   stats socket {} level admin\n\
-             defaults\n\
-             \x20   mode http\n\
-             \x20   timeout client 5s\n\
-             \x20   timeout server 5s\n\
-             \x20   timeout connect 1s\n\
-             backend bs\n\
+    let sections = |_| {
+        format!(
+            "backend bs\n\
              \x20   server s1 127.0.0.1:{a} slowstart 60s\n\
-             \x20   server s2 127.0.0.1:{a}\n",
-            sock.display()
-        );
-        let l = if haproxy {
-            Launch::haproxy(name, &dir, &cfg)
-        } else {
-            Launch::rampart(name, &dir, &cfg)
-        };
-        let _p = l.ready(Ready::Unix(sock.clone())).spawn();
-        let addr = format!("unix-connect:{}", sock.display());
+             \x20   server s2 127.0.0.1:{a}\n"
+        )
+    };
+    let outs = on_both(&dir, "", sections, |addr, _| {
         let mut out = String::new();
         for c in [
             format!("experimental-mode on; add server bs/d1 127.0.0.1:{a} weight 3 slowstart 60s"),
@@ -627,8 +632,8 @@ fn slowstart_first_step_as_haproxy() {
             let c: Vec<&str> = l.split(',').collect();
             out.push_str(&format!("{} {} {} {}\n", c[1], c[st], c[w], c[th]));
         }
-        outs.push(out);
-    }
+        out
+    });
     assert!(outs[0].contains("s1 no check 1 7\n"), "{}", outs[0]);
     assert_eq!(outs[1], outs[0], "rampart (left) vs haproxy (right)");
 }
@@ -647,37 +652,21 @@ fn agent_ready_and_check_send_proxy_as_haproxy() {
         use std::io::Write;
         let _ = s.write_all(b"ready up\n");
     });
-    let mut outs = Vec::new();
-    for (name, haproxy) in [("hap", true), ("ram", false)] {
-        let (fe, pp) = (free_ports(2), 0);
-        let pp = fe + 1 + pp;
-        let sock = dir.join(&format!("{name}.sock"));
-        let cfg = format!(
-            "global\n\
-             \x20   stats socket {} level admin\n\
-             defaults\n\
-             \x20   mode http\n\
-             \x20   timeout client 5s\n\
-             \x20   timeout server 5s\n\
-             \x20   timeout connect 1s\n\
-             \x20   timeout check 300ms\n\
-             backend be1\n\
+    // The processes run one after the other: the same port serves both.
+    let pp = free_ports(1);
+    let sections = |fe: u16| {
+        format!(
+            "backend be1\n\
              \x20   option httpchk GET /\n\
              frontend fe\n\
              \x20   bind 127.0.0.1:{fe}\n\
              \x20   default_backend be1\n\
              frontend fe-proxy\n\
              \x20   bind 127.0.0.1:{pp} accept-proxy\n\
-             \x20   http-request return status 200\n",
-            sock.display()
-        );
-        let l = if haproxy {
-            Launch::haproxy(name, &dir, &cfg)
-        } else {
-            Launch::rampart(name, &dir, &cfg)
-        };
-        let _p = l.ready(Ready::Unix(sock.clone())).spawn();
-        let addr = format!("unix-connect:{}", sock.display());
+             \x20   http-request return status 200\n"
+        )
+    };
+    let outs = on_both(&dir, "    timeout check 300ms\n", sections, |addr, _| {
         let mut out = String::new();
         for c in [
             format!("add server be1/s3 127.0.0.1:{a} agent-check agent-addr 127.0.0.1 agent-port {agent} agent-inter 100ms"),
@@ -693,8 +682,8 @@ fn agent_ready_and_check_send_proxy_as_haproxy() {
         }
         std::thread::sleep(std::time::Duration::from_millis(1200));
         out.push_str(&check_columns(&socat(&addr, "show stat\n")));
-        outs.push(out);
-    }
+        out
+    });
     assert!(outs[0].contains("be1,s3,no check,1,,,,L7OK"), "{}", outs[0]);
     assert!(outs[0].contains("be1,s5,UP,1,0,,L7OK,"), "{}", outs[0]);
     assert!(outs[0].contains("be1,s4,DOWN,"), "{}", outs[0]);
