@@ -334,7 +334,7 @@ fn checks_on_dynamic_servers_as_haproxy() {
             } else {
                 format!("{c}\n")
             };
-            let mut ans = socat(&addr, &line);
+            let mut ans = socat(addr, &line);
             if c.starts_with("show stat") {
                 ans = check_columns(&ans);
             }
@@ -622,9 +622,9 @@ fn slowstart_first_step_as_haproxy() {
             "enable server bs/s1".into(),
             "enable server bs/d1".into(),
         ] {
-            out.push_str(&socat(&addr, &format!("{c}\n")));
+            out.push_str(&socat(addr, &format!("{c}\n")));
         }
-        let csv = socat(&addr, "show stat\n");
+        let csv = socat(addr, "show stat\n");
         let head: Vec<&str> = csv.lines().next().unwrap_or("").split(',').collect();
         let col = |n: &str| head.iter().position(|h| *h == n).unwrap_or(0);
         let (st, th, w) = (col("status"), col("throttle"), col("weight"));
@@ -678,10 +678,10 @@ fn agent_ready_and_check_send_proxy_as_haproxy() {
             "enable server be1/s5".into(),
             "enable health be1/s5".into(),
         ] {
-            out.push_str(&socat(&addr, &format!("experimental-mode on; {c}\n")));
+            out.push_str(&socat(addr, &format!("experimental-mode on; {c}\n")));
         }
         std::thread::sleep(std::time::Duration::from_millis(1200));
-        out.push_str(&check_columns(&socat(&addr, "show stat\n")));
+        out.push_str(&check_columns(&socat(addr, "show stat\n")));
         out
     });
     assert!(outs[0].contains("be1,s3,no check,1,,,,L7OK"), "{}", outs[0]);
